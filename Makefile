@@ -1,0 +1,43 @@
+# Thin wrapper over CMake; the build directory is build/.
+BUILD ?= build
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all build configure deps install test test-unit test-datapath test-e2e demo bench format clean
+
+all: build
+
+configure:
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+deps:
+	bash scripts/install-deps.sh
+
+install: build
+	cmake --install $(BUILD)
+
+# Every test layer; tests needing root/BPF skip with a message when run without them.
+test: build
+	bash scripts/run-tests.sh $(BUILD)
+
+test-unit: build
+	ctest --test-dir $(BUILD) -L unit --output-on-failure
+
+test-datapath: build
+	ctest --test-dir $(BUILD) -L datapath --output-on-failure
+
+test-e2e: build
+	ctest --test-dir $(BUILD) -L e2e --output-on-failure
+
+demo: deps build
+	bash scripts/demo.sh $(DEMO_FLAGS)
+
+format:
+	find bpf include src tests bench -name '*.[ch]' -o -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD)

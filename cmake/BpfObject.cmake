@@ -1,0 +1,36 @@
+# xlb_bpf_object(NAME <name> SOURCE <file.bpf.c> [DEPENDS ...])
+# Compiles a BPF C file with clang -target bpf and generates <name>.skel.h with bpftool.
+find_program(CLANG_BPF NAMES clang clang-14 REQUIRED)
+find_program(BPFTOOL NAMES bpftool PATHS /usr/sbin /usr/local/sbin REQUIRED)
+execute_process(COMMAND ${CMAKE_C_COMPILER} -print-multiarch
+                OUTPUT_VARIABLE XLB_MULTIARCH OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64")
+  set(XLB_BPF_ARCH x86)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64")
+  set(XLB_BPF_ARCH arm64)
+endif()
+
+function(xlb_bpf_object)
+  cmake_parse_arguments(ARG "" "NAME;SOURCE" "DEPENDS" ${ARGN})
+  set(obj ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.bpf.o)
+  set(skel ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.skel.h)
+  file(GLOB_RECURSE bpf_headers ${CMAKE_SOURCE_DIR}/bpf/lib/*.h ${CMAKE_SOURCE_DIR}/include/xlb/abi/*.h)
+  add_custom_command(
+    OUTPUT ${obj}
+    COMMAND ${CLANG_BPF} -g -O2 -target bpf -D__TARGET_ARCH_${XLB_BPF_ARCH}
+            -Wall -Werror -Wno-unused-function
+            -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/bpf
+            -I/usr/include/${XLB_MULTIARCH}
+            -c ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_SOURCE} -o ${obj}
+    DEPENDS ${ARG_SOURCE} ${bpf_headers} ${ARG_DEPENDS}
+    COMMENT "BPF ${ARG_NAME}"
+    VERBATIM)
+  add_custom_command(
+    OUTPUT ${skel}
+    COMMAND ${BPFTOOL} gen skeleton ${obj} name ${ARG_NAME} > ${skel}
+    DEPENDS ${obj}
+    COMMENT "skeleton ${ARG_NAME}.skel.h"
+    VERBATIM)
+  add_custom_target(${ARG_NAME}_bpf DEPENDS ${obj} ${skel})
+  install(FILES ${obj} DESTINATION ${CMAKE_INSTALL_LIBDIR}/xlb)
+endfunction()

@@ -1,0 +1,67 @@
+/* Connection tracking: one entry per direction, keyed by the tuple as it appears on the wire. */
+#ifndef XLB_ABI_CONNTRACK_H
+#define XLB_ABI_CONNTRACK_H
+
+#include "common.h"
+
+#define XLB_DEFAULT_CT_SIZE (256 * 1024)
+
+/* States shown by `xlbctl get ct`; TCP first, then UDP and ICMP. */
+enum xlb_ct_state {
+	XLB_CT_SYN_SENT = 0,
+	XLB_CT_SYN_RECV = 1,
+	XLB_CT_EST = 2,
+	XLB_CT_FIN_WAIT = 3,   /* client sent FIN first */
+	XLB_CT_CLOSE_WAIT = 4, /* endpoint sent FIN first */
+	XLB_CT_TIME_WAIT = 5,  /* both sides sent FIN */
+	XLB_CT_CLOSED = 6,     /* RST seen */
+	XLB_CT_UDP_NEW = 7,
+	XLB_CT_UDP_EST = 8,
+	XLB_CT_ICMP = 9,
+	XLB_CT_STATE_MAX
+};
+
+enum xlb_ct_dir {
+	XLB_DIR_ORIG = 0,  /* client -> VIP */
+	XLB_DIR_REPLY = 1, /* endpoint -> client */
+};
+
+/* Which translations an entry applies. */
+#define XLB_CT_F_DNAT (1u << 0)
+#define XLB_CT_F_SNAT (1u << 1)
+#define XLB_CT_F_CLIENT_FIN (1u << 2) /* orig entry: the client has sent FIN */
+#define XLB_CT_F_EP_FIN (1u << 3)     /* orig entry: the endpoint has sent FIN */
+
+struct xlb_ct_key {
+	struct xlb_ip saddr; /* 0 */
+	struct xlb_ip daddr; /* 16 */
+	__u16 sport;         /* 32: network byte order */
+	__u16 dport;         /* 34 */
+	__u8 proto;          /* 36 */
+	__u8 family;         /* 37 */
+	__u16 pad;           /* 38: must be zero */
+};
+XLB_STATIC_ASSERT(sizeof(struct xlb_ct_key) == 40, "ct key size");
+
+/* The translation to apply to a packet matching the key. The orig entry holds the flow's state
+ * and counters; the reply entry's peer is found by reversing its translated tuple. */
+struct xlb_ct_entry {
+	struct xlb_ip nat_saddr; /* 0: new source (SNAT) */
+	struct xlb_ip nat_daddr; /* 16: new destination (DNAT) */
+	__u16 nat_sport;         /* 32 */
+	__u16 nat_dport;         /* 34 */
+	__u8 dir;                /* 36: enum xlb_ct_dir */
+	__u8 state;              /* 37: enum xlb_ct_state (authoritative in the orig entry) */
+	__u8 mode;               /* 38: enum xlb_mode */
+	__u8 flags;              /* 39: XLB_CT_F_* */
+	__u32 svc_id;            /* 40 */
+	__u16 ep_idx;            /* 44 */
+	__u16 pad;               /* 46 */
+	__u64 created_ns;        /* 48: bpf_ktime_get_ns() */
+	__u64 last_seen_ns;      /* 56 */
+	__u64 packets;           /* 64: this direction */
+	__u64 bytes;             /* 72 */
+};
+XLB_STATIC_ASSERT(sizeof(struct xlb_ct_entry) == 80, "ct entry size");
+
+#endif

@@ -1,0 +1,15 @@
+/* Pinned map names (at most 15 characters: the kernel truncates longer object names). The _v1 suffix changes with any incompatible layout change so a new
+ * datapath never adopts a stale pinned map. */
+#ifndef XLB_ABI_MAPS_H
+#define XLB_ABI_MAPS_H
+
+#define XLB_MAP_SVC "xlb_svc_v1"
+#define XLB_MAP_VIP "xlb_vip_v1"
+#define XLB_MAP_IFACE "xlb_iface_v1"
+#define XLB_MAP_CT "xlb_ct_v1"
+#define XLB_MAP_RR "xlb_rr_v1"
+#define XLB_MAP_SVC_STATS "xlb_svc_stat_v1"
+#define XLB_MAP_EP_STATS "xlb_ep_stat_v1"
+#define XLB_MAP_DP_STATS "xlb_dp_stat_v1"
+
+#endif

@@ -1,0 +1,83 @@
+/* Service table: (VIP, port, protocol) -> rule with endpoints and a precomputed selection table. */
+#ifndef XLB_ABI_SERVICE_H
+#define XLB_ABI_SERVICE_H
+
+#include "common.h"
+
+#define XLB_MAX_ENDPOINTS 32
+/* Slots of the per-rule selection table; rr/priority/hash all pick a slot, never an endpoint
+ * directly, so weights are encoded by how many slots an endpoint owns. */
+#define XLB_SELECT_SLOTS 256
+#define XLB_DEFAULT_MAX_SERVICES 4096
+
+enum xlb_mode {
+	XLB_MODE_NAT = 0, /* "default": DNAT, client address kept */
+	XLB_MODE_FULLNAT = 1,
+	XLB_MODE_DSR = 2,
+};
+
+enum xlb_select {
+	XLB_SEL_RR = 0,
+	XLB_SEL_PRIORITY = 1, /* weighted round robin */
+	XLB_SEL_HASH = 2,     /* 5-tuple hash */
+	XLB_SEL_PERSIST = 3,
+	XLB_SEL_LC = 4,
+	XLB_SEL_MAGLEV = 5,
+};
+
+enum xlb_ep_state {
+	XLB_EP_UP = 0,
+	XLB_EP_DOWN = 1,
+	XLB_EP_DRAINING = 2,
+};
+
+/* Rule flags. */
+#define XLB_SVC_F_PPV2 (1u << 0)
+
+struct xlb_svc_key {
+	struct xlb_ip vip; /* 0 */
+	__u16 port;        /* 16: network byte order */
+	__u8 proto;        /* 18: IPPROTO_TCP / IPPROTO_UDP */
+	__u8 family;       /* 19: XLB_AF_INET */
+};
+XLB_STATIC_ASSERT(sizeof(struct xlb_svc_key) == 20, "svc key size");
+
+struct xlb_endpoint {
+	struct xlb_ip addr; /* 0 */
+	__u16 port;         /* 16: network byte order */
+	__u8 weight;        /* 18: 1..255 */
+	__u8 state;         /* 19: enum xlb_ep_state */
+	__u8 family;        /* 20 */
+	__u8 pad[3];        /* 21 */
+};
+XLB_STATIC_ASSERT(sizeof(struct xlb_endpoint) == 24, "endpoint size");
+
+struct xlb_svc {
+	__u32 id;              /* 0: index into per-rule counter and rr maps, < max services */
+	__u8 mode;             /* 4: enum xlb_mode */
+	__u8 select;           /* 5: enum xlb_select */
+	__u8 nr_endpoints;     /* 6: valid entries in eps[] */
+	__u8 flags;            /* 7: XLB_SVC_F_* */
+	__u16 nr_slots;        /* 8: valid entries in slots[]; 0 = no endpoint can take new flows */
+	__u16 pad0;            /* 10 */
+	__u32 inactive_timeout_s; /* 12: 0 = protocol default */
+	struct xlb_endpoint eps[XLB_MAX_ENDPOINTS]; /* 16 */
+	__u8 slots[XLB_SELECT_SLOTS]; /* 784: endpoint index per slot */
+};
+XLB_STATIC_ASSERT(sizeof(struct xlb_svc) == 1040, "svc size");
+
+/* VIPs the datapath answers ARP and ICMP echo for. Value: number of rules on the VIP. */
+struct xlb_vip_info {
+	__u32 rules;
+	__u32 flags;
+};
+
+/* Per managed interface: its MAC, needed to answer ARP in the datapath. */
+struct xlb_iface {
+	__u8 mac[6];
+	__u16 pad;
+	__u32 flags;
+};
+XLB_STATIC_ASSERT(sizeof(struct xlb_iface) == 12, "iface size");
+
+#endif

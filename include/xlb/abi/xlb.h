@@ -1,0 +1,11 @@
+/* Everything the BPF datapath and the control plane share. */
+#ifndef XLB_ABI_XLB_H
+#define XLB_ABI_XLB_H
+
+#include "common.h"
+#include "conntrack.h"
+#include "maps.h"
+#include "service.h"
+#include "stats.h"
+
+#endif

@@ -1,0 +1,61 @@
+// BpfDatapath: the real Datapath. Owns the xlb_tc skeleton (RAII), pins maps by name under a
+// bpffs directory so a restarted daemon re-adopts them, attaches via clsact ingress.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "datapath/datapath.h"
+
+struct xlb_tc;  // generated skeleton
+
+namespace xlb {
+
+struct BpfDatapathOptions {
+  // bpffs directory for pinned maps; mounted if needed. Empty: no pinning (tests).
+  std::string pin_dir = "/sys/fs/bpf/xlb";
+  uint32_t ct_size = XLB_DEFAULT_CT_SIZE;
+  uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;
+};
+
+class BpfDatapath final : public Datapath {
+ public:
+  // Loads the datapath, creating or re-adopting pinned maps. Errors are one sentence.
+  static Result<std::unique_ptr<BpfDatapath>> open(const BpfDatapathOptions& options);
+  // Detaches from every interface that carries xlb's filter and removes the pins.
+  static Result<void> cleanup(const std::string& pin_dir, const std::vector<std::string>& ifnames);
+  ~BpfDatapath() override;
+
+  Result<void> upsert_service(const xlb_svc_key& key, const xlb_svc& svc) override;
+  Result<void> delete_service(const xlb_svc_key& key) override;
+  Result<std::vector<std::pair<xlb_svc_key, xlb_svc>>> list_services() const override;
+  Result<void> upsert_vip(const xlb_ip& vip, const xlb_vip_info& info) override;
+  Result<void> delete_vip(const xlb_ip& vip) override;
+  Result<xlb_counter> service_counter(uint32_t svc_id) const override;
+  Result<xlb_counter> endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const override;
+  Result<std::vector<uint64_t>> datapath_counters() const override;
+  Result<void> reset_service_counters(uint32_t svc_id) override;
+  Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const override;
+  Result<std::optional<xlb_ct_entry>> lookup_flow(const xlb_ct_key& key) const override;
+  Result<void> delete_flow(const xlb_ct_key& key) override;
+  Result<void> attach(const std::string& ifname) override;
+  Result<void> detach(const std::string& ifname) override;
+  std::vector<std::string> attached() const override;
+  uint32_t max_services() const override { return options_.max_services; }
+  uint32_t ct_capacity() const override { return options_.ct_size; }
+
+  // Registers an interface's MAC for ARP answers without attaching (tests).
+  Result<void> register_interface(int ifindex, const uint8_t mac[6]);
+  // The TC ingress program, for BPF_PROG_TEST_RUN.
+  int program_fd() const;
+
+ private:
+  explicit BpfDatapath(BpfDatapathOptions options);
+  BpfDatapathOptions options_;
+  xlb_tc* skel_ = nullptr;
+  std::set<std::string> attached_;
+};
+
+}  // namespace xlb

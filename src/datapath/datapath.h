@@ -1,0 +1,58 @@
+// The Datapath interface: everything above src/datapath talks to this, never to libbpf, so the
+// reconciler, API and health code are unit-tested against FakeDatapath.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+extern "C" {
+#include "xlb/abi/xlb.h"
+}
+
+namespace xlb {
+
+struct CtFlow {
+  xlb_ct_key key;
+  xlb_ct_entry entry;
+};
+
+class Datapath {
+ public:
+  virtual ~Datapath() = default;
+
+  // Services (rules). svc.id must be < max_services().
+  virtual Result<void> upsert_service(const xlb_svc_key& key, const xlb_svc& svc) = 0;
+  virtual Result<void> delete_service(const xlb_svc_key& key) = 0;
+  virtual Result<std::vector<std::pair<xlb_svc_key, xlb_svc>>> list_services() const = 0;
+
+  // VIPs answered for ARP and ICMP echo.
+  virtual Result<void> upsert_vip(const xlb_ip& vip, const xlb_vip_info& info) = 0;
+  virtual Result<void> delete_vip(const xlb_ip& vip) = 0;
+
+  // Per-CPU counters, summed over CPUs.
+  virtual Result<xlb_counter> service_counter(uint32_t svc_id) const = 0;
+  virtual Result<xlb_counter> endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const = 0;
+  virtual Result<std::vector<uint64_t>> datapath_counters() const = 0;  // indexed by xlb_dp_stat
+  // Zero a rule's counters when its id is (re)assigned, so a new rule never inherits numbers.
+  virtual Result<void> reset_service_counters(uint32_t svc_id) = 0;
+
+  // Conntrack: visit every entry (batched under the hood); return false from fn to stop.
+  virtual Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const = 0;
+  virtual Result<std::optional<xlb_ct_entry>> lookup_flow(const xlb_ct_key& key) const = 0;
+  virtual Result<void> delete_flow(const xlb_ct_key& key) = 0;
+
+  // Interfaces the datapath is attached to (clsact ingress).
+  virtual Result<void> attach(const std::string& ifname) = 0;
+  virtual Result<void> detach(const std::string& ifname) = 0;
+  virtual std::vector<std::string> attached() const = 0;
+
+  virtual uint32_t max_services() const = 0;
+  virtual uint32_t ct_capacity() const = 0;
+};
+
+}  // namespace xlb

@@ -1,0 +1,19 @@
+// JSON <-> model. Structural checks (types, unknown fields, required fields) happen here and
+// name the offending field; semantic checks live in validate.h.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "model/service.h"
+
+namespace xlb::model {
+
+nlohmann::json to_json(const Endpoint& ep);
+nlohmann::json to_json(const Service& svc);
+nlohmann::json to_json(const Config& cfg);
+
+Result<Service> service_from_json(const nlohmann::json& j);
+Result<Config> config_from_json(const nlohmann::json& j);
+
+}  // namespace xlb::model

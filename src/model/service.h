@@ -1,0 +1,59 @@
+// The desired-state model: load-balancer rules and their endpoints. Pure data, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xlb::model {
+
+enum class Protocol { tcp, udp };
+enum class Mode { nat, fullnat, dsr };  // "default" on the wire and CLI means nat
+enum class Select { rr, priority, hash, persist, lc, maglev };
+enum class EndpointState { up, down, draining };
+
+struct Endpoint {
+  std::string ip;     // dotted quad as given (validated)
+  uint16_t port = 0;  // target port on the endpoint
+  uint8_t weight = 1; // 1..255
+  EndpointState state = EndpointState::up;  // operator/health state
+
+  bool operator==(const Endpoint&) const = default;
+};
+
+// Identity of a rule: (vip, protocol, port).
+struct ServiceKey {
+  std::string vip;
+  Protocol protocol = Protocol::tcp;
+  uint16_t port = 0;
+
+  auto operator<=>(const ServiceKey&) const = default;
+  bool operator==(const ServiceKey&) const = default;
+};
+
+struct Service {
+  ServiceKey key;
+  std::string name;                 // optional, defaults to "<vip>:<port>/<proto>"
+  Mode mode = Mode::nat;
+  Select select = Select::rr;
+  bool monitor = false;             // health-check endpoints (issue 7)
+  uint32_t inactive_timeout_s = 0;  // 0 = protocol default
+  bool ppv2 = false;                // Proxy Protocol v2 (issue 5)
+  std::vector<Endpoint> endpoints;
+
+  bool operator==(const Service&) const = default;
+};
+
+// The whole desired state, as stored and as exported by GET /api/v1/config.
+struct Config {
+  std::vector<Service> services;
+  bool operator==(const Config&) const = default;
+};
+
+std::string to_string(Protocol p);
+std::string to_string(Mode m);  // "default", "fullnat", "dsr"
+std::string to_string(Select s);
+std::string to_string(EndpointState s);
+
+}  // namespace xlb::model
