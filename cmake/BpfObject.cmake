@@ -17,7 +17,7 @@ function(xlb_bpf_object)
   file(GLOB_RECURSE bpf_headers ${CMAKE_SOURCE_DIR}/bpf/lib/*.h ${CMAKE_SOURCE_DIR}/include/xlb/abi/*.h)
   add_custom_command(
     OUTPUT ${obj}
-    COMMAND ${CLANG_BPF} -g -O2 -target bpf -D__TARGET_ARCH_${XLB_BPF_ARCH}
+    COMMAND ${CLANG_BPF} -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_${XLB_BPF_ARCH}
             -Wall -Werror -Wno-unused-function
             -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/bpf
             -I/usr/include/${XLB_MULTIARCH}

@@ -56,3 +56,9 @@ class [[nodiscard]] Result<void> {
 };
 
 }  // namespace xlb
+
+// Returns the error of `expr` (any Result) from the enclosing function, which returns a Result.
+#define XLB_TRY(expr)                             \
+  do {                                            \
+    if (auto r_ = (expr); !r_) return r_.error(); \
+  } while (0)

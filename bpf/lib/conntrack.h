@@ -1,0 +1,101 @@
+/* Connection tracking: two entries per flow (orig and reply direction), TCP/UDP state kept in
+ * the orig entry. The reply entry's peer is the reverse of its translated tuple. */
+#ifndef XLB_BPF_CONNTRACK_H
+#define XLB_BPF_CONNTRACK_H
+
+#include "lib/maps.h"
+#include "lib/parse.h"
+
+static __always_inline void ct_key_init(struct xlb_ct_key *k, __u32 saddr, __u32 daddr, __u16 sport,
+					__u16 dport, __u8 proto)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->saddr.w[0] = saddr;
+	k->daddr.w[0] = daddr;
+	k->sport = sport;
+	k->dport = dport;
+	k->proto = proto;
+	k->family = XLB_AF_INET;
+}
+
+/* The tuple a packet matching `key` carries after `e` is applied. */
+struct xlb_tuple {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 sport;
+	__u16 dport;
+};
+
+static __always_inline void ct_translated(const struct xlb_ct_key *key, const struct xlb_ct_entry *e,
+					  struct xlb_tuple *t)
+{
+	t->saddr = (e->flags & XLB_CT_F_SNAT) ? e->nat_saddr.w[0] : key->saddr.w[0];
+	t->sport = (e->flags & XLB_CT_F_SNAT) ? e->nat_sport : key->sport;
+	t->daddr = (e->flags & XLB_CT_F_DNAT) ? e->nat_daddr.w[0] : key->daddr.w[0];
+	t->dport = (e->flags & XLB_CT_F_DNAT) ? e->nat_dport : key->dport;
+}
+
+/* Key of the opposite direction's entry: the reverse of this entry's translated tuple. */
+static __always_inline void ct_peer_key(const struct xlb_ct_key *key, const struct xlb_ct_entry *e,
+					struct xlb_ct_key *peer)
+{
+	struct xlb_tuple t;
+
+	ct_translated(key, e, &t);
+	ct_key_init(peer, t.daddr, t.saddr, t.dport, t.sport, key->proto);
+}
+
+static __always_inline int tcp_flow_closed(__u8 state)
+{
+	return state == XLB_CT_TIME_WAIT || state == XLB_CT_CLOSED;
+}
+
+/* Advances the flow's state for a packet seen in direction `dir`. */
+static __always_inline void ct_advance(struct xlb_ct_entry *orig, const struct xlb_pkt *p, __u8 dir)
+{
+	__u8 f = p->tcp_flags;
+	int from_client = dir == XLB_DIR_ORIG;
+
+	if (p->proto == IPPROTO_UDP) {
+		if (!from_client && orig->state == XLB_CT_UDP_NEW)
+			orig->state = XLB_CT_UDP_EST;
+		return;
+	}
+	if (p->proto != IPPROTO_TCP)
+		return;
+	if (f & XLB_TCP_RST) {
+		orig->state = XLB_CT_CLOSED;
+		return;
+	}
+	if (f & XLB_TCP_FIN) {
+		orig->flags |= from_client ? XLB_CT_F_CLIENT_FIN : XLB_CT_F_EP_FIN;
+		if ((orig->flags & (XLB_CT_F_CLIENT_FIN | XLB_CT_F_EP_FIN)) ==
+		    (XLB_CT_F_CLIENT_FIN | XLB_CT_F_EP_FIN))
+			orig->state = XLB_CT_TIME_WAIT;
+		else
+			orig->state = from_client ? XLB_CT_FIN_WAIT : XLB_CT_CLOSE_WAIT;
+		return;
+	}
+	if (orig->state == XLB_CT_SYN_SENT && !from_client && (f & XLB_TCP_SYN) && (f & XLB_TCP_ACK))
+		orig->state = XLB_CT_SYN_RECV;
+	else if (orig->state == XLB_CT_SYN_RECV && from_client && (f & XLB_TCP_ACK) && !(f & XLB_TCP_SYN))
+		orig->state = XLB_CT_EST;
+}
+
+static __always_inline __u8 ct_initial_state(const struct xlb_pkt *p)
+{
+	if (p->proto == IPPROTO_UDP)
+		return XLB_CT_UDP_NEW;
+	/* A mid-stream packet (the entry was evicted or the LB restarted without maps) is
+	 * picked up as established rather than reset. */
+	return (p->tcp_flags & XLB_TCP_SYN) ? XLB_CT_SYN_SENT : XLB_CT_EST;
+}
+
+static __always_inline void ct_touch(struct xlb_ct_entry *e, __u32 bytes, __u64 now)
+{
+	e->last_seen_ns = now;
+	__sync_fetch_and_add(&e->packets, 1);
+	__sync_fetch_and_add(&e->bytes, bytes);
+}
+
+#endif

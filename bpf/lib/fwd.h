@@ -1,0 +1,68 @@
+/* Forwarding after a rewrite: route with bpf_fib_lookup, then redirect out of the egress device.
+ * The route is looked up BEFORE the packet is touched, so an unknown route hands the original
+ * packet to the kernel instead of dropping it. */
+#ifndef XLB_BPF_FWD_H
+#define XLB_BPF_FWD_H
+
+#include <linux/pkt_cls.h>
+#include "lib/nat.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+
+enum route_result {
+	ROUTE_OK,       /* egress and both MACs known */
+	ROUTE_NO_NEIGH, /* egress known, neighbour unresolved: the kernel resolves it */
+	ROUTE_NONE,     /* no usable route: leave the packet to the kernel */
+};
+
+static __always_inline int route_lookup(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 saddr,
+					__u32 daddr, __u16 sport, __u16 dport, struct bpf_fib_lookup *fib)
+{
+	long rc;
+
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = AF_INET;
+	fib->tos = p->tos;
+	fib->l4_protocol = p->proto;
+	fib->sport = sport;
+	fib->dport = dport;
+	fib->tot_len = p->tot_len;
+	fib->ipv4_src = saddr;
+	fib->ipv4_dst = daddr;
+	fib->ifindex = skb->ifindex;
+
+	rc = bpf_fib_lookup(skb, fib, sizeof(*fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
+		return ROUTE_OK;
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		return ROUTE_NO_NEIGH;
+	return ROUTE_NONE;
+}
+
+/* Final step for a rewritten packet: strip a VLAN tag (the egress is an L3 route's device),
+ * decrement TTL, set MACs and redirect. p describes the packet before the rewrite. */
+static __always_inline int forward(struct __sk_buff *skb, const struct xlb_pkt *p, int route,
+				   const struct bpf_fib_lookup *fib)
+{
+	struct bpf_redir_neigh nh = {};
+
+	if (set_ttl(skb, p, p->ttl - 1))
+		return TC_ACT_SHOT;
+	if (p->vlan || skb->vlan_present) {
+		if (bpf_skb_vlan_pop(skb))
+			return TC_ACT_SHOT;
+	}
+	if (route == ROUTE_OK) {
+		if (bpf_skb_store_bytes(skb, 0, fib->dmac, ETH_ALEN, 0) ||
+		    bpf_skb_store_bytes(skb, ETH_ALEN, fib->smac, ETH_ALEN, 0))
+			return TC_ACT_SHOT;
+		return bpf_redirect(fib->ifindex, 0);
+	}
+	nh.nh_family = AF_INET;
+	nh.ipv4_nh = fib->ipv4_dst; /* the gateway or the destination itself */
+	return bpf_redirect_neigh(fib->ifindex, &nh, sizeof(nh), 0);
+}
+
+#endif

@@ -1,0 +1,77 @@
+/* Map definitions of the TC datapath; names and layouts come from include/xlb/abi. */
+#ifndef XLB_BPF_MAPS_H
+#define XLB_BPF_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xlb/abi/xlb.h"
+
+/* Sizes marked "set at load" are placeholders: the loader resizes them from its options. */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct xlb_svc_key);
+	__type(value, struct xlb_svc);
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_svc_v1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct xlb_ip);
+	__type(value, struct xlb_vip_info);
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_vip_v1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32); /* ifindex */
+	__type(value, struct xlb_iface);
+	__uint(max_entries, 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_iface_v1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_ct_key);
+	__type(value, struct xlb_ct_entry);
+	__uint(max_entries, XLB_DEFAULT_CT_SIZE); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_ct_v1 SEC(".maps");
+
+/* Round-robin position per rule id; shared by all CPUs so rr is global, not per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_rr_v1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32); /* rule id */
+	__type(value, struct xlb_counter);
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_svc_stat_v1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32); /* rule id * XLB_MAX_ENDPOINTS + endpoint index */
+	__type(value, struct xlb_counter);
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES * XLB_MAX_ENDPOINTS); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_ep_stat_v1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32); /* enum xlb_dp_stat */
+	__type(value, __u64);
+	__uint(max_entries, XLB_STAT_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_dp_stat_v1 SEC(".maps");
+
+#endif

@@ -1,0 +1,33 @@
+/* Per-CPU counter updates: verdict reasons, per rule and per endpoint. */
+#ifndef XLB_BPF_STATS_H
+#define XLB_BPF_STATS_H
+
+#include "lib/maps.h"
+
+static __always_inline void stat_verdict(enum xlb_dp_stat reason)
+{
+	__u32 key = reason;
+	__u64 *count = bpf_map_lookup_elem(&xlb_dp_stat_v1, &key);
+
+	if (count)
+		*count += 1;
+}
+
+static __always_inline void counter_add(struct xlb_counter *c, __u32 bytes, int new_flow)
+{
+	if (!c)
+		return;
+	c->packets += 1;
+	c->bytes += bytes;
+	c->new_flows += new_flow ? 1 : 0;
+}
+
+static __always_inline void stat_flow(__u32 svc_id, __u32 ep_idx, __u32 bytes, int new_flow)
+{
+	__u32 ep_key = svc_id * XLB_MAX_ENDPOINTS + ep_idx;
+
+	counter_add(bpf_map_lookup_elem(&xlb_svc_stat_v1, &svc_id), bytes, new_flow);
+	counter_add(bpf_map_lookup_elem(&xlb_ep_stat_v1, &ep_key), bytes, new_flow);
+}
+
+#endif

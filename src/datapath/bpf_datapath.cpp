@@ -1,0 +1,291 @@
+#include "datapath/bpf_datapath.h"
+
+#include <bpf/libbpf.h>
+#include <net/if.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <mutex>
+
+#include "datapath/bpffs.h"
+#include "datapath/map.h"
+#include "datapath/netdev.h"
+#include "xlb_tc.skel.h"
+
+namespace xlb {
+namespace {
+
+// Fixed filter handle and priority, so a restarted daemon replaces its own filter in place.
+constexpr uint32_t kTcHandle = 0x584c42;  // "XLB"
+constexpr uint32_t kTcPriority = 1;
+
+// libbpf explains failures only through its print callback; keep the last lines for errors.
+std::mutex g_libbpf_log_mutex;
+std::string g_libbpf_log;
+
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+  char line[1024];
+  vsnprintf(line, sizeof line, fmt, args);
+  std::string text(line);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (level == LIBBPF_WARN) {
+    std::lock_guard lock(g_libbpf_log_mutex);
+    g_libbpf_log += text + "\n";
+    if (g_libbpf_log.size() > 16384) g_libbpf_log.erase(0, g_libbpf_log.size() - 16384);
+  }
+  spdlog::debug("libbpf: {}", text);
+  return 0;
+}
+
+std::string take_libbpf_log() {
+  std::lock_guard lock(g_libbpf_log_mutex);
+  return std::exchange(g_libbpf_log, {});
+}
+
+Error load_error(int err, const BpfDatapathOptions& o) {
+  std::string log = take_libbpf_log();
+  if (log.find("couldn't reuse pinned map") != std::string::npos)
+    return Error{"datapath",
+                 "the maps pinned in " + o.pin_dir +
+                     " do not match this datapath (different --ct-size or --max-services, or "
+                     "another xlb version): start with the same sizes, or remove them with "
+                     "xlbd --cleanup --bpffs=" + o.pin_dir,
+                 "bpffs"};
+  if (err == EPERM || err == EACCES)
+    return Error{"permission",
+                 "no permission to load BPF programs: run xlbd as root or with CAP_BPF, "
+                 "CAP_NET_ADMIN and CAP_PERFMON",
+                 ""};
+  return Error{"datapath", std::string("cannot load the BPF datapath: ") + std::strerror(err) +
+                               (log.empty() ? "" : " (libbpf: " + log.substr(0, 300) + ")"),
+               ""};
+}
+
+template <class V>
+V sum_per_cpu(const std::vector<V>& values);
+
+template <>
+xlb_counter sum_per_cpu(const std::vector<xlb_counter>& values) {
+  xlb_counter total{};
+  for (const auto& v : values) {
+    total.packets += v.packets;
+    total.bytes += v.bytes;
+    total.new_flows += v.new_flows;
+  }
+  return total;
+}
+
+bpf_tc_hook ingress_hook(int ifindex) {
+  bpf_tc_hook hook{};
+  hook.sz = sizeof hook;
+  hook.ifindex = ifindex;
+  hook.attach_point = BPF_TC_INGRESS;
+  return hook;
+}
+
+bpf_tc_opts filter_opts(int prog_fd) {
+  bpf_tc_opts opts{};
+  opts.sz = sizeof opts;
+  opts.handle = kTcHandle;
+  opts.priority = kTcPriority;
+  opts.prog_fd = prog_fd;
+  return opts;
+}
+
+Result<void> detach_ifindex(int ifindex, const std::string& ifname) {
+  bpf_tc_hook hook = ingress_hook(ifindex);
+  bpf_tc_opts opts = filter_opts(0);
+  int rc = bpf_tc_detach(&hook, &opts);
+  if (rc == 0 || rc == -ENOENT || rc == -EINVAL) return Ok{};
+  return Error{"datapath", "cannot detach from " + ifname + ": " + std::strerror(-rc), ""};
+}
+
+}  // namespace
+
+BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(options)) {}
+
+BpfDatapath::~BpfDatapath() {
+  // The filters stay attached and the maps pinned: traffic keeps flowing while xlbd restarts.
+  xlb_tc__destroy(skel_);
+}
+
+Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions& options) {
+  libbpf_set_print(libbpf_print);
+  if (options.ct_size < 1024)
+    return invalid("ct-size", "--ct-size must be at least 1024 flows");
+  if (options.max_services < 1 || options.max_services > (1u << 20))
+    return invalid("max-services", "--max-services must be from 1 to 1048576");
+  if (!options.pin_dir.empty()) {
+    auto r = ensure_bpffs_dir(options.pin_dir);
+    if (!r) return r.error();
+  }
+
+  std::unique_ptr<BpfDatapath> dp(new BpfDatapath(options));
+  LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+  if (!options.pin_dir.empty()) open_opts.pin_root_path = dp->options_.pin_dir.c_str();
+  dp->skel_ = xlb_tc__open_opts(&open_opts);
+  if (!dp->skel_) return load_error(errno, options);
+
+  auto* maps = &dp->skel_->maps;
+  bpf_map__set_max_entries(maps->xlb_ct_v1, options.ct_size);
+  bpf_map__set_max_entries(maps->xlb_svc_v1, options.max_services);
+  bpf_map__set_max_entries(maps->xlb_vip_v1, options.max_services);
+  bpf_map__set_max_entries(maps->xlb_rr_v1, options.max_services);
+  bpf_map__set_max_entries(maps->xlb_svc_stat_v1, options.max_services);
+  bpf_map__set_max_entries(maps->xlb_ep_stat_v1, options.max_services * XLB_MAX_ENDPOINTS);
+  if (int rc = xlb_tc__load(dp->skel_); rc != 0) return load_error(-rc, options);
+  return dp;
+}
+
+Result<void> BpfDatapath::cleanup(const std::string& pin_dir,
+                                  const std::vector<std::string>& ifnames) {
+  std::vector<std::pair<int, std::string>> targets;
+  if (ifnames.empty()) {
+    if (struct if_nameindex* all = if_nameindex()) {
+      for (auto* i = all; i->if_index != 0; ++i) targets.emplace_back(i->if_index, i->if_name);
+      if_freenameindex(all);
+    }
+  } else {
+    for (const auto& name : ifnames)
+      if (int idx = static_cast<int>(if_nametoindex(name.c_str()))) targets.emplace_back(idx, name);
+  }
+  for (const auto& [idx, name] : targets) {
+    auto r = detach_ifindex(idx, name);
+    if (!r) return r;
+  }
+  return pin_dir.empty() ? Result<void>(Ok{}) : remove_pins(pin_dir);
+}
+
+int BpfDatapath::program_fd() const { return bpf_program__fd(skel_->progs.xlb_ingress); }
+
+namespace {
+Map<xlb_svc_key, xlb_svc> svc_map(xlb_tc* s) {
+  return {bpf_map__fd(s->maps.xlb_svc_v1), XLB_MAP_SVC};
+}
+Map<xlb_ip, xlb_vip_info> vip_map(xlb_tc* s) {
+  return {bpf_map__fd(s->maps.xlb_vip_v1), XLB_MAP_VIP};
+}
+Map<xlb_ct_key, xlb_ct_entry> ct_map(xlb_tc* s) {
+  return {bpf_map__fd(s->maps.xlb_ct_v1), XLB_MAP_CT};
+}
+}  // namespace
+
+Result<void> BpfDatapath::upsert_service(const xlb_svc_key& key, const xlb_svc& svc) {
+  if (svc.id >= options_.max_services)
+    return Error{"datapath", "rule id " + std::to_string(svc.id) + " exceeds --max-services", ""};
+  return svc_map(skel_).update(key, svc);
+}
+
+Result<void> BpfDatapath::delete_service(const xlb_svc_key& key) {
+  return svc_map(skel_).erase(key);
+}
+
+Result<std::vector<std::pair<xlb_svc_key, xlb_svc>>> BpfDatapath::list_services() const {
+  std::vector<std::pair<xlb_svc_key, xlb_svc>> out;
+  auto r = svc_map(skel_).for_each(
+      [&](const xlb_svc_key& k, const xlb_svc& v) {
+        out.emplace_back(k, v);
+        return true;
+      },
+      256);
+  if (!r) return r.error();
+  return out;
+}
+
+Result<void> BpfDatapath::upsert_vip(const xlb_ip& vip, const xlb_vip_info& info) {
+  return vip_map(skel_).update(vip, info);
+}
+
+Result<void> BpfDatapath::delete_vip(const xlb_ip& vip) { return vip_map(skel_).erase(vip); }
+
+Result<xlb_counter> BpfDatapath::service_counter(uint32_t svc_id) const {
+  PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.xlb_svc_stat_v1), XLB_MAP_SVC_STATS);
+  auto values = m.lookup(svc_id);
+  if (!values) return values.error();
+  return sum_per_cpu(*values);
+}
+
+Result<xlb_counter> BpfDatapath::endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const {
+  PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.xlb_ep_stat_v1), XLB_MAP_EP_STATS);
+  auto values = m.lookup(svc_id * XLB_MAX_ENDPOINTS + ep_idx);
+  if (!values) return values.error();
+  return sum_per_cpu(*values);
+}
+
+Result<std::vector<uint64_t>> BpfDatapath::datapath_counters() const {
+  PerCpuMap<uint32_t, uint64_t> m(bpf_map__fd(skel_->maps.xlb_dp_stat_v1), XLB_MAP_DP_STATS);
+  std::vector<uint64_t> totals(XLB_STAT_MAX, 0);
+  for (uint32_t reason = 0; reason < XLB_STAT_MAX; ++reason) {
+    auto values = m.lookup(reason);
+    if (!values) return values.error();
+    for (uint64_t v : *values) totals[reason] += v;
+  }
+  return totals;
+}
+
+Result<void> BpfDatapath::reset_service_counters(uint32_t svc_id) {
+  PerCpuMap<uint32_t, xlb_counter> svc(bpf_map__fd(skel_->maps.xlb_svc_stat_v1),
+                                       XLB_MAP_SVC_STATS);
+  PerCpuMap<uint32_t, xlb_counter> ep(bpf_map__fd(skel_->maps.xlb_ep_stat_v1), XLB_MAP_EP_STATS);
+  if (auto r = svc.zero(svc_id); !r) return r;
+  for (uint32_t i = 0; i < XLB_MAX_ENDPOINTS; ++i)
+    if (auto r = ep.zero(svc_id * XLB_MAX_ENDPOINTS + i); !r) return r;
+  Map<uint32_t, uint32_t> rr(bpf_map__fd(skel_->maps.xlb_rr_v1), XLB_MAP_RR);
+  return rr.update(svc_id, 0);
+}
+
+Result<void> BpfDatapath::for_each_flow(const std::function<bool(const CtFlow&)>& fn) const {
+  return ct_map(skel_).for_each(
+      [&](const xlb_ct_key& k, const xlb_ct_entry& e) { return fn(CtFlow{k, e}); });
+}
+
+Result<std::optional<xlb_ct_entry>> BpfDatapath::lookup_flow(const xlb_ct_key& key) const {
+  return ct_map(skel_).lookup(key);
+}
+
+Result<void> BpfDatapath::delete_flow(const xlb_ct_key& key) { return ct_map(skel_).erase(key); }
+
+Result<void> BpfDatapath::register_interface(int ifindex, const uint8_t mac[6]) {
+  xlb_iface iface{};
+  std::memcpy(iface.mac, mac, sizeof iface.mac);
+  Map<uint32_t, xlb_iface> m(bpf_map__fd(skel_->maps.xlb_iface_v1), XLB_MAP_IFACE);
+  return m.update(static_cast<uint32_t>(ifindex), iface);
+}
+
+Result<void> BpfDatapath::attach(const std::string& ifname) {
+  auto dev = lookup_netdev(ifname);
+  if (!dev) return dev.error();
+  if (auto r = register_interface(dev->ifindex, dev->mac.data()); !r) return r;
+
+  bpf_tc_hook hook = ingress_hook(dev->ifindex);
+  int rc = bpf_tc_hook_create(&hook);
+  if (rc != 0 && rc != -EEXIST)
+    return Error{"datapath", "cannot create the clsact qdisc on " + ifname + ": " +
+                                 std::strerror(-rc), "interfaces"};
+  bpf_tc_opts opts = filter_opts(program_fd());
+  opts.flags = BPF_TC_F_REPLACE;
+  rc = bpf_tc_attach(&hook, &opts);
+  if (rc != 0)
+    return Error{"datapath", "cannot attach the datapath to " + ifname + ": " +
+                                 std::strerror(-rc), "interfaces"};
+  attached_.insert(ifname);
+  spdlog::info("datapath attached to {} (ifindex {})", ifname, dev->ifindex);
+  return Ok{};
+}
+
+Result<void> BpfDatapath::detach(const std::string& ifname) {
+  int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
+  attached_.erase(ifname);
+  if (ifindex == 0) return Ok{};  // the interface is gone, and its filter with it
+  Map<uint32_t, xlb_iface> m(bpf_map__fd(skel_->maps.xlb_iface_v1), XLB_MAP_IFACE);
+  if (auto r = m.erase(static_cast<uint32_t>(ifindex)); !r) return r;
+  return detach_ifindex(ifindex, ifname);
+}
+
+std::vector<std::string> BpfDatapath::attached() const {
+  return {attached_.begin(), attached_.end()};
+}
+
+}  // namespace xlb

@@ -1,0 +1,58 @@
+#include "datapath/bpffs.h"
+
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/statfs.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace xlb {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_bpffs(const fs::path& p) {
+  struct statfs st{};
+  return statfs(p.c_str(), &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+Result<void> mount_bpffs(const fs::path& where) {
+  if (mount("bpf", where.c_str(), "bpf", 0, "mode=0700") == 0) return Ok{};
+  return Error{"bpffs",
+               "cannot mount bpffs on " + where.string() + ": " + std::strerror(errno) +
+                   " (run as root, or mount it yourself: mount -t bpf bpf " + where.string() + ")",
+               "bpffs"};
+}
+
+}  // namespace
+
+Result<void> ensure_bpffs_dir(const std::string& dir) {
+  fs::path path(dir);
+  const fs::path sys_bpf("/sys/fs/bpf");
+  std::error_code ec;
+  bool under_sys_bpf = path.string().rfind(sys_bpf.string() + "/", 0) == 0;
+  if (under_sys_bpf && !is_bpffs(sys_bpf)) {
+    auto r = mount_bpffs(sys_bpf);
+    if (!r) return r;
+  }
+  fs::create_directories(path, ec);
+  if (ec)
+    return Error{"bpffs", "cannot create pin directory " + dir + ": " + ec.message(), "bpffs"};
+  if (!is_bpffs(path)) return mount_bpffs(path);
+  return Ok{};
+}
+
+Result<void> remove_pins(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return Ok{};
+  for (const auto& entry : fs::directory_iterator(dir, ec)) fs::remove(entry.path(), ec);
+  // A bpffs mounted on the directory itself is unmounted first; EINVAL just means none was.
+  umount2(dir.c_str(), MNT_DETACH);
+  fs::remove(dir, ec);
+  if (ec) return Error{"bpffs", "cannot remove pin directory " + dir + ": " + ec.message(), ""};
+  return Ok{};
+}
+
+}  // namespace xlb
