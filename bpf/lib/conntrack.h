@@ -39,7 +39,7 @@ static __always_inline void ct_translated(const struct xlb_ct_key *key, const st
 static __always_inline void ct_peer_key(const struct xlb_ct_key *key, const struct xlb_ct_entry *e,
 					struct xlb_ct_key *peer)
 {
-	struct xlb_tuple t;
+	struct xlb_tuple t = {};
 
 	ct_translated(key, e, &t);
 	ct_key_init(peer, t.daddr, t.saddr, t.dport, t.sport, key->proto);
@@ -79,6 +79,10 @@ static __always_inline void ct_advance(struct xlb_ct_entry *orig, const struct x
 	if (orig->state == XLB_CT_SYN_SENT && !from_client && (f & XLB_TCP_SYN) && (f & XLB_TCP_ACK))
 		orig->state = XLB_CT_SYN_RECV;
 	else if (orig->state == XLB_CT_SYN_RECV && from_client && (f & XLB_TCP_ACK) && !(f & XLB_TCP_SYN))
+		orig->state = XLB_CT_EST;
+	/* DSR never sees the SYN+ACK: the client's first ACK is the evidence of a handshake. */
+	else if (orig->state == XLB_CT_SYN_SENT && orig->mode == XLB_MODE_DSR && from_client &&
+		 (f & XLB_TCP_ACK) && !(f & XLB_TCP_SYN))
 		orig->state = XLB_CT_EST;
 }
 

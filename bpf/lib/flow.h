@@ -1,10 +1,14 @@
-/* The load-balancing decision for TCP/UDP: follow a tracked flow, or start one for a rule. */
+/* The load-balancing decision for TCP/UDP: follow a tracked flow, or start one for a rule in
+ * the rule's mode (NAT, FullNAT, DSR). Each start_* and follow_flow is its own BPF function so
+ * none of them shares a 512-byte stack frame with another. */
 #ifndef XLB_BPF_FLOW_H
 #define XLB_BPF_FLOW_H
 
 #include "lib/conntrack.h"
+#include "lib/dsr.h"
 #include "lib/fwd.h"
 #include "lib/select.h"
+#include "lib/snat.h"
 #include "lib/stats.h"
 #include "lib/vip.h"
 
@@ -20,23 +24,32 @@ static __always_inline int translate_and_forward(struct __sk_buff *skb, const st
 	return forward(skb, p, route, fib);
 }
 
-/* A packet of a tracked flow: apply the stored translation. Not inlined, like start_flow, so
- * the two never share one 512-byte stack frame. */
+static __always_inline int pass_no_route(void)
+{
+	stat_verdict(XLB_STAT_PASS_NO_ROUTE);
+	return TC_ACT_OK;
+}
+
+/* A packet of a tracked flow: apply the stored translation. */
 static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
-				       const struct xlb_ct_key *key, struct xlb_ct_entry *e)
+				  const struct xlb_ct_key *key, struct xlb_ct_entry *e)
 {
 	struct bpf_fib_lookup fib;
 	struct xlb_ct_entry *orig = e;
 	struct xlb_ct_key peer;
-	struct xlb_tuple t;
-	int route;
+	struct xlb_tuple t = {};
+	int route, dsr = e->mode == XLB_MODE_DSR;
 
-	ct_translated(key, e, &t);
-	route = route_lookup(skb, p, t.saddr, t.daddr, t.sport, t.dport, &fib);
-	if (route == ROUTE_NONE) {
-		stat_verdict(XLB_STAT_PASS_NO_ROUTE);
-		return TC_ACT_OK;
+	if (dsr) {
+		/* Only client -> endpoint passes the LB; the endpoint address rides in nat_daddr. */
+		route = route_lookup(skb, p, p->saddr, e->nat_daddr.w[0], p->sport, p->dport,
+				     BPF_FIB_LOOKUP_SRC, &fib);
+	} else {
+		ct_translated(key, e, &t);
+		route = route_lookup(skb, p, t.saddr, t.daddr, t.sport, t.dport, 0, &fib);
 	}
+	if (route == ROUTE_NONE)
+		return pass_no_route();
 	if (e->dir == XLB_DIR_REPLY) {
 		ct_peer_key(key, e, &peer);
 		orig = bpf_map_lookup_elem(&xlb_ct_v1, &peer);
@@ -46,99 +59,161 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 	ct_touch(e, p->len, bpf_ktime_get_ns());
 	stat_flow(e->svc_id, e->ep_idx, p->len, 0);
 	stat_verdict(XLB_STAT_FWD_EST);
+	if (dsr)
+		return dsr_forward(skb, p, e->flags & XLB_CT_F_IPIP, e->nat_daddr.w[0], route, &fib);
 	return translate_and_forward(skb, p, &t, route, &fib);
 }
 
-/* Writes both entries of a new NAT flow to endpoint ep. One entry struct is reused for both
- * to keep start_flow's stack frame small. */
-static __always_inline int ct_create(const struct xlb_pkt *p, const struct xlb_svc *svc, __u32 ep_idx,
-				     const struct xlb_endpoint *ep, const struct xlb_ct_key *orig_key)
+/* The fields every new entry shares. */
+static __always_inline void ct_entry_init(struct xlb_ct_entry *e, const struct xlb_pkt *p,
+					  const struct xlb_svc *svc, __u32 ep_idx, __u8 dir)
 {
-	struct xlb_ct_entry e = {};
-	struct xlb_ct_key reply_key;
 	__u64 now = bpf_ktime_get_ns();
 
-	e.state = ct_initial_state(p);
-	e.mode = svc->mode;
-	e.svc_id = svc->id;
-	e.ep_idx = ep_idx;
-	e.created_ns = now;
-	e.last_seen_ns = now;
-
-	/* Reply entry first: an orig entry without its reply would forward into a black hole. */
-	e.nat_saddr.w[0] = p->daddr;
-	e.nat_sport = p->dport;
-	e.dir = XLB_DIR_REPLY;
-	e.flags = XLB_CT_F_SNAT;
-	ct_key_init(&reply_key, ep->addr.w[0], p->saddr, ep->port, p->sport, p->proto);
-	if (bpf_map_update_elem(&xlb_ct_v1, &reply_key, &e, BPF_ANY))
-		return -1;
-
-	e.nat_saddr.w[0] = 0;
-	e.nat_sport = 0;
-	e.nat_daddr = ep->addr;
-	e.nat_dport = ep->port;
-	e.dir = XLB_DIR_ORIG;
-	e.flags = XLB_CT_F_DNAT;
-	e.packets = 1;
-	e.bytes = p->len;
-	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, &e, BPF_ANY)) {
-		bpf_map_delete_elem(&xlb_ct_v1, &reply_key);
-		return -1;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->dir = dir;
+	e->state = ct_initial_state(p);
+	e->mode = svc->mode;
+	e->svc_id = svc->id;
+	e->ep_idx = ep_idx;
+	e->created_ns = now;
+	e->last_seen_ns = now;
+	if (dir == XLB_DIR_ORIG) {
+		e->packets = 1;
+		e->bytes = p->len;
 	}
+}
+
+static __always_inline int flow_started(const struct xlb_svc *svc, __u32 ep_idx, const struct xlb_pkt *p)
+{
+	stat_flow(svc->id, ep_idx, p->len, 1);
+	stat_verdict(XLB_STAT_FWD_NEW);
 	return 0;
 }
 
-/* A packet to a rule with no live flow: pick an endpoint and start one. `stale` is the flow the
- * client's tuple used before (time-wait/closed), whose reply entry must go. */
-static __noinline int start_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
-				      const struct xlb_svc *svc, const struct xlb_ct_key *key,
-				      const struct xlb_ct_entry *stale)
+static __always_inline int ct_insert_failed(void)
 {
+	stat_verdict(XLB_STAT_DROP_CT_FULL);
+	return TC_ACT_SHOT;
+}
+
+/* NAT: destination becomes the endpoint, the client address is kept. */
+static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+				     const struct xlb_svc *svc, __u32 ep_idx,
+				     const struct xlb_ct_key *orig_key)
+{
+	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
+	struct xlb_tuple t = {p->saddr, ep->addr.w[0], p->sport, ep->port};
 	struct bpf_fib_lookup fib;
-	struct xlb_endpoint ep;
-	struct xlb_ct_key old_reply;
-	struct xlb_tuple t;
-	int idx, route;
+	struct xlb_ct_entry e;
+	struct xlb_ct_key reply_key;
+	int route;
 
-	idx = select_endpoint(svc, p);
-	if (idx < 0) {
-		stat_verdict(XLB_STAT_DROP_NO_ENDPOINT);
-		return TC_ACT_SHOT;
-	}
-	__builtin_memcpy(&ep, &svc->eps[idx & (XLB_MAX_ENDPOINTS - 1)], sizeof(ep));
+	route = route_lookup(skb, p, t.saddr, t.daddr, t.sport, t.dport, 0, &fib);
+	if (route == ROUTE_NONE)
+		return pass_no_route();
 
-	t.saddr = p->saddr;
-	t.sport = p->sport;
-	t.daddr = ep.addr.w[0];
-	t.dport = ep.port;
-	route = route_lookup(skb, p, t.saddr, t.daddr, t.sport, t.dport, &fib);
-	if (route == ROUTE_NONE) {
-		stat_verdict(XLB_STAT_PASS_NO_ROUTE);
-		return TC_ACT_OK;
+	/* Reply entry first: an orig entry without its reply would forward into a black hole. */
+	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_REPLY);
+	e.flags = XLB_CT_F_SNAT;
+	e.nat_saddr.w[0] = p->daddr;
+	e.nat_sport = p->dport;
+	ct_key_init(&reply_key, t.daddr, t.saddr, t.dport, t.sport, p->proto);
+	if (bpf_map_update_elem(&xlb_ct_v1, &reply_key, &e, BPF_ANY))
+		return ct_insert_failed();
+
+	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
+	e.flags = XLB_CT_F_DNAT;
+	e.nat_daddr = ep->addr;
+	e.nat_dport = ep->port;
+	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, &e, BPF_ANY)) {
+		bpf_map_delete_elem(&xlb_ct_v1, &reply_key);
+		return ct_insert_failed();
 	}
-	if (stale) {
-		ct_peer_key(key, stale, &old_reply);
-		bpf_map_delete_elem(&xlb_ct_v1, &old_reply);
-	}
-	if (ct_create(p, svc, idx, &ep, key)) {
-		stat_verdict(XLB_STAT_DROP_CT_FULL);
-		return TC_ACT_SHOT;
-	}
-	stat_flow(svc->id, idx, p->len, 1);
-	stat_verdict(XLB_STAT_FWD_NEW);
+	flow_started(svc, ep_idx, p);
 	return translate_and_forward(skb, p, &t, route, &fib);
+}
+
+/* FullNAT: destination becomes the endpoint and source an LB address with a port allocated
+ * so that no two live flows share (SNAT address, port, endpoint, endpoint port). */
+static __noinline int start_fullnat_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+					 const struct xlb_svc *svc, __u32 ep_idx,
+					 const struct xlb_ct_key *orig_key)
+{
+	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
+	__u32 snat_ip = snat_rule_address(svc, p);
+	struct xlb_tuple t = {snat_ip ? snat_ip : p->saddr, ep->addr.w[0], 0, ep->port};
+	struct bpf_fib_lookup fib;
+	struct xlb_ct_entry e;
+	struct xlb_ct_key reply_key;
+	int route;
+
+	route = route_lookup(skb, p, t.saddr, t.daddr, p->sport, t.dport,
+			     snat_ip ? 0 : BPF_FIB_LOOKUP_SRC, &fib);
+	if (route == ROUTE_NONE || (!snat_ip && !fib.ipv4_src))
+		return pass_no_route();
+	t.saddr = snat_ip ? snat_ip : fib.ipv4_src;
+
+	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_REPLY);
+	e.flags = XLB_CT_F_SNAT | XLB_CT_F_DNAT;
+	e.nat_saddr.w[0] = p->daddr;
+	e.nat_sport = p->dport;
+	e.nat_daddr.w[0] = p->saddr;
+	e.nat_dport = p->sport;
+	t.sport = snat_claim_port(p, t.saddr, ep, &e, &reply_key);
+	if (!t.sport) {
+		stat_verdict(XLB_STAT_DROP_SNAT_EXHAUSTED);
+		return TC_ACT_SHOT;
+	}
+
+	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
+	e.flags = XLB_CT_F_SNAT | XLB_CT_F_DNAT;
+	e.nat_saddr.w[0] = t.saddr;
+	e.nat_sport = t.sport;
+	e.nat_daddr = ep->addr;
+	e.nat_dport = ep->port;
+	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, &e, BPF_ANY)) {
+		bpf_map_delete_elem(&xlb_ct_v1, &reply_key);
+		return ct_insert_failed();
+	}
+	flow_started(svc, ep_idx, p);
+	return translate_and_forward(skb, p, &t, route, &fib);
+}
+
+/* DSR: one entry (the reply never passes here); IP and ports untouched. */
+static __noinline int start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+				     const struct xlb_svc *svc, __u32 ep_idx,
+				     const struct xlb_ct_key *orig_key)
+{
+	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
+	__u32 ep_addr = ep->addr.w[0];
+	struct bpf_fib_lookup fib;
+	struct xlb_ct_entry e;
+	int route, tunnel;
+
+	route = route_lookup(skb, p, p->saddr, ep_addr, p->sport, p->dport, BPF_FIB_LOOKUP_SRC, &fib);
+	if (route == ROUTE_NONE)
+		return pass_no_route();
+	tunnel = dsr_needs_tunnel(svc, ep_addr, &fib);
+
+	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
+	e.nat_daddr = ep->addr;
+	e.flags = tunnel ? XLB_CT_F_IPIP : 0;
+	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, &e, BPF_ANY))
+		return ct_insert_failed();
+	flow_started(svc, ep_idx, p);
+	return dsr_forward(skb, p, tunnel, ep_addr, route, &fib);
 }
 
 /* TCP or UDP, fully parsed, TTL checked. */
 static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *p)
 {
-	struct xlb_ct_key key;
+	struct xlb_ct_key key, stale_reply;
 	struct xlb_ct_entry *e;
 	struct xlb_svc_key skey = {};
 	struct xlb_svc *svc;
-	int new_syn = p->proto == IPPROTO_TCP &&
-		      (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
+	int idx, new_syn = p->proto == IPPROTO_TCP &&
+			   (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
 
 	ct_key_init(&key, p->saddr, p->daddr, p->sport, p->dport, p->proto);
 	e = bpf_map_lookup_elem(&xlb_ct_v1, &key);
@@ -160,7 +235,22 @@ static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *
 		stat_verdict(XLB_STAT_PASS_NO_RULE);
 		return TC_ACT_OK;
 	}
-	return start_flow(skb, p, svc, &key, e);
+	idx = select_endpoint(svc, p);
+	if (idx < 0) {
+		stat_verdict(XLB_STAT_DROP_NO_ENDPOINT);
+		return TC_ACT_SHOT;
+	}
+	if (e) {
+		/* The finished flow's reply entry goes, so its SNAT port or tuple is free again. */
+		ct_peer_key(&key, e, &stale_reply);
+		if (e->mode != XLB_MODE_DSR)
+			bpf_map_delete_elem(&xlb_ct_v1, &stale_reply);
+	}
+	if (svc->mode == XLB_MODE_FULLNAT)
+		return start_fullnat_flow(skb, p, svc, idx, &key);
+	if (svc->mode == XLB_MODE_DSR)
+		return start_dsr_flow(skb, p, svc, idx, &key);
+	return start_nat_flow(skb, p, svc, idx, &key);
 }
 
 #endif

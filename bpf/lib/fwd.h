@@ -17,8 +17,11 @@ enum route_result {
 	ROUTE_NONE,     /* no usable route: leave the packet to the kernel */
 };
 
+/* flags: 0, or BPF_FIB_LOOKUP_SRC to have the kernel fill fib->ipv4_src with the address it
+ * would use toward daddr (FullNAT's default source, IPIP's outer source; Linux >= 6.7). */
 static __always_inline int route_lookup(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 saddr,
-					__u32 daddr, __u16 sport, __u16 dport, struct bpf_fib_lookup *fib)
+					__u32 daddr, __u16 sport, __u16 dport, __u32 flags,
+					struct bpf_fib_lookup *fib)
 {
 	long rc;
 
@@ -28,12 +31,14 @@ static __always_inline int route_lookup(struct __sk_buff *skb, const struct xlb_
 	fib->l4_protocol = p->proto;
 	fib->sport = sport;
 	fib->dport = dport;
-	fib->tot_len = p->tot_len;
+	/* tot_len 0 skips the FIB's MTU check: GSO super-packets are larger than the MTU and are
+	 * segmented by the egress device; tunnelling checks its MTU itself (dsr.h). */
+	fib->tot_len = 0;
 	fib->ipv4_src = saddr;
 	fib->ipv4_dst = daddr;
 	fib->ifindex = skb->ifindex;
 
-	rc = bpf_fib_lookup(skb, fib, sizeof(*fib), 0);
+	rc = bpf_fib_lookup(skb, fib, sizeof(*fib), flags);
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
 		return ROUTE_OK;
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
@@ -41,15 +46,13 @@ static __always_inline int route_lookup(struct __sk_buff *skb, const struct xlb_
 	return ROUTE_NONE;
 }
 
-/* Final step for a rewritten packet: strip a VLAN tag (the egress is an L3 route's device),
- * decrement TTL, set MACs and redirect. p describes the packet before the rewrite. */
-static __always_inline int forward(struct __sk_buff *skb, const struct xlb_pkt *p, int route,
-				   const struct bpf_fib_lookup *fib)
+/* Sends the frame out of the route's device: strip a VLAN tag (the egress is an L3 route's
+ * device), set MACs and redirect. */
+static __always_inline int redirect_route(struct __sk_buff *skb, const struct xlb_pkt *p, int route,
+					  const struct bpf_fib_lookup *fib)
 {
 	struct bpf_redir_neigh nh = {};
 
-	if (set_ttl(skb, p, p->ttl - 1))
-		return TC_ACT_SHOT;
 	if (p->vlan || skb->vlan_present) {
 		if (bpf_skb_vlan_pop(skb))
 			return TC_ACT_SHOT;
@@ -63,6 +66,16 @@ static __always_inline int forward(struct __sk_buff *skb, const struct xlb_pkt *
 	nh.nh_family = AF_INET;
 	nh.ipv4_nh = fib->ipv4_dst; /* the gateway or the destination itself */
 	return bpf_redirect_neigh(fib->ifindex, &nh, sizeof(nh), 0);
+}
+
+/* Final step for a rewritten packet, routed like a router would: TTL - 1, then out.
+ * p describes the packet before the rewrite. */
+static __always_inline int forward(struct __sk_buff *skb, const struct xlb_pkt *p, int route,
+				   const struct bpf_fib_lookup *fib)
+{
+	if (set_ttl(skb, p, p->ttl - 1))
+		return TC_ACT_SHOT;
+	return redirect_route(skb, p, route, fib);
 }
 
 #endif

@@ -46,7 +46,8 @@ struct xlb_pkt {
 	__u8 tos;
 	__u8 vlan; /* an in-band 802.1Q tag is present */
 	__u8 icmp_type;
-	__u8 pad[2];
+	__u8 l4_hlen; /* TCP header with options, 8 for UDP */
+	__u8 pad;
 };
 
 enum parse_result {
@@ -104,6 +105,7 @@ static __always_inline int parse_l4(void *l4, void *data_end, struct xlb_pkt *p)
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
+		p->l4_hlen = th->doff * 4;
 		return PARSE_OK;
 	}
 	if (p->proto == IPPROTO_UDP) {
@@ -116,6 +118,7 @@ static __always_inline int parse_l4(void *l4, void *data_end, struct xlb_pkt *p)
 			return PARSE_BAD_L4;
 		p->sport = uh->source;
 		p->dport = uh->dest;
+		p->l4_hlen = sizeof(*uh);
 		return PARSE_OK;
 	}
 	if (p->proto == IPPROTO_ICMP) {

@@ -12,14 +12,11 @@
 #include "datapath/bpffs.h"
 #include "datapath/map.h"
 #include "datapath/netdev.h"
+#include "datapath/tc_attach.h"
 #include "xlb_tc.skel.h"
 
 namespace xlb {
 namespace {
-
-// Fixed filter handle and priority, so a restarted daemon replaces its own filter in place.
-constexpr uint32_t kTcHandle = 0x584c42;  // "XLB"
-constexpr uint32_t kTcPriority = 1;
 
 // libbpf explains failures only through its print callback; keep the last lines for errors.
 std::mutex g_libbpf_log_mutex;
@@ -77,31 +74,6 @@ xlb_counter sum_per_cpu(const std::vector<xlb_counter>& values) {
   return total;
 }
 
-bpf_tc_hook ingress_hook(int ifindex) {
-  bpf_tc_hook hook{};
-  hook.sz = sizeof hook;
-  hook.ifindex = ifindex;
-  hook.attach_point = BPF_TC_INGRESS;
-  return hook;
-}
-
-bpf_tc_opts filter_opts(int prog_fd) {
-  bpf_tc_opts opts{};
-  opts.sz = sizeof opts;
-  opts.handle = kTcHandle;
-  opts.priority = kTcPriority;
-  opts.prog_fd = prog_fd;
-  return opts;
-}
-
-Result<void> detach_ifindex(int ifindex, const std::string& ifname) {
-  bpf_tc_hook hook = ingress_hook(ifindex);
-  bpf_tc_opts opts = filter_opts(0);
-  int rc = bpf_tc_detach(&hook, &opts);
-  if (rc == 0 || rc == -ENOENT || rc == -EINVAL) return Ok{};
-  return Error{"datapath", "cannot detach from " + ifname + ": " + std::strerror(-rc), ""};
-}
-
 }  // namespace
 
 BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(options)) {}
@@ -152,7 +124,7 @@ Result<void> BpfDatapath::cleanup(const std::string& pin_dir,
       if (int idx = static_cast<int>(if_nametoindex(name.c_str()))) targets.emplace_back(idx, name);
   }
   for (const auto& [idx, name] : targets) {
-    auto r = detach_ifindex(idx, name);
+    auto r = tc_detach_ingress(idx, name, kTcHandleLb);
     if (!r) return r;
   }
   return pin_dir.empty() ? Result<void>(Ok{}) : remove_pins(pin_dir);
@@ -259,17 +231,8 @@ Result<void> BpfDatapath::attach(const std::string& ifname) {
   if (!dev) return dev.error();
   if (auto r = register_interface(dev->ifindex, dev->mac.data()); !r) return r;
 
-  bpf_tc_hook hook = ingress_hook(dev->ifindex);
-  int rc = bpf_tc_hook_create(&hook);
-  if (rc != 0 && rc != -EEXIST)
-    return Error{"datapath", "cannot create the clsact qdisc on " + ifname + ": " +
-                                 std::strerror(-rc), "interfaces"};
-  bpf_tc_opts opts = filter_opts(program_fd());
-  opts.flags = BPF_TC_F_REPLACE;
-  rc = bpf_tc_attach(&hook, &opts);
-  if (rc != 0)
-    return Error{"datapath", "cannot attach the datapath to " + ifname + ": " +
-                                 std::strerror(-rc), "interfaces"};
+  // Fixed handle: a restarted daemon replaces its own filter in place, with no gap.
+  if (auto r = tc_attach_ingress(dev->ifindex, ifname, program_fd(), kTcHandleLb); !r) return r;
   attached_.insert(ifname);
   spdlog::info("datapath attached to {} (ifindex {})", ifname, dev->ifindex);
   return Ok{};
@@ -281,7 +244,7 @@ Result<void> BpfDatapath::detach(const std::string& ifname) {
   if (ifindex == 0) return Ok{};  // the interface is gone, and its filter with it
   Map<uint32_t, xlb_iface> m(bpf_map__fd(skel_->maps.xlb_iface_v1), XLB_MAP_IFACE);
   if (auto r = m.erase(static_cast<uint32_t>(ifindex)); !r) return r;
-  return detach_ifindex(ifindex, ifname);
+  return tc_detach_ingress(ifindex, ifname, kTcHandleLb);
 }
 
 std::vector<std::string> BpfDatapath::attached() const {

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 namespace xlb {
 namespace fs = std::filesystem;
 
@@ -19,7 +21,16 @@ bool is_bpffs(const fs::path& p) {
 }
 
 Result<void> mount_bpffs(const fs::path& where) {
-  if (mount("bpf", where.c_str(), "bpf", 0, "mode=0700") == 0) return Ok{};
+  if (mount("bpf", where.c_str(), "bpf", 0, "mode=0700") == 0) {
+    // A mount made inside a private mount namespace (ip netns exec remounts /sys) dies with
+    // the process, and the pins with it: say so, since restarts then cannot re-adopt flows.
+    spdlog::warn(
+        "mounted bpffs on {}; if xlbd runs in a private mount namespace (e.g. under ip netns "
+        "exec) the pins vanish when it exits: mount bpffs in the host namespace and pass "
+        "--bpffs=<dir on it> to keep flows across restarts",
+        where.string());
+    return Ok{};
+  }
   return Error{"bpffs",
                "cannot mount bpffs on " + where.string() + ": " + std::strerror(errno) +
                    " (run as root, or mount it yourself: mount -t bpf bpf " + where.string() + ")",

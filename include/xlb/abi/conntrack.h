@@ -6,6 +6,11 @@
 
 #define XLB_DEFAULT_CT_SIZE (256 * 1024)
 
+/* FullNAT source ports: allocated per (SNAT address, endpoint, endpoint port). */
+#define XLB_SNAT_PORT_MIN 1024
+#define XLB_SNAT_PORT_MAX 32767 /* below the kernel's ephemeral range: the LB's own sockets never collide */
+#define XLB_SNAT_PORT_TRIES 32 /* probes before a new flow is refused (drop_snat_exhausted) */
+
 /* States shown by `xlbctl get ct`; TCP first, then UDP and ICMP. */
 enum xlb_ct_state {
 	XLB_CT_SYN_SENT = 0,
@@ -31,6 +36,7 @@ enum xlb_ct_dir {
 #define XLB_CT_F_SNAT (1u << 1)
 #define XLB_CT_F_CLIENT_FIN (1u << 2) /* orig entry: the client has sent FIN */
 #define XLB_CT_F_EP_FIN (1u << 3)     /* orig entry: the endpoint has sent FIN */
+#define XLB_CT_F_IPIP (1u << 4)       /* DSR: tunnelled in IPIP (else L2 MAC rewrite) */
 
 struct xlb_ct_key {
 	struct xlb_ip saddr; /* 0 */

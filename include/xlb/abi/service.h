@@ -9,6 +9,8 @@
  * directly, so weights are encoded by how many slots an endpoint owns. */
 #define XLB_SELECT_SLOTS 256
 #define XLB_DEFAULT_MAX_SERVICES 4096
+/* FullNAT source addresses a rule may list (--snat); none = the LB's address toward the endpoint. */
+#define XLB_MAX_SNAT 4
 
 enum xlb_mode {
 	XLB_MODE_NAT = 0, /* "default": DNAT, client address kept */
@@ -33,6 +35,7 @@ enum xlb_ep_state {
 
 /* Rule flags. */
 #define XLB_SVC_F_PPV2 (1u << 0)
+#define XLB_SVC_F_DSR_IPIP (1u << 1) /* DSR: always tunnel, even to a directly connected endpoint */
 
 struct xlb_svc_key {
 	struct xlb_ip vip; /* 0 */
@@ -59,12 +62,14 @@ struct xlb_svc {
 	__u8 nr_endpoints;     /* 6: valid entries in eps[] */
 	__u8 flags;            /* 7: XLB_SVC_F_* */
 	__u16 nr_slots;        /* 8: valid entries in slots[]; 0 = no endpoint can take new flows */
-	__u16 pad0;            /* 10 */
+	__u8 nr_snat;          /* 10: valid entries in snat[] */
+	__u8 pad0;             /* 11 */
 	__u32 inactive_timeout_s; /* 12: 0 = protocol default */
-	struct xlb_endpoint eps[XLB_MAX_ENDPOINTS]; /* 16 */
-	__u8 slots[XLB_SELECT_SLOTS]; /* 784: endpoint index per slot */
+	struct xlb_ip snat[XLB_MAX_SNAT]; /* 16: FullNAT source addresses */
+	struct xlb_endpoint eps[XLB_MAX_ENDPOINTS]; /* 80 */
+	__u8 slots[XLB_SELECT_SLOTS]; /* 848: endpoint index per slot */
 };
-XLB_STATIC_ASSERT(sizeof(struct xlb_svc) == 1040, "svc size");
+XLB_STATIC_ASSERT(sizeof(struct xlb_svc) == 1104, "svc size");
 
 /* VIPs the datapath answers ARP and ICMP echo for. Value: number of rules on the VIP. */
 struct xlb_vip_info {

@@ -28,6 +28,8 @@ enum xlb_dp_stat {
 	XLB_STAT_ARP_REPLY = 12,       /* ARP for a VIP answered */
 	XLB_STAT_PASS_MALFORMED = 13,  /* truncated/invalid, not for a VIP: kernel decides */
 	XLB_STAT_DROP_REWRITE = 14,    /* a helper failed mid-rewrite */
+	XLB_STAT_DROP_SNAT_EXHAUSTED = 15, /* FullNAT: no free source port toward the endpoint */
+	XLB_STAT_ICMP_FRAG_NEEDED = 16, /* DSR/IPIP: too big once tunnelled; ICMP sent to the client */
 	XLB_STAT_MAX
 };
 

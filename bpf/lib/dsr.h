@@ -1,0 +1,121 @@
+/* Direct server return: the request reaches the endpoint with IP and L4 untouched.
+ * L2: only MACs change (endpoint on a directly connected subnet).
+ * IPIP: the packet is tunnelled to the endpoint (routed endpoint, or forced by the rule);
+ * a packet too big once tunnelled is answered with ICMP "fragmentation needed". */
+#ifndef XLB_BPF_DSR_H
+#define XLB_BPF_DSR_H
+
+#include "lib/csum.h"
+#include "lib/fwd.h"
+#include "lib/stats.h"
+
+#define XLB_IPIP_HLEN 20
+#ifndef IPPROTO_IPIP
+#define IPPROTO_IPIP 4
+#endif
+#define ICMP_DEST_UNREACH 3
+#define ICMP_FRAG_NEEDED 4
+
+/* L2-DSR goes only to an endpoint that is its own next hop, i.e. on a connected subnet. */
+static __always_inline int dsr_needs_tunnel(const struct xlb_svc *svc, __u32 ep_addr,
+					    const struct bpf_fib_lookup *fib)
+{
+	return (svc->flags & XLB_SVC_F_DSR_IPIP) || fib->ipv4_dst != ep_addr;
+}
+
+struct xlb_icmp_frag_reply {
+	struct iphdr ip;
+	struct icmphdr icmp;            /* id/sequence hold "unused" and the next-hop MTU */
+	__u8 quote[sizeof(struct iphdr) + 8]; /* the offending header + 8 bytes, as RFC 792 asks */
+};
+
+/* Rewrites the packet into ICMP "fragmentation needed" from the VIP to the client and sends it
+ * back out of the interface it came in on. Only option-less IPv4 headers are quoted. */
+static __always_inline int send_frag_needed(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 mtu)
+{
+	struct xlb_icmp_frag_reply r = {};
+	__u8 macs[2 * ETH_ALEN], swapped[2 * ETH_ALEN];
+	__u32 l3 = ETH_HLEN; /* VLAN already stripped by the caller */
+
+	if (p->l4_off - p->l3_off != sizeof(struct iphdr))
+		return TC_ACT_SHOT;
+	if (bpf_skb_load_bytes(skb, l3, r.quote, sizeof(r.quote)) ||
+	    bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)))
+		return TC_ACT_SHOT;
+	if (bpf_skb_change_tail(skb, l3 + sizeof(r), 0))
+		return TC_ACT_SHOT;
+
+	r.ip.version = 4;
+	r.ip.ihl = 5;
+	r.ip.tot_len = bpf_htons(sizeof(r));
+	r.ip.ttl = 64;
+	r.ip.protocol = IPPROTO_ICMP;
+	r.ip.saddr = p->daddr;
+	r.ip.daddr = p->saddr;
+	r.ip.check = csum_buffer(&r.ip, sizeof(r.ip));
+	r.icmp.type = ICMP_DEST_UNREACH;
+	r.icmp.code = ICMP_FRAG_NEEDED;
+	r.icmp.sequence = bpf_htons(mtu - XLB_IPIP_HLEN);
+	r.icmp.checksum = csum_buffer(&r.icmp, sizeof(r.icmp) + sizeof(r.quote));
+
+	__builtin_memcpy(swapped, macs + ETH_ALEN, ETH_ALEN);
+	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
+	if (bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0) ||
+	    bpf_skb_store_bytes(skb, l3, &r, sizeof(r), 0))
+		return TC_ACT_SHOT;
+	stat_verdict(XLB_STAT_ICMP_FRAG_NEEDED);
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+/* Prepends an outer IPv4 header (outer_src -> ep) in front of the packet's IPv4 header. */
+static __always_inline int ipip_encap(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 outer_src,
+				      __u32 outer_dst)
+{
+	struct iphdr outer = {};
+	__u16 inner_frag_off;
+
+	if (bpf_skb_load_bytes(skb, ETH_HLEN + offsetof(struct iphdr, frag_off), &inner_frag_off, 2))
+		return -1;
+	outer.version = 4;
+	outer.ihl = 5;
+	outer.tos = p->tos;
+	outer.tot_len = bpf_htons(p->tot_len + XLB_IPIP_HLEN);
+	outer.frag_off = inner_frag_off & bpf_htons(0x4000); /* keep DF so PMTU discovery works */
+	outer.ttl = 64;
+	outer.protocol = IPPROTO_IPIP;
+	outer.saddr = outer_src;
+	outer.daddr = outer_dst;
+	outer.check = csum_buffer(&outer, sizeof(outer));
+
+	if (bpf_skb_adjust_room(skb, XLB_IPIP_HLEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_ENCAP_L3_IPV4))
+		return -1;
+	return bpf_skb_store_bytes(skb, ETH_HLEN, &outer, sizeof(outer), 0);
+}
+
+/* Sends a DSR packet toward its endpoint along `fib` (looked up with BPF_FIB_LOOKUP_SRC). */
+static __always_inline int dsr_forward(struct __sk_buff *skb, const struct xlb_pkt *p, int tunnel,
+				       __u32 ep_addr, int route, const struct bpf_fib_lookup *fib)
+{
+	__u32 mtu = 0;
+
+	if (!tunnel)
+		return redirect_route(skb, p, route, fib); /* L2: IP and L4 untouched */
+
+	if (p->vlan || skb->vlan_present) {
+		if (bpf_skb_vlan_pop(skb))
+			return TC_ACT_SHOT;
+	}
+	if (bpf_check_mtu(skb, fib->ifindex, &mtu, XLB_IPIP_HLEN, 0) != BPF_MTU_CHK_RET_SUCCESS)
+		return send_frag_needed(skb, p, mtu);
+	/* A GSO super-packet passes the check above; its segments must fit once tunnelled too. */
+	if (skb->gso_size &&
+	    skb->gso_size + (p->l4_off - p->l3_off) + p->l4_hlen + XLB_IPIP_HLEN > mtu)
+		return send_frag_needed(skb, p, mtu);
+	if (ipip_encap(skb, p, fib->ipv4_src, ep_addr)) {
+		stat_verdict(XLB_STAT_DROP_REWRITE);
+		return TC_ACT_SHOT;
+	}
+	return redirect_route(skb, p, route, fib);
+}
+
+#endif

@@ -1,0 +1,54 @@
+/* FullNAT source port allocation. A port is taken by inserting the flow's reply entry
+ * (endpoint -> SNAT address:port) with BPF_NOEXIST: the CT map itself is the allocator, so a
+ * (SNAT address, port, endpoint, endpoint port) tuple can never be handed out twice while its
+ * flow lives, and it is free again the moment that flow's entries are gone. */
+#ifndef XLB_BPF_SNAT_H
+#define XLB_BPF_SNAT_H
+
+#include "lib/conntrack.h"
+#include "lib/select.h"
+
+#define XLB_SNAT_PORT_RANGE (XLB_SNAT_PORT_MAX - XLB_SNAT_PORT_MIN + 1)
+
+static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 start, __u32 attempt)
+{
+	__u16 client_port = bpf_ntohs(p->sport);
+
+	/* Keep the client's port when it is in range and free: ct output reads naturally. */
+	if (attempt == 0 && client_port >= XLB_SNAT_PORT_MIN && client_port <= XLB_SNAT_PORT_MAX)
+		return p->sport;
+	/* Then an odd stride from a per-tuple start, so colliding clients fan out. */
+	return bpf_htons(XLB_SNAT_PORT_MIN + (start + attempt * 7919) % XLB_SNAT_PORT_RANGE);
+}
+
+/* Inserts `reply` under a free source port toward ep; returns the port (network order) or 0. */
+static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, __u32 snat_ip,
+					     const struct xlb_endpoint *ep, const struct xlb_ct_entry *reply,
+					     struct xlb_ct_key *reply_key)
+{
+	__u32 start = tuple_hash(p) % XLB_SNAT_PORT_RANGE;
+
+	for (__u32 i = 0; i < XLB_SNAT_PORT_TRIES; i++) {
+		__u16 port = snat_port_candidate(p, start, i);
+
+		ct_key_init(reply_key, ep->addr.w[0], snat_ip, ep->port, port, p->proto);
+		if (bpf_map_update_elem(&xlb_ct_v1, reply_key, reply, BPF_NOEXIST) == 0)
+			return port;
+	}
+	return 0;
+}
+
+/* The rule's own SNAT address for this flow, or 0 to use the route's source address. */
+static __always_inline __u32 snat_rule_address(const struct xlb_svc *svc, const struct xlb_pkt *p)
+{
+	__u32 n = svc->nr_snat, idx;
+
+	if (n == 0 || n > XLB_MAX_SNAT)
+		return 0;
+	idx = tuple_hash(p) % n;
+	/* The verifier loses the bound of a modulo; the barrier keeps clang from dropping the mask. */
+	asm volatile("" : "+r"(idx));
+	return svc->snat[idx & (XLB_MAX_SNAT - 1)].w[0];
+}
+
+#endif
