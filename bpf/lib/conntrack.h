@@ -50,6 +50,25 @@ static __always_inline int tcp_flow_closed(__u8 state)
 	return state == XLB_CT_TIME_WAIT || state == XLB_CT_CLOSED;
 }
 
+static __always_inline void active_flows_add(__u32 svc_id, __u32 ep_idx, int delta)
+{
+	__u32 key = svc_id * XLB_MAX_ENDPOINTS + ep_idx;
+	__u32 *active = bpf_map_lookup_elem(&xlb_ep_conns_v1, &key);
+
+	if (active)
+		__sync_fetch_and_add(active, delta);
+}
+
+/* A flow that finished stops counting as active for its endpoint (lc, metrics). */
+static __always_inline void ct_set_state(struct xlb_ct_entry *orig, __u8 state)
+{
+	orig->state = state;
+	if (tcp_flow_closed(state) && (orig->flags & XLB_CT_F_COUNTED)) {
+		orig->flags &= ~XLB_CT_F_COUNTED;
+		active_flows_add(orig->svc_id, orig->ep_idx, -1);
+	}
+}
+
 /* Advances the flow's state for a packet seen in direction `dir`. */
 static __always_inline void ct_advance(struct xlb_ct_entry *orig, const struct xlb_pkt *p, __u8 dir)
 {
@@ -64,14 +83,14 @@ static __always_inline void ct_advance(struct xlb_ct_entry *orig, const struct x
 	if (p->proto != IPPROTO_TCP)
 		return;
 	if (f & XLB_TCP_RST) {
-		orig->state = XLB_CT_CLOSED;
+		ct_set_state(orig, XLB_CT_CLOSED);
 		return;
 	}
 	if (f & XLB_TCP_FIN) {
 		orig->flags |= from_client ? XLB_CT_F_CLIENT_FIN : XLB_CT_F_EP_FIN;
 		if ((orig->flags & (XLB_CT_F_CLIENT_FIN | XLB_CT_F_EP_FIN)) ==
 		    (XLB_CT_F_CLIENT_FIN | XLB_CT_F_EP_FIN))
-			orig->state = XLB_CT_TIME_WAIT;
+			ct_set_state(orig, XLB_CT_TIME_WAIT);
 		else
 			orig->state = from_client ? XLB_CT_FIN_WAIT : XLB_CT_CLOSE_WAIT;
 		return;

@@ -57,6 +57,8 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 	if (orig)
 		ct_advance(orig, p, e->dir);
 	ct_touch(e, p->len, bpf_ktime_get_ns());
+	if (e->flags & XLB_CT_F_PERSIST)
+		persist_touch(e->svc_id, p->saddr, e->last_seen_ns);
 	stat_flow(e->svc_id, e->ep_idx, p->len, 0);
 	stat_verdict(XLB_STAT_FWD_EST);
 	if (dsr)
@@ -81,11 +83,15 @@ static __always_inline void ct_entry_init(struct xlb_ct_entry *e, const struct x
 	if (dir == XLB_DIR_ORIG) {
 		e->packets = 1;
 		e->bytes = p->len;
+		e->flags = XLB_CT_F_COUNTED;
+		if (svc->select == XLB_SEL_PERSIST)
+			e->flags |= XLB_CT_F_PERSIST;
 	}
 }
 
 static __always_inline int flow_started(const struct xlb_svc *svc, __u32 ep_idx, const struct xlb_pkt *p)
 {
+	active_flows_add(svc->id, ep_idx, 1);
 	stat_flow(svc->id, ep_idx, p->len, 1);
 	stat_verdict(XLB_STAT_FWD_NEW);
 	return 0;
@@ -123,7 +129,7 @@ static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt
 		return ct_insert_failed();
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
-	e.flags = XLB_CT_F_DNAT;
+	e.flags |= XLB_CT_F_DNAT;
 	e.nat_daddr = ep->addr;
 	e.nat_dport = ep->port;
 	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, &e, BPF_ANY)) {
@@ -167,7 +173,7 @@ static __noinline int start_fullnat_flow(struct __sk_buff *skb, const struct xlb
 	}
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
-	e.flags = XLB_CT_F_SNAT | XLB_CT_F_DNAT;
+	e.flags |= XLB_CT_F_SNAT | XLB_CT_F_DNAT;
 	e.nat_saddr.w[0] = t.saddr;
 	e.nat_sport = t.sport;
 	e.nat_daddr = ep->addr;
@@ -198,7 +204,7 @@ static __noinline int start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
 	e.nat_daddr = ep->addr;
-	e.flags = tunnel ? XLB_CT_F_IPIP : 0;
+	e.flags |= tunnel ? XLB_CT_F_IPIP : 0;
 	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, &e, BPF_ANY))
 		return ct_insert_failed();
 	flow_started(svc, ep_idx, p);

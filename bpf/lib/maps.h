@@ -74,4 +74,42 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xlb_dp_stat_v1 SEC(".maps");
 
+/* maglev: one inner array per rule id (its size is the rule's table size, so inner maps of
+ * different sizes are allowed: BPF_F_INNER_MAP). Values are endpoint indexes. Built by the
+ * control plane (src/select/maglev.cpp). */
+struct xlb_maglev_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__type(key, __u32); /* rule id */
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct xlb_maglev_inner);
+} xlb_maglev_v1 SEC(".maps");
+
+/* persist: client -> endpoint affinity; LRU so forgotten clients make room. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_persist_key);
+	__type(value, struct xlb_persist_entry);
+	__uint(max_entries, 65536); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_persist_v1 SEC(".maps");
+
+/* lc: active flows per rule id * XLB_MAX_ENDPOINTS + endpoint index. The datapath counts
+ * flows up and down; the daemon resyncs the counts from conntrack as it ages entries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES * XLB_MAX_ENDPOINTS); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_ep_conns_v1 SEC(".maps");
+
 #endif

@@ -1,4 +1,6 @@
-/* Endpoint selection for new flows: every algorithm picks a slot of the rule's table. */
+/* Endpoint selection for new flows. rr, priority and hash pick a slot of the rule's table;
+ * maglev looks the 5-tuple hash up in the rule's Maglev table; lc takes the endpoint with the
+ * fewest active flows per unit of weight; persist remembers each client's endpoint. */
 #ifndef XLB_BPF_SELECT_H
 #define XLB_BPF_SELECT_H
 
@@ -25,8 +27,14 @@ static __always_inline __u32 tuple_hash(const struct xlb_pkt *p)
 	return mix32(h ^ p->proto);
 }
 
-/* Returns the chosen endpoint index, or -1 if the rule cannot take new flows. */
-static __always_inline int select_endpoint(const struct xlb_svc *svc, const struct xlb_pkt *p)
+static __always_inline int valid_endpoint(const struct xlb_svc *svc, __u32 idx)
+{
+	return idx < XLB_MAX_ENDPOINTS && idx < svc->nr_endpoints;
+}
+
+/* rr/priority walk the slot table with a global per-rule counter (weights live in the table);
+ * hash indexes it with the 5-tuple hash. Returns an endpoint index or -1. */
+static __always_inline int select_slot(const struct xlb_svc *svc, const struct xlb_pkt *p, int by_hash)
 {
 	__u32 nr = svc->nr_slots;
 	__u32 pick, slot, id = svc->id;
@@ -34,21 +42,149 @@ static __always_inline int select_endpoint(const struct xlb_svc *svc, const stru
 
 	if (nr == 0 || nr > XLB_SELECT_SLOTS)
 		return -1;
-	if (svc->select == XLB_SEL_HASH) {
+	if (by_hash) {
 		pick = tuple_hash(p);
 	} else {
-		/* rr and priority walk the table with a global counter; weights live in the table. */
 		__u32 *pos = bpf_map_lookup_elem(&xlb_rr_v1, &id);
 
 		if (!pos)
 			return -1;
 		pick = __sync_fetch_and_add(pos, 1);
 	}
-	slot = (pick % nr) & (XLB_SELECT_SLOTS - 1);
-	ep = svc->slots[slot];
-	if (ep >= XLB_MAX_ENDPOINTS || ep >= svc->nr_endpoints)
+	slot = pick % nr;
+	/* The verifier loses the bound of a modulo; the barrier keeps clang from dropping the mask. */
+	asm volatile("" : "+r"(slot));
+	ep = svc->slots[slot & (XLB_SELECT_SLOTS - 1)];
+	return valid_endpoint(svc, ep) ? ep : -1;
+}
+
+static __always_inline int select_maglev(const struct xlb_svc *svc, const struct xlb_pkt *p)
+{
+	__u32 id = svc->id, slot;
+	__u32 *ep;
+	void *table;
+
+	if (svc->nr_slots == 0)
+		return -1; /* no eligible endpoint: the table may still name a dead one */
+	table = bpf_map_lookup_elem(&xlb_maglev_v1, &id);
+	if (!table || svc->maglev_size == 0)
+		return select_slot(svc, p, 1); /* table not pushed yet: plain hash */
+	slot = tuple_hash(p) % svc->maglev_size;
+	ep = bpf_map_lookup_elem(table, &slot);
+	return ep && valid_endpoint(svc, *ep) ? (int)*ep : -1;
+}
+
+/* Fewest active flows per unit of weight: a/wa < b/wb  <=>  a*wb < b*wa. Ties go to the lower
+ * index; the count rises with every pick, so a burst still spreads. The scan runs under
+ * bpf_loop: an unrolled 32-way comparison chain is too many paths for the verifier. */
+struct lc_scan {
+	const struct xlb_svc *svc;
+	__u64 best_load;
+	__u64 best_weight;
+	int best;
+};
+
+static long lc_scan_step(__u32 i, void *data)
+{
+	struct lc_scan *scan = data;
+	const struct xlb_svc *svc = scan->svc;
+	const struct xlb_endpoint *ep;
+	__u32 key, *active;
+
+	if (i >= svc->nr_endpoints || i >= XLB_MAX_ENDPOINTS)
+		return 1; /* stop */
+	ep = &svc->eps[i];
+	if (ep->state != XLB_EP_UP || ep->weight == 0)
+		return 0;
+	key = svc->id * XLB_MAX_ENDPOINTS + i;
+	active = bpf_map_lookup_elem(&xlb_ep_conns_v1, &key);
+	if (!active)
+		return 0;
+	if (scan->best < 0 || (__u64)*active * scan->best_weight < scan->best_load * ep->weight) {
+		scan->best = i;
+		scan->best_load = *active;
+		scan->best_weight = ep->weight;
+	}
+	return 0;
+}
+
+static __always_inline int select_least_conns(const struct xlb_svc *svc)
+{
+	struct lc_scan scan = {.svc = svc, .best_load = 0, .best_weight = 1, .best = -1};
+
+	bpf_loop(XLB_MAX_ENDPOINTS, lc_scan_step, &scan, 0);
+	return scan.best;
+}
+
+static __always_inline void persist_key_init(struct xlb_persist_key *k, __u32 svc_id, __u32 client)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->svc_id = svc_id;
+	k->client.w[0] = client;
+}
+
+/* The client's remembered endpoint if it is still up and the affinity has not idled out;
+ * otherwise a weighted pick, remembered. */
+static __always_inline int select_persistent(const struct xlb_svc *svc, const struct xlb_pkt *p)
+{
+	struct xlb_persist_key key;
+	struct xlb_persist_entry fresh = {};
+	struct xlb_persist_entry *seen;
+	__u64 now = bpf_ktime_get_ns();
+	int idx;
+
+	persist_key_init(&key, svc->id, p->saddr);
+	seen = bpf_map_lookup_elem(&xlb_persist_v1, &key);
+	if (seen && now - seen->last_seen_ns < (__u64)svc->persist_timeout_s * 1000000000ull) {
+		__u32 i = seen->ep_idx;
+
+		if (valid_endpoint(svc, i)) {
+			const struct xlb_endpoint *ep = &svc->eps[i & (XLB_MAX_ENDPOINTS - 1)];
+
+			if (ep->state == XLB_EP_UP && ep->addr.w[0] == seen->ep_addr.w[0]) {
+				seen->last_seen_ns = now;
+				return i;
+			}
+		}
+	}
+	idx = select_slot(svc, p, 0);
+	if (idx < 0)
 		return -1;
-	return ep;
+	fresh.ep_addr = svc->eps[idx & (XLB_MAX_ENDPOINTS - 1)].addr;
+	fresh.ep_idx = idx;
+	fresh.last_seen_ns = now;
+	bpf_map_update_elem(&xlb_persist_v1, &key, &fresh, BPF_ANY);
+	return idx;
+}
+
+/* Refreshes a client's affinity while its flows are active. */
+static __always_inline void persist_touch(__u32 svc_id, __u32 client, __u64 now)
+{
+	struct xlb_persist_key key;
+	struct xlb_persist_entry *seen;
+
+	persist_key_init(&key, svc_id, client);
+	seen = bpf_map_lookup_elem(&xlb_persist_v1, &key);
+	if (seen)
+		seen->last_seen_ns = now;
+}
+
+/* Returns the chosen endpoint index, or -1 if the rule cannot take new flows. A function of
+ * its own: its frame never stacks on top of the start_*_flow frames. */
+static __noinline int select_endpoint(const struct xlb_svc *svc, const struct xlb_pkt *p)
+{
+	switch (svc->select) {
+	case XLB_SEL_HASH:
+		return select_slot(svc, p, 1);
+	case XLB_SEL_MAGLEV:
+		return select_maglev(svc, p);
+	case XLB_SEL_LC:
+		return select_least_conns(svc);
+	case XLB_SEL_PERSIST:
+		return select_persistent(svc, p);
+	default:
+		return select_slot(svc, p, 0);
+	}
 }
 
 #endif

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <mutex>
 
+#include <unistd.h>
+
 #include "datapath/bpffs.h"
 #include "datapath/map.h"
 #include "datapath/netdev.h"
@@ -107,6 +109,9 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   bpf_map__set_max_entries(maps->xlb_rr_v1, options.max_services);
   bpf_map__set_max_entries(maps->xlb_svc_stat_v1, options.max_services);
   bpf_map__set_max_entries(maps->xlb_ep_stat_v1, options.max_services * XLB_MAX_ENDPOINTS);
+  bpf_map__set_max_entries(maps->xlb_ep_conns_v1, options.max_services * XLB_MAX_ENDPOINTS);
+  bpf_map__set_max_entries(maps->xlb_maglev_v1, options.max_services);
+  bpf_map__set_max_entries(maps->xlb_persist_v1, options.ct_size);
   if (int rc = xlb_tc__load(dp->skel_); rc != 0) return load_error(-rc, options);
   return dp;
 }
@@ -204,6 +209,8 @@ Result<void> BpfDatapath::reset_service_counters(uint32_t svc_id) {
   if (auto r = svc.zero(svc_id); !r) return r;
   for (uint32_t i = 0; i < XLB_MAX_ENDPOINTS; ++i)
     if (auto r = ep.zero(svc_id * XLB_MAX_ENDPOINTS + i); !r) return r;
+  for (uint32_t i = 0; i < XLB_MAX_ENDPOINTS; ++i)
+    if (auto r = set_active_flows(svc_id, i, 0); !r) return r;
   Map<uint32_t, uint32_t> rr(bpf_map__fd(skel_->maps.xlb_rr_v1), XLB_MAP_RR);
   return rr.update(svc_id, 0);
 }
@@ -218,6 +225,69 @@ Result<std::optional<xlb_ct_entry>> BpfDatapath::lookup_flow(const xlb_ct_key& k
 }
 
 Result<void> BpfDatapath::delete_flow(const xlb_ct_key& key) { return ct_map(skel_).erase(key); }
+
+Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) {
+  int outer = bpf_map__fd(skel_->maps.xlb_maglev_v1);
+  if (table.empty() || table.size() > XLB_MAGLEV_MAX_SIZE)
+    return invalid("maglev_size", "a maglev table has 1 to 65537 entries");
+
+  // Same size as the installed table: rewrite only the entries that changed, in place.
+  uint32_t inner_id = 0;
+  if (bpf_map_lookup_elem(outer, &svc_id, &inner_id) == 0) {
+    int inner = bpf_map_get_fd_by_id(inner_id);
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (inner >= 0 && bpf_obj_get_info_by_fd(inner, &info, &len) == 0 &&
+        info.max_entries == table.size()) {
+      Map<uint32_t, uint32_t> m(inner, XLB_MAP_MAGLEV);
+      Result<void> r = Ok{};
+      for (uint32_t i = 0; i < table.size() && r.ok(); ++i) {
+        auto cur = m.lookup(i);
+        if (!cur) r = cur.error();
+        else if (!*cur || **cur != table[i]) r = m.update(i, table[i]);
+      }
+      close(inner);
+      return r;
+    }
+    if (inner >= 0) close(inner);
+  }
+
+  // New or resized: build a fresh inner map, then swap it in atomically.
+  LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+  int inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xlb_maglev_tbl", sizeof(uint32_t),
+                             sizeof(uint32_t), table.size(), &opts);
+  if (inner < 0) return map_error("create", XLB_MAP_MAGLEV, errno);
+  Map<uint32_t, uint32_t> m(inner, XLB_MAP_MAGLEV);
+  for (uint32_t i = 0; i < table.size(); ++i) {
+    if (auto r = m.update(i, table[i]); !r) {
+      close(inner);
+      return r;
+    }
+  }
+  int rc = bpf_map_update_elem(outer, &svc_id, &inner, BPF_ANY);
+  int err = errno;
+  close(inner);  // the outer map holds its own reference
+  if (rc != 0) return map_error("update", XLB_MAP_MAGLEV, err);
+  return Ok{};
+}
+
+Result<void> BpfDatapath::clear_maglev_table(uint32_t svc_id) {
+  int outer = bpf_map__fd(skel_->maps.xlb_maglev_v1);
+  if (bpf_map_delete_elem(outer, &svc_id) == 0 || errno == ENOENT) return Ok{};
+  return map_error("delete", XLB_MAP_MAGLEV, errno);
+}
+
+Result<uint32_t> BpfDatapath::active_flows(uint32_t svc_id, uint32_t ep_idx) const {
+  Map<uint32_t, uint32_t> m(bpf_map__fd(skel_->maps.xlb_ep_conns_v1), XLB_MAP_EP_CONNS);
+  auto v = m.lookup(svc_id * XLB_MAX_ENDPOINTS + ep_idx);
+  if (!v) return v.error();
+  return v->value_or(0);
+}
+
+Result<void> BpfDatapath::set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) {
+  Map<uint32_t, uint32_t> m(bpf_map__fd(skel_->maps.xlb_ep_conns_v1), XLB_MAP_EP_CONNS);
+  return m.update(svc_id * XLB_MAX_ENDPOINTS + ep_idx, count);
+}
 
 Result<void> BpfDatapath::register_interface(int ifindex, const uint8_t mac[6]) {
   xlb_iface iface{};

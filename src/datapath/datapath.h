@@ -46,6 +46,16 @@ class Datapath {
   virtual Result<std::optional<xlb_ct_entry>> lookup_flow(const xlb_ct_key& key) const = 0;
   virtual Result<void> delete_flow(const xlb_ct_key& key) = 0;
 
+  // maglev: the rule's lookup table (endpoint index per entry; size = xlb_svc.maglev_size).
+  // Replacing a table of the same size rewrites only the entries that changed.
+  virtual Result<void> set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) = 0;
+  virtual Result<void> clear_maglev_table(uint32_t svc_id) = 0;
+
+  // Active flows per endpoint (lc and metrics). The datapath counts them up and down; the
+  // daemon rewrites them from conntrack when it ages entries, so lost updates heal.
+  virtual Result<uint32_t> active_flows(uint32_t svc_id, uint32_t ep_idx) const = 0;
+  virtual Result<void> set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) = 0;
+
   // Interfaces the datapath is attached to (clsact ingress).
   virtual Result<void> attach(const std::string& ifname) = 0;
   virtual Result<void> detach(const std::string& ifname) = 0;

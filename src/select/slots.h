@@ -1,6 +1,7 @@
 // Builds a rule's selection table: XLB_SELECT_SLOTS endpoint indexes the datapath picks from.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

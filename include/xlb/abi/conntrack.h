@@ -37,6 +37,8 @@ enum xlb_ct_dir {
 #define XLB_CT_F_CLIENT_FIN (1u << 2) /* orig entry: the client has sent FIN */
 #define XLB_CT_F_EP_FIN (1u << 3)     /* orig entry: the endpoint has sent FIN */
 #define XLB_CT_F_IPIP (1u << 4)       /* DSR: tunnelled in IPIP (else L2 MAC rewrite) */
+#define XLB_CT_F_COUNTED (1u << 5)    /* orig entry: counted in its endpoint's active flows (lc) */
+#define XLB_CT_F_PERSIST (1u << 6)    /* orig entry: its packets refresh the client's affinity */
 
 struct xlb_ct_key {
 	struct xlb_ip saddr; /* 0 */

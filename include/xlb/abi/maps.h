@@ -11,5 +11,8 @@
 #define XLB_MAP_SVC_STATS "xlb_svc_stat_v1"
 #define XLB_MAP_EP_STATS "xlb_ep_stat_v1"
 #define XLB_MAP_DP_STATS "xlb_dp_stat_v1"
+#define XLB_MAP_MAGLEV "xlb_maglev_v1"
+#define XLB_MAP_PERSIST "xlb_persist_v1"
+#define XLB_MAP_EP_CONNS "xlb_ep_conns_v1"
 
 #endif

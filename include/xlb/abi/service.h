@@ -65,11 +65,32 @@ struct xlb_svc {
 	__u8 nr_snat;          /* 10: valid entries in snat[] */
 	__u8 pad0;             /* 11 */
 	__u32 inactive_timeout_s; /* 12: 0 = protocol default */
-	struct xlb_ip snat[XLB_MAX_SNAT]; /* 16: FullNAT source addresses */
-	struct xlb_endpoint eps[XLB_MAX_ENDPOINTS]; /* 80 */
-	__u8 slots[XLB_SELECT_SLOTS]; /* 848: endpoint index per slot */
+	__u32 persist_timeout_s;  /* 16: persist: client affinity lasts this long idle */
+	__u32 maglev_size;     /* 20: maglev: entries of this rule's table in xlb_maglev_v1 */
+	struct xlb_ip snat[XLB_MAX_SNAT]; /* 24: FullNAT source addresses */
+	struct xlb_endpoint eps[XLB_MAX_ENDPOINTS]; /* 88 */
+	__u8 slots[XLB_SELECT_SLOTS]; /* 856: endpoint index per slot */
 };
-XLB_STATIC_ASSERT(sizeof(struct xlb_svc) == 1104, "svc size");
+XLB_STATIC_ASSERT(sizeof(struct xlb_svc) == 1112, "svc size");
+
+/* persist: the endpoint a client address was last sent to, per rule. */
+struct xlb_persist_key {
+	__u32 svc_id;         /* 0 */
+	__u32 pad;            /* 4: must be zero */
+	struct xlb_ip client; /* 8 */
+};
+XLB_STATIC_ASSERT(sizeof(struct xlb_persist_key) == 24, "persist key size");
+
+struct xlb_persist_entry {
+	struct xlb_ip ep_addr; /* 0: the endpoint chosen (its index may be reused by another) */
+	__u32 ep_idx;          /* 16 */
+	__u32 pad;             /* 20 */
+	__u64 last_seen_ns;    /* 24 */
+};
+XLB_STATIC_ASSERT(sizeof(struct xlb_persist_entry) == 32, "persist entry size");
+
+#define XLB_MAGLEV_DEFAULT_SIZE 16381 /* prime */
+#define XLB_MAGLEV_MAX_SIZE 65537     /* prime */
 
 /* VIPs the datapath answers ARP and ICMP echo for. Value: number of rules on the VIP. */
 struct xlb_vip_info {
