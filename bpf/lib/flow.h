@@ -7,6 +7,7 @@
 #include "lib/conntrack.h"
 #include "lib/dsr.h"
 #include "lib/fwd.h"
+#include "lib/ppv2.h"
 #include "lib/select.h"
 #include "lib/snat.h"
 #include "lib/stats.h"
@@ -56,6 +57,14 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 	}
 	if (orig)
 		ct_advance(orig, p, e->dir);
+	if (orig && p->proto == IPPROTO_TCP && (orig->ppv2_flags & XLB_PPV2_F_ON)) {
+		int err = e->dir == XLB_DIR_ORIG ? ppv2_from_client(skb, p, orig)
+						 : ppv2_from_endpoint(skb, p, orig);
+		if (err) {
+			stat_verdict(XLB_STAT_DROP_REWRITE);
+			return TC_ACT_SHOT;
+		}
+	}
 	ct_touch(e, p->len, bpf_ktime_get_ns());
 	if (e->flags & XLB_CT_F_PERSIST)
 		persist_touch(e->svc_id, p->saddr, e->last_seen_ns);
@@ -86,6 +95,9 @@ static __always_inline void ct_entry_init(struct xlb_ct_entry *e, const struct x
 		e->flags = XLB_CT_F_COUNTED;
 		if (svc->select == XLB_SEL_PERSIST)
 			e->flags |= XLB_CT_F_PERSIST;
+		if ((svc->flags & XLB_SVC_F_PPV2) && p->proto == IPPROTO_TCP &&
+		    (p->tcp_flags & XLB_TCP_SYN) && svc->mode != XLB_MODE_DSR)
+			ppv2_arm(e, p);
 	}
 }
 

@@ -40,6 +40,8 @@ struct xlb_pkt {
 	__u16 dport;
 	__u16 tot_len;
 	__u16 eth_proto; /* after the VLAN tag, network order */
+	__u32 tcp_seq;   /* host order */
+	__u32 tcp_ack;   /* host order */
 	__u8 proto;
 	__u8 tcp_flags;
 	__u8 ttl;
@@ -106,6 +108,8 @@ static __always_inline int parse_l4(void *l4, void *data_end, struct xlb_pkt *p)
 		p->dport = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
 		p->l4_hlen = th->doff * 4;
+		p->tcp_seq = bpf_ntohl(th->seq);
+		p->tcp_ack = bpf_ntohl(th->ack_seq);
 		return PARSE_OK;
 	}
 	if (p->proto == IPPROTO_UDP) {

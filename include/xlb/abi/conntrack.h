@@ -69,7 +69,13 @@ struct xlb_ct_entry {
 	__u64 last_seen_ns;      /* 56 */
 	__u64 packets;           /* 64: this direction */
 	__u64 bytes;             /* 72 */
+	__u32 ppv2_seq;          /* 80: orig entry: client sequence number where payload starts */
+	__u16 ppv2_len;          /* 84: orig entry: Proxy Protocol header length (the seq shift) */
+	__u16 ppv2_flags;        /* 86: XLB_PPV2_F_* */
 };
-XLB_STATIC_ASSERT(sizeof(struct xlb_ct_entry) == 80, "ct entry size");
+XLB_STATIC_ASSERT(sizeof(struct xlb_ct_entry) == 88, "ct entry size");
+
+#define XLB_PPV2_F_ON (1u << 0)    /* this flow carries a Proxy Protocol v2 header */
+#define XLB_PPV2_F_ACKED (1u << 1) /* the endpoint has acknowledged the header */
 
 #endif

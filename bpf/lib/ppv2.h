@@ -1,0 +1,202 @@
+/* Proxy Protocol v2 (HAProxy's doc/proxy-protocol.txt): the client's address travels to the
+ * endpoint as a 28-byte binary header in front of the client's first byte. The LB inserts it
+ * into the TCP stream, so afterwards every client sequence number is shifted up by its length
+ * and every endpoint acknowledgement (and SACK block) down.
+ *
+ * The header goes into any client packet that starts at the first payload sequence number
+ * while the endpoint has not acknowledged the header yet: normally the handshake's ACK, and
+ * again into a retransmission if that packet was lost, so a lost header never wedges a flow.
+ * The endpoint receiving it twice sees duplicate bytes, which TCP discards. */
+#ifndef XLB_BPF_PPV2_H
+#define XLB_BPF_PPV2_H
+
+#include "lib/nat.h"
+
+#define XLB_PPV2_LEN 28 /* 16-byte preamble + IPv4 addresses and ports */
+#define XLB_TCP_OPT_SACK 5
+
+struct xlb_ppv2_v4 {
+	__u8 signature[12];
+	__u8 ver_cmd;
+	__u8 family;
+	__be16 len; /* of the address block: 12 */
+	__be32 src_addr;
+	__be32 dst_addr;
+	__be16 src_port;
+	__be16 dst_port;
+} __attribute__((packed));
+
+/* Per-CPU scratch for the insertion, which runs three calls deep: off the 512-byte stack. */
+struct xlb_ppv2_scratch {
+	__u8 tcph[60];
+	struct xlb_ppv2_v4 hdr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct xlb_ppv2_scratch);
+	__uint(max_entries, 1);
+} xlb_ppv2_scratch SEC(".maps");
+
+/* Enables the header on a new flow's orig entry: payload starts right after the SYN. */
+static __always_inline void ppv2_arm(struct xlb_ct_entry *orig, const struct xlb_pkt *p)
+{
+	orig->ppv2_seq = p->tcp_seq + 1;
+	orig->ppv2_len = XLB_PPV2_LEN;
+	orig->ppv2_flags = XLB_PPV2_F_ON;
+}
+
+/* Rewrites one 32-bit TCP field (seq at 4, ack at 8, or a SACK edge) with checksum upkeep. */
+static __always_inline int tcp_set_u32(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 off,
+				       __u32 old_host, __u32 new_host)
+{
+	__be32 old_val = bpf_htonl(old_host), new_val = bpf_htonl(new_host);
+
+	if (old_host == new_host)
+		return 0;
+	if (bpf_l4_csum_replace(skb, p->l4_off + offsetof(struct tcphdr, check), old_val, new_val,
+				sizeof(new_val)))
+		return -1;
+	return bpf_skb_store_bytes(skb, p->l4_off + off, &new_val, sizeof(new_val), 0);
+}
+
+/* Inserts the header between the TCP header and the payload. The addresses are the packet's
+ * own (client -> VIP), so this runs before any NAT rewrite. */
+static __noinline int ppv2_insert(struct __sk_buff *skb, const struct xlb_pkt *p)
+{
+	static const __u8 signature[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+					   0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+	__u32 zero = 0;
+	struct xlb_ppv2_scratch *s = bpf_map_lookup_elem(&xlb_ppv2_scratch, &zero);
+	__u32 thl = p->l4_hlen;
+	__u32 check_off = p->l4_off + offsetof(struct tcphdr, check);
+	__be16 old_tot = bpf_htons(p->tot_len), new_tot = bpf_htons(p->tot_len + XLB_PPV2_LEN);
+	__be16 old_l4 = bpf_htons(p->tot_len - (p->l4_off - p->l3_off));
+	__be16 new_l4 = bpf_htons(p->tot_len - (p->l4_off - p->l3_off) + XLB_PPV2_LEN);
+	__s64 payload_sum;
+
+	if (!s || thl < 20 || thl > 60)
+		return -1;
+	__builtin_memcpy(s->hdr.signature, signature, sizeof(signature));
+	s->hdr.ver_cmd = 0x21; /* version 2, PROXY */
+	s->hdr.family = 0x11;  /* AF_INET, STREAM */
+	s->hdr.len = bpf_htons(12);
+	s->hdr.src_addr = p->saddr;
+	s->hdr.dst_addr = p->daddr;
+	s->hdr.src_port = p->sport;
+	s->hdr.dst_port = p->dport;
+	if (bpf_skb_load_bytes(skb, p->l4_off, s->tcph, thl))
+		return -1;
+	/* Room opens between IPv4 and TCP; the TCP header then moves back in front of it. */
+	if (bpf_skb_adjust_room(skb, XLB_PPV2_LEN, BPF_ADJ_ROOM_NET, 0))
+		return -1;
+	if (bpf_skb_store_bytes(skb, p->l4_off, s->tcph, thl, 0) ||
+	    bpf_skb_store_bytes(skb, p->l4_off + thl, &s->hdr, sizeof(s->hdr), 0))
+		return -1;
+	/* IPv4 length and checksum; TCP pseudo-header length; the inserted bytes' sum. */
+	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), old_tot, new_tot,
+				sizeof(new_tot)) ||
+	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, tot_len), &new_tot,
+				sizeof(new_tot), 0))
+		return -1;
+	if (bpf_l4_csum_replace(skb, check_off, old_l4, new_l4, BPF_F_PSEUDO_HDR | sizeof(new_l4)))
+		return -1;
+	payload_sum = bpf_csum_diff(0, 0, (__be32 *)&s->hdr, sizeof(s->hdr), 0);
+	if (payload_sum < 0 || bpf_l4_csum_replace(skb, check_off, 0, payload_sum, 0))
+		return -1;
+	return 0;
+}
+
+/* Client -> endpoint: insert the header, or shift the sequence number past it. */
+static __always_inline int ppv2_from_client(struct __sk_buff *skb, const struct xlb_pkt *p,
+				       struct xlb_ct_entry *orig)
+{
+	__u32 base = orig->ppv2_seq;
+
+	if (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_RST))
+		return 0;
+	if (p->tcp_seq == base && !(orig->ppv2_flags & XLB_PPV2_F_ACKED))
+		return ppv2_insert(skb, p);
+	if ((__s32)(p->tcp_seq - base) >= 0)
+		return tcp_set_u32(skb, p, offsetof(struct tcphdr, seq), p->tcp_seq,
+				   p->tcp_seq + orig->ppv2_len);
+	return 0;
+}
+
+/* Maps an endpoint's view of the client's sequence space back to the client's. */
+static __always_inline __u32 ppv2_unshift(__u32 value, __u32 base, __u32 len)
+{
+	if ((__s32)(value - (base + len)) >= 0)
+		return value - len;
+	if ((__s32)(value - base) > 0)
+		return base; /* part of the header acknowledged: nothing of the client's yet */
+	return value;
+}
+
+struct sack_walk {
+	struct __sk_buff *skb;
+	const struct xlb_pkt *p;
+	__u32 base;
+	__u32 len;
+	__u32 pos; /* option offset from the TCP header start */
+	int err;
+};
+
+/* One TCP option per call; rewrites the edges of a SACK option. */
+static long sack_step(__u32 i, void *data)
+{
+	struct sack_walk *w = data;
+	__u8 kind_len[2];
+	__u32 edge, fixed;
+
+	if (w->pos + 2 > w->p->l4_hlen || w->pos >= 60)
+		return 1;
+	if (bpf_skb_load_bytes(w->skb, w->p->l4_off + w->pos, kind_len, 1))
+		return 1;
+	if (kind_len[0] == 0) /* end of options */
+		return 1;
+	if (kind_len[0] == 1) { /* no-op padding */
+		w->pos += 1;
+		return 0;
+	}
+	if (bpf_skb_load_bytes(w->skb, w->p->l4_off + w->pos, kind_len, 2) || kind_len[1] < 2)
+		return 1;
+	if (kind_len[0] == XLB_TCP_OPT_SACK) {
+		for (__u32 b = 0; b < 8; b++) { /* up to 4 blocks of (left, right) */
+			__u32 off = w->pos + 2 + b * 4;
+
+			if (off + 4 > w->pos + kind_len[1] || off + 4 > w->p->l4_hlen)
+				break;
+			if (bpf_skb_load_bytes(w->skb, w->p->l4_off + (off & 63), &edge, 4))
+				break;
+			edge = bpf_ntohl(edge);
+			fixed = ppv2_unshift(edge, w->base, w->len);
+			if (tcp_set_u32(w->skb, w->p, off & 63, edge, fixed))
+				w->err = 1;
+		}
+	}
+	w->pos += kind_len[1];
+	return 0;
+}
+
+/* Endpoint -> client: acknowledgements and SACK blocks lose the header's length. */
+static __always_inline int ppv2_from_endpoint(struct __sk_buff *skb, const struct xlb_pkt *p,
+					 struct xlb_ct_entry *orig)
+{
+	__u32 base = orig->ppv2_seq, len = orig->ppv2_len;
+	struct sack_walk walk = {.skb = skb, .p = p, .base = base, .len = len, .pos = 20};
+
+	if (!(p->tcp_flags & XLB_TCP_ACK))
+		return 0;
+	if ((__s32)(p->tcp_ack - (base + len)) >= 0)
+		orig->ppv2_flags |= XLB_PPV2_F_ACKED;
+	if (tcp_set_u32(skb, p, offsetof(struct tcphdr, ack_seq), p->tcp_ack,
+			ppv2_unshift(p->tcp_ack, base, len)))
+		return -1;
+	if (p->l4_hlen > 20)
+		bpf_loop(20, sack_step, &walk, 0);
+	return walk.err ? -1 : 0;
+}
+
+#endif
