@@ -1,5 +1,6 @@
 /* xlb TC ingress datapath: runs on clsact ingress of every interface the LB manages. */
 #include "lib/flow.h"
+#include "lib/icmp_error.h"
 #include "lib/responder.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -49,6 +50,11 @@ int xlb_ingress(struct __sk_buff *skb)
 	if (p.proto == IPPROTO_ICMP) {
 		if (p.icmp_type == ICMP_ECHO && is_vip(p.daddr))
 			return answer_echo(skb, &p);
+		if (icmp_is_error(p.icmp_type) && p.ttl > 1) {
+			verdict = translate_icmp_error(skb, &p);
+			if (verdict >= 0)
+				return verdict;
+		}
 		stat_verdict(is_vip(p.daddr) ? XLB_STAT_PASS_NO_RULE : XLB_STAT_PASS_NOT_VIP);
 		return TC_ACT_OK;
 	}

@@ -1,0 +1,118 @@
+/* ICMP errors about a balanced flow (port unreachable, fragmentation needed, time exceeded)
+ * come from the endpoint's side addressed to what the endpoint saw: the client (NAT) or the
+ * LB's SNAT address (FullNAT), quoting the translated packet. They are translated back so the
+ * client sees an error about the packet it sent, from the VIP: PMTU discovery works through
+ * the LB. Errors that quote no tracked flow go to the kernel untouched. */
+#ifndef XLB_BPF_ICMP_ERROR_H
+#define XLB_BPF_ICMP_ERROR_H
+
+#include "lib/conntrack.h"
+#include "lib/fwd.h"
+#include "lib/stats.h"
+
+#define ICMP_TIME_EXCEEDED 11
+
+static __always_inline int icmp_is_error(__u8 type)
+{
+	return type == 3 /* destination unreachable */ || type == ICMP_TIME_EXCEEDED;
+}
+
+/* RFC 1624 incremental update of a 16-bit checksum for a 32-bit field change; byte order
+ * does not matter as long as it is consistent (RFC 1071). */
+static __always_inline __u16 csum16_replace4(__u16 check, __u32 from, __u32 to)
+{
+	__u32 sum = (__u16)~check;
+
+	sum += (__u16)~(from & 0xffff) + (__u16)~(from >> 16) + (to & 0xffff) + (to >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* Stores a field inside the ICMP payload and keeps the ICMP checksum (no pseudo-header). */
+static __always_inline int icmp_payload_store(struct __sk_buff *skb, __u32 icmp_csum_off, __u32 off,
+					      __u32 old_val, __u32 new_val, __u32 size)
+{
+	if (old_val == new_val)
+		return 0;
+	if (bpf_l4_csum_replace(skb, icmp_csum_off, old_val, new_val, size))
+		return -1;
+	return bpf_skb_store_bytes(skb, off, &new_val, size, 0);
+}
+
+struct quoted_flow {
+	struct iphdr ip;
+	__be16 sport;
+	__be16 dport;
+};
+
+/* Returns a TC verdict, or -1 when the error quotes no flow of ours. */
+static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct xlb_pkt *p)
+{
+	__u32 icmp_csum_off = p->l4_off + 2;
+	__u32 inner = p->l4_off + 8;
+	__u32 l4csum_off, out_saddr;
+	struct quoted_flow q;
+	struct xlb_ct_key key;
+	struct xlb_ct_entry *e;
+	struct xlb_tuple t = {};
+	struct bpf_fib_lookup fib;
+	__u16 old_check, new_check, l4check;
+	int route;
+
+	if (bpf_skb_load_bytes(skb, inner, &q, sizeof(q)))
+		return -1;
+	if (q.ip.version != 4 || q.ip.ihl != 5 ||
+	    (q.ip.protocol != IPPROTO_TCP && q.ip.protocol != IPPROTO_UDP))
+		return -1;
+	/* The quoted packet went endpoint-ward; the reply entry is keyed by its reverse. */
+	ct_key_init(&key, q.ip.daddr, q.ip.saddr, q.dport, q.sport, q.ip.protocol);
+	e = bpf_map_lookup_elem(&xlb_ct_v1, &key);
+	if (!e || e->dir != XLB_DIR_REPLY)
+		return -1;
+	ct_translated(&key, e, &t); /* VIP:vport -> client:cport */
+
+	/* From the endpoint itself it becomes from the VIP; a router on the way keeps its name. */
+	out_saddr = p->saddr == key.saddr.w[0] ? t.saddr : p->saddr;
+	route = route_lookup(skb, p, out_saddr, t.daddr, 0, 0, 0, &fib);
+	if (route == ROUTE_NONE)
+		return -1;
+
+	/* Quoted packet back to what the client sent: client:cport -> VIP:vport. */
+	old_check = q.ip.check;
+	new_check = csum16_replace4(old_check, q.ip.saddr, t.daddr);
+	new_check = csum16_replace4(new_check, q.ip.daddr, t.saddr);
+	if (icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, saddr), q.ip.saddr,
+			       t.daddr, 4) ||
+	    icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, daddr), q.ip.daddr,
+			       t.saddr, 4) ||
+	    icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, check), old_check,
+			       new_check, 2) ||
+	    icmp_payload_store(skb, icmp_csum_off, inner + 20, q.sport, t.dport, 2) ||
+	    icmp_payload_store(skb, icmp_csum_off, inner + 22, q.dport, t.sport, 2))
+		return TC_ACT_SHOT;
+
+	/* The quoted L4 checksum, when it was quoted: pseudo-header addresses and ports. */
+	l4csum_off = inner + 20 + (q.ip.protocol == IPPROTO_TCP ? 16 : 6);
+	if (l4csum_off + 2 <= skb->len && !bpf_skb_load_bytes(skb, l4csum_off, &l4check, 2) &&
+	    !(q.ip.protocol == IPPROTO_UDP && l4check == 0)) {
+		__u16 fixed = csum16_replace4(l4check, q.ip.saddr, t.daddr);
+
+		fixed = csum16_replace4(fixed, q.ip.daddr, t.saddr);
+		fixed = csum16_replace4(fixed, q.sport | ((__u32)q.dport << 16),
+					t.dport | ((__u32)t.sport << 16));
+		if (icmp_payload_store(skb, icmp_csum_off, l4csum_off, l4check, fixed, 2))
+			return TC_ACT_SHOT;
+	}
+
+	/* Outer header: ICMP has no pseudo-header, so only the IPv4 checksum follows. */
+	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->saddr, out_saddr, 4) ||
+	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, saddr), &out_saddr, 4, 0) ||
+	    bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->daddr, t.daddr, 4) ||
+	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &t.daddr, 4, 0))
+		return TC_ACT_SHOT;
+	stat_verdict(XLB_STAT_FWD_EST);
+	return forward(skb, p, route, &fib);
+}
+
+#endif
