@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xlb::model {
@@ -14,9 +15,9 @@ enum class Select { rr, priority, hash, persist, lc, maglev };
 enum class EndpointState { up, down, draining };
 
 struct Endpoint {
-  std::string ip;     // dotted quad as given (validated)
-  uint16_t port = 0;  // target port on the endpoint
-  uint8_t weight = 1; // 1..255
+  std::string ip;                           // dotted quad as given (validated)
+  uint16_t port = 0;                        // target port on the endpoint
+  uint8_t weight = 1;                       // 1..255
   EndpointState state = EndpointState::up;  // operator/health state
 
   bool operator==(const Endpoint&) const = default;
@@ -34,7 +35,7 @@ struct ServiceKey {
 
 struct Service {
   ServiceKey key;
-  std::string name;                 // optional, defaults to "<vip>:<port>/<proto>"
+  std::string name;  // optional, defaults to "<vip>:<port>/<proto>"
   Mode mode = Mode::nat;
   Select select = Select::rr;
   bool monitor = false;             // health-check endpoints (issue 7)
@@ -55,5 +56,14 @@ std::string to_string(Protocol p);
 std::string to_string(Mode m);  // "default", "fullnat", "dsr"
 std::string to_string(Select s);
 std::string to_string(EndpointState s);
+std::string to_string(const ServiceKey& key);  // "10.0.0.100:80/tcp"
+// The rule's name, or "<vip>:<port>/<proto>" when it has none.
+std::string display_name(const Service& svc);
+
+// Wire/CLI names back to enums; nullopt for unknown text. parse_mode accepts "nat" for "default".
+std::optional<Protocol> parse_protocol(std::string_view text);
+std::optional<Mode> parse_mode(std::string_view text);
+std::optional<Select> parse_select(std::string_view text);
+std::optional<EndpointState> parse_endpoint_state(std::string_view text);
 
 }  // namespace xlb::model

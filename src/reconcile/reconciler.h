@@ -49,7 +49,37 @@ class Reconciler {
   std::optional<model::Service> service_by_id(uint32_t id) const;
 
  private:
-  // ... implementation-defined members
+  // A rule as pushed to the datapath: the model and the exact value written (id, indexes).
+  struct Rule {
+    model::Service service;
+    xlb_svc dp;
+  };
+  // Orders rules by numeric VIP, then port, then protocol (the listing order).
+  struct KeyLess {
+    bool operator()(const model::ServiceKey& a, const model::ServiceKey& b) const;
+  };
+  using Rules = std::map<model::ServiceKey, Rule, KeyLess>;
+
+  struct ApplyOptions {
+    bool save = true;  // persist the new config (not when restoring from the store)
+    // The datapath was filled by an earlier xlbd: VIP entries are unknown, so write them all and
+    // tolerate missing ones on delete.
+    bool adopting = false;
+    bool log = true;  // one log line per changed rule
+  };
+
+  // Ids and endpoint indexes for `desired`, keeping those of rules already in `current`.
+  Result<Rules> plan(const Rules& current, const std::vector<model::Service>& desired) const;
+  // Moves the datapath (and store) from `current` to `next`; all or nothing. On success
+  // rules_ = next.
+  Result<void> apply(const Rules& current, Rules next, const ApplyOptions& options);
+  Result<void> apply_desired(const std::vector<model::Service>& desired);
+  ServiceStatus status_of(const Rule& rule) const;
+
+  Datapath& datapath_;
+  Store& store_;
+  mutable std::mutex mu_;
+  Rules rules_;
 };
 
 }  // namespace xlb

@@ -1,0 +1,126 @@
+#include "conntrack/flows.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <tuple>
+
+#include "common/ip.h"
+
+namespace xlb {
+namespace {
+
+constexpr std::array<const char*, XLB_CT_STATE_MAX> kStateNames = {
+    "syn-sent",  "syn-recv", "est",     "fin-wait", "close-wait",
+    "time-wait", "closed",   "udp-new", "udp-est",  "icmp"};
+
+std::string proto_name(uint8_t proto) {
+  switch (proto) {
+    case IPPROTO_TCP:
+      return "tcp";
+    case IPPROTO_UDP:
+      return "udp";
+    case IPPROTO_ICMP:
+      return "icmp";
+  }
+  return std::to_string(proto);
+}
+
+std::string endpoint(const xlb_ip& ip, uint16_t port_be) {
+  return format_ip(ip) + ":" + std::to_string(ntohs(port_be));
+}
+
+std::string action(const xlb_ct_key& key, const xlb_ct_entry& e) {
+  bool dnat = e.flags & XLB_CT_F_DNAT;
+  bool snat = e.flags & XLB_CT_F_SNAT;
+  std::string ep = endpoint(e.nat_daddr, e.nat_dport);
+  if (dnat && snat) {
+    return "fnat-" + format_ip(key.saddr) + "->" + endpoint(e.nat_saddr, e.nat_sport) + " -> " + ep;
+  }
+  if (dnat) return "dnat-" + ep;
+  if (e.mode == XLB_MODE_DSR) return "dsr-" + format_ip(e.nat_daddr);
+  return "none";
+}
+
+// The key of the reply direction: the translated orig tuple, reversed.
+xlb_ct_key reply_key(const xlb_ct_key& key, const xlb_ct_entry& e) {
+  xlb_ct_key r;
+  std::memset(&r, 0, sizeof r);
+  bool dnat = e.flags & XLB_CT_F_DNAT;
+  bool snat = e.flags & XLB_CT_F_SNAT;
+  r.saddr = dnat ? e.nat_daddr : key.daddr;
+  r.sport = dnat ? e.nat_dport : key.dport;
+  r.daddr = snat ? e.nat_saddr : key.saddr;
+  r.dport = snat ? e.nat_sport : key.sport;
+  r.proto = key.proto;
+  r.family = key.family;
+  return r;
+}
+
+bool matches(const FlowRow& row, const FlowFilter& f) {
+  return (f.service.empty() || row.service == f.service) &&
+         (f.vip.empty() || row.dest_ip == f.vip) && (f.client.empty() || row.src_ip == f.client);
+}
+
+}  // namespace
+
+std::string ct_state_name(uint8_t state) {
+  return state < kStateNames.size() ? kStateNames[state] : "unknown";
+}
+
+Result<std::vector<FlowRow>> list_flows(const Datapath& datapath, const Reconciler& reconciler,
+                                        const FlowFilter& filter) {
+  std::vector<CtFlow> orig;
+  XLB_TRY(datapath.for_each_flow([&](const CtFlow& f) {
+    if (f.entry.dir == XLB_DIR_ORIG) orig.push_back(f);
+    return true;
+  }));
+
+  std::vector<FlowRow> rows;
+  for (const auto& [key, e] : orig) {
+    FlowRow row;
+    row.dest_ip = format_ip(key.daddr);
+    row.src_ip = format_ip(key.saddr);
+    row.dport = ntohs(key.dport);
+    row.sport = ntohs(key.sport);
+    row.proto = proto_name(key.proto);
+    auto svc = reconciler.service_by_id(e.svc_id);
+    // A flow can outlive its rule (deleted rule, established flow): name it by its tuple.
+    row.service = svc ? model::display_name(*svc)
+                      : row.dest_ip + ":" + std::to_string(row.dport) + "/" + row.proto;
+    if (!matches(row, filter)) continue;
+    row.state = ct_state_name(e.state);
+    row.act = action(key, e);
+    row.packets = e.packets;
+    row.bytes = e.bytes;
+    if (auto reply = datapath.lookup_flow(reply_key(key, e)); reply && *reply) {
+      row.packets += (*reply)->packets;
+      row.bytes += (*reply)->bytes;
+    }
+    rows.push_back(std::move(row));
+  }
+  std::sort(rows.begin(), rows.end(), [](const FlowRow& a, const FlowRow& b) {
+    auto rank = [](const FlowRow& r) {
+      auto ip = [](const std::string& s) {
+        auto p = parse_ipv4(s);
+        return p ? ntohl(p->w[0]) : 0u;
+      };
+      return std::tuple(r.service, ip(r.dest_ip), r.dport, r.proto, ip(r.src_ip), r.sport);
+    };
+    return rank(a) < rank(b);
+  });
+  return rows;
+}
+
+nlohmann::json to_json(const FlowRow& row) {
+  return nlohmann::json{{"service", row.service}, {"dest_ip", row.dest_ip},
+                        {"src_ip", row.src_ip},   {"dport", row.dport},
+                        {"sport", row.sport},     {"proto", row.proto},
+                        {"state", row.state},     {"act", row.act},
+                        {"packets", row.packets}, {"bytes", row.bytes}};
+}
+
+}  // namespace xlb

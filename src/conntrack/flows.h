@@ -1,0 +1,46 @@
+// Conntrack rows for `xlbctl get ct` / GET /api/v1/conntrack: one row per flow (its orig
+// entry), with the rule name, state, translation and packets/bytes of both directions.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "datapath/datapath.h"
+#include "reconcile/reconciler.h"
+
+namespace xlb {
+
+struct FlowRow {
+  std::string service;   // rule name, or "<vip>:<port>/<proto>"
+  std::string dest_ip;   // VIP
+  std::string src_ip;    // client
+  uint16_t dport = 0;    // VIP port
+  uint16_t sport = 0;    // client port
+  std::string proto;     // "tcp", "udp", "icmp"
+  std::string state;     // "est", "udp-new", ...
+  std::string act;       // "dnat-10.0.0.2:8080", "fnat-<client>-><snat>:<port> -> <ep>:<port>"
+  uint64_t packets = 0;  // both directions
+  uint64_t bytes = 0;
+
+  bool operator==(const FlowRow&) const = default;
+};
+
+// Empty fields match everything.
+struct FlowFilter {
+  std::string service;  // rule name (or "<vip>:<port>/<proto>" for unnamed rules)
+  std::string vip;
+  std::string client;
+};
+
+std::string ct_state_name(uint8_t state);  // "syn-sent", ..., "icmp"; "unknown" otherwise
+
+// Rows sorted by service, VIP, port, client, client port.
+Result<std::vector<FlowRow>> list_flows(const Datapath& datapath, const Reconciler& reconciler,
+                                        const FlowFilter& filter = {});
+
+nlohmann::json to_json(const FlowRow& row);
+
+}  // namespace xlb

@@ -1,0 +1,123 @@
+#include "datapath/fake/fake_datapath.h"
+
+namespace xlb {
+
+Result<void> FakeDatapath::maybe_fail(Op op) const {
+  auto it = failures_.find(op);
+  if (it == failures_.end()) return Ok{};
+  if (it->second > 0) {
+    --it->second;
+    return Ok{};
+  }
+  failures_.erase(it);
+  return Error{"datapath", "injected failure", ""};
+}
+
+Result<void> FakeDatapath::upsert_service(const xlb_svc_key& key, const xlb_svc& svc) {
+  XLB_TRY(maybe_fail(Op::upsert_service));
+  if (svc.id >= max_services_) return Error{"datapath", "service id out of range", ""};
+  services_[key] = svc;
+  ++writes_;
+  return Ok{};
+}
+
+Result<void> FakeDatapath::delete_service(const xlb_svc_key& key) {
+  XLB_TRY(maybe_fail(Op::delete_service));
+  if (services_.erase(key) == 0) return Error{"not_found", "no such service", ""};
+  ++writes_;
+  return Ok{};
+}
+
+Result<std::vector<std::pair<xlb_svc_key, xlb_svc>>> FakeDatapath::list_services() const {
+  XLB_TRY(maybe_fail(Op::list_services));
+  return std::vector<std::pair<xlb_svc_key, xlb_svc>>(services_.begin(), services_.end());
+}
+
+Result<void> FakeDatapath::upsert_vip(const xlb_ip& vip, const xlb_vip_info& info) {
+  XLB_TRY(maybe_fail(Op::upsert_vip));
+  vips_[vip] = info;
+  ++writes_;
+  return Ok{};
+}
+
+Result<void> FakeDatapath::delete_vip(const xlb_ip& vip) {
+  XLB_TRY(maybe_fail(Op::delete_vip));
+  if (vips_.erase(vip) == 0) return Error{"not_found", "no such vip", ""};
+  ++writes_;
+  return Ok{};
+}
+
+Result<xlb_counter> FakeDatapath::service_counter(uint32_t svc_id) const {
+  auto it = svc_counters_.find(svc_id);
+  return it == svc_counters_.end() ? xlb_counter{} : it->second;
+}
+
+Result<xlb_counter> FakeDatapath::endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const {
+  auto it = ep_counters_.find({svc_id, ep_idx});
+  return it == ep_counters_.end() ? xlb_counter{} : it->second;
+}
+
+Result<std::vector<uint64_t>> FakeDatapath::datapath_counters() const { return dp_counters_; }
+
+Result<void> FakeDatapath::reset_service_counters(uint32_t svc_id) {
+  XLB_TRY(maybe_fail(Op::reset_service_counters));
+  svc_counters_.erase(svc_id);
+  std::erase_if(ep_counters_, [&](const auto& kv) { return kv.first.first == svc_id; });
+  counter_resets_.push_back(svc_id);
+  return Ok{};
+}
+
+Result<void> FakeDatapath::for_each_flow(const std::function<bool(const CtFlow&)>& fn) const {
+  XLB_TRY(maybe_fail(Op::for_each_flow));
+  for (const auto& [key, entry] : flows_) {
+    if (!fn(CtFlow{key, entry})) break;
+  }
+  return Ok{};
+}
+
+Result<std::optional<xlb_ct_entry>> FakeDatapath::lookup_flow(const xlb_ct_key& key) const {
+  auto it = flows_.find(key);
+  if (it == flows_.end()) return std::optional<xlb_ct_entry>{};
+  return std::optional<xlb_ct_entry>(it->second);
+}
+
+Result<void> FakeDatapath::delete_flow(const xlb_ct_key& key) {
+  if (flows_.erase(key) == 0) return Error{"not_found", "no such flow", ""};
+  return Ok{};
+}
+
+Result<void> FakeDatapath::attach(const std::string& ifname) {
+  attached_.insert(ifname);
+  return Ok{};
+}
+
+Result<void> FakeDatapath::detach(const std::string& ifname) {
+  attached_.erase(ifname);
+  return Ok{};
+}
+
+std::vector<std::string> FakeDatapath::attached() const {
+  return std::vector<std::string>(attached_.begin(), attached_.end());
+}
+
+Result<void> FakeDatapath::set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) {
+  maglev_[svc_id] = table;
+  return Ok{};
+}
+
+Result<void> FakeDatapath::clear_maglev_table(uint32_t svc_id) {
+  maglev_.erase(svc_id);
+  return Ok{};
+}
+
+Result<uint32_t> FakeDatapath::active_flows(uint32_t svc_id, uint32_t ep_idx) const {
+  auto it = active_flows_.find({svc_id, ep_idx});
+  return it == active_flows_.end() ? 0u : it->second;
+}
+
+Result<void> FakeDatapath::set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) {
+  active_flows_[{svc_id, ep_idx}] = count;
+  return Ok{};
+}
+
+}  // namespace xlb

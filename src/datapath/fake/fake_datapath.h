@@ -1,0 +1,96 @@
+// FakeDatapath: an in-memory Datapath for unit tests. Tests read what was written, seed
+// counters and flows, and inject failures to exercise rollback.
+#pragma once
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "datapath/datapath.h"
+
+namespace xlb {
+
+// Orders ABI structs by their bytes (they have explicit padding, all zeroed).
+struct BytesLess {
+  template <class T>
+  bool operator()(const T& a, const T& b) const {
+    return std::memcmp(&a, &b, sizeof(T)) < 0;
+  }
+};
+
+class FakeDatapath final : public Datapath {
+ public:
+  enum class Op {
+    upsert_service,
+    delete_service,
+    upsert_vip,
+    delete_vip,
+    reset_service_counters,
+    list_services,
+    for_each_flow,
+  };
+
+  explicit FakeDatapath(uint32_t max_services = XLB_DEFAULT_MAX_SERVICES)
+      : max_services_(max_services) {}
+
+  // The (skip+1)-th next call of `op` fails with code "datapath" and writes nothing.
+  void fail_next(Op op, unsigned skip = 0) { failures_[op] = skip; }
+
+  // Test access to the state.
+  const std::map<xlb_svc_key, xlb_svc, BytesLess>& services() const { return services_; }
+  const std::map<xlb_ip, xlb_vip_info, BytesLess>& vips() const { return vips_; }
+  const std::vector<uint32_t>& counter_resets() const { return counter_resets_; }
+  // Number of successful map writes (upserts and deletes of services and VIPs).
+  size_t writes() const { return writes_; }
+  void set_service_counter(uint32_t svc_id, const xlb_counter& c) { svc_counters_[svc_id] = c; }
+  void set_endpoint_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_counter& c) {
+    ep_counters_[{svc_id, ep_idx}] = c;
+  }
+  void add_flow(const xlb_ct_key& key, const xlb_ct_entry& entry) { flows_[key] = entry; }
+  void set_datapath_counters(std::vector<uint64_t> c) { dp_counters_ = std::move(c); }
+  const std::map<uint32_t, std::vector<uint32_t>>& maglev_tables() const { return maglev_; }
+
+  Result<void> upsert_service(const xlb_svc_key& key, const xlb_svc& svc) override;
+  Result<void> delete_service(const xlb_svc_key& key) override;
+  Result<std::vector<std::pair<xlb_svc_key, xlb_svc>>> list_services() const override;
+  Result<void> upsert_vip(const xlb_ip& vip, const xlb_vip_info& info) override;
+  Result<void> delete_vip(const xlb_ip& vip) override;
+  Result<xlb_counter> service_counter(uint32_t svc_id) const override;
+  Result<xlb_counter> endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const override;
+  Result<std::vector<uint64_t>> datapath_counters() const override;
+  Result<void> reset_service_counters(uint32_t svc_id) override;
+  Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const override;
+  Result<std::optional<xlb_ct_entry>> lookup_flow(const xlb_ct_key& key) const override;
+  Result<void> delete_flow(const xlb_ct_key& key) override;
+  Result<void> set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) override;
+  Result<void> clear_maglev_table(uint32_t svc_id) override;
+  Result<uint32_t> active_flows(uint32_t svc_id, uint32_t ep_idx) const override;
+  Result<void> set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) override;
+  Result<void> attach(const std::string& ifname) override;
+  Result<void> detach(const std::string& ifname) override;
+  std::vector<std::string> attached() const override;
+  uint32_t max_services() const override { return max_services_; }
+  uint32_t ct_capacity() const override { return XLB_DEFAULT_CT_SIZE; }
+
+ private:
+  // Consumes a pending failure for `op`; const so const calls can fail too.
+  Result<void> maybe_fail(Op op) const;
+
+  uint32_t max_services_;
+  mutable std::map<Op, unsigned> failures_;
+  std::map<xlb_svc_key, xlb_svc, BytesLess> services_;
+  std::map<xlb_ip, xlb_vip_info, BytesLess> vips_;
+  std::map<uint32_t, xlb_counter> svc_counters_;
+  std::map<std::pair<uint32_t, uint32_t>, xlb_counter> ep_counters_;
+  std::map<xlb_ct_key, xlb_ct_entry, BytesLess> flows_;
+  std::map<uint32_t, std::vector<uint32_t>> maglev_;
+  std::map<std::pair<uint32_t, uint32_t>, uint32_t> active_flows_;
+  std::vector<uint64_t> dp_counters_ = std::vector<uint64_t>(XLB_STAT_MAX, 0);
+  std::vector<uint32_t> counter_resets_;
+  std::set<std::string> attached_;
+  size_t writes_ = 0;
+};
+
+}  // namespace xlb

@@ -1,0 +1,238 @@
+#include "model/json.h"
+
+#include <array>
+#include <span>
+#include <string_view>
+
+#include "model/enum_names.h"
+#include "model/limits.h"
+
+namespace xlb::model {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 10> kServiceFields = {
+    "vip",     "protocol",         "port", "name",     "mode", "select",
+    "monitor", "inactive_timeout", "ppv2", "endpoints"};
+constexpr std::array<std::string_view, 4> kEndpointFields = {"ip", "port", "weight", "state"};
+constexpr std::array<std::string_view, 1> kConfigFields = {"services"};
+
+std::string join(std::span<const std::string_view> names) {
+  std::string out;
+  for (auto n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+Result<void> require_object(const json& j, const std::string& field, std::string_view what) {
+  if (j.is_object()) return Ok{};
+  std::string subject = field.empty() ? "expected" : field + " must be";
+  return invalid(field, subject + " a JSON object (" + std::string(what) + "), got " + shown(j));
+}
+
+// Unknown fields are refused so a typo ("wieght") never silently falls back to a default.
+Result<void> check_fields(const json& obj, const std::string& prefix,
+                          std::span<const std::string_view> allowed) {
+  for (const auto& [key, value] : obj.items()) {
+    bool known = false;
+    for (auto a : allowed) known = known || a == key;
+    if (!known) {
+      return invalid(prefix + key,
+                     "unknown field \"" + prefix + key + "\"; allowed: " + join(allowed));
+    }
+  }
+  return Ok{};
+}
+
+const json* find(const json& obj, std::string_view key) {
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+Error missing(const std::string& field) { return invalid(field, field + " is required"); }
+
+Result<int64_t> read_int(const json& v, const std::string& field, IntRange range) {
+  // Unsigned JSON numbers may exceed int64_t; compare them unsigned (all ranges start at >= 0).
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u >= static_cast<uint64_t>(range.lo) && u <= static_cast<uint64_t>(range.hi)) {
+      return static_cast<int64_t>(u);
+    }
+  } else if (v.is_number_integer() && range.contains(v.get<int64_t>())) {
+    return v.get<int64_t>();
+  }
+  return invalid(field, range_message(field, range, shown(v)));
+}
+
+Result<std::string> read_string(const json& v, const std::string& field, std::string_view what) {
+  if (v.is_string()) return v.get<std::string>();
+  return invalid(field, field + " must be a string (" + std::string(what) + "), got " + shown(v));
+}
+
+Result<bool> read_bool(const json& v, const std::string& field) {
+  if (v.is_boolean()) return v.get<bool>();
+  return invalid(field, field + " must be true or false, got " + shown(v));
+}
+
+template <class E>
+Result<E> read_enum(const json& v, const std::string& field, std::span<const EnumName<E>> table) {
+  if (v.is_string()) {
+    if (auto e = enum_parse(table, v.get<std::string>())) return *e;
+  }
+  return invalid(field, field + " must be one of " + enum_choices(table) + ", got " + shown(v));
+}
+
+// Reads optional `key` of `obj` into `out` when present; `read` returns Result<T>.
+template <class T, class Read>
+Result<void> read_optional(const json& obj, std::string_view key, const std::string& prefix, T& out,
+                           Read read) {
+  const json* v = find(obj, key);
+  if (!v) return Ok{};
+  auto r = read(*v, prefix + std::string(key));
+  if (!r) return r.error();
+  out = static_cast<T>(*r);
+  return Ok{};
+}
+
+Result<Endpoint> endpoint_from_json(const json& j, const std::string& prefix, uint16_t rule_port) {
+  std::string self = prefix.substr(0, prefix.size() - 1);  // "endpoints[1]" without the dot
+  XLB_TRY(require_object(j, self, "an endpoint with ip, port, weight, state"));
+  XLB_TRY(check_fields(j, prefix, kEndpointFields));
+  Endpoint ep;
+  ep.port = rule_port;  // endpoint port defaults to the rule's port (no translation)
+  const json* ip = find(j, "ip");
+  if (!ip) return missing(prefix + "ip");
+  auto ip_text = read_string(*ip, prefix + "ip", "an IPv4 address");
+  if (!ip_text) return ip_text.error();
+  ep.ip = *ip_text;
+  XLB_TRY(read_optional(j, "port", prefix, ep.port, [](const json& v, const std::string& f) {
+    return read_int(v, f, kPortRange);
+  }));
+  XLB_TRY(read_optional(j, "weight", prefix, ep.weight, [](const json& v, const std::string& f) {
+    return read_int(v, f, kWeightRange);
+  }));
+  XLB_TRY(read_optional(j, "state", prefix, ep.state, [](const json& v, const std::string& f) {
+    return read_enum<EndpointState>(v, f, kEndpointStateNames);
+  }));
+  return ep;
+}
+
+Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
+  std::string self = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1);
+  XLB_TRY(require_object(j, self, "a load-balancer rule"));
+  XLB_TRY(check_fields(j, prefix, kServiceFields));
+  Service svc;
+
+  const json* vip = find(j, "vip");
+  if (!vip) return missing(prefix + "vip");
+  auto vip_text = read_string(*vip, prefix + "vip", "an IPv4 address");
+  if (!vip_text) return vip_text.error();
+  svc.key.vip = *vip_text;
+
+  const json* proto = find(j, "protocol");
+  if (!proto) return missing(prefix + "protocol");
+  auto p = read_enum<Protocol>(*proto, prefix + "protocol", kProtocolNames);
+  if (!p) return p.error();
+  svc.key.protocol = *p;
+
+  const json* port = find(j, "port");
+  if (!port) return missing(prefix + "port");
+  auto port_value = read_int(*port, prefix + "port", kPortRange);
+  if (!port_value) return port_value.error();
+  svc.key.port = static_cast<uint16_t>(*port_value);
+
+  XLB_TRY(read_optional(j, "name", prefix, svc.name, [](const json& v, const std::string& f) {
+    return read_string(v, f, "letters, digits, '.', '_' or '-'");
+  }));
+  XLB_TRY(read_optional(j, "mode", prefix, svc.mode, [](const json& v, const std::string& f) {
+    return read_enum<Mode>(v, f, kModeNames);
+  }));
+  XLB_TRY(read_optional(j, "select", prefix, svc.select, [](const json& v, const std::string& f) {
+    return read_enum<Select>(v, f, kSelectNames);
+  }));
+  XLB_TRY(read_optional(j, "monitor", prefix, svc.monitor, read_bool));
+  XLB_TRY(read_optional(j, "ppv2", prefix, svc.ppv2, read_bool));
+  XLB_TRY(read_optional(
+      j, "inactive_timeout", prefix, svc.inactive_timeout_s,
+      [](const json& v, const std::string& f) { return read_int(v, f, kInactiveTimeoutRange); }));
+
+  const json* eps = find(j, "endpoints");
+  if (!eps) return missing(prefix + "endpoints");
+  if (!eps->is_array()) {
+    return invalid(prefix + "endpoints",
+                   prefix + "endpoints must be an array of endpoints, got " + shown(*eps));
+  }
+  for (size_t i = 0; i < eps->size(); ++i) {
+    auto ep = endpoint_from_json((*eps)[i], prefix + "endpoints[" + std::to_string(i) + "].",
+                                 svc.key.port);
+    if (!ep) return ep.error();
+    svc.endpoints.push_back(std::move(*ep));
+  }
+  return svc;
+}
+
+Error internal(const std::exception& e) {
+  return Error{"invalid_argument", std::string("invalid JSON: ") + e.what(), ""};
+}
+
+}  // namespace
+
+json to_json(const Endpoint& ep) {
+  return json{
+      {"ip", ep.ip}, {"port", ep.port}, {"weight", ep.weight}, {"state", to_string(ep.state)}};
+}
+
+json to_json(const Service& svc) {
+  json eps = json::array();
+  for (const auto& ep : svc.endpoints) eps.push_back(to_json(ep));
+  return json{{"vip", svc.key.vip},
+              {"protocol", to_string(svc.key.protocol)},
+              {"port", svc.key.port},
+              {"name", svc.name},
+              {"mode", to_string(svc.mode)},
+              {"select", to_string(svc.select)},
+              {"monitor", svc.monitor},
+              {"inactive_timeout", svc.inactive_timeout_s},
+              {"ppv2", svc.ppv2},
+              {"endpoints", std::move(eps)}};
+}
+
+json to_json(const Config& cfg) {
+  json services = json::array();
+  for (const auto& svc : cfg.services) services.push_back(to_json(svc));
+  return json{{"services", std::move(services)}};
+}
+
+Result<Service> service_from_json(const json& j) {
+  try {
+    return service_from_json_at(j, "");
+  } catch (const json::exception& e) {  // defensive: nothing above should throw
+    return internal(e);
+  }
+}
+
+Result<Config> config_from_json(const json& j) {
+  try {
+    XLB_TRY(require_object(j, "", "a configuration {\"services\": [...]}"));
+    XLB_TRY(check_fields(j, "", kConfigFields));
+    const json* services = find(j, "services");
+    if (!services) return missing("services");
+    if (!services->is_array()) {
+      return invalid("services", "services must be an array of rules, got " + shown(*services));
+    }
+    Config cfg;
+    for (size_t i = 0; i < services->size(); ++i) {
+      auto svc = service_from_json_at((*services)[i], "services[" + std::to_string(i) + "].");
+      if (!svc) return svc.error();
+      cfg.services.push_back(std::move(*svc));
+    }
+    return cfg;
+  } catch (const json::exception& e) {
+    return internal(e);
+  }
+}
+
+}  // namespace xlb::model

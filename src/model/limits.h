@@ -1,0 +1,37 @@
+// Numeric and length limits of the model and the wording of their errors, shared by the JSON
+// reader (which must refuse values the model types cannot hold) and semantic validation, so
+// both say the same sentence.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace xlb::model {
+
+struct IntRange {
+  int64_t lo;
+  int64_t hi;
+  bool contains(int64_t v) const { return v >= lo && v <= hi; }
+};
+
+inline constexpr IntRange kPortRange{1, 65535};
+inline constexpr IntRange kWeightRange{1, 255};
+inline constexpr IntRange kInactiveTimeoutRange{0, 86400};
+inline constexpr size_t kMaxNameLength = 63;
+
+// "<field> must be an integer from <lo> to <hi>, got <got>"
+inline std::string range_message(const std::string& field, IntRange r, const std::string& got) {
+  return field + " must be an integer from " + std::to_string(r.lo) + " to " +
+         std::to_string(r.hi) + ", got " + got;
+}
+
+// A value quoted as JSON for an error message, cut short so a huge input stays one line.
+inline std::string shown(const nlohmann::json& v) {
+  constexpr size_t kMax = 64;
+  std::string text = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return text.size() > kMax ? text.substr(0, kMax) + "..." : text;
+}
+
+}  // namespace xlb::model

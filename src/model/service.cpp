@@ -1,0 +1,31 @@
+#include "model/service.h"
+
+#include "model/enum_names.h"
+
+namespace xlb::model {
+
+std::string to_string(Protocol p) { return enum_name<Protocol>(kProtocolNames, p); }
+std::string to_string(Mode m) { return enum_name<Mode>(kModeNames, m); }
+std::string to_string(Select s) { return enum_name<Select>(kSelectNames, s); }
+std::string to_string(EndpointState s) { return enum_name<EndpointState>(kEndpointStateNames, s); }
+
+std::string to_string(const ServiceKey& key) {
+  return key.vip + ":" + std::to_string(key.port) + "/" + to_string(key.protocol);
+}
+
+std::string display_name(const Service& svc) {
+  return svc.name.empty() ? to_string(svc.key) : svc.name;
+}
+
+std::optional<Protocol> parse_protocol(std::string_view text) {
+  return enum_parse<Protocol>(kProtocolNames, text);
+}
+std::optional<Mode> parse_mode(std::string_view text) { return enum_parse<Mode>(kModeNames, text); }
+std::optional<Select> parse_select(std::string_view text) {
+  return enum_parse<Select>(kSelectNames, text);
+}
+std::optional<EndpointState> parse_endpoint_state(std::string_view text) {
+  return enum_parse<EndpointState>(kEndpointStateNames, text);
+}
+
+}  // namespace xlb::model

@@ -1,0 +1,113 @@
+#include "model/validate.h"
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <map>
+#include <utility>
+
+#include "common/ip.h"
+#include "model/limits.h"
+
+extern "C" {
+#include "xlb/abi/service.h"
+}
+
+namespace xlb::model {
+namespace {
+
+// A rule or endpoint address must be one host: not 0.0.0.0, multicast or limited broadcast.
+bool is_host_address(const xlb_ip& ip) {
+  uint32_t h = ntohl(ip.w[0]);
+  return h != 0 && (h >> 28) != 0xE && h != 0xFFFFFFFFu;
+}
+
+Result<void> check_ip(const std::string& field, const std::string& text) {
+  auto ip = parse_ipv4(text);
+  if (ip && is_host_address(*ip)) return Ok{};
+  return invalid(field, field +
+                            " must be a unicast IPv4 address such as 10.0.0.100 (not 0.0.0.0, "
+                            "multicast or broadcast), got " +
+                            shown(text));
+}
+
+Result<void> check_range(const std::string& field, int64_t value, IntRange range) {
+  if (range.contains(value)) return Ok{};
+  return invalid(field, range_message(field, range, std::to_string(value)));
+}
+
+Result<void> check_name(const std::string& field, const std::string& name) {
+  bool chars_ok = true;
+  for (unsigned char c : name) {
+    chars_ok = chars_ok && (std::isalnum(c) || c == '.' || c == '_' || c == '-');
+  }
+  if (chars_ok && name.size() <= kMaxNameLength) return Ok{};
+  return invalid(field, field + " must be at most " + std::to_string(kMaxNameLength) +
+                            " characters of letters, digits, '.', '_' or '-', got " + shown(name));
+}
+
+Result<void> validate_endpoints(const Service& svc, const std::string& prefix) {
+  const std::string field = prefix + "endpoints";
+  if (svc.endpoints.empty()) {
+    return invalid(field, field + " must list at least one endpoint");
+  }
+  if (svc.endpoints.size() > XLB_MAX_ENDPOINTS) {
+    return invalid(field, field + " may list at most " + std::to_string(XLB_MAX_ENDPOINTS) +
+                              " endpoints, got " + std::to_string(svc.endpoints.size()));
+  }
+  std::map<std::pair<std::string, uint16_t>, size_t> seen;
+  for (size_t i = 0; i < svc.endpoints.size(); ++i) {
+    const Endpoint& ep = svc.endpoints[i];
+    const std::string at = field + "[" + std::to_string(i) + "]";
+    XLB_TRY(check_ip(at + ".ip", ep.ip));
+    XLB_TRY(check_range(at + ".port", ep.port, kPortRange));
+    XLB_TRY(check_range(at + ".weight", ep.weight, kWeightRange));
+    auto [it, fresh] = seen.emplace(std::pair{ep.ip, ep.port}, i);
+    if (!fresh) {
+      return invalid(at, at + " duplicates " + field + "[" + std::to_string(it->second) + "] (" +
+                             ep.ip + ":" + std::to_string(ep.port) + "): list each ip:port once");
+    }
+    if (svc.mode == Mode::dsr && ep.port != svc.key.port) {
+      // DSR rewrites only L2/L3 headers; the endpoint answers the client directly from the VIP
+      // port.
+      return invalid(at + ".port", "DSR cannot translate ports (" + std::to_string(svc.key.port) +
+                                       " -> " + std::to_string(ep.port) +
+                                       "): use the same port or --mode=fullnat");
+    }
+  }
+  return Ok{};
+}
+
+Result<void> validate_at(const Service& svc, const std::string& prefix) {
+  XLB_TRY(check_ip(prefix + "vip", svc.key.vip));
+  XLB_TRY(check_range(prefix + "port", svc.key.port, kPortRange));
+  XLB_TRY(check_name(prefix + "name", svc.name));
+  XLB_TRY(check_range(prefix + "inactive_timeout", svc.inactive_timeout_s, kInactiveTimeoutRange));
+  if (svc.ppv2 && svc.key.protocol != Protocol::tcp) {
+    return invalid(prefix + "ppv2", prefix +
+                                        "ppv2 requires protocol tcp: the Proxy Protocol v2 header "
+                                        "is carried in the TCP stream");
+  }
+  return validate_endpoints(svc, prefix);
+}
+
+}  // namespace
+
+Result<void> validate(const Service& svc) { return validate_at(svc, ""); }
+
+Result<void> validate(const Config& cfg) {
+  std::map<ServiceKey, size_t> seen;
+  for (size_t i = 0; i < cfg.services.size(); ++i) {
+    const std::string at = "services[" + std::to_string(i) + "]";
+    XLB_TRY(validate_at(cfg.services[i], at + "."));
+    auto [it, fresh] = seen.emplace(cfg.services[i].key, i);
+    if (!fresh) {
+      return invalid(at, at + " duplicates services[" + std::to_string(it->second) + "] (" +
+                             to_string(cfg.services[i].key) +
+                             "): a rule is identified by vip, protocol and port");
+    }
+  }
+  return Ok{};
+}
+
+}  // namespace xlb::model

@@ -1,0 +1,154 @@
+#include "reconcile/abi.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "common/ip.h"
+#include "select/slots.h"
+
+namespace xlb {
+namespace {
+
+uint8_t abi_mode(model::Mode m) {
+  switch (m) {
+    case model::Mode::nat:
+      return XLB_MODE_NAT;
+    case model::Mode::fullnat:
+      return XLB_MODE_FULLNAT;
+    case model::Mode::dsr:
+      return XLB_MODE_DSR;
+  }
+  return XLB_MODE_NAT;
+}
+
+uint8_t abi_select(model::Select s) {
+  switch (s) {
+    case model::Select::rr:
+      return XLB_SEL_RR;
+    case model::Select::priority:
+      return XLB_SEL_PRIORITY;
+    case model::Select::hash:
+      return XLB_SEL_HASH;
+    case model::Select::persist:
+      return XLB_SEL_PERSIST;
+    case model::Select::lc:
+      return XLB_SEL_LC;
+    case model::Select::maglev:
+      return XLB_SEL_MAGLEV;
+  }
+  return XLB_SEL_RR;
+}
+
+uint8_t abi_state(model::EndpointState s) {
+  switch (s) {
+    case model::EndpointState::up:
+      return XLB_EP_UP;
+    case model::EndpointState::down:
+      return XLB_EP_DOWN;
+    case model::EndpointState::draining:
+      return XLB_EP_DRAINING;
+  }
+  return XLB_EP_DOWN;
+}
+
+bool in_use(const xlb_endpoint& ep) { return ep.weight > 0; }
+
+}  // namespace
+
+xlb_svc_key to_abi_key(const model::ServiceKey& key) {
+  auto k = zeroed<xlb_svc_key>();
+  k.vip = parse_ipv4(key.vip).value_or(xlb_ip{});
+  k.port = htons(key.port);
+  k.proto = key.protocol == model::Protocol::tcp ? IPPROTO_TCP : IPPROTO_UDP;
+  k.family = XLB_AF_INET;
+  return k;
+}
+
+std::optional<model::ServiceKey> from_abi_key(const xlb_svc_key& key) {
+  if (key.family != XLB_AF_INET) return std::nullopt;
+  model::ServiceKey out;
+  if (key.proto == IPPROTO_TCP) {
+    out.protocol = model::Protocol::tcp;
+  } else if (key.proto == IPPROTO_UDP) {
+    out.protocol = model::Protocol::udp;
+  } else {
+    return std::nullopt;
+  }
+  out.vip = format_ip(key.vip);
+  out.port = ntohs(key.port);
+  return out;
+}
+
+std::optional<uint8_t> find_endpoint(const xlb_svc& svc, const model::Endpoint& ep) {
+  auto addr = parse_ipv4(ep.ip);
+  if (!addr) return std::nullopt;
+  uint32_t n = std::min<uint32_t>(svc.nr_endpoints, XLB_MAX_ENDPOINTS);
+  for (uint32_t i = 0; i < n; ++i) {
+    const xlb_endpoint& e = svc.eps[i];
+    if (in_use(e) && e.addr == *addr && e.port == htons(ep.port)) return static_cast<uint8_t>(i);
+  }
+  return std::nullopt;
+}
+
+std::vector<uint8_t> endpoint_indexes(const model::Service& svc, const xlb_svc* previous) {
+  std::vector<uint8_t> index(svc.endpoints.size());
+  std::array<bool, XLB_MAX_ENDPOINTS> taken{};
+  std::vector<size_t> fresh;
+  for (size_t k = 0; k < svc.endpoints.size(); ++k) {
+    auto old = previous ? find_endpoint(*previous, svc.endpoints[k]) : std::nullopt;
+    if (old) {
+      index[k] = *old;
+      taken[*old] = true;
+    } else {
+      fresh.push_back(k);
+    }
+  }
+  size_t next_free = 0;
+  for (size_t k : fresh) {
+    while (next_free < taken.size() && taken[next_free]) ++next_free;
+    index[k] = static_cast<uint8_t>(next_free);  // validation caps endpoints at XLB_MAX_ENDPOINTS
+    taken[next_free] = true;
+  }
+  return index;
+}
+
+xlb_svc build_svc(const model::Service& svc, uint32_t id, const xlb_svc* previous) {
+  auto out = zeroed<xlb_svc>();
+  out.id = id;
+  out.mode = abi_mode(svc.mode);
+  out.select = abi_select(svc.select);
+  out.flags = svc.ppv2 ? XLB_SVC_F_PPV2 : 0;
+  out.inactive_timeout_s = svc.inactive_timeout_s;
+
+  std::vector<uint8_t> index = endpoint_indexes(svc, previous);
+  size_t nr = 0;
+  for (uint8_t i : index) nr = std::max<size_t>(nr, i + 1u);
+  out.nr_endpoints = static_cast<uint8_t>(nr);
+  for (size_t i = 0; i < nr; ++i) out.eps[i].state = XLB_EP_DOWN;  // holes until filled
+
+  std::vector<select::Candidate> candidates(nr, select::Candidate{0, false});
+  for (size_t k = 0; k < svc.endpoints.size(); ++k) {
+    const model::Endpoint& ep = svc.endpoints[k];
+    xlb_endpoint& e = out.eps[index[k]];
+    e.addr = parse_ipv4(ep.ip).value_or(xlb_ip{});
+    e.port = htons(ep.port);
+    e.weight = ep.weight;
+    e.state = abi_state(ep.state);
+    e.family = XLB_AF_INET;
+    candidates[index[k]] = {ep.weight, ep.state == model::EndpointState::up};
+  }
+
+  bool weighted = svc.select != model::Select::rr;
+  std::vector<uint8_t> slots = select::build_slots(candidates, weighted, XLB_SELECT_SLOTS);
+  std::copy(slots.begin(), slots.end(), out.slots);
+  out.nr_slots = static_cast<uint16_t>(slots.size());
+  return out;
+}
+
+bool same_bytes(const xlb_svc& a, const xlb_svc& b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+}  // namespace xlb

@@ -1,0 +1,134 @@
+#include "store/file_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+#include "model/json.h"
+
+namespace xlb {
+namespace {
+
+Error store_error(const std::string& message) { return Error{"store", message, ""}; }
+
+Error errno_error(const std::string& what, const std::string& path) {
+  return store_error("cannot " + what + " " + path + ": " + std::strerror(errno));
+}
+
+// Closes the descriptor on every path out of save().
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+Result<void> write_all(int fd, const std::string& data, const std::string& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("write", path);
+    done += static_cast<size_t>(n);
+  }
+  return Ok{};
+}
+
+Result<void> write_synced(const std::string& path, const std::string& data) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (fd.get() < 0) return errno_error("create", path);
+  XLB_TRY(write_all(fd.get(), data, path));
+  if (::fsync(fd.get()) != 0) return errno_error("fsync", path);
+  if (::close(fd.release()) != 0) return errno_error("close", path);
+  return Ok{};
+}
+
+Result<std::string> read_all(int fd, const std::string& path) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error("read", path);
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// Makes the rename itself durable.
+Result<void> sync_dir(const std::string& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return errno_error("open directory", dir);
+  if (::fsync(fd.get()) != 0) return errno_error("fsync directory", dir);
+  return Ok{};
+}
+
+}  // namespace
+
+FileStore::FileStore(std::string dir, FileStoreHooks hooks)
+    : dir_(std::move(dir)), path_(dir_ + "/config.json"), hooks_(std::move(hooks)) {
+  if (!hooks_.rename)
+    hooks_.rename = [](const char* from, const char* to) { return std::rename(from, to); };
+}
+
+std::string FileStore::temp_path() const {
+  return dir_ + "/.config.json.tmp." + std::to_string(::getpid());
+}
+
+Result<std::optional<model::Config>> FileStore::load() {
+  Fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return std::optional<model::Config>{};  // never saved
+    return errno_error("open", path_);
+  }
+  auto text = read_all(fd.get(), path_);
+  if (!text) return text.error();
+
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(*text);
+  } catch (const nlohmann::json::exception& e) {
+    return store_error("config file " + path_ + " is corrupt (" + e.what() +
+                       "); fix it or move it away to start with an empty configuration");
+  }
+  auto cfg = model::config_from_json(j);
+  if (!cfg) {
+    return store_error("config file " + path_ + " is invalid: " + cfg.error().message +
+                       "; fix it or move it away to start with an empty configuration");
+  }
+  return std::optional<model::Config>(std::move(*cfg));
+}
+
+Result<void> FileStore::save(const model::Config& cfg) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return store_error("cannot create state directory " + dir_ + ": " + ec.message());
+
+  const std::string tmp = temp_path();
+  std::string data = model::to_json(cfg).dump(2) + "\n";
+  if (auto r = write_synced(tmp, data); !r) {
+    ::unlink(tmp.c_str());
+    return r.error();
+  }
+  if (hooks_.rename(tmp.c_str(), path_.c_str()) != 0) {
+    Error e = errno_error("rename " + tmp + " to", path_);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  return sync_dir(dir_);
+}
+
+}  // namespace xlb

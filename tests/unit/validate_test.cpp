@@ -1,0 +1,153 @@
+#include "model/validate.h"
+
+#include <gtest/gtest.h>
+
+namespace xlb::model {
+namespace {
+
+Service valid_rule() {
+  Service s;
+  s.key = {"10.0.0.100", Protocol::tcp, 80};
+  s.endpoints = {{"10.0.1.2", 8080, 1, EndpointState::up},
+                 {"10.0.1.3", 8080, 5, EndpointState::up}};
+  return s;
+}
+
+// Expects `svc` to be refused on `field` with a message that names the field (or `message`).
+void expect_invalid(const Service& svc, const std::string& field, const std::string& message = "") {
+  auto r = validate(svc);
+  ASSERT_FALSE(r.ok()) << "expected an error on " << field;
+  EXPECT_EQ(r.error().code, "invalid_argument");
+  EXPECT_EQ(r.error().field, field);
+  if (message.empty()) {
+    EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
+  } else {
+    EXPECT_EQ(r.error().message, message);
+  }
+}
+
+TEST(Validate, AcceptsAValidRule) {
+  EXPECT_TRUE(validate(valid_rule()).ok());
+  Service s = valid_rule();
+  s.name = "web-1.prod_a";
+  s.inactive_timeout_s = 86400;
+  s.mode = Mode::dsr;
+  for (auto& ep : s.endpoints) ep.port = 80;
+  s.ppv2 = true;
+  EXPECT_TRUE(validate(s).ok());
+}
+
+TEST(Validate, Vip) {
+  for (const char* bad : {"", "10.0.0", "0.0.0.0", "224.0.0.1", "239.255.255.255",
+                          "255.255.255.255", "not-an-ip", "10.0.0.256"}) {
+    Service s = valid_rule();
+    s.key.vip = bad;
+    expect_invalid(
+        s, "vip",
+        std::string("vip must be a unicast IPv4 address such as 10.0.0.100 (not 0.0.0.0, "
+                    "multicast or broadcast), got \"") +
+            bad + "\"");
+  }
+}
+
+TEST(Validate, Port) {
+  Service s = valid_rule();
+  s.key.port = 0;
+  expect_invalid(s, "port", "port must be an integer from 1 to 65535, got 0");
+}
+
+TEST(Validate, EndpointsNonEmptyAndAtMost32) {
+  Service s = valid_rule();
+  s.endpoints.clear();
+  expect_invalid(s, "endpoints", "endpoints must list at least one endpoint");
+  for (int i = 0; i < 33; ++i) {
+    s.endpoints.push_back({"10.0.1." + std::to_string(i + 1), 80, 1, EndpointState::up});
+  }
+  expect_invalid(s, "endpoints", "endpoints may list at most 32 endpoints, got 33");
+  s.endpoints.pop_back();
+  EXPECT_TRUE(validate(s).ok());
+}
+
+TEST(Validate, EndpointIpPortWeight) {
+  Service s = valid_rule();
+  s.endpoints[1].ip = "10.0.1";
+  expect_invalid(s, "endpoints[1].ip");
+  s = valid_rule();
+  s.endpoints[1].port = 0;
+  expect_invalid(s, "endpoints[1].port",
+                 "endpoints[1].port must be an integer from 1 to 65535, got 0");
+  s = valid_rule();
+  s.endpoints[0].weight = 0;
+  expect_invalid(s, "endpoints[0].weight",
+                 "endpoints[0].weight must be an integer from 1 to 255, got 0");
+}
+
+TEST(Validate, DuplicateEndpoints) {
+  Service s = valid_rule();
+  s.endpoints.push_back(s.endpoints[0]);
+  s.endpoints.back().weight = 9;  // weight does not make it a different endpoint
+  expect_invalid(s, "endpoints[2]",
+                 "endpoints[2] duplicates endpoints[0] (10.0.1.2:8080): list each ip:port once");
+  s.endpoints.back().port = 8081;  // same ip, other port: allowed
+  EXPECT_TRUE(validate(s).ok());
+}
+
+TEST(Validate, Name) {
+  Service s = valid_rule();
+  s.name = "has space";
+  expect_invalid(s, "name");
+  s.name = std::string(64, 'a');
+  expect_invalid(s, "name");
+  s.name = std::string(63, 'a');
+  EXPECT_TRUE(validate(s).ok());
+  s.name = std::string(5000, 'b');  // echoed back shortened
+  EXPECT_LT(validate(s).error().message.size(), 250u);
+}
+
+TEST(Validate, InactiveTimeout) {
+  Service s = valid_rule();
+  s.inactive_timeout_s = 86401;
+  expect_invalid(s, "inactive_timeout",
+                 "inactive_timeout must be an integer from 0 to 86400, got 86401");
+}
+
+TEST(Validate, DsrCannotTranslatePorts) {
+  Service s = valid_rule();
+  s.mode = Mode::dsr;
+  s.endpoints[0].port = 80;  // second endpoint still 8080
+  expect_invalid(s, "endpoints[1].port",
+                 "DSR cannot translate ports (80 -> 8080): use the same port or --mode=fullnat");
+  s.mode = Mode::fullnat;
+  EXPECT_TRUE(validate(s).ok());
+}
+
+TEST(Validate, Ppv2OnlyWithTcp) {
+  Service s = valid_rule();
+  s.key.protocol = Protocol::udp;
+  s.ppv2 = true;
+  expect_invalid(s, "ppv2");
+}
+
+TEST(Validate, ConfigPrefixesFieldsAndRefusesDuplicateRules) {
+  Config cfg;
+  cfg.services = {valid_rule(), valid_rule()};
+  cfg.services[1].key.port = 443;
+  EXPECT_TRUE(validate(cfg).ok());
+
+  cfg.services[1].endpoints[0].weight = 0;
+  auto r = validate(cfg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "services[1].endpoints[0].weight");
+  EXPECT_EQ(r.error().message.rfind("services[1].endpoints[0].weight must be", 0), 0u);
+
+  cfg.services[1] = valid_rule();
+  r = validate(cfg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "services[1]");
+  EXPECT_EQ(r.error().message,
+            "services[1] duplicates services[0] (10.0.0.100:80/tcp): a rule is identified by vip, "
+            "protocol and port");
+}
+
+}  // namespace
+}  // namespace xlb::model
