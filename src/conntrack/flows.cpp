@@ -1,5 +1,7 @@
 #include "conntrack/flows.h"
 
+#include "conntrack/tuple.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -41,23 +43,9 @@ std::string action(const xlb_ct_key& key, const xlb_ct_entry& e) {
     return "fnat-" + format_ip(key.saddr) + "->" + endpoint(e.nat_saddr, e.nat_sport) + " -> " + ep;
   }
   if (dnat) return "dnat-" + ep;
-  if (e.mode == XLB_MODE_DSR) return "dsr-" + format_ip(e.nat_daddr);
+  if (e.mode == XLB_MODE_DSR)
+    return std::string(e.flags & XLB_CT_F_IPIP ? "dsr:ipip-" : "dsr:l2-") + format_ip(e.nat_daddr);
   return "none";
-}
-
-// The key of the reply direction: the translated orig tuple, reversed.
-xlb_ct_key reply_key(const xlb_ct_key& key, const xlb_ct_entry& e) {
-  xlb_ct_key r;
-  std::memset(&r, 0, sizeof r);
-  bool dnat = e.flags & XLB_CT_F_DNAT;
-  bool snat = e.flags & XLB_CT_F_SNAT;
-  r.saddr = dnat ? e.nat_daddr : key.daddr;
-  r.sport = dnat ? e.nat_dport : key.dport;
-  r.daddr = snat ? e.nat_saddr : key.saddr;
-  r.dport = snat ? e.nat_sport : key.sport;
-  r.proto = key.proto;
-  r.family = key.family;
-  return r;
 }
 
 bool matches(const FlowRow& row, const FlowFilter& f) {
@@ -96,7 +84,7 @@ Result<std::vector<FlowRow>> list_flows(const Datapath& datapath, const Reconcil
     row.act = action(key, e);
     row.packets = e.packets;
     row.bytes = e.bytes;
-    if (auto reply = datapath.lookup_flow(reply_key(key, e)); reply && *reply) {
+    if (auto reply = datapath.lookup_flow(peer_key(key, e)); reply && *reply) {
       row.packets += (*reply)->packets;
       row.bytes += (*reply)->bytes;
     }

@@ -12,9 +12,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 10> kServiceFields = {
-    "vip",     "protocol",         "port", "name",     "mode", "select",
-    "monitor", "inactive_timeout", "ppv2", "endpoints"};
+constexpr std::array<std::string_view, 14> kServiceFields = {
+    "vip",  "protocol",  "port",     "name",     "mode",
+    "select", "monitor", "inactive_timeout", "ppv2", "snat",
+    "dsr_ipip", "persist_timeout", "maglev_size", "endpoints"};
 constexpr std::array<std::string_view, 4> kEndpointFields = {"ip", "port", "weight", "state"};
 constexpr std::array<std::string_view, 1> kConfigFields = {"services"};
 
@@ -153,11 +154,33 @@ Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
   XLB_TRY(read_optional(j, "select", prefix, svc.select, [](const json& v, const std::string& f) {
     return read_enum<Select>(v, f, kSelectNames);
   }));
+  // DSR defaults to hash: any endpoint may answer, and a hash keeps a client's packets together.
+  if (svc.mode == Mode::dsr && !find(j, "select")) svc.select = Select::hash;
   XLB_TRY(read_optional(j, "monitor", prefix, svc.monitor, read_bool));
   XLB_TRY(read_optional(j, "ppv2", prefix, svc.ppv2, read_bool));
   XLB_TRY(read_optional(
       j, "inactive_timeout", prefix, svc.inactive_timeout_s,
       [](const json& v, const std::string& f) { return read_int(v, f, kInactiveTimeoutRange); }));
+
+  XLB_TRY(read_optional(j, "dsr_ipip", prefix, svc.dsr_ipip, read_bool));
+  XLB_TRY(read_optional(
+      j, "persist_timeout", prefix, svc.persist_timeout_s,
+      [](const json& v, const std::string& f) { return read_int(v, f, kPersistTimeoutRange); }));
+  XLB_TRY(read_optional(
+      j, "maglev_size", prefix, svc.maglev_size,
+      [](const json& v, const std::string& f) { return read_int(v, f, kMaglevSizeRange); }));
+  if (const json* snat = find(j, "snat")) {
+    if (!snat->is_array()) {
+      return invalid(prefix + "snat",
+                     prefix + "snat must be an array of IPv4 addresses, got " + shown(*snat));
+    }
+    for (size_t i = 0; i < snat->size(); ++i) {
+      auto ip = read_string((*snat)[i], prefix + "snat[" + std::to_string(i) + "]",
+                            "an IPv4 address");
+      if (!ip) return ip.error();
+      svc.snat.push_back(*ip);
+    }
+  }
 
   const json* eps = find(j, "endpoints");
   if (!eps) return missing(prefix + "endpoints");
@@ -197,6 +220,10 @@ json to_json(const Service& svc) {
               {"monitor", svc.monitor},
               {"inactive_timeout", svc.inactive_timeout_s},
               {"ppv2", svc.ppv2},
+              {"snat", svc.snat},
+              {"dsr_ipip", svc.dsr_ipip},
+              {"persist_timeout", svc.persist_timeout_s},
+              {"maglev_size", svc.maglev_size},
               {"endpoints", std::move(eps)}};
 }
 

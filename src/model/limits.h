@@ -19,6 +19,11 @@ struct IntRange {
 inline constexpr IntRange kPortRange{1, 65535};
 inline constexpr IntRange kWeightRange{1, 255};
 inline constexpr IntRange kInactiveTimeoutRange{0, 86400};
+inline constexpr IntRange kPersistTimeoutRange{0, 86400};
+inline constexpr IntRange kMaglevSizeRange{0, 65537};
+inline constexpr uint32_t kDefaultPersistTimeoutS = 300;
+inline constexpr uint32_t kDefaultMaglevSize = 16381;
+inline constexpr size_t kMaxSnatAddresses = 4;  // XLB_MAX_SNAT
 inline constexpr size_t kMaxNameLength = 63;
 
 // "<field> must be an integer from <lo> to <hi>, got <got>"

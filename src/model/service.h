@@ -40,7 +40,11 @@ struct Service {
   Select select = Select::rr;
   bool monitor = false;             // health-check endpoints (issue 7)
   uint32_t inactive_timeout_s = 0;  // 0 = protocol default
-  bool ppv2 = false;                // Proxy Protocol v2 (issue 5)
+  bool ppv2 = false;                // Proxy Protocol v2 header to the endpoint (tcp)
+  std::vector<std::string> snat;    // fullnat: source addresses; empty = LB address toward ep
+  bool dsr_ipip = false;            // dsr: always tunnel (IPIP), even to a connected endpoint
+  uint32_t persist_timeout_s = 0;   // persist: idle affinity lifetime; 0 = default (300 s)
+  uint32_t maglev_size = 0;         // maglev: table size, a prime; 0 = default (16381)
   std::vector<Endpoint> endpoints;
 
   bool operator==(const Service&) const = default;

@@ -78,11 +78,43 @@ Result<void> validate_endpoints(const Service& svc, const std::string& prefix) {
   return Ok{};
 }
 
+bool is_prime(uint32_t n) {
+  if (n < 2) return false;
+  for (uint32_t d = 2; uint64_t{d} * d <= n; ++d)
+    if (n % d == 0) return false;
+  return true;
+}
+
+// Options that belong to one mode or selection are refused elsewhere, not silently ignored.
+Result<void> validate_mode_options(const Service& svc, const std::string& prefix) {
+  if (!svc.snat.empty() && svc.mode != Mode::fullnat)
+    return invalid(prefix + "snat", prefix + "snat applies to --mode=fullnat only");
+  if (svc.snat.size() > kMaxSnatAddresses)
+    return invalid(prefix + "snat", prefix + "snat may list at most " +
+                                        std::to_string(kMaxSnatAddresses) + " addresses");
+  for (size_t i = 0; i < svc.snat.size(); ++i)
+    XLB_TRY(check_ip(prefix + "snat[" + std::to_string(i) + "]", svc.snat[i]));
+  if (svc.dsr_ipip && svc.mode != Mode::dsr)
+    return invalid(prefix + "dsr_ipip", prefix + "dsr_ipip applies to --mode=dsr only");
+  if (svc.ppv2 && svc.mode == Mode::dsr)
+    return invalid(prefix + "ppv2", prefix +
+                                        "ppv2 needs a mode that carries replies back (default or "
+                                        "fullnat): in dsr the LB never sees the endpoint's replies");
+  if (svc.maglev_size != 0 && (!is_prime(svc.maglev_size) || svc.maglev_size < 101))
+    return invalid(prefix + "maglev_size", prefix +
+                                               "maglev_size must be a prime from 101 to 65537 "
+                                               "(e.g. 16381 or 65537), got " +
+                                               std::to_string(svc.maglev_size));
+  return Ok{};
+}
+
 Result<void> validate_at(const Service& svc, const std::string& prefix) {
   XLB_TRY(check_ip(prefix + "vip", svc.key.vip));
   XLB_TRY(check_range(prefix + "port", svc.key.port, kPortRange));
   XLB_TRY(check_name(prefix + "name", svc.name));
   XLB_TRY(check_range(prefix + "inactive_timeout", svc.inactive_timeout_s, kInactiveTimeoutRange));
+  XLB_TRY(check_range(prefix + "persist_timeout", svc.persist_timeout_s, kPersistTimeoutRange));
+  XLB_TRY(validate_mode_options(svc, prefix));
   if (svc.ppv2 && svc.key.protocol != Protocol::tcp) {
     return invalid(prefix + "ppv2", prefix +
                                         "ppv2 requires protocol tcp: the Proxy Protocol v2 header "

@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "common/ip.h"
+#include "model/limits.h"
+#include "select/maglev.h"
 #include "select/slots.h"
 
 namespace xlb {
@@ -121,8 +123,14 @@ xlb_svc build_svc(const model::Service& svc, uint32_t id, const xlb_svc* previou
   out.id = id;
   out.mode = abi_mode(svc.mode);
   out.select = abi_select(svc.select);
-  out.flags = svc.ppv2 ? XLB_SVC_F_PPV2 : 0;
+  out.flags = (svc.ppv2 ? XLB_SVC_F_PPV2 : 0) | (svc.dsr_ipip ? XLB_SVC_F_DSR_IPIP : 0);
   out.inactive_timeout_s = svc.inactive_timeout_s;
+  out.persist_timeout_s =
+      svc.persist_timeout_s ? svc.persist_timeout_s : model::kDefaultPersistTimeoutS;
+  if (svc.select == model::Select::maglev)
+    out.maglev_size = svc.maglev_size ? svc.maglev_size : model::kDefaultMaglevSize;
+  out.nr_snat = static_cast<uint8_t>(std::min<size_t>(svc.snat.size(), XLB_MAX_SNAT));
+  for (size_t i = 0; i < out.nr_snat; ++i) out.snat[i] = parse_ipv4(svc.snat[i]).value_or(xlb_ip{});
 
   std::vector<uint8_t> index = endpoint_indexes(svc, previous);
   size_t nr = 0;
@@ -147,6 +155,18 @@ xlb_svc build_svc(const model::Service& svc, uint32_t id, const xlb_svc* previou
   std::copy(slots.begin(), slots.end(), out.slots);
   out.nr_slots = static_cast<uint16_t>(slots.size());
   return out;
+}
+
+std::vector<uint32_t> build_maglev_table(const xlb_svc& dp) {
+  std::vector<select::MaglevBackend> backends;
+  uint32_t n = std::min<uint32_t>(dp.nr_endpoints, XLB_MAX_ENDPOINTS);
+  for (uint32_t i = 0; i < n; ++i) {
+    const xlb_endpoint& e = dp.eps[i];
+    if (!in_use(e) || e.state != XLB_EP_UP) continue;
+    // Placement depends on the endpoint's address only, so every node agrees.
+    backends.push_back({i, format_ip(e.addr) + ":" + std::to_string(ntohs(e.port)), e.weight});
+  }
+  return select::build_maglev(backends, dp.maglev_size);
 }
 
 bool same_bytes(const xlb_svc& a, const xlb_svc& b) { return std::memcmp(&a, &b, sizeof a) == 0; }

@@ -34,6 +34,9 @@ std::vector<uint8_t> endpoint_indexes(const model::Service& svc, const xlb_svc* 
 // weight 0, state down, never in the slot table.
 xlb_svc build_svc(const model::Service& svc, uint32_t id, const xlb_svc* previous);
 
+// maglev: the rule's lookup table over its up endpoints (empty when none is up).
+std::vector<uint32_t> build_maglev_table(const xlb_svc& dp);
+
 bool same_bytes(const xlb_svc& a, const xlb_svc& b);
 
 }  // namespace xlb

@@ -53,6 +53,15 @@ model::Config config_of(const Rules& rules) {
   return cfg;
 }
 
+// Pushes (or clears) the rule's Maglev table so it matches dp; same-size tables are rewritten
+// entry by entry, only where they changed.
+Result<void> sync_maglev(Datapath& datapath, const xlb_svc& dp) {
+  if (dp.select != XLB_SEL_MAGLEV) return datapath.clear_maglev_table(dp.id);
+  std::vector<uint32_t> table = build_maglev_table(dp);
+  if (table.empty()) return datapath.clear_maglev_table(dp.id);  // no endpoint is up
+  return datapath.set_maglev_table(dp.id, table);
+}
+
 xlb_vip_info vip_info(uint32_t rules) {
   auto info = zeroed<xlb_vip_info>();
   info.rules = rules;
@@ -109,6 +118,10 @@ Result<void> Reconciler::apply(const Rules& current, Rules next, const ApplyOpti
     if (auto r = datapath_.delete_service(k); !r) return fail(r.error());
     undo.add(
         [this, k, dp = rule.dp] { undo_step(datapath_.upsert_service(k, dp), "re-create rule"); });
+    if (rule.dp.select == XLB_SEL_MAGLEV) {
+      if (auto r = datapath_.clear_maglev_table(rule.dp.id); !r) return fail(r.error());
+      undo.add([this, dp = rule.dp] { undo_step(sync_maglev(datapath_, dp), "restore maglev"); });
+    }
   }
 
   for (const auto& [key, rule] : next) {
@@ -120,6 +133,17 @@ Result<void> Reconciler::apply(const Rules& current, Rules next, const ApplyOpti
       if (auto r = datapath_.reset_service_counters(rule.dp.id); !r) return fail(r.error());
     }
     xlb_svc_key k = to_abi_key(key);
+    // The table goes first, so a rule switching to maglev never runs without one.
+    if (rule.dp.select == XLB_SEL_MAGLEV || (old && old->dp.select == XLB_SEL_MAGLEV)) {
+      if (auto r = sync_maglev(datapath_, rule.dp); !r) return fail(r.error());
+      if (old) {
+        undo.add([this, dp = old->dp] { undo_step(sync_maglev(datapath_, dp), "restore maglev"); });
+      } else {
+        undo.add([this, id = rule.dp.id] {
+          undo_step(datapath_.clear_maglev_table(id), "clear maglev");
+        });
+      }
+    }
     if (auto r = datapath_.upsert_service(k, rule.dp); !r) return fail(r.error());
     if (old) {
       undo.add(

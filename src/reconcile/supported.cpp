@@ -3,8 +3,8 @@
 namespace xlb {
 namespace {
 
-// Features the datapath has not built yet (issue 5: ppv2, issue 7: health checks).
-constexpr bool kPpv2Supported = false;
+// Features not built yet (issue 7: health checks).
+constexpr bool kPpv2Supported = true;
 constexpr bool kMonitorSupported = false;
 
 Error not_supported(const std::string& field, const std::string& message) {
@@ -13,18 +13,9 @@ Error not_supported(const std::string& field, const std::string& message) {
 
 }  // namespace
 
-bool supported(model::Mode mode) { return mode == model::Mode::nat; }
+bool supported(model::Mode) { return true; }
 
-bool supported(model::Select select) {
-  switch (select) {
-    case model::Select::rr:
-    case model::Select::priority:
-    case model::Select::hash:
-      return true;
-    default:
-      return false;
-  }
-}
+bool supported(model::Select) { return true; }
 
 Result<void> check_supported(const model::Service& svc, const std::string& prefix) {
   if (!supported(svc.mode)) {

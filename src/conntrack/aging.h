@@ -1,0 +1,40 @@
+// Conntrack aging: forgets flows idle past their state's timeout (both entries together) and
+// rewrites each endpoint's active-flow count from what is really tracked, healing any update
+// the datapath lost. Runs in the daemon, off the packet path: forwarding never waits for it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "common/result.h"
+#include "conntrack/timeouts.h"
+#include "datapath/datapath.h"
+
+namespace xlb {
+
+struct AgingReport {
+  uint64_t flows = 0;    // flows (orig entries) seen
+  uint64_t expired = 0;  // flows removed
+  uint64_t orphans = 0;  // reply entries whose orig entry is gone, removed
+};
+
+class CtAger {
+ public:
+  // inactive_timeout(svc_id) → the rule's --inatimeout in seconds, 0 for the default.
+  using RuleTimeout = std::function<uint32_t(uint32_t svc_id)>;
+
+  CtAger(Datapath& datapath, CtTimeouts timeouts, RuleTimeout rule_timeout);
+
+  // One pass at monotonic time now_ns (the clock bpf_ktime_get_ns uses). `services` lists
+  // the live rule ids whose active-flow counts are rewritten.
+  Result<AgingReport> run_once(uint64_t now_ns, const std::vector<uint32_t>& services);
+
+  static uint64_t monotonic_now_ns();
+
+ private:
+  Datapath& datapath_;
+  CtTimeouts timeouts_;
+  RuleTimeout rule_timeout_;
+};
+
+}  // namespace xlb
