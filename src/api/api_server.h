@@ -1,0 +1,51 @@
+// The REST API server (cpp-httplib): lifecycle and cross-cutting policy (body limit, error
+// shape for unrouted/oversized requests, exceptions). Routes live in routes_*.cpp.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "datapath/datapath.h"
+#include "reconcile/reconciler.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace xlb::api {
+
+struct ApiContext {
+  Reconciler& reconciler;
+  const Datapath& datapath;  // read-only: counters and conntrack
+  // Interfaces the daemon manages, reported by /healthz.
+  std::function<std::vector<std::string>()> interfaces = [] { return std::vector<std::string>{}; };
+};
+
+class ApiServer {
+ public:
+  explicit ApiServer(ApiContext ctx);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds host:port without serving yet, so a busy port fails start-up before anything else
+  // changes. The error names the address and the fix.
+  Result<void> bind(const std::string& host, int port);
+  // Serves on the bound socket until stop(); returns at once if stop() came first.
+  void serve();
+  // Thread-safe and safe to call before serve() (e.g. from a signal thread).
+  void stop();
+
+ private:
+  ApiContext ctx_;
+  std::unique_ptr<httplib::Server> server_;
+  std::atomic<bool> serving_{false};
+  std::atomic<bool> done_{false};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace xlb::api

@@ -1,0 +1,20 @@
+// The one error shape every route returns, {"error":{"code","message","field"}}, and the mapping
+// from xlb::Error codes to HTTP statuses.
+#pragma once
+
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace xlb::api {
+
+int http_status(const Error& error);
+nlohmann::json error_json(const Error& error);
+
+// Serialises with invalid UTF-8 replaced, so echoing user input can never make dump() throw.
+void reply_json(httplib::Response& res, int status, const nlohmann::json& body);
+void reply_error(httplib::Response& res, const Error& error);
+
+}  // namespace xlb::api

@@ -1,0 +1,22 @@
+// Strict decoding of request bodies: size limit, valid UTF-8 JSON, no duplicate keys, bounded
+// nesting, and a top-level object. nlohmann does the parsing; this only adds the policy.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace xlb::api {
+
+inline constexpr size_t kMaxBodyBytes = 1 << 20;
+// Rules nest three levels (config, services, endpoints); anything far deeper is not ours.
+inline constexpr int kMaxJsonDepth = 16;
+
+Result<nlohmann::json> parse_json_object(std::string_view body);
+
+// The 413 error for bodies over kMaxBodyBytes (also produced by the server before routing).
+Error body_too_large();
+
+}  // namespace xlb::api

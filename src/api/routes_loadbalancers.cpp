@@ -1,0 +1,98 @@
+// /api/v1/loadbalancers and /api/v1/endpoints.
+#include <charconv>
+#include <string>
+
+#include "api/http_errors.h"
+#include "api/request_body.h"
+#include "api/routes.h"
+#include "api/status_json.h"
+#include "common/ip.h"
+#include "model/enum_names.h"
+#include "model/json.h"
+#include "model/limits.h"
+
+namespace xlb::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kRulePath = R"(/api/v1/loadbalancers/([^/]+)/([^/]+)/([^/]+))";
+
+// {vip}/{proto}/{port} from the path, held to the same rules as the body's fields.
+Result<model::ServiceKey> key_from_path(const httplib::Match& m) {
+  model::ServiceKey key;
+  const std::string vip = m[1], proto = m[2], port = m[3];
+  auto ip = parse_ipv4(vip);
+  if (!ip) {
+    return invalid(
+        "vip", "vip in the path must be an IPv4 address such as 10.0.0.100, got \"" + vip + "\"");
+  }
+  key.vip = format_ip(*ip);
+  auto p = model::parse_protocol(proto);
+  if (!p) {
+    return invalid("protocol", "protocol in the path must be one of " +
+                                   model::enum_choices<model::Protocol>(model::kProtocolNames) +
+                                   ", got \"" + proto + "\"");
+  }
+  key.protocol = *p;
+  int64_t number = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (ec != std::errc{} || end != port.data() + port.size() ||
+      !model::kPortRange.contains(number)) {
+    return invalid("port", model::range_message("port", model::kPortRange, "\"" + port + "\""));
+  }
+  key.port = static_cast<uint16_t>(number);
+  return key;
+}
+
+Error rule_not_found(const model::ServiceKey& key) {
+  return Error{"not_found",
+               "no rule " + model::to_string(key) + "; list rules with GET /api/v1/loadbalancers",
+               ""};
+}
+
+}  // namespace
+
+void add_loadbalancer_routes(httplib::Server& server, const ApiContext& ctx) {
+  Reconciler& rec = ctx.reconciler;
+
+  server.Get("/api/v1/loadbalancers", [&rec](const httplib::Request&, httplib::Response& res) {
+    json list = json::array();
+    for (const ServiceStatus& status : rec.status()) list.push_back(status_json(status));
+    reply_json(res, 200, {{"loadbalancers", std::move(list)}});
+  });
+
+  // Creates the rule, or replaces the rule with the same (vip, protocol, port).
+  server.Post("/api/v1/loadbalancers", [&rec](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_json_object(req.body);
+    if (!body) return reply_error(res, body.error());
+    auto svc = model::service_from_json(*body);
+    if (!svc) return reply_error(res, svc.error());
+    const bool existed = rec.status(svc->key).has_value();
+    if (auto done = rec.upsert(*svc); !done) return reply_error(res, done.error());
+    auto status = rec.status(svc->key);
+    if (!status) return reply_error(res, rule_not_found(svc->key));  // removed concurrently
+    reply_json(res, existed ? 200 : 201, status_json(*status));
+  });
+
+  server.Get(kRulePath, [&rec](const httplib::Request& req, httplib::Response& res) {
+    auto key = key_from_path(req.matches);
+    if (!key) return reply_error(res, key.error());
+    auto status = rec.status(*key);
+    if (!status) return reply_error(res, rule_not_found(*key));
+    reply_json(res, 200, status_json(*status));
+  });
+
+  server.Delete(kRulePath, [&rec](const httplib::Request& req, httplib::Response& res) {
+    auto key = key_from_path(req.matches);
+    if (!key) return reply_error(res, key.error());
+    if (auto done = rec.remove(*key); !done) return reply_error(res, done.error());
+    res.status = 204;
+  });
+
+  server.Get("/api/v1/endpoints", [&rec](const httplib::Request&, httplib::Response& res) {
+    reply_json(res, 200, endpoints_json(rec.status()));
+  });
+}
+
+}  // namespace xlb::api

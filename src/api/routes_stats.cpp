@@ -1,0 +1,21 @@
+// /api/v1/stats: datapath verdict counters by name.
+#include "api/dp_stat_names.h"
+#include "api/http_errors.h"
+#include "api/routes.h"
+
+namespace xlb::api {
+
+void add_stats_routes(httplib::Server& server, const ApiContext& ctx) {
+  const Datapath& dp = ctx.datapath;
+  server.Get("/api/v1/stats", [&dp](const httplib::Request&, httplib::Response& res) {
+    auto values = dp.datapath_counters();
+    if (!values) return reply_error(res, values.error());
+    nlohmann::json counters = nlohmann::json::object();
+    for (size_t i = 0; i < kDpStatNames.size() && i < values->size(); ++i) {
+      counters[std::string(kDpStatNames[i])] = (*values)[i];
+    }
+    reply_json(res, 200, {{"datapath", std::move(counters)}});
+  });
+}
+
+}  // namespace xlb::api

@@ -1,0 +1,42 @@
+// The only way xlbctl reaches xlbd: HTTP to the REST API (cpp-httplib client). Errors carry
+// the API's one-line message, or say that xlbd cannot be reached.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/result.h"
+
+namespace httplib {
+class Client;
+class Result;
+}  // namespace httplib
+
+namespace xlb::cli {
+
+class ApiClient {
+ public:
+  ApiClient(std::string host, int port);
+  ~ApiClient();
+
+  using Query = std::multimap<std::string, std::string>;
+
+  Result<nlohmann::json> get(const std::string& path, const Query& query = {});
+  Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body);
+  // The body is sent as given, so the API applies its own strict JSON checks to a file.
+  Result<nlohmann::json> put(const std::string& path, const std::string& body);
+  Result<void> del(const std::string& path);
+  // HTTP status of the last answer (201 created vs 200 replaced).
+  int last_status() const { return last_status_; }
+
+ private:
+  std::string address_;  // "host:port" for messages
+  std::unique_ptr<httplib::Client> http_;
+  int last_status_ = 0;
+
+  Result<nlohmann::json> decode(const httplib::Result& res);
+};
+
+}  // namespace xlb::cli

@@ -1,0 +1,102 @@
+#include "cli/commands.h"
+
+#include "cli/files.h"
+
+namespace xlb::cli {
+namespace {
+
+std::string describe(const nlohmann::json& rule) {
+  return rule.value("vip", "") + ":" + std::to_string(rule.value("port", 0)) + "/" +
+         rule.value("protocol", "");
+}
+
+Result<void> print(const Result<nlohmann::json>& answer,
+                   std::string (*format)(const nlohmann::json&, Output), Output output,
+                   std::ostream& out) {
+  if (!answer) return answer.error();
+  out << format(*answer, output);
+  return Ok{};
+}
+
+}  // namespace
+
+Output output_from(const std::string& text) {
+  if (text == "wide") return Output::wide;
+  if (text == "json") return Output::json;
+  return Output::table;
+}
+
+Result<void> create_lb(ApiClient& api, const CreateLbArgs& args, std::ostream& out) {
+  auto rules = build_rules(args);
+  if (!rules) return rules.error();
+  for (const auto& rule : *rules) {
+    auto answer = api.post("/api/v1/loadbalancers", rule);
+    if (!answer) return answer.error();
+    out << describe(rule) << (api.last_status() == 201 ? " created" : " replaced") << "\n";
+  }
+  return Ok{};
+}
+
+Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector<std::string>& tcp,
+                       const std::vector<std::string>& udp, std::ostream& out) {
+  auto tcp_ports = parse_ports("--tcp", tcp);
+  if (!tcp_ports) return tcp_ports.error();
+  auto udp_ports = parse_ports("--udp", udp);
+  if (!udp_ports) return udp_ports.error();
+  if (tcp_ports->empty() && udp_ports->empty()) {
+    return invalid("--tcp", "delete lb needs --tcp=<port> or --udp=<port>");
+  }
+  for (const auto& [protocol, ports] :
+       {std::pair{"tcp", *tcp_ports}, std::pair{"udp", *udp_ports}}) {
+    for (int64_t port : ports) {
+      if (auto done = api.del(rule_path(vip, protocol, port)); !done) return done.error();
+      out << vip << ":" << port << "/" << protocol << " deleted\n";
+    }
+  }
+  return Ok{};
+}
+
+Result<void> get_lb(ApiClient& api, Output output, std::ostream& out) {
+  return print(api.get("/api/v1/loadbalancers"), format_loadbalancers, output, out);
+}
+
+Result<void> get_ep(ApiClient& api, Output output, std::ostream& out) {
+  return print(api.get("/api/v1/endpoints"), format_endpoints, output, out);
+}
+
+Result<void> get_ct(ApiClient& api, const CtFilter& filter, Output output, std::ostream& out) {
+  ApiClient::Query query;
+  if (!filter.name.empty()) query.emplace("service", filter.name);
+  if (!filter.vip.empty()) query.emplace("vip", filter.vip);
+  if (!filter.client.empty()) query.emplace("client", filter.client);
+  return print(api.get("/api/v1/conntrack", query), format_conntrack, output, out);
+}
+
+Result<void> get_stats(ApiClient& api, Output output, std::ostream& out) {
+  return print(api.get("/api/v1/stats"), format_stats, output, out);
+}
+
+Result<void> save(ApiClient& api, const std::optional<std::string>& file, std::ostream& out) {
+  auto config = api.get("/api/v1/config");
+  if (!config) return config.error();
+  const std::string text = format_json(*config);
+  if (!file) {
+    out << text;
+    return Ok{};
+  }
+  if (auto done = write_file_atomically(*file, text); !done) return done.error();
+  out << "configuration saved to " << *file << "\n";
+  return Ok{};
+}
+
+Result<void> apply(ApiClient& api, const std::string& file, std::ostream& out) {
+  auto text = read_file(file);
+  if (!text) return text.error();
+  auto config = api.put("/api/v1/config", *text);
+  if (!config) return config.error();
+  out << "applied " << file << ": " << config->value("services", nlohmann::json::array()).size()
+      << " rules\n";
+  return Ok{};
+}
+
+}  // namespace xlb::cli

@@ -1,0 +1,34 @@
+// What each xlbctl command does: one API call (or a few) and the printed result.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli/api_client.h"
+#include "cli/format.h"
+#include "cli/lb_args.h"
+#include "common/result.h"
+
+namespace xlb::cli {
+
+struct CtFilter {
+  std::string name, vip, client;
+};
+
+Result<void> create_lb(ApiClient& api, const CreateLbArgs& args, std::ostream& out);
+Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector<std::string>& tcp,
+                       const std::vector<std::string>& udp, std::ostream& out);
+Result<void> get_lb(ApiClient& api, Output output, std::ostream& out);
+Result<void> get_ep(ApiClient& api, Output output, std::ostream& out);
+Result<void> get_ct(ApiClient& api, const CtFilter& filter, Output output, std::ostream& out);
+Result<void> get_stats(ApiClient& api, Output output, std::ostream& out);
+// Without a file the configuration goes to `out`.
+Result<void> save(ApiClient& api, const std::optional<std::string>& file, std::ostream& out);
+Result<void> apply(ApiClient& api, const std::string& file, std::ostream& out);
+
+// "-o" text → Output; anything but "wide"/"json" (or empty) is the plain table.
+Output output_from(const std::string& text);
+
+}  // namespace xlb::cli

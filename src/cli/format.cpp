@@ -1,0 +1,101 @@
+#include "cli/format.h"
+
+#include "cli/table.h"
+
+namespace xlb::cli {
+namespace {
+
+using nlohmann::json;
+
+// A field as table text: strings bare, numbers and booleans as JSON, absent as "".
+std::string cell(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// "packets:bytes", as loxicmd shows counters.
+std::string counters(const json& obj) {
+  auto it = obj.find("counters");
+  if (it == obj.end()) return "";
+  return cell(*it, "packets") + ":" + cell(*it, "bytes");
+}
+
+const json& list(const json& answer, const char* key) {
+  static const json kEmpty = json::array();
+  auto it = answer.find(key);
+  return it != answer.end() && it->is_array() ? *it : kEmpty;
+}
+
+}  // namespace
+
+std::string format_json(const json& j) {
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string format_loadbalancers(const json& answer, Output output) {
+  if (output == Output::json) return format_json(answer);
+  const auto& rules = list(answer, "loadbalancers");
+  if (output == Output::table) {
+    Table t({"VIP", "PORT", "PROTO", "NAME", "SEL", "MODE", "ENDPOINTS"});
+    for (const auto& r : rules) {
+      t.add_row({cell(r, "vip"), cell(r, "port"), cell(r, "protocol"), cell(r, "name"),
+                 cell(r, "select"), cell(r, "mode"), std::to_string(list(r, "endpoints").size())});
+    }
+    return t.render();
+  }
+  Table t({"VIP", "PORT", "PROTO", "NAME", "SEL", "MODE", "ENDPOINTS", "ENDPOINT", "EPORT",
+           "WEIGHT", "STATE", "COUNTERS"});
+  for (const auto& r : rules) {
+    const auto& eps = list(r, "endpoints");
+    t.add_row({cell(r, "vip"), cell(r, "port"), cell(r, "protocol"), cell(r, "name"),
+               cell(r, "select"), cell(r, "mode"), std::to_string(eps.size()), "", "", "", "",
+               counters(r)});
+    for (const auto& ep : eps) {
+      t.add_row({"", "", "", "", "", "", "", cell(ep, "ip"), cell(ep, "port"), cell(ep, "weight"),
+                 cell(ep, "state"), counters(ep)});
+    }
+  }
+  return t.render();
+}
+
+std::string format_endpoints(const json& answer, Output output) {
+  if (output == Output::json) return format_json(answer);
+  const bool wide = output == Output::wide;
+  std::vector<std::string> headers = {"SERVICE", "ENDPOINT", "EPORT", "WEIGHT", "STATE"};
+  if (wide) headers.insert(headers.end(), {"VIP", "PORT", "PROTO", "COUNTERS"});
+  Table t(headers);
+  for (const auto& ep : list(answer, "endpoints")) {
+    const json rule = ep.value("rule", json::object());
+    std::vector<std::string> row = {cell(rule, "name"), cell(ep, "ip"), cell(ep, "port"),
+                                    cell(ep, "weight"), cell(ep, "state")};
+    if (wide) {
+      row.insert(row.end(),
+                 {cell(rule, "vip"), cell(rule, "port"), cell(rule, "protocol"), counters(ep)});
+    }
+    t.add_row(std::move(row));
+  }
+  return t.render();
+}
+
+std::string format_conntrack(const json& answer, Output output) {
+  if (output == Output::json) return format_json(answer);
+  Table t({"SERVICE", "DESTIP", "SRCIP", "DPORT", "SPORT", "PROTO", "STATE", "ACT", "PACKETS",
+           "BYTES"});
+  for (const auto& f : list(answer, "flows")) {
+    t.add_row({cell(f, "service"), cell(f, "dest_ip"), cell(f, "src_ip"), cell(f, "dport"),
+               cell(f, "sport"), cell(f, "proto"), cell(f, "state"), cell(f, "act"),
+               cell(f, "packets"), cell(f, "bytes")});
+  }
+  return t.render();
+}
+
+std::string format_stats(const json& answer, Output output) {
+  if (output == Output::json) return format_json(answer);
+  Table t({"COUNTER", "VALUE"});
+  const json counters = answer.value("datapath", json::object());
+  for (const auto& [name, value] : counters.items()) t.add_row({name, value.dump()});
+  return t.render();
+}
+
+}  // namespace xlb::cli

@@ -1,0 +1,26 @@
+// Output of `xlbctl get ...`: tables and JSON rendered from the API's JSON answers. Pure
+// functions, so golden tests need no server.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace xlb::cli {
+
+enum class Output { table, wide, json };
+
+// GET /api/v1/loadbalancers → VIP, PORT, PROTO, NAME, SEL, MODE, ENDPOINTS; wide lists each
+// endpoint on its own row under its rule: ENDPOINT, EPORT, WEIGHT, STATE, COUNTERS.
+std::string format_loadbalancers(const nlohmann::json& answer, Output output);
+// GET /api/v1/endpoints → SERVICE, ENDPOINT, EPORT, WEIGHT, STATE; wide adds VIP, PORT, PROTO,
+// COUNTERS.
+std::string format_endpoints(const nlohmann::json& answer, Output output);
+// GET /api/v1/conntrack → SERVICE, DESTIP, SRCIP, DPORT, SPORT, PROTO, STATE, ACT, PACKETS, BYTES.
+std::string format_conntrack(const nlohmann::json& answer, Output output);
+// GET /api/v1/stats → COUNTER, VALUE.
+std::string format_stats(const nlohmann::json& answer, Output output);
+
+// Indented JSON with a trailing newline (also what `save` writes).
+std::string format_json(const nlohmann::json& j);
+
+}  // namespace xlb::cli

@@ -1,0 +1,50 @@
+// `xlbctl create lb` / `delete lb` arguments → API requests. Only syntax is checked here
+// (one line naming the flag); the API is the authority on values, so out-of-range numbers,
+// unknown modes and not-yet-supported options pass through and come back as its message.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace xlb::cli {
+
+struct PortMapping {
+  int64_t port = 0;
+  int64_t target = 0;  // same as port when not given
+};
+
+// "--tcp=80:8080", "--tcp=80" or a comma-separated list of those.
+Result<std::vector<PortMapping>> parse_port_mappings(const std::string& flag,
+                                                     const std::vector<std::string>& values);
+// "--tcp=80" for delete: ports only.
+Result<std::vector<int64_t>> parse_ports(const std::string& flag,
+                                         const std::vector<std::string>& values);
+
+struct EndpointArg {
+  std::string ip;
+  int64_t weight = 1;
+};
+// "--endpoints=10.0.0.2:1,10.0.0.3:2"; a missing ":<weight>" means weight 1.
+Result<std::vector<EndpointArg>> parse_endpoints(const std::vector<std::string>& values);
+
+struct CreateLbArgs {
+  std::string vip;
+  std::vector<std::string> tcp, udp, endpoints;
+  std::optional<std::string> mode, select, name;
+  bool monitor = false;
+  std::optional<int64_t> inactive_timeout;
+  bool ppv2 = false;
+};
+
+// One rule JSON per --tcp/--udp port, in the API's shape (POST /api/v1/loadbalancers).
+Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args);
+
+// "/api/v1/loadbalancers/<vip>/<proto>/<port>".
+std::string rule_path(const std::string& vip, const std::string& protocol, int64_t port);
+
+}  // namespace xlb::cli

@@ -1,0 +1,72 @@
+#include "daemon/options.h"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+
+#include "common/ip.h"
+
+namespace xlb::daemon {
+namespace {
+
+// "<ipv4>:<port>" → host, port; empty error string when valid.
+std::string split_api_address(const std::string& text, std::string* host, int* port) {
+  const std::string hint =
+      "--api must be <IPv4>:<port> such as 127.0.0.1:11111, got \"" + text + "\"";
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return hint;
+  const std::string h = text.substr(0, colon), p = text.substr(colon + 1);
+  int number = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), number);
+  if (!parse_ipv4(h) || ec != std::errc{} || end != p.data() + p.size() || number < 1 ||
+      number > 65535) {
+    return hint;
+  }
+  if (host) *host = h;
+  if (port) *port = number;
+  return "";
+}
+
+}  // namespace
+
+std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
+  DaemonOptions o;
+  std::string api = o.api_host + ":" + std::to_string(o.api_port);
+
+  CLI::App app{"xlbd: the xlb load-balancer daemon (eBPF datapath + REST API)", "xlbd"};
+  app.add_option("--interfaces", o.interfaces,
+                 "Interfaces to manage (comma-separated); default: every non-loopback "
+                 "interface, including ones that appear later")
+      ->delimiter(',');
+  app.add_option("--api", api, "REST API listen address <ip>:<port>")
+      ->capture_default_str()
+      ->check([](const std::string& v) { return split_api_address(v, nullptr, nullptr); });
+  app.add_option("--state-dir", o.state_dir, "Directory holding the persistent configuration")
+      ->capture_default_str();
+  app.add_option("--bpffs", o.bpffs, "bpffs directory where the maps are pinned")
+      ->capture_default_str();
+  app.add_option("--ct-size", o.ct_size, "Conntrack capacity in entries")
+      ->capture_default_str()
+      ->check(CLI::Range(uint32_t{1024}, uint32_t{64u << 20}));
+  app.add_option("--max-services", o.max_services, "Maximum number of rules")
+      ->capture_default_str()
+      ->check(CLI::Range(uint32_t{1}, uint32_t{1u << 20}));
+  app.add_option("--log-level", o.log_level, "Log level")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_flag("--cleanup", o.cleanup,
+               "Detach from every interface, remove the pinned maps, and exit");
+
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("xlbd: ") + e.what() + " (see xlbd --help)\n";
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  split_api_address(api, &o.api_host, &o.api_port);
+  return o;
+}
+
+}  // namespace xlb::daemon

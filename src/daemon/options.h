@@ -1,0 +1,31 @@
+// xlbd's command line (CLI11).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+extern "C" {
+#include "xlb/abi/xlb.h"
+}
+
+namespace xlb::daemon {
+
+struct DaemonOptions {
+  std::vector<std::string> interfaces;  // empty: every non-loopback interface, also later ones
+  std::string api_host = "127.0.0.1";
+  int api_port = 11111;
+  std::string state_dir = "/var/lib/xlb";
+  std::string bpffs = "/sys/fs/bpf/xlb";
+  uint32_t ct_size = XLB_DEFAULT_CT_SIZE;
+  uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;
+  std::string log_level = "info";
+  bool cleanup = false;
+};
+
+// The options, or the exit code when there is nothing to run (--help: 0, a parse error: 1,
+// with the message already printed).
+std::variant<DaemonOptions, int> parse_options(int argc, char** argv);
+
+}  // namespace xlb::daemon

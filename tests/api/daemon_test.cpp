@@ -1,0 +1,142 @@
+// xlbd's life cycle: start-up failures are one sentence and exit 1, interface discovery
+// follows netlink, SIGINT stops cleanly, --cleanup detaches and unpins.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "harness.h"
+
+namespace xlb::test {
+namespace {
+
+using nlohmann::json;
+
+ProcessResult xlbd(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {XLBD_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  const auto nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+void expect_startup_failure(const ProcessResult& r, const std::vector<std::string>& parts) {
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const std::string line = last_line(r.err);
+  EXPECT_EQ(line.rfind("xlbd: ", 0), 0u) << r.err;
+  for (const auto& p : parts) EXPECT_NE(line.find(p), std::string::npos) << r.err;
+}
+
+class Daemon : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = skip_reason()) GTEST_SKIP() << *why;
+    netns_ = std::make_unique<NetnsGuard>();
+  }
+  void TearDown() override {
+    running_.reset();
+    netns_.reset();
+  }
+  std::vector<std::string> args(const std::vector<std::string>& extra = {}) {
+    return xlbd_args(state_.path(), pins_.path(), extra);
+  }
+  void start(const std::vector<std::string>& extra) {
+    std::string error;
+    running_ = Xlbd::start(args(extra), &error);
+    ASSERT_TRUE(running_) << error;
+  }
+  json interfaces() { return body_json(api_client().Get("/healthz"))["interfaces"]; }
+
+  std::unique_ptr<NetnsGuard> netns_;
+  TempDir state_{"xlbd-state"};
+  PinDir pins_;
+  std::unique_ptr<Xlbd> running_;
+};
+
+TEST_F(Daemon, MissingInterfaceIsOneSentence) {
+  auto r = xlbd(args({"--interfaces=v0,nope0"}));
+  expect_startup_failure(r, {"nope0", "--interfaces"});
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(Daemon, StateDirThatIsAFileIsRefused) {
+  const std::string file = state_.path() + "/file";
+  std::ofstream(file) << "x";
+  auto r = xlbd(xlbd_args(file, pins_.path(), {"--interfaces=v0"}));
+  expect_startup_failure(r, {file, "--state-dir"});
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(Daemon, ApiPortInUseIsOneSentence) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(kApiPort);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  auto r = xlbd(args({"--interfaces=v0"}));
+  ::close(fd);
+  expect_startup_failure(r, {"127.0.0.1:11111", "already in use", "--api"});
+}
+
+TEST_F(Daemon, BadOptionsAreRefused) {
+  auto api = xlbd(args({"--api=localhost"}));
+  EXPECT_NE(api.exit_code, 0);
+  EXPECT_NE(api.err.find("--api"), std::string::npos) << api.err;
+  auto level = xlbd(args({"--log-level=loud"}));
+  EXPECT_NE(level.exit_code, 0);
+  EXPECT_NE(level.err.find("--log-level"), std::string::npos) << level.err;
+}
+
+TEST_F(Daemon, DiscoversInterfacesAsTheyAppear) {
+  start({});
+  EXPECT_EQ(interfaces(), json::array({"v0", "v1"}));
+  must_run({"ip", "link", "add", "v2", "type", "veth", "peer", "name", "v3"});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (interfaces().size() < 4 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(interfaces(), json::array({"v0", "v1", "v2", "v3"}));
+  auto filters = run({"tc", "filter", "show", "dev", "v2", "ingress"});
+  EXPECT_NE(filters.out.find("bpf"), std::string::npos) << filters.out << filters.err;
+
+  must_run({"ip", "link", "del", "v2"});  // takes v3 with it
+  while (interfaces().size() > 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(interfaces(), json::array({"v0", "v1"}));
+}
+
+TEST_F(Daemon, SigintStopsCleanly) {
+  start({"--interfaces=v0"});
+  ::kill(running_->pid(), SIGINT);
+  // terminate() sends SIGTERM too; xlbd must already be on its way out either way.
+  EXPECT_EQ(running_->terminate(), 0) << running_->log();
+}
+
+TEST_F(Daemon, CleanupDetachesAndUnpins) {
+  start({"--interfaces=v0"});
+  ASSERT_EQ(running_->terminate(), 0) << running_->log();
+  ASSERT_TRUE(std::filesystem::exists(pins_.path() + "/xlb_svc_v1"));
+
+  auto r = xlbd(args({"--cleanup"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(pins_.path() + "/xlb_svc_v1"));
+  auto filters = run({"tc", "filter", "show", "dev", "v0", "ingress"});
+  EXPECT_EQ(filters.out.find("bpf"), std::string::npos) << filters.out;
+}
+
+}  // namespace
+}  // namespace xlb::test

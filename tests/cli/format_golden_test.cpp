@@ -1,0 +1,86 @@
+// Golden-output tests for xlbctl's tables and JSON: fixed API answers (golden/*.input.json)
+// rendered and compared byte for byte with golden/<name>. XLB_UPDATE_GOLDEN=1 rewrites them.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "cli/format.h"
+
+namespace xlb::cli {
+namespace {
+
+std::string golden_path(const std::string& name) {
+  return std::string(XLB_CLI_GOLDEN_DIR) + "/" + name;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+nlohmann::json input(const std::string& name) {
+  return nlohmann::json::parse(slurp(golden_path(name + ".input.json")));
+}
+
+void expect_golden(const std::string& name, const std::string& actual) {
+  const std::string path = golden_path(name);
+  if (std::getenv("XLB_UPDATE_GOLDEN")) {
+    std::ofstream(path, std::ios::binary) << actual;
+    return;
+  }
+  EXPECT_EQ(slurp(path), actual) << "golden file " << path
+                                 << " differs; rerun with XLB_UPDATE_GOLDEN=1 if intended";
+}
+
+struct Case {
+  const char* golden;
+  const char* input;
+  std::string (*format)(const nlohmann::json&, Output);
+  Output output;
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.golden; }
+
+class FormatGolden : public ::testing::TestWithParam<Case> {};
+
+TEST_P(FormatGolden, MatchesGoldenFile) {
+  const Case& c = GetParam();
+  expect_golden(c.golden, c.format(input(c.input), c.output));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Xlbctl, FormatGolden,
+    ::testing::Values(Case{"get_lb.txt", "loadbalancers", format_loadbalancers, Output::table},
+                      Case{"get_lb_wide.txt", "loadbalancers", format_loadbalancers, Output::wide},
+                      Case{"get_lb.json", "loadbalancers", format_loadbalancers, Output::json},
+                      Case{"get_ep.txt", "endpoints", format_endpoints, Output::table},
+                      Case{"get_ep_wide.txt", "endpoints", format_endpoints, Output::wide},
+                      Case{"get_ep.json", "endpoints", format_endpoints, Output::json},
+                      Case{"get_ct.txt", "conntrack", format_conntrack, Output::table},
+                      Case{"get_ct.json", "conntrack", format_conntrack, Output::json},
+                      Case{"get_stats.txt", "stats", format_stats, Output::table}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      std::string name = info.param.golden;
+      for (char& ch : name) {
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      }
+      return name;
+    });
+
+TEST(FormatEmpty, TablesWithNoRowsShowOnlyTheHeader) {
+  const auto empty = nlohmann::json::object();
+  EXPECT_EQ(format_loadbalancers(empty, Output::table),
+            "| VIP | PORT | PROTO | NAME | SEL | MODE | ENDPOINTS |\n"
+            "|-----|------|-------|------|-----|------|-----------|\n");
+  EXPECT_EQ(format_conntrack({{"count", 0}, {"flows", nlohmann::json::array()}}, Output::table)
+                .find("| SERVICE |"),
+            0u);
+}
+
+}  // namespace
+}  // namespace xlb::cli
