@@ -52,6 +52,12 @@ Error load_error(int err, const BpfDatapathOptions& o) {
                      "another xlb version): start with the same sizes, or remove them with "
                      "xlbd --cleanup --bpffs=" + o.pin_dir,
                  "bpffs"};
+  // The verifier also answers EACCES; its log says "BEGIN PROG LOAD LOG".
+  if (log.find("PROG LOAD LOG") != std::string::npos || log.find("failed to load") != std::string::npos)
+    return Error{"datapath",
+                 "the kernel's verifier rejected the xlb datapath program (needs Linux >= 5.17 "
+                 "with BTF); run xlbd --log-level=debug for the verifier log",
+                 ""};
   if (err == EPERM || err == EACCES)
     return Error{"permission",
                  "no permission to load BPF programs: run xlbd as root or with CAP_BPF, "
@@ -101,6 +107,11 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   if (!options.pin_dir.empty()) open_opts.pin_root_path = dp->options_.pin_dir.c_str();
   dp->skel_ = xlb_tc__open_opts(&open_opts);
   if (!dp->skel_) return load_error(errno, options);
+  if (options.pin_dir.empty()) {
+    // Without a root path libbpf would pin LIBBPF_PIN_BY_NAME maps under /sys/fs/bpf.
+    bpf_map* map;
+    bpf_object__for_each_map(map, dp->skel_->obj) bpf_map__set_pin_path(map, nullptr);
+  }
 
   auto* maps = &dp->skel_->maps;
   bpf_map__set_max_entries(maps->xlb_ct_v1, options.ct_size);

@@ -1,0 +1,200 @@
+#include "fixture.h"
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+#include <sys/mount.h>
+
+#include <algorithm>
+
+namespace xlbtest {
+
+namespace {
+const char* action_name(int a) {
+  switch (a) {
+    case TC_ACT_OK:
+      return "TC_ACT_OK";
+    case TC_ACT_SHOT:
+      return "TC_ACT_SHOT";
+    case TC_ACT_REDIRECT:
+      return "TC_ACT_REDIRECT";
+    default:
+      return "other";
+  }
+}
+::testing::AssertionResult ActionIs(const Verdict& v, int want) {
+  if (v.action == want) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "verdict " << v.action << " (" << action_name(v.action) << "), expected " << want
+         << " (" << action_name(want) << ")";
+}
+}  // namespace
+
+::testing::AssertionResult Forwarded(const Verdict& v, const Bytes& expected) {
+  if (auto r = ActionIs(v, TC_ACT_REDIRECT); !r) return r;
+  if (auto r = FramesEqual(expected, v.frame); !r) return r;
+  return ChecksumsValid(v.frame);
+}
+
+::testing::AssertionResult PassedUntouched(const Verdict& v, const Bytes& in) {
+  if (auto r = ActionIs(v, TC_ACT_OK); !r) return r;
+  return FramesEqual(in, v.frame);
+}
+
+::testing::AssertionResult Dropped(const Verdict& v) { return ActionIs(v, TC_ACT_SHOT); }
+
+::testing::AssertionResult StatsMoved(const std::vector<uint64_t>& before,
+                                      const std::vector<uint64_t>& after,
+                                      const std::map<int, uint64_t>& moved) {
+  if (before.size() != XLB_STAT_MAX || after.size() != XLB_STAT_MAX)
+    return ::testing::AssertionFailure() << "datapath_counters() returned " << after.size()
+                                         << " counters, expected " << XLB_STAT_MAX;
+  auto failure = ::testing::AssertionFailure() << "verdict counters:";
+  bool ok = true;
+  for (int i = 0; i < XLB_STAT_MAX; ++i) {
+    auto it = moved.find(i);
+    uint64_t want = it == moved.end() ? 0 : it->second;
+    if (after[i] - before[i] != want) {
+      failure << "\n  counter " << i << " moved by " << after[i] - before[i] << ", expected "
+              << want;
+      ok = false;
+    }
+  }
+  return ok ? ::testing::AssertionSuccess() : failure;
+}
+
+::testing::AssertionResult FlowTracked(const xlb::Datapath& dp, const Flow& flow, const EpSpec& ep,
+                                       uint32_t svc_id, uint16_t ep_idx, uint8_t state) {
+  auto orig = dp.lookup_flow(flow.orig_key());
+  auto reply = dp.lookup_flow(flow.reply_key(ep));
+  if (!orig.ok() || !reply.ok())
+    return ::testing::AssertionFailure()
+           << "lookup_flow failed: " << (orig.ok() ? reply.error() : orig.error()).message;
+  if (!*orig) return ::testing::AssertionFailure() << "no orig CT entry (client -> VIP)";
+  if (!*reply)
+    return ::testing::AssertionFailure()
+           << "no reply CT entry (" << ep.host.ip << ":" << ep.port << " -> client)";
+  const xlb_ct_entry& o = **orig;
+  const xlb_ct_entry& r = **reply;
+  auto failure = ::testing::AssertionFailure();
+  bool ok = true;
+  auto check = [&](bool cond, const char* what) {
+    if (!cond) {
+      failure << "\n  " << what;
+      ok = false;
+    }
+  };
+  check(o.nat_daddr.w[0] == ip_be(ep.host.ip), "orig.nat_daddr != endpoint");
+  check(o.nat_dport == htons(ep.port), "orig.nat_dport != endpoint port");
+  check(o.dir == XLB_DIR_ORIG, "orig.dir != ORIG");
+  check((o.flags & (XLB_CT_F_DNAT | XLB_CT_F_SNAT)) == XLB_CT_F_DNAT, "orig.flags != DNAT");
+  check(o.mode == XLB_MODE_NAT, "orig.mode != NAT");
+  check(o.svc_id == svc_id, "orig.svc_id");
+  check(o.ep_idx == ep_idx, "orig.ep_idx");
+  if (o.state != state) {
+    failure << "\n  orig.state " << int{o.state} << ", expected " << int{state};
+    ok = false;
+  }
+  check(r.nat_saddr.w[0] == ip_be(flow.rule.vip), "reply.nat_saddr != VIP");
+  check(r.nat_sport == htons(flow.rule.port), "reply.nat_sport != VIP port");
+  check(r.dir == XLB_DIR_REPLY, "reply.dir != REPLY");
+  check((r.flags & (XLB_CT_F_DNAT | XLB_CT_F_SNAT)) == XLB_CT_F_SNAT, "reply.flags != SNAT");
+  check(r.svc_id == svc_id, "reply.svc_id");
+  check(r.ep_idx == ep_idx, "reply.ep_idx");
+  return ok ? ::testing::AssertionSuccess() : failure;
+}
+
+void DatapathTest::SetUp() {
+  XLB_REQUIRE_ENV();
+  ASSERT_TRUE(fresh_bpffs_ = mount_bpffs(kDefaultBpffs)) << "mount bpffs on " << kDefaultBpffs;
+  xlb::BpfDatapathOptions opts;
+  opts.pin_dir = "";
+  opts.ct_size = 65536;
+  opts.max_services = 64;
+  auto dp = xlb::BpfDatapath::open(opts);
+  ASSERT_TRUE(dp.ok()) << "BpfDatapath::open: " << dp.error().message;
+  dp_ = std::move(*dp);
+  ASSERT_TRUE(dp_->register_interface(env().cli_ifindex, kLbCliMac.data()).ok());
+  ASSERT_TRUE(dp_->register_interface(env().be_ifindex, kLbBeMac.data()).ok());
+}
+
+void DatapathTest::TearDown() {
+  dp_.reset();
+  if (fresh_bpffs_) umount2(kDefaultBpffs, 0);
+}
+
+void DatapathTest::install(const Rule& rule, const xlb_svc& svc) {
+  auto r = dp_->upsert_service(svc_key(rule), svc);
+  ASSERT_TRUE(r.ok()) << "upsert_service: " << r.error().message;
+  auto v = dp_->upsert_vip(xip(rule.vip), xlb_vip_info{1, 0});
+  ASSERT_TRUE(v.ok()) << "upsert_vip: " << v.error().message;
+}
+
+Verdict DatapathTest::try_run(const Bytes& frame, int ifindex) {
+  Verdict v;
+  v.frame.resize(frame.size() + 1024);
+  __sk_buff ctx{};
+  ctx.ifindex = static_cast<__u32>(ifindex);
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = v.frame.data(),
+              .data_size_in = static_cast<__u32>(frame.size()),
+              .data_size_out = static_cast<__u32>(v.frame.size()), .ctx_in = &ctx,
+              .ctx_size_in = sizeof ctx, .repeat = 1);
+  v.err = bpf_prog_test_run_opts(dp_->program_fd(), &opts);
+  v.action = v.err ? -1 : static_cast<int>(opts.retval);
+  v.frame.resize(v.err ? 0 : opts.data_size_out);
+  return v;
+}
+
+Verdict DatapathTest::run(const Bytes& frame, int ifindex) {
+  Verdict v = try_run(frame, ifindex);
+  EXPECT_EQ(v.err, 0) << "bpf_prog_test_run_opts refused a frame of " << frame.size() << " bytes";
+  return v;
+}
+
+std::optional<xlb_ct_entry> DatapathTest::ct(const xlb_ct_key& key) {
+  auto r = dp_->lookup_flow(key);
+  EXPECT_TRUE(r.ok()) << "lookup_flow: " << r.error().message;
+  return r.ok() ? *r : std::nullopt;
+}
+
+std::vector<xlb::CtFlow> DatapathTest::flows() {
+  std::vector<xlb::CtFlow> out;
+  auto r = dp_->for_each_flow([&](const xlb::CtFlow& f) {
+    out.push_back(f);
+    return true;
+  });
+  EXPECT_TRUE(r.ok()) << "for_each_flow: " << r.error().message;
+  return out;
+}
+
+std::vector<uint64_t> DatapathTest::stats() {
+  auto r = dp_->datapath_counters();
+  EXPECT_TRUE(r.ok()) << "datapath_counters: " << r.error().message;
+  return r.ok() ? *r : std::vector<uint64_t>{};
+}
+
+xlb_counter DatapathTest::svc_counter(uint32_t id) {
+  auto r = dp_->service_counter(id);
+  EXPECT_TRUE(r.ok()) << "service_counter: " << r.error().message;
+  return r.ok() ? *r : xlb_counter{};
+}
+
+xlb_counter DatapathTest::ep_counter(uint32_t id, uint32_t idx) {
+  auto r = dp_->endpoint_counter(id, idx);
+  EXPECT_TRUE(r.ok()) << "endpoint_counter: " << r.error().message;
+  return r.ok() ? *r : xlb_counter{};
+}
+
+int DatapathTest::endpoint_of(const Verdict& v, const std::vector<EpSpec>& eps) {
+  auto l = ipv4_layout(v.frame);
+  if (v.action != TC_ACT_REDIRECT || !l) return -1;
+  uint32_t daddr;
+  std::copy_n(v.frame.begin() + static_cast<long>(l->l3 + 16), 4,
+              reinterpret_cast<uint8_t*>(&daddr));
+  uint16_t dport = static_cast<uint16_t>(v.frame[l->l4 + 2] << 8 | v.frame[l->l4 + 3]);
+  for (size_t i = 0; i < eps.size(); ++i)
+    if (ip_be(eps[i].host.ip) == daddr && eps[i].port == dport) return static_cast<int>(i);
+  return -1;
+}
+
+}  // namespace xlbtest

@@ -1,0 +1,113 @@
+#include "flow.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+
+#include "select/slots.h"
+
+namespace xlbtest {
+
+xlb_ip xip(const char* dotted) {
+  xlb_ip ip{};
+  ip.w[0] = ip_be(dotted);
+  return ip;
+}
+
+xlb_svc_key svc_key(const Rule& rule) {
+  xlb_svc_key key{};
+  key.vip = xip(rule.vip);
+  key.port = htons(rule.port);
+  key.proto = rule.proto;
+  key.family = XLB_AF_INET;
+  return key;
+}
+
+xlb_svc make_svc(uint32_t id, uint8_t select, const std::vector<EpSpec>& eps) {
+  xlb_svc svc{};
+  svc.id = id;
+  svc.mode = XLB_MODE_NAT;
+  svc.select = select;
+  svc.nr_endpoints = static_cast<uint8_t>(eps.size());
+  std::vector<xlb::select::Candidate> candidates;
+  for (size_t i = 0; i < eps.size(); ++i) {
+    svc.eps[i].addr = xip(eps[i].host.ip);
+    svc.eps[i].port = htons(eps[i].port);
+    svc.eps[i].weight = eps[i].weight;
+    svc.eps[i].state = eps[i].state;
+    svc.eps[i].family = XLB_AF_INET;
+    candidates.push_back({eps[i].weight, eps[i].state == XLB_EP_UP});
+  }
+  auto slots = xlb::select::build_slots(candidates, select != XLB_SEL_RR, XLB_SELECT_SLOTS);
+  svc.nr_slots = static_cast<uint16_t>(slots.size());
+  std::copy(slots.begin(), slots.end(), svc.slots);
+  return svc;
+}
+
+std::vector<EpSpec> endpoints(size_t n, uint16_t port) {
+  std::vector<EpSpec> eps;
+  for (size_t i = 0; i < n; ++i) eps.push_back({kEndpoints.at(i), port});
+  return eps;
+}
+
+L2 Flow::client_l2() const { return {client.mac, kLbCliMac, std::nullopt}; }
+Ip4 Flow::client_ip() const { return {client.ip, rule.vip}; }
+L2 Flow::endpoint_l2(const EpSpec& ep) const { return {ep.host.mac, kLbBeMac, std::nullopt}; }
+Ip4 Flow::endpoint_ip(const EpSpec& ep) const { return {ep.host.ip, client.ip}; }
+
+Bytes Flow::client_tcp(uint8_t flags, const Bytes& payload) const {
+  uint32_t ack = (flags & tcpf::ACK) ? 5001 : 0;
+  return tcp_frame(client_l2(), client_ip(), cport, rule.port, flags, 1000, ack, payload);
+}
+Bytes Flow::endpoint_tcp(const EpSpec& ep, uint8_t flags, const Bytes& payload) const {
+  uint32_t ack = (flags & tcpf::ACK) ? 1001 : 0;
+  return tcp_frame(endpoint_l2(ep), endpoint_ip(ep), ep.port, cport, flags, 5000, ack, payload);
+}
+Bytes Flow::client_udp(const Bytes& payload) const {
+  return udp_frame(client_l2(), client_ip(), cport, rule.port, payload);
+}
+Bytes Flow::endpoint_udp(const EpSpec& ep, const Bytes& payload) const {
+  return udp_frame(endpoint_l2(ep), endpoint_ip(ep), ep.port, cport, payload);
+}
+
+xlb_ct_key Flow::orig_key() const {
+  xlb_ct_key key{};
+  key.saddr = xip(client.ip);
+  key.daddr = xip(rule.vip);
+  key.sport = htons(cport);
+  key.dport = htons(rule.port);
+  key.proto = rule.proto;
+  key.family = XLB_AF_INET;
+  return key;
+}
+xlb_ct_key Flow::reply_key(const EpSpec& ep) const {
+  xlb_ct_key key{};
+  key.saddr = xip(ep.host.ip);
+  key.daddr = xip(client.ip);
+  key.sport = htons(ep.port);
+  key.dport = htons(cport);
+  key.proto = rule.proto;
+  key.family = XLB_AF_INET;
+  return key;
+}
+
+Bytes Flow::to_endpoint(const Bytes& in, const EpSpec& ep) const {
+  return Rewrite(in)
+      .eth_src(kLbBeMac)
+      .eth_dst(ep.host.mac)
+      .daddr(ep.host.ip)
+      .dport(ep.port)
+      .dec_ttl()
+      .build();
+}
+Bytes Flow::to_client(const Bytes& in) const {
+  return Rewrite(in)
+      .eth_src(kLbCliMac)
+      .eth_dst(client.mac)
+      .saddr(rule.vip)
+      .sport(rule.port)
+      .dec_ttl()
+      .build();
+}
+
+}  // namespace xlbtest

@@ -1,0 +1,295 @@
+#include "frame.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstdio>
+#include <map>
+#include <span>
+#include <stdexcept>
+
+#include "checksum.h"
+
+namespace xlbtest {
+namespace {
+
+constexpr size_t kEthLen = 14;
+constexpr size_t kVlanLen = 4;
+
+uint16_t get16(const Bytes& f, size_t off) {
+  return static_cast<uint16_t>(f[off] << 8 | f[off + 1]);
+}
+uint32_t get32(const Bytes& f, size_t off) {
+  return uint32_t{get16(f, off)} << 16 | get16(f, off + 2);
+}
+void put16(Bytes& f, size_t off, uint16_t v) {
+  f[off] = static_cast<uint8_t>(v >> 8);
+  f[off + 1] = static_cast<uint8_t>(v);
+}
+void put_be32(Bytes& f, size_t off, uint32_t be) {
+  auto* p = reinterpret_cast<const uint8_t*>(&be);
+  std::copy(p, p + 4, f.begin() + static_cast<long>(off));
+}
+
+// Offset of the ethertype after at most one VLAN tag, and the ethertype.
+std::pair<size_t, uint16_t> ethertype(const Bytes& f) {
+  if (f.size() < kEthLen) return {0, 0};
+  uint16_t type = get16(f, 12);
+  if (type == 0x8100 && f.size() >= kEthLen + kVlanLen) return {kEthLen + kVlanLen, get16(f, 16)};
+  return {kEthLen, type};
+}
+
+uint64_t pseudo(const Bytes& f, const Layout& l) {
+  return csum::pseudo_header(std::span<const uint8_t, 4>(&f[l.l3 + 12], 4),
+                             std::span<const uint8_t, 4>(&f[l.l3 + 16], 4), l.proto,
+                             static_cast<uint16_t>(l.ip_end - l.l4));
+}
+
+// Offset of the L4 checksum field, or 0 when the protocol has none we check.
+size_t l4_csum_offset(const Layout& l) {
+  switch (l.proto) {
+    case IPPROTO_TCP:
+      return l.l4 + 16;
+    case IPPROTO_UDP:
+      return l.l4 + 6;
+    case IPPROTO_ICMP:
+      return l.l4 + 2;
+    default:
+      return 0;
+  }
+}
+
+std::span<const uint8_t> l4_span(const Bytes& f, const Layout& l) {
+  return {f.data() + l.l4, l.ip_end - l.l4};
+}
+
+std::string hex(uint64_t v, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%0*llx", width, static_cast<unsigned long long>(v));
+  return buf;
+}
+std::string dec(uint64_t v) { return std::to_string(v); }
+std::string mac_at(const Bytes& f, size_t off) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", f[off], f[off + 1], f[off + 2],
+                f[off + 3], f[off + 4], f[off + 5]);
+  return buf;
+}
+std::string ip_at(const Bytes& f, size_t off) {
+  char buf[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &f[off], buf, sizeof buf);
+  return buf;
+}
+std::string bytes_at(const Bytes& f, size_t from, size_t to) {
+  std::string s;
+  for (size_t i = from; i < to && i < f.size(); ++i) s += hex(f[i], 2).substr(2);
+  return s.empty() ? "(none)" : s;
+}
+
+}  // namespace
+
+std::optional<Layout> ipv4_layout(const Bytes& f) {
+  auto [l3, type] = ethertype(f);
+  if (type != 0x0800 || f.size() < l3 + 20) return std::nullopt;
+  size_t ihl = (f[l3] & 0x0f) * 4u;
+  size_t tot = get16(f, l3 + 2);
+  if ((f[l3] >> 4) != 4 || ihl < 20 || tot < ihl || l3 + tot > f.size()) return std::nullopt;
+  return Layout{l3, l3 + ihl, l3 + tot, f[l3 + 9]};
+}
+
+uint32_t ip_be(const char* dotted) {
+  in_addr a{};
+  if (inet_pton(AF_INET, dotted, &a) != 1) throw std::invalid_argument(dotted);
+  return a.s_addr;
+}
+
+void fix_checksums(Bytes& f) {
+  auto l = ipv4_layout(f);
+  if (!l) throw std::invalid_argument("fix_checksums: not a well-formed IPv4 frame");
+  set_ip_checksum(f, l->l3, l->l4 - l->l3);
+  size_t off = l4_csum_offset(*l);
+  if (!off || off + 2 > l->ip_end) return;
+  if (l->proto == IPPROTO_UDP && get16(f, off) == 0) return;
+  put16(f, off, 0);
+  uint64_t acc = l->proto == IPPROTO_ICMP ? 0 : pseudo(f, *l);
+  uint16_t sum = csum::checksum(l4_span(f, *l), acc);
+  if (l->proto == IPPROTO_UDP && sum == 0) sum = 0xffff;  // 0 means "no checksum" in UDP
+  put16(f, off, sum);
+}
+
+void set_ip_checksum(Bytes& f, size_t l3, size_t header_len) {
+  put16(f, l3 + 10, 0);
+  put16(f, l3 + 10, csum::checksum({f.data() + l3, header_len}));
+}
+
+Rewrite::Rewrite(Bytes frame) : f_(std::move(frame)) {
+  auto l = ipv4_layout(f_);
+  if (!l) throw std::invalid_argument("Rewrite: not a well-formed IPv4 frame");
+  l_ = *l;
+}
+Rewrite& Rewrite::eth_src(const Mac& m) {
+  std::copy(m.begin(), m.end(), f_.begin() + 6);
+  return *this;
+}
+Rewrite& Rewrite::eth_dst(const Mac& m) {
+  std::copy(m.begin(), m.end(), f_.begin());
+  return *this;
+}
+Rewrite& Rewrite::swap_macs() {
+  std::swap_ranges(f_.begin(), f_.begin() + 6, f_.begin() + 6);
+  return *this;
+}
+Rewrite& Rewrite::saddr(const char* ip) {
+  put_be32(f_, l_.l3 + 12, ip_be(ip));
+  return *this;
+}
+Rewrite& Rewrite::daddr(const char* ip) {
+  put_be32(f_, l_.l3 + 16, ip_be(ip));
+  return *this;
+}
+Rewrite& Rewrite::swap_addrs() {
+  std::swap_ranges(f_.begin() + static_cast<long>(l_.l3 + 12),
+                   f_.begin() + static_cast<long>(l_.l3 + 16),
+                   f_.begin() + static_cast<long>(l_.l3 + 16));
+  return *this;
+}
+Rewrite& Rewrite::sport(uint16_t port) {
+  put16(f_, l_.l4, port);
+  return *this;
+}
+Rewrite& Rewrite::dport(uint16_t port) {
+  put16(f_, l_.l4 + 2, port);
+  return *this;
+}
+Rewrite& Rewrite::ttl(uint8_t ttl) {
+  f_[l_.l3 + 8] = ttl;
+  return *this;
+}
+Rewrite& Rewrite::dec_ttl() { return ttl(static_cast<uint8_t>(f_[l_.l3 + 8] - 1)); }
+Rewrite& Rewrite::icmp_type(uint8_t type, uint8_t code) {
+  f_[l_.l4] = type;
+  f_[l_.l4 + 1] = code;
+  return *this;
+}
+Bytes Rewrite::build() const {
+  Bytes out = f_;
+  fix_checksums(out);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> describe(const Bytes& f) {
+  std::vector<std::pair<std::string, std::string>> d;
+  d.emplace_back("frame.length", dec(f.size()));
+  if (f.size() < kEthLen) return d;
+  d.emplace_back("eth.dst", mac_at(f, 0));
+  d.emplace_back("eth.src", mac_at(f, 6));
+  d.emplace_back("eth.type", hex(get16(f, 12), 4));
+  auto [l3, type] = ethertype(f);
+  if (l3 == kEthLen + kVlanLen) {
+    d.emplace_back("vlan.tci", hex(get16(f, 14), 4));
+    d.emplace_back("vlan.type", hex(type, 4));
+  }
+  if (type == 0x0806 && f.size() >= l3 + 28) {
+    d.emplace_back("arp.htype/ptype", hex(get32(f, l3), 8));
+    d.emplace_back("arp.hlen/plen", hex(get16(f, l3 + 4), 4));
+    d.emplace_back("arp.op", dec(get16(f, l3 + 6)));
+    d.emplace_back("arp.sha", mac_at(f, l3 + 8));
+    d.emplace_back("arp.spa", ip_at(f, l3 + 14));
+    d.emplace_back("arp.tha", mac_at(f, l3 + 18));
+    d.emplace_back("arp.tpa", ip_at(f, l3 + 24));
+    d.emplace_back("trailer", bytes_at(f, l3 + 28, f.size()));
+    return d;
+  }
+  auto l = ipv4_layout(f);
+  if (!l) {
+    d.emplace_back("payload", bytes_at(f, l3, f.size()));
+    return d;
+  }
+  d.emplace_back("ip.version/ihl", hex(f[l3], 2));
+  d.emplace_back("ip.tos", hex(f[l3 + 1], 2));
+  d.emplace_back("ip.tot_len", dec(get16(f, l3 + 2)));
+  d.emplace_back("ip.id", hex(get16(f, l3 + 4), 4));
+  d.emplace_back("ip.frag", hex(get16(f, l3 + 6), 4));
+  d.emplace_back("ip.ttl", dec(f[l3 + 8]));
+  d.emplace_back("ip.proto", dec(f[l3 + 9]));
+  d.emplace_back("ip.csum", hex(get16(f, l3 + 10), 4));
+  d.emplace_back("ip.saddr", ip_at(f, l3 + 12));
+  d.emplace_back("ip.daddr", ip_at(f, l3 + 16));
+  d.emplace_back("ip.options", bytes_at(f, l3 + 20, l->l4));
+  size_t p = l->l4;
+  size_t end = l->ip_end;
+  if (l->proto == IPPROTO_TCP && end >= p + 20) {
+    d.emplace_back("tcp.sport", dec(get16(f, p)));
+    d.emplace_back("tcp.dport", dec(get16(f, p + 2)));
+    d.emplace_back("tcp.seq", dec(get32(f, p + 4)));
+    d.emplace_back("tcp.ack", dec(get32(f, p + 8)));
+    d.emplace_back("tcp.doff/flags", hex(get16(f, p + 12), 4));
+    d.emplace_back("tcp.window", dec(get16(f, p + 14)));
+    d.emplace_back("tcp.csum", hex(get16(f, p + 16), 4));
+    d.emplace_back("tcp.urg", dec(get16(f, p + 18)));
+    p += 20;
+  } else if (l->proto == IPPROTO_UDP && end >= p + 8) {
+    d.emplace_back("udp.sport", dec(get16(f, p)));
+    d.emplace_back("udp.dport", dec(get16(f, p + 2)));
+    d.emplace_back("udp.len", dec(get16(f, p + 4)));
+    d.emplace_back("udp.csum", hex(get16(f, p + 6), 4));
+    p += 8;
+  } else if (l->proto == IPPROTO_ICMP && end >= p + 8) {
+    d.emplace_back("icmp.type", dec(f[p]));
+    d.emplace_back("icmp.code", dec(f[p + 1]));
+    d.emplace_back("icmp.csum", hex(get16(f, p + 2), 4));
+    d.emplace_back("icmp.id", dec(get16(f, p + 4)));
+    d.emplace_back("icmp.seq", dec(get16(f, p + 6)));
+    p += 8;
+  }
+  d.emplace_back("l4.payload", bytes_at(f, p, end));
+  d.emplace_back("eth.padding", bytes_at(f, end, f.size()));
+  return d;
+}
+
+::testing::AssertionResult FramesEqual(const Bytes& expected, const Bytes& actual) {
+  if (expected == actual) return ::testing::AssertionSuccess();
+  auto e = describe(expected);
+  auto a = describe(actual);
+  std::map<std::string, std::string> amap(a.begin(), a.end());
+  auto failure = ::testing::AssertionFailure() << "frames differ:";
+  bool any = false;
+  for (const auto& [name, value] : e) {
+    auto it = amap.find(name);
+    std::string got = it == amap.end() ? "(absent)" : it->second;
+    if (got != value) {
+      failure << "\n  " << name << ": expected " << value << ", got " << got;
+      any = true;
+    }
+  }
+  for (const auto& [name, value] : a)
+    if (std::none_of(e.begin(), e.end(), [&](auto& p) { return p.first == name; })) {
+      failure << "\n  " << name << ": expected (absent), got " << value;
+      any = true;
+    }
+  if (!any) {
+    size_t i = 0;
+    while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
+    failure << "\n  first differing byte at offset " << i;
+  }
+  return failure;
+}
+
+::testing::AssertionResult ChecksumsValid(const Bytes& f) {
+  auto l = ipv4_layout(f);
+  if (!l) return ::testing::AssertionFailure() << "not a well-formed IPv4 frame";
+  if (!csum::verifies({f.data() + l->l3, l->l4 - l->l3}))
+    return ::testing::AssertionFailure()
+           << "IPv4 header checksum " << hex(get16(f, l->l3 + 10), 4) << " does not verify";
+  size_t off = l4_csum_offset(*l);
+  if (!off) return ::testing::AssertionSuccess();
+  if (off + 2 > l->ip_end) return ::testing::AssertionFailure() << "L4 header truncated";
+  if (l->proto == IPPROTO_UDP && get16(f, off) == 0) return ::testing::AssertionSuccess();
+  uint64_t acc = l->proto == IPPROTO_ICMP ? 0 : pseudo(f, *l);
+  if (!csum::verifies(l4_span(f, *l), acc))
+    return ::testing::AssertionFailure() << "L4 (proto " << int{l->proto} << ") checksum "
+                                         << hex(get16(f, off), 4) << " does not verify";
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace xlbtest

@@ -1,0 +1,67 @@
+// Frame inspection for assertions: layout of eth[/vlan]/ipv4/l4 frames, an editor that derives
+// expected frames from input frames (checksums recomputed with our own RFC 1071 code), and
+// gtest assertions that compare frames field by field and verify checksums.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "packet.h"
+
+namespace xlbtest {
+
+struct Layout {
+  size_t l3 = 0;      // offset of the IPv4 header
+  size_t l4 = 0;      // offset of the L4 header (after IP options)
+  size_t ip_end = 0;  // l3 + IPv4 total length (Ethernet padding may follow)
+  uint8_t proto = 0;
+};
+
+// Layout of a well-formed IPv4 frame; nullopt for anything else.
+std::optional<Layout> ipv4_layout(const Bytes& frame);
+
+uint32_t ip_be(const char* dotted);  // network byte order
+
+// Derives an expected frame: the input with named fields changed, checksums recomputed.
+class Rewrite {
+ public:
+  explicit Rewrite(Bytes frame);
+  Rewrite& eth_src(const Mac& mac);
+  Rewrite& eth_dst(const Mac& mac);
+  Rewrite& swap_macs();
+  Rewrite& saddr(const char* ip);
+  Rewrite& daddr(const char* ip);
+  Rewrite& swap_addrs();
+  Rewrite& sport(uint16_t port);
+  Rewrite& dport(uint16_t port);
+  Rewrite& ttl(uint8_t ttl);
+  Rewrite& dec_ttl();
+  Rewrite& icmp_type(uint8_t type, uint8_t code);
+  Bytes build() const;  // IPv4 header and L4 checksums recomputed from scratch
+
+ private:
+  Bytes f_;
+  Layout l_;
+};
+
+// Recomputes the IPv4 header and TCP/UDP/ICMP checksums of a well-formed IPv4 frame. A UDP
+// checksum of 0 ("none", RFC 768) stays 0.
+void fix_checksums(Bytes& frame);
+// Recomputes only the IPv4 header checksum over `header_len` bytes at `l3` (for malformed frames).
+void set_ip_checksum(Bytes& frame, size_t l3, size_t header_len);
+
+// Every header field of a frame as (name, value) pairs, in wire order.
+std::vector<std::pair<std::string, std::string>> describe(const Bytes& frame);
+
+// Frames equal byte for byte; on failure, lists the header fields that differ.
+::testing::AssertionResult FramesEqual(const Bytes& expected, const Bytes& actual);
+// IPv4 header checksum and the TCP/UDP/ICMP checksum verify (RFC 1071); a UDP checksum of 0
+// counts as absent (FramesEqual catches a checksum that should not have been dropped).
+::testing::AssertionResult ChecksumsValid(const Bytes& frame);
+
+}  // namespace xlbtest

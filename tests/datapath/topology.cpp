@@ -1,0 +1,109 @@
+#include "topology.h"
+
+#include <bpf/libbpf.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <vector>
+
+namespace xlbtest {
+namespace {
+
+Env g_env;
+
+std::string mac_text(const Mac& m) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+                m[5]);
+  return buf;
+}
+
+// Runs a shell command; returns an error sentence (with its output) when it fails.
+std::string run(const std::string& cmd) {
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return "cannot run `" + cmd + "`";
+  std::string out;
+  char buf[256];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  if (status != 0) return "`" + cmd + "` failed: " + out;
+  return "";
+}
+
+std::string write_sysctl(const std::string& path, const std::string& value) {
+  std::ofstream f(path);
+  f << value;
+  f.flush();
+  return f ? "" : "cannot write " + path;
+}
+
+std::string build_topology() {
+  std::vector<std::string> cmds = {
+      "ip link set lo up",
+      "ip link add " + std::string(kCliIf) + " address " + mac_text(kLbCliMac) +
+          " type veth peer name " + kCliPeerIf + " address 02:00:00:00:01:02",
+      "ip link add " + std::string(kBeIf) + " address " + mac_text(kLbBeMac) +
+          " type veth peer name xlbb1 address 02:00:00:00:02:02",
+      "ip addr add 10.0.1.1/24 dev " + std::string(kCliIf),
+      "ip addr add 10.0.2.1/24 dev " + std::string(kBeIf),
+  };
+  for (const char* dev : {kCliIf, kCliPeerIf, kBeIf, "xlbb1"})
+    cmds.push_back(std::string("ip link set ") + dev + " up");
+  for (const Host& h : {kClient, kClient2})
+    cmds.push_back(std::string("ip neigh replace ") + h.ip + " lladdr " + mac_text(h.mac) +
+                   " dev " + kCliIf + " nud permanent");
+  for (const Host& h : kEndpoints)
+    cmds.push_back(std::string("ip neigh replace ") + h.ip + " lladdr " + mac_text(h.mac) +
+                   " dev " + kBeIf + " nud permanent");
+  for (const auto& c : cmds)
+    if (auto err = run(c); !err.empty()) return err;
+  if (auto err = write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"); !err.empty()) return err;
+  return "";
+}
+
+}  // namespace
+
+void setup_namespace() {
+  if (geteuid() != 0) {
+    g_env.skip_reason = "datapath tests need root (network namespace + BPF); run them as root";
+    return;
+  }
+  if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0) {
+    g_env.skip_reason = "cannot create a network namespace (unshare failed); run as root";
+    return;
+  }
+  // Mounts made by the tests (bpffs) stay inside this process's mount namespace.
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    g_env.error = "cannot make / private in the test mount namespace";
+    return;
+  }
+  if (!mount_bpffs(kDefaultBpffs)) {
+    g_env.error = std::string("cannot mount a private bpffs on ") + kDefaultBpffs;
+    return;
+  }
+  if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, nullptr) != 1) {
+    g_env.skip_reason = "BPF tc programs cannot be loaded here (no BPF support or permission)";
+    return;
+  }
+  if (auto err = build_topology(); !err.empty()) {
+    g_env.error = "test network namespace: " + err;
+    return;
+  }
+  g_env.cli_ifindex = static_cast<int>(if_nametoindex(kCliIf));
+  g_env.cli_peer_ifindex = static_cast<int>(if_nametoindex(kCliPeerIf));
+  g_env.be_ifindex = static_cast<int>(if_nametoindex(kBeIf));
+  g_env.ready = g_env.cli_ifindex && g_env.cli_peer_ifindex && g_env.be_ifindex;
+  if (!g_env.ready) g_env.error = "test network namespace: veth interfaces not found";
+}
+
+const Env& env() { return g_env; }
+
+bool mount_bpffs(const std::string& dir) {
+  return mount("bpf", dir.c_str(), "bpf", 0, "mode=0700") == 0;
+}
+
+}  // namespace xlbtest

@@ -1,0 +1,60 @@
+// The test network namespace: two veth pairs with fixed MACs, addresses, routes and permanent
+// neighbours, so bpf_fib_lookup gives deterministic answers. Built once per process in main().
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace xlbtest {
+
+using Mac = std::array<uint8_t, 6>;
+
+struct Host {
+  const char* ip;
+  Mac mac;
+};
+
+// Client side: the LB's interface xlbc0 (10.0.1.1/24) and the clients behind it.
+inline constexpr const char* kCliIf = "xlbc0";
+inline constexpr const char* kCliPeerIf = "xlbc1";  // never registered with the datapath
+inline constexpr Mac kLbCliMac = {0x02, 0, 0, 0, 0x01, 0x01};
+inline constexpr Host kClient = {"10.0.1.100", {0x02, 0, 0, 0, 0x01, 0x64}};
+inline constexpr Host kClient2 = {"10.0.1.101", {0x02, 0, 0, 0, 0x01, 0x65}};
+
+// Backend side: the LB's interface xlbb0 (10.0.2.1/24) and the endpoints behind it.
+inline constexpr const char* kBeIf = "xlbb0";
+inline constexpr Mac kLbBeMac = {0x02, 0, 0, 0, 0x02, 0x01};
+inline constexpr std::array<Host, 4> kEndpoints = {{
+    {"10.0.2.10", {0x02, 0, 0, 0, 0x02, 0x0a}},
+    {"10.0.2.11", {0x02, 0, 0, 0, 0x02, 0x0b}},
+    {"10.0.2.12", {0x02, 0, 0, 0, 0x02, 0x0c}},
+    {"10.0.2.13", {0x02, 0, 0, 0, 0x02, 0x0d}},
+}};
+// On the backend subnet but without a neighbour entry: fib lookup answers NO_NEIGH.
+inline constexpr Host kUnresolvedEndpoint = {"10.0.2.99", {0, 0, 0, 0, 0, 0}};
+// No route at all (the namespace has no default route).
+inline constexpr Host kUnroutableEndpoint = {"192.0.2.50", {0, 0, 0, 0, 0, 0}};
+
+// VIPs live on the client subnet, so ARP for them is meaningful.
+inline constexpr const char* kVip = "10.0.1.200";
+inline constexpr const char* kVip2 = "10.0.1.201";
+
+struct Env {
+  bool ready = false;
+  std::string skip_reason;  // set when the tests cannot run here (not root, no BPF)
+  std::string error;        // set when the namespace could not be built (a real failure)
+  int cli_ifindex = 0;
+  int cli_peer_ifindex = 0;
+  int be_ifindex = 0;
+};
+
+// Enters a fresh network + mount namespace and builds the topology. Call before any thread.
+// A private bpffs is mounted on /sys/fs/bpf there, so nothing the tests pin reaches the host.
+void setup_namespace();
+// Mounts a fresh, empty bpffs on `dir` (inside the test's mount namespace); false on failure.
+bool mount_bpffs(const std::string& dir);
+inline constexpr const char* kDefaultBpffs = "/sys/fs/bpf";
+const Env& env();
+
+}  // namespace xlbtest
