@@ -53,7 +53,7 @@ Error load_error(int err, const BpfDatapathOptions& o) {
                      "xlbd --cleanup --bpffs=" + o.pin_dir,
                  "bpffs"};
   // The verifier also answers EACCES; its log says "BEGIN PROG LOAD LOG".
-  if (log.find("PROG LOAD LOG") != std::string::npos || log.find("failed to load") != std::string::npos)
+  if (err != EPERM && log.find("PROG LOAD LOG") != std::string::npos)
     return Error{"datapath",
                  "the kernel's verifier rejected the xlb datapath program (needs Linux >= 5.17 "
                  "with BTF); run xlbd --log-level=debug for the verifier log",
