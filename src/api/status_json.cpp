@@ -1,5 +1,6 @@
 #include "api/status_json.h"
 
+#include "api/effective_mode.h"
 #include "model/json.h"
 
 namespace xlb::api {
@@ -11,6 +12,7 @@ nlohmann::json counters_json(const xlb_counter& c) {
 nlohmann::json status_json(const ServiceStatus& status) {
   nlohmann::json j = model::to_json(status.service);
   j["id"] = status.id;
+  j["effective_mode"] = effective_mode(status.service);
   j["counters"] = counters_json(status.counter);
   nlohmann::json endpoints = nlohmann::json::array();
   for (const EndpointStatus& ep : status.endpoints) {

@@ -48,9 +48,10 @@ std::string format_loadbalancers(const json& answer, Output output) {
            "WEIGHT", "STATE", "COUNTERS"});
   for (const auto& r : rules) {
     const auto& eps = list(r, "endpoints");
+    // Wide shows what the mode does here (dsr:l2 / dsr:ipip), when the daemon says.
+    std::string mode = r.contains("effective_mode") ? cell(r, "effective_mode") : cell(r, "mode");
     t.add_row({cell(r, "vip"), cell(r, "port"), cell(r, "protocol"), cell(r, "name"),
-               cell(r, "select"), cell(r, "mode"), std::to_string(eps.size()), "", "", "", "",
-               counters(r)});
+               cell(r, "select"), mode, std::to_string(eps.size()), "", "", "", "", counters(r)});
     for (const auto& ep : eps) {
       t.add_row({"", "", "", "", "", "", "", cell(ep, "ip"), cell(ep, "port"), cell(ep, "weight"),
                  cell(ep, "state"), counters(ep)});

@@ -95,6 +95,18 @@ Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args) {
     return invalid("--endpoints", "create lb needs --endpoints=<ip>:<weight>[,<ip>:<weight>...]");
   }
 
+  std::vector<std::string> snat;
+  for (const auto& value : args.snat) {
+    for (auto& ip : split(value, ',')) {
+      if (ip.empty()) return invalid("--snat", "--snat takes <ip>[,<ip>...], got \"" + value + "\"");
+      snat.push_back(ip);
+    }
+  }
+  if (args.dsr && *args.dsr != "ipip" && *args.dsr != "auto") {
+    return invalid("--dsr", "--dsr must be ipip (always tunnel) or auto (L2 when the endpoint is "
+                            "directly connected), got \"" + *args.dsr + "\"");
+  }
+
   std::vector<nlohmann::json> rules;
   auto add = [&](const char* protocol, const PortMapping& m) {
     nlohmann::json rule = {{"vip", args.vip}, {"protocol", protocol}, {"port", m.port}};
@@ -104,6 +116,10 @@ Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args) {
     if (args.monitor) rule["monitor"] = true;
     if (args.inactive_timeout) rule["inactive_timeout"] = *args.inactive_timeout;
     if (args.ppv2) rule["ppv2"] = true;
+    if (!snat.empty()) rule["snat"] = snat;
+    if (args.dsr) rule["dsr_ipip"] = *args.dsr == "ipip";
+    if (args.persist_timeout) rule["persist_timeout"] = *args.persist_timeout;
+    if (args.maglev_size) rule["maglev_size"] = *args.maglev_size;
     nlohmann::json eps = nlohmann::json::array();
     for (const auto& ep : *endpoints) {
       eps.push_back({{"ip", ep.ip}, {"port", m.target}, {"weight", ep.weight}});

@@ -39,6 +39,10 @@ struct CreateLbArgs {
   bool monitor = false;
   std::optional<int64_t> inactive_timeout;
   bool ppv2 = false;
+  std::vector<std::string> snat;           // --snat=ip[,ip]: fullnat source addresses
+  std::optional<std::string> dsr;          // --dsr=ipip forces the tunnel
+  std::optional<int64_t> persist_timeout;  // --persist-timeout=<s>
+  std::optional<int64_t> maglev_size;      // --maglev-size=<prime>
 };
 
 // One rule JSON per --tcp/--udp port, in the API's shape (POST /api/v1/loadbalancers).

@@ -48,6 +48,12 @@ int main(int argc, char** argv) {
   create_lb_cmd->add_option("--inatimeout", create_args.inactive_timeout,
                             "Idle timeout of flows in seconds");
   create_lb_cmd->add_flag("--ppv2en", create_args.ppv2, "Send Proxy Protocol v2 headers");
+  create_lb_cmd->add_option("--snat", create_args.snat, "fullnat source addresses <ip>[,<ip>]");
+  create_lb_cmd->add_option("--dsr", create_args.dsr, "dsr encapsulation: auto|ipip");
+  create_lb_cmd->add_option("--persist-timeout", create_args.persist_timeout,
+                            "persist: seconds a client's affinity lasts while idle (300)");
+  create_lb_cmd->add_option("--maglev-size", create_args.maglev_size,
+                            "maglev: lookup table size, a prime (16381)");
   create_lb_cmd->callback(
       [&] { command = [&](ApiClient& api) { return create_lb(api, create_args, std::cout); }; });
 

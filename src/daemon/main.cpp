@@ -8,6 +8,7 @@
 #include <string>
 
 #include "api/api_server.h"
+#include "daemon/aging_loop.h"
 #include "daemon/interfaces.h"
 #include "daemon/options.h"
 #include "daemon/signals.h"
@@ -67,6 +68,8 @@ int run_daemon(const DaemonOptions& o) {
   api::ApiServer server({reconciler, dp, [&interfaces] { return interfaces.managed(); }});
   if (auto ok = server.bind(o.api_host, o.api_port); !ok) return fail(ok.error());
   if (auto ok = interfaces.start(); !ok) return fail(ok.error());
+  AgingLoop aging(dp, reconciler, o.ct_gc_interval_s);
+  aging.start();
 
   signals.start([&server](int signo) {
     spdlog::info("received {}, stopping the API", signo == SIGINT ? "SIGINT" : "SIGTERM");
@@ -76,6 +79,7 @@ int run_daemon(const DaemonOptions& o) {
                reconciler.config().services.size());
   server.serve();
 
+  aging.stop();
   interfaces.stop();
   spdlog::info(
       "stopped; the datapath stays attached and its maps pinned under {} "

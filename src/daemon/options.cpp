@@ -44,6 +44,10 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--bpffs", o.bpffs, "bpffs directory where the maps are pinned")
       ->capture_default_str();
+  app.add_option("--ct-gc-interval", o.ct_gc_interval_s,
+                 "Seconds between conntrack aging passes (idle flows are forgotten)")
+      ->check(CLI::Range(1u, 3600u))
+      ->capture_default_str();
   app.add_option("--ct-size", o.ct_size, "Conntrack capacity in entries")
       ->capture_default_str()
       ->check(CLI::Range(uint32_t{1024}, uint32_t{64u << 20}));

@@ -19,6 +19,7 @@ struct DaemonOptions {
   std::string state_dir = "/var/lib/xlb";
   std::string bpffs = "/sys/fs/bpf/xlb";
   uint32_t ct_size = XLB_DEFAULT_CT_SIZE;
+  unsigned ct_gc_interval_s = 5;  // seconds between conntrack aging passes
   uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;
   std::string log_level = "info";
   bool cleanup = false;

@@ -329,6 +329,13 @@ std::vector<ServiceStatus> Reconciler::status() const {
   return out;
 }
 
+std::vector<std::pair<uint32_t, uint32_t>> Reconciler::rule_timeouts() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  for (const auto& [key, rule] : rules_) out.emplace_back(rule.dp.id, rule.service.inactive_timeout_s);
+  return out;
+}
+
 std::optional<model::Service> Reconciler::service_by_id(uint32_t id) const {
   std::lock_guard lock(mu_);
   for (const auto& [key, rule] : rules_) {

@@ -45,6 +45,8 @@ class Reconciler {
   model::Config config() const;
   std::optional<ServiceStatus> status(const model::ServiceKey& key) const;
   std::vector<ServiceStatus> status() const;
+  // (datapath id, --inatimeout) of every rule, for conntrack aging.
+  std::vector<std::pair<uint32_t, uint32_t>> rule_timeouts() const;
   // Name of the rule with a datapath id, for conntrack views.
   std::optional<model::Service> service_by_id(uint32_t id) const;
 
