@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -39,7 +40,7 @@ Result<AgingReport> CtAger::run_once(uint64_t now_ns, const std::vector<uint32_t
       auto reply = datapath_.lookup_flow(reply_key);
       if (reply.ok() && reply->has_value()) {
         has_reply = true;
-        last = std::max(last, (*reply)->last_seen_ns);
+        last = std::max<uint64_t>(last, (*reply)->last_seen_ns);
       }
     }
     uint64_t idle_ns = now_ns > last ? now_ns - last : 0;

@@ -100,7 +100,8 @@ Result<void> validate_mode_options(const Service& svc, const std::string& prefix
     return invalid(prefix + "ppv2", prefix +
                                         "ppv2 needs a mode that carries replies back (default or "
                                         "fullnat): in dsr the LB never sees the endpoint's replies");
-  if (svc.maglev_size != 0 && (!is_prime(svc.maglev_size) || svc.maglev_size < 101))
+  if (svc.maglev_size != 0 && (!is_prime(svc.maglev_size) || svc.maglev_size < 101 ||
+                               svc.maglev_size > kMaglevSizeRange.hi))
     return invalid(prefix + "maglev_size", prefix +
                                                "maglev_size must be a prime from 101 to 65537 "
                                                "(e.g. 16381 or 65537), got " +

@@ -1,6 +1,7 @@
 #include "select/maglev.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace xlb::select {
 namespace {
@@ -28,8 +29,17 @@ bool is_prime(uint32_t n) {
   return true;
 }
 
-std::vector<uint32_t> build_maglev(const std::vector<MaglevBackend>& backends, uint32_t size,
+std::vector<uint32_t> build_maglev(const std::vector<MaglevBackend>& input, uint32_t size,
                                    uint64_t seed) {
+  // Backends take turns and the first to reach a free entry claims it, so the turn order
+  // decides collisions: fix it by id, never by the caller's order (endpoint indexes differ
+  // from node to node). A backend of weight 0 never gets a turn.
+  std::vector<MaglevBackend> backends;
+  for (const auto& b : input)
+    if (b.weight > 0) backends.push_back(b);
+  std::sort(backends.begin(), backends.end(), [](const MaglevBackend& a, const MaglevBackend& b) {
+    return std::tie(a.id, a.index) < std::tie(b.id, b.index);
+  });
   if (backends.empty() || size < 2 || backends.size() >= size) return {};
   // Each backend walks its own permutation of the table: offset + j * skip (mod size), a full
   // cycle because size is prime and 0 < skip < size.
@@ -39,7 +49,8 @@ std::vector<uint32_t> build_maglev(const std::vector<MaglevBackend>& backends, u
   std::vector<Walk> walks;
   uint32_t max_weight = 1;
   for (const auto& b : backends) {
-    walks.push_back({fnv1a(b.id, seed) % size, fnv1a(b.id, seed ^ 0x9e3779b97f4a7c15ull) % (size - 1) + 1});
+    walks.push_back(
+        {fnv1a(b.id, seed) % size, fnv1a(b.id, seed ^ 0x9e3779b97f4a7c15ull) % (size - 1) + 1});
     max_weight = std::max(max_weight, b.weight);
   }
 

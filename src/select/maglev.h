@@ -16,7 +16,8 @@ struct MaglevBackend {
 };
 
 // `size` must be prime (see is_prime) and larger than the number of backends. The same
-// backends, size and seed give the same table on every node. Empty input → empty table.
+// backends, size and seed give the same table on every node, in whatever order they are
+// listed. Weight 0 owns no entry. Empty input (or all weights 0) → empty table.
 std::vector<uint32_t> build_maglev(const std::vector<MaglevBackend>& backends, uint32_t size,
                                    uint64_t seed = 0);
 

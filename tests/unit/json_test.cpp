@@ -42,6 +42,7 @@ TEST(Json, MinimalRuleGetsDefaults) {
 TEST(Json, FullRuleRoundTrips) {
   json j = json::parse(R"({"vip":"10.0.0.100","protocol":"udp","port":53,"name":"dns",
     "mode":"dsr","select":"hash","monitor":true,"inactive_timeout":30,"ppv2":false,
+    "snat":[],"dsr_ipip":true,"persist_timeout":600,"maglev_size":0,
     "endpoints":[{"ip":"10.0.1.2","port":53,"weight":7,"state":"draining"},
                  {"ip":"10.0.1.3","port":53,"weight":255,"state":"down"}]})");
   auto r = service_from_json(j);
@@ -97,7 +98,7 @@ TEST(Json, UnknownFieldIsRejectedWithTheAllowedList) {
   EXPECT_EQ(e.field, "foo");
   EXPECT_EQ(e.message,
             "unknown field \"foo\"; allowed: vip, protocol, port, name, mode, select, monitor, "
-            "inactive_timeout, ppv2, endpoints");
+            "inactive_timeout, ppv2, snat, dsr_ipip, persist_timeout, maglev_size, endpoints");
 
   j = minimal();
   j["endpoints"][0]["wieght"] = 3;
@@ -155,6 +156,17 @@ TEST(Json, WrongJsonTypesAreRefused) {
            Case{"inactive_timeout", json(86401),
                 "inactive_timeout must be an integer from 0 to 86400, got 86401"},
            Case{"endpoints", json::object(), "endpoints must be an array of endpoints, got {}"},
+           Case{"snat", json("10.0.0.250"),
+                "snat must be an array of IPv4 addresses, got \"10.0.0.250\""},
+           Case{"dsr_ipip", json("yes"), "dsr_ipip must be true or false, got \"yes\""},
+           Case{"persist_timeout", json(86401),
+                "persist_timeout must be an integer from 0 to 86400, got 86401"},
+           Case{"persist_timeout", json(-1),
+                "persist_timeout must be an integer from 0 to 86400, got -1"},
+           Case{"maglev_size", json(65538),
+                "maglev_size must be an integer from 0 to 65537, got 65538"},
+           Case{"maglev_size", json("16381"),
+                "maglev_size must be an integer from 0 to 65537, got \"16381\""},
        }) {
     json j = minimal();
     j[c.field] = c.value;
@@ -171,6 +183,60 @@ TEST(Json, WrongJsonTypesAreRefused) {
   j["endpoints"][0]["state"] = "sick";
   EXPECT_EQ(parse_error(j).message,
             "endpoints[0].state must be one of up, down, draining, got \"sick\"");
+}
+
+TEST(Json, ModeOptionsAreRead) {
+  json j = minimal();
+  j["mode"] = "fullnat";
+  j["select"] = "maglev";
+  j["snat"] = {"10.0.0.250", "10.0.0.251"};
+  j["persist_timeout"] = 86400;
+  j["maglev_size"] = 65537;
+  auto r = service_from_json(j);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->snat, (std::vector<std::string>{"10.0.0.250", "10.0.0.251"}));
+  EXPECT_FALSE(r->dsr_ipip);
+  EXPECT_EQ(r->persist_timeout_s, 86400u);
+  EXPECT_EQ(r->maglev_size, 65537u);
+  auto again = service_from_json(to_json(*r));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, *r);
+
+  auto defaults = service_from_json(minimal());
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->snat.empty());
+  EXPECT_FALSE(defaults->dsr_ipip);
+  EXPECT_EQ(defaults->persist_timeout_s, 0u);
+  EXPECT_EQ(defaults->maglev_size, 0u);
+}
+
+TEST(Json, SnatEntriesMustBeStringsAndNameTheirIndex) {
+  json j = minimal();
+  j["mode"] = "fullnat";
+  j["snat"] = {"10.0.0.250", 7};
+  Error e = parse_error(j);
+  EXPECT_EQ(e.field, "snat[1]");
+  EXPECT_EQ(e.message, "snat[1] must be a string (an IPv4 address), got 7");
+
+  json cfg = {{"services", json::array({minimal(), j})}};
+  EXPECT_EQ(config_from_json(cfg).error().field, "services[1].snat[1]");
+}
+
+TEST(Json, DsrSelectsHashUnlessSelectIsGiven) {
+  json j = minimal();
+  j["mode"] = "dsr";
+  auto dsr = service_from_json(j);
+  ASSERT_TRUE(dsr.ok());
+  EXPECT_EQ(dsr->select, Select::hash);
+
+  j["select"] = "rr";
+  auto chosen = service_from_json(j);
+  ASSERT_TRUE(chosen.ok());
+  EXPECT_EQ(chosen->select, Select::rr);
+
+  j = minimal();
+  j["mode"] = "fullnat";  // other modes keep rr
+  EXPECT_EQ(service_from_json(j)->select, Select::rr);
 }
 
 TEST(Json, ConfigErrorsCarryTheServiceIndex) {

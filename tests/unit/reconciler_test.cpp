@@ -194,32 +194,28 @@ TEST_F(ReconcilerTest, InvalidRuleChangesNothing) {
   EXPECT_FALSE(store_.saved);
 }
 
-TEST_F(ReconcilerTest, UnsupportedModeAndSelectionAreRefused) {
+TEST_F(ReconcilerTest, FeaturesNotBuiltYetAreRefused) {
+  // Every mode, selection and ppv2 are built; endpoint health checks (issue 7) are not.
   auto s = rule("10.0.0.100", 80, {"10.0.1.2"});
   s.mode = model::Mode::fullnat;
+  s.select = model::Select::maglev;
+  s.ppv2 = true;
+  s.monitor = true;
   auto r = rec_.upsert(s);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "not_supported");
-  EXPECT_EQ(r.error().field, "mode");
-  EXPECT_EQ(r.error().message, "mode fullnat is not supported yet");
-
-  s.mode = model::Mode::nat;
-  s.select = model::Select::maglev;
-  r = rec_.upsert(s);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "not_supported");
-  EXPECT_EQ(r.error().message, "select maglev is not supported yet");
-
-  s.select = model::Select::hash;
-  s.ppv2 = true;
-  EXPECT_EQ(rec_.upsert(s).error().code, "not_supported");
+  EXPECT_EQ(r.error().field, "monitor");
+  EXPECT_EQ(r.error().message, "monitor (endpoint health checks) is not supported yet");
 
   model::Config cfg{{rule("10.0.0.1", 80, {"10.0.1.2"}), s}};
   r = rec_.replace_all(cfg);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().field, "services[1].ppv2");
+  EXPECT_EQ(r.error().field, "services[1].monitor");
   EXPECT_EQ(dp_.writes(), 0u);
   EXPECT_FALSE(store_.saved);
+
+  s.monitor = false;
+  EXPECT_TRUE(rec_.upsert(s).ok());
 }
 
 TEST_F(ReconcilerTest, TooManyRules) {
@@ -429,6 +425,168 @@ TEST_F(ReconcilerTest, RestoreFailureLeavesTheDatapathAlone) {
   ASSERT_FALSE(restarted.restore().ok());
   EXPECT_EQ(dp_.services().size(), before.size());
   EXPECT_TRUE(restarted.config().services.empty());
+}
+
+// --- Modes and Maglev tables ---
+
+model::Service maglev_rule(std::vector<std::string> endpoint_ips, uint32_t size = 0) {
+  model::Service s = rule("10.0.0.100", 80, std::move(endpoint_ips));
+  s.select = model::Select::maglev;
+  s.maglev_size = size;
+  return s;
+}
+
+const xlb_svc* find_svc(const FakeDatapath& dp, const model::Service& s) {
+  auto it = dp.services().find(key_of(s));
+  return it == dp.services().end() ? nullptr : &it->second;
+}
+
+// The rule's Maglev table with each entry shown as its endpoint's address; empty when the
+// datapath holds no table (or no rule).
+std::vector<std::string> table_ips(const FakeDatapath& dp, const model::Service& s) {
+  const xlb_svc* svc = find_svc(dp, s);
+  if (!svc || !dp.maglev_tables().contains(svc->id)) return {};
+  std::vector<std::string> out;
+  for (uint32_t idx : dp.maglev_tables().at(svc->id)) out.push_back(format_ip(svc->eps[idx].addr));
+  return out;
+}
+
+std::set<std::string> owners(const std::vector<std::string>& table) {
+  return {table.begin(), table.end()};
+}
+
+TEST_F(ReconcilerTest, MaglevRuleGetsATableOfItsUpEndpoints) {
+  auto s = maglev_rule({"10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4"});
+  s.endpoints[1].state = EndpointState::down;
+  s.endpoints[2].state = EndpointState::draining;  // takes no new flow
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  EXPECT_EQ(dp_svc(s).select, XLB_SEL_MAGLEV);
+  EXPECT_EQ(dp_svc(s).maglev_size, 16381u);
+  auto table = table_ips(dp_, s);
+  EXPECT_EQ(table.size(), 16381u);
+  EXPECT_EQ(owners(table), (std::set<std::string>{"10.0.1.1", "10.0.1.4"}));
+
+  auto sized = maglev_rule({"10.0.1.1"}, 101);
+  sized.key.port = 443;
+  ASSERT_TRUE(rec_.upsert(sized).ok());
+  EXPECT_EQ(dp_svc(sized).maglev_size, 101u);
+  EXPECT_EQ(table_ips(dp_, sized), std::vector<std::string>(101, "10.0.1.1"));
+  EXPECT_EQ(dp_.maglev_tables().size(), 2u);
+}
+
+TEST_F(ReconcilerTest, EndpointGoingDownLeavesTheTableAndOthersKeepTheirEntries) {
+  auto s = maglev_rule({"10.0.1.1", "10.0.1.2", "10.0.1.3"});
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  auto before = table_ips(dp_, s);
+  s.endpoints[1].state = EndpointState::down;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  auto after = table_ips(dp_, s);
+  ASSERT_EQ(after.size(), before.size());
+  EXPECT_EQ(owners(after), (std::set<std::string>{"10.0.1.1", "10.0.1.3"}));
+  size_t survivors_moved = 0;
+  for (size_t i = 0; i < before.size(); ++i)
+    survivors_moved += before[i] != "10.0.1.2" && before[i] != after[i];
+  EXPECT_LE(survivors_moved, before.size() / 100);
+
+  for (auto& ep : s.endpoints) ep.state = EndpointState::down;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  EXPECT_TRUE(dp_.maglev_tables().empty());  // no endpoint up: no table to name a dead one
+}
+
+TEST_F(ReconcilerTest, LeavingMaglevOrDeletingTheRuleClearsItsTable) {
+  auto s = maglev_rule({"10.0.1.1", "10.0.1.2"});
+  auto other = maglev_rule({"10.0.1.1"});
+  other.key.port = 443;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  ASSERT_TRUE(rec_.upsert(other).ok());
+
+  s.select = model::Select::hash;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  EXPECT_EQ(dp_svc(s).maglev_size, 0u);
+  EXPECT_TRUE(table_ips(dp_, s).empty());
+  EXPECT_FALSE(table_ips(dp_, other).empty());
+
+  uint32_t id = dp_svc(other).id;
+  ASSERT_TRUE(rec_.remove(other.key).ok());
+  EXPECT_FALSE(dp_.maglev_tables().contains(id));
+  EXPECT_TRUE(dp_.maglev_tables().empty());
+}
+
+TEST_F(ReconcilerTest, NodesWithDifferentHistoriesBuildTheSameTable) {
+  // Endpoint indexes depend on each node's history; the entries' owners must not, or two
+  // LB nodes sharing the VIP send a flow to different endpoints.
+  auto s = maglev_rule({"10.0.1.1", "10.0.1.2", "10.0.1.3"});
+  ASSERT_TRUE(rec_.upsert(s).ok());
+
+  FakeDatapath dp2;
+  MemStore store2;
+  Reconciler node2(dp2, store2);
+  ASSERT_TRUE(node2.upsert(maglev_rule({"10.0.1.9", "10.0.1.3", "10.0.1.2", "10.0.1.1"})).ok());
+  ASSERT_TRUE(node2.upsert(s).ok());
+  ASSERT_NE(index_of(s, "10.0.1.1"), *find_endpoint(*find_svc(dp2, s), s.endpoints[0]));
+  EXPECT_EQ(table_ips(dp2, s), table_ips(dp_, s));
+}
+
+TEST_F(ReconcilerTest, FailedChangesRestoreTheMaglevTable) {
+  auto s = maglev_rule({"10.0.1.1", "10.0.1.2", "10.0.1.3"});
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  const auto tables = dp_.maglev_tables();
+
+  auto fewer = maglev_rule({"10.0.1.1", "10.0.1.2"}, 101);
+  dp_.fail_next(Op::upsert_service);
+  ASSERT_FALSE(rec_.upsert(fewer).ok());
+  EXPECT_EQ(dp_.maglev_tables(), tables);
+
+  auto hashed = s;
+  hashed.select = model::Select::hash;
+  dp_.fail_next(Op::upsert_service);
+  ASSERT_FALSE(rec_.upsert(hashed).ok());
+  EXPECT_EQ(dp_.maglev_tables(), tables);
+
+  store_.fail_next_save = true;
+  ASSERT_FALSE(rec_.remove(s.key).ok());
+  EXPECT_EQ(dp_.maglev_tables(), tables);
+
+  auto fresh = maglev_rule({"10.0.1.5"});
+  fresh.key.port = 443;
+  dp_.fail_next(Op::upsert_vip);
+  ASSERT_FALSE(rec_.upsert(fresh).ok());
+  EXPECT_EQ(dp_.maglev_tables(), tables);  // the new rule's table went with it
+}
+
+TEST(BuildSvc, CarriesModeOptions) {
+  auto s = rule("10.0.0.100", 80, {"10.0.1.2"});
+  s.mode = model::Mode::fullnat;
+  s.snat = {"10.0.0.250", "10.0.0.251"};
+  xlb_svc f = build_svc(s, 3, nullptr);
+  EXPECT_EQ(f.mode, XLB_MODE_FULLNAT);
+  ASSERT_EQ(f.nr_snat, 2);
+  EXPECT_EQ(f.snat[0].w[0], htonl(0x0a0000fa));
+  EXPECT_EQ(f.snat[1].w[0], htonl(0x0a0000fb));
+  EXPECT_EQ(f.snat[2].w[0], 0u);
+  EXPECT_EQ(f.flags, 0);
+  EXPECT_EQ(f.persist_timeout_s, 300u);  // 0 = the documented default
+  EXPECT_EQ(f.maglev_size, 0u);          // not maglev: no table
+
+  auto d = rule("10.0.0.100", 80, {"10.0.1.2"}, 80);
+  d.mode = model::Mode::dsr;
+  d.dsr_ipip = true;
+  d.select = model::Select::persist;
+  d.persist_timeout_s = 42;
+  xlb_svc v = build_svc(d, 3, nullptr);
+  EXPECT_EQ(v.mode, XLB_MODE_DSR);
+  EXPECT_EQ(v.select, XLB_SEL_PERSIST);
+  EXPECT_EQ(v.flags, XLB_SVC_F_DSR_IPIP);
+  EXPECT_EQ(v.nr_snat, 0);
+  EXPECT_EQ(v.persist_timeout_s, 42u);
+
+  d.ppv2 = true;  // flags combine (validation refuses ppv2 with dsr; build_svc just encodes)
+  EXPECT_EQ(build_svc(d, 3, nullptr).flags, XLB_SVC_F_PPV2 | XLB_SVC_F_DSR_IPIP);
+
+  auto m = maglev_rule({"10.0.1.2"});
+  EXPECT_EQ(build_svc(m, 3, nullptr).maglev_size, 16381u);
+  m.maglev_size = 65537;
+  EXPECT_EQ(build_svc(m, 3, nullptr).maglev_size, 65537u);
 }
 
 }  // namespace

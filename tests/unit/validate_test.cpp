@@ -31,9 +31,11 @@ TEST(Validate, AcceptsAValidRule) {
   Service s = valid_rule();
   s.name = "web-1.prod_a";
   s.inactive_timeout_s = 86400;
+  s.ppv2 = true;
+  EXPECT_TRUE(validate(s).ok());
+  s.ppv2 = false;
   s.mode = Mode::dsr;
   for (auto& ep : s.endpoints) ep.port = 80;
-  s.ppv2 = true;
   EXPECT_TRUE(validate(s).ok());
 }
 
@@ -128,6 +130,73 @@ TEST(Validate, Ppv2OnlyWithTcp) {
   expect_invalid(s, "ppv2");
 }
 
+Service fullnat_rule(std::vector<std::string> snat) {
+  Service s = valid_rule();
+  s.mode = Mode::fullnat;
+  s.snat = std::move(snat);
+  return s;
+}
+
+TEST(Validate, SnatListsUpToFourAddressesForFullnatOnly) {
+  EXPECT_TRUE(validate(fullnat_rule({"10.0.0.250"})).ok());
+  EXPECT_TRUE(validate(fullnat_rule({"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"})).ok());
+  expect_invalid(fullnat_rule({"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"}), "snat",
+                 "snat may list at most 4 addresses");
+  expect_invalid(fullnat_rule({"10.0.0.1", "224.0.0.1"}), "snat[1]");
+  expect_invalid(fullnat_rule({"fe80::1"}), "snat[0]");
+  for (Mode other : {Mode::nat, Mode::dsr}) {
+    Service s = fullnat_rule({"10.0.0.250"});
+    s.mode = other;
+    for (auto& ep : s.endpoints) ep.port = 80;
+    expect_invalid(s, "snat", "snat applies to --mode=fullnat only");
+  }
+}
+
+TEST(Validate, DsrIpipOnlyWithDsr) {
+  Service s = valid_rule();
+  s.dsr_ipip = true;
+  expect_invalid(s, "dsr_ipip", "dsr_ipip applies to --mode=dsr only");
+  s.mode = Mode::fullnat;
+  expect_invalid(s, "dsr_ipip");
+  s.mode = Mode::dsr;
+  for (auto& ep : s.endpoints) ep.port = 80;
+  EXPECT_TRUE(validate(s).ok());
+}
+
+TEST(Validate, Ppv2IsRefusedWithDsr) {
+  Service s = valid_rule();
+  s.mode = Mode::dsr;
+  for (auto& ep : s.endpoints) ep.port = 80;
+  s.ppv2 = true;
+  expect_invalid(s, "ppv2");
+  EXPECT_NE(validate(s).error().message.find("dsr"), std::string::npos);
+}
+
+TEST(Validate, PersistTimeout) {
+  Service s = valid_rule();
+  s.persist_timeout_s = 86400;
+  EXPECT_TRUE(validate(s).ok());
+  s.persist_timeout_s = 86401;
+  expect_invalid(s, "persist_timeout",
+                 "persist_timeout must be an integer from 0 to 86400, got 86401");
+}
+
+TEST(Validate, MaglevSizeIsZeroOrAPrimeFrom101To65537) {
+  Service s = valid_rule();
+  s.select = Select::maglev;
+  for (uint32_t ok : {0u, 101u, 16381u, 65537u}) {
+    s.maglev_size = ok;
+    EXPECT_TRUE(validate(s).ok()) << ok;
+  }
+  // 97: prime but too small; 65539: prime but larger than the datapath's table.
+  for (uint32_t bad : {1u, 2u, 97u, 100u, 16383u, 65536u, 65539u, 4294967291u}) {
+    s.maglev_size = bad;
+    expect_invalid(s, "maglev_size",
+                   "maglev_size must be a prime from 101 to 65537 (e.g. 16381 or 65537), got " +
+                       std::to_string(bad));
+  }
+}
+
 TEST(Validate, ConfigPrefixesFieldsAndRefusesDuplicateRules) {
   Config cfg;
   cfg.services = {valid_rule(), valid_rule()};
@@ -139,6 +208,11 @@ TEST(Validate, ConfigPrefixesFieldsAndRefusesDuplicateRules) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().field, "services[1].endpoints[0].weight");
   EXPECT_EQ(r.error().message.rfind("services[1].endpoints[0].weight must be", 0), 0u);
+
+  cfg.services[1].endpoints[0].weight = 1;
+  cfg.services[1].snat = {"10.0.0.250"};
+  EXPECT_EQ(validate(cfg).error().field, "services[1].snat");
+  EXPECT_EQ(validate(cfg).error().message, "services[1].snat applies to --mode=fullnat only");
 
   cfg.services[1] = valid_rule();
   r = validate(cfg);
