@@ -92,14 +92,15 @@ static __always_inline int ipip_encap(struct __sk_buff *skb, const struct xlb_pk
 	return bpf_skb_store_bytes(skb, ETH_HLEN, &outer, sizeof(outer), 0);
 }
 
-/* Sends a DSR packet toward its endpoint along `fib` (looked up with BPF_FIB_LOOKUP_SRC). */
-static __always_inline int dsr_forward(struct __sk_buff *skb, const struct xlb_pkt *p, int tunnel,
-				       __u32 ep_addr, int route, const struct bpf_fib_lookup *fib)
+/* A tunnelled DSR packet must fit the egress MTU with the outer header added. Strips an in-band
+ * VLAN tag (the tunnel leaves untagged), then checks. Returns -1 when the packet fits; else the
+ * packet has been answered with ICMP "fragmentation needed" (or dropped) and the TC verdict is
+ * returned. Called before the packet is counted or its flow created or advanced: an answered
+ * packet never reached the endpoint and counts once, as icmp_frag_needed. */
+static __always_inline int dsr_refuse_too_big(struct __sk_buff *skb, const struct xlb_pkt *p,
+					      const struct bpf_fib_lookup *fib)
 {
 	__u32 mtu = 0;
-
-	if (!tunnel)
-		return redirect_route(skb, p, route, fib); /* L2: IP and L4 untouched */
 
 	if (p->vlan || skb->vlan_present) {
 		if (bpf_skb_vlan_pop(skb))
@@ -111,6 +112,16 @@ static __always_inline int dsr_forward(struct __sk_buff *skb, const struct xlb_p
 	if (skb->gso_size &&
 	    skb->gso_size + (p->l4_off - p->l3_off) + p->l4_hlen + XLB_IPIP_HLEN > mtu)
 		return send_frag_needed(skb, p, mtu);
+	return -1;
+}
+
+/* Sends a DSR packet toward its endpoint along `fib` (looked up with BPF_FIB_LOOKUP_SRC). A
+ * tunnelled packet has passed dsr_refuse_too_big. */
+static __always_inline int dsr_forward(struct __sk_buff *skb, const struct xlb_pkt *p, int tunnel,
+				       __u32 ep_addr, int route, const struct bpf_fib_lookup *fib)
+{
+	if (!tunnel)
+		return redirect_route(skb, p, route, fib); /* L2: IP and L4 untouched */
 	if (ipip_encap(skb, p, fib->ipv4_src, ep_addr)) {
 		stat_verdict(XLB_STAT_DROP_REWRITE);
 		return TC_ACT_SHOT;

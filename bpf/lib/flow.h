@@ -51,6 +51,12 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 	}
 	if (route == ROUTE_NONE)
 		return pass_no_route();
+	if (dsr && (e->flags & XLB_CT_F_IPIP)) {
+		int refused = dsr_refuse_too_big(skb, p, &fib);
+
+		if (refused >= 0)
+			return refused;
+	}
 	if (e->dir == XLB_DIR_REPLY) {
 		ct_peer_key(key, e, &peer);
 		orig = bpf_map_lookup_elem(&xlb_ct_v1, &peer);
@@ -213,6 +219,12 @@ static __noinline int start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt
 	if (route == ROUTE_NONE)
 		return pass_no_route();
 	tunnel = dsr_needs_tunnel(svc, ep_addr, &fib);
+	if (tunnel) {
+		int refused = dsr_refuse_too_big(skb, p, &fib);
+
+		if (refused >= 0)
+			return refused; /* no flow: the client retries with a smaller packet */
+	}
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
 	e.nat_daddr = ep->addr;

@@ -71,7 +71,11 @@ static __always_inline int select_maglev(const struct xlb_svc *svc, const struct
 		return select_slot(svc, p, 1); /* table not pushed yet: plain hash */
 	slot = tuple_hash(p) % svc->maglev_size;
 	ep = bpf_map_lookup_elem(table, &slot);
-	return ep && valid_endpoint(svc, *ep) ? (int)*ep : -1;
+	/* Mid-update the table may not match the rule yet (other size, an endpoint not up):
+	 * fall back to the rule's own hash slots rather than drop. */
+	if (ep && valid_endpoint(svc, *ep) && svc->eps[*ep & (XLB_MAX_ENDPOINTS - 1)].state == XLB_EP_UP)
+		return *ep;
+	return select_slot(svc, p, 1);
 }
 
 /* Fewest active flows per unit of weight: a/wa < b/wb  <=>  a*wb < b*wa. Ties go to the lower

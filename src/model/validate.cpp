@@ -8,6 +8,7 @@
 
 #include "common/ip.h"
 #include "model/limits.h"
+#include "select/maglev.h"
 
 extern "C" {
 #include "xlb/abi/service.h"
@@ -78,12 +79,6 @@ Result<void> validate_endpoints(const Service& svc, const std::string& prefix) {
   return Ok{};
 }
 
-bool is_prime(uint32_t n) {
-  if (n < 2) return false;
-  for (uint32_t d = 2; uint64_t{d} * d <= n; ++d)
-    if (n % d == 0) return false;
-  return true;
-}
 
 // Options that belong to one mode or selection are refused elsewhere, not silently ignored.
 Result<void> validate_mode_options(const Service& svc, const std::string& prefix) {
@@ -100,7 +95,7 @@ Result<void> validate_mode_options(const Service& svc, const std::string& prefix
     return invalid(prefix + "ppv2", prefix +
                                         "ppv2 needs a mode that carries replies back (default or "
                                         "fullnat): in dsr the LB never sees the endpoint's replies");
-  if (svc.maglev_size != 0 && (!is_prime(svc.maglev_size) || svc.maglev_size < 101 ||
+  if (svc.maglev_size != 0 && (!select::is_prime(svc.maglev_size) || svc.maglev_size < 101 ||
                                svc.maglev_size > kMaglevSizeRange.hi))
     return invalid(prefix + "maglev_size", prefix +
                                                "maglev_size must be a prime from 101 to 65537 "
