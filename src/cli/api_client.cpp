@@ -54,6 +54,10 @@ Result<json> ApiClient::put(const std::string& path, const std::string& body) {
   return decode(http_->Put(path, body, "application/json"));
 }
 
+Result<json> ApiClient::patch(const std::string& path, const json& body) {
+  return decode(http_->Patch(path, body.dump(), "application/json"));
+}
+
 Result<void> ApiClient::del(const std::string& path) {
   auto answer = decode(http_->Delete(path));
   if (!answer) return answer.error();

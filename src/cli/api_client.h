@@ -27,6 +27,7 @@ class ApiClient {
   Result<nlohmann::json> post(const std::string& path, const nlohmann::json& body);
   // The body is sent as given, so the API applies its own strict JSON checks to a file.
   Result<nlohmann::json> put(const std::string& path, const std::string& body);
+  Result<nlohmann::json> patch(const std::string& path, const nlohmann::json& body);
   Result<void> del(const std::string& path);
   // HTTP status of the last answer (201 created vs 200 replaced).
   int last_status() const { return last_status_; }

@@ -56,6 +56,14 @@ Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector
   return Ok{};
 }
 
+Result<void> set_ep(ApiClient& api, const std::string& ip, const std::string& state,
+                    std::ostream& out) {
+  auto answer = api.patch("/api/v1/endpoints/" + ip, {{"state", state}});
+  if (!answer) return answer.error();
+  out << "endpoint " << ip << " " << state << "\n";
+  return Ok{};
+}
+
 Result<void> get_lb(ApiClient& api, Output output, std::ostream& out) {
   return print(api.get("/api/v1/loadbalancers"), format_loadbalancers, output, out);
 }

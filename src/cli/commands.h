@@ -20,6 +20,9 @@ struct CtFilter {
 Result<void> create_lb(ApiClient& api, const CreateLbArgs& args, std::ostream& out);
 Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector<std::string>& tcp,
                        const std::vector<std::string>& udp, std::ostream& out);
+// Operator state (up|down|draining) of endpoint `ip` in every rule that lists it.
+Result<void> set_ep(ApiClient& api, const std::string& ip, const std::string& state,
+                    std::ostream& out);
 Result<void> get_lb(ApiClient& api, Output output, std::ostream& out);
 Result<void> get_ep(ApiClient& api, Output output, std::ostream& out);
 Result<void> get_ct(ApiClient& api, const CtFilter& filter, Output output, std::ostream& out);

@@ -1,5 +1,7 @@
 #include "cli/format.h"
 
+#include <cstdio>
+
 #include "cli/table.h"
 
 namespace xlb::cli {
@@ -19,6 +21,40 @@ std::string counters(const json& obj) {
   auto it = obj.find("counters");
   if (it == obj.end()) return "";
   return cell(*it, "packets") + ":" + cell(*it, "bytes");
+}
+
+// The endpoint's health object, or an empty one when its rule is not monitored.
+const json& health(const json& ep) {
+  static const json kNone = json::object();
+  auto it = ep.find("health");
+  return it != ep.end() && it->is_object() ? *it : kNone;
+}
+
+// What the endpoint gets: the operator's draining/down first, then its health (ok, down,
+// unknown); unknown when it is not monitored.
+std::string effective_state(const json& ep) {
+  const std::string state = cell(ep, "state");
+  if (state == "draining" || state == "down") return state;
+  const std::string probed = cell(health(ep), "state");
+  return probed.empty() ? "unknown" : probed;
+}
+
+// "1.25ms", or "" while no probe was answered.
+std::string delay(const json& h, const char* key) {
+  auto it = h.find(key);
+  if (it == h.end() || !it->is_number()) return "";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2fms", it->get<double>());
+  return text;
+}
+
+// "5s", "0.5s", or "" when absent.
+std::string seconds(const json& h, const char* key) {
+  auto it = h.find(key);
+  if (it == h.end() || !it->is_number()) return "";
+  char text[32];
+  std::snprintf(text, sizeof text, "%gs", it->get<double>());
+  return text;
 }
 
 const json& list(const json& answer, const char* key) {
@@ -54,7 +90,7 @@ std::string format_loadbalancers(const json& answer, Output output) {
                cell(r, "select"), mode, std::to_string(eps.size()), "", "", "", "", counters(r)});
     for (const auto& ep : eps) {
       t.add_row({"", "", "", "", "", "", "", cell(ep, "ip"), cell(ep, "port"), cell(ep, "weight"),
-                 cell(ep, "state"), counters(ep)});
+                 effective_state(ep), counters(ep)});
     }
   }
   return t.render();
@@ -63,17 +99,25 @@ std::string format_loadbalancers(const json& answer, Output output) {
 std::string format_endpoints(const json& answer, Output output) {
   if (output == Output::json) return format_json(answer);
   const bool wide = output == Output::wide;
-  std::vector<std::string> headers = {"SERVICE", "ENDPOINT", "EPORT", "WEIGHT", "STATE"};
-  if (wide) headers.insert(headers.end(), {"VIP", "PORT", "PROTO", "COUNTERS"});
+  std::vector<std::string> headers = {"HOST",    "NAME",     "PROBETYPE", "PORT",     "PERIOD",
+                                      "RETRIES", "MINDELAY", "AVGDELAY",  "MAXDELAY", "STATE"};
+  if (wide) headers.insert(headers.end(), {"LASTERROR", "SINCE"});
   Table t(headers);
   for (const auto& ep : list(answer, "endpoints")) {
     const json rule = ep.value("rule", json::object());
-    std::vector<std::string> row = {cell(rule, "name"), cell(ep, "ip"), cell(ep, "port"),
-                                    cell(ep, "weight"), cell(ep, "state")};
-    if (wide) {
-      row.insert(row.end(),
-                 {cell(rule, "vip"), cell(rule, "port"), cell(rule, "protocol"), counters(ep)});
-    }
+    const json& h = health(ep);
+    const std::string probe = cell(h, "probe");
+    std::vector<std::string> row = {cell(ep, "ip"),
+                                    cell(rule, "name"),
+                                    probe.empty() ? "none" : probe,
+                                    cell(ep, "port"),
+                                    seconds(h, "period"),
+                                    cell(h, "retries"),
+                                    delay(h, "min_ms"),
+                                    delay(h, "avg_ms"),
+                                    delay(h, "max_ms"),
+                                    effective_state(ep)};
+    if (wide) row.insert(row.end(), {cell(h, "last_error"), cell(h, "last_transition")});
     t.add_row(std::move(row));
   }
   return t.render();

@@ -10,10 +10,11 @@ namespace xlb::cli {
 enum class Output { table, wide, json };
 
 // GET /api/v1/loadbalancers → VIP, PORT, PROTO, NAME, SEL, MODE, ENDPOINTS; wide lists each
-// endpoint on its own row under its rule: ENDPOINT, EPORT, WEIGHT, STATE, COUNTERS.
+// endpoint on its own row under its rule: ENDPOINT, EPORT, WEIGHT, STATE, COUNTERS. STATE is the
+// effective state: draining/down when the operator says so, else the health (ok, down, unknown).
 std::string format_loadbalancers(const nlohmann::json& answer, Output output);
-// GET /api/v1/endpoints → SERVICE, ENDPOINT, EPORT, WEIGHT, STATE; wide adds VIP, PORT, PROTO,
-// COUNTERS.
+// GET /api/v1/endpoints → HOST, NAME (rule), PROBETYPE, PORT, PERIOD, RETRIES, MINDELAY,
+// AVGDELAY, MAXDELAY, STATE (as in get lb -o wide); wide adds LASTERROR, SINCE.
 std::string format_endpoints(const nlohmann::json& answer, Output output);
 // GET /api/v1/conntrack → SERVICE, DESTIP, SRCIP, DPORT, SPORT, PROTO, STATE, ACT, PACKETS, BYTES.
 std::string format_conntrack(const nlohmann::json& answer, Output output);

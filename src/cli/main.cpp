@@ -71,6 +71,18 @@ int main(int argc, char** argv) {
     };
   });
 
+  // set ep
+  std::string set_ep_ip, set_ep_state;
+  auto* set = app.add_subcommand("set", "Change an endpoint")->require_subcommand(1);
+  auto* set_ep_cmd = set->add_subcommand("ep", "Set an endpoint's state in every rule listing it");
+  set_ep_cmd->add_option("IP", set_ep_ip, "Endpoint IP")->required();
+  set_ep_cmd->add_option("--state", set_ep_state, "up|draining|down")
+      ->required()
+      ->check(CLI::IsMember({"up", "draining", "down"}));
+  set_ep_cmd->callback([&] {
+    command = [&](ApiClient& api) { return set_ep(api, set_ep_ip, set_ep_state, std::cout); };
+  });
+
   // get lb | ep | ct | stats
   std::string output;
   CtFilter ct_filter;
@@ -115,7 +127,7 @@ int main(int argc, char** argv) {
       [&] { command = [&](ApiClient& api) { return apply(api, apply_file, std::cout); }; });
 
   // Global options are accepted after the subcommands too ("xlbctl get lb -p 8080").
-  for (auto* sub : {create, create_lb_cmd, del, delete_lb_cmd, get, get_lb_cmd, get_ep_cmd,
+  for (auto* sub : {create, create_lb_cmd, del, delete_lb_cmd, set, set_ep_cmd, get, get_lb_cmd, get_ep_cmd,
                     get_ct_cmd, get_stats_cmd, save_cmd, apply_cmd}) {
     sub->fallthrough();
   }

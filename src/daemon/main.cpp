@@ -9,6 +9,7 @@
 
 #include "api/api_server.h"
 #include "daemon/aging_loop.h"
+#include "daemon/health_wiring.h"
 #include "daemon/interfaces.h"
 #include "daemon/options.h"
 #include "daemon/signals.h"
@@ -63,6 +64,8 @@ int run_daemon(const DaemonOptions& o) {
   FileStore store(o.state_dir);
   Reconciler reconciler(dp, store);
   if (auto ok = reconciler.restore(); !ok) return fail(ok.error());
+  HealthWiring health(reconciler);  // before the API: destroyed after it stops
+  if (auto ok = health.start(); !ok) return fail(ok.error());
 
   InterfaceManager interfaces(dp, o.interfaces);
   api::ApiServer server({reconciler, dp, [&interfaces] { return interfaces.managed(); }});

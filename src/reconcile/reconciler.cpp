@@ -15,6 +15,10 @@
 namespace xlb {
 namespace {
 
+std::string endpoint_id(const std::string& ip, uint16_t port) {
+  return ip + ":" + std::to_string(port);
+}
+
 uint32_t host_order(const std::string& vip) {
   auto ip = parse_ipv4(vip);
   return ip ? ntohl(ip->w[0]) : 0;
@@ -100,7 +104,7 @@ Result<Reconciler::Rules> Reconciler::plan(const Rules& current,
       id = candidate;
       used.insert(id);
     }
-    next.insert_or_assign(svc.key, Rule{svc, build_svc(svc, id, previous)});
+    next.insert_or_assign(svc.key, Rule{svc, build_svc(with_health(svc), id, previous)});
   }
   return next;
 }
@@ -203,6 +207,27 @@ Result<void> Reconciler::apply(const Rules& current, Rules next, const ApplyOpti
   return Ok{};
 }
 
+model::Service Reconciler::with_health(const model::Service& svc) const {
+  if (!svc.monitor || unhealthy_.empty()) return svc;
+  model::Service out = svc;
+  for (auto& ep : out.endpoints) {
+    if (ep.state == model::EndpointState::up && unhealthy_.contains(endpoint_id(ep.ip, ep.port)))
+      ep.state = model::EndpointState::down;
+  }
+  return out;
+}
+
+std::vector<model::Service> Reconciler::services() const {
+  std::vector<model::Service> out;
+  for (const auto& [key, rule] : rules_) out.push_back(rule.service);
+  return out;
+}
+
+Result<void> Reconciler::notify(Result<void> done) {
+  if (done && on_change_) on_change_();
+  return done;
+}
+
 Result<void> Reconciler::apply_desired(const std::vector<model::Service>& desired) {
   auto next = plan(rules_, desired);
   if (!next) return next.error();
@@ -264,17 +289,19 @@ Result<void> Reconciler::restore() {
 Result<void> Reconciler::upsert(const model::Service& svc) {
   XLB_TRY(model::validate(svc));
   XLB_TRY(check_supported(svc));
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   std::vector<model::Service> desired;
   for (const auto& [key, rule] : rules_) {
     if (key != svc.key) desired.push_back(rule.service);
   }
   desired.push_back(svc);
-  return apply_desired(desired);
+  auto done = apply_desired(desired);
+  lock.unlock();
+  return notify(std::move(done));
 }
 
 Result<void> Reconciler::remove(const model::ServiceKey& key) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (!rules_.contains(key)) {
     return Error{"not_found", "no rule for " + to_string(key), ""};
   }
@@ -282,7 +309,9 @@ Result<void> Reconciler::remove(const model::ServiceKey& key) {
   for (const auto& [k, rule] : rules_) {
     if (k != key) desired.push_back(rule.service);
   }
-  return apply_desired(desired);
+  auto done = apply_desired(desired);
+  lock.unlock();
+  return notify(std::move(done));
 }
 
 Result<void> Reconciler::replace_all(const model::Config& cfg) {
@@ -290,8 +319,38 @@ Result<void> Reconciler::replace_all(const model::Config& cfg) {
   for (size_t i = 0; i < cfg.services.size(); ++i) {
     XLB_TRY(check_supported(cfg.services[i], "services[" + std::to_string(i) + "]."));
   }
+  std::unique_lock lock(mu_);
+  auto done = apply_desired(cfg.services);
+  lock.unlock();
+  return notify(std::move(done));
+}
+
+Result<void> Reconciler::set_endpoint_state(const std::string& ip, model::EndpointState state) {
+  std::unique_lock lock(mu_);
+  std::vector<model::Service> desired = services();
+  bool listed = false;
+  for (auto& svc : desired) {
+    for (auto& ep : svc.endpoints) {
+      if (ep.ip != ip) continue;
+      listed = true;
+      ep.state = state;
+    }
+  }
+  if (!listed) return Error{"not_found", "no rule lists endpoint " + ip, ""};
+  auto done = apply_desired(desired);
+  lock.unlock();
+  return notify(std::move(done));
+}
+
+void Reconciler::set_health(const std::string& ip, uint16_t port, bool healthy) {
   std::lock_guard lock(mu_);
-  return apply_desired(cfg.services);
+  const std::string id = endpoint_id(ip, port);
+  const bool changed = healthy ? unhealthy_.erase(id) > 0 : unhealthy_.insert(id).second;
+  if (!changed) return;
+  auto next = plan(rules_, services());
+  auto done = next ? apply(rules_, std::move(*next), ApplyOptions{.save = false, .log = false})
+                   : Result<void>(next.error());
+  if (!done) spdlog::error("cannot apply the health of {}: {}", id, done.error().message);
 }
 
 model::Config Reconciler::config() const {
@@ -306,7 +365,8 @@ ServiceStatus Reconciler::status_of(const Rule& rule) const {
   // Counters are best effort: a read failure shows zeros rather than hiding the rule.
   if (auto c = datapath_.service_counter(st.id)) st.counter = *c;
   for (const auto& ep : rule.service.endpoints) {
-    EndpointStatus es{ep, {}};
+    EndpointStatus es{ep, {}, std::nullopt};
+    if (rule.service.monitor && health_view_) es.health = health_view_(ep.ip, ep.port);
     if (auto idx = find_endpoint(rule.dp, ep)) {
       if (auto c = datapath_.endpoint_counter(st.id, *idx)) es.counter = *c;
     }

@@ -2,9 +2,12 @@
 // Datapath. Thread-safe (API handlers run on a thread pool).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,9 +18,21 @@
 
 namespace xlb {
 
+// What the health checks of a monitored rule say about one endpoint (ip:port).
+struct EndpointHealth {
+  std::string state = "unknown";  // "ok", "down", "unknown"
+  std::string probe = "tcp";
+  double period_s = 0;
+  int retries = 0;
+  std::string last_error;                                 // empty when none yet
+  std::chrono::system_clock::time_point last_transition{};  // when `state` was entered
+  std::optional<double> min_ms, avg_ms, max_ms;           // none until a probe was answered
+};
+
 struct EndpointStatus {
   model::Endpoint endpoint;
   xlb_counter counter{};
+  std::optional<EndpointHealth> health;  // rules with monitor only
 };
 
 struct ServiceStatus {
@@ -41,6 +56,24 @@ class Reconciler {
   Result<void> remove(const model::ServiceKey& key);  // error code "not_found" if absent
   // Replaces the whole configuration (PUT /api/v1/config); idempotent.
   Result<void> replace_all(const model::Config& cfg);
+  // Sets the operator state of endpoint `ip` in every rule that lists it (saved in the config).
+  // Error code "not_found" when no rule lists it.
+  Result<void> set_endpoint_state(const std::string& ip, model::EndpointState state);
+
+  // Health overlay, never saved: in rules with monitor, an endpoint that is up for the operator
+  // but unhealthy is written to the datapath as down (no new flows; conntrack keeps existing
+  // ones). Endpoints never reported are healthy. Thread-safe.
+  void set_health(const std::string& ip, uint16_t port, bool healthy);
+
+  // Hooks, set once before the reconciler is shared between threads.
+  // Called after every successful upsert/remove/replace_all/set_endpoint_state, without the
+  // reconciler's lock held (it may read config()).
+  void set_on_change(std::function<void()> listener) { on_change_ = std::move(listener); }
+  // Source of EndpointStatus::health for monitored rules; called with the reconciler's lock held,
+  // so it must not call back into the reconciler.
+  using HealthView =
+      std::function<std::optional<EndpointHealth>(const std::string& ip, uint16_t port)>;
+  void set_health_view(HealthView view) { health_view_ = std::move(view); }
 
   model::Config config() const;
   std::optional<ServiceStatus> status(const model::ServiceKey& key) const;
@@ -77,11 +110,18 @@ class Reconciler {
   Result<void> apply(const Rules& current, Rules next, const ApplyOptions& options);
   Result<void> apply_desired(const std::vector<model::Service>& desired);
   ServiceStatus status_of(const Rule& rule) const;
+  // svc as written to the datapath: the health overlay applied (monitored rules only).
+  model::Service with_health(const model::Service& svc) const;
+  std::vector<model::Service> services() const;
+  Result<void> notify(Result<void> done);
 
   Datapath& datapath_;
   Store& store_;
   mutable std::mutex mu_;
   Rules rules_;
+  std::set<std::string> unhealthy_;  // "ip:port", guarded by mu_
+  std::function<void()> on_change_;
+  HealthView health_view_;
 };
 
 }  // namespace xlb

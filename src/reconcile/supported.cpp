@@ -3,9 +3,9 @@
 namespace xlb {
 namespace {
 
-// Features not built yet (issue 7: health checks).
+// Feature switches; all built (monitor since issue 7).
 constexpr bool kPpv2Supported = true;
-constexpr bool kMonitorSupported = false;
+constexpr bool kMonitorSupported = true;
 
 Error not_supported(const std::string& field, const std::string& message) {
   return Error{"not_supported", message, field};

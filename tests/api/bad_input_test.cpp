@@ -88,8 +88,6 @@ std::vector<BadInput> cases() {
       {"ArrayBody", "POST", "[]", 400, "", "must be a JSON object"},
       {"StringBody", "POST", "\"web\"", 400, "", "must be a JSON object"},
       {"EmptyBody", "POST", "", 400, "", "empty"},
-      {"NotSupportedYet", "POST", rule_with([](json& r) { r["monitor"] = true; }), 501, "monitor",
-       "not supported yet"},
       {"ConfigWithOneBadRule", "PUT",
        json{{"services", json::array({web_rule(), json::parse(rule_with([](json& r) {
                                         r["port"] = 81;

@@ -43,7 +43,7 @@ TEST_F(Xlbctl, CreateGetDelete) {
 
   auto wide = xlbctl({"get", "lb", "-o", "wide"});
   ASSERT_EQ(wide.exit_code, 0);
-  EXPECT_NE(wide.out.find("| 10.0.1.3 | 8080  | 2      | up    | 0:0"), std::string::npos)
+  EXPECT_NE(wide.out.find("| 10.0.1.3 | 8080  | 2      | unknown | 0:0"), std::string::npos)
       << wide.out;
 
   auto as_json = xlbctl({"get", "lb", "-o", "json"});
@@ -52,8 +52,18 @@ TEST_F(Xlbctl, CreateGetDelete) {
 
   auto eps = xlbctl({"get", "ep"});
   ASSERT_EQ(eps.exit_code, 0);
-  EXPECT_NE(eps.out.find("| web     | 10.0.1.2 | 8080  | 1      | up    |"), std::string::npos)
+  EXPECT_NE(eps.out.find("| 10.0.1.2 | web  | none      | 8080 |        |         |          |"
+                         "          |          | unknown |"),
+            std::string::npos)
       << eps.out;
+
+  auto drained = xlbctl({"set", "ep", "10.0.1.3", "--state=draining"});
+  ASSERT_EQ(drained.exit_code, 0) << drained.err;
+  EXPECT_EQ(drained.out, "endpoint 10.0.1.3 draining\n");
+  EXPECT_EQ(config()["services"][0]["endpoints"][1]["state"], "draining");
+  auto drained_eps = xlbctl({"get", "ep"});
+  EXPECT_NE(drained_eps.out.find("| draining |"), std::string::npos) << drained_eps.out;
+  expect_one_line_error(xlbctl({"set", "ep", "10.9.9.9", "--state=up"}), "no rule lists");
 
   auto replaced = xlbctl({"create", "lb", "10.0.0.100", "--tcp=80:8080", "--endpoints=10.0.1.2:5"});
   ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
@@ -90,9 +100,6 @@ TEST_F(Xlbctl, ApiValidationMessagesReachTheUser) {
       xlbctl({"create", "lb", "10.0.0.1", "--tcp=80:8080", "--endpoints=10.0.1.2:1", "--mode=dsr"}),
       "DSR cannot translate ports (80 -> 8080): use the same port or "
       "--mode=fullnat");
-  expect_one_line_error(
-      xlbctl({"create", "lb", "10.0.0.1", "--tcp=80", "--endpoints=10.0.1.2:1", "--monitor"}),
-      "not supported yet");
   EXPECT_TRUE(config()["services"].empty());
 }
 

@@ -80,6 +80,7 @@ TEST(FormatEmpty, TablesWithNoRowsShowOnlyTheHeader) {
   EXPECT_EQ(format_conntrack({{"count", 0}, {"flows", nlohmann::json::array()}}, Output::table)
                 .find("| SERVICE |"),
             0u);
+  EXPECT_EQ(format_endpoints(empty, Output::table).find("| HOST |"), 0u);
 }
 
 }  // namespace

@@ -194,28 +194,75 @@ TEST_F(ReconcilerTest, InvalidRuleChangesNothing) {
   EXPECT_FALSE(store_.saved);
 }
 
-TEST_F(ReconcilerTest, FeaturesNotBuiltYetAreRefused) {
-  // Every mode, selection and ppv2 are built; endpoint health checks (issue 7) are not.
+TEST_F(ReconcilerTest, EveryFeatureIsAccepted) {
+  // Every mode, selection, ppv2 and endpoint health checks (issue 7) are built.
   auto s = rule("10.0.0.100", 80, {"10.0.1.2"});
   s.mode = model::Mode::fullnat;
   s.select = model::Select::maglev;
   s.ppv2 = true;
   s.monitor = true;
-  auto r = rec_.upsert(s);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "not_supported");
-  EXPECT_EQ(r.error().field, "monitor");
-  EXPECT_EQ(r.error().message, "monitor (endpoint health checks) is not supported yet");
-
-  model::Config cfg{{rule("10.0.0.1", 80, {"10.0.1.2"}), s}};
-  r = rec_.replace_all(cfg);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().field, "services[1].monitor");
-  EXPECT_EQ(dp_.writes(), 0u);
-  EXPECT_FALSE(store_.saved);
-
-  s.monitor = false;
   EXPECT_TRUE(rec_.upsert(s).ok());
+  model::Config cfg{{rule("10.0.0.1", 80, {"10.0.1.2"}), s}};
+  EXPECT_TRUE(rec_.replace_all(cfg).ok());
+}
+
+TEST_F(ReconcilerTest, UnhealthyEndpointLeavesTheSlotTableWithoutSavingTheStore) {
+  model::Service s = rule("10.0.0.100", 80, {"10.0.1.2", "10.0.1.3"});
+  s.monitor = true;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  const int saves = store_.saves;
+  const int down = index_of(s, "10.0.1.3");
+
+  rec_.set_health("10.0.1.3", 8080, false);
+  const xlb_svc& svc = dp_svc(s);
+  EXPECT_EQ(svc.eps[down].state, XLB_EP_DOWN);
+  EXPECT_EQ(index_of(s, "10.0.1.3"), down);  // keeps its index: existing flows continue
+  std::multiset<int> slots(svc.slots, svc.slots + svc.nr_slots);
+  EXPECT_EQ(slots.count(down), 0u);
+  EXPECT_GT(slots.size(), 0u);
+  EXPECT_EQ(store_.saves, saves);
+  EXPECT_EQ(rec_.config().services[0].endpoints[1].state, EndpointState::up);  // not the config
+
+  rec_.set_health("10.0.1.3", 8080, true);
+  const xlb_svc& back = dp_svc(s);
+  EXPECT_EQ(back.eps[down].state, XLB_EP_UP);
+  std::multiset<int> again(back.slots, back.slots + back.nr_slots);
+  EXPECT_GT(again.count(down), 0u);
+  EXPECT_EQ(store_.saves, saves);
+}
+
+TEST_F(ReconcilerTest, HealthOnlyAffectsMonitoredRules) {
+  model::Service s = rule("10.0.0.100", 80, {"10.0.1.2", "10.0.1.3"});
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  const size_t writes = dp_.writes();
+  rec_.set_health("10.0.1.3", 8080, false);
+  EXPECT_EQ(dp_svc(s).eps[index_of(s, "10.0.1.3")].state, XLB_EP_UP);
+  EXPECT_EQ(dp_.writes(), writes);
+
+  // Turning monitor on applies the health already known.
+  s.monitor = true;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  EXPECT_EQ(dp_svc(s).eps[index_of(s, "10.0.1.3")].state, XLB_EP_DOWN);
+}
+
+TEST_F(ReconcilerTest, EndpointStateIsSetInEveryRuleListingTheEndpoint) {
+  ASSERT_TRUE(rec_.upsert(rule("10.0.0.100", 80, {"10.0.1.2", "10.0.1.3"})).ok());
+  ASSERT_TRUE(rec_.upsert(rule("10.0.0.101", 80, {"10.0.1.3"}, 9090)).ok());
+  int changes = 0;
+  rec_.set_on_change([&changes] { ++changes; });
+
+  ASSERT_TRUE(rec_.set_endpoint_state("10.0.1.3", EndpointState::draining).ok());
+  EXPECT_EQ(changes, 1);
+  ASSERT_TRUE(store_.saved);
+  for (const auto& svc : store_.saved->services) {
+    for (const auto& ep : svc.endpoints) {
+      EXPECT_EQ(ep.state, ep.ip == "10.0.1.3" ? EndpointState::draining : EndpointState::up);
+    }
+  }
+  auto missing = rec_.set_endpoint_state("10.9.9.9", EndpointState::up);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "not_found");
+  EXPECT_EQ(changes, 1);
 }
 
 TEST_F(ReconcilerTest, TooManyRules) {

@@ -1,0 +1,54 @@
+// Health checks in xlbd: keeps the HealthChecker's targets in step with the rules (every endpoint
+// of a rule with monitor gets a tcp probe on its port) and feeds its transitions to the
+// reconciler's health overlay.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "common/result.h"
+#include "health/health_checker.h"
+#include "model/service.h"
+#include "reconcile/reconciler.h"
+
+namespace xlb {
+
+struct ProbeTarget {
+  health::ProbeSpec spec;
+  std::set<std::string> rules;  // display names of the monitored rules listing the endpoint
+};
+
+// Target id "<ip>:<port>" → probe, for every endpoint of every rule with monitor (pure).
+std::map<std::string, ProbeTarget> probe_targets(const model::Config& cfg);
+
+class HealthWiring {
+ public:
+  explicit HealthWiring(Reconciler& reconciler) : reconciler_(reconciler) {}
+  // Stops the checker first: no transition reaches the reconciler after it returns.
+  ~HealthWiring();
+  HealthWiring(const HealthWiring&) = delete;
+  HealthWiring& operator=(const HealthWiring&) = delete;
+
+  // Starts the checker, hooks the reconciler (change listener, health view) and probes the
+  // current rules. Call before the API serves.
+  Result<void> start();
+  // Recomputes the targets from the reconciler's config: adds, changes and removes probes.
+  void sync();
+
+ private:
+  void on_transition(const std::string& id, health::TargetState from, health::TargetState to,
+                     const std::string& reason);
+  std::optional<EndpointHealth> view(const std::string& ip, uint16_t port) const;
+
+  Reconciler& reconciler_;
+  std::mutex mu_;  // orders sync() and transitions; taken before the reconciler's lock
+  std::map<std::string, ProbeTarget> targets_;  // guarded by mu_
+  std::unique_ptr<health::HealthChecker> checker_;
+};
+
+}  // namespace xlb
