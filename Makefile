@@ -34,7 +34,7 @@ test-e2e: build
 	ctest --test-dir $(BUILD) -L e2e --output-on-failure
 
 demo: deps build
-	bash scripts/demo.sh $(DEMO_FLAGS)
+	bash scripts/demo.sh --no-build $(DEMO_FLAGS)
 
 format:
 	find bpf include src tests bench -name '*.[ch]' -o -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -13,7 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libtins-dev libpcap-dev
   # e2e, demo and benchmarks: real servers and clients
   iproute2 iputils-ping nginx-light curl socat netcat-openbsd tcpdump nftables
-  python3 procps psmisc
+  python3 procps psmisc shellcheck
 )
 
 missing=()

@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+# Real servers and clients for e2e scenarios: nginx (answers with its name, serves files), a
+# socat UDP echo server that prefixes replies with its name, curl/python/socat clients, tcpdump.
+
+# ---- servers
+
+# e2e_files_dir: the run's directory of served files, readable by nginx's unprivileged workers.
+e2e_files_dir() {
+  mkdir -p "$E2E_RUN_DIR/files"
+  chmod 0755 "$E2E_RUN_DIR" "$E2E_RUN_DIR/files"
+  echo "$E2E_RUN_DIR/files"
+}
+
+# e2e_file <name> <MiB>: a random file every nginx backend serves at /files/<name> (and
+# /slow/<name>); created on first use; prints its path.
+e2e_file() {
+  local path
+  path="$(e2e_files_dir)/$1"
+  [[ -f $path ]] || head -c "$(($2 * 1024 * 1024))" /dev/urandom >"$path"
+  echo "$path"
+}
+
+# nginx_temp_paths <dir>: temp-path directives for the modules this nginx was built with, so
+# nothing is written outside the run's dir.
+nginx_temp_paths() {
+  local dir=$1 built module
+  built=$(nginx -V 2>&1)
+  echo "client_body_temp_path $dir/body;"
+  for module in proxy fastcgi uwsgi scgi; do
+    [[ $built == *"--without-http_${module}_module"* ]] || echo "${module}_temp_path $dir/$module;"
+  done
+}
+
+# start_http_backend <ns> <name> <port>: nginx answering GET / with "<name>\n", serving the
+# run's files under /files/ and the same paced at 2 MiB/s under /slow/. Waits until it listens.
+start_http_backend() {
+  local ns=$1 name=$2 port=$3 files
+  local dir="$E2E_RUN_DIR/nginx-$name"
+  files=$(e2e_files_dir)
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 512; }
+http {
+  access_log $dir/access.log;
+  $(nginx_temp_paths "$dir")
+  default_type application/octet-stream;
+  server {
+    listen $port;
+    location = / { default_type text/plain; return 200 "$name\n"; }
+    location /files/ { alias $files/; }
+    location /slow/ { alias $files/; limit_rate 2m; }
+  }
+}
+CONF
+  bg_run "$ns" "nginx-$name" nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+  wait_listening "$ns" tcp "$port" || fail "nginx '$name' in $ns did not listen on :$port" \
+    "log: $(cat "$dir/error.log" "$E2E_RUN_DIR/logs/nginx-$name.log" 2>/dev/null)"
+}
+
+# start_udp_echo <ns> <name> <port>: answers every datagram "<text>" with "<name> <text>".
+start_udp_echo() {
+  local ns=$1 name=$2 port=$3
+  # shellcheck disable=SC2016  # $line is expanded by the per-datagram shell, not here
+  bg_run "$ns" "udp-$name" socat "UDP4-RECVFROM:$port,reuseaddr,fork" \
+    SYSTEM:"read -r line; echo \"$name \$line\""
+  wait_listening "$ns" udp "$port" || fail "UDP echo '$name' in $ns did not bind :$port" \
+    "log: $(cat "$E2E_RUN_DIR/logs/udp-$name.log" 2>/dev/null)"
+}
+
+# wait_listening <ns> tcp|udp <port>: up to 5 s.
+wait_listening() {
+  local ns=$1 proto=$2 port=$3 flags=-Hltn
+  [[ $proto == udp ]] && flags=-Hlun
+  wait_until 5 port_is_listening "$ns" "$flags" "$port"
+}
+
+port_is_listening() {
+  [[ -n $(nsx "$1" ss "$2" "sport = :$3") ]]
+}
+
+# ---- clients
+
+# http_get <ns> <url> [curl args...]: body on stdout; non-zero if the request failed.
+http_get() {
+  local ns=$1 url=$2
+  shift 2
+  nsx "$ns" curl -sS --fail --connect-timeout 2 --max-time 5 "$@" "$url"
+}
+
+# http_get_n <ns> <url> <n>: n sequential requests, one connection each, from inside the
+# namespace; one line per request: the body, or "request <i> failed" after curl's error.
+http_get_n() {
+  # shellcheck disable=SC2016  # expanded by the inner shell
+  nsx "$1" bash -c 'for ((i = 1; i <= $2; i++)); do
+      curl -sS --connect-timeout 2 --max-time 3 "$1" 2>&1 || echo "request $i failed"
+    done' _ "$2" "$3"
+}
+
+# udp_request <ns> <ip> <port> <text>: one datagram from a new client port; prints the reply
+# (nothing after 2 s). The socket is connected, so only a reply from ip:port is accepted.
+udp_request() {
+  nsx "$1" python3 -c '
+import socket, sys
+ip, port, text = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((ip, port))
+s.send((text + "\n").encode())
+try:
+    print(s.recv(2048).decode().strip())
+except socket.timeout:
+    pass
+' "$2" "$3" "$4"
+}
+
+# hold_tcp_open <ns> <ip> <port> <seconds>: a client connection that stays established and idle
+# for that long (nothing sent); its PID in BG_PID.
+hold_tcp_open() {
+  local ns=$1 ip=$2 port=$3 seconds=$4
+  bg_run "$ns" "hold-$ip-$port" socat -u "EXEC:sleep $seconds" "TCP4:$ip:$port"
+}
+
+# tcp_client_port <ns> <ip> <port>: local port of an established connection to ip:port.
+tcp_client_port() {
+  local local_addr
+  local_addr=$(nsx "$1" ss -Htn state established "dst $2:$3" | awk 'NR == 1 {print $3}')
+  [[ -n $local_addr ]] || return 1
+  echo "${local_addr##*:}"
+}
+
+# count_lines <text> <line>: how many lines of the text are exactly <line>.
+count_lines() {
+  local n
+  n=$(grep -cxF -- "$2" <<<"$1" || true)
+  echo "${n:-0}"
+}
+
+file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+# file_larger_than <path> <bytes>
+file_larger_than() { (($(file_size "$1") > $2)); }
+
+# ---- packet capture
+
+# capture_start <ns> <if> <name> [filter...]: tcpdump to $E2E_RUN_DIR/<name>.pcap.
+capture_start() {
+  local ns=$1 ifname=$2 name=$3
+  shift 3
+  bg_run "$ns" "tcpdump-$name" tcpdump -U -n -i "$ifname" -w "$E2E_RUN_DIR/$name.pcap" "$@"
+  CAPTURE_PID=$BG_PID
+  wait_until 5 grep -q "listening on" "$E2E_RUN_DIR/logs/tcpdump-$name.log" ||
+    fail "tcpdump on $ns/$ifname did not start" "$(cat "$E2E_RUN_DIR/logs/tcpdump-$name.log")"
+}
+
+# capture_stop <name>: stops the last capture and prints it as text.
+capture_stop() {
+  sleep 0.2
+  stop_pid "$CAPTURE_PID"
+  tcpdump -n -r "$E2E_RUN_DIR/$1.pcap" 2>/dev/null
+}

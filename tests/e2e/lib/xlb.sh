@@ -1,0 +1,144 @@
+# shellcheck shell=bash
+# Driving xlb inside a run's namespace: start/stop xlbd (own state dir and bpffs pin dir),
+# xlbctl against it, conntrack queries, and diagnostics printed when a scenario fails.
+
+XLB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+XLBD=${XLBD:-$XLB_ROOT/build/src/daemon/xlbd}
+XLBCTL=${XLBCTL:-$XLB_ROOT/build/src/cli/xlbctl}
+XLB_API=127.0.0.1:11111
+XLB_NS=""      # short name of the namespace xlbd runs in
+XLBD_PID=""
+E2E_KEEP_VARS+=(XLBD XLBCTL XLB_NS XLBD_PID)
+
+xlb_require_binaries() {
+  local bin
+  for bin in "$XLBD" "$XLBCTL"; do
+    [[ -x $bin ]] || fail "missing $bin" "build first: make build (or set XLBD and XLBCTL)"
+  done
+}
+
+# Pins live on a bpffs mounted in the run's dir in the host mount namespace: `ip netns exec`
+# gives each command a private /sys, so a bpffs mounted under /sys/fs/bpf from inside it would
+# vanish with the process, and a restarted xlbd could not re-adopt the maps.
+xlb_pin_dir() { echo "$E2E_RUN_DIR/bpffs/xlb"; }
+
+xlb_mount_bpffs() {
+  local mnt="$E2E_RUN_DIR/bpffs"
+  mountpoint -q "$mnt" 2>/dev/null && return 0
+  mkdir -p "$mnt"
+  mount -t bpf bpf "$mnt"
+  e2e_defer umount -l "$mnt"
+  e2e_defer xlbd_cleanup
+  E2E_ON_FAILURE+=(xlb_diagnose)
+}
+
+# xlbd_start <ns> [extra xlbd args...]: runs xlbd in the namespace, waits for its API.
+xlbd_start() {
+  XLB_NS=$1
+  shift
+  xlb_require_binaries
+  xlb_mount_bpffs
+  local args=(--api="$XLB_API" --state-dir="$E2E_RUN_DIR/state" --bpffs="$(xlb_pin_dir)" "$@")
+  echo "--- xlbd start $(date +%T.%N)" >>"$E2E_RUN_DIR/logs/xlbd.log"
+  log "\$ ip netns exec $(ns_name "$XLB_NS") ${XLBD#"$XLB_ROOT"/} ${args[*]}"
+  bg_run "$XLB_NS" xlbd "$XLBD" "${args[@]}"
+  XLBD_PID=$BG_PID
+  local deadline=$((SECONDS + 10))
+  until xlb_api_ready; do
+    kill -0 "$XLBD_PID" 2>/dev/null || fail "xlbd exited during start-up" "$(xlbd_log_tail)"
+    ((SECONDS < deadline)) || fail "xlbd API not ready on $XLB_API after 10 s" "$(xlbd_log_tail)"
+    sleep 0.1
+  done
+}
+
+xlb_api_ready() {
+  nsx "$XLB_NS" curl -sf --max-time 1 "http://$XLB_API/healthz" >/dev/null 2>&1
+}
+
+# xlbd_stop: SIGTERM; xlbd must exit 0 within 5 s.
+xlbd_stop() {
+  local status=0 i
+  kill -TERM "$XLBD_PID"
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$XLBD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$XLBD_PID" 2>/dev/null && fail "xlbd still running 5 s after SIGTERM" "$(xlbd_log_tail)"
+  wait "$XLBD_PID" || status=$?
+  assert_eq 0 "$status" "xlbd exit status after SIGTERM"
+}
+
+# Detach the datapath and remove the pins (teardown; the namespace must still exist).
+xlbd_cleanup() {
+  [[ -n $XLB_NS ]] || return 0
+  [[ -n $XLBD_PID ]] && stop_pid "$XLBD_PID" "$(ns_name "$XLB_NS")"
+  nsx "$XLB_NS" "$XLBD" --cleanup --bpffs="$(xlb_pin_dir)" >>"$E2E_RUN_DIR/logs/xlbd.log" 2>&1
+}
+
+xlbd_log_tail() { tail -n "${1:-40}" "$E2E_RUN_DIR/logs/xlbd.log" 2>/dev/null; }
+
+# xlbctl <args...>: the CLI against this run's xlbd.
+xlbctl() { nsx "$XLB_NS" timeout 10 "$XLBCTL" "$@"; }
+
+# ct_states <src-ip> <vip> <vport> [src-port]: the state of each matching flow, one per line.
+ct_states() {
+  xlbctl get ct -o json | python3 -c '
+import json, sys
+src, vip, vport, sport = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+for f in json.load(sys.stdin)["flows"]:
+    if f["src_ip"] == src and f["dest_ip"] == vip and f["dport"] == vport \
+            and (sport == "" or f["sport"] == int(sport)):
+        print(f["state"])
+' "$1" "$2" "$3" "${4:-}"
+}
+
+# ct_show <text>: `xlbctl get ct`, only its header and the rows containing <text>.
+ct_show() {
+  xlbctl get ct | awk -v text="$1" 'NR <= 2 || index($0, text)'
+}
+
+# ct_has_state <src-ip> <vip> <vport> <src-port|""> <state>: some matching flow is in <state>.
+ct_has_state() {
+  ct_states "$1" "$2" "$3" "$4" | grep -qxF "$5"
+}
+
+# lb_endpoint_counter <vip> <port> <proto> <endpoint-ip> packets|bytes|new_flows
+lb_endpoint_counter() {
+  xlbctl get lb -o json | python3 -c '
+import json, sys
+vip, port, proto, ep, counter = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+for rule in json.load(sys.stdin)["loadbalancers"]:
+    if (rule["vip"], rule["port"], rule["protocol"]) == (vip, port, proto):
+        for e in rule["endpoints"]:
+            if e["ip"] == ep:
+                print(e["counters"][counter])
+' "$@"
+}
+
+# lb_rule_count <vip> <port> <proto>: how many rules `xlbctl get lb` lists for that key.
+lb_rule_count() {
+  xlbctl get lb -o json | python3 -c '
+import json, sys
+key = (sys.argv[1], int(sys.argv[2]), sys.argv[3])
+print(sum((r["vip"], r["port"], r["protocol"]) == key for r in json.load(sys.stdin)["loadbalancers"]))
+' "$@"
+}
+
+# Printed when a scenario fails: the daemon's view and its log.
+xlb_diagnose() {
+  [[ -n $XLB_NS ]] || return 0
+  local alive="running" status=0
+  if ! kill -0 "$XLBD_PID" 2>/dev/null; then
+    wait "$XLBD_PID" 2>/dev/null || status=$?
+    alive="NOT running (exit status $status; >128 means killed by signal status-128)"
+  fi
+  {
+    echo "--- diagnostics: xlbd (pid $XLBD_PID) is $alive"
+    echo "--- xlbctl get lb -o wide"
+    xlbctl get lb -o wide 2>&1
+    echo "--- xlbctl get ct"
+    xlbctl get ct 2>&1
+    echo "--- xlbd log (last 40 lines)"
+    xlbd_log_tail 40
+  } | sed 's/^/      /' >&2
+}
