@@ -121,6 +121,25 @@ static __always_inline int ct_insert_failed(void)
 	return TC_ACT_SHOT;
 }
 
+/* Last step of a NAT/FullNAT start, the reply entry already in place: the orig entry (its
+ * destination = the endpoint in tuple t), then rewrite and forward. */
+static __always_inline int finish_translated_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+						  const struct xlb_svc *svc, __u32 ep_idx,
+						  const struct xlb_ct_key *orig_key, struct xlb_ct_entry *e,
+						  const struct xlb_ct_key *reply_key,
+						  const struct xlb_tuple *t, int route,
+						  const struct bpf_fib_lookup *fib)
+{
+	e->nat_daddr.w[0] = t->daddr;
+	e->nat_dport = t->dport;
+	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, e, BPF_ANY)) {
+		bpf_map_delete_elem(&xlb_ct_v1, reply_key);
+		return ct_insert_failed();
+	}
+	flow_started(svc, ep_idx, p);
+	return translate_and_forward(skb, p, t, route, fib);
+}
+
 /* NAT: destination becomes the endpoint, the client address is kept. */
 static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
 				     const struct xlb_svc *svc, __u32 ep_idx,
@@ -148,14 +167,7 @@ static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
 	e.flags |= XLB_CT_F_DNAT;
-	e.nat_daddr = ep->addr;
-	e.nat_dport = ep->port;
-	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, &e, BPF_ANY)) {
-		bpf_map_delete_elem(&xlb_ct_v1, &reply_key);
-		return ct_insert_failed();
-	}
-	flow_started(svc, ep_idx, p);
-	return translate_and_forward(skb, p, &t, route, &fib);
+	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, &e, &reply_key, &t, route, &fib);
 }
 
 /* FullNAT: destination becomes the endpoint and source an LB address with a port allocated
@@ -194,14 +206,7 @@ static __noinline int start_fullnat_flow(struct __sk_buff *skb, const struct xlb
 	e.flags |= XLB_CT_F_SNAT | XLB_CT_F_DNAT;
 	e.nat_saddr.w[0] = t.saddr;
 	e.nat_sport = t.sport;
-	e.nat_daddr = ep->addr;
-	e.nat_dport = ep->port;
-	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, &e, BPF_ANY)) {
-		bpf_map_delete_elem(&xlb_ct_v1, &reply_key);
-		return ct_insert_failed();
-	}
-	flow_started(svc, ep_idx, p);
-	return translate_and_forward(skb, p, &t, route, &fib);
+	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, &e, &reply_key, &t, route, &fib);
 }
 
 /* DSR: one entry (the reply never passes here); IP and ports untouched. */
