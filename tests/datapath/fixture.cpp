@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -39,6 +40,12 @@ const char* action_name(int a) {
 ::testing::AssertionResult PassedUntouched(const Verdict& v, const Bytes& in) {
   if (auto r = ActionIs(v, TC_ACT_OK); !r) return r;
   return FramesEqual(in, v.frame);
+}
+
+::testing::AssertionResult Passed(const Verdict& v, const Bytes& expected) {
+  if (auto r = ActionIs(v, TC_ACT_OK); !r) return r;
+  if (auto r = FramesEqual(expected, v.frame); !r) return r;
+  return ChecksumsValid(v.frame);
 }
 
 ::testing::AssertionResult Dropped(const Verdict& v) { return ActionIs(v, TC_ACT_SHOT); }
@@ -84,11 +91,19 @@ const char* action_name(int a) {
       ok = false;
     }
   };
+  const bool full = flow.snat.has_value();
+  const uint8_t both = XLB_CT_F_DNAT | XLB_CT_F_SNAT;
   check(o.nat_daddr.w[0] == ip_be(ep.host.ip), "orig.nat_daddr != endpoint");
   check(o.nat_dport == htons(ep.port), "orig.nat_dport != endpoint port");
+  if (full) {
+    check(o.nat_saddr.w[0] == ip_be(flow.peer_ip()), "orig.nat_saddr != SNAT address");
+    check(o.nat_sport == htons(flow.peer_port()), "orig.nat_sport != SNAT port");
+  }
   check(o.dir == XLB_DIR_ORIG, "orig.dir != ORIG");
-  check((o.flags & (XLB_CT_F_DNAT | XLB_CT_F_SNAT)) == XLB_CT_F_DNAT, "orig.flags != DNAT");
-  check(o.mode == XLB_MODE_NAT, "orig.mode != NAT");
+  check((o.flags & both) == (full ? both : XLB_CT_F_DNAT),
+        full ? "orig.flags != DNAT|SNAT" : "orig.flags != DNAT");
+  check(o.mode == (full ? XLB_MODE_FULLNAT : XLB_MODE_NAT),
+        full ? "orig.mode != FULLNAT" : "orig.mode != NAT");
   check(o.svc_id == svc_id, "orig.svc_id");
   check(o.ep_idx == ep_idx, "orig.ep_idx");
   if (o.state != state) {
@@ -97,8 +112,13 @@ const char* action_name(int a) {
   }
   check(r.nat_saddr.w[0] == ip_be(flow.rule.vip), "reply.nat_saddr != VIP");
   check(r.nat_sport == htons(flow.rule.port), "reply.nat_sport != VIP port");
+  if (full) {
+    check(r.nat_daddr.w[0] == ip_be(flow.client.ip), "reply.nat_daddr != client");
+    check(r.nat_dport == htons(flow.cport), "reply.nat_dport != client port");
+  }
   check(r.dir == XLB_DIR_REPLY, "reply.dir != REPLY");
-  check((r.flags & (XLB_CT_F_DNAT | XLB_CT_F_SNAT)) == XLB_CT_F_SNAT, "reply.flags != SNAT");
+  check((r.flags & both) == (full ? both : XLB_CT_F_SNAT),
+        full ? "reply.flags != DNAT|SNAT" : "reply.flags != SNAT");
   check(r.svc_id == svc_id, "reply.svc_id");
   check(r.ep_idx == ep_idx, "reply.ep_idx");
   return ok ? ::testing::AssertionSuccess() : failure;
@@ -119,6 +139,8 @@ void DatapathTest::SetUp() {
 }
 
 void DatapathTest::TearDown() {
+  for (auto& [name, fd] : map_fds_) close(fd);
+  map_fds_.clear();
   dp_.reset();
   if (fresh_bpffs_) umount2(kDefaultBpffs, 0);
 }
@@ -130,7 +152,7 @@ void DatapathTest::install(const Rule& rule, const xlb_svc& svc) {
   ASSERT_TRUE(v.ok()) << "upsert_vip: " << v.error().message;
 }
 
-Verdict DatapathTest::try_run(const Bytes& frame, int ifindex) {
+Verdict test_run(int prog_fd, const Bytes& frame, int ifindex) {
   Verdict v;
   v.frame.resize(frame.size() + 1024);
   __sk_buff ctx{};
@@ -139,10 +161,14 @@ Verdict DatapathTest::try_run(const Bytes& frame, int ifindex) {
               .data_size_in = static_cast<__u32>(frame.size()),
               .data_size_out = static_cast<__u32>(v.frame.size()), .ctx_in = &ctx,
               .ctx_size_in = sizeof ctx, .repeat = 1);
-  v.err = bpf_prog_test_run_opts(dp_->program_fd(), &opts);
+  v.err = bpf_prog_test_run_opts(prog_fd, &opts);
   v.action = v.err ? -1 : static_cast<int>(opts.retval);
   v.frame.resize(v.err ? 0 : opts.data_size_out);
   return v;
+}
+
+Verdict DatapathTest::try_run(const Bytes& frame, int ifindex) {
+  return test_run(dp_->program_fd(), frame, ifindex);
 }
 
 Verdict DatapathTest::run(const Bytes& frame, int ifindex) {
@@ -185,6 +211,70 @@ xlb_counter DatapathTest::ep_counter(uint32_t id, uint32_t idx) {
   return r.ok() ? *r : xlb_counter{};
 }
 
+uint32_t DatapathTest::active(uint32_t id, uint32_t idx) {
+  auto r = dp_->active_flows(id, idx);
+  EXPECT_TRUE(r.ok()) << "active_flows: " << r.error().message;
+  return r.ok() ? *r : 0;
+}
+
+int DatapathTest::open_flow(const Flow& f, const std::vector<EpSpec>& eps) {
+  Bytes syn = f.client_tcp(tcpf::SYN);
+  Verdict v = from_client(syn);
+  int idx = endpoint_of(v, eps);
+  if (idx < 0) {
+    ADD_FAILURE() << "SYN from " << f.client.ip << ":" << f.cport
+                  << " not DNATed to an endpoint, verdict " << v.action;
+    return -1;
+  }
+  EXPECT_TRUE(Forwarded(v, f.to_endpoint(syn, eps[idx])));
+  return idx;
+}
+
+void DatapathTest::forget_flow(const Flow& f, const EpSpec& ep) {
+  ASSERT_TRUE(dp_->delete_flow(f.orig_key()).ok());
+  ASSERT_TRUE(dp_->delete_flow(f.reply_key(ep)).ok());
+}
+
+int DatapathTest::map_fd(const char* name) {
+  if (auto it = map_fds_.find(name); it != map_fds_.end()) return it->second;
+  bpf_prog_info info{};
+  uint32_t len = sizeof info;
+  std::vector<uint32_t> ids(64);
+  info.nr_map_ids = static_cast<uint32_t>(ids.size());
+  info.map_ids = reinterpret_cast<uint64_t>(ids.data());
+  if (bpf_obj_get_info_by_fd(dp_->program_fd(), &info, &len) != 0) {
+    ADD_FAILURE() << "bpf_obj_get_info_by_fd on the program failed";
+    return -1;
+  }
+  for (uint32_t i = 0; i < info.nr_map_ids && i < ids.size(); ++i) {
+    int fd = bpf_map_get_fd_by_id(ids[i]);
+    bpf_map_info minfo{};
+    uint32_t mlen = sizeof minfo;
+    if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &minfo, &mlen) == 0 &&
+        std::string(minfo.name) == name) {
+      map_fds_[name] = fd;
+      return fd;
+    }
+    if (fd >= 0) close(fd);
+  }
+  ADD_FAILURE() << "the datapath program uses no map named " << name;
+  return -1;
+}
+
+std::optional<xlb_persist_entry> DatapathTest::persist(uint32_t svc_id, const char* client) {
+  xlb_persist_key key{};
+  key.svc_id = svc_id;
+  key.client = xip(client);
+  xlb_persist_entry e{};
+  if (bpf_map_lookup_elem(map_fd(XLB_MAP_PERSIST), &key, &e) != 0) return std::nullopt;
+  return e;
+}
+
+void DatapathTest::put_ct(const xlb_ct_key& key, const xlb_ct_entry& entry) {
+  ASSERT_EQ(bpf_map_update_elem(map_fd(XLB_MAP_CT), &key, &entry, BPF_ANY), 0)
+      << "update " XLB_MAP_CT;
+}
+
 int DatapathTest::endpoint_of(const Verdict& v, const std::vector<EpSpec>& eps) {
   auto l = ipv4_layout(v.frame);
   if (v.action != TC_ACT_REDIRECT || !l) return -1;
@@ -195,6 +285,14 @@ int DatapathTest::endpoint_of(const Verdict& v, const std::vector<EpSpec>& eps) 
   for (size_t i = 0; i < eps.size(); ++i)
     if (ip_be(eps[i].host.ip) == daddr && eps[i].port == dport) return static_cast<int>(i);
   return -1;
+}
+
+std::optional<Snat> DatapathTest::source_of(const Verdict& v) {
+  auto l = ipv4_layout(v.frame);
+  if (v.action != TC_ACT_REDIRECT || !l) return std::nullopt;
+  char ip[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &v.frame[l->l3 + 12], ip, sizeof ip);
+  return Snat{ip, static_cast<uint16_t>(v.frame[l->l4] << 8 | v.frame[l->l4 + 1])};
 }
 
 }  // namespace xlbtest

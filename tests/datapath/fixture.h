@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "datapath/bpf_datapath.h"
@@ -26,14 +27,20 @@ struct Verdict {
 
 ::testing::AssertionResult Forwarded(const Verdict& v, const Bytes& expected);
 ::testing::AssertionResult PassedUntouched(const Verdict& v, const Bytes& in);
+// Handed to the kernel (TC_ACT_OK) as `expected`, with valid checksums.
+::testing::AssertionResult Passed(const Verdict& v, const Bytes& expected);
 ::testing::AssertionResult Dropped(const Verdict& v);
 // Exactly the listed verdict counters moved, by the listed amounts; every other is unchanged.
 ::testing::AssertionResult StatsMoved(const std::vector<uint64_t>& before,
                                       const std::vector<uint64_t>& after,
                                       const std::map<int, uint64_t>& moved);
-// Both conntrack entries of `flow` to `ep` exist with the documented translation and state.
+// Both conntrack entries of `flow` to `ep` exist with the documented translation and state:
+// NAT, or FullNAT when flow.snat is set.
 ::testing::AssertionResult FlowTracked(const xlb::Datapath& dp, const Flow& flow, const EpSpec& ep,
                                        uint32_t svc_id, uint16_t ep_idx, uint8_t state);
+
+// Runs `frame` through the TC program `prog_fd` as if received on `ifindex`.
+Verdict test_run(int prog_fd, const Bytes& frame, int ifindex);
 
 class DatapathTest : public ::testing::Test {
  protected:
@@ -54,10 +61,26 @@ class DatapathTest : public ::testing::Test {
   std::vector<uint64_t> stats();
   xlb_counter svc_counter(uint32_t id);
   xlb_counter ep_counter(uint32_t id, uint32_t idx);
+  uint32_t active(uint32_t id, uint32_t idx);  // lc's active flow count
+  // Sends `f`'s SYN and returns the index in `eps` it was DNATed to (the whole rewritten frame
+  // checked), or -1 (a failure is recorded).
+  int open_flow(const Flow& f, const std::vector<EpSpec>& eps);
+  // Deletes both conntrack entries of `f` to `ep`, as CT aging would.
+  void forget_flow(const Flow& f, const EpSpec& ep);
   // Index in `eps` of the endpoint a forwarded frame is addressed to; -1 when none.
   static int endpoint_of(const Verdict& v, const std::vector<EpSpec>& eps);
+  // Source address and port of a forwarded frame (a FullNAT flow's SNAT); nullopt when none.
+  static std::optional<Snat> source_of(const Verdict& v);
+
+  // Maps BpfDatapath has no accessor for, found by name among the program's maps (the fd is
+  // owned by the fixture); for state set-up and inspection only.
+  int map_fd(const char* name);
+  std::optional<xlb_persist_entry> persist(uint32_t svc_id, const char* client);
+  // Inserts a conntrack entry directly, as if the datapath had.
+  void put_ct(const xlb_ct_key& key, const xlb_ct_entry& entry);
 
   std::unique_ptr<xlb::BpfDatapath> dp_;
+  std::map<std::string, int> map_fds_;
   bool fresh_bpffs_ = false;
 };
 

@@ -50,24 +50,46 @@ std::vector<EpSpec> endpoints(size_t n, uint16_t port) {
   return eps;
 }
 
+xlb_svc fullnat(xlb_svc svc, const std::vector<const char*>& snat) {
+  svc.mode = XLB_MODE_FULLNAT;
+  svc.nr_snat = static_cast<uint8_t>(snat.size());
+  for (size_t i = 0; i < snat.size(); ++i) svc.snat[i] = xip(snat[i]);
+  return svc;
+}
+
+xlb_svc dsr(xlb_svc svc, bool ipip) {
+  svc.mode = XLB_MODE_DSR;
+  if (ipip) svc.flags |= XLB_SVC_F_DSR_IPIP;
+  return svc;
+}
+
+const char* Flow::peer_ip() const { return snat ? snat->ip.c_str() : client.ip; }
+uint16_t Flow::peer_port() const { return snat ? snat->port : cport; }
+
 L2 Flow::client_l2() const { return {client.mac, kLbCliMac, std::nullopt}; }
 Ip4 Flow::client_ip() const { return {client.ip, rule.vip}; }
 L2 Flow::endpoint_l2(const EpSpec& ep) const { return {ep.host.mac, kLbBeMac, std::nullopt}; }
-Ip4 Flow::endpoint_ip(const EpSpec& ep) const { return {ep.host.ip, client.ip}; }
+Ip4 Flow::endpoint_ip(const EpSpec& ep) const { return {ep.host.ip, peer_ip()}; }
 
 Bytes Flow::client_tcp(uint8_t flags, const Bytes& payload) const {
-  uint32_t ack = (flags & tcpf::ACK) ? 5001 : 0;
-  return tcp_frame(client_l2(), client_ip(), cport, rule.port, flags, 1000, ack, payload);
+  return client_seg({flags, 1000, (flags & tcpf::ACK) ? 5001u : 0u, payload});
 }
 Bytes Flow::endpoint_tcp(const EpSpec& ep, uint8_t flags, const Bytes& payload) const {
-  uint32_t ack = (flags & tcpf::ACK) ? 1001 : 0;
-  return tcp_frame(endpoint_l2(ep), endpoint_ip(ep), ep.port, cport, flags, 5000, ack, payload);
+  return endpoint_seg(ep, {flags, 5000, (flags & tcpf::ACK) ? 1001u : 0u, payload});
+}
+Bytes Flow::client_seg(const Seg& s) const {
+  return tcp_frame(client_l2(), client_ip(), cport, rule.port, s.flags, s.seq, s.ack, s.payload,
+                   s.sack);
+}
+Bytes Flow::endpoint_seg(const EpSpec& ep, const Seg& s) const {
+  return tcp_frame(endpoint_l2(ep), endpoint_ip(ep), ep.port, peer_port(), s.flags, s.seq, s.ack,
+                   s.payload, s.sack);
 }
 Bytes Flow::client_udp(const Bytes& payload) const {
   return udp_frame(client_l2(), client_ip(), cport, rule.port, payload);
 }
 Bytes Flow::endpoint_udp(const EpSpec& ep, const Bytes& payload) const {
-  return udp_frame(endpoint_l2(ep), endpoint_ip(ep), ep.port, cport, payload);
+  return udp_frame(endpoint_l2(ep), endpoint_ip(ep), ep.port, peer_port(), payload);
 }
 
 xlb_ct_key Flow::orig_key() const {
@@ -83,9 +105,9 @@ xlb_ct_key Flow::orig_key() const {
 xlb_ct_key Flow::reply_key(const EpSpec& ep) const {
   xlb_ct_key key{};
   key.saddr = xip(ep.host.ip);
-  key.daddr = xip(client.ip);
+  key.daddr = xip(peer_ip());
   key.sport = htons(ep.port);
-  key.dport = htons(cport);
+  key.dport = htons(peer_port());
   key.proto = rule.proto;
   key.family = XLB_AF_INET;
   return key;
@@ -95,6 +117,8 @@ Bytes Flow::to_endpoint(const Bytes& in, const EpSpec& ep) const {
   return Rewrite(in)
       .eth_src(kLbBeMac)
       .eth_dst(ep.host.mac)
+      .saddr(peer_ip())
+      .sport(peer_port())
       .daddr(ep.host.ip)
       .dport(ep.port)
       .dec_ttl()
@@ -106,6 +130,8 @@ Bytes Flow::to_client(const Bytes& in) const {
       .eth_dst(client.mac)
       .saddr(rule.vip)
       .sport(rule.port)
+      .daddr(client.ip)
+      .dport(cport)
       .dec_ttl()
       .build();
 }

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <span>
@@ -177,8 +178,115 @@ Bytes Rewrite::build() const {
   return out;
 }
 
+namespace {
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+bool is_icmp_error(uint8_t type) {
+  return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+// The IPv4 packet at l3, read no further than `end`: a quoted packet may be cut short.
+std::optional<Layout> ipv4_layout_within(const Bytes& f, size_t l3, size_t end) {
+  if (end > f.size() || end < l3 + 20 || (f[l3] >> 4) != 4) return std::nullopt;
+  size_t ihl = (f[l3] & 0x0f) * 4u;
+  if (ihl < 20 || l3 + ihl > end) return std::nullopt;
+  return Layout{l3, l3 + ihl, std::min(end, l3 + get16(f, l3 + 2)), f[l3 + 9]};
+}
+
+// Fields of the IPv4 packet at l3 (bounded by `end`) and its L4 header, named with `prefix`;
+// the packet inside an IPIP header and the packet quoted by an ICMP error are described too.
+void describe_ipv4(const Bytes& f, size_t l3, size_t end, const std::string& prefix, Fields& d) {
+  auto l = ipv4_layout_within(f, l3, end);
+  if (!l) {
+    d.emplace_back(prefix + "payload", bytes_at(f, l3, end));
+    return;
+  }
+  auto add = [&](const char* name, std::string value) {
+    d.emplace_back(prefix + name, std::move(value));
+  };
+  add("ip.version/ihl", hex(f[l3], 2));
+  add("ip.tos", hex(f[l3 + 1], 2));
+  add("ip.tot_len", dec(get16(f, l3 + 2)));
+  add("ip.id", hex(get16(f, l3 + 4), 4));
+  add("ip.frag", hex(get16(f, l3 + 6), 4));
+  add("ip.ttl", dec(f[l3 + 8]));
+  add("ip.proto", dec(f[l3 + 9]));
+  add("ip.csum", hex(get16(f, l3 + 10), 4));
+  add("ip.saddr", ip_at(f, l3 + 12));
+  add("ip.daddr", ip_at(f, l3 + 16));
+  add("ip.options", bytes_at(f, l3 + 20, l->l4));
+  size_t p = l->l4;
+  end = l->ip_end;
+  if (l->proto == 4) {  // IPIP
+    describe_ipv4(f, p, end, prefix + "inner.", d);
+    return;
+  }
+  if (l->proto == IPPROTO_TCP && end >= p + 20) {
+    size_t doff = std::max<size_t>(20, (f[p + 12] >> 4) * 4u);
+    add("tcp.sport", dec(get16(f, p)));
+    add("tcp.dport", dec(get16(f, p + 2)));
+    add("tcp.seq", dec(get32(f, p + 4)));
+    add("tcp.ack", dec(get32(f, p + 8)));
+    add("tcp.doff/flags", hex(get16(f, p + 12), 4));
+    add("tcp.window", dec(get16(f, p + 14)));
+    add("tcp.csum", hex(get16(f, p + 16), 4));
+    add("tcp.urg", dec(get16(f, p + 18)));
+    add("tcp.options", bytes_at(f, p + 20, std::min(end, p + doff)));
+    p = std::min(end, p + doff);
+  } else if (l->proto == IPPROTO_UDP && end >= p + 8) {
+    add("udp.sport", dec(get16(f, p)));
+    add("udp.dport", dec(get16(f, p + 2)));
+    add("udp.len", dec(get16(f, p + 4)));
+    add("udp.csum", hex(get16(f, p + 6), 4));
+    p += 8;
+  } else if (l->proto == IPPROTO_ICMP && end >= p + 8) {
+    add("icmp.type", dec(f[p]));
+    add("icmp.code", dec(f[p + 1]));
+    add("icmp.csum", hex(get16(f, p + 2), 4));
+    add("icmp.id", dec(get16(f, p + 4)));
+    add("icmp.seq", dec(get16(f, p + 6)));
+    if (is_icmp_error(f[p])) {
+      describe_ipv4(f, p + 8, end, prefix + "quote.", d);
+      return;
+    }
+    p += 8;
+  } else if (l->proto == IPPROTO_ICMP && end >= p + 4) {
+    add("icmp.type", dec(f[p]));
+    add("icmp.code", dec(f[p + 1]));
+  }
+  add("l4.payload", bytes_at(f, p, end));
+}
+
+// Checksums of the IPv4 packet at l3 (bounded by `end`, `what` names it in failures): the
+// header always; the L4 checksum when the packet is complete. An IPIP packet's inner packet
+// and an ICMP error's quoted packet are verified the same way.
+::testing::AssertionResult ip_checksums_valid(const Bytes& f, size_t l3, size_t end,
+                                              const std::string& what) {
+  auto l = ipv4_layout_within(f, l3, end);
+  if (!l) return ::testing::AssertionFailure() << what << ": not an IPv4 packet";
+  if (!csum::verifies({f.data() + l->l3, l->l4 - l->l3}))
+    return ::testing::AssertionFailure() << what << ": IPv4 header checksum "
+                                         << hex(get16(f, l->l3 + 10), 4) << " does not verify";
+  if (l->ip_end < l->l3 + get16(f, l->l3 + 2)) return ::testing::AssertionSuccess();  // cut short
+  if (l->proto == 4) return ip_checksums_valid(f, l->l4, l->ip_end, what + " inner packet");
+  size_t off = l4_csum_offset(*l);
+  if (!off) return ::testing::AssertionSuccess();
+  if (off + 2 > l->ip_end) return ::testing::AssertionFailure() << what << ": L4 header truncated";
+  if (l->proto == IPPROTO_UDP && get16(f, off) == 0) return ::testing::AssertionSuccess();
+  uint64_t acc = l->proto == IPPROTO_ICMP ? 0 : pseudo(f, *l);
+  if (!csum::verifies(l4_span(f, *l), acc))
+    return ::testing::AssertionFailure() << what << ": L4 (proto " << int{l->proto} << ") checksum "
+                                         << hex(get16(f, off), 4) << " does not verify";
+  if (l->proto == IPPROTO_ICMP && l->ip_end >= l->l4 + 8 + 20 && is_icmp_error(f[l->l4]))
+    return ip_checksums_valid(f, l->l4 + 8, l->ip_end, what + " quoted packet");
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> describe(const Bytes& f) {
-  std::vector<std::pair<std::string, std::string>> d;
+  Fields d;
   d.emplace_back("frame.length", dec(f.size()));
   if (f.size() < kEthLen) return d;
   d.emplace_back("eth.dst", mac_at(f, 0));
@@ -205,45 +313,8 @@ std::vector<std::pair<std::string, std::string>> describe(const Bytes& f) {
     d.emplace_back("payload", bytes_at(f, l3, f.size()));
     return d;
   }
-  d.emplace_back("ip.version/ihl", hex(f[l3], 2));
-  d.emplace_back("ip.tos", hex(f[l3 + 1], 2));
-  d.emplace_back("ip.tot_len", dec(get16(f, l3 + 2)));
-  d.emplace_back("ip.id", hex(get16(f, l3 + 4), 4));
-  d.emplace_back("ip.frag", hex(get16(f, l3 + 6), 4));
-  d.emplace_back("ip.ttl", dec(f[l3 + 8]));
-  d.emplace_back("ip.proto", dec(f[l3 + 9]));
-  d.emplace_back("ip.csum", hex(get16(f, l3 + 10), 4));
-  d.emplace_back("ip.saddr", ip_at(f, l3 + 12));
-  d.emplace_back("ip.daddr", ip_at(f, l3 + 16));
-  d.emplace_back("ip.options", bytes_at(f, l3 + 20, l->l4));
-  size_t p = l->l4;
-  size_t end = l->ip_end;
-  if (l->proto == IPPROTO_TCP && end >= p + 20) {
-    d.emplace_back("tcp.sport", dec(get16(f, p)));
-    d.emplace_back("tcp.dport", dec(get16(f, p + 2)));
-    d.emplace_back("tcp.seq", dec(get32(f, p + 4)));
-    d.emplace_back("tcp.ack", dec(get32(f, p + 8)));
-    d.emplace_back("tcp.doff/flags", hex(get16(f, p + 12), 4));
-    d.emplace_back("tcp.window", dec(get16(f, p + 14)));
-    d.emplace_back("tcp.csum", hex(get16(f, p + 16), 4));
-    d.emplace_back("tcp.urg", dec(get16(f, p + 18)));
-    p += 20;
-  } else if (l->proto == IPPROTO_UDP && end >= p + 8) {
-    d.emplace_back("udp.sport", dec(get16(f, p)));
-    d.emplace_back("udp.dport", dec(get16(f, p + 2)));
-    d.emplace_back("udp.len", dec(get16(f, p + 4)));
-    d.emplace_back("udp.csum", hex(get16(f, p + 6), 4));
-    p += 8;
-  } else if (l->proto == IPPROTO_ICMP && end >= p + 8) {
-    d.emplace_back("icmp.type", dec(f[p]));
-    d.emplace_back("icmp.code", dec(f[p + 1]));
-    d.emplace_back("icmp.csum", hex(get16(f, p + 2), 4));
-    d.emplace_back("icmp.id", dec(get16(f, p + 4)));
-    d.emplace_back("icmp.seq", dec(get16(f, p + 6)));
-    p += 8;
-  }
-  d.emplace_back("l4.payload", bytes_at(f, p, end));
-  d.emplace_back("eth.padding", bytes_at(f, end, f.size()));
+  describe_ipv4(f, l3, l->ip_end, "", d);
+  d.emplace_back("eth.padding", bytes_at(f, l->ip_end, f.size()));
   return d;
 }
 
@@ -278,18 +349,14 @@ std::vector<std::pair<std::string, std::string>> describe(const Bytes& f) {
 ::testing::AssertionResult ChecksumsValid(const Bytes& f) {
   auto l = ipv4_layout(f);
   if (!l) return ::testing::AssertionFailure() << "not a well-formed IPv4 frame";
-  if (!csum::verifies({f.data() + l->l3, l->l4 - l->l3}))
-    return ::testing::AssertionFailure()
-           << "IPv4 header checksum " << hex(get16(f, l->l3 + 10), 4) << " does not verify";
-  size_t off = l4_csum_offset(*l);
-  if (!off) return ::testing::AssertionSuccess();
-  if (off + 2 > l->ip_end) return ::testing::AssertionFailure() << "L4 header truncated";
-  if (l->proto == IPPROTO_UDP && get16(f, off) == 0) return ::testing::AssertionSuccess();
-  uint64_t acc = l->proto == IPPROTO_ICMP ? 0 : pseudo(f, *l);
-  if (!csum::verifies(l4_span(f, *l), acc))
-    return ::testing::AssertionFailure() << "L4 (proto " << int{l->proto} << ") checksum "
-                                         << hex(get16(f, off), 4) << " does not verify";
-  return ::testing::AssertionSuccess();
+  return ip_checksums_valid(f, l->l3, l->ip_end, "frame");
+}
+
+Bytes ip_packet(const Bytes& frame) {
+  auto l = ipv4_layout(frame);
+  if (!l) throw std::invalid_argument("ip_packet: not a well-formed IPv4 frame");
+  return Bytes(frame.begin() + static_cast<long>(l->l3),
+               frame.begin() + static_cast<long>(l->ip_end));
 }
 
 }  // namespace xlbtest

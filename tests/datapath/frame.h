@@ -55,13 +55,19 @@ void fix_checksums(Bytes& frame);
 // Recomputes only the IPv4 header checksum over `header_len` bytes at `l3` (for malformed frames).
 void set_ip_checksum(Bytes& frame, size_t l3, size_t header_len);
 
-// Every header field of a frame as (name, value) pairs, in wire order.
+// Every header field of a frame as (name, value) pairs, in wire order; the packet inside IPIP
+// ("inner.") and the packet an ICMP error quotes ("quote.") included.
 std::vector<std::pair<std::string, std::string>> describe(const Bytes& frame);
 
 // Frames equal byte for byte; on failure, lists the header fields that differ.
 ::testing::AssertionResult FramesEqual(const Bytes& expected, const Bytes& actual);
 // IPv4 header checksum and the TCP/UDP/ICMP checksum verify (RFC 1071); a UDP checksum of 0
-// counts as absent (FramesEqual catches a checksum that should not have been dropped).
+// counts as absent (FramesEqual catches a checksum that should not have been dropped). The
+// packet inside IPIP is verified too, and so is the packet an ICMP error quotes: its IPv4
+// header always, its L4 checksum when the quote holds the whole packet.
 ::testing::AssertionResult ChecksumsValid(const Bytes& frame);
+
+// The IPv4 packet of a well-formed frame (no Ethernet header, no padding).
+Bytes ip_packet(const Bytes& frame);
 
 }  // namespace xlbtest

@@ -8,29 +8,19 @@ namespace {
 
 class SelectTest : public DatapathTest {
  protected:
+  static Flow flow(const Host& client, uint16_t cport) {
+    Flow f;
+    f.client = client;
+    f.cport = cport;
+    return f;
+  }
   // Opens a new flow from `client`:`cport` and returns the endpoint index it was DNATed to
   // (checking the whole rewritten frame), or -1.
   int open_flow(const Host& client, uint16_t cport) {
-    Flow f;
-    f.client = client;
-    f.cport = cport;
-    Bytes syn = f.client_tcp(tcpf::SYN);
-    Verdict v = from_client(syn);
-    int idx = endpoint_of(v, eps_);
-    if (idx < 0) {
-      ADD_FAILURE() << "SYN from port " << cport << " not DNATed to an endpoint, verdict "
-                    << v.action;
-      return -1;
-    }
-    EXPECT_TRUE(Forwarded(v, f.to_endpoint(syn, eps_[idx])));
-    return idx;
+    return DatapathTest::open_flow(flow(client, cport), eps_);
   }
   void delete_flow(const Host& client, uint16_t cport, int ep) {
-    Flow f;
-    f.client = client;
-    f.cport = cport;
-    ASSERT_TRUE(dp().delete_flow(f.orig_key()).ok());
-    ASSERT_TRUE(dp().delete_flow(f.reply_key(eps_.at(ep))).ok());
+    forget_flow(flow(client, cport), eps_.at(ep));
   }
   std::vector<EpSpec> eps_ = endpoints(3);
 };

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <deque>
 #include <fstream>
+#include <stdexcept>
 #include <vector>
 
 namespace xlbtest {
@@ -48,10 +50,14 @@ std::string build_topology() {
           " type veth peer name " + kCliPeerIf + " address 02:00:00:00:01:02",
       "ip link add " + std::string(kBeIf) + " address " + mac_text(kLbBeMac) +
           " type veth peer name xlbb1 address 02:00:00:00:02:02",
-      "ip addr add 10.0.1.1/24 dev " + std::string(kCliIf),
-      "ip addr add 10.0.2.1/24 dev " + std::string(kBeIf),
+      "ip link add " + std::string(kGwIf) + " mtu " + std::to_string(kGwMtu) + " address " +
+          mac_text(kLbGwMac) + " type veth peer name xlbr1 mtu " + std::to_string(kGwMtu) +
+          " address 02:00:00:00:03:02",
+      "ip addr add " + std::string(kLbCliIp) + "/24 dev " + kCliIf,
+      "ip addr add " + std::string(kLbBeIp) + "/24 dev " + kBeIf,
+      "ip addr add " + std::string(kLbGwIp) + "/24 dev " + kGwIf,
   };
-  for (const char* dev : {kCliIf, kCliPeerIf, kBeIf, "xlbb1"})
+  for (const char* dev : {kCliIf, kCliPeerIf, kBeIf, "xlbb1", kGwIf, "xlbr1"})
     cmds.push_back(std::string("ip link set ") + dev + " up");
   for (const Host& h : {kClient, kClient2})
     cmds.push_back(std::string("ip neigh replace ") + h.ip + " lladdr " + mac_text(h.mac) +
@@ -59,6 +65,9 @@ std::string build_topology() {
   for (const Host& h : kEndpoints)
     cmds.push_back(std::string("ip neigh replace ") + h.ip + " lladdr " + mac_text(h.mac) +
                    " dev " + kBeIf + " nud permanent");
+  cmds.push_back(std::string("ip neigh replace ") + kGateway.ip + " lladdr " +
+                 mac_text(kGateway.mac) + " dev " + kGwIf + " nud permanent");
+  cmds.push_back(std::string("ip route add 10.0.4.0/24 via ") + kGateway.ip + " dev " + kGwIf);
   for (const auto& c : cmds)
     if (auto err = run(c); !err.empty()) return err;
   if (auto err = write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"); !err.empty()) return err;
@@ -96,11 +105,19 @@ void setup_namespace() {
   g_env.cli_ifindex = static_cast<int>(if_nametoindex(kCliIf));
   g_env.cli_peer_ifindex = static_cast<int>(if_nametoindex(kCliPeerIf));
   g_env.be_ifindex = static_cast<int>(if_nametoindex(kBeIf));
-  g_env.ready = g_env.cli_ifindex && g_env.cli_peer_ifindex && g_env.be_ifindex;
+  g_env.gw_ifindex = static_cast<int>(if_nametoindex(kGwIf));
+  g_env.ready = g_env.cli_ifindex && g_env.cli_peer_ifindex && g_env.be_ifindex && g_env.gw_ifindex;
   if (!g_env.ready) g_env.error = "test network namespace: veth interfaces not found";
 }
 
 const Env& env() { return g_env; }
+
+Host client_host(size_t i) {
+  if (i >= 150) throw std::out_of_range("client_host: at most 150 clients");
+  static std::deque<std::string> ips;  // stable c_str()s for the program's lifetime
+  while (ips.size() <= i) ips.push_back("10.0.1." + std::to_string(100 + ips.size()));
+  return {ips[i].c_str(), {0x02, 0, 0, 0, 0x01, static_cast<uint8_t>(100 + i)}};
+}
 
 bool mount_bpffs(const std::string& dir) {
   return mount("bpf", dir.c_str(), "bpf", 0, "mode=0700") == 0;

@@ -1,8 +1,9 @@
-// The test network namespace: two veth pairs with fixed MACs, addresses, routes and permanent
+// The test network namespace: three veth pairs with fixed MACs, addresses, routes and permanent
 // neighbours, so bpf_fib_lookup gives deterministic answers. Built once per process in main().
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -21,6 +22,10 @@ inline constexpr const char* kCliPeerIf = "xlbc1";  // never registered with the
 inline constexpr Mac kLbCliMac = {0x02, 0, 0, 0, 0x01, 0x01};
 inline constexpr Host kClient = {"10.0.1.100", {0x02, 0, 0, 0, 0x01, 0x64}};
 inline constexpr Host kClient2 = {"10.0.1.101", {0x02, 0, 0, 0, 0x01, 0x65}};
+inline constexpr const char* kLbCliIp = "10.0.1.1";
+// 10.0.1.(100 + i) with MAC 02:00:00:00:01:(100 + i), i < 150: client_host(0) is kClient and
+// client_host(1) kClient2; only those two have neighbour entries (others: SYNs only).
+Host client_host(size_t i);
 
 // Backend side: the LB's interface xlbb0 (10.0.2.1/24) and the endpoints behind it.
 inline constexpr const char* kBeIf = "xlbb0";
@@ -31,10 +36,24 @@ inline constexpr std::array<Host, 4> kEndpoints = {{
     {"10.0.2.12", {0x02, 0, 0, 0, 0x02, 0x0c}},
     {"10.0.2.13", {0x02, 0, 0, 0, 0x02, 0x0d}},
 }};
+inline constexpr const char* kLbBeIp = "10.0.2.1";
 // On the backend subnet but without a neighbour entry: fib lookup answers NO_NEIGH.
 inline constexpr Host kUnresolvedEndpoint = {"10.0.2.99", {0, 0, 0, 0, 0, 0}};
 // No route at all (the namespace has no default route).
 inline constexpr Host kUnroutableEndpoint = {"192.0.2.50", {0, 0, 0, 0, 0, 0}};
+
+// Routed side: the LB's interface xlbr0 (10.0.3.1/24, MTU kGwMtu, smaller than the others so
+// tunnel overhead matters) and a gateway 10.0.3.254 to 10.0.4.0/24, where routed endpoints live.
+// A routed endpoint's `mac` is the gateway's: the MAC its frames carry on the LB's link.
+inline constexpr const char* kGwIf = "xlbr0";
+inline constexpr Mac kLbGwMac = {0x02, 0, 0, 0, 0x03, 0x01};
+inline constexpr const char* kLbGwIp = "10.0.3.1";
+inline constexpr unsigned kGwMtu = 1400;
+inline constexpr Host kGateway = {"10.0.3.254", {0x02, 0, 0, 0, 0x03, 0xfe}};
+inline constexpr std::array<Host, 2> kRoutedEndpoints = {{
+    {"10.0.4.10", kGateway.mac},
+    {"10.0.4.11", kGateway.mac},
+}};
 
 // VIPs live on the client subnet, so ARP for them is meaningful.
 inline constexpr const char* kVip = "10.0.1.200";
@@ -47,6 +66,7 @@ struct Env {
   int cli_ifindex = 0;
   int cli_peer_ifindex = 0;
   int be_ifindex = 0;
+  int gw_ifindex = 0;
 };
 
 // Enters a fresh network + mount namespace and builds the topology. Call before any thread.
