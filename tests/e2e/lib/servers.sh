@@ -163,3 +163,44 @@ capture_stop() {
   stop_pid "$CAPTURE_PID"
   tcpdump -n -r "$E2E_RUN_DIR/$1.pcap" 2>/dev/null
 }
+
+# start_http_backend_with <ns> <name> <listen> <answer>: nginx like start_http_backend, but
+# `listen <listen>;` (e.g. "8080 proxy_protocol", "80") and GET / answering "<answer>\n", where
+# <answer> may use nginx variables ($remote_addr, $proxy_protocol_addr). PUT /upload/<file>
+# stores the body in $E2E_RUN_DIR/nginx-<name>/uploads/<file>. Waits until it listens.
+start_http_backend_with() {
+  local ns=$1 name=$2 listen=$3 answer=$4 files port
+  local dir="$E2E_RUN_DIR/nginx-$name"
+  port=${listen%% *}
+  port=${port##*:}
+  files=$(e2e_files_dir)
+  mkdir -p "$dir/uploads"
+  chmod 0777 "$dir/uploads"
+  cat >"$dir/nginx.conf" <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 512; }
+http {
+  access_log $dir/access.log;
+  $(nginx_temp_paths "$dir")
+  default_type application/octet-stream;
+  server {
+    listen $listen;
+    location = / { default_type text/plain; return 200 "$answer\n"; }
+    location /files/ { alias $files/; }
+    location /upload/ {
+      alias $dir/uploads/;
+      dav_methods PUT;
+      create_full_put_path on;
+      client_max_body_size 64m;
+    }
+  }
+}
+CONF
+  bg_run "$ns" "nginx-$name" nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+  wait_listening "$ns" tcp "$port" || fail "nginx '$name' in $ns did not listen on :$port" \
+    "log: $(cat "$dir/error.log" "$E2E_RUN_DIR/logs/nginx-$name.log" 2>/dev/null)"
+}

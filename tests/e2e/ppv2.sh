@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# FullNAT with Proxy Protocol v2 (--ppv2en): nginx (`listen 8080 proxy_protocol`) answers with
+# $proxy_protocol_addr, which is the client's address although the connection comes from the
+# LB; an 8 MiB download arrives intact (sha256) and an 8 MiB upload (PUT) is stored intact,
+# both over connections whose sequence numbers the datapath shifts by the 28-byte header.
+set -euo pipefail
+# shellcheck source=tests/e2e/lib/e2e.sh
+source "$(dirname "$0")/lib/e2e.sh"
+e2e_init "e2e FullNAT PPv2" 55
+
+step "topology: client | lb | b1, b2 (nginx :8080 proxy_protocol), no route back to the client"
+topo_two_arm
+for b in b1 b2; do
+  ip -n "$(ns_name "$b")" route del default
+done
+big=$(e2e_file big.bin 8)
+# shellcheck disable=SC2016  # nginx variables, expanded by nginx
+start_http_backend_with b1 b1 "8080 proxy_protocol" 'b1 $proxy_protocol_addr $remote_addr'
+# shellcheck disable=SC2016  # nginx variables, expanded by nginx
+start_http_backend_with b2 b2 "8080 proxy_protocol" 'b2 $proxy_protocol_addr $remote_addr'
+xlbd_start lb --interfaces=eth0,eth1
+xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --mode=fullnat --ppv2en \
+  --name=ppv2
+xlbctl get lb -o wide
+
+step "20 requests: the backend learns the client's address from the PPv2 header"
+answers=$(http_get_n client "http://$VIP/" 20)
+b1=$(count_lines "$answers" "b1 $CLIENT_IP $LB_BACKEND_IP")
+b2=$(count_lines "$answers" "b2 $CLIENT_IP $LB_BACKEND_IP")
+assert_eq 20 "$((b1 + b2))" "answers '<backend> <proxy_protocol_addr=$CLIENT_IP> <remote_addr=$LB_BACKEND_IP>' (all:
+$(sort <<<"$answers" | uniq -c))"
+assert_gt 0 "$b1" "requests answered by b1"
+assert_gt 0 "$b2" "requests answered by b2"
+assert_contains "$(xlbctl get ct)" "fnat-$CLIENT_IP->$LB_BACKEND_IP:" "get ct shows FullNAT flows"
+
+step "an 8 MiB download through the VIP arrives intact"
+want=$(sha256sum <"$big" | cut -d' ' -f1)
+got=$(nsx client curl -sS --fail --max-time 20 "http://$VIP/files/big.bin" | sha256sum | cut -d' ' -f1)
+assert_eq "$want" "$got" "sha256 of the 8 MiB download"
+
+step "an 8 MiB upload (PUT) through the VIP is stored intact"
+code=$(nsx client curl -sS --max-time 20 -o /dev/null -w '%{http_code}' -T "$big" \
+  "http://$VIP/upload/up.bin")
+assert_one_of "$code" "HTTP status of the PUT" 201 204
+stored=$(ls "$E2E_RUN_DIR"/nginx-b*/uploads/up.bin)
+assert_eq "$(file_size "$big")" "$(file_size "$stored")" "size of the stored upload ($stored)"
+assert_eq "$want" "$(sha256sum <"$stored" | cut -d' ' -f1)" "sha256 of the stored upload"
+log "download and upload of $(file_size "$big") bytes intact"
