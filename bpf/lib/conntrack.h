@@ -26,8 +26,8 @@ struct xlb_tuple {
 	__u16 dport;
 };
 
-static __always_inline void ct_translated(const struct xlb_ct_key *key, const struct xlb_ct_entry *e,
-					  struct xlb_tuple *t)
+static __always_inline void ct_translated(const struct xlb_ct_key *key,
+					  const struct xlb_ct_entry *e, struct xlb_tuple *t)
 {
 	t->saddr = (e->flags & XLB_CT_F_SNAT) ? e->nat_saddr.w[0] : key->saddr.w[0];
 	t->sport = (e->flags & XLB_CT_F_SNAT) ? e->nat_sport : key->sport;
@@ -95,9 +95,11 @@ static __always_inline void ct_advance(struct xlb_ct_entry *orig, const struct x
 			orig->state = from_client ? XLB_CT_FIN_WAIT : XLB_CT_CLOSE_WAIT;
 		return;
 	}
-	if (orig->state == XLB_CT_SYN_SENT && !from_client && (f & XLB_TCP_SYN) && (f & XLB_TCP_ACK))
+	if (orig->state == XLB_CT_SYN_SENT && !from_client && (f & XLB_TCP_SYN) &&
+	    (f & XLB_TCP_ACK))
 		orig->state = XLB_CT_SYN_RECV;
-	else if (orig->state == XLB_CT_SYN_RECV && from_client && (f & XLB_TCP_ACK) && !(f & XLB_TCP_SYN))
+	else if (orig->state == XLB_CT_SYN_RECV && from_client && (f & XLB_TCP_ACK) &&
+		 !(f & XLB_TCP_SYN))
 		orig->state = XLB_CT_EST;
 	/* DSR never sees the SYN+ACK: the client's first ACK is the evidence of a handshake. */
 	else if (orig->state == XLB_CT_SYN_SENT && orig->mode == XLB_MODE_DSR && from_client &&

@@ -25,13 +25,14 @@ static __always_inline int dsr_needs_tunnel(const struct xlb_svc *svc, __u32 ep_
 
 struct xlb_icmp_frag_reply {
 	struct iphdr ip;
-	struct icmphdr icmp;            /* id/sequence hold "unused" and the next-hop MTU */
+	struct icmphdr icmp;		      /* id/sequence hold "unused" and the next-hop MTU */
 	__u8 quote[sizeof(struct iphdr) + 8]; /* the offending header + 8 bytes, as RFC 792 asks */
 };
 
 /* Rewrites the packet into ICMP "fragmentation needed" from the VIP to the client and sends it
  * back out of the interface it came in on. Only option-less IPv4 headers are quoted. */
-static __always_inline int send_frag_needed(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 mtu)
+static __always_inline int send_frag_needed(struct __sk_buff *skb, const struct xlb_pkt *p,
+					    __u32 mtu)
 {
 	struct xlb_icmp_frag_reply r = {};
 	__u8 macs[2 * ETH_ALEN], swapped[2 * ETH_ALEN];
@@ -68,13 +69,14 @@ static __always_inline int send_frag_needed(struct __sk_buff *skb, const struct 
 }
 
 /* Prepends an outer IPv4 header (outer_src -> ep) in front of the packet's IPv4 header. */
-static __always_inline int ipip_encap(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 outer_src,
-				      __u32 outer_dst)
+static __always_inline int ipip_encap(struct __sk_buff *skb, const struct xlb_pkt *p,
+				      __u32 outer_src, __u32 outer_dst)
 {
 	struct iphdr outer = {};
 	__u16 inner_frag_off;
 
-	if (bpf_skb_load_bytes(skb, ETH_HLEN + offsetof(struct iphdr, frag_off), &inner_frag_off, 2))
+	if (bpf_skb_load_bytes(skb, ETH_HLEN + offsetof(struct iphdr, frag_off), &inner_frag_off,
+			       2))
 		return -1;
 	outer.version = 4;
 	outer.ihl = 5;

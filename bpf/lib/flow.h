@@ -42,7 +42,8 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 	int route, dsr = e->mode == XLB_MODE_DSR;
 
 	if (dsr) {
-		/* Only client -> endpoint passes the LB; the endpoint address rides in nat_daddr. */
+		/* Only client -> endpoint passes the LB; the endpoint address rides in nat_daddr.
+		 */
 		route = route_lookup(skb, p, p->saddr, e->nat_daddr.w[0], p->sport, p->dport,
 				     BPF_FIB_LOOKUP_SRC, &fib);
 	} else {
@@ -77,7 +78,8 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 	stat_flow(e->svc_id, e->ep_idx, p->len, 0);
 	stat_verdict(XLB_STAT_FWD_EST);
 	if (dsr)
-		return dsr_forward(skb, p, e->flags & XLB_CT_F_IPIP, e->nat_daddr.w[0], route, &fib);
+		return dsr_forward(skb, p, e->flags & XLB_CT_F_IPIP, e->nat_daddr.w[0], route,
+				   &fib);
 	return translate_and_forward(skb, p, &t, route, &fib);
 }
 
@@ -107,7 +109,8 @@ static __always_inline void ct_entry_init(struct xlb_ct_entry *e, const struct x
 	}
 }
 
-static __always_inline int flow_started(const struct xlb_svc *svc, __u32 ep_idx, const struct xlb_pkt *p)
+static __always_inline int flow_started(const struct xlb_svc *svc, __u32 ep_idx,
+					const struct xlb_pkt *p)
 {
 	active_flows_add(svc->id, ep_idx, 1);
 	stat_flow(svc->id, ep_idx, p->len, 1);
@@ -123,12 +126,11 @@ static __always_inline int ct_insert_failed(void)
 
 /* Last step of a NAT/FullNAT start, the reply entry already in place: the orig entry (its
  * destination = the endpoint in tuple t), then rewrite and forward. */
-static __always_inline int finish_translated_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
-						  const struct xlb_svc *svc, __u32 ep_idx,
-						  const struct xlb_ct_key *orig_key, struct xlb_ct_entry *e,
-						  const struct xlb_ct_key *reply_key,
-						  const struct xlb_tuple *t, int route,
-						  const struct bpf_fib_lookup *fib)
+static __always_inline int
+finish_translated_flow(struct __sk_buff *skb, const struct xlb_pkt *p, const struct xlb_svc *svc,
+		       __u32 ep_idx, const struct xlb_ct_key *orig_key, struct xlb_ct_entry *e,
+		       const struct xlb_ct_key *reply_key, const struct xlb_tuple *t, int route,
+		       const struct bpf_fib_lookup *fib)
 {
 	e->nat_daddr.w[0] = t->daddr;
 	e->nat_dport = t->dport;
@@ -167,7 +169,8 @@ static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
 	e.flags |= XLB_CT_F_DNAT;
-	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, &e, &reply_key, &t, route, &fib);
+	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, &e, &reply_key, &t, route,
+				      &fib);
 }
 
 /* FullNAT: destination becomes the endpoint and source an LB address with a port allocated
@@ -206,7 +209,8 @@ static __noinline int start_fullnat_flow(struct __sk_buff *skb, const struct xlb
 	e.flags |= XLB_CT_F_SNAT | XLB_CT_F_DNAT;
 	e.nat_saddr.w[0] = t.saddr;
 	e.nat_sport = t.sport;
-	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, &e, &reply_key, &t, route, &fib);
+	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, &e, &reply_key, &t, route,
+				      &fib);
 }
 
 /* DSR: one entry (the reply never passes here); IP and ports untouched. */
@@ -220,7 +224,8 @@ static __noinline int start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt
 	struct xlb_ct_entry e;
 	int route, tunnel;
 
-	route = route_lookup(skb, p, p->saddr, ep_addr, p->sport, p->dport, BPF_FIB_LOOKUP_SRC, &fib);
+	route =
+	    route_lookup(skb, p, p->saddr, ep_addr, p->sport, p->dport, BPF_FIB_LOOKUP_SRC, &fib);
 	if (route == ROUTE_NONE)
 		return pass_no_route();
 	tunnel = dsr_needs_tunnel(svc, ep_addr, &fib);

@@ -12,9 +12,9 @@
 #endif
 
 enum route_result {
-	ROUTE_OK,       /* egress and both MACs known */
+	ROUTE_OK,	/* egress and both MACs known */
 	ROUTE_NO_NEIGH, /* egress known, neighbour unresolved: the kernel resolves it */
-	ROUTE_NONE,     /* no usable route: leave the packet to the kernel */
+	ROUTE_NONE,	/* no usable route: leave the packet to the kernel */
 };
 
 /* flags: 0, or BPF_FIB_LOOKUP_SRC to have the kernel fill fib->ipv4_src with the address it

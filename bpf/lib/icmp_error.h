@@ -23,7 +23,7 @@ static __always_inline __u16 csum16_replace4(__u16 check, __u32 from, __u32 to)
 {
 	__u32 sum = (__u16)~check;
 
-	sum += (__u16)~(from & 0xffff) + (__u16)~(from >> 16) + (to & 0xffff) + (to >> 16);
+	sum += (__u16) ~(from & 0xffff) + (__u16) ~(from >> 16) + (to & 0xffff) + (to >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (__u16)~sum;
@@ -82,10 +82,10 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 	old_check = q.ip.check;
 	new_check = csum16_replace4(old_check, q.ip.saddr, t.daddr);
 	new_check = csum16_replace4(new_check, q.ip.daddr, t.saddr);
-	if (icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, saddr), q.ip.saddr,
-			       t.daddr, 4) ||
-	    icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, daddr), q.ip.daddr,
-			       t.saddr, 4) ||
+	if (icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, saddr),
+			       q.ip.saddr, t.daddr, 4) ||
+	    icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, daddr),
+			       q.ip.daddr, t.saddr, 4) ||
 	    icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, check), old_check,
 			       new_check, 2) ||
 	    icmp_payload_store(skb, icmp_csum_off, inner + 20, q.sport, t.dport, 2) ||
@@ -106,9 +106,11 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 	}
 
 	/* Outer header: ICMP has no pseudo-header, so only the IPv4 checksum follows. */
-	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->saddr, out_saddr, 4) ||
+	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->saddr, out_saddr,
+				4) ||
 	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, saddr), &out_saddr, 4, 0) ||
-	    bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->daddr, t.daddr, 4) ||
+	    bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->daddr, t.daddr,
+				4) ||
 	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &t.daddr, 4, 0))
 		return TC_ACT_SHOT;
 	stat_verdict(XLB_STAT_FWD_EST);

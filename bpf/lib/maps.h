@@ -62,7 +62,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32); /* rule id * XLB_MAX_ENDPOINTS + endpoint index */
 	__type(value, struct xlb_counter);
-	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES * XLB_MAX_ENDPOINTS); /* set at load */
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES *XLB_MAX_ENDPOINTS); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xlb_ep_stat_v1 SEC(".maps");
 
@@ -87,7 +87,7 @@ struct xlb_maglev_inner {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__type(key, __u32); /* rule id */
+	__type(key, __u32);			       /* rule id */
 	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct xlb_maglev_inner);
@@ -108,7 +108,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
 	__type(value, __u32);
-	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES * XLB_MAX_ENDPOINTS); /* set at load */
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES *XLB_MAX_ENDPOINTS); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xlb_ep_conns_v1 SEC(".maps");
 

@@ -16,7 +16,8 @@ static __always_inline __u32 l4_csum_off(const struct xlb_pkt *p)
 }
 
 /* UDP checksum 0 means "none": leave it so, and never produce 0 from a real sum. */
-static __always_inline int l4_csum_flags(struct __sk_buff *skb, const struct xlb_pkt *p, __u64 *flags)
+static __always_inline int l4_csum_flags(struct __sk_buff *skb, const struct xlb_pkt *p,
+					 __u64 *flags)
 {
 	*flags = 0;
 	if (p->proto == IPPROTO_UDP) {
@@ -31,8 +32,8 @@ static __always_inline int l4_csum_flags(struct __sk_buff *skb, const struct xlb
 	return 0;
 }
 
-static __always_inline int rewrite_addr(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 field_off,
-					__u32 old_addr, __u32 new_addr)
+static __always_inline int rewrite_addr(struct __sk_buff *skb, const struct xlb_pkt *p,
+					__u32 field_off, __u32 old_addr, __u32 new_addr)
 {
 	__u32 csum_off = l4_csum_off(p);
 	__u64 flags;
@@ -44,7 +45,8 @@ static __always_inline int rewrite_addr(struct __sk_buff *skb, const struct xlb_
 	if (skip < 0)
 		return -1;
 	if (csum_off && !skip &&
-	    bpf_l4_csum_replace(skb, csum_off, old_addr, new_addr, flags | BPF_F_PSEUDO_HDR | sizeof(new_addr)))
+	    bpf_l4_csum_replace(skb, csum_off, old_addr, new_addr,
+				flags | BPF_F_PSEUDO_HDR | sizeof(new_addr)))
 		return -1;
 	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), old_addr, new_addr,
 				sizeof(new_addr)))
@@ -52,8 +54,8 @@ static __always_inline int rewrite_addr(struct __sk_buff *skb, const struct xlb_
 	return bpf_skb_store_bytes(skb, p->l3_off + field_off, &new_addr, sizeof(new_addr), 0);
 }
 
-static __always_inline int rewrite_port(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 field_off,
-					__u16 old_port, __u16 new_port)
+static __always_inline int rewrite_port(struct __sk_buff *skb, const struct xlb_pkt *p,
+					__u32 field_off, __u16 old_port, __u16 new_port)
 {
 	__u32 csum_off = l4_csum_off(p);
 	__u64 flags;
@@ -64,15 +66,16 @@ static __always_inline int rewrite_port(struct __sk_buff *skb, const struct xlb_
 	skip = l4_csum_flags(skb, p, &flags);
 	if (skip < 0)
 		return -1;
-	if (!skip && bpf_l4_csum_replace(skb, csum_off, old_port, new_port, flags | sizeof(new_port)))
+	if (!skip &&
+	    bpf_l4_csum_replace(skb, csum_off, old_port, new_port, flags | sizeof(new_port)))
 		return -1;
 	return bpf_skb_store_bytes(skb, p->l4_off + field_off, &new_port, sizeof(new_port), 0);
 }
 
 /* Rewrites the packet's 4-tuple to (saddr, daddr, sport, dport); unchanged fields are skipped.
  * Ports sit at the same offsets in TCP and UDP. */
-static __always_inline int rewrite_tuple(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 saddr,
-					 __u32 daddr, __u16 sport, __u16 dport)
+static __always_inline int rewrite_tuple(struct __sk_buff *skb, const struct xlb_pkt *p,
+					 __u32 saddr, __u32 daddr, __u16 sport, __u16 dport)
 {
 	if (rewrite_addr(skb, p, offsetof(struct iphdr, saddr), p->saddr, saddr) ||
 	    rewrite_addr(skb, p, offsetof(struct iphdr, daddr), p->daddr, daddr) ||
@@ -91,7 +94,8 @@ static __always_inline int set_ttl(struct __sk_buff *skb, const struct xlb_pkt *
 	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), old_word, new_word,
 				sizeof(new_word)))
 		return -1;
-	return bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, ttl), &ttl, sizeof(ttl), 0);
+	return bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, ttl), &ttl, sizeof(ttl),
+				   0);
 }
 
 #endif

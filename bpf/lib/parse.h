@@ -33,15 +33,15 @@ struct icmphdr {
 struct xlb_pkt {
 	__u32 l3_off;
 	__u32 l4_off;
-	__u32 len;  /* skb->len, for byte counters */
+	__u32 len; /* skb->len, for byte counters */
 	__u32 saddr;
 	__u32 daddr;
 	__u16 sport;
 	__u16 dport;
 	__u16 tot_len;
 	__u16 eth_proto; /* after the VLAN tag, network order */
-	__u32 tcp_seq;   /* host order */
-	__u32 tcp_ack;   /* host order */
+	__u32 tcp_seq;	 /* host order */
+	__u32 tcp_ack;	 /* host order */
 	__u8 proto;
 	__u8 tcp_flags;
 	__u8 ttl;
@@ -54,11 +54,11 @@ struct xlb_pkt {
 
 enum parse_result {
 	PARSE_OK = 0,
-	PARSE_NOT_IP,     /* not IPv4: pkt.eth_proto tells what */
-	PARSE_BAD_IP,     /* IPv4 header unusable: nothing can be trusted */
-	PARSE_FRAGMENT,   /* addresses valid, L4 absent or partial */
-	PARSE_BAD_L4,     /* addresses valid, L4 header truncated/invalid */
-	PARSE_OTHER_L4,   /* addresses valid, protocol we do not balance */
+	PARSE_NOT_IP,	/* not IPv4: pkt.eth_proto tells what */
+	PARSE_BAD_IP,	/* IPv4 header unusable: nothing can be trusted */
+	PARSE_FRAGMENT, /* addresses valid, L4 absent or partial */
+	PARSE_BAD_L4,	/* addresses valid, L4 header truncated/invalid */
+	PARSE_OTHER_L4, /* addresses valid, protocol we do not balance */
 };
 
 /* Make sure the headers we read are in the linear area (veth/GRO may leave them paged). */

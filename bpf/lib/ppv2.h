@@ -110,7 +110,7 @@ static __noinline int ppv2_insert(struct __sk_buff *skb, const struct xlb_pkt *p
 
 /* Client -> endpoint: insert the header, or shift the sequence number past it. */
 static __always_inline int ppv2_from_client(struct __sk_buff *skb, const struct xlb_pkt *p,
-				       struct xlb_ct_entry *orig)
+					    struct xlb_ct_entry *orig)
 {
 	__u32 base = orig->ppv2_seq;
 
@@ -182,7 +182,7 @@ static long sack_step(__u32 i, void *data)
 
 /* Endpoint -> client: acknowledgements and SACK blocks lose the header's length. */
 static __always_inline int ppv2_from_endpoint(struct __sk_buff *skb, const struct xlb_pkt *p,
-					 struct xlb_ct_entry *orig)
+					      struct xlb_ct_entry *orig)
 {
 	__u32 base = orig->ppv2_seq, len = orig->ppv2_len;
 	struct sack_walk walk = {.skb = skb, .p = p, .base = base, .len = len, .pos = 20};

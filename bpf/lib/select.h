@@ -34,7 +34,8 @@ static __always_inline int valid_endpoint(const struct xlb_svc *svc, __u32 idx)
 
 /* rr/priority walk the slot table with a global per-rule counter (weights live in the table);
  * hash indexes it with the 5-tuple hash. Returns an endpoint index or -1. */
-static __always_inline int select_slot(const struct xlb_svc *svc, const struct xlb_pkt *p, int by_hash)
+static __always_inline int select_slot(const struct xlb_svc *svc, const struct xlb_pkt *p,
+				       int by_hash)
 {
 	__u32 nr = svc->nr_slots;
 	__u32 pick, slot, id = svc->id;
@@ -52,7 +53,8 @@ static __always_inline int select_slot(const struct xlb_svc *svc, const struct x
 		pick = __sync_fetch_and_add(pos, 1);
 	}
 	slot = pick % nr;
-	/* The verifier loses the bound of a modulo; the barrier keeps clang from dropping the mask. */
+	/* The verifier loses the bound of a modulo; the barrier keeps clang from dropping the mask.
+	 */
 	asm volatile("" : "+r"(slot));
 	ep = svc->slots[slot & (XLB_SELECT_SLOTS - 1)];
 	return valid_endpoint(svc, ep) ? ep : -1;
@@ -73,7 +75,8 @@ static __always_inline int select_maglev(const struct xlb_svc *svc, const struct
 	ep = bpf_map_lookup_elem(table, &slot);
 	/* Mid-update the table may not match the rule yet (other size, an endpoint not up):
 	 * fall back to the rule's own hash slots rather than drop. */
-	if (ep && valid_endpoint(svc, *ep) && svc->eps[*ep & (XLB_MAX_ENDPOINTS - 1)].state == XLB_EP_UP)
+	if (ep && valid_endpoint(svc, *ep) &&
+	    svc->eps[*ep & (XLB_MAX_ENDPOINTS - 1)].state == XLB_EP_UP)
 		return *ep;
 	return select_slot(svc, p, 1);
 }

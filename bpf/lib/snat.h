@@ -10,7 +10,8 @@
 
 #define XLB_SNAT_PORT_RANGE (XLB_SNAT_PORT_MAX - XLB_SNAT_PORT_MIN + 1)
 
-static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 start, __u32 attempt)
+static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 start,
+						 __u32 attempt)
 {
 	__u16 client_port = bpf_ntohs(p->sport);
 
@@ -23,7 +24,8 @@ static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 
 
 /* Inserts `reply` under a free source port toward ep; returns the port (network order) or 0. */
 static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, __u32 snat_ip,
-					     const struct xlb_endpoint *ep, const struct xlb_ct_entry *reply,
+					     const struct xlb_endpoint *ep,
+					     const struct xlb_ct_entry *reply,
 					     struct xlb_ct_key *reply_key)
 {
 	__u32 start = tuple_hash(p) % XLB_SNAT_PORT_RANGE;
@@ -46,7 +48,8 @@ static __always_inline __u32 snat_rule_address(const struct xlb_svc *svc, const 
 	if (n == 0 || n > XLB_MAX_SNAT)
 		return 0;
 	idx = tuple_hash(p) % n;
-	/* The verifier loses the bound of a modulo; the barrier keeps clang from dropping the mask. */
+	/* The verifier loses the bound of a modulo; the barrier keeps clang from dropping the mask.
+	 */
 	asm volatile("" : "+r"(idx));
 	return svc->snat[idx & (XLB_MAX_SNAT - 1)].w[0];
 }

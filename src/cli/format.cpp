@@ -107,16 +107,11 @@ std::string format_endpoints(const json& answer, Output output) {
     const json rule = ep.value("rule", json::object());
     const json& h = health(ep);
     const std::string probe = cell(h, "probe");
-    std::vector<std::string> row = {cell(ep, "ip"),
-                                    cell(rule, "name"),
-                                    probe.empty() ? "none" : probe,
-                                    cell(ep, "port"),
-                                    seconds(h, "period"),
-                                    cell(h, "retries"),
-                                    delay(h, "min_ms"),
-                                    delay(h, "avg_ms"),
-                                    delay(h, "max_ms"),
-                                    effective_state(ep)};
+    std::vector<std::string> row = {
+        cell(ep, "ip"),     cell(rule, "name"),   probe.empty() ? "none" : probe,
+        cell(ep, "port"),   seconds(h, "period"), cell(h, "retries"),
+        delay(h, "min_ms"), delay(h, "avg_ms"),   delay(h, "max_ms"),
+        effective_state(ep)};
     if (wide) row.insert(row.end(), {cell(h, "last_error"), cell(h, "last_transition")});
     t.add_row(std::move(row));
   }

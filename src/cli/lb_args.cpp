@@ -98,13 +98,16 @@ Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args) {
   std::vector<std::string> snat;
   for (const auto& value : args.snat) {
     for (auto& ip : split(value, ',')) {
-      if (ip.empty()) return invalid("--snat", "--snat takes <ip>[,<ip>...], got \"" + value + "\"");
+      if (ip.empty())
+        return invalid("--snat", "--snat takes <ip>[,<ip>...], got \"" + value + "\"");
       snat.push_back(ip);
     }
   }
   if (args.dsr && *args.dsr != "ipip" && *args.dsr != "auto") {
-    return invalid("--dsr", "--dsr must be ipip (always tunnel) or auto (L2 when the endpoint is "
-                            "directly connected), got \"" + *args.dsr + "\"");
+    return invalid("--dsr",
+                   "--dsr must be ipip (always tunnel) or auto (L2 when the endpoint is "
+                   "directly connected), got \"" +
+                       *args.dsr + "\"");
   }
 
   std::vector<nlohmann::json> rules;

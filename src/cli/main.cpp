@@ -127,8 +127,8 @@ int main(int argc, char** argv) {
       [&] { command = [&](ApiClient& api) { return apply(api, apply_file, std::cout); }; });
 
   // Global options are accepted after the subcommands too ("xlbctl get lb -p 8080").
-  for (auto* sub : {create, create_lb_cmd, del, delete_lb_cmd, set, set_ep_cmd, get, get_lb_cmd, get_ep_cmd,
-                    get_ct_cmd, get_stats_cmd, save_cmd, apply_cmd}) {
+  for (auto* sub : {create, create_lb_cmd, del, delete_lb_cmd, set, set_ep_cmd, get, get_lb_cmd,
+                    get_ep_cmd, get_ct_cmd, get_stats_cmd, save_cmd, apply_cmd}) {
     sub->fallthrough();
   }
 

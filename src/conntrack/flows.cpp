@@ -1,7 +1,5 @@
 #include "conntrack/flows.h"
 
-#include "conntrack/tuple.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -11,6 +9,7 @@
 #include <tuple>
 
 #include "common/ip.h"
+#include "conntrack/tuple.h"
 
 namespace xlb {
 namespace {

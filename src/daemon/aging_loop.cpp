@@ -11,7 +11,9 @@ AgingLoop::AgingLoop(Datapath& datapath, const Reconciler& reconciler, unsigned 
 
 AgingLoop::~AgingLoop() { stop(); }
 
-void AgingLoop::start() { thread_ = std::thread([this] { run(); }); }
+void AgingLoop::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void AgingLoop::stop() {
   {

@@ -3,13 +3,12 @@
 #include <bpf/libbpf.h>
 #include <net/if.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
 #include <mutex>
-
-#include <unistd.h>
 
 #include "datapath/bpffs.h"
 #include "datapath/map.h"
@@ -50,7 +49,8 @@ Error load_error(int err, const BpfDatapathOptions& o) {
                  "the maps pinned in " + o.pin_dir +
                      " do not match this datapath (different --ct-size or --max-services, or "
                      "another xlb version): start with the same sizes, or remove them with "
-                     "xlbd --cleanup --bpffs=" + o.pin_dir,
+                     "xlbd --cleanup --bpffs=" +
+                     o.pin_dir,
                  "bpffs"};
   // The verifier also answers EACCES; its log says "BEGIN PROG LOAD LOG".
   if (err != EPERM && log.find("PROG LOAD LOG") != std::string::npos)
@@ -63,8 +63,9 @@ Error load_error(int err, const BpfDatapathOptions& o) {
                  "no permission to load BPF programs: run xlbd as root or with CAP_BPF, "
                  "CAP_NET_ADMIN and CAP_PERFMON",
                  ""};
-  return Error{"datapath", std::string("cannot load the BPF datapath: ") + std::strerror(err) +
-                               (log.empty() ? "" : " (libbpf: " + log.substr(0, 300) + ")"),
+  return Error{"datapath",
+               std::string("cannot load the BPF datapath: ") + std::strerror(err) +
+                   (log.empty() ? "" : " (libbpf: " + log.substr(0, 300) + ")"),
                ""};
 }
 
@@ -93,8 +94,7 @@ BpfDatapath::~BpfDatapath() {
 
 Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions& options) {
   libbpf_set_print(libbpf_print);
-  if (options.ct_size < 1024)
-    return invalid("ct-size", "--ct-size must be at least 1024 flows");
+  if (options.ct_size < 1024) return invalid("ct-size", "--ct-size must be at least 1024 flows");
   if (options.max_services < 1 || options.max_services > (1u << 20))
     return invalid("max-services", "--max-services must be from 1 to 1048576");
   if (!options.pin_dir.empty()) {
@@ -214,8 +214,7 @@ Result<std::vector<uint64_t>> BpfDatapath::datapath_counters() const {
 }
 
 Result<void> BpfDatapath::reset_service_counters(uint32_t svc_id) {
-  PerCpuMap<uint32_t, xlb_counter> svc(bpf_map__fd(skel_->maps.xlb_svc_stat_v1),
-                                       XLB_MAP_SVC_STATS);
+  PerCpuMap<uint32_t, xlb_counter> svc(bpf_map__fd(skel_->maps.xlb_svc_stat_v1), XLB_MAP_SVC_STATS);
   PerCpuMap<uint32_t, xlb_counter> ep(bpf_map__fd(skel_->maps.xlb_ep_stat_v1), XLB_MAP_EP_STATS);
   if (auto r = svc.zero(svc_id); !r) return r;
   for (uint32_t i = 0; i < XLB_MAX_ENDPOINTS; ++i)
@@ -227,8 +226,9 @@ Result<void> BpfDatapath::reset_service_counters(uint32_t svc_id) {
 }
 
 Result<void> BpfDatapath::for_each_flow(const std::function<bool(const CtFlow&)>& fn) const {
-  return ct_map(skel_).for_each(
-      [&](const xlb_ct_key& k, const xlb_ct_entry& e) { return fn(CtFlow{k, e}); });
+  return ct_map(skel_).for_each([&](const xlb_ct_key& k, const xlb_ct_entry& e) {
+    return fn(CtFlow{k, e});
+  });
 }
 
 Result<std::optional<xlb_ct_entry>> BpfDatapath::lookup_flow(const xlb_ct_key& key) const {
@@ -254,8 +254,10 @@ Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<ui
       Result<void> r = Ok{};
       for (uint32_t i = 0; i < table.size() && r.ok(); ++i) {
         auto cur = m.lookup(i);
-        if (!cur) r = cur.error();
-        else if (!*cur || **cur != table[i]) r = m.update(i, table[i]);
+        if (!cur)
+          r = cur.error();
+        else if (!*cur || **cur != table[i])
+          r = m.update(i, table[i]);
       }
       close(inner);
       return r;

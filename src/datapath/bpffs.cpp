@@ -1,6 +1,7 @@
 #include "datapath/bpffs.h"
 
 #include <linux/magic.h>
+#include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 
@@ -8,15 +9,13 @@
 #include <cstring>
 #include <filesystem>
 
-#include <spdlog/spdlog.h>
-
 namespace xlb {
 namespace fs = std::filesystem;
 
 namespace {
 
 bool is_bpffs(const fs::path& p) {
-  struct statfs st{};
+  struct statfs st {};
   return statfs(p.c_str(), &st) == 0 && st.f_type == BPF_FS_MAGIC;
 }
 

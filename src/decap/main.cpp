@@ -10,8 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string ifname;
   auto* attach = app.add_subcommand("attach", "attach to an interface (stays after exit)");
-  attach->add_option("ifname", ifname, "interface that receives the tunnelled traffic")
-      ->required();
+  attach->add_option("ifname", ifname, "interface that receives the tunnelled traffic")->required();
   auto* detach = app.add_subcommand("detach", "remove from an interface");
   detach->add_option("ifname", ifname, "interface to detach from")->required();
   CLI11_PARSE(app, argc, argv);

@@ -13,9 +13,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 14> kServiceFields = {
-    "vip",  "protocol",  "port",     "name",     "mode",
-    "select", "monitor", "inactive_timeout", "ppv2", "snat",
-    "dsr_ipip", "persist_timeout", "maglev_size", "endpoints"};
+    "vip",         "protocol",         "port", "name", "mode",     "select",
+    "monitor",     "inactive_timeout", "ppv2", "snat", "dsr_ipip", "persist_timeout",
+    "maglev_size", "endpoints"};
 constexpr std::array<std::string_view, 4> kEndpointFields = {"ip", "port", "weight", "state"};
 constexpr std::array<std::string_view, 1> kConfigFields = {"services"};
 
@@ -175,8 +175,8 @@ Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
                      prefix + "snat must be an array of IPv4 addresses, got " + shown(*snat));
     }
     for (size_t i = 0; i < snat->size(); ++i) {
-      auto ip = read_string((*snat)[i], prefix + "snat[" + std::to_string(i) + "]",
-                            "an IPv4 address");
+      auto ip =
+          read_string((*snat)[i], prefix + "snat[" + std::to_string(i) + "]", "an IPv4 address");
       if (!ip) return ip.error();
       svc.snat.push_back(*ip);
     }

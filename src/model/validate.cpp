@@ -79,7 +79,6 @@ Result<void> validate_endpoints(const Service& svc, const std::string& prefix) {
   return Ok{};
 }
 
-
 // Options that belong to one mode or selection are refused elsewhere, not silently ignored.
 Result<void> validate_mode_options(const Service& svc, const std::string& prefix) {
   if (!svc.snat.empty() && svc.mode != Mode::fullnat)
@@ -92,9 +91,10 @@ Result<void> validate_mode_options(const Service& svc, const std::string& prefix
   if (svc.dsr_ipip && svc.mode != Mode::dsr)
     return invalid(prefix + "dsr_ipip", prefix + "dsr_ipip applies to --mode=dsr only");
   if (svc.ppv2 && svc.mode == Mode::dsr)
-    return invalid(prefix + "ppv2", prefix +
-                                        "ppv2 needs a mode that carries replies back (default or "
-                                        "fullnat): in dsr the LB never sees the endpoint's replies");
+    return invalid(prefix + "ppv2",
+                   prefix +
+                       "ppv2 needs a mode that carries replies back (default or "
+                       "fullnat): in dsr the LB never sees the endpoint's replies");
   if (svc.maglev_size != 0 && (!select::is_prime(svc.maglev_size) || svc.maglev_size < 101 ||
                                svc.maglev_size > kMaglevSizeRange.hi))
     return invalid(prefix + "maglev_size", prefix +

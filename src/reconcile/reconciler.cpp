@@ -392,7 +392,8 @@ std::vector<ServiceStatus> Reconciler::status() const {
 std::vector<std::pair<uint32_t, uint32_t>> Reconciler::rule_timeouts() const {
   std::lock_guard lock(mu_);
   std::vector<std::pair<uint32_t, uint32_t>> out;
-  for (const auto& [key, rule] : rules_) out.emplace_back(rule.dp.id, rule.service.inactive_timeout_s);
+  for (const auto& [key, rule] : rules_)
+    out.emplace_back(rule.dp.id, rule.service.inactive_timeout_s);
   return out;
 }
 

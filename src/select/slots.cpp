@@ -22,7 +22,8 @@ std::vector<uint32_t> scaled_weights(const std::vector<uint32_t>& weights, size_
   }
   std::stable_sort(remainders.begin(), remainders.end(),
                    [](auto& a, auto& b) { return a.first > b.first; });
-  for (size_t k = 0; used < budget && k < remainders.size(); ++k, ++used) ++out[remainders[k].second];
+  for (size_t k = 0; used < budget && k < remainders.size(); ++k, ++used)
+    ++out[remainders[k].second];
   return out;
 }
 

@@ -8,8 +8,8 @@
 namespace xlb::select {
 
 struct Candidate {
-  uint8_t weight = 1;     // 1..255
-  bool eligible = true;   // may take new flows (up, not draining)
+  uint8_t weight = 1;    // 1..255
+  bool eligible = true;  // may take new flows (up, not draining)
 };
 
 // rr: every eligible endpoint once, in index order.

@@ -13,7 +13,8 @@
 #define XLB_AF_INET 2
 #define XLB_AF_INET6 10
 
-/* An IP address sized for IPv6 from day one. Network byte order. IPv4 lives in w[0], w[1..3] = 0. */
+/* An IP address sized for IPv6 from day one. Network byte order. IPv4 lives in w[0], w[1..3] = 0.
+ */
 struct xlb_ip {
 	__u32 w[4];
 };

@@ -8,7 +8,8 @@
 
 /* FullNAT source ports: allocated per (SNAT address, endpoint, endpoint port). */
 #define XLB_SNAT_PORT_MIN 1024
-#define XLB_SNAT_PORT_MAX 32767 /* below the kernel's ephemeral range: the LB's own sockets never collide */
+#define XLB_SNAT_PORT_MAX                                                                          \
+	32767 /* below the kernel's ephemeral range: the LB's own sockets never collide */
 #define XLB_SNAT_PORT_TRIES 32 /* probes before a new flow is refused (drop_snat_exhausted) */
 
 /* States shown by `xlbctl get ct`; TCP first, then UDP and ICMP. */
@@ -36,18 +37,18 @@ enum xlb_ct_dir {
 #define XLB_CT_F_SNAT (1u << 1)
 #define XLB_CT_F_CLIENT_FIN (1u << 2) /* orig entry: the client has sent FIN */
 #define XLB_CT_F_EP_FIN (1u << 3)     /* orig entry: the endpoint has sent FIN */
-#define XLB_CT_F_IPIP (1u << 4)       /* DSR: tunnelled in IPIP (else L2 MAC rewrite) */
+#define XLB_CT_F_IPIP (1u << 4)	      /* DSR: tunnelled in IPIP (else L2 MAC rewrite) */
 #define XLB_CT_F_COUNTED (1u << 5)    /* orig entry: counted in its endpoint's active flows (lc) */
 #define XLB_CT_F_PERSIST (1u << 6)    /* orig entry: its packets refresh the client's affinity */
 
 struct xlb_ct_key {
 	struct xlb_ip saddr; /* 0 */
 	struct xlb_ip daddr; /* 16 */
-	__u16 sport;         /* 32: network byte order */
-	__u16 dport;         /* 34 */
-	__u8 proto;          /* 36 */
-	__u8 family;         /* 37 */
-	__u16 pad;           /* 38: must be zero */
+	__u16 sport;	     /* 32: network byte order */
+	__u16 dport;	     /* 34 */
+	__u8 proto;	     /* 36 */
+	__u8 family;	     /* 37 */
+	__u16 pad;	     /* 38: must be zero */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_ct_key) == 40, "ct key size");
 
@@ -56,26 +57,26 @@ XLB_STATIC_ASSERT(sizeof(struct xlb_ct_key) == 40, "ct key size");
 struct xlb_ct_entry {
 	struct xlb_ip nat_saddr; /* 0: new source (SNAT) */
 	struct xlb_ip nat_daddr; /* 16: new destination (DNAT) */
-	__u16 nat_sport;         /* 32 */
-	__u16 nat_dport;         /* 34 */
-	__u8 dir;                /* 36: enum xlb_ct_dir */
-	__u8 state;              /* 37: enum xlb_ct_state (authoritative in the orig entry) */
-	__u8 mode;               /* 38: enum xlb_mode */
-	__u8 flags;              /* 39: XLB_CT_F_* */
-	__u32 svc_id;            /* 40 */
-	__u16 ep_idx;            /* 44 */
-	__u16 pad;               /* 46 */
-	__u64 created_ns;        /* 48: bpf_ktime_get_ns() */
-	__u64 last_seen_ns;      /* 56 */
-	__u64 packets;           /* 64: this direction */
-	__u64 bytes;             /* 72 */
-	__u32 ppv2_seq;          /* 80: orig entry: client sequence number where payload starts */
-	__u16 ppv2_len;          /* 84: orig entry: Proxy Protocol header length (the seq shift) */
-	__u16 ppv2_flags;        /* 86: XLB_PPV2_F_* */
+	__u16 nat_sport;	 /* 32 */
+	__u16 nat_dport;	 /* 34 */
+	__u8 dir;		 /* 36: enum xlb_ct_dir */
+	__u8 state;		 /* 37: enum xlb_ct_state (authoritative in the orig entry) */
+	__u8 mode;		 /* 38: enum xlb_mode */
+	__u8 flags;		 /* 39: XLB_CT_F_* */
+	__u32 svc_id;		 /* 40 */
+	__u16 ep_idx;		 /* 44 */
+	__u16 pad;		 /* 46 */
+	__u64 created_ns;	 /* 48: bpf_ktime_get_ns() */
+	__u64 last_seen_ns;	 /* 56 */
+	__u64 packets;		 /* 64: this direction */
+	__u64 bytes;		 /* 72 */
+	__u32 ppv2_seq;		 /* 80: orig entry: client sequence number where payload starts */
+	__u16 ppv2_len;		 /* 84: orig entry: Proxy Protocol header length (the seq shift) */
+	__u16 ppv2_flags;	 /* 86: XLB_PPV2_F_* */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_ct_entry) == 88, "ct entry size");
 
-#define XLB_PPV2_F_ON (1u << 0)    /* this flow carries a Proxy Protocol v2 header */
+#define XLB_PPV2_F_ON (1u << 0)	   /* this flow carries a Proxy Protocol v2 header */
 #define XLB_PPV2_F_ACKED (1u << 1) /* the endpoint has acknowledged the header */
 
 #endif

@@ -1,5 +1,6 @@
-/* Pinned map names (at most 15 characters: the kernel truncates longer object names). The _v1 suffix changes with any incompatible layout change so a new
- * datapath never adopts a stale pinned map. */
+/* Pinned map names (at most 15 characters: the kernel truncates longer object names). The _v1
+ * suffix changes with any incompatible layout change so a new datapath never adopts a stale pinned
+ * map. */
 #ifndef XLB_ABI_MAPS_H
 #define XLB_ABI_MAPS_H
 

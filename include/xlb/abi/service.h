@@ -9,7 +9,8 @@
  * directly, so weights are encoded by how many slots an endpoint owns. */
 #define XLB_SELECT_SLOTS 256
 #define XLB_DEFAULT_MAX_SERVICES 4096
-/* FullNAT source addresses a rule may list (--snat); none = the LB's address toward the endpoint. */
+/* FullNAT source addresses a rule may list (--snat); none = the LB's address toward the endpoint.
+ */
 #define XLB_MAX_SNAT 4
 
 enum xlb_mode {
@@ -35,56 +36,57 @@ enum xlb_ep_state {
 
 /* Rule flags. */
 #define XLB_SVC_F_PPV2 (1u << 0)
-#define XLB_SVC_F_DSR_IPIP (1u << 1) /* DSR: always tunnel, even to a directly connected endpoint */
+#define XLB_SVC_F_DSR_IPIP (1u << 1) /* DSR: always tunnel, even to a directly connected endpoint  \
+				      */
 
 struct xlb_svc_key {
 	struct xlb_ip vip; /* 0 */
-	__u16 port;        /* 16: network byte order */
-	__u8 proto;        /* 18: IPPROTO_TCP / IPPROTO_UDP */
-	__u8 family;       /* 19: XLB_AF_INET */
+	__u16 port;	   /* 16: network byte order */
+	__u8 proto;	   /* 18: IPPROTO_TCP / IPPROTO_UDP */
+	__u8 family;	   /* 19: XLB_AF_INET */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_svc_key) == 20, "svc key size");
 
 struct xlb_endpoint {
 	struct xlb_ip addr; /* 0 */
-	__u16 port;         /* 16: network byte order */
-	__u8 weight;        /* 18: 1..255 */
-	__u8 state;         /* 19: enum xlb_ep_state */
-	__u8 family;        /* 20 */
-	__u8 pad[3];        /* 21 */
+	__u16 port;	    /* 16: network byte order */
+	__u8 weight;	    /* 18: 1..255 */
+	__u8 state;	    /* 19: enum xlb_ep_state */
+	__u8 family;	    /* 20 */
+	__u8 pad[3];	    /* 21 */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_endpoint) == 24, "endpoint size");
 
 struct xlb_svc {
-	__u32 id;              /* 0: index into per-rule counter and rr maps, < max services */
-	__u8 mode;             /* 4: enum xlb_mode */
-	__u8 select;           /* 5: enum xlb_select */
-	__u8 nr_endpoints;     /* 6: valid entries in eps[] */
-	__u8 flags;            /* 7: XLB_SVC_F_* */
-	__u16 nr_slots;        /* 8: valid entries in slots[]; 0 = no endpoint can take new flows */
-	__u8 nr_snat;          /* 10: valid entries in snat[] */
-	__u8 pad0;             /* 11 */
+	__u32 id;	   /* 0: index into per-rule counter and rr maps, < max services */
+	__u8 mode;	   /* 4: enum xlb_mode */
+	__u8 select;	   /* 5: enum xlb_select */
+	__u8 nr_endpoints; /* 6: valid entries in eps[] */
+	__u8 flags;	   /* 7: XLB_SVC_F_* */
+	__u16 nr_slots;	   /* 8: valid entries in slots[]; 0 = no endpoint can take new flows */
+	__u8 nr_snat;	   /* 10: valid entries in snat[] */
+	__u8 pad0;	   /* 11 */
 	__u32 inactive_timeout_s; /* 12: 0 = protocol default */
 	__u32 persist_timeout_s;  /* 16: persist: client affinity lasts this long idle */
-	__u32 maglev_size;     /* 20: maglev: entries of this rule's table in xlb_maglev_v1 */
-	struct xlb_ip snat[XLB_MAX_SNAT]; /* 24: FullNAT source addresses */
+	__u32 maglev_size;	  /* 20: maglev: entries of this rule's table in xlb_maglev_v1 */
+	struct xlb_ip snat[XLB_MAX_SNAT];	    /* 24: FullNAT source addresses */
 	struct xlb_endpoint eps[XLB_MAX_ENDPOINTS]; /* 88 */
-	__u8 slots[XLB_SELECT_SLOTS]; /* 856: endpoint index per slot */
+	__u8 slots[XLB_SELECT_SLOTS];		    /* 856: endpoint index per slot */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_svc) == 1112, "svc size");
 
 /* persist: the endpoint a client address was last sent to, per rule. */
 struct xlb_persist_key {
-	__u32 svc_id;         /* 0 */
-	__u32 pad;            /* 4: must be zero */
+	__u32 svc_id;	      /* 0 */
+	__u32 pad;	      /* 4: must be zero */
 	struct xlb_ip client; /* 8 */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_persist_key) == 24, "persist key size");
 
 struct xlb_persist_entry {
 	struct xlb_ip ep_addr; /* 0: the endpoint chosen (its index may be reused by another) */
-	__u32 ep_idx;          /* 16 */
-	__u32 pad;             /* 20 */
+	__u32 ep_idx;	       /* 16 */
+	__u32 pad;	       /* 20 */
 	__u64 last_seen_ns;    /* 24 */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_persist_entry) == 32, "persist entry size");
