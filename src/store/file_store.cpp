@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/file_io.h"
 #include "model/json.h"
 
 namespace xlb {
@@ -36,23 +37,10 @@ class Fd {
   int fd_;
 };
 
-Result<void> write_all(int fd, const std::string& data, const std::string& path) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno_error("write", path);
-    done += static_cast<size_t>(n);
-  }
-  return Ok{};
-}
-
+// The shared durable write, reporting in the store's words.
 Result<void> write_synced(const std::string& path, const std::string& data) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return errno_error("create", path);
-  XLB_TRY(write_all(fd.get(), data, path));
-  if (::fsync(fd.get()) != 0) return errno_error("fsync", path);
-  if (::close(fd.release()) != 0) return errno_error("close", path);
+  auto r = xlb::write_synced(path, data, 0600);
+  if (!r) return store_error(r.error().message);
   return Ok{};
 }
 

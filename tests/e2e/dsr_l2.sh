@@ -33,29 +33,17 @@ assert_contains "$(nsx client ip neigh show "$VIP")" "lladdr $(mac_of lb eth0)" 
   "client's neighbour entry for the VIP is the LB's MAC"
 
 step "20 sequential requests to http://$VIP/"
-answers=$(http_get_n client "http://$VIP/" 20)
-b1=$(count_lines "$answers" b1)
-b2=$(count_lines "$answers" b2)
-assert_eq 20 "$((b1 + b2))" "requests answered by a backend (b1=$b1 b2=$b2; all:
-$(sort <<<"$answers" | uniq -c))"
-assert_gt 0 "$b1" "requests answered by b1"
-assert_gt 0 "$b2" "requests answered by b2"
+assert_both_backends_answer "http://$VIP/" 20
 ct=$(xlbctl get ct)
 echo "$ct" | head -4
 assert_contains "$ct" "dsr:l2-" "get ct Act column of a DSR flow"
 
 step "a 4 MiB download: the reply bypasses the LB"
-rule_bytes() {
-  xlbctl get lb -o json | python3 -c '
-import json, sys
-print(sum(e["counters"]["bytes"] for r in json.load(sys.stdin)["loadbalancers"]
-          for e in r["endpoints"]))'
-}
-before=$(rule_bytes)
+before=$(xlb_endpoint_bytes)
 want=$(sha256sum <"$big" | cut -d' ' -f1)
 got=$(nsx client curl -sS --fail --max-time 20 "http://$VIP/files/big.bin" | sha256sum | cut -d' ' -f1)
 assert_eq "$want" "$got" "sha256 of the 4 MiB download"
-after=$(rule_bytes)
+after=$(xlb_endpoint_bytes)
 log "rule byte counters: $before before, $after after the download"
 assert_gt "$before" "$after" "the rule counted the download's client->server packets"
 assert_gt "$((after - before))" $((1024 * 1024)) "bytes seen by the LB for a 4 MiB DSR download (< 1 MiB)"

@@ -31,14 +31,11 @@ nginx_temp_paths() {
   done
 }
 
-# start_http_backend <ns> <name> <port>: nginx answering GET / with "<name>\n", serving the
-# run's files under /files/ and the same paced at 2 MiB/s under /slow/. Waits until it listens.
-start_http_backend() {
-  local ns=$1 name=$2 port=$3 files
-  local dir="$E2E_RUN_DIR/nginx-$name"
-  files=$(e2e_files_dir)
-  mkdir -p "$dir"
-  cat >"$dir/nginx.conf" <<CONF
+# The part of every backend's nginx.conf that only depends on its run directory; the caller
+# closes the http block.
+nginx_conf_head() {
+  local dir=$1
+  cat <<CONF
 daemon off;
 master_process on;
 worker_processes 1;
@@ -49,6 +46,18 @@ http {
   access_log $dir/access.log;
   $(nginx_temp_paths "$dir")
   default_type application/octet-stream;
+CONF
+}
+
+# start_http_backend <ns> <name> <port>: nginx answering GET / with "<name>\n", serving the
+# run's files under /files/ and the same paced at 2 MiB/s under /slow/. Waits until it listens.
+start_http_backend() {
+  local ns=$1 name=$2 port=$3 files
+  local dir="$E2E_RUN_DIR/nginx-$name"
+  files=$(e2e_files_dir)
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+$(nginx_conf_head "$dir")
   server {
     listen $port;
     location = / { default_type text/plain; return 200 "$name\n"; }
@@ -177,16 +186,7 @@ start_http_backend_with() {
   mkdir -p "$dir/uploads"
   chmod 0777 "$dir/uploads"
   cat >"$dir/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 512; }
-http {
-  access_log $dir/access.log;
-  $(nginx_temp_paths "$dir")
-  default_type application/octet-stream;
+$(nginx_conf_head "$dir")
   server {
     listen $listen;
     location = / { default_type text/plain; return 200 "$answer\n"; }
@@ -203,4 +203,16 @@ CONF
   bg_run "$ns" "nginx-$name" nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
   wait_listening "$ns" tcp "$port" || fail "nginx '$name' in $ns did not listen on :$port" \
     "log: $(cat "$dir/error.log" "$E2E_RUN_DIR/logs/nginx-$name.log" 2>/dev/null)"
+}
+
+# N requests to URL, every one answered by b1 or b2, and both of them used.
+assert_both_backends_answer() {
+  local url=$1 n=$2 answers b1 b2
+  answers=$(http_get_n client "$url" "$n")
+  b1=$(count_lines "$answers" b1)
+  b2=$(count_lines "$answers" b2)
+  assert_eq "$n" "$((b1 + b2))" "requests answered by a backend (b1=$b1 b2=$b2; all:
+$(sort <<<"$answers" | uniq -c))"
+  assert_gt 0 "$b1" "requests answered by b1"
+  assert_gt 0 "$b2" "requests answered by b2"
 }

@@ -142,3 +142,11 @@ xlb_diagnose() {
     xlbd_log_tail 40
   } | sed 's/^/      /' >&2
 }
+
+# Bytes counted by every endpoint of every rule: what passed through the LB.
+xlb_endpoint_bytes() {
+  xlbctl get lb -o json | python3 -c '
+import json, sys
+print(sum(e["counters"]["bytes"] for r in json.load(sys.stdin)["loadbalancers"]
+          for e in r["endpoints"]))'
+}

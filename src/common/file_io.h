@@ -1,0 +1,17 @@
+// Durable file writes shared by the config store and xlbctl save: the data is on disk (fsync)
+// before anyone renames the file into place.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "common/result.h"
+
+namespace xlb {
+
+// Creates or truncates `path` with `mode`, writes all of `data`, fsyncs and closes it.
+// Errors: code "io", message "cannot <step> <path>: <reason>".
+Result<void> write_synced(const std::string& path, const std::string& data, mode_t mode);
+
+}  // namespace xlb
