@@ -1,6 +1,11 @@
 /* xlb-decap: backend-side TC ingress program for L3-DSR. Strips the outer IPv4 header of IPIP
  * packets addressed to this host so the inner packet (client -> VIP) is delivered to the VIP
- * configured on lo. Needs no kernel ipip device. */
+ * configured on lo. Needs no kernel ipip device.
+ *
+ * "Addressed to this host" is the loader's list of local addresses (xlb_decap_local): a
+ * tunnel packet for another host (a router, or a bridge that sees transit traffic) passes
+ * untouched. A FIB lookup cannot answer it here: it refuses when forwarding is off, as it is
+ * on most backends. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -17,6 +22,14 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Outer destinations this host accepts (network byte order), filled by xlb-decap attach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u8);
+} xlb_decap_local SEC(".maps");
+
 SEC("tc")
 int xlb_decap(struct __sk_buff *skb)
 {
@@ -32,6 +45,8 @@ int xlb_decap(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	/* Only the plain 20-byte outer header xlb writes; anything else is the kernel's. */
 	if (outer->version != 4 || outer->ihl != 5 || (outer->frag_off & bpf_htons(0x3fff)))
+		return TC_ACT_OK;
+	if (!bpf_map_lookup_elem(&xlb_decap_local, &outer->daddr))
 		return TC_ACT_OK;
 	inner = (void *)(outer + 1);
 	if ((void *)(inner + 1) > data_end || inner->version != 4)

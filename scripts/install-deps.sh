@@ -4,16 +4,18 @@ set -euo pipefail
 
 PACKAGES=(
   # build
-  build-essential cmake make pkg-config git clang llvm clang-format
+  build-essential cmake make pkg-config git clang llvm clang-format ccache
   libbpf-dev libelf-dev zlib1g-dev bpftool linux-libc-dev
   # control-plane libraries
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
-  libnl-3-dev libnl-route-3-dev libssl-dev
+  libnl-3-dev libnl-route-3-dev libssl-dev prometheus-cpp-dev
   # tests
   libgtest-dev libgmock-dev libtins-dev libpcap-dev
   # e2e, demo and benchmarks: real servers and clients
   iproute2 iputils-ping nginx-light curl socat netcat-openbsd tcpdump nftables
-  python3 procps psmisc shellcheck
+  python3 procps psmisc shellcheck haproxy wrk iperf3 gnuplot-nox
+  # metrics: promtool checks the /metrics exposition
+  prometheus
 )
 
 missing=()
@@ -30,7 +32,10 @@ else
   echo "install-deps: all packages present"
 fi
 
-# Debian's nginx package starts a system-wide nginx; xlb's tests start their own.
-if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
-  systemctl disable --now nginx >/dev/null 2>&1 || true
-fi
+# Debian's nginx, haproxy and prometheus packages start system-wide services; xlb's tests
+# start their own instances.
+for unit in nginx haproxy prometheus prometheus-node-exporter; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
+    systemctl disable --now "$unit" >/dev/null 2>&1 || true
+  fi
+done

@@ -1,7 +1,12 @@
 #include "datapath/decap_loader.h"
 
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -12,7 +17,44 @@
 
 namespace xlb {
 
-Result<void> attach_decap(const std::string& ifname) {
+Result<std::vector<std::string>> host_ipv4_addresses() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0)
+    return Error{"system",
+                 std::string("cannot list this host's addresses: ") + std::strerror(errno), ""};
+  std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> owner(list, freeifaddrs);
+  std::vector<std::string> out;
+  for (const ifaddrs* a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN];
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
+    if (std::find(out.begin(), out.end(), text) == out.end()) out.emplace_back(text);
+  }
+  return out;
+}
+
+namespace {
+
+Result<void> fill_local_addresses(int map_fd, const std::vector<std::string>& addresses) {
+  for (const auto& text : addresses) {
+    in_addr addr{};
+    if (inet_pton(AF_INET, text.c_str(), &addr) != 1)
+      return invalid("address", "address: '" + text + "' is not an IPv4 address (a.b.c.d)");
+    const uint8_t yes = 1;
+    if (bpf_map_update_elem(map_fd, &addr.s_addr, &yes, BPF_ANY) != 0)
+      return Error{"datapath", "cannot record local address " + text + ": " + std::strerror(errno),
+                   ""};
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> attach_decap(const std::string& ifname,
+                          const std::vector<std::string>& local_addresses) {
+  if (local_addresses.empty())
+    return invalid("address", "address: at least one local IPv4 address is needed");
   auto dev = lookup_netdev(ifname);
   if (!dev) return dev.error();
   std::unique_ptr<xlb_decap, decltype(&xlb_decap__destroy)> skel(xlb_decap__open_and_load(),
@@ -26,6 +68,7 @@ Result<void> attach_decap(const std::string& ifname) {
                    ""};
     return Error{"datapath", std::string("cannot load xlb-decap: ") + std::strerror(err), ""};
   }
+  XLB_TRY(fill_local_addresses(bpf_map__fd(skel->maps.xlb_decap_local), local_addresses));
   return tc_attach_ingress(dev->ifindex, ifname, bpf_program__fd(skel->progs.xlb_decap),
                            kTcHandleDecap);
 }

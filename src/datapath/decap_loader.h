@@ -2,13 +2,20 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
 namespace xlb {
 
-// The filter outlives the process: attach once, and it stays until detach_decap.
-Result<void> attach_decap(const std::string& ifname);
+// Every IPv4 address configured on this host now (all interfaces, in order of appearance).
+Result<std::vector<std::string>> host_ipv4_addresses();
+
+// The filter outlives the process: attach once, and it stays until detach_decap. Only IPIP
+// packets whose outer destination is one of `local_addresses` (dotted quads) are stripped;
+// attaching again replaces the filter and its list.
+Result<void> attach_decap(const std::string& ifname,
+                          const std::vector<std::string>& local_addresses);
 Result<void> detach_decap(const std::string& ifname);
 
 }  // namespace xlb

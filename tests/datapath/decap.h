@@ -16,6 +16,8 @@ class DecapProgram {
   DecapProgram& operator=(const DecapProgram&) = delete;
 
   int fd() const;
+  // Makes `ip` one of the host's local addresses, as `xlb-decap attach` would.
+  void add_local_address(const char* ip);
   const std::string& error() const { return error_; }
 
  private:

@@ -231,14 +231,18 @@ TEST_F(DsrTest, FirstDatagramTooBigOnceTunnelledIsAnsweredAndStartsNoFlow) {
   EXPECT_TRUE(DsrTracked(dp(), udp, routed, 22, XLB_CT_UDP_NEW, true));
 }
 
-// xlb-decap on the backend: an IPIP frame in, the inner packet out behind the same Ethernet
-// header, handed to the kernel (TC_ACT_OK); anything else untouched.
+// xlb-decap on the backend: an IPIP frame addressed to the host in, the inner packet out behind
+// the same Ethernet header, handed to the kernel (TC_ACT_OK); anything else untouched. The test
+// namespace plays the backends: the endpoints' addresses are registered as local.
 class DecapTest : public DsrTest {
  protected:
   void SetUp() override {
     DsrTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_GE(decap_.fd(), 0) << decap_.error();
+    decap_.add_local_address(kRoutedEndpoints[0].ip);
+    decap_.add_local_address(kRoutedEndpoints[1].ip);
+    decap_.add_local_address(kEndpoints[0].ip);
   }
   Verdict decap(const Bytes& in) { return test_run(decap_.fd(), in, env().be_ifindex); }
   // The expected output of decapsulating `in`: its Ethernet header, then what follows the
@@ -302,6 +306,7 @@ TEST_F(DecapTest, AnythingButAPlainIpipFrameIsUntouched) {
       {"IPIP fragment", ipip_frame(l2, fragment, inner)},
       {"IPIP with outer options", with_timestamp_option(ipip_frame(l2, with_options, inner))},
       {"IPIP carrying no IPv4 packet", ipip_frame(l2, outer, not_ipv4_inside)},
+      {"IPIP for another host", ipip_frame(l2, Ip4{kLbBeIp, kEndpoints[1].ip}, inner)},
   };
   for (const auto& [what, in] : cases) {
     Verdict v = decap(in);
