@@ -36,6 +36,12 @@ test-e2e: build
 demo: deps build
 	bash scripts/demo.sh --no-build $(DEMO_FLAGS)
 
+# Every benchmark, written to docs/benchmarks.md (+ .png). A quick run:
+# make bench BENCH_ROUNDS=1 BENCH_SECONDS=2 (all settings: bench/run.sh).
+bench: deps configure
+	cmake --build $(BUILD) -j$(JOBS) --target bench_tools
+	BENCH_BUILD=$(BUILD) bash bench/run.sh
+
 format:
 	find bpf include src tests bench -name '*.[ch]' -o -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 

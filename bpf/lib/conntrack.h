@@ -116,6 +116,27 @@ static __always_inline __u8 ct_initial_state(const struct xlb_pkt *p)
 	return (p->tcp_flags & XLB_TCP_SYN) ? XLB_CT_SYN_SENT : XLB_CT_EST;
 }
 
+/* Remembers what a TCP segment of this entry's direction says about its sender: the next
+ * sequence number (so the daemon can reset an expired flow, RFC 5961 wants it exact) and
+ * whether it was an RST. Retransmissions and reordering never move seq_next backwards. */
+static __always_inline void ct_record_tcp(struct xlb_ct_entry *e, const struct xlb_pkt *p)
+{
+	__u32 hdrs = (p->l4_off - p->l3_off) + p->l4_hlen, payload, end;
+
+	if (p->proto != IPPROTO_TCP)
+		return;
+	if (p->tcp_flags & XLB_TCP_RST) {
+		e->seen |= XLB_CT_SEEN_RST;
+		return;
+	}
+	payload = p->tot_len > hdrs ? p->tot_len - hdrs : 0;
+	end =
+	    p->tcp_seq + payload + !!(p->tcp_flags & XLB_TCP_SYN) + !!(p->tcp_flags & XLB_TCP_FIN);
+	if (!(e->seen & XLB_CT_SEEN_SEQ) || (__s32)(end - e->seq_next) > 0)
+		e->seq_next = end;
+	e->seen |= XLB_CT_SEEN_SEQ;
+}
+
 static __always_inline void ct_touch(struct xlb_ct_entry *e, __u32 bytes, __u64 now)
 {
 	e->last_seen_ns = now;

@@ -38,13 +38,14 @@ static __always_inline int send_frag_needed(struct __sk_buff *skb, const struct 
 	__u8 macs[2 * ETH_ALEN], swapped[2 * ETH_ALEN];
 	__u32 l3 = ETH_HLEN; /* VLAN already stripped by the caller */
 
+	/* The quote below has no room for IP options: such a packet is dropped, and counted. */
 	if (p->l4_off - p->l3_off != sizeof(struct iphdr))
-		return TC_ACT_SHOT;
+		return rewrite_failed();
 	if (bpf_skb_load_bytes(skb, l3, r.quote, sizeof(r.quote)) ||
 	    bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)))
-		return TC_ACT_SHOT;
+		return rewrite_failed();
 	if (bpf_skb_change_tail(skb, l3 + sizeof(r), 0))
-		return TC_ACT_SHOT;
+		return rewrite_failed();
 
 	r.ip.version = 4;
 	r.ip.ihl = 5;
@@ -63,7 +64,7 @@ static __always_inline int send_frag_needed(struct __sk_buff *skb, const struct 
 	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
 	if (bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0) ||
 	    bpf_skb_store_bytes(skb, l3, &r, sizeof(r), 0))
-		return TC_ACT_SHOT;
+		return rewrite_failed();
 	stat_verdict(XLB_STAT_ICMP_FRAG_NEEDED);
 	return bpf_redirect(skb->ifindex, 0);
 }
@@ -106,7 +107,7 @@ static __always_inline int dsr_refuse_too_big(struct __sk_buff *skb, const struc
 
 	if (p->vlan || skb->vlan_present) {
 		if (bpf_skb_vlan_pop(skb))
-			return TC_ACT_SHOT;
+			return rewrite_failed();
 	}
 	if (bpf_check_mtu(skb, fib->ifindex, &mtu, XLB_IPIP_HLEN, 0) != BPF_MTU_CHK_RET_SUCCESS)
 		return send_frag_needed(skb, p, mtu);

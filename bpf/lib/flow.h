@@ -60,7 +60,7 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 	}
 	if (e->dir == XLB_DIR_REPLY) {
 		ct_peer_key(key, e, &peer);
-		orig = bpf_map_lookup_elem(&xlb_ct_v1, &peer);
+		orig = bpf_map_lookup_elem(&xlb_ct_v2, &peer);
 	}
 	if (orig)
 		ct_advance(orig, p, e->dir);
@@ -73,6 +73,7 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 		}
 	}
 	ct_touch(e, p->len, bpf_ktime_get_ns());
+	ct_record_tcp(e, p);
 	if (e->flags & XLB_CT_F_PERSIST)
 		persist_touch(e->svc_id, p->saddr, e->last_seen_ns);
 	stat_flow(e->svc_id, e->ep_idx, p->len, 0);
@@ -101,6 +102,7 @@ static __always_inline void ct_entry_init(struct xlb_ct_entry *e, const struct x
 		e->packets = 1;
 		e->bytes = p->len;
 		e->flags = XLB_CT_F_COUNTED;
+		ct_record_tcp(e, p);
 		if (svc->select == XLB_SEL_PERSIST)
 			e->flags |= XLB_CT_F_PERSIST;
 		if ((svc->flags & XLB_SVC_F_PPV2) && p->proto == IPPROTO_TCP &&
@@ -134,8 +136,8 @@ finish_translated_flow(struct __sk_buff *skb, const struct xlb_pkt *p, const str
 {
 	e->nat_daddr.w[0] = t->daddr;
 	e->nat_dport = t->dport;
-	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, e, BPF_ANY)) {
-		bpf_map_delete_elem(&xlb_ct_v1, reply_key);
+	if (bpf_map_update_elem(&xlb_ct_v2, orig_key, e, BPF_ANY)) {
+		bpf_map_delete_elem(&xlb_ct_v2, reply_key);
 		return ct_insert_failed();
 	}
 	flow_started(svc, ep_idx, p);
@@ -164,7 +166,7 @@ static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt
 	e.nat_saddr.w[0] = p->daddr;
 	e.nat_sport = p->dport;
 	ct_key_init(&reply_key, t.daddr, t.saddr, t.dport, t.sport, p->proto);
-	if (bpf_map_update_elem(&xlb_ct_v1, &reply_key, &e, BPF_ANY))
+	if (bpf_map_update_elem(&xlb_ct_v2, &reply_key, &e, BPF_ANY))
 		return ct_insert_failed();
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
@@ -239,7 +241,7 @@ static __noinline int start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
 	e.nat_daddr = ep->addr;
 	e.flags |= tunnel ? XLB_CT_F_IPIP : 0;
-	if (bpf_map_update_elem(&xlb_ct_v1, orig_key, &e, BPF_ANY))
+	if (bpf_map_update_elem(&xlb_ct_v2, orig_key, &e, BPF_ANY))
 		return ct_insert_failed();
 	flow_started(svc, ep_idx, p);
 	return dsr_forward(skb, p, tunnel, ep_addr, route, &fib);
@@ -256,7 +258,7 @@ static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *
 			   (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
 
 	ct_key_init(&key, p->saddr, p->daddr, p->sport, p->dport, p->proto);
-	e = bpf_map_lookup_elem(&xlb_ct_v1, &key);
+	e = bpf_map_lookup_elem(&xlb_ct_v2, &key);
 	/* A fresh SYN on a finished flow's tuple (port reuse) starts over instead of stalling. */
 	if (e && !(new_syn && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state)))
 		return follow_flow(skb, p, &key, e);
@@ -284,7 +286,7 @@ static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *
 		/* The finished flow's reply entry goes, so its SNAT port or tuple is free again. */
 		ct_peer_key(&key, e, &stale_reply);
 		if (e->mode != XLB_MODE_DSR)
-			bpf_map_delete_elem(&xlb_ct_v1, &stale_reply);
+			bpf_map_delete_elem(&xlb_ct_v2, &stale_reply);
 	}
 	if (svc->mode == XLB_MODE_FULLNAT)
 		return start_fullnat_flow(skb, p, svc, idx, &key);

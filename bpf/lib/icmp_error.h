@@ -51,6 +51,7 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 {
 	__u32 icmp_csum_off = p->l4_off + 2;
 	__u32 inner = p->l4_off + 8;
+	__u32 ip_end = p->l3_off + p->tot_len;
 	__u32 l4csum_off, out_saddr;
 	struct quoted_flow q;
 	struct xlb_ct_key key;
@@ -60,14 +61,16 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 	__u16 old_check, new_check, l4check;
 	int route;
 
-	if (bpf_skb_load_bytes(skb, inner, &q, sizeof(q)))
+	/* The quote must lie inside the IPv4 packet: bytes after it (Ethernet padding) are no
+	 * quote, and rewriting them would break the ICMP checksum, which does not cover them. */
+	if (inner + sizeof(q) > ip_end || bpf_skb_load_bytes(skb, inner, &q, sizeof(q)))
 		return -1;
 	if (q.ip.version != 4 || q.ip.ihl != 5 ||
 	    (q.ip.protocol != IPPROTO_TCP && q.ip.protocol != IPPROTO_UDP))
 		return -1;
 	/* The quoted packet went endpoint-ward; the reply entry is keyed by its reverse. */
 	ct_key_init(&key, q.ip.daddr, q.ip.saddr, q.dport, q.sport, q.ip.protocol);
-	e = bpf_map_lookup_elem(&xlb_ct_v1, &key);
+	e = bpf_map_lookup_elem(&xlb_ct_v2, &key);
 	if (!e || e->dir != XLB_DIR_REPLY)
 		return -1;
 	ct_translated(&key, e, &t); /* VIP:vport -> client:cport */
@@ -90,11 +93,11 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 			       new_check, 2) ||
 	    icmp_payload_store(skb, icmp_csum_off, inner + 20, q.sport, t.dport, 2) ||
 	    icmp_payload_store(skb, icmp_csum_off, inner + 22, q.dport, t.sport, 2))
-		return TC_ACT_SHOT;
+		return rewrite_failed();
 
 	/* The quoted L4 checksum, when it was quoted: pseudo-header addresses and ports. */
 	l4csum_off = inner + 20 + (q.ip.protocol == IPPROTO_TCP ? 16 : 6);
-	if (l4csum_off + 2 <= skb->len && !bpf_skb_load_bytes(skb, l4csum_off, &l4check, 2) &&
+	if (l4csum_off + 2 <= ip_end && !bpf_skb_load_bytes(skb, l4csum_off, &l4check, 2) &&
 	    !(q.ip.protocol == IPPROTO_UDP && l4check == 0)) {
 		__u16 fixed = csum16_replace4(l4check, q.ip.saddr, t.daddr);
 
@@ -102,7 +105,7 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 		fixed = csum16_replace4(fixed, q.sport | ((__u32)q.dport << 16),
 					t.dport | ((__u32)t.sport << 16));
 		if (icmp_payload_store(skb, icmp_csum_off, l4csum_off, l4check, fixed, 2))
-			return TC_ACT_SHOT;
+			return rewrite_failed();
 	}
 
 	/* Outer header: ICMP has no pseudo-header, so only the IPv4 checksum follows. */
@@ -112,7 +115,7 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 	    bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->daddr, t.daddr,
 				4) ||
 	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &t.daddr, 4, 0))
-		return TC_ACT_SHOT;
+		return rewrite_failed();
 	stat_verdict(XLB_STAT_FWD_EST);
 	return forward(skb, p, route, &fib);
 }

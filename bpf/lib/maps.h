@@ -39,7 +39,7 @@ struct {
 	__type(value, struct xlb_ct_entry);
 	__uint(max_entries, XLB_DEFAULT_CT_SIZE); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_ct_v1 SEC(".maps");
+} xlb_ct_v2 SEC(".maps");
 
 /* Round-robin position per rule id; shared by all CPUs so rr is global, not per CPU. */
 struct {

@@ -11,6 +11,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "lib/csum.h"
 #include "lib/vlan.h"
 
 /* linux/icmp.h pulls in libc socket headers, which do not build for -target bpf. */
@@ -95,14 +96,32 @@ static __always_inline int parse_eth(struct __sk_buff *skb, struct xlb_pkt *p)
 	return p->eth_proto == bpf_htons(ETH_P_IP) ? PARSE_OK : PARSE_NOT_IP;
 }
 
+/* RFC 1812 5.2.2: a router verifies the IPv4 header checksum. The kernel would drop a header
+ * that fails it; it is garbage, not a packet whose (possibly flipped) addresses may become a flow.
+ * A function of its own so the 60-byte copy never adds to a balancing path's stack. */
+static __noinline int ipv4_header_csum_ok(struct __sk_buff *skb, __u32 off, __u32 len)
+{
+	__u32 hdr[15] = {}; /* the longest IPv4 header: 60 bytes */
+
+	if (len < sizeof(struct iphdr) || len > sizeof(hdr))
+		return 0;
+	if (bpf_skb_load_bytes(skb, off, hdr, len))
+		return 0;
+	return csum_fold32(bpf_csum_diff(0, 0, hdr, len, 0)) == 0;
+}
+
+/* The L4 header must lie inside the IPv4 packet (ip_end = l3_off + tot_len), not merely inside
+ * the frame: bytes after the packet are Ethernet padding or junk, not a header to rewrite. */
 static __always_inline int parse_l4(void *l4, void *data_end, struct xlb_pkt *p)
 {
+	__u32 ip_end = p->l3_off + p->tot_len;
+
 	if (p->proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
 		if ((void *)(th + 1) > data_end || th->doff < 5)
 			return PARSE_BAD_L4;
-		if ((void *)th + th->doff * 4 > data_end)
+		if ((void *)th + th->doff * 4 > data_end || p->l4_off + th->doff * 4 > ip_end)
 			return PARSE_BAD_L4;
 		p->sport = th->source;
 		p->dport = th->dest;
@@ -128,7 +147,7 @@ static __always_inline int parse_l4(void *l4, void *data_end, struct xlb_pkt *p)
 	if (p->proto == IPPROTO_ICMP) {
 		struct icmphdr *ih = l4;
 
-		if ((void *)(ih + 1) > data_end)
+		if ((void *)(ih + 1) > data_end || p->l4_off + sizeof(*ih) > ip_end)
 			return PARSE_BAD_L4;
 		p->icmp_type = ih->type;
 		return PARSE_OK;
@@ -162,6 +181,8 @@ static __always_inline int parse_packet(struct __sk_buff *skb, struct xlb_pkt *p
 	if (p->tot_len < ihl_bytes || p->l3_off + p->tot_len > skb->len)
 		return PARSE_BAD_IP;
 	if ((void *)iph + ihl_bytes > data_end)
+		return PARSE_BAD_IP;
+	if (!ipv4_header_csum_ok(skb, p->l3_off, ihl_bytes))
 		return PARSE_BAD_IP;
 
 	p->saddr = iph->saddr;

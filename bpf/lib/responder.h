@@ -69,7 +69,7 @@ static __always_inline int answer_echo(struct __sk_buff *skb, const struct xlb_p
 	__u32 icmp_csum_off = p->l4_off + offsetof(struct icmphdr, checksum);
 
 	if (bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)))
-		return TC_ACT_SHOT;
+		return rewrite_failed();
 	__builtin_memcpy(swapped, macs + ETH_ALEN, ETH_ALEN);
 	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
 	/* Swapping addresses leaves the IPv4 checksum as it is (a sum does not care for order);
@@ -80,7 +80,7 @@ static __always_inline int answer_echo(struct __sk_buff *skb, const struct xlb_p
 	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, saddr), &p->daddr, 4, 0) ||
 	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &p->saddr, 4, 0) ||
 	    set_ttl(skb, p, 64))
-		return TC_ACT_SHOT;
+		return rewrite_failed();
 	stat_verdict(XLB_STAT_ICMP_ECHO_REPLY);
 	return bpf_redirect(skb->ifindex, 0);
 }

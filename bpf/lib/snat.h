@@ -34,7 +34,7 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, __u32 snat
 		__u16 port = snat_port_candidate(p, start, i);
 
 		ct_key_init(reply_key, ep->addr.w[0], snat_ip, ep->port, port, p->proto);
-		if (bpf_map_update_elem(&xlb_ct_v1, reply_key, reply, BPF_NOEXIST) == 0)
+		if (bpf_map_update_elem(&xlb_ct_v2, reply_key, reply, BPF_NOEXIST) == 0)
 			return port;
 	}
 	return 0;

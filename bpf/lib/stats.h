@@ -2,6 +2,8 @@
 #ifndef XLB_BPF_STATS_H
 #define XLB_BPF_STATS_H
 
+#include <linux/pkt_cls.h>
+
 #include "lib/maps.h"
 
 static __always_inline void stat_verdict(enum xlb_dp_stat reason)
@@ -11,6 +13,14 @@ static __always_inline void stat_verdict(enum xlb_dp_stat reason)
 
 	if (count)
 		*count += 1;
+}
+
+/* A frame the datapath began to rewrite or answer and could not finish (a helper failed, or
+ * the answer cannot be built): dropped, and counted like every other frame. */
+static __always_inline int rewrite_failed(void)
+{
+	stat_verdict(XLB_STAT_DROP_REWRITE);
+	return TC_ACT_SHOT;
 }
 
 static __always_inline void counter_add(struct xlb_counter *c, __u32 bytes, int new_flow)

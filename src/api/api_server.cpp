@@ -8,6 +8,7 @@
 #include <exception>
 #include <thread>
 
+#include "api/bearer_auth.h"
 #include "api/http_errors.h"
 #include "api/request_body.h"
 #include "api/routes.h"
@@ -71,7 +72,11 @@ ApiServer::ApiServer(ApiContext ctx)
     : ctx_(std::move(ctx)), server_(std::make_unique<httplib::Server>()) {
   httplib::Server& s = *server_;
   s.set_payload_max_length(kMaxBodyBytes);
+  // Without it, small answers on a kept-alive connection wait ~40 ms for Nagle + delayed ACK.
+  s.set_tcp_nodelay(true);
   s.set_keep_alive_timeout(2);
+  // A request that stops arriving frees its worker after this long (tests/api/slow_client_test).
+  s.set_read_timeout(5);
   s.set_error_handler(httplib::Server::HandlerWithResponse(fill_unrouted_error));
   s.set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
@@ -86,12 +91,18 @@ ApiServer::ApiServer(ApiContext ctx)
         reply_error(res, Error{"internal", "internal error: " + what, ""});
       });
   s.set_logger(log_request);
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return check_bearer_token(token_, req, res);
+  });
 
   add_health_routes(s, ctx_);
   add_loadbalancer_routes(s, ctx_);
   add_config_routes(s, ctx_);
   add_conntrack_routes(s, ctx_);
   add_stats_routes(s, ctx_);
+  add_endpoint_probe_routes(s, ctx_);
+  add_metrics_routes(s, ctx_);
+  add_diagnose_routes(s, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }

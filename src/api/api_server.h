@@ -9,11 +9,15 @@
 #include <vector>
 
 #include "common/result.h"
+#include "conntrack/summary.h"
 #include "datapath/datapath.h"
 #include "reconcile/reconciler.h"
 
 namespace httplib {
 class Server;
+}
+namespace xlb::metrics {
+class LiveMetrics;
 }
 
 namespace xlb::api {
@@ -23,6 +27,11 @@ struct ApiContext {
   const Datapath& datapath;  // read-only: counters and conntrack
   // Interfaces the daemon manages, reported by /healthz.
   std::function<std::vector<std::string>()> interfaces = [] { return std::vector<std::string>{}; };
+  // The conntrack summary of the latest aging pass (nullopt before the first one), for
+  // `get ct --summary`, /metrics and diagnose. Set by xlbd; tests may leave it empty.
+  std::function<std::optional<CtSummary>()> ct_summary = [] { return std::optional<CtSummary>{}; };
+  // Probe latency and error counts for /metrics, accumulated by xlbd; null: those series absent.
+  metrics::LiveMetrics* live_metrics = nullptr;
 };
 
 class ApiServer {
@@ -39,6 +48,9 @@ class ApiServer {
   void serve();
   // Thread-safe and safe to call before serve() (e.g. from a signal thread).
   void stop();
+  // From now on every request but GET /healthz needs "Authorization: Bearer <token>" (401
+  // otherwise). Call before serve().
+  void require_token(std::string token) { token_ = std::move(token); }
 
  private:
   ApiContext ctx_;
@@ -46,6 +58,7 @@ class ApiServer {
   std::atomic<bool> serving_{false};
   std::atomic<bool> done_{false};
   std::atomic<bool> stopping_{false};
+  std::string token_;  // empty: no authentication (loopback only, enforced by xlbd's options)
 };
 
 }  // namespace xlb::api

@@ -10,8 +10,9 @@ int http_status(const Error& error) {
     int status;
   };
   static constexpr Mapping kStatuses[] = {
-      {"invalid_argument", 400}, {"not_found", 404}, {"conflict", 409},
-      {"limit_exceeded", 409},   {"too_large", 413}, {"not_supported", 501},
+      {"invalid_argument", 400}, {"unauthenticated", 401}, {"not_found", 404},
+      {"conflict", 409},         {"limit_exceeded", 409},  {"too_large", 413},
+      {"not_supported", 501},
   };
   for (const auto& m : kStatuses) {
     if (m.code == error.code) return m.status;

@@ -10,7 +10,9 @@
 
 namespace xlb::api {
 
-inline constexpr size_t kMaxBodyBytes = 1 << 20;
+// Large enough for a whole configuration of 10,000 rules with 32 endpoints each (PUT
+// /api/v1/config, `xlbctl apply`); anything bigger is refused before it is parsed.
+inline constexpr size_t kMaxBodyBytes = 32u << 20;
 // Rules nest three levels (config, services, endpoints); anything far deeper is not ours.
 inline constexpr int kMaxJsonDepth = 16;
 

@@ -1,11 +1,12 @@
-// /api/v1/conntrack: tracked flows, filtered; streamed in chunks so a million flows never
-// become one giant string.
+// /api/v1/conntrack: tracked flows, filtered, streamed while the map is walked;
+// /api/v1/conntrack/summary: capacity, fill and flows by state.
 #include <memory>
 
 #include "api/http_errors.h"
 #include "api/routes.h"
 #include "common/ip.h"
 #include "conntrack/flows.h"
+#include "conntrack/summary.h"
 
 namespace xlb::api {
 namespace {
@@ -24,25 +25,44 @@ Result<FlowFilter> filter_from_query(const httplib::Request& req) {
   return f;
 }
 
-// Writes {"count":N,"flows":[...]} a chunk of rows per call.
-struct FlowStream {
-  std::vector<FlowRow> rows;
-  size_t next = 0;
+// Writes {"flows":[...],"count":N} while the CT map is walked, kRowsPerChunk rows per write, so
+// neither the rows nor the JSON text of a million flows are ever held at once. The count comes
+// last because it is only known at the end.
+class FlowStream {
+ public:
+  FlowStream(Reconciler& rec, const Datapath& dp, FlowFilter filter)
+      : rec_(rec), dp_(dp), filter_(std::move(filter)) {}
 
-  bool write_chunk(httplib::DataSink& sink) {
-    std::string out;
-    if (next == 0) out = "{\"count\":" + std::to_string(rows.size()) + ",\"flows\":[";
-    const size_t end = std::min(rows.size(), next + kRowsPerChunk);
-    for (; next < end; ++next) {
-      if (next > 0) out += ',';
-      out += to_json(rows[next]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    }
-    const bool last = next == rows.size();
-    if (last) out += "]}\n";
+  // The whole answer in one provider call: httplib hands the sink to one thread, and the walk
+  // must not be split across calls (the map changes between them).
+  bool write_all(httplib::DataSink& sink) {
+    std::string out = "{\"flows\":[";
+    size_t count = 0, in_chunk = 0;
+    bool sink_ok = true;
+    auto walked = for_each_flow_row(dp_, rec_, filter_, [&](const FlowRow& row) {
+      if (count++ > 0) out += ',';
+      out += to_json(row).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      if (++in_chunk == kRowsPerChunk) {
+        sink_ok = sink.write(out.data(), out.size());
+        out.clear();
+        in_chunk = 0;
+      }
+      return sink_ok;  // the client went away: stop walking
+    });
+    if (!sink_ok) return false;
+    // A failed walk cannot change the status any more: cut the answer short, so the client
+    // sees a broken response rather than a silently incomplete list.
+    if (!walked) return false;
+    out += "],\"count\":" + std::to_string(count) + "}\n";
     if (!sink.write(out.data(), out.size())) return false;
-    if (last) sink.done();
+    sink.done();
     return true;
   }
+
+ private:
+  Reconciler& rec_;
+  const Datapath& dp_;
+  FlowFilter filter_;
 };
 
 }  // namespace
@@ -50,15 +70,24 @@ struct FlowStream {
 void add_conntrack_routes(httplib::Server& server, const ApiContext& ctx) {
   Reconciler& rec = ctx.reconciler;
   const Datapath& dp = ctx.datapath;
+  // The latest aging pass's summary; computed here only before the first pass has run.
+  server.Get("/api/v1/conntrack/summary",
+             [&dp, latest = ctx.ct_summary](const httplib::Request&, httplib::Response& res) {
+               auto summary = latest();
+               if (!summary) {
+                 auto fresh = summarize_conntrack(dp);
+                 if (!fresh) return reply_error(res, fresh.error());
+                 summary = std::move(*fresh);
+               }
+               reply_json(res, 200, to_json(*summary));
+             });
   server.Get("/api/v1/conntrack", [&rec, &dp](const httplib::Request& req, httplib::Response& res) {
     auto filter = filter_from_query(req);
     if (!filter) return reply_error(res, filter.error());
-    auto rows = list_flows(dp, rec, *filter);
-    if (!rows) return reply_error(res, rows.error());
-    auto stream = std::make_shared<FlowStream>(FlowStream{std::move(*rows)});
+    auto stream = std::make_shared<FlowStream>(rec, dp, std::move(*filter));
     res.status = 200;
     res.set_chunked_content_provider("application/json", [stream](size_t, httplib::DataSink& sink) {
-      return stream->write_chunk(sink);
+      return stream->write_all(sink);
     });
   });
 }

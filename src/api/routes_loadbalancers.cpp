@@ -52,14 +52,14 @@ Result<model::EndpointState> state_from_body(const std::string& body) {
   for (const auto& [field, value] : j->items()) {
     if (field != "state") return invalid(field, "unknown field \"" + field + "\"; only state");
   }
-  const std::string choices =
-      model::enum_choices<model::EndpointState>(model::kEndpointStateNames);
+  const std::string choices = model::enum_choices<model::EndpointState>(model::kEndpointStateNames);
   auto it = j->find("state");
-  if (it == j->end() || !it->is_string()) return invalid("state", "state must be one of " + choices);
+  if (it == j->end() || !it->is_string())
+    return invalid("state", "state must be one of " + choices);
   auto state = model::parse_endpoint_state(it->get<std::string>());
   if (!state) {
-    return invalid("state", "state must be one of " + choices + ", got \"" +
-                                it->get<std::string>() + "\"");
+    return invalid("state",
+                   "state must be one of " + choices + ", got \"" + it->get<std::string>() + "\"");
   }
   return *state;
 }
@@ -110,24 +110,19 @@ void add_loadbalancer_routes(httplib::Server& server, const ApiContext& ctx) {
   });
 
   server.Get("/api/v1/endpoints", [&rec](const httplib::Request&, httplib::Response& res) {
-    reply_json(res, 200, endpoints_json(rec.status()));
+    reply_json(res, 200, endpoints_json(rec.status(), rec.probe_status()));
   });
 
   // Operator state of an endpoint in every rule that lists it (e.g. draining), saved.
   server.Patch(R"(/api/v1/endpoints/([^/]+))",
                [&rec](const httplib::Request& req, httplib::Response& res) {
-                 const std::string text = req.matches[1];
-                 auto ip = parse_ipv4(text);
-                 if (!ip) {
-                   return reply_error(res, invalid("ip", "endpoint in the path must be an IPv4 "
-                                                         "address such as 10.0.1.2, got \"" +
-                                                             text + "\""));
-                 }
+                 auto ip = endpoint_ip_from_path(req.matches[1]);
+                 if (!ip) return reply_error(res, ip.error());
                  auto state = state_from_body(req.body);
                  if (!state) return reply_error(res, state.error());
-                 auto done = rec.set_endpoint_state(format_ip(*ip), *state);
+                 auto done = rec.set_endpoint_state(*ip, *state);
                  if (!done) return reply_error(res, done.error());
-                 reply_json(res, 200, endpoints_json(rec.status()));
+                 reply_json(res, 200, endpoints_json(rec.status(), rec.probe_status()));
                });
 }
 

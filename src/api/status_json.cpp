@@ -1,5 +1,6 @@
 #include "api/status_json.h"
 
+#include <cstdio>
 #include <ctime>
 
 #include "api/effective_mode.h"
@@ -17,14 +18,18 @@ nlohmann::json optional_ms(const std::optional<double>& ms) {
   return ms ? nlohmann::json(*ms) : nlohmann::json(nullptr);
 }
 
+// "2026-11-26T07:36:37.847Z": milliseconds, so a detection time can be measured from it.
 nlohmann::json rfc3339(std::chrono::system_clock::time_point t) {
   if (t == std::chrono::system_clock::time_point{}) return nullptr;
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+  std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  char millis[8];
+  std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms.count() % 1000));
+  return std::string(text) + millis;
 }
 
 // The endpoint's JSON with its counters and, in monitored rules, its health.
@@ -40,6 +45,7 @@ nlohmann::json endpoint_json(const EndpointStatus& ep) {
 nlohmann::json health_json(const EndpointHealth& h) {
   return {{"state", h.state},
           {"probe", h.probe},
+          {"name", h.name},
           {"period", h.period_s},
           {"retries", h.retries},
           {"last_error", h.last_error},
@@ -60,7 +66,15 @@ nlohmann::json status_json(const ServiceStatus& status) {
   return j;
 }
 
-nlohmann::json endpoints_json(const std::vector<ServiceStatus>& statuses) {
+nlohmann::json probe_status_json(const ProbeStatus& probe) {
+  nlohmann::json j = model::to_json(probe.probe);
+  j["listed"] = probe.listed;
+  if (probe.health) j["health"] = health_json(*probe.health);
+  return j;
+}
+
+nlohmann::json endpoints_json(const std::vector<ServiceStatus>& statuses,
+                              const std::vector<ProbeStatus>& probes) {
   nlohmann::json rows = nlohmann::json::array();
   for (const ServiceStatus& status : statuses) {
     const model::Service& svc = status.service;
@@ -75,7 +89,9 @@ nlohmann::json endpoints_json(const std::vector<ServiceStatus>& statuses) {
       rows.push_back(std::move(row));
     }
   }
-  return {{"endpoints", std::move(rows)}};
+  nlohmann::json probe_rows = nlohmann::json::array();
+  for (const ProbeStatus& probe : probes) probe_rows.push_back(probe_status_json(probe));
+  return {{"endpoints", std::move(rows)}, {"probes", std::move(probe_rows)}};
 }
 
 }  // namespace xlb::api

@@ -9,12 +9,19 @@
 namespace xlb::api {
 
 nlohmann::json counters_json(const xlb_counter& c);
-// {"state","probe","period","retries","last_error","last_transition","min_ms","avg_ms","max_ms"}:
-// last_transition RFC 3339 UTC (null before any), latencies null until a probe was answered.
+// {"state","probe","name","period","retries","last_error","last_transition","min_ms","avg_ms",
+// "max_ms"}:
+// last_transition RFC 3339 UTC with milliseconds (null before any), latencies null until a
+// probe was answered.
 nlohmann::json health_json(const EndpointHealth& h);
 // Rule JSON + "id" + "counters", and "counters" (+ "health" when monitored) on each endpoint.
 nlohmann::json status_json(const ServiceStatus& status);
-// Every endpoint of every rule: {"endpoints":[{rule identity, endpoint fields, counters}]}.
-nlohmann::json endpoints_json(const std::vector<ServiceStatus>& statuses);
+// A host's own probe: its config JSON + "listed" (some rule lists the host) + "health" (while
+// no rule lists it).
+nlohmann::json probe_status_json(const ProbeStatus& probe);
+// Every endpoint of every rule and every host probe:
+// {"endpoints":[{rule identity, endpoint fields, counters, health}], "probes":[...]}.
+nlohmann::json endpoints_json(const std::vector<ServiceStatus>& statuses,
+                              const std::vector<ProbeStatus>& probes);
 
 }  // namespace xlb::api

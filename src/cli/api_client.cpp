@@ -37,10 +37,13 @@ ApiClient::ApiClient(std::string host, int port)
     : address_(host + ":" + std::to_string(port)),
       http_(std::make_unique<httplib::Client>(host, port)) {
   http_->set_connection_timeout(3);
-  http_->set_read_timeout(60);  // a million-flow conntrack listing takes a while
+  http_->set_tcp_nodelay(true);  // small requests go out at once, not after a delayed ACK
+  http_->set_read_timeout(60);   // a million-flow conntrack listing takes a while
 }
 
 ApiClient::~ApiClient() = default;
+
+void ApiClient::set_token(const std::string& token) { http_->set_bearer_token_auth(token); }
 
 Result<json> ApiClient::get(const std::string& path, const Query& query) {
   return decode(http_->Get(httplib::append_query_params(path, query)));

@@ -20,6 +20,8 @@ class ApiClient {
  public:
   ApiClient(std::string host, int port);
   ~ApiClient();
+  // Sends "Authorization: Bearer <token>" with every request (xlbd --api-token-file).
+  void set_token(const std::string& token);
 
   using Query = std::multimap<std::string, std::string>;
 

@@ -64,6 +64,22 @@ Result<void> set_ep(ApiClient& api, const std::string& ip, const std::string& st
   return Ok{};
 }
 
+Result<void> create_endpoint(ApiClient& api, const CreateEndpointArgs& args, std::ostream& out) {
+  auto body = build_endpoint_probe(args);
+  if (!body) return body.error();
+  auto answer = api.post("/api/v1/endpoints", *body);
+  if (!answer) return answer.error();
+  out << "endpoint " << args.ip << " probe " << args.probetype
+      << (api.last_status() == 201 ? " created" : " replaced") << "\n";
+  return Ok{};
+}
+
+Result<void> delete_endpoint(ApiClient& api, const std::string& ip, std::ostream& out) {
+  if (auto done = api.del("/api/v1/endpoints/" + ip); !done) return done.error();
+  out << "endpoint " << ip << " probe deleted\n";
+  return Ok{};
+}
+
 Result<void> get_lb(ApiClient& api, Output output, std::ostream& out) {
   return print(api.get("/api/v1/loadbalancers"), format_loadbalancers, output, out);
 }

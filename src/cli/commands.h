@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/api_client.h"
+#include "cli/endpoint_args.h"
 #include "cli/format.h"
 #include "cli/lb_args.h"
 #include "common/result.h"
@@ -23,6 +24,9 @@ Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector
 // Operator state (up|down|draining) of endpoint `ip` in every rule that lists it.
 Result<void> set_ep(ApiClient& api, const std::string& ip, const std::string& state,
                     std::ostream& out);
+// A host's own health check (create or replace), and its removal.
+Result<void> create_endpoint(ApiClient& api, const CreateEndpointArgs& args, std::ostream& out);
+Result<void> delete_endpoint(ApiClient& api, const std::string& ip, std::ostream& out);
 Result<void> get_lb(ApiClient& api, Output output, std::ostream& out);
 Result<void> get_ep(ApiClient& api, Output output, std::ostream& out);
 Result<void> get_ct(ApiClient& api, const CtFilter& filter, Output output, std::ostream& out);

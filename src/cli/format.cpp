@@ -1,6 +1,11 @@
 #include "cli/format.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <tuple>
+#include <vector>
 
 #include "cli/table.h"
 
@@ -103,17 +108,32 @@ std::string format_endpoints(const json& answer, Output output) {
                                       "RETRIES", "MINDELAY", "AVGDELAY",  "MAXDELAY", "STATE"};
   if (wide) headers.insert(headers.end(), {"LASTERROR", "SINCE"});
   Table t(headers);
-  for (const auto& ep : list(answer, "endpoints")) {
-    const json rule = ep.value("rule", json::object());
+  auto add = [&](const json& ep, const std::string& name, const std::string& port) {
     const json& h = health(ep);
     const std::string probe = cell(h, "probe");
-    std::vector<std::string> row = {
-        cell(ep, "ip"),     cell(rule, "name"),   probe.empty() ? "none" : probe,
-        cell(ep, "port"),   seconds(h, "period"), cell(h, "retries"),
-        delay(h, "min_ms"), delay(h, "avg_ms"),   delay(h, "max_ms"),
-        effective_state(ep)};
+    std::vector<std::string> row = {cell(ep, "ip"),
+                                    name,
+                                    probe.empty() ? "none" : probe,
+                                    port,
+                                    seconds(h, "period"),
+                                    cell(h, "retries"),
+                                    delay(h, "min_ms"),
+                                    delay(h, "avg_ms"),
+                                    delay(h, "max_ms"),
+                                    effective_state(ep)};
     if (wide) row.insert(row.end(), {cell(h, "last_error"), cell(h, "last_transition")});
     t.add_row(std::move(row));
+  };
+  for (const auto& ep : list(answer, "endpoints")) {
+    // NAME: the host probe's label when it has one, else the rule's name.
+    const std::string label = cell(health(ep), "name");
+    add(ep, label.empty() ? cell(ep.value("rule", json::object()), "name") : label,
+        cell(ep, "port"));
+  }
+  // Hosts with their own probe that no rule lists yet: probed already, shown with their port.
+  for (const auto& probe : list(answer, "probes")) {
+    if (probe.value("listed", true)) continue;
+    add(probe, cell(probe, "name"), probe.value("port", 0) == 0 ? "" : cell(probe, "port"));
   }
   return t.render();
 }
@@ -122,7 +142,19 @@ std::string format_conntrack(const json& answer, Output output) {
   if (output == Output::json) return format_json(answer);
   Table t({"SERVICE", "DESTIP", "SRCIP", "DPORT", "SPORT", "PROTO", "STATE", "ACT", "PACKETS",
            "BYTES"});
-  for (const auto& f : list(answer, "flows")) {
+  // The API streams flows in map order; the table reads best by VIP, port, client.
+  std::vector<json> flows(list(answer, "flows").begin(), list(answer, "flows").end());
+  auto rank = [](const json& f) {
+    auto ip = [&f](const char* key) {
+      in_addr a{};
+      return inet_pton(AF_INET, cell(f, key).c_str(), &a) == 1 ? ntohl(a.s_addr) : 0u;
+    };
+    return std::tuple(ip("dest_ip"), f.value("dport", 0), cell(f, "proto"), ip("src_ip"),
+                      f.value("sport", 0));
+  };
+  std::stable_sort(flows.begin(), flows.end(),
+                   [&rank](const json& a, const json& b) { return rank(a) < rank(b); });
+  for (const auto& f : flows) {
     t.add_row({cell(f, "service"), cell(f, "dest_ip"), cell(f, "src_ip"), cell(f, "dport"),
                cell(f, "sport"), cell(f, "proto"), cell(f, "state"), cell(f, "act"),
                cell(f, "packets"), cell(f, "bytes")});

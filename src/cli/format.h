@@ -14,7 +14,8 @@ enum class Output { table, wide, json };
 // effective state: draining/down when the operator says so, else the health (ok, down, unknown).
 std::string format_loadbalancers(const nlohmann::json& answer, Output output);
 // GET /api/v1/endpoints → HOST, NAME (rule), PROBETYPE, PORT, PERIOD, RETRIES, MINDELAY,
-// AVGDELAY, MAXDELAY, STATE (as in get lb -o wide); wide adds LASTERROR, SINCE.
+// AVGDELAY, MAXDELAY, STATE (as in get lb -o wide); wide adds LASTERROR, SINCE. NAME is the
+// host probe's label, else the rule's name; hosts whose own probe no rule uses yet get a row too.
 std::string format_endpoints(const nlohmann::json& answer, Output output);
 // GET /api/v1/conntrack → SERVICE, DESTIP, SRCIP, DPORT, SPORT, PROTO, STATE, ACT, PACKETS, BYTES.
 std::string format_conntrack(const nlohmann::json& answer, Output output);

@@ -123,6 +123,8 @@ Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args) {
     if (args.dsr) rule["dsr_ipip"] = *args.dsr == "ipip";
     if (args.persist_timeout) rule["persist_timeout"] = *args.persist_timeout;
     if (args.maglev_size) rule["maglev_size"] = *args.maglev_size;
+    if (args.on_down) rule["on_down"] = *args.on_down;
+    if (args.fail_open) rule["fail_open"] = true;
     nlohmann::json eps = nlohmann::json::array();
     for (const auto& ep : *endpoints) {
       eps.push_back({{"ip", ep.ip}, {"port", m.target}, {"weight", ep.weight}});

@@ -43,6 +43,8 @@ struct CreateLbArgs {
   std::optional<std::string> dsr;          // --dsr=ipip forces the tunnel
   std::optional<int64_t> persist_timeout;  // --persist-timeout=<s>
   std::optional<int64_t> maglev_size;      // --maglev-size=<prime>
+  std::optional<std::string> on_down;      // --ondown=keep|reset: flows of a health-down endpoint
+  bool fail_open = false;                  // --failopen: all endpoints down → select them anyway
 };
 
 // One rule JSON per --tcp/--udp port, in the API's shape (POST /api/v1/loadbalancers).

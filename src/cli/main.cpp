@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/diagnose.h"
+#include "common/token_file.h"
 
 namespace {
 
@@ -20,13 +22,18 @@ void add_output(CLI::App* cmd, std::string& output, std::vector<std::string> all
 int main(int argc, char** argv) {
   std::string server = "127.0.0.1";
   int port = 11111;
+  std::string token_file;
   std::function<Result<void>(ApiClient&)> command;
+  int exit_status = 0;  // set by commands whose success has degrees (diagnose)
 
   CLI::App app{"xlbctl: manage xlb load balancers through xlbd's REST API", "xlbctl"};
   app.add_option("-s,--apiserver", server, "xlbd API address")->capture_default_str();
   app.add_option("-p,--port", port, "xlbd API port")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));
+  app.add_option("--token-file", token_file,
+                 "File with the API token, for an xlbd started with --api-token-file")
+      ->envname("XLB_API_TOKEN_FILE");
   app.require_subcommand(1);
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string("xlbctl: ") + e.what() + "\n";
@@ -54,8 +61,41 @@ int main(int argc, char** argv) {
                             "persist: seconds a client's affinity lasts while idle (300)");
   create_lb_cmd->add_option("--maglev-size", create_args.maglev_size,
                             "maglev: lookup table size, a prime (16381)");
+  create_lb_cmd->add_option("--ondown", create_args.on_down,
+                            "Flows of an endpoint its health check marks down: keep|reset (keep)");
+  create_lb_cmd->add_flag("--failopen", create_args.fail_open,
+                          "When every endpoint is health-down, keep selecting among them");
   create_lb_cmd->callback(
       [&] { command = [&](ApiClient& api) { return create_lb(api, create_args, std::cout); }; });
+
+  // create endpoint
+  CreateEndpointArgs endpoint_args;
+  auto* create_ep_cmd = create->add_subcommand(
+      "endpoint", "Give a host its own health check, in every rule that lists it");
+  create_ep_cmd->add_option("IP", endpoint_args.ip, "Endpoint (host) IP")->required();
+  create_ep_cmd->add_option("--probetype", endpoint_args.probetype, "none|ping|tcp|udp|http|https")
+      ->required();
+  create_ep_cmd->add_option("--probeport", endpoint_args.probeport,
+                            "Port to probe (default: the endpoint's target port in each rule)");
+  create_ep_cmd->add_option("--probereq", endpoint_args.probereq,
+                            "http(s): path such as /health; udp: payload to send");
+  create_ep_cmd
+      ->add_option("--proberesp", endpoint_args.proberesp,
+                   "http(s): status or range (200, 200-299) and/or body text (give twice for "
+                   "both); udp: expected reply text")
+      ->allow_extra_args(false);  // one value per --proberesp: the IP is never taken for one
+  create_ep_cmd->add_option("--period", endpoint_args.period, "Seconds between probes (5)");
+  create_ep_cmd->add_option("--timeout", endpoint_args.timeout, "Seconds per probe (2)");
+  create_ep_cmd->add_option("--retries", endpoint_args.retries,
+                            "Consecutive failures to mark it down (2)");
+  create_ep_cmd->add_option("--rise", endpoint_args.rise,
+                            "Consecutive successes to mark it ok again (2)");
+  create_ep_cmd->add_option("--name", endpoint_args.name, "Label shown by get ep");
+  create_ep_cmd->add_flag("--verify", endpoint_args.verify,
+                          "https: verify the certificate (system CA store)");
+  create_ep_cmd->callback([&] {
+    command = [&](ApiClient& api) { return create_endpoint(api, endpoint_args, std::cout); };
+  });
 
   // delete lb
   std::string delete_vip;
@@ -69,6 +109,13 @@ int main(int argc, char** argv) {
     command = [&](ApiClient& api) {
       return delete_lb(api, delete_vip, delete_tcp, delete_udp, std::cout);
     };
+  });
+  std::string delete_ep_ip;
+  auto* delete_ep_cmd =
+      del->add_subcommand("endpoint", "Remove a host's own health check (rules' --monitor stays)");
+  delete_ep_cmd->add_option("IP", delete_ep_ip, "Endpoint (host) IP")->required();
+  delete_ep_cmd->callback([&] {
+    command = [&](ApiClient& api) { return delete_endpoint(api, delete_ep_ip, std::cout); };
   });
 
   // set ep
@@ -102,9 +149,15 @@ int main(int argc, char** argv) {
   get_ct_cmd->add_option("--name", ct_filter.name, "Only flows of this rule name");
   get_ct_cmd->add_option("--vip", ct_filter.vip, "Only flows to this VIP");
   get_ct_cmd->add_option("--client", ct_filter.client, "Only flows from this client IP");
+  bool ct_summary = false;
+  get_ct_cmd
+      ->add_flag("--summary", ct_summary,
+                 "Capacity, fill, flows by state and protocol, FullNAT source ports in use")
+      ->excludes("--name", "--vip", "--client");
   add_output(get_ct_cmd, output, {"json"});
   get_ct_cmd->callback([&] {
     command = [&](ApiClient& api) {
+      if (ct_summary) return get_ct_summary(api, output_from(output), std::cout);
       return get_ct(api, ct_filter, output_from(output), std::cout);
     };
   });
@@ -112,6 +165,30 @@ int main(int argc, char** argv) {
   add_output(get_stats_cmd, output, {"json"});
   get_stats_cmd->callback([&] {
     command = [&](ApiClient& api) { return get_stats(api, output_from(output), std::cout); };
+  });
+
+  // diagnose lb
+  DiagnoseArgs diagnose_args;
+  std::string diagnose_output;
+  auto* diagnose =
+      app.add_subcommand("diagnose", "Check the path to a load balancer and explain what is wrong")
+          ->require_subcommand(1);
+  auto* diagnose_lb_cmd = diagnose->add_subcommand(
+      "lb",
+      "Check a VIP (and port): rule, reachability, endpoints (probes, refusals), replies in NAT "
+      "mode, DSR set-up, conntrack and FullNAT port capacity, drop counters. Prints each "
+      "finding with its evidence and fix. Exit status: 0 healthy, 2 a problem found, 1 error.");
+  diagnose_lb_cmd->add_option("VIP", diagnose_args.vip, "Virtual IP")->required();
+  diagnose_lb_cmd->add_option("--tcp", diagnose_args.tcp, "<port>: only the TCP rule on it");
+  diagnose_lb_cmd->add_option("--udp", diagnose_args.udp, "<port>: only the UDP rule on it");
+  add_output(diagnose_lb_cmd, diagnose_output, {"json"});
+  diagnose_lb_cmd->callback([&] {
+    command = [&](ApiClient& api) -> Result<void> {
+      auto status = diagnose_lb(api, diagnose_args, output_from(diagnose_output), std::cout);
+      if (!status) return status.error();
+      exit_status = *status;
+      return Ok{};
+    };
   });
 
   // save / apply
@@ -127,8 +204,9 @@ int main(int argc, char** argv) {
       [&] { command = [&](ApiClient& api) { return apply(api, apply_file, std::cout); }; });
 
   // Global options are accepted after the subcommands too ("xlbctl get lb -p 8080").
-  for (auto* sub : {create, create_lb_cmd, del, delete_lb_cmd, set, set_ep_cmd, get, get_lb_cmd,
-                    get_ep_cmd, get_ct_cmd, get_stats_cmd, save_cmd, apply_cmd}) {
+  for (auto* sub : {create, create_lb_cmd, create_ep_cmd, del, delete_lb_cmd, delete_ep_cmd, set,
+                    set_ep_cmd, get, get_lb_cmd, get_ep_cmd, get_ct_cmd, get_stats_cmd, save_cmd,
+                    apply_cmd, diagnose, diagnose_lb_cmd}) {
     sub->fallthrough();
   }
 
@@ -139,9 +217,17 @@ int main(int argc, char** argv) {
   }
 
   ApiClient api(server, port);
+  if (!token_file.empty()) {
+    auto token = read_token_file(token_file, "token-file", /*require_private=*/false);
+    if (!token) {
+      std::cerr << "xlbctl: " << token.error().message << "\n";
+      return 1;
+    }
+    api.set_token(*token);
+  }
   if (auto done = command(api); !done) {
     std::cerr << "xlbctl: " << done.error().message << "\n";
     return 1;
   }
-  return 0;
+  return exit_status;
 }

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "common/result.h"
+#include "conntrack/summary.h"
 #include "conntrack/timeouts.h"
 #include "datapath/datapath.h"
 
@@ -16,6 +17,15 @@ struct AgingReport {
   uint64_t flows = 0;    // flows (orig entries) seen
   uint64_t expired = 0;  // flows removed
   uint64_t orphans = 0;  // reply entries whose orig entry is gone, removed
+  CtSummary summary;     // what the pass leaves in the map (a by-product of its walk)
+};
+
+// An established TCP flow (NAT or FullNAT) about to be forgotten, with both its entries, so
+// both ends can be told (TCP RST) instead of hanging on a dead connection.
+struct ExpiredTcpFlow {
+  xlb_ct_key orig_key;
+  xlb_ct_entry orig;
+  xlb_ct_entry reply;
 };
 
 class CtAger {
@@ -23,7 +33,11 @@ class CtAger {
   // inactive_timeout(svc_id) → the rule's --inatimeout in seconds, 0 for the default.
   using RuleTimeout = std::function<uint32_t(uint32_t svc_id)>;
 
-  CtAger(Datapath& datapath, CtTimeouts timeouts, RuleTimeout rule_timeout);
+  // Called for each established TCP flow the pass expires, before its entries are deleted.
+  using OnExpire = std::function<void(const ExpiredTcpFlow&)>;
+
+  CtAger(Datapath& datapath, CtTimeouts timeouts, RuleTimeout rule_timeout,
+         OnExpire on_expire = nullptr);
 
   // One pass at monotonic time now_ns (the clock bpf_ktime_get_ns uses). `services` lists
   // the live rule ids whose active-flow counts are rewritten.
@@ -35,6 +49,7 @@ class CtAger {
   Datapath& datapath_;
   CtTimeouts timeouts_;
   RuleTimeout rule_timeout_;
+  OnExpire on_expire_;
 };
 
 }  // namespace xlb

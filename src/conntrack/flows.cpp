@@ -7,6 +7,7 @@
 #include <array>
 #include <cstring>
 #include <tuple>
+#include <unordered_map>
 
 #include "common/ip.h"
 #include "conntrack/tuple.h"
@@ -18,7 +19,9 @@ constexpr std::array<const char*, XLB_CT_STATE_MAX> kStateNames = {
     "syn-sent",  "syn-recv", "est",     "fin-wait", "close-wait",
     "time-wait", "closed",   "udp-new", "udp-est",  "icmp"};
 
-std::string proto_name(uint8_t proto) {
+}  // namespace
+
+std::string ct_proto_name(uint8_t proto) {
   switch (proto) {
     case IPPROTO_TCP:
       return "tcp";
@@ -29,6 +32,8 @@ std::string proto_name(uint8_t proto) {
   }
   return std::to_string(proto);
 }
+
+namespace {
 
 std::string endpoint(const xlb_ip& ip, uint16_t port_be) {
   return format_ip(ip) + ":" + std::to_string(ntohs(port_be));
@@ -58,27 +63,30 @@ std::string ct_state_name(uint8_t state) {
   return state < kStateNames.size() ? kStateNames[state] : "unknown";
 }
 
-Result<std::vector<FlowRow>> list_flows(const Datapath& datapath, const Reconciler& reconciler,
-                                        const FlowFilter& filter) {
-  std::vector<CtFlow> orig;
-  XLB_TRY(datapath.for_each_flow([&](const CtFlow& f) {
-    if (f.entry.dir == XLB_DIR_ORIG) orig.push_back(f);
-    return true;
-  }));
-
-  std::vector<FlowRow> rows;
-  for (const auto& [key, e] : orig) {
+Result<void> for_each_flow_row(const Datapath& datapath, const Reconciler& reconciler,
+                               const FlowFilter& filter,
+                               const std::function<bool(const FlowRow&)>& fn) {
+  // Rule names per id, looked up once per walk rather than once per flow.
+  std::unordered_map<uint32_t, std::optional<std::string>> names;
+  return datapath.for_each_flow([&](const CtFlow& f) {
+    const auto& [key, e] = f;
+    if (e.dir != XLB_DIR_ORIG) return true;
     FlowRow row;
     row.dest_ip = format_ip(key.daddr);
     row.src_ip = format_ip(key.saddr);
     row.dport = ntohs(key.dport);
     row.sport = ntohs(key.sport);
-    row.proto = proto_name(key.proto);
-    auto svc = reconciler.service_by_id(e.svc_id);
+    row.proto = ct_proto_name(key.proto);
+    auto name = names.find(e.svc_id);
+    if (name == names.end()) {
+      auto svc = reconciler.service_by_id(e.svc_id);
+      name = names.emplace(e.svc_id, svc ? std::optional(model::display_name(*svc)) : std::nullopt)
+                 .first;
+    }
     // A flow can outlive its rule (deleted rule, established flow): name it by its tuple.
-    row.service = svc ? model::display_name(*svc)
-                      : row.dest_ip + ":" + std::to_string(row.dport) + "/" + row.proto;
-    if (!matches(row, filter)) continue;
+    row.service = name->second ? *name->second
+                               : row.dest_ip + ":" + std::to_string(row.dport) + "/" + row.proto;
+    if (!matches(row, filter)) return true;
     row.state = ct_state_name(e.state);
     row.act = action(key, e);
     row.packets = e.packets;
@@ -87,8 +95,17 @@ Result<std::vector<FlowRow>> list_flows(const Datapath& datapath, const Reconcil
       row.packets += (*reply)->packets;
       row.bytes += (*reply)->bytes;
     }
-    rows.push_back(std::move(row));
-  }
+    return fn(row);
+  });
+}
+
+Result<std::vector<FlowRow>> list_flows(const Datapath& datapath, const Reconciler& reconciler,
+                                        const FlowFilter& filter) {
+  std::vector<FlowRow> rows;
+  XLB_TRY(for_each_flow_row(datapath, reconciler, filter, [&rows](const FlowRow& row) {
+    rows.push_back(row);
+    return true;
+  }));
   std::sort(rows.begin(), rows.end(), [](const FlowRow& a, const FlowRow& b) {
     auto rank = [](const FlowRow& r) {
       auto ip = [](const std::string& s) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -36,6 +37,13 @@ struct FlowFilter {
 };
 
 std::string ct_state_name(uint8_t state);  // "syn-sent", ..., "icmp"; "unknown" otherwise
+std::string ct_proto_name(uint8_t proto);  // "tcp", "udp", "icmp", else the number
+
+// Visits the matching rows in map order as the CT map is walked (batched), holding none of
+// them: a million flows stream at constant memory. fn returns false to stop.
+Result<void> for_each_flow_row(const Datapath& datapath, const Reconciler& reconciler,
+                               const FlowFilter& filter,
+                               const std::function<bool(const FlowRow&)>& fn);
 
 // Rows sorted by service, VIP, port, client, client port.
 Result<std::vector<FlowRow>> list_flows(const Datapath& datapath, const Reconciler& reconciler,

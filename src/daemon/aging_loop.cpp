@@ -6,8 +6,13 @@
 
 namespace xlb::daemon {
 
-AgingLoop::AgingLoop(Datapath& datapath, const Reconciler& reconciler, unsigned interval_s)
-    : datapath_(datapath), reconciler_(reconciler), interval_s_(interval_s ? interval_s : 1) {}
+AgingLoop::AgingLoop(Datapath& datapath, const Reconciler& reconciler, unsigned interval_s,
+                     CtSummaryCache& summaries, const RstSocket* rst)
+    : datapath_(datapath),
+      reconciler_(reconciler),
+      interval_s_(interval_s ? interval_s : 1),
+      summaries_(summaries),
+      rst_(rst) {}
 
 AgingLoop::~AgingLoop() { stop(); }
 
@@ -36,16 +41,26 @@ void AgingLoop::run() {
       timeouts[id] = timeout;
       ids.push_back(id);
     }
-    CtAger ager(datapath_, CtTimeouts{}, [&timeouts](uint32_t id) {
-      auto it = timeouts.find(id);
-      return it == timeouts.end() ? 0u : it->second;
-    });
+    uint64_t resets = 0;
+    CtAger::OnExpire on_expire;
+    if (rst_) on_expire = [this, &resets](const ExpiredTcpFlow& f) { resets += rst_->reset(f); };
+    CtAger ager(
+        datapath_, CtTimeouts{},
+        [&timeouts](uint32_t id) {
+          auto it = timeouts.find(id);
+          return it == timeouts.end() ? 0u : it->second;
+        },
+        on_expire);
     auto report = ager.run_once(CtAger::monotonic_now_ns(), ids);
     if (!report) {
       spdlog::warn("conntrack aging failed: {}", report.error().message);
-    } else if (report->expired || report->orphans) {
-      spdlog::debug("conntrack aging: {} flows, {} expired, {} orphan replies removed",
-                    report->flows, report->expired, report->orphans);
+    } else {
+      summaries_.publish(std::move(report->summary));
+      if (report->expired || report->orphans) {
+        spdlog::debug(
+            "conntrack aging: {} flows, {} expired ({} RSTs sent), {} orphan replies removed",
+            report->flows, report->expired, resets, report->orphans);
+      }
     }
     lock.lock();
   }

@@ -6,13 +6,18 @@
 #include <thread>
 
 #include "conntrack/aging.h"
+#include "conntrack/summary.h"
+#include "daemon/rst_socket.h"
 #include "reconcile/reconciler.h"
 
 namespace xlb::daemon {
 
 class AgingLoop {
  public:
-  AgingLoop(Datapath& datapath, const Reconciler& reconciler, unsigned interval_s);
+  // Each pass publishes its conntrack summary into `summaries`; with `rst`, established TCP
+  // flows that expire are reset at both ends first (xlbd --ct-expiry-rst).
+  AgingLoop(Datapath& datapath, const Reconciler& reconciler, unsigned interval_s,
+            CtSummaryCache& summaries, const RstSocket* rst = nullptr);
   ~AgingLoop();
   void start();
   void stop();
@@ -23,6 +28,8 @@ class AgingLoop {
   Datapath& datapath_;
   const Reconciler& reconciler_;
   unsigned interval_s_;
+  CtSummaryCache& summaries_;
+  const RstSocket* rst_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

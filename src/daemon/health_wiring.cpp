@@ -2,12 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "logging/event.h"
+#include "model/endpoint_check.h"
+
 namespace xlb {
 namespace {
-
-std::string target_id(const std::string& ip, uint16_t port) {
-  return ip + ":" + std::to_string(port);
-}
 
 std::string joined(const std::set<std::string>& names) {
   std::string out;
@@ -35,15 +34,22 @@ EndpointHealth to_endpoint_health(const health::TargetHealth& t) {
 
 std::map<std::string, ProbeTarget> probe_targets(const model::Config& cfg) {
   std::map<std::string, ProbeTarget> out;
+  std::set<std::string> listed;  // only needed for hosts with a probe of their own
+  const bool host_probes = !cfg.endpoint_probes.empty();
   for (const auto& svc : cfg.services) {
-    if (!svc.monitor) continue;
     for (const auto& ep : svc.endpoints) {
-      ProbeTarget& t = out[target_id(ep.ip, ep.port)];
-      t.spec.type = health::ProbeType::tcp;  // engine defaults: period 5 s, timeout 2 s, 2/2
-      t.spec.ip = ep.ip;
-      t.spec.port = ep.port;
+      if (host_probes) listed.insert(ep.ip);
+      auto check = model::endpoint_check(cfg.endpoint_probes, svc, ep);
+      if (!check) continue;
+      ProbeTarget& t = out[check->id];
+      t.spec = check->spec;
       t.rules.insert(model::display_name(svc));
     }
+  }
+  // Probed before a rule lists the host, so `get ep` shows its health when it is added.
+  for (const auto& probe : cfg.endpoint_probes) {
+    if (listed.contains(probe.ip)) continue;
+    if (auto check = model::standalone_check(probe)) out[check->id].spec = check->spec;
   }
   return out;
 }
@@ -63,11 +69,11 @@ Result<void> HealthWiring::start() {
                                  health::TargetState to, const std::string& reason) {
     on_transition(id, from, to, reason);
   };
+  options.on_probe_result = on_probe_;
   auto checker = health::HealthChecker::start(std::move(options));
   if (!checker) return checker.error();
   checker_ = std::move(*checker);
-  reconciler_.set_health_view(
-      [this](const std::string& ip, uint16_t port) { return view(ip, port); });
+  reconciler_.set_health_view([this](const std::string& check_id) { return view(check_id); });
   reconciler_.set_on_change([this] { sync(); });
   sync();
   return Ok{};
@@ -80,7 +86,7 @@ void HealthWiring::sync() {
   for (const auto& [id, old] : targets_) {
     if (wanted.contains(id)) continue;
     checker_->remove(id);
-    reconciler_.set_health(old.spec.ip, old.spec.port, true);  // forget its overlay
+    reconciler_.set_health(id, true);  // forget its overlay
   }
   for (const auto& [id, t] : wanted) {
     if (auto ok = checker_->upsert(id, t.spec); !ok) {
@@ -95,14 +101,18 @@ void HealthWiring::on_transition(const std::string& id, health::TargetState from
   std::lock_guard lock(mu_);
   auto it = targets_.find(id);
   if (it == targets_.end()) return;  // removed while its probe ran
-  reconciler_.set_health(it->second.spec.ip, it->second.spec.port, to != health::TargetState::down);
-  spdlog::info("endpoint {} (rules {}) health {} -> {}: {}", id, joined(it->second.rules),
-               health::to_string(from), health::to_string(to), reason);
+  reconciler_.set_health(id, to != health::TargetState::down);
+  logging::event(spdlog::level::info, "endpoint health changed",
+                 {{"check", id},
+                  {"rules", joined(it->second.rules)},
+                  {"from", std::string(health::to_string(from))},
+                  {"to", std::string(health::to_string(to))},
+                  {"reason", reason}});
 }
 
-std::optional<EndpointHealth> HealthWiring::view(const std::string& ip, uint16_t port) const {
+std::optional<EndpointHealth> HealthWiring::view(const std::string& check_id) const {
   if (!checker_) return std::nullopt;
-  auto t = checker_->get(target_id(ip, port));
+  auto t = checker_->get(check_id);
   if (!t) return std::nullopt;
   return to_endpoint_health(*t);
 }

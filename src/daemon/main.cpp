@@ -3,18 +3,24 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "api/api_server.h"
+#include "common/token_file.h"
 #include "daemon/aging_loop.h"
 #include "daemon/health_wiring.h"
 #include "daemon/interfaces.h"
 #include "daemon/options.h"
+#include "daemon/rst_socket.h"
 #include "daemon/signals.h"
 #include "daemon/state_dir.h"
 #include "datapath/bpf_datapath.h"
+#include "logging/json_formatter.h"
+#include "metrics/live_metrics.h"
 #include "reconcile/reconciler.h"
 #include "store/file_store.h"
 
@@ -29,11 +35,19 @@ int fail(const Error& error) {
   return 1;
 }
 
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("xlbd");
+// Logs go to stderr (text or JSON lines) and through `error_counter`, which counts errors for
+// /metrics.
+void setup_logging(const DaemonOptions& o, spdlog::sink_ptr error_counter) {
+  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  if (o.log_format == "json") {
+    console->set_formatter(std::make_unique<logging::JsonFormatter>());
+  } else {
+    console->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  }
+  auto logger = std::make_shared<spdlog::logger>(
+      "xlbd", spdlog::sinks_init_list{std::move(console), std::move(error_counter)});
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(o.log_level));
 }
 
 int run_cleanup(const DaemonOptions& o) {
@@ -48,13 +62,19 @@ int run_cleanup(const DaemonOptions& o) {
   return 0;
 }
 
-int run_daemon(const DaemonOptions& o) {
+int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   ShutdownSignals signals;  // before any thread exists
 
   if (!o.interfaces.empty()) {
     if (auto ok = check_interfaces_exist(o.interfaces); !ok) return fail(ok.error());
   }
   if (auto ok = prepare_state_dir(o.state_dir); !ok) return fail(ok.error());
+  std::string api_token;  // never logged
+  if (!o.api_token_file.empty()) {
+    auto token = read_token_file(o.api_token_file, "api-token-file", /*require_private=*/true);
+    if (!token) return fail(token.error());
+    api_token = std::move(*token);
+  }
 
   auto datapath =
       BpfDatapath::open({.pin_dir = o.bpffs, .ct_size = o.ct_size, .max_services = o.max_services});
@@ -64,21 +84,41 @@ int run_daemon(const DaemonOptions& o) {
   FileStore store(o.state_dir);
   Reconciler reconciler(dp, store);
   if (auto ok = reconciler.restore(); !ok) return fail(ok.error());
-  HealthWiring health(reconciler);  // before the API: destroyed after it stops
+  // Before the API: destroyed after it stops.
+  HealthWiring health(reconciler,
+                      [&live_metrics](const std::string& id, const health::ProbeResult& r) {
+                        std::optional<double> seconds;
+                        if (r.latency) seconds = std::chrono::duration<double>(*r.latency).count();
+                        live_metrics.observe_probe(id, r.up, seconds);
+                      });
   if (auto ok = health.start(); !ok) return fail(ok.error());
 
+  std::optional<RstSocket> rst;
+  if (o.ct_expiry_rst) {
+    auto opened = RstSocket::open();
+    if (!opened) return fail(opened.error());
+    rst.emplace(std::move(*opened));
+  }
+  CtSummaryCache ct_summaries;
+
   InterfaceManager interfaces(dp, o.interfaces);
-  api::ApiServer server({reconciler, dp, [&interfaces] { return interfaces.managed(); }});
+  api::ApiServer server({.reconciler = reconciler,
+                         .datapath = dp,
+                         .interfaces = [&interfaces] { return interfaces.managed(); },
+                         .ct_summary = [&ct_summaries] { return ct_summaries.latest(); },
+                         .live_metrics = &live_metrics});
+  server.require_token(std::move(api_token));
   if (auto ok = server.bind(o.api_host, o.api_port); !ok) return fail(ok.error());
   if (auto ok = interfaces.start(); !ok) return fail(ok.error());
-  AgingLoop aging(dp, reconciler, o.ct_gc_interval_s);
+  AgingLoop aging(dp, reconciler, o.ct_gc_interval_s, ct_summaries, rst ? &*rst : nullptr);
   aging.start();
 
   signals.start([&server](int signo) {
     spdlog::info("received {}, stopping the API", signo == SIGINT ? "SIGINT" : "SIGTERM");
     server.stop();
   });
-  spdlog::info("serving the API on {}:{}, {} rules restored", o.api_host, o.api_port,
+  spdlog::info("serving the API on {}:{} ({}), {} rules restored", o.api_host, o.api_port,
+               o.api_token_file.empty() ? "no token" : "token required",
                reconciler.config().services.size());
   server.serve();
 
@@ -97,6 +137,7 @@ int main(int argc, char** argv) {
   auto parsed = parse_options(argc, argv);
   if (auto* code = std::get_if<int>(&parsed)) return *code;
   const auto& options = std::get<DaemonOptions>(parsed);
-  setup_logging(options.log_level);
-  return options.cleanup ? run_cleanup(options) : run_daemon(options);
+  metrics::LiveMetrics live_metrics;  // counts error-level log events from the start
+  setup_logging(options, live_metrics.error_sink());
+  return options.cleanup ? run_cleanup(options) : run_daemon(options, live_metrics);
 }

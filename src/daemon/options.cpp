@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <cstdio>
 
 #include "common/ip.h"
 
@@ -26,6 +27,12 @@ std::string split_api_address(const std::string& text, std::string* host, int* p
   return "";
 }
 
+// 127.0.0.0/8: only processes on this host can connect.
+bool is_loopback_ipv4(const std::string& host) {
+  auto ip = parse_ipv4(host);
+  return ip && host.rfind("127.", 0) == 0;
+}
+
 }  // namespace
 
 std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
@@ -48,6 +55,9 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
                  "Seconds between conntrack aging passes (idle flows are forgotten)")
       ->check(CLI::Range(1u, 3600u))
       ->capture_default_str();
+  app.add_flag("--ct-expiry-rst", o.ct_expiry_rst,
+               "When an idle established TCP flow (NAT, FullNAT) expires, send a TCP RST to "
+               "the client and to the endpoint, so neither hangs on a dead connection");
   app.add_option("--ct-size", o.ct_size, "Conntrack capacity in entries")
       ->capture_default_str()
       ->check(CLI::Range(uint32_t{1024}, uint32_t{64u << 20}));
@@ -56,7 +66,15 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
       ->check(CLI::Range(uint32_t{1}, uint32_t{1u << 20}));
   app.add_option("--log-level", o.log_level, "Log level")
       ->capture_default_str()
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // wrappers may append one
+  app.add_option("--log-format", o.log_format,
+                 "Log lines as text, or json (one object per line, event fields as members)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--api-token-file", o.api_token_file,
+                 "File (mode 0600) with the bearer token every API request must carry; "
+                 "required when --api is not a loopback address");
   app.add_flag("--cleanup", o.cleanup,
                "Detach from every interface, remove the pinned maps, and exit");
 
@@ -70,6 +88,14 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
     return app.exit(e);
   }
   split_api_address(api, &o.api_host, &o.api_port);
+  // Without a token anyone who can reach the API can rewrite the rules: only this host may.
+  if (o.api_token_file.empty() && !o.cleanup && !is_loopback_ipv4(o.api_host)) {
+    std::fprintf(stderr,
+                 "xlbd: --api=%s listens beyond this host: pass --api-token-file=<file with a "
+                 "token, mode 0600> or use a loopback address such as 127.0.0.1\n",
+                 api.c_str());
+    return 1;
+  }
   return o;
 }
 

@@ -16,12 +16,16 @@ struct DaemonOptions {
   std::vector<std::string> interfaces;  // empty: every non-loopback interface, also later ones
   std::string api_host = "127.0.0.1";
   int api_port = 11111;
+  // File holding the API bearer token (read at start-up); required unless api_host is loopback.
+  std::string api_token_file;
   std::string state_dir = "/var/lib/xlb";
   std::string bpffs = "/sys/fs/bpf/xlb";
   uint32_t ct_size = XLB_DEFAULT_CT_SIZE;
   unsigned ct_gc_interval_s = 5;  // seconds between conntrack aging passes
+  bool ct_expiry_rst = false;     // reset both ends of established TCP flows that expire
   uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;
   std::string log_level = "info";
+  std::string log_format = "text";  // "text" | "json" (one object per line)
   bool cleanup = false;
 };
 

@@ -7,7 +7,8 @@
 
 namespace xlb::daemon {
 
-// Creates `dir` (and parents) if needed and checks that files can be written in it.
+// Creates `dir` (and parents) if needed, the directory itself with mode 0700, and checks that
+// files can be written in it. Refuses a directory owned by another user or world-writable.
 Result<void> prepare_state_dir(const std::string& dir);
 
 }  // namespace xlb::daemon

@@ -114,7 +114,7 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   }
 
   auto* maps = &dp->skel_->maps;
-  bpf_map__set_max_entries(maps->xlb_ct_v1, options.ct_size);
+  bpf_map__set_max_entries(maps->xlb_ct_v2, options.ct_size);
   bpf_map__set_max_entries(maps->xlb_svc_v1, options.max_services);
   bpf_map__set_max_entries(maps->xlb_vip_v1, options.max_services);
   bpf_map__set_max_entries(maps->xlb_rr_v1, options.max_services);
@@ -129,6 +129,9 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
 
 Result<void> BpfDatapath::cleanup(const std::string& pin_dir,
                                   const std::vector<std::string>& ifnames) {
+  // Detaching from an interface without clsact is normal here: keep libbpf's complaint
+  // about it out of the operator's terminal (it still reaches the debug log).
+  libbpf_set_print(libbpf_print);
   std::vector<std::pair<int, std::string>> targets;
   if (ifnames.empty()) {
     if (struct if_nameindex* all = if_nameindex()) {
@@ -156,7 +159,7 @@ Map<xlb_ip, xlb_vip_info> vip_map(xlb_tc* s) {
   return {bpf_map__fd(s->maps.xlb_vip_v1), XLB_MAP_VIP};
 }
 Map<xlb_ct_key, xlb_ct_entry> ct_map(xlb_tc* s) {
-  return {bpf_map__fd(s->maps.xlb_ct_v1), XLB_MAP_CT};
+  return {bpf_map__fd(s->maps.xlb_ct_v2), XLB_MAP_CT};
 }
 }  // namespace
 

@@ -47,9 +47,13 @@ Result<void> ensure_bpffs_dir(const std::string& dir) {
     auto r = mount_bpffs(sys_bpf);
     if (!r) return r;
   }
-  fs::create_directories(path, ec);
+  const bool created = fs::create_directories(path, ec);
   if (ec)
     return Error{"bpffs", "cannot create pin directory " + dir + ": " + ec.message(), "bpffs"};
+  // Only root opens the pinned maps (and so rewrites rules or flows behind xlbd's back).
+  if (created) fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec)
+    return Error{"bpffs", "cannot chmod 0700 pin directory " + dir + ": " + ec.message(), "bpffs"};
   if (!is_bpffs(path)) return mount_bpffs(path);
   return Ok{};
 }

@@ -7,8 +7,9 @@
 
 namespace xlb {
 
-// Creates `dir` on bpffs. If /sys/fs/bpf is plain sysfs (as on some hosts) and dir is below
-// it, bpffs is mounted on /sys/fs/bpf; a dir elsewhere gets its own bpffs mount.
+// Creates `dir` on bpffs (a new directory with mode 0700). If /sys/fs/bpf is plain sysfs (as on
+// some hosts) and dir is below it, bpffs is mounted on /sys/fs/bpf; a dir elsewhere gets its own
+// bpffs mount.
 Result<void> ensure_bpffs_dir(const std::string& dir);
 // Removes the pinned files in dir and dir itself; a missing dir is fine.
 Result<void> remove_pins(const std::string& dir);

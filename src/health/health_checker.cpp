@@ -152,6 +152,7 @@ void HealthChecker::on_result(const std::string& id, uint64_t generation, ProbeR
   auto t = update_health(id, generation, [&](HealthState& h, auto now) {
     return record_result(h, result, limits, now);
   });
+  if (options_.on_probe_result) options_.on_probe_result(id, result);
   announce(id, t);
   // The next start is one jittered period after this one started, not after it finished, so a
   // slow target is not probed less often; never earlier than now.

@@ -43,6 +43,9 @@ class HealthChecker {
     // it may call upsert(), remove(), snapshot() and get(), but it delays every probe while it
     // runs, so keep it short (log, queue a reconcile), and it must not destroy the checker.
     TransitionCallback on_transition;
+    // Called after every finished probe (same thread and rules as on_transition), e.g. to feed
+    // a latency histogram.
+    std::function<void(const std::string& id, const ProbeResult& result)> on_probe_result;
     // Randomness for the jittered schedule; tests inject a fixed source.
     UniformSource uniform = default_uniform_source();
   };

@@ -30,6 +30,8 @@ inline constexpr EnumName<EndpointState> kEndpointStateNames[] = {
     {EndpointState::up, "up"},
     {EndpointState::down, "down"},
     {EndpointState::draining, "draining"}};
+inline constexpr EnumName<OnDown> kOnDownNames[] = {{OnDown::keep, "keep"},
+                                                    {OnDown::reset, "reset"}};
 
 template <class E>
 std::string enum_name(std::span<const EnumName<E>> table, E value) {

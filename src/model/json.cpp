@@ -1,5 +1,6 @@
 #include "model/json.h"
 
+#include <algorithm>
 #include <array>
 #include <span>
 #include <string_view>
@@ -12,12 +13,18 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 14> kServiceFields = {
-    "vip",         "protocol",         "port", "name", "mode",     "select",
-    "monitor",     "inactive_timeout", "ppv2", "snat", "dsr_ipip", "persist_timeout",
-    "maglev_size", "endpoints"};
+constexpr std::array<std::string_view, 16> kServiceFields = {
+    "vip",         "protocol",         "port",      "name",     "mode",     "select",
+    "monitor",     "inactive_timeout", "ppv2",      "snat",     "dsr_ipip", "persist_timeout",
+    "maglev_size", "on_down",          "fail_open", "endpoints"};
 constexpr std::array<std::string_view, 4> kEndpointFields = {"ip", "port", "weight", "state"};
-constexpr std::array<std::string_view, 1> kConfigFields = {"services"};
+constexpr std::array<std::string_view, 12> kProbeFields = {
+    "ip",     "name",   "type",    "port",    "request", "expect_status",
+    "expect", "period", "timeout", "retries", "rise",    "verify"};
+constexpr std::array<std::string_view, 2> kConfigFields = {"services", "endpoint_probes"};
+// Ranges the JSON reader needs to hold the values; health::validate() has the final word.
+constexpr IntRange kProbePortRange{0, 65535};  // 0 = the endpoint's target port in each rule
+constexpr IntRange kThresholdRange{1, health::kMaxThreshold};
 
 std::string join(std::span<const std::string_view> names) {
   std::string out;
@@ -76,6 +83,21 @@ Result<std::string> read_string(const json& v, const std::string& field, std::st
 Result<bool> read_bool(const json& v, const std::string& field) {
   if (v.is_boolean()) return v.get<bool>();
   return invalid(field, field + " must be true or false, got " + shown(v));
+}
+
+Result<double> read_seconds(const json& v, const std::string& field) {
+  if (v.is_number()) return v.get<double>();
+  return invalid(field, field + " must be a number of seconds such as 1 or 0.5, got " + shown(v));
+}
+
+// "200", "200-399" or 200.
+Result<health::StatusRange> read_status_range(const json& v, const std::string& field) {
+  if (v.is_number_integer()) {
+    const int code = static_cast<int>(std::clamp<int64_t>(v.get<int64_t>(), 0, 1000));
+    return health::StatusRange{code, code};
+  }
+  if (v.is_string()) return health::parse_status_range(v.get<std::string>(), field);
+  return health::parse_status_range(shown(v), field);
 }
 
 template <class E>
@@ -169,6 +191,10 @@ Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
   XLB_TRY(read_optional(
       j, "maglev_size", prefix, svc.maglev_size,
       [](const json& v, const std::string& f) { return read_int(v, f, kMaglevSizeRange); }));
+  XLB_TRY(read_optional(j, "on_down", prefix, svc.on_down, [](const json& v, const std::string& f) {
+    return read_enum<OnDown>(v, f, kOnDownNames);
+  }));
+  XLB_TRY(read_optional(j, "fail_open", prefix, svc.fail_open, read_bool));
   if (const json* snat = find(j, "snat")) {
     if (!snat->is_array()) {
       return invalid(prefix + "snat",
@@ -195,6 +221,51 @@ Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
     svc.endpoints.push_back(std::move(*ep));
   }
   return svc;
+}
+
+Result<EndpointProbe> endpoint_probe_from_json_at(const json& j, const std::string& prefix) {
+  std::string self = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1);
+  XLB_TRY(require_object(j, self, "an endpoint probe with ip, type, port, period, ..."));
+  XLB_TRY(check_fields(j, prefix, kProbeFields));
+  EndpointProbe p;
+  const json* ip = find(j, "ip");
+  if (!ip) return missing(prefix + "ip");
+  auto ip_text = read_string(*ip, prefix + "ip", "an IPv4 address");
+  if (!ip_text) return ip_text.error();
+  p.ip = *ip_text;
+  const json* type = find(j, "type");
+  if (!type) return missing(prefix + "type");
+  const std::string type_field = prefix + "type";
+  auto type_value =
+      type->is_string() ? health::parse_probe_type(type->get<std::string>()) : std::nullopt;
+  if (!type_value) {
+    return invalid(
+        type_field,
+        type_field + " must be one of none, ping, tcp, udp, http, https, got " + shown(*type));
+  }
+  health::ProbeSpec& spec = p.probe;
+  spec.type = *type_value;
+  auto text = [](const json& v, const std::string& f) { return read_string(v, f, "text"); };
+  XLB_TRY(read_optional(j, "name", prefix, p.name, [](const json& v, const std::string& f) {
+    return read_string(v, f, "letters, digits, '.', '_' or '-'");
+  }));
+  XLB_TRY(read_optional(j, "port", prefix, spec.port, [](const json& v, const std::string& f) {
+    return read_int(v, f, kProbePortRange);
+  }));
+  XLB_TRY(read_optional(j, "request", prefix, spec.request, text));
+  XLB_TRY(read_optional(j, "expect", prefix, spec.expect, text));
+  XLB_TRY(read_optional(j, "expect_status", prefix, spec.expect_status, read_status_range));
+  XLB_TRY(read_optional(j, "period", prefix, spec.period_s, read_seconds));
+  // A short period without a timeout gets a timeout that fits it, not the 2 s default.
+  spec.timeout_s = std::min(spec.timeout_s, spec.period_s);
+  XLB_TRY(read_optional(j, "timeout", prefix, spec.timeout_s, read_seconds));
+  auto threshold = [](const json& v, const std::string& f) {
+    return read_int(v, f, kThresholdRange);
+  };
+  XLB_TRY(read_optional(j, "retries", prefix, spec.retries, threshold));
+  XLB_TRY(read_optional(j, "rise", prefix, spec.rise, threshold));
+  XLB_TRY(read_optional(j, "verify", prefix, spec.verify, read_bool));
+  return p;
 }
 
 Error internal(const std::exception& e) {
@@ -224,19 +295,47 @@ json to_json(const Service& svc) {
               {"dsr_ipip", svc.dsr_ipip},
               {"persist_timeout", svc.persist_timeout_s},
               {"maglev_size", svc.maglev_size},
+              {"on_down", to_string(svc.on_down)},
+              {"fail_open", svc.fail_open},
               {"endpoints", std::move(eps)}};
+}
+
+json to_json(const EndpointProbe& p) {
+  const health::ProbeSpec& s = p.probe;
+  return json{{"ip", p.ip},
+              {"name", p.name},
+              {"type", health::to_string(s.type)},
+              {"port", s.port},
+              {"request", s.request},
+              {"expect_status", health::to_string(s.expect_status)},
+              {"expect", s.expect},
+              {"period", s.period_s},
+              {"timeout", s.timeout_s},
+              {"retries", s.retries},
+              {"rise", s.rise},
+              {"verify", s.verify}};
 }
 
 json to_json(const Config& cfg) {
   json services = json::array();
   for (const auto& svc : cfg.services) services.push_back(to_json(svc));
-  return json{{"services", std::move(services)}};
+  json probes = json::array();
+  for (const auto& p : cfg.endpoint_probes) probes.push_back(to_json(p));
+  return json{{"services", std::move(services)}, {"endpoint_probes", std::move(probes)}};
 }
 
 Result<Service> service_from_json(const json& j) {
   try {
     return service_from_json_at(j, "");
   } catch (const json::exception& e) {  // defensive: nothing above should throw
+    return internal(e);
+  }
+}
+
+Result<EndpointProbe> endpoint_probe_from_json(const json& j) {
+  try {
+    return endpoint_probe_from_json_at(j, "");
+  } catch (const json::exception& e) {
     return internal(e);
   }
 }
@@ -255,6 +354,20 @@ Result<Config> config_from_json(const json& j) {
       auto svc = service_from_json_at((*services)[i], "services[" + std::to_string(i) + "].");
       if (!svc) return svc.error();
       cfg.services.push_back(std::move(*svc));
+    }
+    // Optional: configurations saved before per-endpoint probes have none.
+    if (const json* probes = find(j, "endpoint_probes")) {
+      if (!probes->is_array()) {
+        return invalid(
+            "endpoint_probes",
+            "endpoint_probes must be an array of endpoint probes, got " + shown(*probes));
+      }
+      for (size_t i = 0; i < probes->size(); ++i) {
+        auto p = endpoint_probe_from_json_at((*probes)[i],
+                                             "endpoint_probes[" + std::to_string(i) + "].");
+        if (!p) return p.error();
+        cfg.endpoint_probes.push_back(std::move(*p));
+      }
     }
     return cfg;
   } catch (const json::exception& e) {

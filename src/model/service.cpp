@@ -9,6 +9,8 @@ std::string to_string(Mode m) { return enum_name<Mode>(kModeNames, m); }
 std::string to_string(Select s) { return enum_name<Select>(kSelectNames, s); }
 std::string to_string(EndpointState s) { return enum_name<EndpointState>(kEndpointStateNames, s); }
 
+std::string to_string(OnDown d) { return enum_name<OnDown>(kOnDownNames, d); }
+
 std::string to_string(const ServiceKey& key) {
   return key.vip + ":" + std::to_string(key.port) + "/" + to_string(key.protocol);
 }
@@ -26,6 +28,9 @@ std::optional<Select> parse_select(std::string_view text) {
 }
 std::optional<EndpointState> parse_endpoint_state(std::string_view text) {
   return enum_parse<EndpointState>(kEndpointStateNames, text);
+}
+std::optional<OnDown> parse_on_down(std::string_view text) {
+  return enum_parse<OnDown>(kOnDownNames, text);
 }
 
 }  // namespace xlb::model

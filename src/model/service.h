@@ -7,12 +7,16 @@
 #include <string_view>
 #include <vector>
 
+#include "health/probe_spec.h"
+
 namespace xlb::model {
 
 enum class Protocol { tcp, udp };
 enum class Mode { nat, fullnat, dsr };  // "default" on the wire and CLI means nat
 enum class Select { rr, priority, hash, persist, lc, maglev };
 enum class EndpointState { up, down, draining };
+// What happens to a rule's established flows to an endpoint its health check marks down.
+enum class OnDown { keep, reset };
 
 struct Endpoint {
   std::string ip;                           // dotted quad as given (validated)
@@ -45,14 +49,27 @@ struct Service {
   bool dsr_ipip = false;            // dsr: always tunnel (IPIP), even to a connected endpoint
   uint32_t persist_timeout_s = 0;   // persist: idle affinity lifetime; 0 = default (300 s)
   uint32_t maglev_size = 0;         // maglev: table size, a prime; 0 = default (16381)
+  OnDown on_down = OnDown::keep;    // health-down endpoint: keep or reset its flows
+  bool fail_open = false;           // every endpoint health-down: select among them anyway
   std::vector<Endpoint> endpoints;
 
   bool operator==(const Service&) const = default;
 };
 
+// A host's own health check (`xlbctl create endpoint`): it applies to the host in every rule
+// that lists it, monitored or not, instead of the rule's default tcp probe.
+struct EndpointProbe {
+  std::string ip;           // the host; one probe per host
+  std::string name;         // optional label, shown by `get ep`
+  health::ProbeSpec probe;  // probe.ip unused (it is `ip`); probe.port 0 = each rule's target port
+
+  bool operator==(const EndpointProbe&) const = default;
+};
+
 // The whole desired state, as stored and as exported by GET /api/v1/config.
 struct Config {
   std::vector<Service> services;
+  std::vector<EndpointProbe> endpoint_probes = {};  // sorted by ip, one per ip
   bool operator==(const Config&) const = default;
 };
 
@@ -60,6 +77,7 @@ std::string to_string(Protocol p);
 std::string to_string(Mode m);  // "default", "fullnat", "dsr"
 std::string to_string(Select s);
 std::string to_string(EndpointState s);
+std::string to_string(OnDown d);
 std::string to_string(const ServiceKey& key);  // "10.0.0.100:80/tcp"
 // The rule's name, or "<vip>:<port>/<proto>" when it has none.
 std::string display_name(const Service& svc);
@@ -69,5 +87,6 @@ std::optional<Protocol> parse_protocol(std::string_view text);
 std::optional<Mode> parse_mode(std::string_view text);
 std::optional<Select> parse_select(std::string_view text);
 std::optional<EndpointState> parse_endpoint_state(std::string_view text);
+std::optional<OnDown> parse_on_down(std::string_view text);
 
 }  // namespace xlb::model

@@ -119,9 +119,36 @@ Result<void> validate_at(const Service& svc, const std::string& prefix) {
   return validate_endpoints(svc, prefix);
 }
 
+// health::validate names fields "probe.<field>"; a host probe's JSON fields have the same names
+// under `prefix` ("endpoint_probes[0].period", or just "period" in a POST body).
+Error renamed(Error e, const std::string& prefix) {
+  auto rename = [&prefix](std::string& text) {
+    const std::string from = "probe.";
+    for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+      text.replace(at, from.size(), prefix);
+      at += prefix.size();
+    }
+  };
+  rename(e.field);
+  rename(e.message);
+  return e;
+}
+
+Result<void> validate_probe_at(const EndpointProbe& p, const std::string& prefix) {
+  XLB_TRY(check_ip(prefix + "ip", p.ip));
+  XLB_TRY(check_name(prefix + "name", p.name));
+  health::ProbeSpec spec = p.probe;
+  spec.ip = p.ip;
+  if (spec.port == 0) spec.port = 1;  // resolved per rule from the endpoint's target port
+  if (auto ok = health::validate(spec); !ok) return renamed(ok.error(), prefix);
+  return Ok{};
+}
+
 }  // namespace
 
 Result<void> validate(const Service& svc) { return validate_at(svc, ""); }
+
+Result<void> validate(const EndpointProbe& probe) { return validate_probe_at(probe, ""); }
 
 Result<void> validate(const Config& cfg) {
   std::map<ServiceKey, size_t> seen;
@@ -133,6 +160,16 @@ Result<void> validate(const Config& cfg) {
       return invalid(at, at + " duplicates services[" + std::to_string(it->second) + "] (" +
                              to_string(cfg.services[i].key) +
                              "): a rule is identified by vip, protocol and port");
+    }
+  }
+  std::map<std::string, size_t> hosts;
+  for (size_t i = 0; i < cfg.endpoint_probes.size(); ++i) {
+    const std::string at = "endpoint_probes[" + std::to_string(i) + "]";
+    XLB_TRY(validate_probe_at(cfg.endpoint_probes[i], at + "."));
+    auto [it, fresh] = hosts.emplace(cfg.endpoint_probes[i].ip, i);
+    if (!fresh) {
+      return invalid(at, at + " duplicates endpoint_probes[" + std::to_string(it->second) + "] (" +
+                             cfg.endpoint_probes[i].ip + "): a host has one probe");
     }
   }
   return Ok{};

@@ -7,7 +7,9 @@
 namespace xlb::model {
 
 Result<void> validate(const Service& svc);
-// Also rejects two rules with the same key.
+// A host's own probe: ip, name and the probe (health::validate, fields named as in its JSON).
+Result<void> validate(const EndpointProbe& probe);
+// Also rejects two rules with the same key and two probes for one host.
 Result<void> validate(const Config& cfg);
 
 }  // namespace xlb::model

@@ -3,29 +3,30 @@
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "common/ip.h"
+#include "logging/event.h"
+#include "model/endpoint_check.h"
 #include "model/validate.h"
 #include "reconcile/abi.h"
+#include "reconcile/flow_reset.h"
 #include "reconcile/supported.h"
 #include "reconcile/undo.h"
 
 namespace xlb {
 namespace {
 
-std::string endpoint_id(const std::string& ip, uint16_t port) {
-  return ip + ":" + std::to_string(port);
-}
-
 uint32_t host_order(const std::string& vip) {
   auto ip = parse_ipv4(vip);
   return ip ? ntohl(ip->w[0]) : 0;
 }
 
-// "rule=web key=10.0.0.1:80/tcp id=3 mode=default select=rr endpoints=[10.0.1.2:8080 w1 up #0]"
-std::string describe(const model::Service& svc, const xlb_svc& dp) {
+// rule=web key=10.0.0.1:80/tcp id=3 mode=default select=rr endpoints="10.0.1.2:8080 w1 up #0"
+logging::Fields rule_fields(const model::Service& svc, const xlb_svc& dp) {
   std::string eps;
   for (const auto& ep : svc.endpoints) {
     if (!eps.empty()) eps += ", ";
@@ -33,9 +34,13 @@ std::string describe(const model::Service& svc, const xlb_svc& dp) {
     eps += ep.ip + ":" + std::to_string(ep.port) + " w" + std::to_string(ep.weight) + " " +
            to_string(ep.state) + " #" + (idx ? std::to_string(*idx) : "?");
   }
-  return "rule=" + model::display_name(svc) + " key=" + to_string(svc.key) +
-         " id=" + std::to_string(dp.id) + " mode=" + to_string(svc.mode) +
-         " select=" + to_string(svc.select) + " endpoints=[" + eps + "]";
+  return {{"rule", model::display_name(svc)}, {"key", to_string(svc.key)},
+          {"id", std::to_string(dp.id)},      {"mode", to_string(svc.mode)},
+          {"select", to_string(svc.select)},  {"endpoints", eps}};
+}
+
+void log_rule(std::string_view what, const model::Service& svc, const xlb_svc& dp) {
+  logging::event(spdlog::level::info, what, rule_fields(svc, dp));
 }
 
 // A failed rollback step leaves the datapath out of step with memory; say so loudly.
@@ -51,10 +56,18 @@ std::map<std::string, uint32_t> vip_counts(const Rules& rules) {
 }
 
 template <class Rules>
-model::Config config_of(const Rules& rules) {
+model::Config config_of(const Rules& rules, const std::vector<model::EndpointProbe>& probes) {
   model::Config cfg;
   for (const auto& [key, rule] : rules) cfg.services.push_back(rule.service);
+  cfg.endpoint_probes = probes;
   return cfg;
+}
+
+std::vector<model::EndpointProbe> sorted_by_ip(std::vector<model::EndpointProbe> probes) {
+  std::sort(probes.begin(), probes.end(), [](const auto& a, const auto& b) {
+    return std::pair(host_order(a.ip), a.ip) < std::pair(host_order(b.ip), b.ip);
+  });
+  return probes;
 }
 
 // Pushes (or clears) the rule's Maglev table so it matches dp; same-size tables are rewritten
@@ -64,6 +77,10 @@ Result<void> sync_maglev(Datapath& datapath, const xlb_svc& dp) {
   std::vector<uint32_t> table = build_maglev_table(dp);
   if (table.empty()) return datapath.clear_maglev_table(dp.id);  // no endpoint is up
   return datapath.set_maglev_table(dp.id, table);
+}
+
+Error too_many_rules(uint32_t max) {
+  return Error{"limit_exceeded", "too many rules (max " + std::to_string(max) + ")", ""};
 }
 
 xlb_vip_info vip_info(uint32_t rules) {
@@ -97,10 +114,7 @@ Result<Reconciler::Rules> Reconciler::plan(const Rules& current,
       id = previous->id;  // a replaced rule keeps its id: counters and flows continue
     } else {
       while (used.contains(candidate)) ++candidate;
-      if (candidate >= datapath_.max_services()) {
-        return Error{"limit_exceeded",
-                     "too many rules (max " + std::to_string(datapath_.max_services()) + ")", ""};
-      }
+      if (candidate >= datapath_.max_services()) return too_many_rules(datapath_.max_services());
       id = candidate;
       used.insert(id);
     }
@@ -109,7 +123,74 @@ Result<Reconciler::Rules> Reconciler::plan(const Rules& current,
   return next;
 }
 
-Result<void> Reconciler::apply(const Rules& current, Rules next, const ApplyOptions& options) {
+Reconciler::Delta Reconciler::diff(Rules next) const {
+  Delta delta;
+  for (const auto& [key, rule] : rules_) {
+    if (!next.contains(key)) delta.before.emplace(key, rule);
+  }
+  for (auto& [key, rule] : next) {
+    auto it = rules_.find(key);
+    if (it != rules_.end()) {
+      if (it->second.service == rule.service && same_bytes(it->second.dp, rule.dp)) continue;
+      delta.before.emplace(key, it->second);
+    }
+    delta.after.emplace(key, std::move(rule));
+  }
+  return delta;
+}
+
+Result<uint32_t> Reconciler::free_id() const {
+  std::vector<bool> used(datapath_.max_services());
+  for (const auto& [key, rule] : rules_) {
+    if (rule.dp.id < used.size()) used[rule.dp.id] = true;
+  }
+  auto it = std::find(used.begin(), used.end(), false);
+  if (it == used.end()) return too_many_rules(datapath_.max_services());
+  return static_cast<uint32_t>(it - used.begin());
+}
+
+Result<void> Reconciler::apply_vips(const Delta& delta, bool adopting, Undo& undo) {
+  auto before = vip_counts(delta.before);
+  auto after = vip_counts(delta.after);
+  // Rules outside the delta count on both sides, for the VIPs the delta touches (all of them
+  // when adopting). The VIP string is checked first: KeyLess lookups parse addresses.
+  for (const auto& [key, rule] : rules_) {
+    if (!adopting && !before.contains(key.vip) && !after.contains(key.vip)) continue;
+    if (delta.before.contains(key) || delta.after.contains(key)) continue;
+    ++before[key.vip];
+    ++after[key.vip];
+  }
+  for (const auto& [vip, count] : after) {
+    auto b = before.find(vip);
+    uint32_t was = b == before.end() ? 0 : b->second;
+    if (was == count && !adopting) continue;
+    xlb_ip ip = parse_ipv4(vip).value_or(xlb_ip{});
+    XLB_TRY(datapath_.upsert_vip(ip, vip_info(count)));
+    if (was > 0) {
+      undo.add(
+          [this, ip, was] { undo_step(datapath_.upsert_vip(ip, vip_info(was)), "restore VIP"); });
+    } else {
+      undo.add([this, ip] { undo_step(datapath_.delete_vip(ip), "delete VIP"); });
+    }
+  }
+  for (const auto& [vip, was] : before) {
+    if (after.contains(vip)) continue;
+    xlb_ip ip = parse_ipv4(vip).value_or(xlb_ip{});
+    if (auto r = datapath_.delete_vip(ip); !r) {
+      // When adopting, VIP entries of stale rules may already be gone.
+      if (!adopting) return r.error();
+      spdlog::warn("cannot delete VIP {}: {}", vip, r.error().message);
+      continue;
+    }
+    undo.add(
+        [this, ip, was] { undo_step(datapath_.upsert_vip(ip, vip_info(was)), "restore VIP"); });
+  }
+  return Ok{};
+}
+
+Result<void> Reconciler::apply(const Delta& delta, const ApplyOptions& options) {
+  const Rules& current = delta.before;
+  const Rules& next = delta.after;
   Undo undo;  // reverts every datapath write below unless we reach commit()
   auto fail = [](const Error& e) -> Result<void> {
     spdlog::warn("configuration change refused, datapath rolled back: {}", e.message);
@@ -157,62 +238,74 @@ Result<void> Reconciler::apply(const Rules& current, Rules next, const ApplyOpti
     }
   }
 
-  auto before = vip_counts(current);
-  auto after = vip_counts(next);
-  for (const auto& [vip, count] : after) {
-    auto b = before.find(vip);
-    uint32_t was = b == before.end() ? 0 : b->second;
-    if (was == count && !options.adopting) continue;
-    xlb_ip ip = parse_ipv4(vip).value_or(xlb_ip{});
-    if (auto r = datapath_.upsert_vip(ip, vip_info(count)); !r) return fail(r.error());
-    if (was > 0) {
-      undo.add(
-          [this, ip, was] { undo_step(datapath_.upsert_vip(ip, vip_info(was)), "restore VIP"); });
-    } else {
-      undo.add([this, ip] { undo_step(datapath_.delete_vip(ip), "delete VIP"); });
-    }
-  }
-  for (const auto& [vip, was] : before) {
-    if (after.contains(vip)) continue;
-    xlb_ip ip = parse_ipv4(vip).value_or(xlb_ip{});
-    if (auto r = datapath_.delete_vip(ip); !r) {
-      // When adopting, VIP entries of stale rules may already be gone.
-      if (!options.adopting) return fail(r.error());
-      spdlog::warn("cannot delete VIP {}: {}", vip, r.error().message);
-      continue;
-    }
-    undo.add(
-        [this, ip, was] { undo_step(datapath_.upsert_vip(ip, vip_info(was)), "restore VIP"); });
-  }
+  if (auto r = apply_vips(delta, options.adopting, undo); !r) return fail(r.error());
 
+  // Memory takes the change first so the store saves it; a failed save puts memory back.
+  for (const auto& [key, rule] : current) rules_.erase(key);
+  for (const auto& [key, rule] : next) rules_.insert_or_assign(key, rule);
   if (options.save) {
-    if (auto r = store_.save(config_of(next)); !r) return fail(r.error());
+    if (auto r = store_.save(config_of(rules_, probes_)); !r) {
+      for (const auto& [key, rule] : next) rules_.erase(key);
+      for (const auto& [key, rule] : current) rules_.insert_or_assign(key, rule);
+      return fail(r.error());
+    }
   }
   undo.commit();
 
   if (options.log) {
     for (const auto& [key, rule] : current) {
-      if (!next.contains(key)) spdlog::info("rule removed: {}", describe(rule.service, rule.dp));
+      if (!next.contains(key)) log_rule("rule removed", rule.service, rule.dp);
     }
     for (const auto& [key, rule] : next) {
       auto it = current.find(key);
       if (it == current.end()) {
-        spdlog::info("rule created: {}", describe(rule.service, rule.dp));
+        log_rule("rule created", rule.service, rule.dp);
       } else if (it->second.service != rule.service || !same_bytes(it->second.dp, rule.dp)) {
-        spdlog::info("rule replaced: {}", describe(rule.service, rule.dp));
+        log_rule("rule replaced", rule.service, rule.dp);
       }
     }
   }
-  rules_ = std::move(next);
   return Ok{};
 }
 
 model::Service Reconciler::with_health(const model::Service& svc) const {
-  if (!svc.monitor || unhealthy_.empty()) return svc;
+  if (unhealthy_.empty()) return svc;
   model::Service out = svc;
+  bool any_up = false;
   for (auto& ep : out.endpoints) {
-    if (ep.state == model::EndpointState::up && unhealthy_.contains(endpoint_id(ep.ip, ep.port)))
+    if (ep.state != model::EndpointState::up) continue;
+    auto check = model::endpoint_check(probes_, svc, ep);
+    if (check && unhealthy_.contains(check->id)) {
       ep.state = model::EndpointState::down;
+    } else {
+      any_up = true;
+    }
+  }
+  // Fail open: rather than refuse every new flow, trust the endpoints the operator left up.
+  if (!any_up && svc.fail_open) return svc;
+  return out;
+}
+
+Result<void> Reconciler::reapply(bool save) {
+  auto next = plan(rules_, services());
+  if (!next) return next.error();
+  return apply(diff(std::move(*next)), ApplyOptions{.save = save, .log = false});
+}
+
+std::vector<std::pair<uint32_t, uint16_t>> Reconciler::flows_to_reset(
+    const std::string& check_id) const {
+  std::vector<std::pair<uint32_t, uint16_t>> out;
+  for (const auto& [key, rule] : rules_) {
+    if (rule.service.on_down != model::OnDown::reset) continue;
+    for (const auto& ep : rule.service.endpoints) {
+      auto check = model::endpoint_check(probes_, rule.service, ep);
+      auto idx = find_endpoint(rule.dp, ep);
+      // Only where the endpoint really left selection (not kept by fail_open).
+      if (check && check->id == check_id && idx && rule.dp.eps[*idx].state == XLB_EP_DOWN &&
+          ep.state == model::EndpointState::up) {
+        out.emplace_back(rule.dp.id, static_cast<uint16_t>(*idx));
+      }
+    }
   }
   return out;
 }
@@ -231,7 +324,7 @@ Result<void> Reconciler::notify(Result<void> done) {
 Result<void> Reconciler::apply_desired(const std::vector<model::Service>& desired) {
   auto next = plan(rules_, desired);
   if (!next) return next.error();
-  return apply(rules_, std::move(*next), ApplyOptions{});
+  return apply(diff(std::move(*next)), ApplyOptions{});
 }
 
 Result<void> Reconciler::restore() {
@@ -240,6 +333,7 @@ Result<void> Reconciler::restore() {
   if (!loaded) return loaded.error();
   model::Config cfg = loaded->value_or(model::Config{});
   XLB_TRY(model::validate(cfg));
+  probes_ = sorted_by_ip(cfg.endpoint_probes);
   for (size_t i = 0; i < cfg.services.size(); ++i) {
     XLB_TRY(check_supported(cfg.services[i], "services[" + std::to_string(i) + "]."));
   }
@@ -264,15 +358,17 @@ Result<void> Reconciler::restore() {
 
   auto next = plan(adopted, cfg.services);
   if (!next) return next.error();
-  XLB_TRY(apply(adopted, std::move(*next),
+  // rules_ is empty here: the delta is the whole adopted datapath against the whole config.
+  XLB_TRY(apply(Delta{adopted, std::move(*next)},
                 ApplyOptions{.save = false, .adopting = true, .log = false}));
 
   size_t kept = 0;
   for (const auto& [key, rule] : rules_) {
     bool was_there = adopted.contains(key);
     kept += was_there;
-    spdlog::info("rule restored: {} adopted={}", describe(rule.service, rule.dp),
-                 was_there ? "yes" : "no");
+    logging::Fields fields = rule_fields(rule.service, rule.dp);
+    fields.emplace_back("adopted", was_there ? "yes" : "no");
+    logging::event(spdlog::level::info, "rule restored", fields);
   }
   size_t stale = 0;
   for (const auto& [key, rule] : adopted) {
@@ -290,26 +386,32 @@ Result<void> Reconciler::upsert(const model::Service& svc) {
   XLB_TRY(model::validate(svc));
   XLB_TRY(check_supported(svc));
   std::unique_lock lock(mu_);
-  std::vector<model::Service> desired;
-  for (const auto& [key, rule] : rules_) {
-    if (key != svc.key) desired.push_back(rule.service);
+  // Only this rule is planned: the others keep their ids, indexes and datapath entries.
+  Delta delta;
+  const xlb_svc* previous = nullptr;
+  uint32_t id = 0;
+  if (auto it = rules_.find(svc.key); it != rules_.end()) {
+    previous = &it->second.dp;
+    id = previous->id;  // a replaced rule keeps its id: counters and flows continue
+    delta.before.emplace(it->first, it->second);
+  } else {
+    auto free = free_id();
+    if (!free) return free.error();
+    id = *free;
   }
-  desired.push_back(svc);
-  auto done = apply_desired(desired);
+  delta.after.emplace(svc.key, Rule{svc, build_svc(with_health(svc), id, previous)});
+  auto done = apply(delta, ApplyOptions{});
   lock.unlock();
   return notify(std::move(done));
 }
 
 Result<void> Reconciler::remove(const model::ServiceKey& key) {
   std::unique_lock lock(mu_);
-  if (!rules_.contains(key)) {
-    return Error{"not_found", "no rule for " + to_string(key), ""};
-  }
-  std::vector<model::Service> desired;
-  for (const auto& [k, rule] : rules_) {
-    if (k != key) desired.push_back(rule.service);
-  }
-  auto done = apply_desired(desired);
+  auto it = rules_.find(key);
+  if (it == rules_.end()) return Error{"not_found", "no rule for " + to_string(key), ""};
+  Delta delta;
+  delta.before.emplace(it->first, it->second);
+  auto done = apply(delta, ApplyOptions{});
   lock.unlock();
   return notify(std::move(done));
 }
@@ -320,9 +422,46 @@ Result<void> Reconciler::replace_all(const model::Config& cfg) {
     XLB_TRY(check_supported(cfg.services[i], "services[" + std::to_string(i) + "]."));
   }
   std::unique_lock lock(mu_);
+  auto previous = std::exchange(probes_, sorted_by_ip(cfg.endpoint_probes));
   auto done = apply_desired(cfg.services);
+  if (!done) probes_ = std::move(previous);
   lock.unlock();
   return notify(std::move(done));
+}
+
+Result<void> Reconciler::upsert_endpoint_probe(const model::EndpointProbe& probe) {
+  XLB_TRY(model::validate(probe));
+  std::unique_lock lock(mu_);
+  auto next = probes_;
+  std::erase_if(next, [&probe](const auto& p) { return p.ip == probe.ip; });
+  next.push_back(probe);
+  auto previous = std::exchange(probes_, sorted_by_ip(std::move(next)));
+  auto done = reapply(/*save=*/true);
+  if (!done) probes_ = std::move(previous);
+  if (done)
+    spdlog::info("endpoint probe set: {} {}", probe.ip, health::to_string(probe.probe.type));
+  lock.unlock();
+  return notify(std::move(done));
+}
+
+Result<void> Reconciler::remove_endpoint_probe(const std::string& ip) {
+  std::unique_lock lock(mu_);
+  auto next = probes_;
+  if (std::erase_if(next, [&ip](const auto& p) { return p.ip == ip; }) == 0) {
+    return Error{"not_found", "endpoint " + ip + " has no probe of its own", ""};
+  }
+  auto previous = std::exchange(probes_, std::move(next));
+  auto done = reapply(/*save=*/true);
+  if (!done) probes_ = std::move(previous);
+  if (done) spdlog::info("endpoint probe removed: {}", ip);
+  lock.unlock();
+  return notify(std::move(done));
+}
+
+std::optional<model::EndpointProbe> Reconciler::endpoint_probe(const std::string& ip) const {
+  std::lock_guard lock(mu_);
+  const model::EndpointProbe* p = model::find_probe(probes_, ip);
+  return p ? std::optional(*p) : std::nullopt;
 }
 
 Result<void> Reconciler::set_endpoint_state(const std::string& ip, model::EndpointState state) {
@@ -338,24 +477,47 @@ Result<void> Reconciler::set_endpoint_state(const std::string& ip, model::Endpoi
   }
   if (!listed) return Error{"not_found", "no rule lists endpoint " + ip, ""};
   auto done = apply_desired(desired);
+  if (done) {
+    std::string rules;
+    for (const auto& svc : desired) {
+      for (const auto& ep : svc.endpoints) {
+        if (ep.ip != ip) continue;
+        rules += (rules.empty() ? "" : ",") + model::display_name(svc);
+        break;
+      }
+    }
+    logging::event(spdlog::level::info, "endpoint state changed",
+                   {{"endpoint", ip}, {"state", to_string(state)}, {"rules", rules}});
+  }
   lock.unlock();
   return notify(std::move(done));
 }
 
-void Reconciler::set_health(const std::string& ip, uint16_t port, bool healthy) {
-  std::lock_guard lock(mu_);
-  const std::string id = endpoint_id(ip, port);
-  const bool changed = healthy ? unhealthy_.erase(id) > 0 : unhealthy_.insert(id).second;
+void Reconciler::set_health(const std::string& check_id, bool healthy) {
+  std::unique_lock lock(mu_);
+  const bool changed =
+      healthy ? unhealthy_.erase(check_id) > 0 : unhealthy_.insert(check_id).second;
   if (!changed) return;
-  auto next = plan(rules_, services());
-  auto done = next ? apply(rules_, std::move(*next), ApplyOptions{.save = false, .log = false})
-                   : Result<void>(next.error());
-  if (!done) spdlog::error("cannot apply the health of {}: {}", id, done.error().message);
+  if (auto done = reapply(/*save=*/false); !done) {
+    spdlog::error("cannot apply the health of {}: {}", check_id, done.error().message);
+    return;
+  }
+  if (healthy) return;
+  // The endpoint gets no new flows now; the walk runs without the lock (it visits all of CT).
+  auto doomed = flows_to_reset(check_id);
+  lock.unlock();
+  if (doomed.empty()) return;
+  auto reset = reset_endpoint_flows(datapath_, doomed);
+  if (!reset) {
+    spdlog::error("cannot reset the flows of {}: {}", check_id, reset.error().message);
+  } else {
+    spdlog::info("endpoint {} down: reset {} flows (on_down=reset)", check_id, *reset);
+  }
 }
 
 model::Config Reconciler::config() const {
   std::lock_guard lock(mu_);
-  return config_of(rules_);
+  return config_of(rules_, probes_);
 }
 
 ServiceStatus Reconciler::status_of(const Rule& rule) const {
@@ -366,9 +528,12 @@ ServiceStatus Reconciler::status_of(const Rule& rule) const {
   if (auto c = datapath_.service_counter(st.id)) st.counter = *c;
   for (const auto& ep : rule.service.endpoints) {
     EndpointStatus es{ep, {}, std::nullopt};
-    if (rule.service.monitor && health_view_) es.health = health_view_(ep.ip, ep.port);
+    auto check = model::endpoint_check(probes_, rule.service, ep);
+    if (check && health_view_) es.health = health_view_(check->id);
+    if (es.health) es.health->name = check->name;
     if (auto idx = find_endpoint(rule.dp, ep)) {
       if (auto c = datapath_.endpoint_counter(st.id, *idx)) es.counter = *c;
+      if (auto n = datapath_.active_flows(st.id, *idx)) es.active_flows = *n;
     }
     st.endpoints.push_back(std::move(es));
   }
@@ -386,6 +551,22 @@ std::vector<ServiceStatus> Reconciler::status() const {
   std::lock_guard lock(mu_);
   std::vector<ServiceStatus> out;
   for (const auto& [key, rule] : rules_) out.push_back(status_of(rule));
+  return out;
+}
+
+std::vector<ProbeStatus> Reconciler::probe_status() const {
+  std::lock_guard lock(mu_);
+  std::vector<ProbeStatus> out;
+  for (const auto& probe : probes_) {
+    ProbeStatus ps{probe, false, std::nullopt};
+    for (const auto& [key, rule] : rules_) {
+      for (const auto& ep : rule.service.endpoints) ps.listed = ps.listed || ep.ip == probe.ip;
+    }
+    auto check = model::standalone_check(probe);
+    if (!ps.listed && check && health_view_) ps.health = health_view_(check->id);
+    if (ps.health) ps.health->name = probe.name;
+    out.push_back(std::move(ps));
+  }
   return out;
 }
 

@@ -18,21 +18,32 @@
 
 namespace xlb {
 
-// What the health checks of a monitored rule say about one endpoint (ip:port).
+class Undo;
+
+// What the health check governing one endpoint says (model/endpoint_check.h decides which).
 struct EndpointHealth {
   std::string state = "unknown";  // "ok", "down", "unknown"
   std::string probe = "tcp";
+  std::string name;  // the host probe's label (`create endpoint --name`), empty for rule probes
   double period_s = 0;
   int retries = 0;
-  std::string last_error;                                 // empty when none yet
+  std::string last_error;                                   // empty when none yet
   std::chrono::system_clock::time_point last_transition{};  // when `state` was entered
-  std::optional<double> min_ms, avg_ms, max_ms;           // none until a probe was answered
+  std::optional<double> min_ms, avg_ms, max_ms;             // none until a probe was answered
 };
 
 struct EndpointStatus {
   model::Endpoint endpoint;
   xlb_counter counter{};
-  std::optional<EndpointHealth> health;  // rules with monitor only
+  std::optional<EndpointHealth> health;  // endpoints a health check governs only
+  uint32_t active_flows = 0;             // flows in conntrack (datapath count, healed by aging)
+};
+
+// A host's own probe; `health` only while no rule lists the host (rules' rows show it then).
+struct ProbeStatus {
+  model::EndpointProbe probe;
+  bool listed = false;  // some rule lists the host
+  std::optional<EndpointHealth> health;
 };
 
 struct ServiceStatus {
@@ -60,10 +71,18 @@ class Reconciler {
   // Error code "not_found" when no rule lists it.
   Result<void> set_endpoint_state(const std::string& ip, model::EndpointState state);
 
-  // Health overlay, never saved: in rules with monitor, an endpoint that is up for the operator
-  // but unhealthy is written to the datapath as down (no new flows; conntrack keeps existing
-  // ones). Endpoints never reported are healthy. Thread-safe.
-  void set_health(const std::string& ip, uint16_t port, bool healthy);
+  // A host's own probe (saved with the rules): creates or replaces it; validates first.
+  Result<void> upsert_endpoint_probe(const model::EndpointProbe& probe);
+  // Error code "not_found" when the host has no probe of its own.
+  Result<void> remove_endpoint_probe(const std::string& ip);
+  std::optional<model::EndpointProbe> endpoint_probe(const std::string& ip) const;
+
+  // Health overlay, never saved: an endpoint that is up for the operator but whose health check
+  // (id from model::endpoint_check) says down is written to the datapath as down: no new flows;
+  // conntrack keeps existing ones, unless the rule has on_down=reset, whose flows to it are
+  // deleted. A fail_open rule whose endpoints are all down keeps selecting them. Checks never
+  // reported are healthy. Thread-safe.
+  void set_health(const std::string& check_id, bool healthy);
 
   // Hooks, set once before the reconciler is shared between threads.
   // Called after every successful upsert/remove/replace_all/set_endpoint_state, without the
@@ -71,13 +90,13 @@ class Reconciler {
   void set_on_change(std::function<void()> listener) { on_change_ = std::move(listener); }
   // Source of EndpointStatus::health for monitored rules; called with the reconciler's lock held,
   // so it must not call back into the reconciler.
-  using HealthView =
-      std::function<std::optional<EndpointHealth>(const std::string& ip, uint16_t port)>;
+  using HealthView = std::function<std::optional<EndpointHealth>(const std::string& check_id)>;
   void set_health_view(HealthView view) { health_view_ = std::move(view); }
 
   model::Config config() const;
   std::optional<ServiceStatus> status(const model::ServiceKey& key) const;
   std::vector<ServiceStatus> status() const;
+  std::vector<ProbeStatus> probe_status() const;  // sorted by ip
   // (datapath id, --inatimeout) of every rule, for conntrack aging.
   std::vector<std::pair<uint32_t, uint32_t>> rule_timeouts() const;
   // Name of the rule with a datapath id, for conntrack views.
@@ -103,15 +122,34 @@ class Reconciler {
     bool log = true;  // one log line per changed rule
   };
 
+  // The rules one change touches, by key: as they are in rules_ (`before`) and as they will be
+  // (`after`). A key only in `before` is removed, one only in `after` created. Rules outside the
+  // delta are not visited, so a one-rule change costs the same with 10 or 10,000 rules.
+  struct Delta {
+    Rules before;
+    Rules after;
+  };
+
   // Ids and endpoint indexes for `desired`, keeping those of rules already in `current`.
   Result<Rules> plan(const Rules& current, const std::vector<model::Service>& desired) const;
-  // Moves the datapath (and store) from `current` to `next`; all or nothing. On success
-  // rules_ = next.
-  Result<void> apply(const Rules& current, Rules next, const ApplyOptions& options);
+  // The delta from rules_ to `next`: removed, created and changed rules only.
+  Delta diff(Rules next) const;
+  // The lowest datapath id no rule holds.
+  Result<uint32_t> free_id() const;
+  // Moves the datapath (and store) through `delta`; all or nothing. On success rules_ holds
+  // delta.after in place of delta.before.
+  Result<void> apply(const Delta& delta, const ApplyOptions& options);
+  // VIP entry writes (rules per VIP) for `delta`, registering their undo steps.
+  Result<void> apply_vips(const Delta& delta, bool adopting, Undo& undo);
   Result<void> apply_desired(const std::vector<model::Service>& desired);
   ServiceStatus status_of(const Rule& rule) const;
-  // svc as written to the datapath: the health overlay applied (monitored rules only).
+  // svc as written to the datapath: the health overlay applied (checked endpoints only).
   model::Service with_health(const model::Service& svc) const;
+  // Re-plans every rule after an overlay or probe change; saves only when `save`.
+  Result<void> reapply(bool save);
+  // (rule id, endpoint index) of on_down=reset rules where check `check_id` took the endpoint
+  // out of selection.
+  std::vector<std::pair<uint32_t, uint16_t>> flows_to_reset(const std::string& check_id) const;
   std::vector<model::Service> services() const;
   Result<void> notify(Result<void> done);
 
@@ -119,7 +157,8 @@ class Reconciler {
   Store& store_;
   mutable std::mutex mu_;
   Rules rules_;
-  std::set<std::string> unhealthy_;  // "ip:port", guarded by mu_
+  std::vector<model::EndpointProbe> probes_;  // sorted by ip, guarded by mu_
+  std::set<std::string> unhealthy_;           // check ids, guarded by mu_
   std::function<void()> on_change_;
   HealthView health_view_;
 };

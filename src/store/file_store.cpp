@@ -70,6 +70,7 @@ FileStore::FileStore(std::string dir, FileStoreHooks hooks)
     : dir_(std::move(dir)), path_(dir_ + "/config.json"), hooks_(std::move(hooks)) {
   if (!hooks_.rename)
     hooks_.rename = [](const char* from, const char* to) { return std::rename(from, to); };
+  if (!hooks_.reached) hooks_.reached = [](const char*) {};
 }
 
 std::string FileStore::temp_path() const {
@@ -77,6 +78,7 @@ std::string FileStore::temp_path() const {
 }
 
 Result<std::optional<model::Config>> FileStore::load() {
+  remove_stale_temp_files();
   Fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::optional<model::Config>{};  // never saved
@@ -105,18 +107,36 @@ Result<void> FileStore::save(const model::Config& cfg) {
   std::filesystem::create_directories(dir_, ec);
   if (ec) return store_error("cannot create state directory " + dir_ + ": " + ec.message());
 
+  std::lock_guard lock(save_mu_);
   const std::string tmp = temp_path();
-  std::string data = model::to_json(cfg).dump(2) + "\n";
+  const std::string& data = text_.render(cfg);
+  hooks_.reached(kSaveSteps[0]);
   if (auto r = write_synced(tmp, data); !r) {
     ::unlink(tmp.c_str());
     return r.error();
   }
+  hooks_.reached(kSaveSteps[1]);
   if (hooks_.rename(tmp.c_str(), path_.c_str()) != 0) {
     Error e = errno_error("rename " + tmp + " to", path_);
     ::unlink(tmp.c_str());
     return e;
   }
-  return sync_dir(dir_);
+  hooks_.reached(kSaveSteps[2]);
+  auto synced = sync_dir(dir_);
+  hooks_.reached(kSaveSteps[3]);
+  return synced;
+}
+
+void FileStore::remove_stale_temp_files() const {
+  const std::string prefix = ".config.json.tmp.";
+  const std::string mine = temp_path();
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename();
+    if (name.rfind(prefix, 0) == 0 && entry.path() != mine) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
 }
 
 }  // namespace xlb

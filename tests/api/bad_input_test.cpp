@@ -36,7 +36,7 @@ std::vector<BadInput> cases() {
   for (int i = 1; i < api::kMaxJsonDepth; ++i) deep_field += "[0]";  // where the limit is hit
   for (int i = 0; i < 100; ++i) deep += "]";
   deep += "}";
-  std::string huge = R"({"vip":"10.0.0.100","name":")" + std::string(2 << 20, 'a') + "\"}";
+  std::string huge = R"({"vip":"10.0.0.100","name":")" + std::string(33u << 20, 'a') + "\"}";
 
   return {
       {"InvalidVip", "POST", rule_with([](json& r) { r["vip"] = "10.0.0.300"; }), 400, "vip",

@@ -18,25 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-ProcessResult xlbd(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {XLBD_PATH};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv);
-}
-
-std::string last_line(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  const auto nl = t.rfind('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
-
-void expect_startup_failure(const ProcessResult& r, const std::vector<std::string>& parts) {
-  EXPECT_EQ(r.exit_code, 1) << r.err;
-  const std::string line = last_line(r.err);
-  EXPECT_EQ(line.rfind("xlbd: ", 0), 0u) << r.err;
-  for (const auto& p : parts) EXPECT_NE(line.find(p), std::string::npos) << r.err;
-}
+ProcessResult xlbd(const std::vector<std::string>& args) { return run_xlbd(args); }
 
 class Daemon : public ::testing::Test {
  protected:

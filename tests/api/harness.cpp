@@ -135,6 +135,22 @@ PinDir::~PinDir() {
   std::filesystem::remove_all(path_, ec);  // unlinking pins releases the maps
 }
 
+ProcessResult run_xlbd(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {XLBD_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+void expect_startup_failure(const ProcessResult& r, const std::vector<std::string>& parts) {
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::string text = r.err;
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const auto nl = text.rfind('\n');
+  const std::string line = nl == std::string::npos ? text : text.substr(nl + 1);
+  EXPECT_EQ(line.rfind("xlbd: ", 0), 0u) << r.err;
+  for (const auto& p : parts) EXPECT_NE(line.find(p), std::string::npos) << p << " in " << r.err;
+}
+
 std::vector<std::string> xlbd_args(const std::string& state_dir, const std::string& pin_dir,
                                    const std::vector<std::string>& extra) {
   std::vector<std::string> args = {"--api=127.0.0.1:" + std::to_string(kApiPort),

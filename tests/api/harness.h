@@ -87,6 +87,11 @@ class Xlbd {
   std::string log_path_;
 };
 
+// Runs xlbd to completion (for start-ups that must fail, and --cleanup).
+ProcessResult run_xlbd(const std::vector<std::string>& args);
+// xlbd exited 1 and the last line of its stderr is "xlbd: ..." containing every one of `parts`.
+void expect_startup_failure(const ProcessResult& r, const std::vector<std::string>& parts);
+
 // Standard daemon arguments for a test: small maps, its own state and pin dirs.
 std::vector<std::string> xlbd_args(const std::string& state_dir, const std::string& pin_dir,
                                    const std::vector<std::string>& extra = {});

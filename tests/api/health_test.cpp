@@ -1,43 +1,17 @@
 // Health checks in xlbd: a rule with monitor probes its endpoints (tcp, engine defaults) and
 // GET /api/v1/endpoints shows the result; PATCH /api/v1/endpoints/{ip} drains an endpoint.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
 
 #include "harness.h"
+#include "tcp_listener.h"
 
 namespace xlb::test {
 namespace {
 
 using nlohmann::json;
-
-// A TCP socket listening on ip:port (the kernel completes handshakes; nothing accepts).
-class Listener {
- public:
-  Listener(const std::string& ip, uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    ok_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-          listen(fd_, 64) == 0;
-  }
-  ~Listener() {
-    if (fd_ >= 0) close(fd_);
-  }
-  bool ok() const { return ok_; }
-
- private:
-  int fd_;
-  bool ok_ = false;
-};
 
 class Health : public ApiTest {
  protected:
@@ -71,7 +45,7 @@ class Health : public ApiTest {
 TEST_F(Health, MonitoredEndpointsShowRefusedAndOk) {
   must_run({"ip", "addr", "add", "10.0.1.2/24", "dev", "v1"});
   must_run({"ip", "addr", "add", "10.0.1.3/24", "dev", "v1"});
-  Listener listening("10.0.1.3", 8080);
+  TcpListener listening("10.0.1.3", 8080);
   ASSERT_TRUE(listening.ok());
 
   json rule = web_rule();
@@ -116,7 +90,8 @@ TEST_F(Health, PatchDrainsTheEndpointInEveryRule) {
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   EXPECT_EQ(row("10.0.1.3")["state"], "draining");
-  for (const auto& svc : config()["services"]) {
+  const auto saved = config();  // range-for over config()["services"] would use a dead temporary
+  for (const auto& svc : saved["services"]) {
     EXPECT_EQ(svc["endpoints"][1]["state"], "draining") << svc.dump();
     EXPECT_EQ(svc["endpoints"][0]["state"], "up") << svc.dump();
   }

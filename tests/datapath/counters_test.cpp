@@ -82,5 +82,20 @@ TEST_F(CountersTest, PassedAndDroppedPacketsDoNotCountForTheRule) {
   ExpectCounter(ep_counter(1, 0), 0, 0, 0, "endpoint");
 }
 
+// Found by fuzz_test: a DSR packet too big for the tunnel, whose IPv4 header has options (the
+// "fragmentation needed" answer cannot quote them), was dropped without being counted.
+TEST_F(CountersTest, TooBigForTheTunnelWithIpOptionsIsDroppedAndCounted) {
+  install({}, dsr(make_svc(1, XLB_SEL_HASH, {{kRoutedEndpoints[0], 80}})));
+  Flow f;
+  Ip4 ip = f.client_ip();
+  ip.noop_options = 3;  // 4 bytes of options
+  // 1390 bytes of IPv4: fits the egress MTU (kGwMtu), not once the 20-byte outer header is added.
+  Bytes big = tcp_frame(f.client_l2(), ip, f.cport, 80, tcpf::ACK, 1000, 5001, Bytes(1390 - 44, 1));
+  auto before = stats();
+  EXPECT_TRUE(Dropped(from_client(big)));
+  EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_DROP_REWRITE, 1}}));
+  EXPECT_TRUE(flows().empty());
+}
+
 }  // namespace
 }  // namespace xlbtest

@@ -157,5 +157,34 @@ TEST_F(IcmpErrorTest, ErrorsQuotingNoTrackedFlowAreUntouched) {
   EXPECT_EQ(flows().size(), 2u);
 }
 
+// Found by fuzz_test: the quoted TCP checksum lies past an 8-byte quote; with Ethernet padding
+// after the packet the datapath "translated" padding bytes and broke the ICMP checksum.
+TEST_F(IcmpErrorTest, PaddingAfterAShortQuoteIsNeitherReadNorRewritten) {
+  Bytes syn = tcp_.client_tcp(tcpf::SYN);
+  Bytes at_endpoint = forwarded(tcp_, syn, web_);
+  const Bytes padding(18, 0xee);  // reaches past where the quoted TCP checksum would sit
+  Bytes error = error_from(tcp_, web_.host, kUnreach, kFragNeeded, 1280, quote_of(at_endpoint, 28));
+  error.insert(error.end(), padding.begin(), padding.end());
+  Bytes expected = error_to_client(tcp_, kVip, kUnreach, kFragNeeded, 1280,
+                                   quote_of(as_sent_one_hop_on(syn), 28));
+  expected.insert(expected.end(), padding.begin(), padding.end());
+  EXPECT_TRUE(Forwarded(from_backend(error), expected));
+}
+
+// Found by fuzz_test: a quote cut short by the IPv4 total length was read from the padding.
+TEST_F(IcmpErrorTest, QuoteCutShortByTheIpLengthIsNotAFlow) {
+  Bytes at_endpoint = forwarded(tcp_, tcp_.client_tcp(tcpf::SYN), web_);
+  Bytes error = error_from(tcp_, web_.host, kUnreach, kPortUnreach, 0, quote_of(at_endpoint, 28));
+  // The IPv4 packet ends 8 bytes into the quote (no ports); the rest stays in the frame.
+  constexpr size_t kL3 = 14;
+  const uint16_t cut = static_cast<uint16_t>(error.size() - kL3 - 20);
+  error[kL3 + 2] = static_cast<uint8_t>(cut >> 8);
+  error[kL3 + 3] = static_cast<uint8_t>(cut);
+  set_ip_checksum(error, kL3, 20);
+  auto before = stats();
+  EXPECT_TRUE(PassedUntouched(from_backend(error), error));
+  EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_NOT_VIP, 1}}));
+}
+
 }  // namespace
 }  // namespace xlbtest

@@ -147,6 +147,20 @@ TEST_F(MalformedTest, IpVersionSixInAnIpv4FrameIsPassedUntouched) {
   expect_passed(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { f[kL3] = 0x65; }));
 }
 
+// Found by fuzz_test: the TCP header was bounded by the frame, not by the IPv4 packet, so a
+// header running into Ethernet padding was balanced.
+TEST_F(MalformedTest, TcpHeaderRunningPastTheIpPacketIntoPaddingToVipIsDropped) {
+  expect_dropped(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { set16(f, kL3 + 2, 20 + 9); }));
+}
+
+// Found by fuzz_test: a header failing its checksum (here a flipped source address bit) was
+// balanced and tracked; the kernel would have dropped it (RFC 1812 5.2.2).
+TEST_F(MalformedTest, IpHeaderChecksumThatFailsIsPassedUntouchedAndNotTracked) {
+  Bytes syn = flow_.client_tcp(tcpf::SYN);
+  syn[kL3 + 13] ^= 0x04;
+  expect_passed(syn);
+}
+
 TEST_F(MalformedTest, TruncatedTcpHeaderToNonVipIsPassedUntouched) {
   Bytes syn =
       tcp_frame(flow_.client_l2(), {kClient.ip, kEndpoints[0].ip}, 40000, 80, tcpf::SYN, 1000, 0);

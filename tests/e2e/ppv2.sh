@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # FullNAT with Proxy Protocol v2 (--ppv2en): nginx (`listen 8080 proxy_protocol`) answers with
-# $proxy_protocol_addr, which is the client's address although the connection comes from the
-# LB; an 8 MiB download arrives intact (sha256) and an 8 MiB upload (PUT) is stored intact,
+# $proxy_protocol_addr and HAProxy (`bind :9090 accept-proxy`) with %[src]: both are the client's
+# address although the connection comes from the LB; an 8 MiB download arrives intact (sha256) and an 8 MiB upload (PUT) is stored intact,
 # both over connections whose sequence numbers the datapath shifts by the 28-byte header.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
@@ -18,9 +18,13 @@ big=$(e2e_file big.bin 8)
 start_http_backend_with b1 b1 "8080 proxy_protocol" 'b1 $proxy_protocol_addr $remote_addr'
 # shellcheck disable=SC2016  # nginx variables, expanded by nginx
 start_http_backend_with b2 b2 "8080 proxy_protocol" 'b2 $proxy_protocol_addr $remote_addr'
+start_haproxy_ppv2_backend b1 hap1 9090
+start_haproxy_ppv2_backend b2 hap2 9090
 xlbd_start lb --interfaces=eth0,eth1
 xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --mode=fullnat --ppv2en \
   --name=ppv2
+xlbctl create lb "$VIP" --tcp=90:9090 --endpoints="$B1_IP:1,$B2_IP:1" --mode=fullnat --ppv2en \
+  --name=ppv2-haproxy
 xlbctl get lb -o wide
 
 step "20 requests: the backend learns the client's address from the PPv2 header"
@@ -32,6 +36,15 @@ $(sort <<<"$answers" | uniq -c))"
 assert_gt 0 "$b1" "requests answered by b1"
 assert_gt 0 "$b2" "requests answered by b2"
 assert_contains "$(xlbctl get ct)" "fnat-$CLIENT_IP->$LB_BACKEND_IP:" "get ct shows FullNAT flows"
+
+step "20 requests to HAProxy (accept-proxy): it reports the client's address as the source"
+answers=$(http_get_n client "http://$VIP:90/" 20)
+hap1=$(count_lines "$answers" "hap1 $CLIENT_IP")
+hap2=$(count_lines "$answers" "hap2 $CLIENT_IP")
+assert_eq 20 "$((hap1 + hap2))" "answers '<haproxy> <src=$CLIENT_IP>' (all:
+$(sort <<<"$answers" | uniq -c))"
+assert_gt 0 "$hap1" "requests answered by HAProxy on b1"
+assert_gt 0 "$hap2" "requests answered by HAProxy on b2"
 
 step "an 8 MiB download through the VIP arrives intact"
 want=$(sha256sum <"$big" | cut -d' ' -f1)

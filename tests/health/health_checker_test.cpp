@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -218,6 +219,41 @@ TEST_F(CheckerTest, HundredsOfTargetsShareTheOneLoopThread) {
   EXPECT_EQ(thread_count(), threads);
   auto all = seen();
   for (const Seen& s : all) EXPECT_EQ(s.thread, all[0].thread);
+}
+
+// on_probe_result (the /metrics latency histogram's feed) sees every finished probe: answered
+// ones with their round trip, refused ones without.
+TEST(CheckerProbeResults, ObserverSeesEveryProbeWithItsRoundTrip) {
+  std::mutex mu;
+  std::map<std::string, std::vector<ProbeResult>> results;
+  HealthChecker::Options options;
+  options.on_probe_result = [&](const std::string& id, const ProbeResult& r) {
+    std::lock_guard lock(mu);
+    results[id].push_back(r);
+  };
+  auto started = HealthChecker::start(std::move(options));
+  ASSERT_TRUE(started);
+  std::unique_ptr<HealthChecker> checker = std::move(*started);
+  TcpListener server;
+  ProbeSpec up = local_spec(ProbeType::tcp, server.port(), 0.05);
+  ProbeSpec refused = local_spec(ProbeType::tcp, unused_port(SOCK_STREAM), 0.05);
+  up.period_s = refused.period_s = 0.1;
+  ASSERT_TRUE(checker->upsert("up", up));
+  ASSERT_TRUE(checker->upsert("refused", refused));
+  auto enough = [&] {
+    std::lock_guard lock(mu);
+    return results["up"].size() >= 3 && results["refused"].size() >= 3;
+  };
+  EXPECT_TRUE(wait_until(enough));
+  checker.reset();  // no callback after this
+  for (const ProbeResult& r : results["up"]) {
+    EXPECT_TRUE(r.up);
+    EXPECT_TRUE(r.latency.has_value());
+  }
+  for (const ProbeResult& r : results["refused"]) {
+    EXPECT_FALSE(r.up);
+    EXPECT_FALSE(r.latency.has_value());
+  }
 }
 
 }  // namespace

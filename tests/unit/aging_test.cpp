@@ -332,5 +332,69 @@ TEST_F(AgingTest, WalkFailureIsReportedAndDeletesNothing) {
   EXPECT_EQ(entries(), 2u);
 }
 
+// The aging pass's walk yields the summary of what it leaves behind.
+TEST_F(AgingTest, SummaryCountsWhatThePassLeaves) {
+  add(nat_flow({.client_port = 40001, .idle_s = 3601, .reply_idle_s = 3601}));  // expires
+  add(nat_flow({.client_port = 40002, .state = XLB_CT_SYN_SENT}));
+  add(fullnat_flow({.client_port = 40003, .snat_port = 1024}));
+  add(fullnat_flow({.client_port = 40004, .snat_port = 1025}));
+  add(fullnat_flow({.client_port = 40005, .ep = "10.0.1.3", .snat_port = 1024}));
+  const CtSummary s = run().summary;
+  EXPECT_EQ(s.capacity, uint32_t{XLB_DEFAULT_CT_SIZE});
+  EXPECT_EQ(s.flows, 4u);
+  EXPECT_EQ(s.entries, 8u) << "two entries per surviving flow; the expired pair is gone";
+  EXPECT_EQ(s.flows_by_state, (std::map<std::string, uint64_t>{{"est", 3}, {"syn-sent", 1}}));
+  EXPECT_EQ(s.flows_by_proto, (std::map<std::string, uint64_t>{{"tcp", 4}}));
+  EXPECT_EQ(s.snat_ports, (std::map<std::string, uint64_t>{{"10.0.0.250", 3}}));
+  EXPECT_EQ(s.snat_ports_by_target,
+            (std::map<std::string, uint64_t>{{"10.0.0.250 -> 10.0.1.2:8080", 2},
+                                             {"10.0.0.250 -> 10.0.1.3:8080", 1}}));
+  EXPECT_EQ(s.snat_port_capacity, 31744u);
+  EXPECT_EQ(s.computed_at_ns, kNowS * kSec);
+  EXPECT_DOUBLE_EQ(s.fill_percent(), 100.0 * 8 / XLB_DEFAULT_CT_SIZE);
+}
+
+TEST_F(AgingTest, SummarizeConntrackWalksEverything) {
+  add(nat_flow({.client_port = 40001, .idle_s = 3601, .reply_idle_s = 3601}));
+  auto s = summarize_conntrack(dp_);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->flows, 1u) << "no aging here: idle flows still count";
+  EXPECT_EQ(s->entries, 2u);
+}
+
+Flow with_seqs(Flow f, uint32_t client_next, uint32_t ep_next) {
+  f.orig.seq_next = client_next;
+  f.orig.seen = XLB_CT_SEEN_SEQ;
+  f.reply->second.seq_next = ep_next;
+  f.reply->second.seen = XLB_CT_SEEN_SEQ;
+  return f;
+}
+
+TEST_F(AgingTest, ExpiringEstablishedTcpFlowsAreHandedOverForReset) {
+  std::vector<ExpiredTcpFlow> handed;
+  CtAger ager(
+      dp_, CtTimeouts{}, [](uint32_t) { return 0u; },
+      [&](const ExpiredTcpFlow& f) {
+        // Still in the map: a racing packet keeps its translation until the reset.
+        EXPECT_TRUE(has(f.orig_key));
+        handed.push_back(f);
+      });
+  Flow est =
+      with_seqs(nat_flow({.client_port = 40001, .idle_s = 3601, .reply_idle_s = 3601}), 1000, 5000);
+  Flow live = with_seqs(nat_flow({.client_port = 40002}), 1, 2);
+  Flow syn =
+      nat_flow({.client_port = 40003, .state = XLB_CT_SYN_SENT, .idle_s = 31, .reply_idle_s = 31});
+  Flow no_seq = nat_flow({.client_port = 40004, .idle_s = 3601, .reply_idle_s = 3601});
+  for (const Flow& f : {est, live, syn, no_seq}) add(f);
+  auto r = ager.run_once(kNowS * kSec, {kSvc});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->expired, 3u);
+  ASSERT_EQ(handed.size(), 1u) << "only the established flow whose sequence numbers are known";
+  EXPECT_TRUE(same_key(handed[0].orig_key, est.orig_key));
+  EXPECT_EQ(handed[0].orig.seq_next, 1000u);
+  EXPECT_EQ(handed[0].reply.seq_next, 5000u);
+  EXPECT_FALSE(has_orig(est));
+}
+
 }  // namespace
 }  // namespace xlb

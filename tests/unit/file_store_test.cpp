@@ -64,8 +64,9 @@ TEST_F(FileStoreTest, SaveThenLoadRoundTripsAndLeavesNoTempFile) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_TRUE(r->has_value());
   EXPECT_EQ(**r, config_with_port(80));
-  // Human-readable: an operator may inspect it.
-  EXPECT_NE(read_file(dir_ + "/config.json").find("\"vip\": \"10.0.0.100\""), std::string::npos);
+  // Human-readable: an operator may inspect it (one rule per line).
+  EXPECT_NE(read_file(dir_ + "/config.json").find("\n  {\""), std::string::npos);
+  EXPECT_NE(read_file(dir_ + "/config.json").find("\"vip\":\"10.0.0.100\""), std::string::npos);
 }
 
 TEST_F(FileStoreTest, SaveCreatesTheStateDirectory) {

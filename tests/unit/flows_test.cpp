@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/ip.h"
@@ -139,6 +140,23 @@ TEST_F(FlowsTest, Filters) {
   auto both = list_flows(dp_, rec_, filter("web", "", "192.168.1.10"));
   ASSERT_EQ(both->size(), 1u);
   EXPECT_EQ((*both)[0].sport, 40000);
+}
+
+TEST_F(FlowsTest, RowsStreamOneByOneAndTheVisitCanStop) {
+  std::vector<FlowRow> streamed;
+  ASSERT_TRUE(for_each_flow_row(dp_, rec_, {}, [&](const FlowRow& row) {
+                streamed.push_back(row);
+                return true;
+              }).ok());
+  auto listed = list_flows(dp_, rec_);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(streamed.size(), listed->size());
+  for (const auto& row : *listed) {
+    EXPECT_NE(std::find(streamed.begin(), streamed.end(), row), streamed.end()) << row.src_ip;
+  }
+  size_t visits = 0;
+  ASSERT_TRUE(for_each_flow_row(dp_, rec_, {}, [&](const FlowRow&) { return ++visits < 2; }).ok());
+  EXPECT_EQ(visits, 2u) << "returning false stops the walk";
 }
 
 TEST_F(FlowsTest, DumpErrorIsReported) {

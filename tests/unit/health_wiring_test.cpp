@@ -37,6 +37,35 @@ TEST(ProbeTargets, OneTcpProbePerMonitoredEndpointWithItsRules) {
   EXPECT_FALSE(targets.contains("10.0.1.9:8080"));
 }
 
+TEST(ProbeTargets, HostProbesOverrideRuleDefaultsAndRunBeforeAnyRuleListsTheHost) {
+  model::EndpointProbe own;  // 10.0.1.3: http on each rule's target port
+  own.ip = "10.0.1.3";
+  own.name = "api";
+  own.probe.type = health::ProbeType::http;
+  own.probe.request = "/health";
+  own.probe.period_s = 1;
+  own.probe.timeout_s = 0.5;
+  model::EndpointProbe alone;  // listed by no rule: probed on its own port
+  alone.ip = "10.0.1.7";
+  alone.probe.type = health::ProbeType::tcp;
+  alone.probe.port = 22;
+  model::EndpointProbe portless = alone;  // no port and no rule: nothing to probe yet
+  portless.ip = "10.0.1.8";
+  portless.probe.port = 0;
+  model::Config cfg{
+      {rule("web", 80, true, {"10.0.1.2", "10.0.1.3"}), rule("plain", 82, false, {"10.0.1.3"})},
+      {own, alone, portless}};
+  auto targets = probe_targets(cfg);
+  ASSERT_EQ(targets.size(), 3u);
+  EXPECT_EQ(targets.at("10.0.1.2:8080").spec.type, health::ProbeType::tcp);
+  const ProbeTarget& t = targets.at("10.0.1.3:8080");
+  EXPECT_EQ(t.spec.type, health::ProbeType::http);
+  EXPECT_EQ(t.spec.request, "/health");
+  EXPECT_EQ(t.spec.period_s, 1.0);
+  EXPECT_EQ(t.rules, (std::set<std::string>{"plain", "web"}));  // monitored or not
+  EXPECT_EQ(targets.at("10.0.1.7:22").spec.ip, "10.0.1.7");
+}
+
 TEST(HealthWiring, FollowsConfigChangesAndShowsHealthInStatus) {
   FakeDatapath dp;
   MemStore store;

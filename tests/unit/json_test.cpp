@@ -43,6 +43,7 @@ TEST(Json, FullRuleRoundTrips) {
   json j = json::parse(R"({"vip":"10.0.0.100","protocol":"udp","port":53,"name":"dns",
     "mode":"dsr","select":"hash","monitor":true,"inactive_timeout":30,"ppv2":false,
     "snat":[],"dsr_ipip":true,"persist_timeout":600,"maglev_size":0,
+    "on_down":"reset","fail_open":true,
     "endpoints":[{"ip":"10.0.1.2","port":53,"weight":7,"state":"draining"},
                  {"ip":"10.0.1.3","port":53,"weight":255,"state":"down"}]})");
   auto r = service_from_json(j);
@@ -98,7 +99,8 @@ TEST(Json, UnknownFieldIsRejectedWithTheAllowedList) {
   EXPECT_EQ(e.field, "foo");
   EXPECT_EQ(e.message,
             "unknown field \"foo\"; allowed: vip, protocol, port, name, mode, select, monitor, "
-            "inactive_timeout, ppv2, snat, dsr_ipip, persist_timeout, maglev_size, endpoints");
+            "inactive_timeout, ppv2, snat, dsr_ipip, persist_timeout, maglev_size, on_down, "
+            "fail_open, endpoints");
 
   j = minimal();
   j["endpoints"][0]["wieght"] = 3;

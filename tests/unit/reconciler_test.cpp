@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
+#include <functional>
 #include <set>
 
 #include "common/ip.h"
@@ -162,6 +163,34 @@ TEST_F(ReconcilerTest, IdenticalUpsertWritesNothingToTheDatapath) {
   EXPECT_EQ(dp_.writes(), writes);
 }
 
+// A POST touches only its rule: the datapath writes of creating, replacing and removing one
+// rule are the same whether 1 or 200 other rules exist, and every other rule is left as it was.
+TEST_F(ReconcilerTest, OneRuleChangeWritesOnlyThatRule) {
+  auto writes_of = [this](const std::function<void()>& change) {
+    size_t before = dp_.writes();
+    change();
+    return dp_.writes() - before;
+  };
+  auto lone = rule("10.1.0.1", 80, {"10.0.1.2"});
+  size_t create = writes_of([&] { ASSERT_TRUE(rec_.upsert(lone).ok()); });
+  size_t replace =
+      writes_of([&] { ASSERT_TRUE(rec_.upsert(rule("10.1.0.1", 80, {"10.0.1.3"})).ok()); });
+  size_t remove = writes_of([&] { ASSERT_TRUE(rec_.remove(lone.key).ok()); });
+
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(rec_.upsert(rule("10.2.0." + std::to_string(i), 80, {"10.0.1.2"})).ok());
+  }
+  auto others = dp_.services();
+  EXPECT_EQ(writes_of([&] { ASSERT_TRUE(rec_.upsert(lone).ok()); }), create);
+  EXPECT_EQ(writes_of([&] { ASSERT_TRUE(rec_.upsert(rule("10.1.0.1", 80, {"10.0.1.3"})).ok()); }),
+            replace);
+  EXPECT_EQ(writes_of([&] { ASSERT_TRUE(rec_.remove(lone.key).ok()); }), remove);
+  ASSERT_EQ(dp_.services().size(), others.size());
+  for (const auto& [k, svc] : others) EXPECT_TRUE(same_bytes(dp_.services().at(k), svc));
+  EXPECT_EQ(store_.saved->services.size(), 200u);
+  EXPECT_EQ(rec_.status().size(), 200u);
+}
+
 TEST_F(ReconcilerTest, VipEntryCountsRulesAndGoesWithTheLast) {
   auto http = rule("10.0.0.100", 80, {"10.0.1.2"});
   auto https = rule("10.0.0.100", 443, {"10.0.1.2"});
@@ -213,7 +242,7 @@ TEST_F(ReconcilerTest, UnhealthyEndpointLeavesTheSlotTableWithoutSavingTheStore)
   const int saves = store_.saves;
   const int down = index_of(s, "10.0.1.3");
 
-  rec_.set_health("10.0.1.3", 8080, false);
+  rec_.set_health("10.0.1.3:8080", false);
   const xlb_svc& svc = dp_svc(s);
   EXPECT_EQ(svc.eps[down].state, XLB_EP_DOWN);
   EXPECT_EQ(index_of(s, "10.0.1.3"), down);  // keeps its index: existing flows continue
@@ -223,7 +252,7 @@ TEST_F(ReconcilerTest, UnhealthyEndpointLeavesTheSlotTableWithoutSavingTheStore)
   EXPECT_EQ(store_.saves, saves);
   EXPECT_EQ(rec_.config().services[0].endpoints[1].state, EndpointState::up);  // not the config
 
-  rec_.set_health("10.0.1.3", 8080, true);
+  rec_.set_health("10.0.1.3:8080", true);
   const xlb_svc& back = dp_svc(s);
   EXPECT_EQ(back.eps[down].state, XLB_EP_UP);
   std::multiset<int> again(back.slots, back.slots + back.nr_slots);
@@ -235,7 +264,7 @@ TEST_F(ReconcilerTest, HealthOnlyAffectsMonitoredRules) {
   model::Service s = rule("10.0.0.100", 80, {"10.0.1.2", "10.0.1.3"});
   ASSERT_TRUE(rec_.upsert(s).ok());
   const size_t writes = dp_.writes();
-  rec_.set_health("10.0.1.3", 8080, false);
+  rec_.set_health("10.0.1.3:8080", false);
   EXPECT_EQ(dp_svc(s).eps[index_of(s, "10.0.1.3")].state, XLB_EP_UP);
   EXPECT_EQ(dp_.writes(), writes);
 

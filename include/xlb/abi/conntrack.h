@@ -73,8 +73,15 @@ struct xlb_ct_entry {
 	__u32 ppv2_seq;		 /* 80: orig entry: client sequence number where payload starts */
 	__u16 ppv2_len;		 /* 84: orig entry: Proxy Protocol header length (the seq shift) */
 	__u16 ppv2_flags;	 /* 86: XLB_PPV2_F_* */
+	__u32 seq_next;		 /* 88: TCP: this direction's next sequence number (host order;
+				  * valid with XLB_CT_SEEN_SEQ), so an expired flow can be reset */
+	__u8 seen;		 /* 92: XLB_CT_SEEN_*: what this direction has sent */
+	__u8 pad2[3];		 /* 93: must be zero */
 };
-XLB_STATIC_ASSERT(sizeof(struct xlb_ct_entry) == 88, "ct entry size");
+XLB_STATIC_ASSERT(sizeof(struct xlb_ct_entry) == 96, "ct entry size");
+
+#define XLB_CT_SEEN_SEQ (1u << 0) /* seq_next holds a sequence number */
+#define XLB_CT_SEEN_RST (1u << 1) /* this direction sent a TCP RST (diagnose: refused) */
 
 #define XLB_PPV2_F_ON (1u << 0)	   /* this flow carries a Proxy Protocol v2 header */
 #define XLB_PPV2_F_ACKED (1u << 1) /* the endpoint has acknowledged the header */

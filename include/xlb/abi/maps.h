@@ -7,7 +7,7 @@
 #define XLB_MAP_SVC "xlb_svc_v1"
 #define XLB_MAP_VIP "xlb_vip_v1"
 #define XLB_MAP_IFACE "xlb_iface_v1"
-#define XLB_MAP_CT "xlb_ct_v1"
+#define XLB_MAP_CT "xlb_ct_v2"
 #define XLB_MAP_RR "xlb_rr_v1"
 #define XLB_MAP_SVC_STATS "xlb_svc_stat_v1"
 #define XLB_MAP_EP_STATS "xlb_ep_stat_v1"

@@ -205,6 +205,31 @@ CONF
     "log: $(cat "$dir/error.log" "$E2E_RUN_DIR/logs/nginx-$name.log" 2>/dev/null)"
 }
 
+# start_haproxy_ppv2_backend <ns> <name> <port>: HAProxy (mode http) on :<port> with
+# `accept-proxy`, answering every request with "<name> <src>\n": <src> is the client address
+# HAProxy took from the Proxy Protocol header. Waits until it listens.
+start_haproxy_ppv2_backend() {
+  local ns=$1 name=$2 port=$3
+  local dir="$E2E_RUN_DIR/haproxy-$name"
+  mkdir -p "$dir"
+  cat >"$dir/haproxy.cfg" <<CONF
+global
+  pidfile $dir/haproxy.pid
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 10s
+  timeout server 10s
+frontend ppv2
+  bind :$port accept-proxy
+  http-request return status 200 content-type text/plain lf-string "$name %[src]\n"
+CONF
+  haproxy -c -q -f "$dir/haproxy.cfg" || fail "haproxy '$name': invalid config $dir/haproxy.cfg"
+  bg_run "$ns" "haproxy-$name" haproxy -db -f "$dir/haproxy.cfg"
+  wait_listening "$ns" tcp "$port" || fail "haproxy '$name' in $ns did not listen on :$port" \
+    "log: $(cat "$E2E_RUN_DIR/logs/haproxy-$name.log" 2>/dev/null)"
+}
+
 # N requests to URL, every one answered by b1 or b2, and both of them used.
 assert_both_backends_answer() {
   local url=$1 n=$2 answers b1 b2
@@ -215,4 +240,29 @@ assert_both_backends_answer() {
 $(sort <<<"$answers" | uniq -c))"
   assert_gt 0 "$b1" "requests answered by b1"
   assert_gt 0 "$b2" "requests answered by b2"
+}
+
+# ---- request loops (steady traffic for fault scenarios)
+
+# request_loop_start <ns> <name> <url>: new connections one after another (curl, 2 s budget
+# each), one line per attempt in $E2E_RUN_DIR/<name>.requests: "<epoch seconds> ok|fail <answer>".
+# Its PID in BG_PID; stopped at teardown (or by stop_pid).
+request_loop_start() {
+  local ns=$1 name=$2 url=$3
+  # shellcheck disable=SC2016  # expanded by the inner shell
+  bg_run "$ns" "loop-$name" bash -c 'while :; do
+      if answer=$(curl -sS --fail --connect-timeout 1 --max-time 2 "$1" 2>&1); then
+        echo "$EPOCHREALTIME ok $answer"
+      else
+        echo "$EPOCHREALTIME fail $(tr "\n" " " <<<"$answer")"
+      fi
+    done >>"$2"' _ "$url" "$E2E_RUN_DIR/$name.requests"
+}
+
+# request_loop_counts <name> [from] [to]: "<ok> <fail>" for attempts that ended within
+# [from, to] (epoch seconds, e.g. from $EPOCHREALTIME; default: all).
+request_loop_counts() {
+  awk -v from="${2:-0}" -v to="${3:-1e12}" \
+    '$1 >= from && $1 <= to { if ($2 == "ok") ok++; else bad++ }
+     END { printf "%d %d\n", ok, bad }' "$E2E_RUN_DIR/$1.requests"
 }

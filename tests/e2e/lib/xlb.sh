@@ -115,6 +115,17 @@ for rule in json.load(sys.stdin)["loadbalancers"]:
 ' "$@"
 }
 
+# lb_rule_counter <vip> <port> <proto> packets|bytes|new_flows: the rule's own counter.
+lb_rule_counter() {
+  xlbctl get lb -o json | python3 -c '
+import json, sys
+vip, port, proto, counter = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+for rule in json.load(sys.stdin)["loadbalancers"]:
+    if (rule["vip"], rule["port"], rule["protocol"]) == (vip, port, proto):
+        print(rule["counters"][counter])
+' "$@"
+}
+
 # lb_rule_count <vip> <port> <proto>: how many rules `xlbctl get lb` lists for that key.
 lb_rule_count() {
   xlbctl get lb -o json | python3 -c '
@@ -149,4 +160,28 @@ xlb_endpoint_bytes() {
 import json, sys
 print(sum(e["counters"]["bytes"] for r in json.load(sys.stdin)["loadbalancers"]
           for e in r["endpoints"]))'
+}
+
+# xlbd_crash: SIGKILL, as a crash would end it: no shutdown code runs.
+xlbd_crash() {
+  kill -KILL "$XLBD_PID"
+  wait "$XLBD_PID" 2>/dev/null || true
+  kill -0 "$XLBD_PID" 2>/dev/null && fail "xlbd survived SIGKILL"
+  return 0
+}
+
+# xlbd_rss_kib: xlbd's resident memory (VmRSS, KiB).
+xlbd_rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$XLBD_PID/status"; }
+
+# diagnose_expect <exit-status> <VIP> [--tcp=<port>|--udp=<port>]: runs `xlbctl diagnose lb`,
+# shows its report and asserts its exit status (0 healthy, 2 a problem found); the report is left
+# in DIAG_OUT for the caller's assertions.
+diagnose_expect() {
+  local want=$1 status=0
+  shift
+  DIAG_OUT=$(xlbctl diagnose lb "$@" 2>&1) || status=$?
+  log "\$ xlbctl diagnose lb $*  (exit $status)"
+  local line
+  while IFS= read -r line; do printf '      %s\n' "$line"; done <<<"$DIAG_OUT"
+  assert_eq "$want" "$status" "exit status of xlbctl diagnose lb $*"
 }

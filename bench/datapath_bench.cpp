@@ -1,0 +1,244 @@
+// datapath_bench: ns/packet of the real xlb_tc program under BPF_PROG_TEST_RUN, beside baseline
+// programs built from its own library steps (bpf/bench/parse_only.bpf.c: empty, parse_only,
+// parse_route, stateless_nat), all in one run, inside the datapath tests' private network
+// namespace (tests/datapath/topology.h).
+//
+// Two methods, because the kernel runs a repeated test on the same skb without restoring it:
+//   repeat    one frame, `--repeat` runs in one call; only for frames the program leaves as they
+//             are (parse-only, pass-through).
+//   per-call  one run per call, the frame fresh each time (`--repeat` calls); for frames the
+//             program rewrites (established flows) or that must differ (a new flow per call).
+// The kernel times only the runs, but a per-call figure also holds the timer's own cost once
+// per packet; "net" subtracts the empty program's figure of the same method.
+//
+// Every run's verdict is checked, so a figure never measures the wrong path.
+// Output: "dp\t<case>\t<method>\t<gross ns>\t<net ns>" lines (read by bench/lib/report.py).
+//   datapath_bench [--repeat 1000000]
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "datapath/bpf_datapath.h"
+#include "flow.h"
+#include "parse_only.skel.h"
+#include "select/maglev.h"
+#include "topology.h"
+
+namespace {
+
+using namespace xlbtest;
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "datapath_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+// Where a frame runs: the program, the interface it arrives on, and cb[0..1] for programs that
+// take arguments there (stateless_nat).
+struct Target {
+  int prog_fd;
+  int ifindex;
+  uint32_t cb0 = 0, cb1 = 0;
+};
+
+struct Run {
+  int action;
+  uint32_t duration_ns;  // the kernel's average over the call's runs
+};
+
+Run run_frame(const Target& t, const Bytes& frame, uint32_t repeat) {
+  __sk_buff ctx{};
+  ctx.ifindex = static_cast<__u32>(t.ifindex);
+  ctx.cb[0] = t.cb0;
+  ctx.cb[1] = t.cb1;
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
+              .data_size_in = static_cast<__u32>(frame.size()), .ctx_in = &ctx,
+              .ctx_size_in = sizeof ctx, .repeat = static_cast<int>(repeat));
+  if (bpf_prog_test_run_opts(t.prog_fd, &opts) != 0) die("BPF_PROG_TEST_RUN refused a frame");
+  return {static_cast<int>(opts.retval), opts.duration};
+}
+
+// ns/packet of one frame run `repeat` times in one call.
+double repeated(const Target& t, const Bytes& frame, uint32_t repeat, int want) {
+  Run r = run_frame(t, frame, repeat);
+  if (r.action != want) die("unexpected verdict " + std::to_string(r.action));
+  return r.duration_ns;
+}
+
+// ns/packet over `calls` calls of one run each, the n-th call running frame_of(n).
+double per_call(const Target& t, const std::function<Bytes(uint32_t)>& frame_of, uint32_t calls,
+                int want) {
+  double total = 0;
+  for (uint32_t n = 0; n < calls; ++n) {
+    Run r = run_frame(t, frame_of(n), 1);
+    if (r.action != want)
+      die("unexpected verdict " + std::to_string(r.action) + " at call " + std::to_string(n));
+    total += r.duration_ns;
+  }
+  return total / calls;
+}
+
+// per_call with the same frame every call.
+double per_call(const Target& t, const Bytes& frame, uint32_t calls, int want) {
+  return per_call(
+      t, [&](uint32_t) { return frame; }, calls, want);
+}
+
+void print(const char* name, const char* method, double gross, double overhead) {
+  std::printf("dp\t%s\t%s\t%.1f\t%.1f\n", name, method, gross, gross - overhead);
+  std::fflush(stdout);
+}
+
+std::unique_ptr<xlb::BpfDatapath> open_datapath(uint32_t ct_size) {
+  xlb::BpfDatapathOptions opts;
+  opts.pin_dir = "";
+  opts.ct_size = ct_size;
+  opts.max_services = 64;
+  auto dp = xlb::BpfDatapath::open(opts);
+  if (!dp.ok()) die("BpfDatapath::open: " + dp.error().message);
+  auto& d = **dp;
+  if (!d.register_interface(env().cli_ifindex, kLbCliMac.data()).ok() ||
+      !d.register_interface(env().be_ifindex, kLbBeMac.data()).ok())
+    die("register_interface failed");
+  return std::move(*dp);
+}
+
+void install(xlb::BpfDatapath& dp, const Rule& rule, const xlb_svc& svc) {
+  if (!dp.upsert_service(svc_key(rule), svc).ok() ||
+      !dp.upsert_vip(xip(rule.vip), xlb_vip_info{1, 0}).ok())
+    die("installing the rule failed");
+}
+
+// The n-th distinct client tuple: 150 client addresses x ports from 1024.
+Flow nth_flow(uint32_t n) {
+  Flow f;
+  f.client = client_host(n % 150);
+  f.cport = static_cast<uint16_t>(1024 + n / 150);
+  return f;
+}
+
+struct Baseline {
+  double repeat = 0, per_call = 0;  // the empty program's ns/packet by each method
+};
+
+// The baseline programs on a client's ACK to the VIP: empty and parse_only by both methods,
+// parse_route (unchanged frame) by both, stateless_nat (rewrites) per call.
+Baseline baselines(uint32_t repeat) {
+  auto* skel = parse_only__open_and_load();
+  if (!skel) die("loading parse_only.bpf.o failed");
+  const Bytes frame = Flow{}.client_tcp(tcpf::ACK);
+  const int cli = env().cli_ifindex;
+  const Target empty{bpf_program__fd(skel->progs.empty), cli};
+  Baseline b;
+  b.repeat = repeated(empty, frame, repeat, TC_ACT_OK);
+  b.per_call = per_call(empty, frame, repeat, TC_ACT_OK);
+  print("empty", "repeat", b.repeat, b.repeat);
+  print("empty", "per-call", b.per_call, b.per_call);
+
+  const Target parse{bpf_program__fd(skel->progs.parse_only), cli};
+  print("parse_only", "repeat", repeated(parse, frame, repeat, TC_ACT_OK), b.repeat);
+  print("parse_only", "per-call", per_call(parse, frame, repeat, TC_ACT_OK), b.per_call);
+
+  // The VIP has no route in this namespace: route a frame addressed to the endpoint instead.
+  Flow direct;
+  direct.rule.vip = kEndpoints[0].ip;
+  const Bytes to_endpoint = direct.client_tcp(tcpf::ACK);
+  const Target route{bpf_program__fd(skel->progs.parse_route), cli};
+  print("parse_route", "repeat", repeated(route, to_endpoint, repeat, TC_ACT_OK), b.repeat);
+  print("parse_route", "per-call", per_call(route, to_endpoint, repeat, TC_ACT_OK), b.per_call);
+
+  const Target nat{bpf_program__fd(skel->progs.stateless_nat), cli, ip_be(kEndpoints[0].ip),
+                   htons(8080)};
+  print("stateless_nat", "per-call", per_call(nat, frame, repeat, TC_ACT_REDIRECT), b.per_call);
+  parse_only__destroy(skel);
+  return b;
+}
+
+// Non-VIP pass-through, and both directions of an established NAT flow.
+void pass_and_established(const Baseline& b, uint32_t repeat) {
+  auto dp = open_datapath(65536);
+  const auto eps = endpoints(1);
+  install(*dp, Rule{}, make_svc(1, XLB_SEL_RR, eps));
+  const Target cli{dp->program_fd(), env().cli_ifindex}, be{dp->program_fd(), env().be_ifindex};
+
+  Flow other;
+  other.rule.vip = "10.0.9.9";  // routed nowhere, in no rule
+  const Bytes pass = other.client_tcp(tcpf::ACK);
+  print("pass_not_vip", "repeat", repeated(cli, pass, repeat, TC_ACT_OK), b.repeat);
+  print("pass_not_vip", "per-call", per_call(cli, pass, repeat, TC_ACT_OK), b.per_call);
+
+  Flow f;
+  repeated(cli, f.client_tcp(tcpf::SYN), 1, TC_ACT_REDIRECT);
+  repeated(be, f.endpoint_tcp(eps[0], tcpf::SYN | tcpf::ACK), 1, TC_ACT_REDIRECT);
+  const Bytes ack = f.client_tcp(tcpf::ACK);
+  const Bytes reply = f.endpoint_tcp(eps[0], tcpf::ACK);
+  print("established_nat", "per-call", per_call(cli, ack, repeat, TC_ACT_REDIRECT), b.per_call);
+  print("established_nat_reply", "per-call", per_call(be, reply, repeat, TC_ACT_REDIRECT),
+        b.per_call);
+  auto ct = dp->lookup_flow(f.orig_key());
+  if (!ct.ok() || !*ct || (*ct)->state != XLB_CT_EST) die("the measured flow is not established");
+}
+
+// A new flow per call (distinct SYNs), in a fresh datapath per selection algorithm.
+void new_flows(const Baseline& b, uint32_t flows) {
+  const struct {
+    const char* name;
+    uint8_t select;
+  } algorithms[] = {{"new_flow_rr", XLB_SEL_RR},     {"new_flow_priority", XLB_SEL_PRIORITY},
+                    {"new_flow_hash", XLB_SEL_HASH}, {"new_flow_maglev", XLB_SEL_MAGLEV},
+                    {"new_flow_lc", XLB_SEL_LC},     {"new_flow_persist", XLB_SEL_PERSIST}};
+  constexpr uint32_t kMaglevSize = 16381;
+  const auto eps = endpoints(4);
+  for (const auto& algo : algorithms) {
+    // Two entries per flow, and room to spare: the figure must not include LRU eviction.
+    auto dp = open_datapath(flows * 2 + flows / 2 + 1024);
+    xlb_svc svc = make_svc(1, algo.select, eps);
+    if (algo.select == XLB_SEL_MAGLEV) svc.maglev_size = kMaglevSize;
+    if (algo.select == XLB_SEL_PERSIST) svc.persist_timeout_s = 300;
+    install(*dp, Rule{}, svc);
+    if (algo.select == XLB_SEL_MAGLEV) {
+      std::vector<xlb::select::MaglevBackend> backends;
+      for (uint32_t i = 0; i < eps.size(); ++i)
+        backends.push_back({i, std::string(eps[i].host.ip) + ":8080", eps[i].weight});
+      if (!dp->set_maglev_table(1, xlb::select::build_maglev(backends, kMaglevSize)).ok())
+        die("set_maglev_table failed");
+    }
+    const Target cli{dp->program_fd(), env().cli_ifindex};
+    const double ns = per_call(
+        cli, [](uint32_t n) { return nth_flow(n).client_tcp(tcpf::SYN); }, flows, TC_ACT_REDIRECT);
+    print(algo.name, "per-call", ns, b.per_call);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint32_t repeat = 1000000;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--repeat" && i + 1 < argc) {
+      repeat = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else {
+      std::fprintf(stderr, "usage: %s [--repeat N]  (N >= 1000, default 1000000)\n", argv[0]);
+      return 2;
+    }
+  }
+  if (repeat < 1000) die("--repeat must be at least 1000, got " + std::to_string(repeat));
+  setup_namespace();
+  if (!env().skip_reason.empty()) die(env().skip_reason);
+  if (!env().ready) die(env().error);
+  std::printf("# datapath_bench: %u runs per figure; ns/packet, net = gross - empty program\n",
+              repeat);
+  const Baseline b = baselines(repeat);
+  pass_and_established(b, repeat);
+  new_flows(b, repeat);
+  return 0;
+}

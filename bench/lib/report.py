@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Turns a bench run's raw results into report.md (markdown tables), ratios.dat (for
+lib/ratios.gp) and, with --doc, the generated part of docs/benchmarks.md.
+
+Inputs in the results directory, each optional (a part that did not run is left out):
+  run.txt       free text about the run, quoted as is
+  system.tsv    <round> <system> <figure> <value>      (bench/system.sh)
+  datapath.txt  dp <case> <method> <gross ns> <net ns> (datapath_bench)
+  control.txt   cp <figure> <value> <unit>             (bench/control_plane.sh)
+  health.txt    health_probe_cost's output
+"""
+import argparse
+import os
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+SYSTEMS = ["direct", "nftables", "haproxy", "xlb-nat", "xlb-fullnat", "xlb-dsr"]
+# figure -> (column title, format of a value, chart label)
+FIGURES = {
+    "ka_rps": ("keep-alive req/s", "{:,.0f}", "keep-alive"),
+    "cc_rps": ("new conn/s", "{:,.0f}", "new conn"),
+    "tput1_gbps": ("iperf3 1 stream Gbit/s", "{:.2f}", "iperf3 x1"),
+    "tput4_gbps": ("iperf3 4 streams Gbit/s", "{:.2f}", "iperf3 x4"),
+    "p50_us": ("p50 latency µs", "{:,.0f}", "p50 latency"),
+    "p99_us": ("p99 latency µs", "{:,.0f}", "p99 latency"),
+}
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def read_lines(path, tag=None):
+    if not os.path.exists(path):
+        return []
+    rows = [line.split("\t") for line in open(path).read().splitlines() if line.strip()]
+    return [r[1:] for r in rows if r[0] == tag] if tag else rows
+
+
+def system_results(path):
+    """{system: {figure: {round: value}}}"""
+    res = defaultdict(lambda: defaultdict(dict))
+    for rnd, system, figure, value in read_lines(path):
+        res[system][figure][int(rnd)] = float(value)
+    return res
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def paired_ratio(res, a, b, figure):
+    """Median over rounds of a/b, each round's a divided by the same round's b."""
+    ra, rb = res.get(a, {}).get(figure, {}), res.get(b, {}).get(figure, {})
+    ratios = [ra[r] / rb[r] for r in ra if r in rb and rb[r] > 0]
+    return median(ratios)
+
+
+def systems_table(res):
+    systems = [s for s in SYSTEMS if s in res]
+    rounds = max((len(v) for s in res.values() for v in s.values()), default=0)
+    out = [
+        f"Medians of {rounds} round(s); in brackets the median of the per-round ratios to "
+        "`direct` (throughput: higher is better; latency: lower is better).",
+        "",
+        "| system | " + " | ".join(f[0] for f in FIGURES.values()) + " |",
+        "|---|" + "---:|" * len(FIGURES),
+    ]
+    for s in systems:
+        cells = []
+        for fig, (_, fmt, _) in FIGURES.items():
+            m = median(list(res[s].get(fig, {}).values()))
+            if m is None:
+                cells.append("–")
+                continue
+            cell = fmt.format(m)
+            if s != "direct":
+                r = paired_ratio(res, s, "direct", fig)
+                cell += f" ({r:.2f}×)" if r is not None else ""
+            cells.append(cell)
+        out.append(f"| {s} | " + " | ".join(cells) + " |")
+    runs = {"ka_errors": "keep-alive", "cc_errors": "new conn"}
+    errors = [
+        f"{s} {name}: {median(list(res[s][fig].values())):.0f}"
+        for s in systems
+        for fig, name in runs.items()
+        if median(list(res[s].get(fig, {}).values()))
+    ]
+    if errors:
+        out += ["", "wrk reported errors (median over rounds): " + ", ".join(errors) + "."]
+    return out
+
+
+def ratios_dat(res, path):
+    systems = [s for s in SYSTEMS if s in res and s != "direct"]
+    with open(path, "w") as f:
+        f.write("figure " + " ".join(systems) + "\n")
+        for fig, (_, _, label) in FIGURES.items():
+            vals = [paired_ratio(res, s, "direct", fig) for s in systems]
+            f.write(f'"{label}" ' + " ".join("nan" if v is None else f"{v:.3f}" for v in vals) + "\n")
+
+
+def datapath_rows(path):
+    """{(case, method): (gross ns, net ns)}, in the order the benchmark ran them."""
+    return {(c, m): (float(g), float(n)) for c, m, g, n in read_lines(path, "dp")}
+
+
+def datapath_table(dp):
+    out = [
+        "| case | method | ns/packet (gross) | ns/packet (net) | × parse-only |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for (case, method), (gross, net) in dp.items():
+        base = dp.get(("parse_only", method))
+        ratio = f"{net / base[1]:.2f}" if base and base[1] > 0 else "–"
+        out.append(f"| {case} | {method} | {gross:.1f} | {net:.1f} | {ratio} |")
+    return out
+
+
+def control_table(path):
+    rows = read_lines(path, "cp")
+    if not rows:
+        return []
+    out = ["| figure | value |", "|---|---:|"]
+    out += [f"| {fig} | {value} {unit} |" for fig, value, unit in rows]
+    return out
+
+
+def targets_table(res, dp):
+    def ratio(a, b, fig):
+        return paired_ratio(res, a, b, fig) if a in res and b in res else None
+
+    # (target, measured ratio, at least / at most, bound)
+    checks = [
+        ("xlb-nat keep-alive req/s ≥ 0.95 × direct", ratio("xlb-nat", "direct", "ka_rps"), ">=", 0.95),
+        ("xlb-nat new conn/s ≥ 0.9 × direct", ratio("xlb-nat", "direct", "cc_rps"), ">=", 0.9),
+        ("xlb-nat new conn/s ≥ 1.5 × nftables", ratio("xlb-nat", "nftables", "cc_rps"), ">=", 1.5),
+        ("xlb-nat new conn/s ≥ 1.5 × haproxy", ratio("xlb-nat", "haproxy", "cc_rps"), ">=", 1.5),
+        ("xlb-nat iperf3 1 stream ≥ 0.95 × direct", ratio("xlb-nat", "direct", "tput1_gbps"), ">=", 0.95),
+        ("xlb-nat iperf3 4 streams ≥ 0.95 × direct", ratio("xlb-nat", "direct", "tput4_gbps"), ">=", 0.95),
+    ]
+    est, parse = dp.get(("established_nat", "per-call")), dp.get(("parse_only", "per-call"))
+    if est and parse and parse[1] > 0:
+        checks.append(("established-flow packet ≤ 2 × parse-only (net ns)", est[1] / parse[1], "<=", 2.0))
+    out = ["| target | measured | |", "|---|---:|---|"]
+    for what, value, op, bound in checks:
+        if value is None:
+            out.append(f"| {what} | not measured | |")
+            continue
+        met = value >= bound if op == ">=" else value <= bound
+        out.append(f"| {what} | {value:.2f}× | {'met' if met else '**missed**'} |")
+    return out
+
+
+def build_report(d):
+    res = system_results(os.path.join(d, "system.tsv"))
+    dp = datapath_rows(os.path.join(d, "datapath.txt"))
+    lines = []
+    run = os.path.join(d, "run.txt")
+    if os.path.exists(run):
+        lines += ["```", open(run).read().rstrip(), "```", ""]
+    if res:
+        lines += ["### Systems", ""] + systems_table(res) + [""]
+        ratios_dat(res, os.path.join(d, "ratios.dat"))
+    if res or dp:
+        lines += ["### Targets", ""] + targets_table(res, dp) + [""]
+    if dp:
+        lines += ["### Datapath (BPF_PROG_TEST_RUN)", ""] + datapath_table(dp) + [""]
+    cp = control_table(os.path.join(d, "control.txt"))
+    if cp:
+        lines += ["### Control plane", ""] + cp + [""]
+    health = os.path.join(d, "health.txt")
+    if os.path.exists(health):
+        lines += ["### Health probes (health_probe_cost)", "", "```"]
+        lines += [open(health).read().rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+def splice(doc, generated):
+    text = open(doc).read()
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        sys.exit(f"report.py: {doc} has no {BEGIN} ... {END} section to replace")
+    new = pattern.sub(lambda _: f"{BEGIN}\n{generated}\n{END}", text)
+    with open(doc, "w") as f:
+        f.write(new)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--results", required=True, help="a bench run's results directory")
+    ap.add_argument("--doc", help="markdown file whose bench:begin/end section is replaced")
+    args = ap.parse_args()
+    if not os.path.isdir(args.results):
+        sys.exit(f"report.py: --results: {args.results} is not a directory")
+    report = build_report(args.results)
+    with open(os.path.join(args.results, "report.md"), "w") as f:
+        f.write(report + "\n")
+    if args.doc:
+        splice(args.doc, report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # sets address variables for the systems and the measurements
+# The one benchmark topology, shared by every system under test: the e2e two-arm layout
+# (tests/e2e/lib/topologies.sh) plus what any of the systems needs, set up once for the run.
+#
+#   client 10.1.1.10 ──eth0── lb ──eth1 10.1.2.1── [sw: br0] ──┬── b1 10.1.2.10  nginx :80
+#                      10.1.1.1                                 └── b2 10.1.2.11  iperf3 :5201 (b1)
+#
+# The backends hold the VIP on lo (arp_ignore/arp_announce keep them from answering ARP for it):
+# DSR needs it, and the `direct` system routes the VIP to them. Their default gateway is the LB.
+
+BENCH_HTTP_PORT=80
+BENCH_IPERF_PORT=5201
+
+bench_topology() {
+  topo_two_arm
+  local b
+  for b in b1 b2; do
+    addr_add "$b" lo "$VIP/32"
+    sysctl_set "$b" net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+    bench_http_backend "$b"
+  done
+  bg_run b1 iperf3-b1 iperf3 --server --port "$BENCH_IPERF_PORT"
+  wait_listening b1 tcp "$BENCH_IPERF_PORT" || fail "iperf3 server on b1 did not listen"
+  # New connections/s: the client reuses its ports at once (the server closes first).
+  sysctl_set client net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65535"
+  sysctl_set lb net.ipv4.ip_local_port_range="1024 65535"
+}
+
+# bench_http_backend <ns>: nginx on :80 answering "<ns>\n" to GET /, tuned for load: no access
+# log, unlimited keep-alive requests (wrk's connections must stay open for the whole run).
+bench_http_backend() {
+  local ns=$1 dir="$E2E_RUN_DIR/nginx-$1"
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+$(nginx_conf_head "$dir")
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  server {
+    listen $BENCH_HTTP_PORT backlog=4096;
+    access_log off;
+    location = / { default_type text/plain; return 200 "$ns\n"; }
+  }
+}
+CONF
+  bg_run "$ns" "nginx-$ns" nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+  wait_listening "$ns" tcp "$BENCH_HTTP_PORT" || fail "nginx in $ns did not listen" \
+    "log: $(cat "$dir/error.log" "$E2E_RUN_DIR/logs/nginx-$ns.log" 2>/dev/null)"
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The side-by-side system benchmark: one topology (lib/topology.sh), and in alternating rounds
+# each system under test set up, measured (lib/measure.sh) and torn down again.
+#   bench/system.sh <results.tsv>   (bench/run.sh calls it; settings from BENCH_* variables)
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/e2e/lib/e2e.sh
+source "$BENCH_DIR/../tests/e2e/lib/e2e.sh"
+# shellcheck source=bench/lib/topology.sh
+source "$BENCH_DIR/lib/topology.sh"
+# shellcheck source=bench/lib/measure.sh
+source "$BENCH_DIR/lib/measure.sh"
+for system_file in "$BENCH_DIR"/systems/*.sh; do
+  # shellcheck source=/dev/null
+  source "$system_file"
+done
+
+results=$1
+: "${BENCH_ROUNDS:?} ${BENCH_SECONDS:?} ${BENCH_SYSTEMS:?}"
+
+system_up() {
+  SYS_HTTP_HOST=$VIP
+  SYS_IPERF_HOST=$VIP
+  case $1 in
+    direct | nftables | haproxy) "$1_up" ;;
+    xlb-nat) xlb_up default ;;
+    xlb-fullnat) xlb_up fullnat ;;
+    xlb-dsr) xlb_up dsr ;;
+  esac
+}
+
+system_down() {
+  case $1 in
+    direct | nftables | haproxy) "$1_down" ;;
+    xlb-*) xlb_down ;;
+  esac
+}
+
+for tool in wrk iperf3 nft haproxy; do
+  command -v "$tool" >/dev/null || fail "bench needs '$tool'" "bash scripts/install-deps.sh installs it"
+done
+e2e_init "bench: systems" "${BENCH_BUDGET:-0}"
+step "topology: client | lb | b1, b2 (nginx :$BENCH_HTTP_PORT, iperf3 :$BENCH_IPERF_PORT on b1)"
+bench_topology
+: >"$results"
+for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+  for system in $BENCH_SYSTEMS; do
+    step "round $round/$BENCH_ROUNDS: $system"
+    system_up "$system"
+    measure_system "$results" "$round" "$system"
+    system_down "$system"
+  done
+done

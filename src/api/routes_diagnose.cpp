@@ -1,0 +1,25 @@
+// /api/v1/diagnose?vip=&port=&proto=: checks the path to a VIP and explains what it finds
+// (xlbctl diagnose lb). Always 200 with the report; "healthy" says whether anything is wrong.
+#include "api/http_errors.h"
+#include "api/routes.h"
+#include "conntrack/aging.h"
+#include "diagnose/collect.h"
+#include "diagnose/findings.h"
+#include "diagnose/net_facts.h"
+
+namespace xlb::api {
+
+void add_diagnose_routes(httplib::Server& server, const ApiContext& ctx) {
+  server.Get("/api/v1/diagnose", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    auto query = diagnose::parse_query(req.get_param_value("vip"), req.get_param_value("port"),
+                                       req.get_param_value("proto"));
+    if (!query) return reply_error(res, query.error());
+    diagnose::Sources sources{ctx.reconciler, ctx.datapath, ctx.ct_summary(), ctx.interfaces(),
+                              diagnose::gather_net_facts};
+    auto snapshot = diagnose::collect(sources, *query, CtAger::monotonic_now_ns());
+    if (!snapshot) return reply_error(res, snapshot.error());
+    reply_json(res, 200, diagnose::to_json(diagnose::analyze(*snapshot)));
+  });
+}
+
+}  // namespace xlb::api

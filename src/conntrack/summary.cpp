@@ -1,0 +1,55 @@
+#include "conntrack/summary.h"
+
+#include <arpa/inet.h>
+
+#include "common/ip.h"
+#include "conntrack/aging.h"
+#include "conntrack/flows.h"
+
+namespace xlb {
+
+void CtSummaryBuilder::add(const CtFlow& flow) {
+  ++summary_.entries;
+  const xlb_ct_entry& e = flow.entry;
+  if (e.dir != XLB_DIR_ORIG) return;
+  ++summary_.flows;
+  ++summary_.flows_by_state[ct_state_name(e.state)];
+  ++summary_.flows_by_proto[ct_proto_name(flow.key.proto)];
+  if (e.flags & XLB_CT_F_SNAT) {
+    const std::string snat = format_ip(e.nat_saddr);
+    ++summary_.snat_ports[snat];
+    ++summary_.snat_ports_by_target[snat + " -> " + format_ip(e.nat_daddr) + ":" +
+                                    std::to_string(ntohs(e.nat_dport))];
+  }
+}
+
+CtSummary CtSummaryBuilder::finish(uint64_t computed_at_ns) {
+  summary_.computed_at_ns = computed_at_ns;
+  CtSummary done = std::move(summary_);
+  summary_ = CtSummary{};
+  summary_.capacity = done.capacity;
+  return done;
+}
+
+Result<CtSummary> summarize_conntrack(const Datapath& datapath) {
+  CtSummaryBuilder builder(datapath.ct_capacity());
+  XLB_TRY(datapath.for_each_flow([&builder](const CtFlow& f) {
+    builder.add(f);
+    return true;
+  }));
+  return builder.finish(CtAger::monotonic_now_ns());
+}
+
+nlohmann::json to_json(const CtSummary& s) {
+  return nlohmann::json{{"capacity", s.capacity},
+                        {"entries", s.entries},
+                        {"flows", s.flows},
+                        {"fill_percent", s.fill_percent()},
+                        {"flows_by_state", s.flows_by_state},
+                        {"flows_by_proto", s.flows_by_proto},
+                        {"snat_ports", s.snat_ports},
+                        {"snat_ports_by_target", s.snat_ports_by_target},
+                        {"snat_port_capacity", s.snat_port_capacity}};
+}
+
+}  // namespace xlb

@@ -1,0 +1,34 @@
+// The individual checks behind analyze(); each appends its findings to the report. Internal to
+// src/diagnose.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "diagnose/findings.h"
+
+namespace xlb::diagnose {
+
+using Rules = std::vector<const ServiceStatus*>;  // the rules matching the query
+
+// Endpoints: none eligible, failing health checks, refusing connections, no route, no neighbour.
+void check_endpoints(const Snapshot& s, const Rules& rules, Report& r);
+// Flows: handshakes that never get an answer (NAT replies bypassing the LB, silent endpoints),
+// no route back to the clients.
+void check_flows(const Snapshot& s, const Rules& rules, Report& r);
+// DSR: port translation, L2 endpoints not resolvable, handshakes that never complete.
+void check_dsr(const Snapshot& s, const Rules& rules, Report& r);
+// Conntrack fill and FullNAT source ports.
+void check_capacity(const Snapshot& s, Report& r);
+// Datapath counters of dropped or diverted packets.
+void check_drops(const Snapshot& s, Report& r);
+
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+std::string seconds(double s);                                    // "12 s"
+std::string endpoint_text(const std::string& ip, uint16_t port);  // "10.0.0.2:8080"
+// The folded flows to ip:port, or nullptr.
+const EndpointFlows* flows_to(const Snapshot& s, const std::string& ip, uint16_t port);
+// The neighbour entry says the address does not answer ARP.
+bool neighbour_failed(const NeighbourFact* n);
+
+}  // namespace xlb::diagnose

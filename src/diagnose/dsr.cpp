@@ -1,0 +1,61 @@
+// DSR checks: the endpoint answers the client itself, so xlb sees only one direction.
+#include "diagnose/checks.h"
+
+namespace xlb::diagnose {
+namespace {
+
+// L2-DSR: the endpoint is on a connected subnet and the rule does not force IPIP.
+bool l2_dsr(const Snapshot& s, const model::Service& svc, const std::string& ip) {
+  return !svc.dsr_ipip && s.net.subnet_of(ip) != nullptr;
+}
+
+}  // namespace
+
+void check_dsr(const Snapshot& s, const Rules& rules, Report& r) {
+  for (const ServiceStatus* st : rules) {
+    const model::Service& svc = st->service;
+    if (svc.mode != model::Mode::dsr) continue;
+    for (const auto& ep : st->endpoints) {
+      const std::string text = endpoint_text(ep.endpoint.ip, ep.endpoint.port);
+      if (ep.endpoint.port != svc.key.port) {
+        r.findings.push_back(
+            {Severity::problem,
+             "dsr_port_translation",
+             "Rule " + model::display_name(svc) + " is DSR but sends port " +
+                 std::to_string(svc.key.port) + " to " + text +
+                 ": DSR cannot translate ports, the backend answers from the port it received.",
+             {"rule port " + std::to_string(svc.key.port) + ", endpoint port " +
+              std::to_string(ep.endpoint.port) + "."},
+             "use the same port on the backend, or --mode=fullnat to translate it."});
+      }
+      const NeighbourFact* n = s.net.neighbour_of(ep.endpoint.ip);
+      if (s.net.checked && l2_dsr(s, svc, ep.endpoint.ip) && neighbour_failed(n)) {
+        r.findings.push_back(
+            {Severity::problem,
+             "dsr_l2_unreachable",
+             "L2-DSR backend " + ep.endpoint.ip + " is not reachable at layer 2 on " + n->dev +
+                 ": frames for the VIP cannot be delivered to it.",
+             {"neighbour entry of " + ep.endpoint.ip + " on " + n->dev + ": " + n->state + "."},
+             "L2-DSR needs every backend on a link of this host: check its address and cabling, "
+             "or use --dsr=ipip for routed backends."});
+        continue;
+      }
+      const EndpointFlows* ef = flows_to(s, ep.endpoint.ip, ep.endpoint.port);
+      if (ef && ef->unanswered) {
+        r.findings.push_back(
+            {Severity::problem,
+             "dsr_no_handshake",
+             "Clients never complete the handshake with DSR backend " + text +
+                 ": it must accept packets addressed to the VIP and answer from it.",
+             {std::to_string(ef->unanswered) + " flows to " + text +
+              " are in syn-sent (the oldest for " + seconds(ef->oldest_unanswered_s) +
+              "): the clients' ACK never followed; clients: " + join(ef->sample_clients) + "."},
+             "on the backend: put " + svc.key.vip +
+                 "/32 on lo with arp_ignore=1 and arp_announce=2 (L2-DSR), or run xlb-decap "
+                 "(L3-DSR, IPIP); its replies must go to the clients directly."});
+      }
+    }
+  }
+}
+
+}  // namespace xlb::diagnose

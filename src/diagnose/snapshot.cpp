@@ -1,0 +1,47 @@
+#include "diagnose/snapshot.h"
+
+#include <arpa/inet.h>
+
+#include "common/ip.h"
+
+namespace xlb::diagnose {
+
+std::string Query::describe() const {
+  std::string text = vip;
+  if (port) text += ":" + std::to_string(*port);
+  if (protocol) text += "/" + model::to_string(*protocol);
+  return text;
+}
+
+bool Query::matches(const model::ServiceKey& key) const {
+  return key.vip == vip && (!port || key.port == *port) && (!protocol || key.protocol == *protocol);
+}
+
+bool Subnet::contains(const std::string& ip) const {
+  auto parsed = parse_ipv4(ip);
+  return parsed && (ntohl(parsed->w[0]) & mask) == network;
+}
+
+const Subnet* NetFacts::subnet_of(const std::string& ip) const {
+  const Subnet* best = nullptr;
+  for (const auto& s : subnets) {
+    if (s.contains(ip) && (!best || s.mask > best->mask)) best = &s;
+  }
+  return best;
+}
+
+const RouteFact* NetFacts::route_to(const std::string& ip) const {
+  for (const auto& r : routes) {
+    if (r.destination == ip) return &r;
+  }
+  return nullptr;
+}
+
+const NeighbourFact* NetFacts::neighbour_of(const std::string& ip) const {
+  for (const auto& n : neighbours) {
+    if (n.ip == ip) return &n;
+  }
+  return nullptr;
+}
+
+}  // namespace xlb::diagnose

@@ -1,0 +1,95 @@
+// What `xlbctl diagnose lb` looks at, gathered once: the rules on the VIP, their endpoints'
+// health, the VIP's flows folded per endpoint, conntrack fill, datapath counters and what the
+// host's routing and neighbour tables say. analyze() turns it into findings without any I/O.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conntrack/summary.h"
+#include "model/service.h"
+#include "reconcile/reconciler.h"
+
+namespace xlb::diagnose {
+
+struct Query {
+  std::string vip;
+  std::optional<uint16_t> port;             // none: every rule on the VIP
+  std::optional<model::Protocol> protocol;  // none: tcp and udp
+  std::string describe() const;             // "10.0.0.1:80/tcp", "10.0.0.1"
+  bool matches(const model::ServiceKey& key) const;
+};
+
+// A handshake younger than this is still in progress, not stuck.
+inline constexpr double kStuckAfterS = 2.0;
+// How many client addresses a finding quotes as examples.
+inline constexpr size_t kClientSamples = 3;
+
+// The VIP's tracked flows to one endpoint (ip:port), folded: memory stays bounded however many
+// flows there are.
+struct EndpointFlows {
+  std::string endpoint;  // ip
+  uint16_t port = 0;
+  std::string mode;  // CT entry mode: "default", "fullnat", "dsr"
+  uint64_t flows = 0;
+  std::map<std::string, uint64_t> by_state;
+  // TCP flows in syn-sent for kStuckAfterS or more with no packet ever back from the endpoint.
+  uint64_t unanswered = 0;
+  double oldest_unanswered_s = 0;
+  // TCP flows the endpoint answered with an RST and nothing else: a refused connection.
+  uint64_t refused = 0;
+  std::vector<std::string> sample_clients;  // clients of unanswered/refused flows
+  std::vector<std::string> clients;         // clients of any flow (kClientSamples at most)
+};
+
+// A route lookup in the main routing table (policy routing is not evaluated).
+struct RouteFact {
+  std::string destination;
+  bool found = false;
+  std::string via;  // gateway, empty when on-link
+  std::string dev;
+};
+
+// The kernel's neighbour entry for an on-link address: "reachable", "stale", "delay", "probe",
+// "permanent", "noarp", "failed", "incomplete", or "none" (no entry).
+struct NeighbourFact {
+  std::string ip;
+  std::string dev;
+  std::string state = "none";
+};
+
+struct Subnet {
+  std::string prefix;  // "10.9.16.0/24"
+  std::string dev;
+  uint32_t network = 0;  // host byte order
+  uint32_t mask = 0;
+  bool contains(const std::string& ip) const;
+};
+
+struct NetFacts {
+  bool checked = false;  // false: not gathered (netlink failed); the error says why
+  std::string error;
+  std::vector<std::string> managed_interfaces;
+  std::vector<Subnet> subnets;            // this host's connected IPv4 subnets
+  std::vector<RouteFact> routes;          // toward each endpoint and each sampled client
+  std::vector<NeighbourFact> neighbours;  // of each on-link endpoint
+
+  const Subnet* subnet_of(const std::string& ip) const;
+  const RouteFact* route_to(const std::string& ip) const;
+  const NeighbourFact* neighbour_of(const std::string& ip) const;
+};
+
+struct Snapshot {
+  Query query;
+  std::vector<ServiceStatus> rules_on_vip;  // every rule on the VIP (not only the queried one)
+  std::vector<std::string> other_vips;      // VIPs that do have rules, when this one has none
+  std::optional<CtSummary> conntrack;
+  std::vector<EndpointFlows> flows;          // flows matching the query
+  std::map<std::string, uint64_t> counters;  // datapath verdict counters by name
+  NetFacts net;
+};
+
+}  // namespace xlb::diagnose

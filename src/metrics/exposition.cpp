@@ -1,0 +1,173 @@
+#include "metrics/exposition.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <array>
+#include <span>
+#include <vector>
+
+#include "api/dp_stat_names.h"
+#include "metrics/verdicts.h"
+#include "model/enum_names.h"
+
+namespace xlb::metrics {
+namespace {
+
+using prometheus::Counter;
+using prometheus::Family;
+using prometheus::Gauge;
+using prometheus::Labels;
+using prometheus::Registry;
+
+Family<Counter>& counter(Registry& r, const std::string& name, const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(r);
+}
+Family<Gauge>& gauge(Registry& r, const std::string& name, const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r);
+}
+
+// Packets, bytes, new flows and active flows of one rule or one endpoint.
+struct TrafficFamilies {
+  Family<Counter>& packets;
+  Family<Counter>& bytes;
+  Family<Counter>& new_flows;
+  Family<Gauge>& active_flows;
+
+  TrafficFamilies(Registry& r, const std::string& prefix, const std::string& of)
+      : packets(counter(r, prefix + "_packets_total",
+                        "Packets forwarded for " + of + ", both directions through xlb")),
+        bytes(
+            counter(r, prefix + "_bytes_total",
+                    "Bytes (whole frames) forwarded for " + of + ", both directions through xlb")),
+        new_flows(counter(r, prefix + "_new_flows_total", "Flows started on " + of)),
+        active_flows(gauge(r, prefix + "_active_flows", "Flows of " + of + " in conntrack")) {}
+
+  void add(const Labels& labels, const xlb_counter& c, uint64_t active) {
+    packets.Add(labels).Increment(static_cast<double>(c.packets));
+    bytes.Add(labels).Increment(static_cast<double>(c.bytes));
+    new_flows.Add(labels).Increment(static_cast<double>(c.new_flows));
+    active_flows.Add(labels).Set(static_cast<double>(active));
+  }
+};
+
+// One gauge per possible state, 1 for the current one (the Prometheus "state set" idiom), so
+// a dashboard can count endpoints by state without knowing the numbers behind them.
+void add_state_set(Family<Gauge>& family, const Labels& base,
+                   std::span<const std::string_view> states, std::string_view current) {
+  for (std::string_view state : states) {
+    Labels labels = base;
+    labels["state"] = std::string(state);
+    family.Add(labels).Set(state == current ? 1 : 0);
+  }
+}
+
+Labels rule_labels(const ServiceStatus& rule) {
+  const model::Service& svc = rule.service;
+  return {{"rule", model::display_name(svc)},
+          {"vip", svc.key.vip},
+          {"port", std::to_string(svc.key.port)},
+          {"protocol", model::to_string(svc.key.protocol)}};
+}
+
+void add_rules(Registry& r, const std::vector<ServiceStatus>& rules) {
+  TrafficFamilies rule_traffic(r, "xlb_rule", "the rule");
+  TrafficFamilies endpoint_traffic(r, "xlb_endpoint", "the endpoint in the rule");
+  auto& admin = gauge(r, "xlb_endpoint_admin_state",
+                      "Operator state of the endpoint (up, down, draining): 1 for the current one");
+  auto& health = gauge(r, "xlb_endpoint_health_state",
+                       "Health-check state of endpoints of rules with monitor (ok, down, "
+                       "unknown): 1 for the current one");
+  auto& rule_count = gauge(r, "xlb_rules", "Load-balancer rules configured");
+  rule_count.Add({}).Set(static_cast<double>(rules.size()));
+
+  static const std::vector<std::string_view> kAdminStates = [] {
+    std::vector<std::string_view> names;
+    for (const auto& e : model::kEndpointStateNames) names.push_back(e.name);
+    return names;
+  }();
+  // The values of EndpointHealth::state.
+  static constexpr std::array<std::string_view, 3> kHealthStates = {"ok", "down", "unknown"};
+  for (const ServiceStatus& rule : rules) {
+    const Labels labels = rule_labels(rule);
+    uint64_t rule_active = 0;
+    for (const EndpointStatus& ep : rule.endpoints) {
+      Labels ep_labels = labels;
+      ep_labels["endpoint"] = ep.endpoint.ip + ":" + std::to_string(ep.endpoint.port);
+      endpoint_traffic.add(ep_labels, ep.counter, ep.active_flows);
+      rule_active += ep.active_flows;
+      add_state_set(admin, ep_labels, kAdminStates, model::to_string(ep.endpoint.state));
+      if (ep.health) add_state_set(health, ep_labels, kHealthStates, ep.health->state);
+    }
+    rule_traffic.add(labels, rule.counter, rule_active);
+  }
+}
+
+void add_verdicts(Registry& r, const std::vector<uint64_t>& verdicts) {
+  auto& packets = counter(r, "xlb_datapath_packets_total",
+                          "Packets seen by the datapath, by verdict (pass, drop, forward, reply) "
+                          "and reason");
+  for (size_t i = 0; i < verdicts.size() && i < api::kDpStatNames.size(); ++i) {
+    VerdictLabels v = verdict_labels(api::kDpStatNames[i]);
+    packets.Add({{"verdict", v.verdict}, {"reason", v.reason}})
+        .Increment(static_cast<double>(verdicts[i]));
+  }
+}
+
+void add_conntrack(Registry& r, const std::optional<CtSummary>& summary, uint32_t capacity) {
+  gauge(r, "xlb_conntrack_capacity_entries",
+        "Conntrack map size in entries (a flow takes two: orig and reply)")
+      .Add({})
+      .Set(summary ? summary->capacity : capacity);
+  if (!summary) return;  // not walked yet: entries unknown, and the datapath is not walked here
+  gauge(r, "xlb_conntrack_entries", "Conntrack entries in use at the latest aging pass")
+      .Add({})
+      .Set(static_cast<double>(summary->entries));
+  auto& by_state =
+      gauge(r, "xlb_conntrack_flows", "Tracked flows by state, at the latest aging pass");
+  for (const auto& [state, n] : summary->flows_by_state) {
+    by_state.Add({{"state", state}}).Set(static_cast<double>(n));
+  }
+  auto& by_proto = gauge(r, "xlb_conntrack_protocol_flows",
+                         "Tracked flows by protocol, at the latest aging pass");
+  for (const auto& [proto, n] : summary->flows_by_proto) {
+    by_proto.Add({{"protocol", proto}}).Set(static_cast<double>(n));
+  }
+  auto& snat = gauge(r, "xlb_snat_ports_in_use",
+                     "FullNAT source ports in use per SNAT address, at the latest aging pass");
+  for (const auto& [address, n] : summary->snat_ports) {
+    snat.Add({{"address", address}}).Set(static_cast<double>(n));
+  }
+}
+
+void add_daemon(Registry& r, uint64_t errors) {
+  counter(r, "xlb_control_plane_errors_total",
+          "Control-plane errors (error-level log events) since xlbd started")
+      .Add({})
+      .Increment(static_cast<double>(errors));
+  gauge(r, "xlb_build_info", "Always 1; the labels name the xlbd build")
+      .Add({{"version", XLB_VERSION}})
+      .Set(1);
+}
+
+}  // namespace
+
+std::string render(const ScrapeInput& input, const LiveMetrics* live) {
+  Registry registry;
+  add_rules(registry, input.rules);
+  add_verdicts(registry, input.verdicts);
+  add_conntrack(registry, input.conntrack, input.ct_capacity);
+  add_daemon(registry, input.control_plane_errors);
+
+  std::vector<prometheus::MetricFamily> families = registry.Collect();
+  if (live) {
+    auto more = live->collect();
+    families.insert(families.end(), std::make_move_iterator(more.begin()),
+                    std::make_move_iterator(more.end()));
+  }
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace xlb::metrics

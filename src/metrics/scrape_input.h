@@ -1,0 +1,23 @@
+// What one /metrics scrape reads from the daemon: rule and endpoint status (counters, active
+// flows, health), the datapath verdict counters and the latest conntrack summary. Gathered by
+// the API route; rendered by metrics::render().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "conntrack/summary.h"
+#include "reconcile/reconciler.h"
+
+namespace xlb::metrics {
+
+struct ScrapeInput {
+  std::vector<ServiceStatus> rules;
+  std::vector<uint64_t> verdicts;      // indexed by xlb_dp_stat; empty when unreadable
+  std::optional<CtSummary> conntrack;  // nullopt before the first aging pass
+  uint32_t ct_capacity = 0;            // used when `conntrack` is nullopt
+  uint64_t control_plane_errors = 0;   // error-level log events since start
+};
+
+}  // namespace xlb::metrics

@@ -1,0 +1,353 @@
+// Datapath fuzz test: ≥ 1M random and mutated frames through BPF_PROG_TEST_RUN against NAT,
+// FullNAT and DSR rules (fuzz_gen.h), checked against an independent reading of each frame
+// (fuzz_oracle.h). Invariants:
+//   - a frame comes out changed (and not dropped) only when it is fully valid traffic for xlb:
+//     TCP/UDP to a rule or of a tracked flow, an ICMP error quoting a tracked flow, an echo
+//     request to a VIP, an ARP request for a VIP;
+//   - a changed frame's checksums verify (RFC 1071, tests/datapath/checksum.h) when the input's
+//     did, and a bad L4 checksum is carried, never repaired (it is end to end);
+//   - conntrack gains entries only for valid new flows to a rule;
+//   - the verdict counters move by exactly one per frame the program ran.
+// XLB_FUZZ_SEED and XLB_FUZZ_FRAMES override the seed and frame count (tests/fuzz/README.md
+// gives the long run).
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "fixture.h"
+#include "fuzz_gen.h"
+#include "fuzz_oracle.h"
+
+namespace xlbtest {
+namespace {
+
+using fuzz::Frame;
+using fuzz::OpenFlow;
+using fuzz::Reading;
+
+constexpr uint64_t kDefaultSeed = 0x786c62;  // "xlb"
+constexpr uint64_t kDefaultFrames = 1'000'000;
+constexpr size_t kBatch = 20'000;
+constexpr size_t kMaxOpenFlows = 256;
+constexpr size_t kMaxReported = 10;
+
+uint64_t env_u64(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::strtoull(v, nullptr, 0) : fallback;
+}
+
+struct FuzzRuleSpec {
+  fuzz::FuzzRule rule;
+  uint8_t mode;
+};
+
+// One rule of each mode, TCP and UDP, on two VIPs.
+const std::vector<FuzzRuleSpec> kRules = {
+    {{kVip, 80, IPPROTO_TCP}, XLB_MODE_NAT},  {{kVip, 81, IPPROTO_TCP}, XLB_MODE_FULLNAT},
+    {{kVip, 82, IPPROTO_TCP}, XLB_MODE_DSR},  {{kVip, 83, IPPROTO_TCP}, XLB_MODE_DSR},
+    {{kVip, 53, IPPROTO_UDP}, XLB_MODE_NAT},  {{kVip2, 54, IPPROTO_UDP}, XLB_MODE_FULLNAT},
+    {{kVip2, 80, IPPROTO_TCP}, XLB_MODE_NAT},
+};
+
+std::string hex(const Bytes& f) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (uint8_t b : f) {
+    s += digits[b >> 4];
+    s += digits[b & 15];
+  }
+  return s;
+}
+
+std::string key_bytes(const xlb_ct_key& k) {
+  return std::string(reinterpret_cast<const char*>(&k), sizeof k);
+}
+
+std::string describe_key(const xlb_ct_key& k) {
+  char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &k.saddr.w[0], s, sizeof s);
+  inet_ntop(AF_INET, &k.daddr.w[0], d, sizeof d);
+  return std::string(s) + ":" + std::to_string(ntohs(k.sport)) + " -> " + d + ":" +
+         std::to_string(ntohs(k.dport)) + " proto " + std::to_string(k.proto);
+}
+
+// The client's tuple a reply entry translates back to (docs/architecture.md, Conntrack): its
+// packets leave from the VIP (nat_saddr:nat_sport) to the client, which is nat_daddr:nat_dport
+// in FullNAT (DNAT flag) and the reply's own destination in NAT.
+xlb_ct_key orig_key_of_reply(const xlb_ct_key& reply, const xlb_ct_entry& e) {
+  const bool full = e.flags & XLB_CT_F_DNAT;
+  xlb_ct_key k{};
+  k.saddr = full ? e.nat_daddr : reply.daddr;
+  k.sport = full ? e.nat_dport : reply.dport;
+  k.daddr = e.nat_saddr;
+  k.dport = e.nat_sport;
+  k.proto = reply.proto;
+  k.family = reply.family;
+  return k;
+}
+
+xlb_ct_key ct_key_of(const fuzz::Tuple& t) {
+  xlb_ct_key k{};
+  k.saddr.w[0] = t.saddr;
+  k.daddr.w[0] = t.daddr;
+  k.sport = htons(t.sport);
+  k.dport = htons(t.dport);
+  k.proto = t.proto;
+  k.family = XLB_AF_INET;
+  return k;
+}
+
+class FuzzTest : public DatapathTest {
+ protected:
+  void SetUp() override {
+    DatapathTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    auto two = [](size_t first, uint16_t port) {
+      return std::vector<EpSpec>{{kEndpoints[first], port}, {kEndpoints[first + 1], port}};
+    };
+    install(rule(0), make_svc(1, XLB_SEL_RR, two(0, 8080)));
+    install(rule(1), fullnat(make_svc(2, XLB_SEL_HASH, two(0, 8081))));
+    install(rule(2), dsr(make_svc(3, XLB_SEL_HASH, two(2, 82))));
+    install(rule(3),
+            dsr(make_svc(4, XLB_SEL_HASH, {{kRoutedEndpoints[0], 83}, {kRoutedEndpoints[1], 83}}),
+                /*ipip=*/true));
+    install(rule(4), make_svc(5, XLB_SEL_RR, two(0, 5353)));
+    install(rule(5), fullnat(make_svc(6, XLB_SEL_RR, two(2, 5454))));
+    install(rule(6), make_svc(7, XLB_SEL_HASH, two(2, 8080)));
+    ct_fd_ = map_fd(XLB_MAP_CT);
+    ASSERT_GE(ct_fd_, 0);
+  }
+
+  static Rule rule(size_t i) {
+    return {kRules[i].rule.vip, kRules[i].rule.port, kRules[i].rule.proto};
+  }
+
+  const FuzzRuleSpec* rule_for(const fuzz::Tuple& t) const {
+    for (const auto& r : kRules)
+      if (ip_be(r.rule.vip) == t.daddr && r.rule.port == t.dport && r.rule.proto == t.proto)
+        return &r;
+    return nullptr;
+  }
+  static bool is_vip(uint32_t addr) { return addr == ip_be(kVip) || addr == ip_be(kVip2); }
+
+  std::optional<xlb_ct_entry> ct_entry(const xlb_ct_key& k) const {
+    xlb_ct_entry e{};
+    if (bpf_map_lookup_elem(ct_fd_, &k, &e) != 0) return std::nullopt;
+    return e;
+  }
+
+  std::set<std::string> ct_keys() const {
+    std::set<std::string> keys;
+    xlb_ct_key k{}, next{};
+    const void* prev = nullptr;
+    while (bpf_map_get_next_key(ct_fd_, prev, &next) == 0) {
+      keys.insert(key_bytes(next));
+      k = next;
+      prev = &k;
+    }
+    return keys;
+  }
+
+  uint64_t counters_sum() {
+    auto s = stats();
+    return std::accumulate(s.begin(), s.end(), uint64_t{0});
+  }
+
+  // The independent verdict: may the datapath hand this frame on changed? Flow membership is
+  // asked of conntrack after the run (an entry this frame created is one a rule allowed).
+  bool may_rewrite(const Reading& r) const {
+    switch (r.kind) {
+      case Reading::kArpRequest:
+        return is_vip(r.arp_target);
+      case Reading::kIcmpEcho:
+        return is_vip(r.tuple.daddr);
+      case Reading::kTcpUdp:
+        return r.ttl > 1 && (rule_for(r.tuple) || ct_entry(ct_key_of(r.tuple)));
+      case Reading::kIcmpError: {
+        if (r.ttl <= 1 || !r.quote_names_flow) return false;
+        fuzz::Tuple back{r.quote.daddr, r.quote.saddr, r.quote.dport, r.quote.sport, r.quote.proto};
+        auto e = ct_entry(ct_key_of(back));
+        return e && e->dir == XLB_DIR_REPLY;
+      }
+      default:
+        return false;
+    }
+  }
+
+  void fail(uint64_t index, const Frame& f, const std::string& why) {
+    ++failures_;
+    if (failures_ > kMaxReported) return;
+    std::ostringstream msg;
+    msg << "frame #" << index << " (seed " << seed_ << ", "
+        << (f.from_backend ? "backend" : "client") << " side): " << why << "\n  input "
+        << hex(f.bytes);
+    for (const auto& [name, value] : describe(f.bytes)) msg << "\n    " << name << " = " << value;
+    ADD_FAILURE() << msg.str();
+  }
+
+  // Runs one frame and checks the per-frame invariants; returns false when the kernel refused it.
+  bool run_one(uint64_t index, const Frame& f, std::set<std::string>& flow_starts) {
+    Reading r = fuzz::read_frame(f.bytes);
+    const FuzzRuleSpec* rule = r.kind == Reading::kTcpUdp ? rule_for(r.tuple) : nullptr;
+    if (rule && r.ttl > 1) flow_starts.insert(key_bytes(ct_key_of(r.tuple)));
+    Verdict v = try_run(f.bytes, f.from_backend ? env().be_ifindex : env().cli_ifindex);
+    if (v.err) {
+      // BPF_PROG_TEST_RUN refuses frames without room for the headers it expects (EINVAL).
+      if (v.err != -EINVAL) fail(index, f, "BPF_PROG_TEST_RUN error " + std::to_string(v.err));
+      return false;
+    }
+    const bool changed = v.action != TC_ACT_SHOT && v.frame != f.bytes;
+    if (!changed) return true;
+    ++rewritten_;
+    if (!may_rewrite(r)) {
+      fail(index, f,
+           "changed (verdict " + std::to_string(v.action) +
+               ") but not valid traffic for a VIP or a tracked flow; output " + hex(v.frame));
+      return true;
+    }
+    if (r.kind != Reading::kArpRequest) check_checksums(index, f, v);
+    if (rule && rule->mode != XLB_MODE_DSR && v.action == TC_ACT_REDIRECT) remember_flow(r, v);
+    return true;
+  }
+
+  void check_checksums(uint64_t index, const Frame& f, const Verdict& v) {
+    if (ChecksumsValid(f.bytes)) {
+      if (auto ok = ChecksumsValid(v.frame); !ok)
+        fail(index, f,
+             std::string("rewritten with a bad checksum: ") + ok.message() + "; output " +
+                 hex(v.frame));
+      return;
+    }
+    // A corrupt L4 checksum travels on (the endpoint drops the segment), but is never repaired
+    // into one that verifies. Frames the datapath answers with a new packet quote too little of
+    // the input to carry its L4 checksum, so only same-protocol outputs are compared.
+    auto in = ipv4_layout(f.bytes);
+    auto out = ipv4_layout(v.frame);
+    if (in && out && in->proto == out->proto && ChecksumsValid(v.frame))
+      fail(index, f, "a bad input checksum came out valid; output " + hex(v.frame));
+  }
+
+  // A forwarded new NAT/FullNAT flow: remember the endpoint side for replies and ICMP errors.
+  void remember_flow(const Reading& r, const Verdict& v) {
+    auto l = ipv4_layout(v.frame);
+    if (!l || l->proto != r.tuple.proto) return;
+    auto addr = [&](size_t off) {
+      char buf[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &v.frame[off], buf, sizeof buf);
+      return std::string(buf);
+    };
+    auto port = [&](size_t off) {
+      return static_cast<uint16_t>(v.frame[off] << 8 | v.frame[off + 1]);
+    };
+    OpenFlow of{r.tuple.proto,    addr(l->l3 + 16), port(l->l4 + 2), {},
+                addr(l->l3 + 12), port(l->l4)};
+    std::copy_n(v.frame.begin(), 6, of.ep_mac.begin());
+    if (flows_.size() < kMaxOpenFlows)
+      flows_.push_back(of);
+    else
+      flows_[gen_->rng().below(kMaxOpenFlows)] = of;
+  }
+
+  // Runs `frames` as one batch and checks the batch invariants (counters, conntrack growth).
+  void run_batch(const std::vector<Frame>& frames) {
+    const auto keys_before = ct_keys();
+    const uint64_t counted_before = counters_sum();
+    std::set<std::string> flow_starts;
+    uint64_t ran = 0;
+    for (const Frame& f : frames) {
+      const uint64_t before = exact_ ? counters_sum() : 0;
+      const bool did_run = run_one(sent_, f, flow_starts);
+      ran += did_run ? 1 : 0;
+      if (exact_ && counters_sum() - before != (did_run ? 1u : 0u))
+        fail(sent_, f, "verdict counters moved by " + std::to_string(counters_sum() - before));
+      ++sent_;
+    }
+    ran_ += ran;
+
+    const uint64_t counted = counters_sum() - counted_before;
+    EXPECT_EQ(counted, ran) << "verdict counters moved by " << counted << " for " << ran
+                            << " frames run (batch ending at frame #" << sent_ << ", seed " << seed_
+                            << ")";
+    for (const auto& kb : ct_keys()) {
+      if (keys_before.count(kb)) continue;
+      xlb_ct_key k;
+      std::memcpy(&k, kb.data(), sizeof k);
+      auto e = ct_entry(k);
+      if (!e) continue;  // gone since (replaced by a newer flow on the same tuple)
+      // A reply entry belongs to the orig entry its reversed translation names.
+      const xlb_ct_key orig = e->dir == XLB_DIR_REPLY ? orig_key_of_reply(k, *e) : k;
+      if (e->dir == XLB_DIR_ORIG) ++new_flows_;
+      if (!flow_starts.count(key_bytes(orig))) {
+        ADD_FAILURE() << (e->dir == XLB_DIR_REPLY ? "reply" : "orig") << " conntrack entry "
+                      << describe_key(k) << " created by no valid new flow (batch ending at frame #"
+                      << sent_ << ", seed " << seed_ << ")";
+      }
+    }
+    // Keep the table small enough to list after every batch.
+    if (keys_before.size() > 20'000) {
+      for (const auto& kb : keys_before) bpf_map_delete_elem(ct_fd_, kb.data());
+      flows_.clear();
+    }
+  }
+
+  // XLB_FUZZ_EXACT=1: check the counters after every frame (slow), to name the frame a batch
+  // mismatch comes from.
+  const bool exact_ = env_u64("XLB_FUZZ_EXACT", 0) != 0;
+  int ct_fd_ = -1;
+  uint64_t seed_ = kDefaultSeed;
+  std::unique_ptr<fuzz::FrameGen> gen_;
+  std::vector<OpenFlow> flows_;
+  uint64_t sent_ = 0, ran_ = 0, rewritten_ = 0, new_flows_ = 0, failures_ = 0;
+};
+
+TEST_F(FuzzTest, MillionFramesKeepTheInvariants) {
+  seed_ = env_u64("XLB_FUZZ_SEED", kDefaultSeed);
+  const uint64_t total = env_u64("XLB_FUZZ_FRAMES", kDefaultFrames);
+  std::vector<fuzz::FuzzRule> rules;
+  for (const auto& r : kRules) rules.push_back(r.rule);
+  gen_ = std::make_unique<fuzz::FrameGen>(seed_, rules);
+  const auto start = std::chrono::steady_clock::now();
+
+  // Deterministic part: every TCP flag combination to every TCP rule, then a few templates
+  // (one quoting a flow opened above) truncated at every offset.
+  run_batch(gen_->every_tcp_flag_combination());
+  std::vector<Frame> cuts;
+  for (const Frame& t : gen_->templates(flows_))
+    for (size_t len = 0; len < t.bytes.size(); ++len)
+      cuts.push_back(
+          {Bytes(t.bytes.begin(), t.bytes.begin() + static_cast<long>(len)), t.from_backend});
+  run_batch(cuts);
+
+  std::vector<Frame> batch;
+  while (sent_ < total && failures_ <= kMaxReported) {
+    batch.clear();
+    for (size_t i = 0; i < kBatch && sent_ + batch.size() < total; ++i)
+      batch.push_back(gen_->next(flows_));
+    run_batch(batch);
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "fuzz: seed %#llx, %llu frames (%llu run, %llu refused by the kernel), %llu changed, %llu "
+      "flows started, %.1f s\n",
+      static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(sent_),
+      static_cast<unsigned long long>(ran_), static_cast<unsigned long long>(sent_ - ran_),
+      static_cast<unsigned long long>(rewritten_), static_cast<unsigned long long>(new_flows_),
+      secs);
+  EXPECT_GE(sent_, total);
+  EXPECT_EQ(failures_, 0u);
+  // The generator must reach the interesting paths, or the invariants prove nothing.
+  EXPECT_GT(rewritten_, sent_ / 10);
+  EXPECT_GT(new_flows_, 100u);
+}
+
+}  // namespace
+}  // namespace xlbtest

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SYN flood beyond conntrack capacity (issue 12, faults; docs/security.md "SYN floods"). xlbd
+# runs with the smallest conntrack (--ct-size=1024 entries, two per flow) and a hash rule; the
+# client namespace floods the VIP with SYNs from random source ports for 5 s, ~25x what
+# conntrack holds. Meanwhile:
+#   - a paced download (an active established flow) goes on and completes byte-identical;
+#   - an idle keep-alive connection answers again afterwards, from the same backend: the LRU
+#     may evict its entry, and hash selection re-creates it toward the same endpoint;
+#   - new connections keep succeeding (>= 50%; the rate is printed);
+#   - the pressure shows in the counters: fwd_new jumps by about the SYNs sent, conntrack is full.
+set -euo pipefail
+# shellcheck source=tests/e2e/lib/e2e.sh
+source "$(dirname "$0")/lib/e2e.sh"
+e2e_init "e2e fault_synflood" 85
+
+FLOOD_SECONDS=5
+FLOOD_RATE=5000
+CT_SIZE=1024
+
+# dp_counter <name>: one datapath verdict counter from GET /api/v1/stats.
+dp_counter() {
+  xlbctl get stats -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)["datapath"][sys.argv[1]])' "$1"
+}
+
+# per_second <count> <from> <to>: count / (to - from), one decimal.
+per_second() {
+  awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'
+}
+
+ct_flow_count() {
+  xlbctl get ct -o json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["flows"]))'
+}
+
+# idle_client_start: one keep-alive connection to the VIP; asks once now and once more when
+# $E2E_RUN_DIR/ask-again exists. Its log: "<local port> <answer>" per answer.
+idle_client_start() {
+  bg_run client idle python3 -u -c '
+import os, socket, sys, time
+vip, flag = sys.argv[1], sys.argv[2]
+s = socket.create_connection((vip, 80), timeout=5)
+def ask():
+    s.sendall(b"GET / HTTP/1.1\r\nHost: xlb\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = s.recv(4096)
+        if not chunk:
+            sys.exit("connection closed by the server")
+        head += chunk
+    print(s.getsockname()[1], head.split(b"\r\n\r\n", 1)[1].decode().strip(), flush=True)
+ask()
+while not os.path.exists(flag):
+    time.sleep(0.1)
+ask()
+' "$VIP" "$E2E_RUN_DIR/ask-again"
+  IDLE_PID=$BG_PID
+}
+
+step "topology: client | lb (--ct-size=$CT_SIZE) | b1, b2; a rule for the VIP, port 80, --select=hash"
+topo_two_arm
+big=$(e2e_file big 16)
+start_http_backend b1 b1 8080
+start_http_backend b2 b2 8080
+xlbd_start lb --ct-size="$CT_SIZE"
+xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --select=hash --name=web
+
+step "established flows: a paced 16 MiB download and an idle keep-alive connection"
+out="$E2E_RUN_DIR/download.bin"
+bg_run client download curl -sS --fail --max-time 40 -o "$out" "http://$VIP/slow/big"
+download=$BG_PID
+idle_client_start
+idle_log="$E2E_RUN_DIR/logs/idle.log"
+wait_until 5 grep -q . "$idle_log" || fail "the idle client got no first answer" "$(cat "$idle_log")"
+read -r idle_port idle_backend <"$idle_log"
+log "idle connection from port $idle_port answered by $idle_backend"
+wait_until 5 file_larger_than "$out" $((256 * 1024)) || fail "download did not start" \
+  "$(cat "$E2E_RUN_DIR/logs/download.log")"
+request_loop_start client new "http://$VIP/"
+loop=$BG_PID
+quiet_from=$EPOCHREALTIME
+sleep 2
+read -r quiet_ok _ < <(request_loop_counts new "$quiet_from" "$EPOCHREALTIME")
+quiet_rate=$(per_second "$quiet_ok" "$quiet_from" "$EPOCHREALTIME")
+log "new connections without a flood: $quiet_rate/s answered"
+fwd_new_before=$(dp_counter fwd_new)
+
+step "flood: SYNs at up to $FLOOD_RATE/s for ${FLOOD_SECONDS}s from shuffled ports below 32768"
+flood_from=$EPOCHREALTIME
+bytes_before=$(file_size "$out")
+read -r sent flood_seconds < <(nsx client python3 "$(dirname "$0")/tools/syn_flood.py" \
+  --src="$CLIENT_IP" --dst="$VIP" --dport=80 --rate="$FLOOD_RATE" --seconds="$FLOOD_SECONDS" \
+  --ports=1024-32767)
+flood_to=$EPOCHREALTIME
+bytes_during=$(($(file_size "$out") - bytes_before))
+ct_now=$(ct_flow_count)
+fwd_new_delta=$(($(dp_counter fwd_new) - fwd_new_before))
+read -r ok bad < <(request_loop_counts new "$flood_from" "$flood_to")
+stop_pid "$loop"
+rate=$(per_second "$ok" "$flood_from" "$flood_to")
+log "sent $sent SYNs ($((sent * 2)) conntrack entries wanted, $CT_SIZE fit)"
+log "during the flood ($(per_second "$sent" 0 "$flood_seconds") SYN/s): download" \
+  "+$bytes_during bytes; new connections $ok ok, $bad failed ($rate/s answered, $quiet_rate/s" \
+  "without a flood); fwd_new +$fwd_new_delta; flows in conntrack now: $ct_now"
+
+assert_gt $((CT_SIZE * 10)) "$sent" "SYNs sent (the flood must overflow conntrack many times)"
+assert_gt $((1024 * 1024)) "$bytes_during" "bytes downloaded during the flood"
+assert_ge 5 "$ok" "new connections answered during the flood"
+assert_ge "$bad" "$ok" "new connections answered (at least as many as failed, i.e. >= 50%)"
+assert_ge $((sent / 2)) "$fwd_new_delta" "fwd_new counter growth (the flood shows in the stats)"
+assert_ge $((CT_SIZE * 4 / 10)) "$ct_now" "flows in conntrack right after the flood (near full)"
+
+step "after the flood: the idle connection answers from the same backend; the download is intact"
+idle_state=$(ct_states "$CLIENT_IP" "$VIP" 80 "$idle_port")
+log "idle connection's conntrack entry after the flood: ${idle_state:-evicted}"
+touch "$E2E_RUN_DIR/ask-again"
+status=0
+wait "$IDLE_PID" || status=$?
+assert_eq 0 "$status" "idle client exit status (log: $(cat "$idle_log"))"
+assert_eq "$idle_port $idle_backend" "$(sed -n 2p "$idle_log")" \
+  "second answer on the idle connection (same port, same backend)"
+status=0
+wait "$download" || status=$?
+assert_eq 0 "$status" "curl exit status (log: $(cat "$E2E_RUN_DIR/logs/download.log"))"
+assert_eq "$(sha256sum <"$big")" "$(sha256sum <"$out")" "sha256 of the downloaded file"
+answer=$(http_get client "http://$VIP/") || fail "a new request after the flood failed"
+assert_one_of "$answer" "the answer to a new request after the flood" b1 b2

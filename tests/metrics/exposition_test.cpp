@@ -1,0 +1,211 @@
+// metrics::render() on a made-up scrape: every series the docs list, with the numbers given.
+#include "metrics/exposition.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "metrics/verdicts.h"
+
+extern "C" {
+#include "xlb/abi/stats.h"
+}
+
+namespace xlb::metrics {
+namespace {
+
+bool has_line(const std::string& text, const std::string& line) {
+  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
+
+// An endpoint of the test rule with its counters.
+EndpointStatus endpoint(const std::string& ip, model::EndpointState state, xlb_counter counter,
+                        uint32_t active_flows) {
+  EndpointStatus ep;
+  ep.endpoint.ip = ip;
+  ep.endpoint.port = 8080;
+  ep.endpoint.state = state;
+  ep.counter = counter;
+  ep.active_flows = active_flows;
+  return ep;
+}
+
+ServiceStatus web_rule() {
+  ServiceStatus st;
+  st.service.key = {"20.20.20.1", model::Protocol::tcp, 80};
+  st.service.name = "web";
+  st.id = 3;
+  st.counter = {.packets = 30, .bytes = 3000, .new_flows = 7};
+  st.endpoints.push_back(endpoint("10.1.2.10", model::EndpointState::up,
+                                  {.packets = 20, .bytes = 2000, .new_flows = 4}, 2));
+  st.endpoints.push_back(endpoint("10.1.2.11", model::EndpointState::draining,
+                                  {.packets = 10, .bytes = 1000, .new_flows = 3}, 1));
+  st.endpoints.back().health.emplace().state = "down";
+  return st;
+}
+
+constexpr const char* kRule = R"(port="80",protocol="tcp",rule="web",vip="20.20.20.1")";
+
+TEST(Exposition, RuleAndEndpointTraffic) {
+  ScrapeInput in;
+  in.rules = {web_rule()};
+  const std::string text = render(in, nullptr);
+  const std::string rule = kRule;
+  EXPECT_TRUE(has_line(text, "xlb_rule_packets_total{" + rule + "} 30")) << text;
+  EXPECT_TRUE(has_line(text, "xlb_rule_bytes_total{" + rule + "} 3000")) << text;
+  EXPECT_TRUE(has_line(text, "xlb_rule_new_flows_total{" + rule + "} 7")) << text;
+  // A rule's active flows are its endpoints' (the datapath counts per endpoint only).
+  EXPECT_TRUE(has_line(text, "xlb_rule_active_flows{" + rule + "} 3")) << text;
+  const std::string a = R"(endpoint="10.1.2.10:8080",)" + rule;
+  EXPECT_TRUE(has_line(text, "xlb_endpoint_new_flows_total{" + a + "} 4")) << text;
+  EXPECT_TRUE(has_line(text, "xlb_endpoint_active_flows{" + a + "} 2")) << text;
+  EXPECT_TRUE(has_line(text, "xlb_rules 1")) << text;
+  EXPECT_TRUE(has_line(text, "# TYPE xlb_rule_packets_total counter")) << text;
+  EXPECT_TRUE(has_line(text, "# TYPE xlb_rule_active_flows gauge")) << text;
+}
+
+TEST(Exposition, EndpointStatesAreStateSets) {
+  ScrapeInput in;
+  in.rules = {web_rule()};
+  const std::string text = render(in, nullptr);
+  // Labels come out sorted by name: state sits between rule and vip.
+  auto series = [](const std::string& name, const std::string& state) {
+    return name + R"({endpoint="10.1.2.11:8080",port="80",protocol="tcp",rule="web",state=")" +
+           state + R"(",vip="20.20.20.1"})";
+  };
+  EXPECT_TRUE(has_line(text, series("xlb_endpoint_admin_state", "draining") + " 1")) << text;
+  EXPECT_TRUE(has_line(text, series("xlb_endpoint_admin_state", "up") + " 0")) << text;
+  EXPECT_TRUE(has_line(text, series("xlb_endpoint_health_state", "down") + " 1")) << text;
+  EXPECT_TRUE(has_line(text, series("xlb_endpoint_health_state", "ok") + " 0")) << text;
+  // Endpoint 10.1.2.10 has no health check: no health series for it.
+  EXPECT_EQ(text.find(R"(xlb_endpoint_health_state{endpoint="10.1.2.10:8080")"), std::string::npos)
+      << text;
+}
+
+TEST(Exposition, VerdictsByVerdictAndReason) {
+  ScrapeInput in;
+  in.verdicts.assign(XLB_STAT_MAX, 0);
+  in.verdicts[XLB_STAT_DROP_NO_ENDPOINT] = 5;
+  in.verdicts[XLB_STAT_PASS_NOT_VIP] = 9;
+  in.verdicts[XLB_STAT_FWD_NEW] = 11;
+  in.verdicts[XLB_STAT_ARP_REPLY] = 2;
+  const std::string text = render(in, nullptr);
+  EXPECT_TRUE(
+      has_line(text, R"(xlb_datapath_packets_total{reason="no_endpoint",verdict="drop"} 5)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_datapath_packets_total{reason="not_vip",verdict="pass"} 9)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_datapath_packets_total{reason="new",verdict="forward"} 11)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_datapath_packets_total{reason="arp_reply",verdict="reply"} 2)"))
+      << text;
+}
+
+TEST(Exposition, VerdictLabelsSplitTheCounterName) {
+  EXPECT_EQ(verdict_labels("drop_ct_full").verdict, "drop");
+  EXPECT_EQ(verdict_labels("drop_ct_full").reason, "ct_full");
+  EXPECT_EQ(verdict_labels("fwd_est").verdict, "forward");
+  EXPECT_EQ(verdict_labels("icmp_frag_needed").verdict, "reply");
+  EXPECT_EQ(verdict_labels("icmp_frag_needed").reason, "icmp_frag_needed");
+}
+
+TEST(Exposition, ConntrackFromTheSummaryElseCapacityOnly) {
+  ScrapeInput in;
+  in.ct_capacity = 4096;
+  std::string text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, "xlb_conntrack_capacity_entries 4096")) << text;
+  EXPECT_EQ(text.find("xlb_conntrack_entries"), std::string::npos) << text;
+
+  CtSummary s;
+  s.capacity = 8192;
+  s.entries = 10;
+  s.flows = 5;
+  s.flows_by_state = {{"est", 4}, {"time-wait", 1}};
+  s.flows_by_proto = {{"tcp", 5}};
+  s.snat_ports = {{"10.1.2.1", 3}};
+  in.conntrack = s;
+  text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, "xlb_conntrack_capacity_entries 8192")) << text;
+  EXPECT_TRUE(has_line(text, "xlb_conntrack_entries 10")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_conntrack_flows{state="est"} 4)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_conntrack_protocol_flows{protocol="tcp"} 5)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_snat_ports_in_use{address="10.1.2.1"} 3)")) << text;
+}
+
+TEST(Exposition, DaemonSeries) {
+  ScrapeInput in;
+  in.control_plane_errors = 4;
+  const std::string text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, "xlb_control_plane_errors_total 4")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_build_info{version=")" XLB_TEST_VERSION R"("} 1)")) << text;
+}
+
+TEST(Exposition, LargeCountersKeepEveryDigit) {
+  ScrapeInput in;
+  ServiceStatus st = web_rule();
+  st.counter.bytes = 123456789012345ull;  // 112 TiB, below 2^53: exact in a double
+  in.rules = {st};
+  const std::string text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, "xlb_rule_bytes_total{" + std::string(kRule) + "} 123456789012345"))
+      << text;
+}
+
+// Every family of a scrape with every kind of state is in docs/metrics.md, and vice versa.
+TEST(Exposition, EveryMetricIsDocumented) {
+  ScrapeInput in;
+  in.rules = {web_rule()};
+  in.verdicts.assign(XLB_STAT_MAX, 1);
+  CtSummary summary;
+  summary.flows_by_state = {{"est", 1}};
+  summary.flows_by_proto = {{"tcp", 1}};
+  summary.snat_ports = {{"10.1.2.1", 1}};
+  in.conntrack = summary;
+  LiveMetrics live;
+  live.observe_probe("10.1.2.11:8080", true, 0.001);
+  std::istringstream text(render(in, &live));
+  std::set<std::string> exported;
+  for (std::string line; std::getline(text, line);) {
+    if (line.starts_with("# TYPE ")) exported.insert(line.substr(7, line.find(' ', 7) - 7));
+  }
+  std::ifstream doc(XLB_METRICS_DOC);
+  ASSERT_TRUE(doc) << XLB_METRICS_DOC;
+  std::set<std::string> documented;
+  for (std::string line; std::getline(doc, line);) {
+    if (line.starts_with("| `xlb_")) documented.insert(line.substr(3, line.find('`', 3) - 3));
+  }
+  EXPECT_EQ(exported, documented);
+}
+
+#ifdef PROMTOOL_PATH
+TEST(Exposition, PassesPromtool) {
+  ScrapeInput in;
+  in.rules = {web_rule()};
+  in.verdicts.assign(XLB_STAT_MAX, 1);
+  CtSummary summary;
+  summary.capacity = 1024;
+  summary.entries = 2;
+  summary.flows_by_state = {{"est", 1}};
+  in.conntrack = summary;
+  LiveMetrics live;
+  live.observe_probe("10.1.2.11:8080", true, 0.002);
+  const std::string path = ::testing::TempDir() + "xlb_metrics_promtool.txt";
+  std::ofstream(path) << render(in, &live);
+  const std::string cmd = std::string(PROMTOOL_PATH) + " check metrics < " + path + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[256];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  EXPECT_EQ(pclose(p), 0) << out;
+  EXPECT_EQ(out, "");
+  std::remove(path.c_str());
+}
+#endif
+
+}  // namespace
+}  // namespace xlb::metrics

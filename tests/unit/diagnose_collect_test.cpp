@@ -1,0 +1,135 @@
+// diagnose::collect against a fake datapath: the VIP's flows folded per endpoint (unanswered
+// handshakes only once old enough, refusals from the reply entry's RST), other VIPs ignored,
+// query parsing naming the field, and the addresses handed to the netlink fact finder.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
+#include "common/ip.h"
+#include "datapath/fake/fake_datapath.h"
+#include "diagnose/collect.h"
+#include "mem_store.h"
+
+namespace xlb::diagnose {
+namespace {
+
+constexpr uint64_t kSec = 1000000000ull;
+constexpr uint64_t kNow = 1000 * kSec;
+
+xlb_ct_key key(const std::string& src, uint16_t sport, const std::string& dst, uint16_t dport) {
+  xlb_ct_key k;
+  std::memset(&k, 0, sizeof k);
+  k.saddr = *parse_ipv4(src);
+  k.daddr = *parse_ipv4(dst);
+  k.sport = htons(sport);
+  k.dport = htons(dport);
+  k.proto = IPPROTO_TCP;
+  k.family = XLB_AF_INET;
+  return k;
+}
+
+class CollectTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model::Service web;
+    web.key = {"10.0.0.100", model::Protocol::tcp, 80};
+    web.endpoints = {{"10.0.1.2", 8080, 1, model::EndpointState::up}};
+    ASSERT_TRUE(rec_.upsert(web).ok());
+  }
+  // A NAT flow client:port -> vip:80 -> 10.0.1.2:8080 created `age_s` ago; the reply entry
+  // has `reply_packets` packets and `reply_seen` flags.
+  void nat_flow(uint16_t port, uint8_t state, double age_s, uint64_t reply_packets,
+                uint8_t reply_seen, const std::string& vip = "10.0.0.100") {
+    xlb_ct_entry o;
+    std::memset(&o, 0, sizeof o);
+    o.dir = XLB_DIR_ORIG;
+    o.state = state;
+    o.flags = XLB_CT_F_DNAT;
+    o.nat_daddr = *parse_ipv4("10.0.1.2");
+    o.nat_dport = htons(8080);
+    o.created_ns = kNow - static_cast<uint64_t>(age_s * kSec);
+    o.packets = 1;
+    dp_.add_flow(key("192.168.1.10", port, vip, 80), o);
+    xlb_ct_entry r;
+    std::memset(&r, 0, sizeof r);
+    r.dir = XLB_DIR_REPLY;
+    r.flags = XLB_CT_F_SNAT;
+    r.nat_saddr = *parse_ipv4(vip);
+    r.nat_sport = htons(80);
+    r.packets = reply_packets;
+    r.seen = reply_seen;
+    dp_.add_flow(key("10.0.1.2", 8080, "192.168.1.10", port), r);
+  }
+  Result<Snapshot> collect_for(const std::string& vip) {
+    Sources src{rec_,
+                dp_,
+                std::nullopt,
+                {"eth0"},
+                [this](std::vector<std::string> managed, const std::vector<std::string>& routes,
+                       const std::vector<std::string>& neighbours) {
+                  routes_asked_ = routes;
+                  neighbours_asked_ = neighbours;
+                  NetFacts f;
+                  f.checked = true;
+                  f.managed_interfaces = std::move(managed);
+                  return f;
+                }};
+    return collect(src, *parse_query(vip, "80", "tcp"), kNow);
+  }
+
+  FakeDatapath dp_;
+  MemStore store_;
+  Reconciler rec_{dp_, store_};
+  std::vector<std::string> routes_asked_, neighbours_asked_;
+};
+
+TEST_F(CollectTest, FoldsTheVipsFlowsPerEndpoint) {
+  nat_flow(40001, XLB_CT_EST, 60, 5, XLB_CT_SEEN_SEQ);
+  nat_flow(40002, XLB_CT_SYN_SENT, 10, 0, 0);                                // stuck
+  nat_flow(40003, XLB_CT_SYN_SENT, 0.5, 0, 0);                               // still handshaking
+  nat_flow(40004, XLB_CT_CLOSED, 1, 1, XLB_CT_SEEN_RST);                     // refused
+  nat_flow(40005, XLB_CT_CLOSED, 20, 9, XLB_CT_SEEN_SEQ | XLB_CT_SEEN_RST);  // reset later
+  nat_flow(40006, XLB_CT_SYN_SENT, 10, 0, 0, "10.0.0.200");                  // another VIP
+  auto s = collect_for("10.0.0.100");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->flows.size(), 1u);
+  const EndpointFlows& ef = s->flows[0];
+  EXPECT_EQ(ef.endpoint, "10.0.1.2");
+  EXPECT_EQ(ef.port, 8080);
+  EXPECT_EQ(ef.mode, "default");
+  EXPECT_EQ(ef.flows, 5u);
+  EXPECT_EQ(ef.unanswered, 1u);
+  EXPECT_DOUBLE_EQ(ef.oldest_unanswered_s, 10);
+  EXPECT_EQ(ef.refused, 1u);
+  EXPECT_EQ(ef.by_state.at("closed"), 2u);
+  EXPECT_EQ(ef.clients, std::vector<std::string>{"192.168.1.10"});
+
+  ASSERT_EQ(s->rules_on_vip.size(), 1u);
+  EXPECT_TRUE(s->counters.count("drop_ct_full"));
+  ASSERT_TRUE(s->conntrack) << "no aging pass yet: collect summarizes itself";
+  EXPECT_EQ(s->conntrack->flows, 6u);
+  EXPECT_EQ(s->net.managed_interfaces, std::vector<std::string>{"eth0"});
+  EXPECT_EQ(routes_asked_, (std::vector<std::string>{"10.0.1.2", "192.168.1.10"}));
+  EXPECT_EQ(neighbours_asked_, std::vector<std::string>{"10.0.1.2"});
+}
+
+TEST_F(CollectTest, AnUnknownVipListsTheOthers) {
+  auto s = collect_for("10.0.0.9");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->rules_on_vip.empty());
+  EXPECT_EQ(s->other_vips, std::vector<std::string>{"10.0.0.100"});
+}
+
+TEST(ParseQuery, ErrorsNameTheField) {
+  EXPECT_EQ(parse_query("10.0.0.1", "", "").value().describe(), "10.0.0.1");
+  EXPECT_EQ(parse_query("10.0.0.1", "80", "udp").value().describe(), "10.0.0.1:80/udp");
+  EXPECT_EQ(parse_query("10.0.0", "", "").error().field, "vip");
+  EXPECT_EQ(parse_query("10.0.0.1", "65536", "").error().field, "port");
+  EXPECT_EQ(parse_query("10.0.0.1", "8o", "").error().field, "port");
+  EXPECT_EQ(parse_query("10.0.0.1", "80", "icmp").error().field, "proto");
+}
+
+}  // namespace
+}  // namespace xlb::diagnose

@@ -1,0 +1,288 @@
+// diagnose::analyze, table-driven: a healthy snapshot, then one fault per case, each expected
+// to produce its finding (code, severity, words an operator reads) and to make the report
+// unhealthy, or not.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "diagnose/findings.h"
+
+namespace xlb::diagnose {
+namespace {
+
+EndpointStatus endpoint(const std::string& ip, uint16_t port = 8080) {
+  EndpointStatus ep;
+  ep.endpoint.ip = ip;
+  ep.endpoint.port = port;
+  return ep;
+}
+
+Subnet subnet(const std::string& prefix, const std::string& dev, uint32_t network, int len) {
+  return {prefix, dev, network, len ? ~((1u << (32 - len)) - 1) : 0};
+}
+
+// NAT rule 10.0.0.100:80/tcp -> 10.0.1.2:8080, 10.0.1.3:8080; clients on 192.168.1.0/24 (eth0),
+// endpoints on 10.0.1.0/24 (eth1); five established flows; routes and neighbours fine.
+Snapshot healthy() {
+  Snapshot s;
+  s.query = {"10.0.0.100", 80, model::Protocol::tcp};
+  ServiceStatus st;
+  st.service.key = {"10.0.0.100", model::Protocol::tcp, 80};
+  st.service.name = "web";
+  st.endpoints = {endpoint("10.0.1.2"), endpoint("10.0.1.3")};
+  st.counter.packets = 40;
+  s.rules_on_vip = {st};
+  CtSummary ct;
+  ct.capacity = 1024;
+  ct.entries = 10;
+  ct.flows = 5;
+  ct.flows_by_state = {{"est", 5}};
+  s.conntrack = ct;
+  EndpointFlows ef;
+  ef.endpoint = "10.0.1.2";
+  ef.port = 8080;
+  ef.mode = "default";
+  ef.flows = 5;
+  ef.by_state = {{"est", 5}};
+  ef.clients = {"192.168.1.10"};
+  s.flows = {ef};
+  s.counters = {{"fwd_new", 5}, {"fwd_est", 35}, {"arp_reply", 1}};
+  s.net.checked = true;
+  s.net.managed_interfaces = {"eth0", "eth1"};
+  s.net.subnets = {subnet("192.168.1.0/24", "eth0", 0xc0a80100, 24),
+                   subnet("10.0.1.0/24", "eth1", 0x0a000100, 24)};
+  s.net.routes = {{"10.0.1.2", true, "", "eth1"},
+                  {"10.0.1.3", true, "", "eth1"},
+                  {"192.168.1.10", true, "", "eth0"}};
+  s.net.neighbours = {{"10.0.1.2", "eth1", "reachable"}, {"10.0.1.3", "eth1", "stale"}};
+  return s;
+}
+
+ServiceStatus& rule(Snapshot& s) { return s.rules_on_vip.front(); }
+EndpointFlows& flows(Snapshot& s) { return s.flows.front(); }
+
+EndpointHealth probe_down(const std::string& error) {
+  EndpointHealth h;
+  h.state = "down";
+  h.probe = "tcp";
+  h.last_error = error;
+  return h;
+}
+
+// Both rule endpoints and the client on one subnet, as in the one-arm layout.
+void one_arm(Snapshot& s) {
+  s.net.subnets = {subnet("10.9.16.0/24", "eth0", 0x0a091000, 24)};
+  rule(s).endpoints = {endpoint("10.9.16.20")};
+  flows(s).endpoint = "10.9.16.20";
+  flows(s).clients = flows(s).sample_clients = {"10.9.16.10"};
+  s.net.routes = {{"10.9.16.20", true, "", "eth0"}, {"10.9.16.10", true, "", "eth0"}};
+  s.net.neighbours = {{"10.9.16.20", "eth0", "reachable"}};
+}
+
+void dsr(Snapshot& s) {
+  rule(s).service.mode = model::Mode::dsr;
+  for (auto& ep : rule(s).endpoints) ep.endpoint.port = 80;
+  flows(s).mode = "dsr";
+  flows(s).port = 80;
+}
+
+struct Case {
+  std::string name;
+  std::function<void(Snapshot&)> fault;
+  std::string code;  // the finding expected
+  Severity severity;
+  std::string text;  // appears in its title, evidence or fix
+};
+
+const Finding* find(const Report& r, const std::string& code) {
+  for (const auto& f : r.findings) {
+    if (f.code == code) return &f;
+  }
+  return nullptr;
+}
+
+std::string all_text(const Finding& f) {
+  std::string text = f.title + "\n" + f.fix;
+  for (const auto& e : f.evidence) text += "\n" + e;
+  return text;
+}
+
+class AnalyzeCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AnalyzeCase, NamesTheCause) {
+  const Case& c = GetParam();
+  Snapshot s = healthy();
+  c.fault(s);
+  Report r = analyze(s);
+  const Finding* f = find(r, c.code);
+  ASSERT_NE(f, nullptr) << "no " << c.code << " finding; got:\n" << to_json(r).dump(2);
+  EXPECT_EQ(f->severity, c.severity) << to_string(f->severity);
+  EXPECT_NE(all_text(*f).find(c.text), std::string::npos) << all_text(*f);
+  const bool bad = c.severity == Severity::warning || c.severity == Severity::problem;
+  EXPECT_EQ(r.healthy(), !bad);
+  EXPECT_EQ(find(r, "healthy") != nullptr, !bad);
+  if (bad) {
+    EXPECT_FALSE(f->fix.empty()) << "a problem comes with its fix";
+  }
+}
+
+const Case kCases[] = {
+    {"NoRuleForThePort", [](Snapshot& s) { s.query.port = 81; }, "no_rule", Severity::problem,
+     "rules on 10.0.0.100: 10.0.0.100:80/tcp"},
+    {"NoRuleForTheProtocol", [](Snapshot& s) { s.query.protocol = model::Protocol::udp; },
+     "no_rule", Severity::problem, "No rule for 10.0.0.100:80/udp"},
+    {"VipInNoRule",
+     [](Snapshot& s) {
+       s.rules_on_vip.clear();
+       s.flows.clear();
+       s.other_vips = {"20.20.20.1"};
+     },
+     "no_rule", Severity::problem, "VIPs with rules: 20.20.20.1"},
+    {"NotAttached", [](Snapshot& s) { s.net.managed_interfaces.clear(); }, "not_attached",
+     Severity::problem, "--interfaces"},
+    {"VipOnNoSubnet", [](Snapshot&) {}, "vip_routed", Severity::info, "ip route add 10.0.0.100/32"},
+    {"NoTraffic",
+     [](Snapshot& s) {
+       rule(s).counter.packets = 0;
+       s.flows.clear();
+     },
+     "no_traffic", Severity::warning, "arp_reply = 1"},
+    {"ProbeRefused",
+     [](Snapshot& s) { rule(s).endpoints[1].health = probe_down("connect: connection refused"); },
+     "endpoint_refuses", Severity::problem,
+     "backend 10.0.1.3:8080 refuses connections: is the service listening on that port?"},
+    {"FlowsRefused",
+     [](Snapshot& s) {
+       flows(s).refused = 3;
+       flows(s).sample_clients = {"192.168.1.10"};
+     },
+     "endpoint_refuses", Severity::problem, "3 flows were answered by the backend with a TCP RST"},
+    {"ProbeTimesOut",
+     [](Snapshot& s) { rule(s).endpoints[0].health = probe_down("connect: timed out"); },
+     "endpoint_down", Severity::problem, "last error \"connect: timed out\""},
+    {"NoEligibleEndpoint",
+     [](Snapshot& s) {
+       rule(s).endpoints[0].endpoint.state = model::EndpointState::draining;
+       rule(s).endpoints[1].health = probe_down("connect: timed out");
+       s.counters["drop_no_endpoint"] = 7;
+     },
+     "no_endpoint", Severity::problem, "drop_no_endpoint = 7"},
+    {"NatRepliesBypassTheLb",
+     [](Snapshot& s) {
+       one_arm(s);
+       flows(s).unanswered = 4;
+       flows(s).oldest_unanswered_s = 12;
+     },
+     "nat_replies_bypass", Severity::problem,
+     "client 10.9.16.10 and backend 10.9.16.20 are both on 10.9.16.0/24"},
+    {"NatRepliesBypassTitle", [](Snapshot& s) { flows(s).unanswered = 1; }, "nat_replies_bypass",
+     Severity::problem,
+     "replies are not returning through the LB: in NAT mode the backend must route the client's "
+     "address via the LB"},
+    {"FullnatEndpointSilent",
+     [](Snapshot& s) {
+       rule(s).service.mode = model::Mode::fullnat;
+       flows(s).mode = "fullnat";
+       flows(s).unanswered = 2;
+     },
+     "endpoint_silent", Severity::problem, "backend 10.0.1.2:8080 never answers"},
+    {"EndpointNotAnsweringArp",
+     [](Snapshot& s) {
+       s.net.neighbours[0].state = "failed";
+       flows(s).unanswered = 2;
+     },
+     "endpoint_unreachable", Severity::problem, "neighbour entry of 10.0.1.2 on eth1: failed"},
+    {"NoRouteToEndpoint", [](Snapshot& s) { s.net.routes[1].found = false; }, "no_route_endpoint",
+     Severity::problem, "no route to backend 10.0.1.3"},
+    {"NoRouteToClient", [](Snapshot& s) { s.net.routes[2].found = false; }, "no_route_client",
+     Severity::problem, "no route back to clients 192.168.1.10"},
+    {"DsrPortTranslation",
+     [](Snapshot& s) {
+       dsr(s);
+       rule(s).endpoints[0].endpoint.port = 8080;
+     },
+     "dsr_port_translation", Severity::problem, "DSR cannot translate ports"},
+    {"DsrL2EndpointNotOnTheLink",
+     [](Snapshot& s) {
+       dsr(s);
+       s.net.neighbours[1].state = "incomplete";
+     },
+     "dsr_l2_unreachable", Severity::problem,
+     "L2-DSR backend 10.0.1.3 is not reachable at layer 2 on eth1"},
+    {"DsrHandshakeNeverCompletes",
+     [](Snapshot& s) {
+       dsr(s);
+       flows(s).unanswered = 3;
+       flows(s).sample_clients = {"192.168.1.10"};
+     },
+     "dsr_no_handshake", Severity::problem, "10.0.0.100/32 on lo"},
+    {"ConntrackFilling", [](Snapshot& s) { s.conntrack->entries = 800; }, "ct_near_capacity",
+     Severity::warning, "800 of 1024 entries"},
+    {"ConntrackFull", [](Snapshot& s) { s.conntrack->entries = 1000; }, "ct_near_capacity",
+     Severity::problem, "--ct-size"},
+    {"ConntrackWasFull", [](Snapshot& s) { s.counters["drop_ct_full"] = 9; }, "ct_near_capacity",
+     Severity::problem, "drop_ct_full = 9"},
+    {"SnatPortsNearlyExhausted",
+     [](Snapshot& s) {
+       s.conntrack->snat_ports_by_target = {{"10.0.0.250 -> 10.0.1.2:8080", 29000}};
+     },
+     "snat_ports_exhausted", Severity::problem, "29000 of 31744 ports"},
+    {"SnatPortsRanOut", [](Snapshot& s) { s.counters["drop_snat_exhausted"] = 2; },
+     "snat_ports_exhausted", Severity::problem, "drop_snat_exhausted = 2"},
+    {"MalformedDrops", [](Snapshot& s) { s.counters["drop_malformed"] = 5; }, "packets_dropped",
+     Severity::warning, "drop_malformed = 5"},
+    {"NoRouteCounter", [](Snapshot& s) { s.counters["pass_no_route"] = 5; }, "pass_no_route",
+     Severity::warning, "pass_no_route = 5"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Findings, AnalyzeCase, ::testing::ValuesIn(kCases),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(Analyze, HealthySetupSaysSo) {
+  Report r = analyze(healthy());
+  EXPECT_TRUE(r.healthy()) << to_json(r).dump(2);
+  ASSERT_FALSE(r.findings.empty());
+  EXPECT_EQ(r.findings.front().code, "healthy");
+  EXPECT_EQ(r.findings.front().title, "10.0.0.100:80/tcp looks healthy.");
+  EXPECT_EQ(r.target, "10.0.0.100:80/tcp");
+}
+
+TEST(Analyze, AFreshHandshakeIsNotStuck) {
+  Snapshot s = healthy();
+  flows(s).by_state = {{"syn-sent", 1}};  // unanswered stays 0: younger than kStuckAfterS
+  EXPECT_TRUE(analyze(s).healthy());
+}
+
+TEST(Analyze, AnUnreachableEndpointIsNotBlamedOnNat) {
+  Snapshot s = healthy();
+  s.net.neighbours[0].state = "failed";
+  flows(s).unanswered = 2;
+  EXPECT_EQ(find(analyze(s), "nat_replies_bypass"), nullptr);
+}
+
+TEST(Analyze, SaysWhatItCouldNotCheck) {
+  Snapshot s = healthy();
+  s.net = NetFacts{};
+  s.net.error = "netlink: permission denied";
+  Report r = analyze(s);
+  EXPECT_NE(to_json(r)["checked"].dump().find("NOT routes and neighbours: netlink: permission "
+                                              "denied"),
+            std::string::npos);
+  EXPECT_EQ(find(r, "not_attached"), nullptr) << "unknown is not the same as none";
+}
+
+TEST(Analyze, JsonShape) {
+  Snapshot s = healthy();
+  s.query.port = 81;
+  auto j = to_json(analyze(s));
+  EXPECT_EQ(j["healthy"], false);
+  EXPECT_EQ(j["target"], "10.0.0.100:81/tcp");
+  EXPECT_EQ(j["findings"][0]["severity"], "problem");
+  EXPECT_EQ(j["findings"][0]["code"], "no_rule");
+  EXPECT_TRUE(j["findings"][0]["evidence"].is_array());
+  EXPECT_TRUE(j["checked"].is_array());
+}
+
+}  // namespace
+}  // namespace xlb::diagnose

@@ -1,0 +1,102 @@
+// The RSTs that close an expired flow: addresses, ports and sequence numbers per end, and the
+// packet bytes (checksums verified by summing them back to zero).
+#include "conntrack/reset.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+
+#include <cstring>
+
+#include "common/ip.h"
+
+namespace xlb {
+namespace {
+
+xlb_ip ip(const char* text) { return *parse_ipv4(text); }
+
+// client 192.168.1.10:40000 -> VIP 10.0.0.100:80, endpoint 10.0.1.2:8080.
+ExpiredTcpFlow nat_flow() {
+  ExpiredTcpFlow f{};
+  f.orig_key.saddr = ip("192.168.1.10");
+  f.orig_key.daddr = ip("10.0.0.100");
+  f.orig_key.sport = htons(40000);
+  f.orig_key.dport = htons(80);
+  f.orig_key.proto = IPPROTO_TCP;
+  f.orig_key.family = XLB_AF_INET;
+  f.orig.flags = XLB_CT_F_DNAT;
+  f.orig.nat_daddr = ip("10.0.1.2");
+  f.orig.nat_dport = htons(8080);
+  f.orig.seq_next = 1000;
+  f.reply.seq_next = 5000;
+  return f;
+}
+
+uint16_t ones_sum(const uint8_t* p, size_t len, uint32_t sum = 0) {
+  for (size_t i = 0; i + 1 < len; i += 2) sum += (p[i] << 8) | p[i + 1];
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
+TEST(RstSegments, NatResetsTheClientFromTheVipAndTheEndpointFromTheClient) {
+  auto [client, endpoint] = rst_segments(nat_flow());
+  EXPECT_EQ(format_ip(client.saddr), "10.0.0.100");
+  EXPECT_EQ(client.sport, 80);
+  EXPECT_EQ(format_ip(client.daddr), "192.168.1.10");
+  EXPECT_EQ(client.dport, 40000);
+  EXPECT_EQ(client.seq, 5000u) << "what the client expects next: the endpoint's sequence";
+  EXPECT_EQ(client.ack, 1000u);
+
+  EXPECT_EQ(format_ip(endpoint.saddr), "192.168.1.10") << "NAT keeps the client's address";
+  EXPECT_EQ(endpoint.sport, 40000);
+  EXPECT_EQ(format_ip(endpoint.daddr), "10.0.1.2");
+  EXPECT_EQ(endpoint.dport, 8080);
+  EXPECT_EQ(endpoint.seq, 1000u);
+  EXPECT_EQ(endpoint.ack, 5000u);
+}
+
+TEST(RstSegments, FullnatResetsTheEndpointFromTheSnatAddressPastThePpv2Header) {
+  ExpiredTcpFlow f = nat_flow();
+  f.orig.flags |= XLB_CT_F_SNAT;
+  f.orig.nat_saddr = ip("10.0.0.250");
+  f.orig.nat_sport = htons(1030);
+  f.orig.ppv2_flags = XLB_PPV2_F_ON | XLB_PPV2_F_ACKED;
+  f.orig.ppv2_len = 28;
+  auto [client, endpoint] = rst_segments(f);
+  EXPECT_EQ(format_ip(client.saddr), "10.0.0.100");
+  EXPECT_EQ(client.seq, 5000u);
+  EXPECT_EQ(format_ip(endpoint.saddr), "10.0.0.250");
+  EXPECT_EQ(endpoint.sport, 1030);
+  EXPECT_EQ(endpoint.seq, 1028u) << "the endpoint counts the Proxy Protocol header's bytes too";
+}
+
+TEST(RstPacket, HeadersAndChecksums) {
+  RstSegment seg{ip("10.0.0.100"), ip("192.168.1.10"), 80, 40000, 5000, 1000};
+  auto packet = rst_packet(seg);
+  ASSERT_EQ(packet.size(), sizeof(iphdr) + sizeof(tcphdr));
+  iphdr iph;
+  tcphdr th;
+  std::memcpy(&iph, packet.data(), sizeof iph);
+  std::memcpy(&th, packet.data() + sizeof iph, sizeof th);
+  EXPECT_EQ(iph.version, 4);
+  EXPECT_EQ(iph.protocol, IPPROTO_TCP);
+  EXPECT_EQ(ntohs(iph.tot_len), packet.size());
+  EXPECT_EQ(iph.saddr, seg.saddr.w[0]);
+  EXPECT_EQ(iph.daddr, seg.daddr.w[0]);
+  EXPECT_EQ(ones_sum(packet.data(), sizeof iph), 0xffff) << "IP header checksum";
+  EXPECT_EQ(ntohs(th.source), 80);
+  EXPECT_EQ(ntohs(th.dest), 40000);
+  EXPECT_EQ(ntohl(th.seq), 5000u);
+  EXPECT_EQ(ntohl(th.ack_seq), 1000u);
+  EXPECT_TRUE(th.rst);
+  EXPECT_TRUE(th.ack);
+  EXPECT_FALSE(th.syn || th.fin || th.psh);
+  // TCP checksum over the pseudo-header (addresses, protocol, length) and the segment.
+  uint32_t pseudo = ones_sum(packet.data() + 12, 8) + IPPROTO_TCP + sizeof th;
+  EXPECT_EQ(ones_sum(packet.data() + sizeof iph, sizeof th, pseudo), 0xffff) << "TCP checksum";
+}
+
+}  // namespace
+}  // namespace xlb
