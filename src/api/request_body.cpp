@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/quote.h"
+
 namespace xlb::api {
 namespace {
 
@@ -33,8 +35,8 @@ class StrictnessCheck final : public nlohmann::json_sax<json> {
     Frame& f = frames_.back();
     f.key = name;
     if (!f.keys.insert(name).second) {
-      return fail(
-          invalid(path(), "duplicate key \"" + name + "\" in JSON object; give each key once"));
+      return fail(invalid(
+          path(), "duplicate key " + xlb::quoted(name) + " in JSON object; give each key once"));
     }
     return true;
   }

@@ -5,6 +5,7 @@
 #include "api/http_errors.h"
 #include "api/routes.h"
 #include "common/ip.h"
+#include "common/quote.h"
 #include "conntrack/flows.h"
 #include "conntrack/summary.h"
 
@@ -18,8 +19,8 @@ Result<FlowFilter> filter_from_query(const httplib::Request& req) {
                req.get_param_value("client")};
   for (const auto& [field, value] : {std::pair{"vip", f.vip}, std::pair{"client", f.client}}) {
     if (!value.empty() && !parse_ipv4(value)) {
-      return invalid(field, std::string(field) +
-                                " must be an IPv4 address such as 10.0.0.1, got \"" + value + "\"");
+      return invalid(field, std::string(field) + " must be an IPv4 address such as 10.0.0.1, got " +
+                                xlb::quoted(value));
     }
   }
   return f;

@@ -7,6 +7,7 @@
 #include "api/routes.h"
 #include "api/status_json.h"
 #include "common/ip.h"
+#include "common/quote.h"
 #include "model/json.h"
 
 namespace xlb::api {
@@ -34,8 +35,8 @@ std::optional<ProbeStatus> find_status(const Reconciler& rec, const std::string&
 Result<std::string> endpoint_ip_from_path(const std::string& text) {
   auto ip = parse_ipv4(text);
   if (!ip) {
-    return invalid("ip", "endpoint in the path must be an IPv4 address such as 10.0.1.2, got \"" +
-                             text + "\"");
+    return invalid("ip", "endpoint in the path must be an IPv4 address such as 10.0.1.2, got " +
+                             xlb::quoted(text));
   }
   return format_ip(*ip);
 }

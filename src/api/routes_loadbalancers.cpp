@@ -7,6 +7,7 @@
 #include "api/routes.h"
 #include "api/status_json.h"
 #include "common/ip.h"
+#include "common/quote.h"
 #include "model/enum_names.h"
 #include "model/json.h"
 #include "model/limits.h"
@@ -24,22 +25,22 @@ Result<model::ServiceKey> key_from_path(const httplib::Match& m) {
   const std::string vip = m[1], proto = m[2], port = m[3];
   auto ip = parse_ipv4(vip);
   if (!ip) {
-    return invalid(
-        "vip", "vip in the path must be an IPv4 address such as 10.0.0.100, got \"" + vip + "\"");
+    return invalid("vip", "vip in the path must be an IPv4 address such as 10.0.0.100, got " +
+                              xlb::quoted(vip));
   }
   key.vip = format_ip(*ip);
   auto p = model::parse_protocol(proto);
   if (!p) {
     return invalid("protocol", "protocol in the path must be one of " +
                                    model::enum_choices<model::Protocol>(model::kProtocolNames) +
-                                   ", got \"" + proto + "\"");
+                                   ", got " + xlb::quoted(proto));
   }
   key.protocol = *p;
   int64_t number = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
   if (ec != std::errc{} || end != port.data() + port.size() ||
       !model::kPortRange.contains(number)) {
-    return invalid("port", model::range_message("port", model::kPortRange, "\"" + port + "\""));
+    return invalid("port", model::range_message("port", model::kPortRange, xlb::quoted(port)));
   }
   key.port = static_cast<uint16_t>(number);
   return key;
@@ -58,8 +59,8 @@ Result<model::EndpointState> state_from_body(const std::string& body) {
     return invalid("state", "state must be one of " + choices);
   auto state = model::parse_endpoint_state(it->get<std::string>());
   if (!state) {
-    return invalid("state",
-                   "state must be one of " + choices + ", got \"" + it->get<std::string>() + "\"");
+    return invalid("state", "state must be one of " + choices + ", got " +
+                                xlb::quoted(it->get<std::string>()));
   }
   return *state;
 }

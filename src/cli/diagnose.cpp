@@ -6,6 +6,7 @@
 
 #include "cli/lb_args.h"
 #include "cli/table.h"
+#include "common/quote.h"
 
 namespace xlb::cli {
 namespace {
@@ -104,8 +105,8 @@ Result<int> diagnose_lb(ApiClient& api, const DiagnoseArgs& args, Output output,
     auto ports = parse_ports(flag, {*value});
     if (!ports) return ports.error();
     if (ports->size() != 1 || ports->front() < 1 || ports->front() > 65535) {
-      return invalid(flag,
-                     std::string(flag) + " takes one port from 1 to 65535, got \"" + *value + "\"");
+      return invalid(
+          flag, std::string(flag) + " takes one port from 1 to 65535, got " + xlb::quoted(*value));
     }
     query.emplace("port", std::to_string(ports->front()));
     query.emplace("proto", proto);

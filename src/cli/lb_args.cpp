@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/quote.h"
+
 namespace xlb::cli {
 namespace {
 
@@ -33,7 +35,7 @@ std::optional<int64_t> number(const std::string& text) {
 }
 
 Error bad_flag(const std::string& flag, const std::string& expected, const std::string& got) {
-  return invalid(flag, flag + " expects " + expected + ", got \"" + got + "\"");
+  return invalid(flag, flag + " expects " + expected + ", got " + xlb::quoted(got));
 }
 
 }  // namespace
@@ -99,15 +101,15 @@ Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args) {
   for (const auto& value : args.snat) {
     for (auto& ip : split(value, ',')) {
       if (ip.empty())
-        return invalid("--snat", "--snat takes <ip>[,<ip>...], got \"" + value + "\"");
+        return invalid("--snat", "--snat takes <ip>[,<ip>...], got " + xlb::quoted(value));
       snat.push_back(ip);
     }
   }
   if (args.dsr && *args.dsr != "ipip" && *args.dsr != "auto") {
     return invalid("--dsr",
                    "--dsr must be ipip (always tunnel) or auto (L2 when the endpoint is "
-                   "directly connected), got \"" +
-                       *args.dsr + "\"");
+                   "directly connected), got " +
+                       xlb::quoted(*args.dsr));
   }
 
   std::vector<nlohmann::json> rules;

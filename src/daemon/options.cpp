@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/ip.h"
+#include "common/quote.h"
 
 namespace xlb::daemon {
 namespace {
@@ -12,7 +13,7 @@ namespace {
 // "<ipv4>:<port>" → host, port; empty error string when valid.
 std::string split_api_address(const std::string& text, std::string* host, int* port) {
   const std::string hint =
-      "--api must be <IPv4>:<port> such as 127.0.0.1:11111, got \"" + text + "\"";
+      "--api must be <IPv4>:<port> such as 127.0.0.1:11111, got " + xlb::quoted(text);
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) return hint;
   const std::string h = text.substr(0, colon), p = text.substr(colon + 1);

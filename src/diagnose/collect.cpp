@@ -10,6 +10,7 @@
 
 #include "api/dp_stat_names.h"
 #include "common/ip.h"
+#include "common/quote.h"
 #include "conntrack/flows.h"
 #include "conntrack/tuple.h"
 
@@ -84,20 +85,21 @@ Result<Query> parse_query(const std::string& vip, const std::string& port,
                           const std::string& proto) {
   Query q;
   if (!parse_ipv4(vip)) {
-    return invalid("vip", "vip must be an IPv4 address such as 20.20.20.1, got \"" + vip + "\"");
+    return invalid("vip",
+                   "vip must be an IPv4 address such as 20.20.20.1, got " + xlb::quoted(vip));
   }
   q.vip = vip;
   if (!port.empty()) {
     int n = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
     if (ec != std::errc{} || end != port.data() + port.size() || n < 1 || n > 65535) {
-      return invalid("port", "port must be a number from 1 to 65535, got \"" + port + "\"");
+      return invalid("port", "port must be a number from 1 to 65535, got " + xlb::quoted(port));
     }
     q.port = static_cast<uint16_t>(n);
   }
   if (!proto.empty()) {
     auto p = model::parse_protocol(proto);
-    if (!p) return invalid("proto", "proto must be tcp or udp, got \"" + proto + "\"");
+    if (!p) return invalid("proto", "proto must be tcp or udp, got " + xlb::quoted(proto));
     q.protocol = *p;
   }
   return q;

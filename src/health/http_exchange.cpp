@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/quote.h"
+
 namespace xlb::health {
 namespace {
 
@@ -85,7 +87,7 @@ std::optional<ProbeResult> HttpResponseCheck::check_body(size_t searched_from) {
       std::max(*body_start_, searched_from - std::min(searched_from, expect_body_.size() - 1));
   if (received_.find(expect_body_, from) != std::string::npos) return ProbeResult::success();
   if (room() > 0) return std::nullopt;
-  return ProbeResult::failure("body does not contain " + quoted(expect_body_) +
+  return ProbeResult::failure("body does not contain " + xlb::quoted(expect_body_) +
                               " in its first 64 KiB");
 }
 
@@ -93,7 +95,7 @@ ProbeResult HttpResponseCheck::at_eof() const {
   if (received_.empty()) return ProbeResult::failure("connection closed without a response");
   if (!status_) return ProbeResult::failure("malformed http status line");
   if (!body_start_) return ProbeResult::failure("connection closed within the http headers");
-  return ProbeResult::failure("body does not contain " + quoted(expect_body_));
+  return ProbeResult::failure("body does not contain " + xlb::quoted(expect_body_));
 }
 
 }  // namespace xlb::health

@@ -19,10 +19,4 @@ std::string errno_words(int err) {
   return words;
 }
 
-std::string quoted(std::string_view text) {
-  constexpr size_t kMax = 64;
-  std::string out = "\"" + std::string(text.substr(0, kMax)) + "\"";
-  return text.size() > kMax ? out + "..." : out;
-}
-
 }  // namespace xlb::health

@@ -24,7 +24,5 @@ struct ProbeResult {
 std::string timeout_words(double seconds);
 // strerror in lower case, the way the reason reads in a log line: "connection refused".
 std::string errno_words(int err);
-// `text` in double quotes for a reason, cut short at 64 bytes: "ok"
-std::string quoted(std::string_view text);
 
 }  // namespace xlb::health

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/ip.h"
+#include "common/quote.h"
 
 namespace xlb::health {
 namespace {
@@ -29,12 +30,6 @@ bool is_header_safe(std::string_view text) {
     if (c <= ' ' || c == 0x7f) return false;
   }
   return true;
-}
-
-std::string shown(std::string_view text) {
-  constexpr size_t kMax = 48;
-  std::string out = "\"" + std::string(text.substr(0, kMax)) + "\"";
-  return text.size() > kMax ? out + "..." : out;
 }
 
 // 0.01 -> "0.01", 5 -> "5": as the operator would have typed it.
@@ -99,7 +94,7 @@ Result<void> check_request(const ProbeSpec& spec) {
     return invalid("probe.request",
                    "probe.request must be an http path starting with / and without spaces or "
                    "control characters, got " +
-                       shown(spec.request));
+                       xlb::quoted(spec.request));
   }
   return Ok{};
 }
@@ -121,7 +116,7 @@ Result<void> check_http_only(const ProbeSpec& spec) {
     return invalid("probe.host",
                    "probe.host must be a host name without spaces or control "
                    "characters, at most 1024 bytes, got " +
-                       shown(spec.host));
+                       xlb::quoted(spec.host));
   }
   if (!(spec.expect_status.lo >= 100 && spec.expect_status.lo <= spec.expect_status.hi &&
         spec.expect_status.hi <= 599)) {
@@ -162,7 +157,7 @@ Result<StatusRange> parse_status_range(std::string_view text, const std::string&
     return invalid(field, field +
                               " must be a status code or range from 100 to 599 such as 200 "
                               "or 200-399, got " +
-                              shown(text));
+                              xlb::quoted(text));
   }
   return StatusRange{*lo, *hi};
 }
@@ -170,8 +165,8 @@ Result<StatusRange> parse_status_range(std::string_view text, const std::string&
 Result<void> validate(const ProbeSpec& spec) {
   if (spec.type == ProbeType::none) return Ok{};  // nothing is probed; the target is ok
   if (!parse_ipv4(spec.ip)) {
-    return invalid("probe.ip",
-                   "probe.ip must be an IPv4 address such as 10.0.0.2, got " + shown(spec.ip));
+    return invalid("probe.ip", "probe.ip must be an IPv4 address such as 10.0.0.2, got " +
+                                   xlb::quoted(spec.ip));
   }
   if (uses_port(spec.type) && spec.port == 0) {
     return invalid("probe.port", "probe.port must be from 1 to 65535 for " +

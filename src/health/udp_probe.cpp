@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <string_view>
 
+#include "common/quote.h"
 #include "health/probe.h"
 #include "health/socket_util.h"
 
@@ -56,7 +57,7 @@ class UdpProbe final : public Probe {
       result = ProbeResult::failure(words(errno));
     } else if (std::string_view(buf.data(), static_cast<size_t>(n)).find(expect_) ==
                std::string_view::npos) {
-      result = ProbeResult::failure("reply does not contain " + quoted(expect_));
+      result = ProbeResult::failure("reply does not contain " + xlb::quoted(expect_));
     } else {
       result = ProbeResult::success(elapsed());
     }

@@ -5,6 +5,7 @@
 #include <span>
 #include <string_view>
 
+#include "common/quote.h"
 #include "model/enum_names.h"
 #include "model/limits.h"
 
@@ -48,11 +49,8 @@ Result<void> check_fields(const json& obj, const std::string& prefix,
     bool known = false;
     for (auto a : allowed) known = known || a == key;
     if (!known) {
-      // JSON-escaped, so a key holding a newline or control bytes cannot break the one-line
-      // message (found by tests/fuzz).
-      const std::string shown_key =
-          json(prefix + key).dump(-1, ' ', false, json::error_handler_t::replace);
-      return invalid(prefix + key, "unknown field " + shown_key + "; allowed: " + join(allowed));
+      return invalid(prefix + key,
+                     "unknown field " + xlb::quoted(prefix + key) + "; allowed: " + join(allowed));
     }
   }
   return Ok{};

@@ -76,6 +76,9 @@ std::vector<BadInput> cases() {
       {"DuplicateNestedKey", "POST",
        base_head + R"("endpoints":[{"ip":"10.0.1.2","port":8080,"ip":"10.0.1.3"}]})", 400,
        "endpoints[0].ip", "duplicate key"},
+      // A key holding a newline is quoted escaped, so the message stays one line.
+      {"DuplicateKeyWithNewline", "POST", base_head + R"("x\ny":1,"x\ny":2})", 400, "x\ny",
+       R"(duplicate key "x\ny")"},
       {"PortAsString", "POST", rule_with([](json& r) { r["port"] = "80"; }), 400, "port", "80"},
       {"EndpointsAsObject", "POST", rule_with([](json& r) { r["endpoints"] = json::object(); }),
        400, "endpoints", "endpoints"},
