@@ -42,6 +42,7 @@ done
 e2e_init "bench: systems" "${BENCH_BUDGET:-0}"
 step "topology: client | lb | b1, b2 (nginx :$BENCH_HTTP_PORT, iperf3 :$BENCH_IPERF_PORT on b1)"
 bench_topology
+clean_state=$(bench_state)
 : >"$results"
 for ((round = 1; round <= BENCH_ROUNDS; round++)); do
   for system in $BENCH_SYSTEMS; do
@@ -49,5 +50,10 @@ for ((round = 1; round <= BENCH_ROUNDS; round++)); do
     system_up "$system"
     measure_system "$results" "$round" "$system"
     system_down "$system"
+    bench_forget_connections
+    # The next system must find the hosts as the first one did (no order effects).
+    state=$(bench_state)
+    [[ $state == "$clean_state" ]] || fail "$system's teardown left the hosts changed" \
+      "$(diff <(echo "$clean_state") <(echo "$state") || true)"
   done
 done

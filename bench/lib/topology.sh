@@ -47,3 +47,46 @@ CONF
   wait_listening "$ns" tcp "$BENCH_HTTP_PORT" || fail "nginx in $ns did not listen" \
     "log: $(cat "$dir/error.log" "$E2E_RUN_DIR/logs/nginx-$ns.log" 2>/dev/null)"
 }
+
+# bench_forget_connections: removes the TIME_WAIT sockets a system's traffic left on every host.
+# They outlive the system by 60 s, and the next system's connections reuse their tuples:
+#  - HAProxy terminates the client's connections in the LB, leaving TIME_WAIT sockets for
+#    VIP:80 <-> client:port there. Under `direct` a forwarded SYN of such a tuple is matched by
+#    the LB's TCP early demux, and ip_forward drops a packet that carries a socket (a
+#    skb:kfree_skb at ip_forward): up to 16 of 100 requests failed in the next `direct` round;
+#  - the backends hold TIME_WAIT sockets of `direct` and DSR connections (same tuples, other
+#    client timestamps), where PAWS rejects a new SYN until the client retries.
+# `ss -K` needs a kernel with CONFIG_INET_DIAG_DESTROY; without it the check below says so.
+bench_forget_connections() {
+  local ns left
+  for ns in client lb b1 b2; do
+    nsx "$ns" ss -K -H -t state time-wait >/dev/null
+    left=$(nsx "$ns" ss -H -t state time-wait | wc -l)
+    ((left == 0)) || fail "$left TIME_WAIT sockets left in $ns after 'ss -K'" \
+      "the kernel needs CONFIG_INET_DIAG_DESTROY for the bench to reset hosts between systems"
+  done
+}
+
+# bench_state: what a system may change on the hosts (IPv4 addresses and routes, nftables
+# rules, TC qdiscs and filters on the LB, pinned maps, open connections). Each system's teardown
+# must bring it back to what it was before the system's setup. Neighbour entries are left out
+# (they age by themselves and every system resolves the same ones), and so are connections in
+# their closing states (the kernel finishes those within moments).
+bench_state() {
+  local ns dev
+  for ns in client lb b1 b2; do
+    echo "## $ns"
+    ip -n "$(ns_name "$ns")" -4 -o addr show | awk '{print $2, $4}'
+    ip -n "$(ns_name "$ns")" -4 route show table all
+    nsx "$ns" nft list ruleset
+    echo "established: $(nsx "$ns" ss -H -t state established | wc -l)"
+  done
+  for dev in eth0 eth1; do
+    echo "## lb $dev"
+    nsx lb tc qdisc show dev "$dev" | grep -v 'qdisc noqueue' || true
+    nsx lb tc filter show dev "$dev" ingress
+    nsx lb tc filter show dev "$dev" egress
+  done
+  echo "## pinned maps"
+  find "$(xlb_pin_dir)" -mindepth 1 2>/dev/null || true
+}

@@ -18,4 +18,8 @@ xlb_up() {
 xlb_down() {
   xlbd_cleanup
   XLBD_PID=""
+  # `xlbd --cleanup` detaches its programs but keeps the clsact qdisc it added; an empty clsact
+  # still puts every later system's packets through the ingress hook, so it goes too.
+  local dev
+  for dev in eth0 eth1; do nsx lb tc qdisc del dev "$dev" clsact; done
 }

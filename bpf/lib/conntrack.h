@@ -1,5 +1,6 @@
 /* Connection tracking: two entries per flow (orig and reply direction), TCP/UDP state kept in
- * the orig entry. The reply entry's peer is the reverse of its translated tuple. */
+ * the orig entry. The reply entry's peer is the reverse of its translated tuple. Half-open TCP
+ * flows are kept apart from established ones (ct_embryonic) so a SYN flood cannot evict them. */
 #ifndef XLB_BPF_CONNTRACK_H
 #define XLB_BPF_CONNTRACK_H
 
@@ -43,6 +44,87 @@ static __always_inline void ct_peer_key(const struct xlb_ct_key *key, const stru
 
 	ct_translated(key, e, &t);
 	ct_key_init(peer, t.daddr, t.saddr, t.dport, t.sport, key->proto);
+}
+
+/* Two maps (maps.h): a flow's entries live in xlb_ct_syn_v1 while its TCP handshake is under
+ * way, in xlb_ct_v2 from then on (and from the start for UDP and mid-stream pickups). */
+static __always_inline int ct_embryonic(__u8 state)
+{
+	return state == XLB_CT_SYN_SENT || state == XLB_CT_SYN_RECV;
+}
+
+/* Main map first, so established traffic pays one lookup as it would with a single map. */
+static __always_inline struct xlb_ct_entry *ct_lookup(const struct xlb_ct_key *k, int *in_syn)
+{
+	struct xlb_ct_entry *e = bpf_map_lookup_elem(&xlb_ct_v2, k);
+
+	*in_syn = 0;
+	if (e)
+		return e;
+	e = bpf_map_lookup_elem(&xlb_ct_syn_v1, k);
+	*in_syn = e != NULL;
+	return e;
+}
+
+/* A new entry goes to the map its state belongs in (a reply entry carries the flow's initial
+ * state too, so both entries of a flow land together). */
+static __always_inline long ct_insert(const struct xlb_ct_key *k, const struct xlb_ct_entry *e,
+				      __u64 flags)
+{
+	if (ct_embryonic(e->state))
+		return bpf_map_update_elem(&xlb_ct_syn_v1, k, e, flags);
+	return bpf_map_update_elem(&xlb_ct_v2, k, e, flags);
+}
+
+/* Undoes ct_insert of k for an entry in e's state. */
+static __always_inline void ct_uninsert(const struct xlb_ct_key *k, const struct xlb_ct_entry *e)
+{
+	if (ct_embryonic(e->state))
+		bpf_map_delete_elem(&xlb_ct_syn_v1, k);
+	else
+		bpf_map_delete_elem(&xlb_ct_v2, k);
+}
+
+/* Whether the map ct_insert would NOT use for e holds k: a tuple is free only if free in both. */
+static __always_inline int ct_held_elsewhere(const struct xlb_ct_key *k,
+					     const struct xlb_ct_entry *e)
+{
+	if (ct_embryonic(e->state))
+		return bpf_map_lookup_elem(&xlb_ct_v2, k) != NULL;
+	return bpf_map_lookup_elem(&xlb_ct_syn_v1, k) != NULL;
+}
+
+static __always_inline void ct_delete(const struct xlb_ct_key *k)
+{
+	bpf_map_delete_elem(&xlb_ct_v2, k);
+	bpf_map_delete_elem(&xlb_ct_syn_v1, k);
+}
+
+/* The handshake of the syn-map flow `orig` completed: its entries move to the main map, the
+ * reply entry first (an orig entry without its reply would forward into a black hole), then
+ * leave the syn map. Any failure leaves both where they were; the next packet tries again.
+ * A reply already in the main map (another CPU promoted it) is fine; one gone from both maps
+ * (evicted) is not, and the flow stays in the syn map to age out there. */
+static __noinline void ct_promote(const struct xlb_ct_key *orig_key, struct xlb_ct_entry *orig)
+{
+	struct xlb_ct_key reply_key;
+	struct xlb_ct_entry *reply = NULL;
+
+	if (orig->mode != XLB_MODE_DSR) { /* DSR has no reply entry: replies bypass the LB */
+		ct_peer_key(orig_key, orig, &reply_key);
+		reply = bpf_map_lookup_elem(&xlb_ct_syn_v1, &reply_key);
+		if (reply ? bpf_map_update_elem(&xlb_ct_v2, &reply_key, reply, BPF_ANY) != 0
+			  : bpf_map_lookup_elem(&xlb_ct_v2, &reply_key) == NULL)
+			return;
+	}
+	if (bpf_map_update_elem(&xlb_ct_v2, orig_key, orig, BPF_ANY)) {
+		if (reply)
+			bpf_map_delete_elem(&xlb_ct_v2, &reply_key);
+		return;
+	}
+	bpf_map_delete_elem(&xlb_ct_syn_v1, orig_key);
+	if (reply)
+		bpf_map_delete_elem(&xlb_ct_syn_v1, &reply_key);
 }
 
 static __always_inline int tcp_flow_closed(__u8 state)

@@ -8,6 +8,7 @@
 #include "lib/dsr.h"
 #include "lib/fwd.h"
 #include "lib/ppv2.h"
+#include "lib/route_cache.h"
 #include "lib/select.h"
 #include "lib/snat.h"
 #include "lib/stats.h"
@@ -31,24 +32,34 @@ static __always_inline int pass_no_route(void)
 	return TC_ACT_OK;
 }
 
-/* A packet of a tracked flow: apply the stored translation. */
-static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
-				  const struct xlb_ct_key *key, struct xlb_ct_entry *e)
+/* A packet of a tracked flow: apply the stored translation. `in_syn`: e is in the syn map.
+ * Global, not static: the verifier checks it once for any entry pointer rather than once per
+ * CT map the entry may come from (that doubled the program's verification cost); the price
+ * is that it must check its pointer arguments for NULL itself. */
+__noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+			   const struct xlb_ct_key *key, struct xlb_ct_entry *e, int in_syn)
 {
 	struct bpf_fib_lookup fib;
 	struct xlb_ct_entry *orig = e;
+	const struct xlb_ct_key *orig_key = key;
 	struct xlb_ct_key peer;
 	struct xlb_tuple t = {};
-	int route, dsr = e->mode == XLB_MODE_DSR;
+	int route, dsr, orig_in_syn = in_syn;
+
+	if (!p || !key || !e)
+		return TC_ACT_OK;
+	dsr = e->mode == XLB_MODE_DSR;
+	__u64 now = bpf_ktime_get_ns();
 
 	if (dsr) {
 		/* Only client -> endpoint passes the LB; the endpoint address rides in nat_daddr.
 		 */
-		route = route_lookup(skb, p, p->saddr, e->nat_daddr.w[0], p->sport, p->dport,
-				     BPF_FIB_LOOKUP_SRC, &fib);
+		route = route_lookup_cached(skb, p, p->saddr, e->nat_daddr.w[0], p->sport, p->dport,
+					    BPF_FIB_LOOKUP_SRC, &fib, now);
 	} else {
 		ct_translated(key, e, &t);
-		route = route_lookup(skb, p, t.saddr, t.daddr, t.sport, t.dport, 0, &fib);
+		route =
+		    route_lookup_cached(skb, p, t.saddr, t.daddr, t.sport, t.dport, 0, &fib, now);
 	}
 	if (route == ROUTE_NONE)
 		return pass_no_route();
@@ -60,7 +71,8 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 	}
 	if (e->dir == XLB_DIR_REPLY) {
 		ct_peer_key(key, e, &peer);
-		orig = bpf_map_lookup_elem(&xlb_ct_v2, &peer);
+		orig = ct_lookup(&peer, &orig_in_syn);
+		orig_key = &peer;
 	}
 	if (orig)
 		ct_advance(orig, p, e->dir);
@@ -72,8 +84,11 @@ static __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p
 			return TC_ACT_SHOT;
 		}
 	}
-	ct_touch(e, p->len, bpf_ktime_get_ns());
+	ct_touch(e, p->len, now);
 	ct_record_tcp(e, p);
+	/* After every update above, so the main map gets the entries as this packet left them. */
+	if (orig && orig_in_syn && orig->state == XLB_CT_EST)
+		ct_promote(orig_key, orig);
 	if (e->flags & XLB_CT_F_PERSIST)
 		persist_touch(e->svc_id, p->saddr, e->last_seen_ns);
 	stat_flow(e->svc_id, e->ep_idx, p->len, 0);
@@ -136,8 +151,8 @@ finish_translated_flow(struct __sk_buff *skb, const struct xlb_pkt *p, const str
 {
 	e->nat_daddr.w[0] = t->daddr;
 	e->nat_dport = t->dport;
-	if (bpf_map_update_elem(&xlb_ct_v2, orig_key, e, BPF_ANY)) {
-		bpf_map_delete_elem(&xlb_ct_v2, reply_key);
+	if (ct_insert(orig_key, e, BPF_ANY)) {
+		ct_uninsert(reply_key, e); /* same state, same map as the reply entry */
 		return ct_insert_failed();
 	}
 	flow_started(svc, ep_idx, p);
@@ -166,7 +181,7 @@ static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt
 	e.nat_saddr.w[0] = p->daddr;
 	e.nat_sport = p->dport;
 	ct_key_init(&reply_key, t.daddr, t.saddr, t.dport, t.sport, p->proto);
-	if (bpf_map_update_elem(&xlb_ct_v2, &reply_key, &e, BPF_ANY))
+	if (ct_insert(&reply_key, &e, BPF_ANY))
 		return ct_insert_failed();
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
@@ -241,7 +256,7 @@ static __noinline int start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
 	e.nat_daddr = ep->addr;
 	e.flags |= tunnel ? XLB_CT_F_IPIP : 0;
-	if (bpf_map_update_elem(&xlb_ct_v2, orig_key, &e, BPF_ANY))
+	if (ct_insert(orig_key, &e, BPF_ANY))
 		return ct_insert_failed();
 	flow_started(svc, ep_idx, p);
 	return dsr_forward(skb, p, tunnel, ep_addr, route, &fib);
@@ -254,24 +269,23 @@ static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *
 	struct xlb_ct_entry *e;
 	struct xlb_svc_key skey = {};
 	struct xlb_svc *svc;
-	int idx, new_syn = p->proto == IPPROTO_TCP &&
-			   (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
+	int idx, in_syn,
+	    new_syn = p->proto == IPPROTO_TCP &&
+		      (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
 
 	ct_key_init(&key, p->saddr, p->daddr, p->sport, p->dport, p->proto);
-	e = bpf_map_lookup_elem(&xlb_ct_v2, &key);
+	e = ct_lookup(&key, &in_syn);
 	/* A fresh SYN on a finished flow's tuple (port reuse) starts over instead of stalling. */
 	if (e && !(new_syn && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state)))
-		return follow_flow(skb, p, &key, e);
+		return follow_flow(skb, p, &key, e, in_syn);
 
 	skey.vip.w[0] = p->daddr;
 	skey.port = p->dport;
 	skey.proto = p->proto;
 	skey.family = XLB_AF_INET;
 	svc = bpf_map_lookup_elem(&xlb_svc_v1, &skey);
-	if (!svc) {
-		stat_verdict(is_vip(p->daddr) ? XLB_STAT_PASS_NO_RULE : XLB_STAT_PASS_NOT_VIP);
-		return TC_ACT_OK;
-	}
+	if (!svc)
+		return pass_unbalanced(p);
 	/* A RST for a flow we do not know has nothing to reset: let the kernel have it. */
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & XLB_TCP_RST)) {
 		stat_verdict(XLB_STAT_PASS_NO_RULE);
@@ -283,10 +297,13 @@ static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *
 		return TC_ACT_SHOT;
 	}
 	if (e) {
-		/* The finished flow's reply entry goes, so its SNAT port or tuple is free again. */
+		/* The finished flow's reply entry goes, so its SNAT port or tuple is free again,
+		 * and its orig entry too: the new one starts in the syn map, where a main-map
+		 * leftover would shadow it. */
 		ct_peer_key(&key, e, &stale_reply);
 		if (e->mode != XLB_MODE_DSR)
-			bpf_map_delete_elem(&xlb_ct_v2, &stale_reply);
+			ct_delete(&stale_reply);
+		ct_delete(&key);
 	}
 	if (svc->mode == XLB_MODE_FULLNAT)
 		return start_fullnat_flow(skb, p, svc, idx, &key);

@@ -17,14 +17,12 @@ enum route_result {
 	ROUTE_NONE,	/* no usable route: leave the packet to the kernel */
 };
 
-/* flags: 0, or BPF_FIB_LOOKUP_SRC to have the kernel fill fib->ipv4_src with the address it
- * would use toward daddr (FullNAT's default source, IPIP's outer source; Linux >= 6.7). */
-static __always_inline int route_lookup(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 saddr,
-					__u32 daddr, __u16 sport, __u16 dport, __u32 flags,
-					struct bpf_fib_lookup *fib)
+/* The question for bpf_fib_lookup: the packet's flow as it will leave (saddr, daddr, ports),
+ * arriving on skb's interface. */
+static __always_inline void route_query_init(struct __sk_buff *skb, const struct xlb_pkt *p,
+					     __u32 saddr, __u32 daddr, __u16 sport, __u16 dport,
+					     struct bpf_fib_lookup *fib)
 {
-	long rc;
-
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->family = AF_INET;
 	fib->tos = p->tos;
@@ -37,13 +35,29 @@ static __always_inline int route_lookup(struct __sk_buff *skb, const struct xlb_
 	fib->ipv4_src = saddr;
 	fib->ipv4_dst = daddr;
 	fib->ifindex = skb->ifindex;
+}
 
-	rc = bpf_fib_lookup(skb, fib, sizeof(*fib), flags);
+/* Asks the kernel's FIB; fib holds the question (route_query_init) and receives the answer. */
+static __always_inline int route_query(struct __sk_buff *skb, struct bpf_fib_lookup *fib,
+				       __u32 flags)
+{
+	long rc = bpf_fib_lookup(skb, fib, sizeof(*fib), flags);
+
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS)
 		return ROUTE_OK;
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		return ROUTE_NO_NEIGH;
 	return ROUTE_NONE;
+}
+
+/* flags: 0, or BPF_FIB_LOOKUP_SRC to have the kernel fill fib->ipv4_src with the address it
+ * would use toward daddr (FullNAT's default source, IPIP's outer source; Linux >= 6.7). */
+static __always_inline int route_lookup(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 saddr,
+					__u32 daddr, __u16 sport, __u16 dport, __u32 flags,
+					struct bpf_fib_lookup *fib)
+{
+	route_query_init(skb, p, saddr, daddr, sport, dport, fib);
+	return route_query(skb, fib, flags);
 }
 
 /* Sends the frame out of the route's device: strip a VLAN tag (the egress is an L3 route's
@@ -58,9 +72,13 @@ static __always_inline int redirect_route(struct __sk_buff *skb, const struct xl
 			return TC_ACT_SHOT;
 	}
 	if (route == ROUTE_OK) {
-		if (bpf_skb_store_bytes(skb, 0, fib->dmac, ETH_ALEN, 0) ||
-		    bpf_skb_store_bytes(skb, ETH_ALEN, fib->smac, ETH_ALEN, 0))
+		void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+		struct ethhdr *eth = data;
+
+		if ((void *)(eth + 1) > data_end)
 			return TC_ACT_SHOT;
+		__builtin_memcpy(eth->h_dest, fib->dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
 		return bpf_redirect(fib->ifindex, 0);
 	}
 	nh.nh_family = AF_INET;

@@ -7,6 +7,7 @@
 #define XLB_BPF_ICMP_ERROR_H
 
 #include "lib/conntrack.h"
+#include "lib/csum.h"
 #include "lib/fwd.h"
 #include "lib/stats.h"
 
@@ -15,18 +16,6 @@
 static __always_inline int icmp_is_error(__u8 type)
 {
 	return type == 3 /* destination unreachable */ || type == ICMP_TIME_EXCEEDED;
-}
-
-/* RFC 1624 incremental update of a 16-bit checksum for a 32-bit field change; byte order
- * does not matter as long as it is consistent (RFC 1071). */
-static __always_inline __u16 csum16_replace4(__u16 check, __u32 from, __u32 to)
-{
-	__u32 sum = (__u16)~check;
-
-	sum += (__u16) ~(from & 0xffff) + (__u16) ~(from >> 16) + (to & 0xffff) + (to >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
 }
 
 /* Stores a field inside the ICMP payload and keeps the ICMP checksum (no pseudo-header). */
@@ -59,7 +48,7 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 	struct xlb_tuple t = {};
 	struct bpf_fib_lookup fib;
 	__u16 old_check, new_check, l4check;
-	int route;
+	int route, in_syn;
 
 	/* The quote must lie inside the IPv4 packet: bytes after it (Ethernet padding) are no
 	 * quote, and rewriting them would break the ICMP checksum, which does not cover them. */
@@ -70,7 +59,7 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 		return -1;
 	/* The quoted packet went endpoint-ward; the reply entry is keyed by its reverse. */
 	ct_key_init(&key, q.ip.daddr, q.ip.saddr, q.dport, q.sport, q.ip.protocol);
-	e = bpf_map_lookup_elem(&xlb_ct_v2, &key);
+	e = ct_lookup(&key, &in_syn);
 	if (!e || e->dir != XLB_DIR_REPLY)
 		return -1;
 	ct_translated(&key, e, &t); /* VIP:vport -> client:cport */
@@ -83,8 +72,8 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 
 	/* Quoted packet back to what the client sent: client:cport -> VIP:vport. */
 	old_check = q.ip.check;
-	new_check = csum16_replace4(old_check, q.ip.saddr, t.daddr);
-	new_check = csum16_replace4(new_check, q.ip.daddr, t.saddr);
+	new_check = csum16_apply(
+	    old_check, csum_diff32(csum_diff32(0, q.ip.saddr, t.daddr), q.ip.daddr, t.saddr));
 	if (icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, saddr),
 			       q.ip.saddr, t.daddr, 4) ||
 	    icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, daddr),
@@ -99,12 +88,13 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 	l4csum_off = inner + 20 + (q.ip.protocol == IPPROTO_TCP ? 16 : 6);
 	if (l4csum_off + 2 <= ip_end && !bpf_skb_load_bytes(skb, l4csum_off, &l4check, 2) &&
 	    !(q.ip.protocol == IPPROTO_UDP && l4check == 0)) {
-		__u16 fixed = csum16_replace4(l4check, q.ip.saddr, t.daddr);
+		__u64 diff = csum_diff32(0, q.ip.saddr, t.daddr);
 
-		fixed = csum16_replace4(fixed, q.ip.daddr, t.saddr);
-		fixed = csum16_replace4(fixed, q.sport | ((__u32)q.dport << 16),
-					t.dport | ((__u32)t.sport << 16));
-		if (icmp_payload_store(skb, icmp_csum_off, l4csum_off, l4check, fixed, 2))
+		diff = csum_diff32(diff, q.ip.daddr, t.saddr);
+		diff = csum_diff16(diff, q.sport, t.dport);
+		diff = csum_diff16(diff, q.dport, t.sport);
+		if (icmp_payload_store(skb, icmp_csum_off, l4csum_off, l4check,
+				       csum16_apply(l4check, diff), 2))
 			return rewrite_failed();
 	}
 

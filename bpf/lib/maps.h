@@ -41,6 +41,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xlb_ct_v2 SEC(".maps");
 
+/* Embryonic TCP flows (SYN_SENT, SYN_RECV), both entries, until the handshake completes and
+ * conntrack.h promotes them into xlb_ct_v2. A SYN flood fills and evicts only this map, so it
+ * cannot push established flows out of the main one. UDP goes straight to the main map: it
+ * has no handshake to wait for (a DSR rule never even sees the reply that would prove one). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_ct_key);
+	__type(value, struct xlb_ct_entry);
+	__uint(max_entries, XLB_DEFAULT_CT_SIZE / XLB_CT_SYN_DEFAULT_DIVISOR); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xlb_ct_syn_v1 SEC(".maps");
+
 /* Round-robin position per rule id; shared by all CPUs so rr is global, not per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -72,7 +84,7 @@ struct {
 	__type(value, __u64);
 	__uint(max_entries, XLB_STAT_MAX);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_dp_stat_v1 SEC(".maps");
+} xlb_dp_stat_v2 SEC(".maps");
 
 /* maglev: one inner array per rule id (its size is the rule's table size, so inner maps of
  * different sizes are allowed: BPF_F_INNER_MAP). Values are endpoint indexes. Built by the

@@ -1,8 +1,9 @@
-/* Address/port rewrites with incremental IPv4 and L4 checksum updates (RFC 1624 via helpers). */
+/* Address/port and TTL rewrites with incremental IPv4 and L4 checksum updates (RFC 1624). */
 #ifndef XLB_BPF_NAT_H
 #define XLB_BPF_NAT_H
 
 #include <stddef.h>
+#include "lib/csum.h"
 #include "lib/parse.h"
 
 /* Where the L4 checksum sits; 0 when the protocol has none we maintain. */
@@ -15,72 +16,88 @@ static __always_inline __u32 l4_csum_off(const struct xlb_pkt *p)
 	return 0;
 }
 
-/* UDP checksum 0 means "none": leave it so, and never produce 0 from a real sum. */
-static __always_inline int l4_csum_flags(struct __sk_buff *skb, const struct xlb_pkt *p,
-					 __u64 *flags)
+/* The packet's IPv4 header for direct access (parse_packet pulled the headers into the linear
+ * area), or NULL. Direct writes instead of bpf_skb_store_bytes: a helper call per field was
+ * most of a rewrite's cost (docs/benchmarks.md). */
+static __always_inline struct iphdr *pkt_iph(struct __sk_buff *skb, const struct xlb_pkt *p)
 {
-	*flags = 0;
-	if (p->proto == IPPROTO_UDP) {
-		__u16 check;
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	__u32 off = p->l3_off;
+	struct iphdr *iph;
 
-		if (bpf_skb_load_bytes(skb, l4_csum_off(p), &check, sizeof(check)))
-			return -1;
-		if (check == 0)
-			return 1; /* no checksum to update */
-		*flags = BPF_F_MARK_MANGLED_0;
-	}
-	return 0;
+	if (off > ETH_HLEN + sizeof(struct xlb_vlan_hdr)) /* bounds the offset for the verifier */
+		return NULL;
+	iph = data + off;
+	if ((void *)(iph + 1) > data_end)
+		return NULL;
+	return iph;
 }
 
-static __always_inline int rewrite_addr(struct __sk_buff *skb, const struct xlb_pkt *p,
-					__u32 field_off, __u32 old_addr, __u32 new_addr)
+/* The L4 source and destination ports (same offsets in TCP and UDP), or NULL. */
+static __always_inline __be16 *pkt_ports(struct __sk_buff *skb, const struct xlb_pkt *p)
 {
-	__u32 csum_off = l4_csum_off(p);
-	__u64 flags;
-	int skip;
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	__u32 off = p->l4_off;
+	__be16 *ports;
 
-	if (old_addr == new_addr)
+	if (off > ETH_HLEN + sizeof(struct xlb_vlan_hdr) + 60) /* longest IPv4 header */
+		return NULL;
+	ports = data + off;
+	if ((void *)(ports + 2) > data_end)
+		return NULL;
+	return ports;
+}
+
+/* Folds a change of the L4 header's inputs into its checksum. Only the kernel knows whether
+ * that field holds a full checksum or a CHECKSUM_PARTIAL pseudo-header sum, hence the helper;
+ * pseudo-header changes (addresses) and payload changes (ports) need one call each, since a
+ * partial sum takes the former and ignores the latter. A UDP checksum of 0 ("none") stays 0
+ * (BPF_F_MARK_MANGLED_0), and a computed 0 is sent as 0xffff. */
+static __always_inline int l4_csum_update(struct __sk_buff *skb, const struct xlb_pkt *p,
+					  __u64 diff, __u64 flags)
+{
+	__u32 off = l4_csum_off(p);
+
+	if (!off)
 		return 0;
-	skip = l4_csum_flags(skb, p, &flags);
-	if (skip < 0)
-		return -1;
-	if (csum_off && !skip &&
-	    bpf_l4_csum_replace(skb, csum_off, old_addr, new_addr,
-				flags | BPF_F_PSEUDO_HDR | sizeof(new_addr)))
-		return -1;
-	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), old_addr, new_addr,
-				sizeof(new_addr)))
-		return -1;
-	return bpf_skb_store_bytes(skb, p->l3_off + field_off, &new_addr, sizeof(new_addr), 0);
+	if (p->proto == IPPROTO_UDP)
+		flags |= BPF_F_MARK_MANGLED_0;
+	/* from = 0 and no field size: `to` is a checksum diff. */
+	return bpf_l4_csum_replace(skb, off, 0, csum_diff_wsum(diff), flags);
 }
 
-static __always_inline int rewrite_port(struct __sk_buff *skb, const struct xlb_pkt *p,
-					__u32 field_off, __u16 old_port, __u16 new_port)
-{
-	__u32 csum_off = l4_csum_off(p);
-	__u64 flags;
-	int skip;
-
-	if (old_port == new_port || !csum_off)
-		return 0;
-	skip = l4_csum_flags(skb, p, &flags);
-	if (skip < 0)
-		return -1;
-	if (!skip &&
-	    bpf_l4_csum_replace(skb, csum_off, old_port, new_port, flags | sizeof(new_port)))
-		return -1;
-	return bpf_skb_store_bytes(skb, p->l4_off + field_off, &new_port, sizeof(new_port), 0);
-}
-
-/* Rewrites the packet's 4-tuple to (saddr, daddr, sport, dport); unchanged fields are skipped.
- * Ports sit at the same offsets in TCP and UDP. */
+/* Rewrites the packet's 4-tuple to (saddr, daddr, sport, dport), in place, keeping the IPv4
+ * and L4 checksums valid (incrementally, RFC 1624). Ports are rewritten for TCP and UDP only. */
 static __always_inline int rewrite_tuple(struct __sk_buff *skb, const struct xlb_pkt *p,
 					 __u32 saddr, __u32 daddr, __u16 sport, __u16 dport)
 {
-	if (rewrite_addr(skb, p, offsetof(struct iphdr, saddr), p->saddr, saddr) ||
-	    rewrite_addr(skb, p, offsetof(struct iphdr, daddr), p->daddr, daddr) ||
-	    rewrite_port(skb, p, offsetof(struct tcphdr, source), p->sport, sport) ||
-	    rewrite_port(skb, p, offsetof(struct tcphdr, dest), p->dport, dport))
+	int addrs = saddr != p->saddr || daddr != p->daddr;
+	int ports = l4_csum_off(p) && (sport != p->sport || dport != p->dport);
+	__u64 addr_diff = 0, port_diff = 0;
+	struct iphdr *iph;
+	__be16 *l4;
+
+	if (addrs) {
+		iph = pkt_iph(skb, p);
+		if (!iph)
+			return -1;
+		addr_diff = csum_diff32(csum_diff32(0, p->saddr, saddr), p->daddr, daddr);
+		iph->saddr = saddr;
+		iph->daddr = daddr;
+		iph->check = csum16_apply(iph->check, addr_diff);
+	}
+	if (ports) {
+		l4 = pkt_ports(skb, p);
+		if (!l4)
+			return -1;
+		port_diff = csum_diff16(csum_diff16(0, p->sport, sport), p->dport, dport);
+		l4[0] = sport;
+		l4[1] = dport;
+	}
+	/* The helpers last: they invalidate the packet pointers used above. */
+	if (addrs && l4_csum_update(skb, p, addr_diff, BPF_F_PSEUDO_HDR))
+		return -1;
+	if (ports && l4_csum_update(skb, p, port_diff, 0))
 		return -1;
 	return 0;
 }
@@ -90,12 +107,13 @@ static __always_inline int set_ttl(struct __sk_buff *skb, const struct xlb_pkt *
 {
 	__u16 old_word = bpf_htons(((__u16)p->ttl << 8) | p->proto);
 	__u16 new_word = bpf_htons(((__u16)ttl << 8) | p->proto);
+	struct iphdr *iph = pkt_iph(skb, p);
 
-	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), old_word, new_word,
-				sizeof(new_word)))
+	if (!iph)
 		return -1;
-	return bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, ttl), &ttl, sizeof(ttl),
-				   0);
+	iph->ttl = ttl;
+	iph->check = csum16_apply(iph->check, csum_diff16(0, old_word, new_word));
+	return 0;
 }
 
 #endif

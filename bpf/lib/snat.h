@@ -1,7 +1,8 @@
 /* FullNAT source port allocation. A port is taken by inserting the flow's reply entry
- * (endpoint -> SNAT address:port) with BPF_NOEXIST: the CT map itself is the allocator, so a
+ * (endpoint -> SNAT address:port) with BPF_NOEXIST: conntrack itself is the allocator, so a
  * (SNAT address, port, endpoint, endpoint port) tuple can never be handed out twice while its
- * flow lives, and it is free again the moment that flow's entries are gone. */
+ * flow lives, and it is free again the moment that flow's entries are gone. With two CT maps
+ * (maps.h) the insert goes to the flow's own map and the other is checked to not hold it. */
 #ifndef XLB_BPF_SNAT_H
 #define XLB_BPF_SNAT_H
 
@@ -34,8 +35,12 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, __u32 snat
 		__u16 port = snat_port_candidate(p, start, i);
 
 		ct_key_init(reply_key, ep->addr.w[0], snat_ip, ep->port, port, p->proto);
-		if (bpf_map_update_elem(&xlb_ct_v2, reply_key, reply, BPF_NOEXIST) == 0)
+		if (ct_insert(reply_key, reply, BPF_NOEXIST))
+			continue;
+		/* Free in this flow's map; a flow in the other map may still hold it. */
+		if (!ct_held_elsewhere(reply_key, reply))
 			return port;
+		ct_uninsert(reply_key, reply);
 	}
 	return 0;
 }

@@ -9,7 +9,7 @@
 static __always_inline void stat_verdict(enum xlb_dp_stat reason)
 {
 	__u32 key = reason;
-	__u64 *count = bpf_map_lookup_elem(&xlb_dp_stat_v1, &key);
+	__u64 *count = bpf_map_lookup_elem(&xlb_dp_stat_v2, &key);
 
 	if (count)
 		*count += 1;

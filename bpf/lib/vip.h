@@ -1,14 +1,51 @@
-/* Is this address one of the VIPs the control plane published? */
+/* Is this address one of the VIPs the control plane published? And what a TCP/UDP packet that
+ * matches no rule is: traffic to a VIP without a rule, a DSR backend's reply routed via the LB,
+ * or ordinary traffic the LB only routes. */
 #ifndef XLB_BPF_VIP_H
 #define XLB_BPF_VIP_H
 
+#include <linux/pkt_cls.h>
+
 #include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/stats.h"
 
 static __always_inline int is_vip(__u32 addr)
 {
 	struct xlb_ip key = {.w = {addr, 0, 0, 0}};
 
 	return bpf_map_lookup_elem(&xlb_vip_v1, &key) != NULL;
+}
+
+/* Sent from VIP:port of a DSR rule: the backend answers its client with the VIP as source, and
+ * that answer reached the LB (the LB is the backend's route to the client), so DSR saves
+ * nothing. Ordinary traffic costs one VIP lookup; the rule lookup runs only for a VIP source. */
+static __always_inline int is_dsr_reply(const struct xlb_pkt *p)
+{
+	struct xlb_svc_key key = {};
+	struct xlb_svc *svc;
+
+	if (!is_vip(p->saddr))
+		return 0;
+	key.vip.w[0] = p->saddr;
+	key.port = p->sport;
+	key.proto = p->proto;
+	key.family = XLB_AF_INET;
+	svc = bpf_map_lookup_elem(&xlb_svc_v1, &key);
+	return svc && svc->mode == XLB_MODE_DSR;
+}
+
+/* A TCP/UDP packet no rule balances: counted under its reason, handed to the kernel untouched.
+ * Its own BPF function so its rule key does not grow the entry program's stack frame. */
+static __noinline int pass_unbalanced(const struct xlb_pkt *p)
+{
+	if (is_vip(p->daddr))
+		stat_verdict(XLB_STAT_PASS_NO_RULE);
+	else if (is_dsr_reply(p))
+		stat_verdict(XLB_STAT_PASS_DSR_REPLY);
+	else
+		stat_verdict(XLB_STAT_PASS_NOT_VIP);
+	return TC_ACT_OK;
 }
 
 #endif

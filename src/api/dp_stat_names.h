@@ -29,9 +29,10 @@ inline constexpr std::array<std::string_view, XLB_STAT_MAX> kDpStatNames = {
     "drop_rewrite",         // XLB_STAT_DROP_REWRITE
     "drop_snat_exhausted",  // XLB_STAT_DROP_SNAT_EXHAUSTED
     "icmp_frag_needed",     // XLB_STAT_ICMP_FRAG_NEEDED
+    "pass_dsr_reply",       // XLB_STAT_PASS_DSR_REPLY
 };
-static_assert(kDpStatNames.back() == "icmp_frag_needed" &&
-                  XLB_STAT_ICMP_FRAG_NEEDED + 1 == XLB_STAT_MAX,
+static_assert(kDpStatNames.back() == "pass_dsr_reply" &&
+                  XLB_STAT_PASS_DSR_REPLY + 1 == XLB_STAT_MAX,
               "a new xlb_dp_stat needs a name here");
 
 }  // namespace xlb::api

@@ -33,6 +33,7 @@ void add_metrics_routes(httplib::Server& server, const ApiContext& ctx) {
     if (auto verdicts = ctx.datapath.datapath_counters()) input.verdicts = std::move(*verdicts);
     input.conntrack = ctx.ct_summary();
     input.ct_capacity = ctx.datapath.ct_capacity();
+    input.ct_syn_capacity = ctx.datapath.ct_syn_capacity();
     if (ctx.live_metrics) {
       ctx.live_metrics->retain_probes(health_check_ids(input.rules));
       input.control_plane_errors = ctx.live_metrics->control_plane_errors();

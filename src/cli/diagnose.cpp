@@ -43,6 +43,9 @@ std::string format_ct_summary(const json& a, Output output) {
   t.add_row({a.value("capacity", json(0)).dump(), a.value("entries", json(0)).dump(),
              a.value("flows", json(0)).dump(), percent(a.value("fill_percent", 0.0))});
   std::string out = t.render();
+  out += "handshakes (syn map): " + a.value("syn_entries", json(0)).dump() + " of " +
+         a.value("syn_capacity", json(0)).dump() + " entries, " +
+         percent(a.value("syn_fill_percent", 0.0)) + "\n";
   out += "flows by state: " + counts(a.value("flows_by_state", json::object())) + "\n";
   out += "flows by proto: " + counts(a.value("flows_by_proto", json::object())) + "\n";
   const auto targets = a.value("snat_ports_by_target", json::object());

@@ -51,7 +51,7 @@ Result<AgingReport> CtAger::run_once(uint64_t now_ns, const std::vector<uint32_t
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> active;
   std::set<xlb_ct_key, KeyLess> expired_origs;
   std::vector<ExpiredTcpFlow> to_reset;
-  CtSummaryBuilder summary(datapath_.ct_capacity());
+  CtSummaryBuilder summary(datapath_);
 
   // Collect first, delete after: deleting while a batched walk is under way skips entries.
   auto walk = datapath_.for_each_flow([&](const CtFlow& f) {

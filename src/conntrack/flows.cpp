@@ -69,7 +69,8 @@ Result<void> for_each_flow_row(const Datapath& datapath, const Reconciler& recon
   // Rule names per id, looked up once per walk rather than once per flow.
   std::unordered_map<uint32_t, std::optional<std::string>> names;
   return datapath.for_each_flow([&](const CtFlow& f) {
-    const auto& [key, e] = f;
+    const xlb_ct_key& key = f.key;
+    const xlb_ct_entry& e = f.entry;
     if (e.dir != XLB_DIR_ORIG) return true;
     FlowRow row;
     row.dest_ip = format_ip(key.daddr);

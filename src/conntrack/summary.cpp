@@ -9,7 +9,7 @@
 namespace xlb {
 
 void CtSummaryBuilder::add(const CtFlow& flow) {
-  ++summary_.entries;
+  ++(flow.syn_map ? summary_.syn_entries : summary_.entries);
   const xlb_ct_entry& e = flow.entry;
   if (e.dir != XLB_DIR_ORIG) return;
   ++summary_.flows;
@@ -28,11 +28,12 @@ CtSummary CtSummaryBuilder::finish(uint64_t computed_at_ns) {
   CtSummary done = std::move(summary_);
   summary_ = CtSummary{};
   summary_.capacity = done.capacity;
+  summary_.syn_capacity = done.syn_capacity;
   return done;
 }
 
 Result<CtSummary> summarize_conntrack(const Datapath& datapath) {
-  CtSummaryBuilder builder(datapath.ct_capacity());
+  CtSummaryBuilder builder(datapath);
   XLB_TRY(datapath.for_each_flow([&builder](const CtFlow& f) {
     builder.add(f);
     return true;
@@ -45,6 +46,9 @@ nlohmann::json to_json(const CtSummary& s) {
                         {"entries", s.entries},
                         {"flows", s.flows},
                         {"fill_percent", s.fill_percent()},
+                        {"syn_capacity", s.syn_capacity},
+                        {"syn_entries", s.syn_entries},
+                        {"syn_fill_percent", s.syn_fill_percent()},
                         {"flows_by_state", s.flows_by_state},
                         {"flows_by_proto", s.flows_by_proto},
                         {"snat_ports", s.snat_ports},

@@ -1,5 +1,7 @@
 // Conntrack at a glance: capacity, fill, flows by state and protocol, FullNAT source ports in
-// use per SNAT address. Computed by one walk of the CT map (the aging pass produces it as a
+// use per SNAT address. Capacity and fill are per CT map: the main map (established flows,
+// --ct-size) and the syn map (TCP handshakes under way, --ct-syn-size; a SYN flood fills it).
+// Computed by one walk of the CT maps (the aging pass produces it as a
 // by-product) and read by `xlbctl get ct --summary`, /metrics and `xlbctl diagnose`.
 #pragma once
 
@@ -16,9 +18,11 @@
 namespace xlb {
 
 struct CtSummary {
-  uint32_t capacity = 0;                           // CT map entries; a flow uses two (orig + reply)
-  uint64_t entries = 0;                            // entries present (orig + reply)
-  uint64_t flows = 0;                              // orig entries
+  uint32_t capacity = 0;      // main CT map entries; a flow uses two (orig + reply)
+  uint64_t entries = 0;       // main map entries present (orig + reply)
+  uint32_t syn_capacity = 0;  // syn map entries (handshakes under way)
+  uint64_t syn_entries = 0;   // syn map entries present
+  uint64_t flows = 0;         // orig entries, both maps
   std::map<std::string, uint64_t> flows_by_state;  // ct_state_name() → flows
   std::map<std::string, uint64_t> flows_by_proto;  // "tcp" | "udp" | "icmp" → flows
   std::map<std::string, uint64_t> snat_ports;      // SNAT address → source ports in use
@@ -29,12 +33,18 @@ struct CtSummary {
   uint32_t snat_port_capacity = XLB_SNAT_PORT_MAX - XLB_SNAT_PORT_MIN + 1;
 
   double fill_percent() const { return capacity ? 100.0 * entries / capacity : 0; }
+  double syn_fill_percent() const { return syn_capacity ? 100.0 * syn_entries / syn_capacity : 0; }
 };
 
 // Folds CT entries into a summary, so a walk that exists anyway (aging) produces it too.
 class CtSummaryBuilder {
  public:
-  explicit CtSummaryBuilder(uint32_t capacity) { summary_.capacity = capacity; }
+  CtSummaryBuilder(uint32_t capacity, uint32_t syn_capacity) {
+    summary_.capacity = capacity;
+    summary_.syn_capacity = syn_capacity;
+  }
+  explicit CtSummaryBuilder(const Datapath& datapath)
+      : CtSummaryBuilder(datapath.ct_capacity(), datapath.ct_syn_capacity()) {}
   void add(const CtFlow& flow);
   CtSummary finish(uint64_t computed_at_ns);
 
@@ -42,10 +52,11 @@ class CtSummaryBuilder {
   CtSummary summary_;
 };
 
-// One full walk of the CT map.
+// One full walk of both CT maps.
 Result<CtSummary> summarize_conntrack(const Datapath& datapath);
 
-// {"capacity":..,"entries":..,"flows":..,"fill_percent":..,"flows_by_state":{..},
+// {"capacity":..,"entries":..,"flows":..,"fill_percent":..,"syn_capacity":..,"syn_entries":..,
+//  "syn_fill_percent":..,"flows_by_state":{..},
 //  "flows_by_proto":{..},"snat_ports":{..},"snat_ports_by_target":{..},"snat_port_capacity":..}
 nlohmann::json to_json(const CtSummary& summary);
 

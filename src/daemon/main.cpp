@@ -76,8 +76,10 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
     api_token = std::move(*token);
   }
 
-  auto datapath =
-      BpfDatapath::open({.pin_dir = o.bpffs, .ct_size = o.ct_size, .max_services = o.max_services});
+  auto datapath = BpfDatapath::open({.pin_dir = o.bpffs,
+                                     .ct_size = o.ct_size,
+                                     .ct_syn_size = o.ct_syn_size,
+                                     .max_services = o.max_services});
   if (!datapath) return fail(datapath.error());
   Datapath& dp = **datapath;
 

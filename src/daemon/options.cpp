@@ -62,6 +62,11 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
   app.add_option("--ct-size", o.ct_size, "Conntrack capacity in entries")
       ->capture_default_str()
       ->check(CLI::Range(uint32_t{1024}, uint32_t{64u << 20}));
+  app.add_option("--ct-syn-size", o.ct_syn_size,
+                 "Entries of the separate conntrack map for TCP handshakes under way (a SYN "
+                 "flood evicts only these); 0: a quarter of --ct-size, at least 1024")
+      ->capture_default_str()
+      ->check(CLI::Range(uint32_t{0}, uint32_t{64u << 20}));
   app.add_option("--max-services", o.max_services, "Maximum number of rules")
       ->capture_default_str()
       ->check(CLI::Range(uint32_t{1}, uint32_t{1u << 20}));

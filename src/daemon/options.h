@@ -21,6 +21,7 @@ struct DaemonOptions {
   std::string state_dir = "/var/lib/xlb";
   std::string bpffs = "/sys/fs/bpf/xlb";
   uint32_t ct_size = XLB_DEFAULT_CT_SIZE;
+  uint32_t ct_syn_size = 0;       // embryonic-flow map; 0: ct_size / 4, at least 1024
   unsigned ct_gc_interval_s = 5;  // seconds between conntrack aging passes
   bool ct_expiry_rst = false;     // reset both ends of established TCP flows that expire
   uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -47,8 +48,9 @@ Error load_error(int err, const BpfDatapathOptions& o) {
   if (log.find("couldn't reuse pinned map") != std::string::npos)
     return Error{"datapath",
                  "the maps pinned in " + o.pin_dir +
-                     " do not match this datapath (different --ct-size or --max-services, or "
-                     "another xlb version): start with the same sizes, or remove them with "
+                     " do not match this datapath (different --ct-size, --ct-syn-size or "
+                     "--max-services, or another xlb version): start with the same sizes, or "
+                     "remove them with "
                      "xlbd --cleanup --bpffs=" +
                      o.pin_dir,
                  "bpffs"};
@@ -85,6 +87,11 @@ xlb_counter sum_per_cpu(const std::vector<xlb_counter>& values) {
 
 }  // namespace
 
+uint32_t ct_syn_size_for(const BpfDatapathOptions& options) {
+  if (options.ct_syn_size != 0) return options.ct_syn_size;
+  return std::max<uint32_t>(options.ct_size / XLB_CT_SYN_DEFAULT_DIVISOR, XLB_CT_SYN_MIN_SIZE);
+}
+
 BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(options)) {}
 
 BpfDatapath::~BpfDatapath() {
@@ -95,6 +102,11 @@ BpfDatapath::~BpfDatapath() {
 Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions& options) {
   libbpf_set_print(libbpf_print);
   if (options.ct_size < 1024) return invalid("ct-size", "--ct-size must be at least 1024 flows");
+  if (options.ct_syn_size != 0 &&
+      (options.ct_syn_size < XLB_CT_SYN_MIN_SIZE || options.ct_syn_size > options.ct_size))
+    return invalid("ct-syn-size", "--ct-syn-size must be from 1024 to --ct-size (" +
+                                      std::to_string(options.ct_size) +
+                                      ") entries, or 0 for a quarter of it");
   if (options.max_services < 1 || options.max_services > (1u << 20))
     return invalid("max-services", "--max-services must be from 1 to 1048576");
   if (!options.pin_dir.empty()) {
@@ -115,6 +127,7 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
 
   auto* maps = &dp->skel_->maps;
   bpf_map__set_max_entries(maps->xlb_ct_v2, options.ct_size);
+  bpf_map__set_max_entries(maps->xlb_ct_syn_v1, ct_syn_size_for(options));
   bpf_map__set_max_entries(maps->xlb_svc_v1, options.max_services);
   bpf_map__set_max_entries(maps->xlb_vip_v1, options.max_services);
   bpf_map__set_max_entries(maps->xlb_rr_v1, options.max_services);
@@ -161,6 +174,9 @@ Map<xlb_ip, xlb_vip_info> vip_map(xlb_tc* s) {
 Map<xlb_ct_key, xlb_ct_entry> ct_map(xlb_tc* s) {
   return {bpf_map__fd(s->maps.xlb_ct_v2), XLB_MAP_CT};
 }
+Map<xlb_ct_key, xlb_ct_entry> ct_syn_map(xlb_tc* s) {
+  return {bpf_map__fd(s->maps.xlb_ct_syn_v1), XLB_MAP_CT_SYN};
+}
 }  // namespace
 
 Result<void> BpfDatapath::upsert_service(const xlb_svc_key& key, const xlb_svc& svc) {
@@ -206,7 +222,7 @@ Result<xlb_counter> BpfDatapath::endpoint_counter(uint32_t svc_id, uint32_t ep_i
 }
 
 Result<std::vector<uint64_t>> BpfDatapath::datapath_counters() const {
-  PerCpuMap<uint32_t, uint64_t> m(bpf_map__fd(skel_->maps.xlb_dp_stat_v1), XLB_MAP_DP_STATS);
+  PerCpuMap<uint32_t, uint64_t> m(bpf_map__fd(skel_->maps.xlb_dp_stat_v2), XLB_MAP_DP_STATS);
   std::vector<uint64_t> totals(XLB_STAT_MAX, 0);
   for (uint32_t reason = 0; reason < XLB_STAT_MAX; ++reason) {
     auto values = m.lookup(reason);
@@ -229,16 +245,29 @@ Result<void> BpfDatapath::reset_service_counters(uint32_t svc_id) {
 }
 
 Result<void> BpfDatapath::for_each_flow(const std::function<bool(const CtFlow&)>& fn) const {
-  return ct_map(skel_).for_each([&](const xlb_ct_key& k, const xlb_ct_entry& e) {
-    return fn(CtFlow{k, e});
-  });
+  bool stopped = false;
+  auto visit = [&](bool syn_map) {
+    return [&, syn_map](const xlb_ct_key& k, const xlb_ct_entry& e) {
+      stopped = !fn(CtFlow{k, e, syn_map});
+      return !stopped;
+    };
+  };
+  XLB_TRY(ct_map(skel_).for_each(visit(false)));
+  if (stopped) return Ok{};
+  return ct_syn_map(skel_).for_each(visit(true));
 }
 
+// Main map first, as the datapath looks: during a promotion both may briefly hold a flow.
 Result<std::optional<xlb_ct_entry>> BpfDatapath::lookup_flow(const xlb_ct_key& key) const {
-  return ct_map(skel_).lookup(key);
+  auto main = ct_map(skel_).lookup(key);
+  if (!main || *main) return main;
+  return ct_syn_map(skel_).lookup(key);
 }
 
-Result<void> BpfDatapath::delete_flow(const xlb_ct_key& key) { return ct_map(skel_).erase(key); }
+Result<void> BpfDatapath::delete_flow(const xlb_ct_key& key) {
+  XLB_TRY(ct_map(skel_).erase(key));
+  return ct_syn_map(skel_).erase(key);
+}
 
 Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) {
   int outer = bpf_map__fd(skel_->maps.xlb_maglev_v1);

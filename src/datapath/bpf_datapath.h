@@ -17,8 +17,13 @@ struct BpfDatapathOptions {
   // bpffs directory for pinned maps; mounted if needed. Empty: no pinning (tests).
   std::string pin_dir = "/sys/fs/bpf/xlb";
   uint32_t ct_size = XLB_DEFAULT_CT_SIZE;
+  // Embryonic-flow (SYN) map entries; 0: ct_size / 4, at least 1024 (ct_syn_size_for).
+  uint32_t ct_syn_size = 0;
   uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;
 };
+
+// The embryonic-flow map's size these options ask for (the default when ct_syn_size is 0).
+uint32_t ct_syn_size_for(const BpfDatapathOptions& options);
 
 class BpfDatapath final : public Datapath {
  public:
@@ -49,6 +54,7 @@ class BpfDatapath final : public Datapath {
   std::vector<std::string> attached() const override;
   uint32_t max_services() const override { return options_.max_services; }
   uint32_t ct_capacity() const override { return options_.ct_size; }
+  uint32_t ct_syn_capacity() const override { return ct_syn_size_for(options_); }
 
   // Registers an interface's MAC for ARP answers without attaching (tests).
   Result<void> register_interface(int ifindex, const uint8_t mac[6]);

@@ -19,6 +19,9 @@ namespace xlb {
 struct CtFlow {
   xlb_ct_key key;
   xlb_ct_entry entry;
+  // Held in the embryonic-flow map (xlb_ct_syn_v1: TCP handshakes under way) rather than the
+  // main one. Both are one conntrack to every reader; only capacity reports tell them apart.
+  bool syn_map = false;
 };
 
 class Datapath {
@@ -41,7 +44,8 @@ class Datapath {
   // Zero a rule's counters when its id is (re)assigned, so a new rule never inherits numbers.
   virtual Result<void> reset_service_counters(uint32_t svc_id) = 0;
 
-  // Conntrack: visit every entry (batched under the hood); return false from fn to stop.
+  // Conntrack: visit every entry of both CT maps (main, then syn; batched under the hood);
+  // return false from fn to stop. lookup_flow looks in both; delete_flow deletes from both.
   virtual Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const = 0;
   virtual Result<std::optional<xlb_ct_entry>> lookup_flow(const xlb_ct_key& key) const = 0;
   virtual Result<void> delete_flow(const xlb_ct_key& key) = 0;
@@ -62,7 +66,8 @@ class Datapath {
   virtual std::vector<std::string> attached() const = 0;
 
   virtual uint32_t max_services() const = 0;
-  virtual uint32_t ct_capacity() const = 0;
+  virtual uint32_t ct_capacity() const = 0;      // main CT map entries (--ct-size)
+  virtual uint32_t ct_syn_capacity() const = 0;  // embryonic-flow map entries (--ct-syn-size)
 };
 
 }  // namespace xlb

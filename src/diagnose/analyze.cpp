@@ -52,7 +52,24 @@ void check_reachability(const Snapshot& s, const std::vector<const ServiceStatus
                           "reached through>, or check that they exist and are up."});
   }
   if (net.checked) {
-    if (const Subnet* sub = net.subnet_of(s.query.vip)) {
+    const Subnet* sub = net.subnet_of(s.query.vip);
+    const auto& managed = net.managed_interfaces;
+    if (sub && !managed.empty() &&
+        std::find(managed.begin(), managed.end(), sub->dev) == managed.end()) {
+      // On-link clients ARP for the VIP on that link; only a managed interface answers.
+      r.findings.push_back(
+          {Severity::problem,
+           "vip_arp_unanswered",
+           s.query.vip + " is on the connected subnet " + sub->prefix + " of " + sub->dev +
+               ", which xlb does not manage: nobody answers ARP for it there, so clients on that "
+               "subnet cannot reach it.",
+           {"xlbd manages " + join(managed) + "; " + s.query.vip + " belongs to " + sub->dev +
+            "'s subnet."},
+           "add " + sub->dev +
+               " to xlbd --interfaces (or start it without --interfaces to manage every "
+               "interface), or choose a VIP outside " +
+               sub->prefix + "."});
+    } else if (sub) {
       r.findings.push_back({Severity::info,
                             "vip_on_link",
                             s.query.vip + " is on the connected subnet " + sub->prefix + " (" +
@@ -71,8 +88,15 @@ void check_reachability(const Snapshot& s, const std::vector<const ServiceStatus
     }
   }
   uint64_t packets = 0;
-  for (const auto* st : rules) packets += st->counter.packets;
-  if (packets == 0 && s.flows.empty()) {
+  bool endpoint_unroutable = false;  // its packets arrive but pass uncounted: no_route_endpoint
+  for (const auto* st : rules) {
+    packets += st->counter.packets;
+    for (const auto& ep : st->endpoints) {
+      const RouteFact* route = net.route_to(ep.endpoint.ip);
+      endpoint_unroutable |= route && !route->found;
+    }
+  }
+  if (packets == 0 && s.flows.empty() && !endpoint_unroutable) {
     Finding f{Severity::warning,
               "no_traffic",
               "No packet for " + s.query.describe() + " has reached xlb yet.",
@@ -114,6 +138,11 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
   return out;
+}
+
+uint64_t counter(const Snapshot& s, const std::string& name) {
+  auto it = s.counters.find(name);
+  return it == s.counters.end() ? 0 : it->second;
 }
 
 std::string seconds(double s) {

@@ -17,11 +17,6 @@ std::string percent(double p) {
   return buf;
 }
 
-uint64_t counter(const Snapshot& s, const std::string& name) {
-  auto it = s.counters.find(name);
-  return it == s.counters.end() ? 0 : it->second;
-}
-
 }  // namespace
 
 void check_capacity(const Snapshot& s, Report& r) {
@@ -46,6 +41,18 @@ void check_capacity(const Snapshot& s, Report& r) {
                              "the datapath was loaded).");
       }
       r.findings.push_back(std::move(f));
+    }
+    if (ct.syn_fill_percent() >= kCtProblemPercent) {
+      // The syn map evicts rather than refuses: half-open flows push out each other only.
+      r.findings.push_back(
+          {Severity::warning,
+           "ct_near_capacity",
+           "Conntrack's map of TCP handshakes under way is " + percent(ct.syn_fill_percent()) +
+               " full (a SYN flood?): new handshakes push out other half-open ones; established "
+               "flows are not affected.",
+           {std::to_string(ct.syn_entries) + " of " + std::to_string(ct.syn_capacity) +
+            " handshake entries used."},
+           "if this is not an attack, start xlbd with a larger --ct-syn-size."});
     }
     for (const auto& [target, used] : ct.snat_ports_by_target) {
       const double p = ct.snat_port_capacity ? 100.0 * used / ct.snat_port_capacity : 0;

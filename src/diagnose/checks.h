@@ -16,7 +16,8 @@ void check_endpoints(const Snapshot& s, const Rules& rules, Report& r);
 // Flows: handshakes that never get an answer (NAT replies bypassing the LB, silent endpoints),
 // no route back to the clients.
 void check_flows(const Snapshot& s, const Rules& rules, Report& r);
-// DSR: port translation, L2 endpoints not resolvable, handshakes that never complete.
+// DSR: port translation, L2 endpoints not resolvable, handshakes that never complete, replies
+// passing through the LB.
 void check_dsr(const Snapshot& s, const Rules& rules, Report& r);
 // Conntrack fill and FullNAT source ports.
 void check_capacity(const Snapshot& s, Report& r);
@@ -30,5 +31,7 @@ std::string endpoint_text(const std::string& ip, uint16_t port);  // "10.0.0.2:8
 const EndpointFlows* flows_to(const Snapshot& s, const std::string& ip, uint16_t port);
 // The neighbour entry says the address does not answer ARP.
 bool neighbour_failed(const NeighbourFact* n);
+// A datapath verdict counter by name (0 when absent).
+uint64_t counter(const Snapshot& s, const std::string& name);
 
 }  // namespace xlb::diagnose

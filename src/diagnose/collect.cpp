@@ -128,7 +128,7 @@ Result<Snapshot> collect(const Sources& src, const Query& query, uint64_t now_ns
   std::map<std::pair<std::string, uint16_t>, EndpointFlows> folded;
   // The summary comes from the aging pass; only before the first pass is it built here too.
   std::optional<CtSummaryBuilder> summary;
-  if (!src.conntrack) summary.emplace(src.datapath.ct_capacity());
+  if (!src.conntrack) summary.emplace(src.datapath);
   XLB_TRY(src.datapath.for_each_flow([&](const CtFlow& f) {
     if (summary) summary->add(f);
     if (flow_matches(query, vip, f)) fold(src.datapath, f, now_ns, folded);

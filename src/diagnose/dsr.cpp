@@ -1,4 +1,4 @@
-// DSR checks: the endpoint answers the client itself, so xlb sees only one direction.
+// DSR checks: the endpoint answers the client itself, so xlb should see only one direction.
 #include "diagnose/checks.h"
 
 namespace xlb::diagnose {
@@ -9,9 +9,34 @@ bool l2_dsr(const Snapshot& s, const model::Service& svc, const std::string& ip)
   return !svc.dsr_ipip && s.net.subnet_of(ip) != nullptr;
 }
 
+// The datapath saw packets sent from VIP:port of a DSR rule: a backend's replies are routed
+// through this host. The counter covers every DSR rule, so one finding names the queried ones.
+void check_replies_via_lb(const Snapshot& s, const Rules& rules, Report& r) {
+  const uint64_t n = counter(s, "pass_dsr_reply");
+  if (n == 0) return;
+  std::vector<std::string> dsr_rules;
+  for (const ServiceStatus* st : rules) {
+    if (st->service.mode == model::Mode::dsr) dsr_rules.push_back(model::display_name(st->service));
+  }
+  if (dsr_rules.empty()) return;
+  r.findings.push_back(
+      {Severity::problem,
+       "dsr_replies_via_lb",
+       "DSR replies are passing through the LB: backends route their answers to the clients via "
+       "this host, so DSR saves nothing and this host carries (or drops) the reply traffic.",
+       {"pass_dsr_reply = " + std::to_string(n) +
+            ": packets sent from the VIP:port of a DSR rule reached xlb and were handed to the "
+            "kernel (all DSR rules, since the datapath was loaded).",
+        "DSR rules queried: " + join(dsr_rules) + "."},
+       "the LB must not be the backends' gateway for DSR: on each backend, route the clients' "
+       "addresses (or the default route) via the network's router, not via this host; or use "
+       "--mode=default (NAT) if this host must stay their gateway."});
+}
+
 }  // namespace
 
 void check_dsr(const Snapshot& s, const Rules& rules, Report& r) {
+  check_replies_via_lb(s, rules, r);
   for (const ServiceStatus* st : rules) {
     const model::Service& svc = st->service;
     if (svc.mode != model::Mode::dsr) continue;

@@ -106,6 +106,14 @@ void check_unanswered(const Snapshot& s, const EndpointFlows& ef, Report& r) {
                                        "through xlb; clients: " +
                                        join(ef.sample_clients) + "."};
   if (ef.mode == "default") {
+    // Replies that reach xlb but cannot be routed to the client: no_route_client says so.
+    if (!ef.sample_clients.empty() &&
+        std::all_of(ef.sample_clients.begin(), ef.sample_clients.end(), [&s](const auto& c) {
+          const RouteFact* route = s.net.route_to(c);
+          return route && !route->found;
+        })) {
+      return;
+    }
     for (const auto& client : ef.sample_clients) {
       const Subnet* sub = s.net.subnet_of(client);
       if (sub && sub->contains(ef.endpoint)) {

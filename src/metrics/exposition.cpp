@@ -116,15 +116,24 @@ void add_verdicts(Registry& r, const std::vector<uint64_t>& verdicts) {
   }
 }
 
-void add_conntrack(Registry& r, const std::optional<CtSummary>& summary, uint32_t capacity) {
+void add_conntrack(Registry& r, const std::optional<CtSummary>& summary, uint32_t capacity,
+                   uint32_t syn_capacity) {
   gauge(r, "xlb_conntrack_capacity_entries",
         "Conntrack map size in entries (a flow takes two: orig and reply)")
       .Add({})
       .Set(summary ? summary->capacity : capacity);
+  gauge(r, "xlb_conntrack_syn_capacity_entries",
+        "Size in entries of the conntrack map for TCP handshakes under way")
+      .Add({})
+      .Set(summary ? summary->syn_capacity : syn_capacity);
   if (!summary) return;  // not walked yet: entries unknown, and the datapath is not walked here
   gauge(r, "xlb_conntrack_entries", "Conntrack entries in use at the latest aging pass")
       .Add({})
       .Set(static_cast<double>(summary->entries));
+  gauge(r, "xlb_conntrack_syn_entries",
+        "Entries of TCP handshakes under way at the latest aging pass (a SYN flood fills these)")
+      .Add({})
+      .Set(static_cast<double>(summary->syn_entries));
   auto& by_state =
       gauge(r, "xlb_conntrack_flows", "Tracked flows by state, at the latest aging pass");
   for (const auto& [state, n] : summary->flows_by_state) {
@@ -158,7 +167,7 @@ std::string render(const ScrapeInput& input, const LiveMetrics* live) {
   Registry registry;
   add_rules(registry, input.rules);
   add_verdicts(registry, input.verdicts);
-  add_conntrack(registry, input.conntrack, input.ct_capacity);
+  add_conntrack(registry, input.conntrack, input.ct_capacity, input.ct_syn_capacity);
   add_daemon(registry, input.control_plane_errors);
 
   std::vector<prometheus::MetricFamily> families = registry.Collect();

@@ -17,6 +17,7 @@ struct ScrapeInput {
   std::vector<uint64_t> verdicts;      // indexed by xlb_dp_stat; empty when unreadable
   std::optional<CtSummary> conntrack;  // nullopt before the first aging pass
   uint32_t ct_capacity = 0;            // used when `conntrack` is nullopt
+  uint32_t ct_syn_capacity = 0;        // likewise, the syn map's
   uint64_t control_plane_errors = 0;   // error-level log events since start
 };
 

@@ -60,6 +60,9 @@ TEST(FormatCtSummary, TableStatesAndSnatTargets) {
                         {"entries", 860},
                         {"flows", 430},
                         {"fill_percent", 83.984375},
+                        {"syn_capacity", 1024},
+                        {"syn_entries", 12},
+                        {"syn_fill_percent", 1.171875},
                         {"flows_by_state", {{"est", 30}, {"udp-new", 400}}},
                         {"flows_by_proto", {{"tcp", 30}, {"udp", 400}}},
                         {"snat_ports", {{"10.0.0.250", 30}}},
@@ -69,6 +72,7 @@ TEST(FormatCtSummary, TableStatesAndSnatTargets) {
             "| CAPACITY | ENTRIES | FLOWS | FILL  |\n"
             "|----------|---------|-------|-------|\n"
             "| 1024     | 860     | 430   | 84.0% |\n"
+            "handshakes (syn map): 12 of 1024 entries, 1.2%\n"
             "flows by state: est=30, udp-new=400\n"
             "flows by proto: tcp=30, udp=400\n"
             "FullNAT source ports (31744 per SNAT address, endpoint and port):\n"

@@ -127,9 +127,17 @@ const char* action_name(int a) {
 void DatapathTest::SetUp() {
   XLB_REQUIRE_ENV();
   ASSERT_TRUE(fresh_bpffs_ = mount_bpffs(kDefaultBpffs)) << "mount bpffs on " << kDefaultBpffs;
+  open_datapath(65536, 0);
+}
+
+void DatapathTest::open_datapath(uint32_t ct_size, uint32_t ct_syn_size) {
+  for (auto& [name, fd] : map_fds_) close(fd);
+  map_fds_.clear();
+  dp_.reset();
   xlb::BpfDatapathOptions opts;
   opts.pin_dir = "";
-  opts.ct_size = 65536;
+  opts.ct_size = ct_size;
+  opts.ct_syn_size = ct_syn_size;
   opts.max_services = 64;
   auto dp = xlb::BpfDatapath::open(opts);
   ASSERT_TRUE(dp.ok()) << "BpfDatapath::open: " << dp.error().message;

@@ -48,6 +48,9 @@ class DatapathTest : public ::testing::Test {
   // datapath that pins by default cannot carry state from one test to the next.
   void SetUp() override;
   void TearDown() override;
+  // (Re)opens the datapath with these conntrack sizes (ct_syn_size 0: the default share);
+  // SetUp opens it with 65536 entries.
+  void open_datapath(uint32_t ct_size, uint32_t ct_syn_size);
 
   xlb::BpfDatapath& dp() { return *dp_; }
   void install(const Rule& rule, const xlb_svc& svc);

@@ -14,6 +14,20 @@ xlb_ip xip(const char* dotted) {
   return ip;
 }
 
+xlb_ct_entry fullnat_reply_entry(uint32_t svc_id, const char* vip, uint16_t vport,
+                                 const char* client, uint16_t cport) {
+  xlb_ct_entry e{};
+  e.dir = XLB_DIR_REPLY;
+  e.flags = XLB_CT_F_SNAT | XLB_CT_F_DNAT;
+  e.mode = XLB_MODE_FULLNAT;
+  e.svc_id = svc_id;
+  e.nat_saddr = xip(vip);
+  e.nat_sport = htons(vport);
+  e.nat_daddr = xip(client);
+  e.nat_dport = htons(cport);
+  return e;
+}
+
 xlb_svc_key svc_key(const Rule& rule) {
   xlb_svc_key key{};
   key.vip = xip(rule.vip);

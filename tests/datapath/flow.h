@@ -33,6 +33,10 @@ struct EpSpec {
 };
 
 xlb_ip xip(const char* dotted);
+// The reply entry a live FullNAT flow from `client`:cport to vip:vport holds for its SNAT tuple
+// (what the source-port allocator probes); the caller picks the key.
+xlb_ct_entry fullnat_reply_entry(uint32_t svc_id, const char* vip, uint16_t vport,
+                                 const char* client, uint16_t cport);
 xlb_svc_key svc_key(const Rule& rule);
 // A NAT-mode rule; slots built by xlb::select::build_slots (weighted unless rr).
 xlb_svc make_svc(uint32_t id, uint8_t select, const std::vector<EpSpec>& eps);

@@ -40,16 +40,9 @@ class FullNatTest : public DatapathTest {
   // Holds every `step`-th port of the range toward (LB address, ep_, 8080), starting at the
   // first, with the reply entries live flows of another client would have.
   void hold_ports(uint32_t step) {
-    xlb_ct_entry holder{};
-    holder.dir = XLB_DIR_REPLY;
-    holder.flags = XLB_CT_F_SNAT | XLB_CT_F_DNAT;
-    holder.mode = XLB_MODE_FULLNAT;
-    holder.nat_saddr = xip(kVip);
-    holder.nat_sport = htons(80);
-    holder.nat_daddr = xip(kClient2.ip);
-    holder.svc_id = kSvcId;
     for (uint32_t port = kFirstPort; port <= kLastPort; port += step) {
-      holder.nat_dport = htons(static_cast<uint16_t>(port));
+      const xlb_ct_entry holder =
+          fullnat_reply_entry(kSvcId, kVip, 80, kClient2.ip, static_cast<uint16_t>(port));
       ASSERT_NO_FATAL_FAILURE(put_ct(reply_key(kLbBeIp, static_cast<uint16_t>(port), ep_), holder));
     }
   }

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -122,8 +123,9 @@ class FuzzTest : public DatapathTest {
     install(rule(4), make_svc(5, XLB_SEL_RR, two(0, 5353)));
     install(rule(5), fullnat(make_svc(6, XLB_SEL_RR, two(2, 5454))));
     install(rule(6), make_svc(7, XLB_SEL_HASH, two(2, 8080)));
-    ct_fd_ = map_fd(XLB_MAP_CT);
-    ASSERT_GE(ct_fd_, 0);
+    ct_fds_ = {map_fd(XLB_MAP_CT), map_fd(XLB_MAP_CT_SYN)};
+    ASSERT_GE(ct_fds_[0], 0);
+    ASSERT_GE(ct_fds_[1], 0);
   }
 
   static Rule rule(size_t i) {
@@ -140,18 +142,21 @@ class FuzzTest : public DatapathTest {
 
   std::optional<xlb_ct_entry> ct_entry(const xlb_ct_key& k) const {
     xlb_ct_entry e{};
-    if (bpf_map_lookup_elem(ct_fd_, &k, &e) != 0) return std::nullopt;
-    return e;
+    for (int fd : ct_fds_)  // main map first, as the datapath looks
+      if (bpf_map_lookup_elem(fd, &k, &e) == 0) return e;
+    return std::nullopt;
   }
 
   std::set<std::string> ct_keys() const {
     std::set<std::string> keys;
-    xlb_ct_key k{}, next{};
-    const void* prev = nullptr;
-    while (bpf_map_get_next_key(ct_fd_, prev, &next) == 0) {
-      keys.insert(key_bytes(next));
-      k = next;
-      prev = &k;
+    for (int fd : ct_fds_) {
+      xlb_ct_key k{}, next{};
+      const void* prev = nullptr;
+      while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        keys.insert(key_bytes(next));
+        k = next;
+        prev = &k;
+      }
     }
     return keys;
   }
@@ -293,7 +298,8 @@ class FuzzTest : public DatapathTest {
     }
     // Keep the table small enough to list after every batch.
     if (keys_before.size() > 20'000) {
-      for (const auto& kb : keys_before) bpf_map_delete_elem(ct_fd_, kb.data());
+      for (const auto& kb : keys_before)
+        for (int fd : ct_fds_) bpf_map_delete_elem(fd, kb.data());
       flows_.clear();
     }
   }
@@ -301,7 +307,7 @@ class FuzzTest : public DatapathTest {
   // XLB_FUZZ_EXACT=1: check the counters after every frame (slow), to name the frame a batch
   // mismatch comes from.
   const bool exact_ = env_u64("XLB_FUZZ_EXACT", 0) != 0;
-  int ct_fd_ = -1;
+  std::array<int, 2> ct_fds_ = {-1, -1};  // main and syn CT maps
   uint64_t seed_ = kDefaultSeed;
   std::unique_ptr<fuzz::FrameGen> gen_;
   std::vector<OpenFlow> flows_;

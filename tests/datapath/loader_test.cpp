@@ -29,10 +29,11 @@ class LoaderTest : public DatapathTest {
     if (mounted_) umount2(mount_point_.c_str(), MNT_DETACH);
     if (!mount_point_.empty()) rmdir(mount_point_.c_str());
   }
-  xlb::Result<std::unique_ptr<xlb::BpfDatapath>> open(uint32_t ct_size) {
+  xlb::Result<std::unique_ptr<xlb::BpfDatapath>> open(uint32_t ct_size, uint32_t ct_syn_size = 0) {
     xlb::BpfDatapathOptions opts;
     opts.pin_dir = pin_dir_;
     opts.ct_size = ct_size;
+    opts.ct_syn_size = ct_syn_size;
     opts.max_services = 64;
     return xlb::BpfDatapath::open(opts);
   }
@@ -56,6 +57,8 @@ TEST_F(LoaderTest, RulesAndFlowsSurviveAReopenFromPinnedMaps) {
   ASSERT_TRUE(Forwarded(from_client(flow.client_tcp(tcpf::SYN)),
                         flow.to_endpoint(flow.client_tcp(tcpf::SYN), eps[0])));
   EXPECT_TRUE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_CT));
+  // The half-open flow lives in the syn map: the reopen below must adopt that map too.
+  EXPECT_TRUE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_CT_SYN));
   dp_.reset();
 
   ASSERT_NO_FATAL_FAILURE(open_ok(4096));
@@ -78,6 +81,48 @@ TEST_F(LoaderTest, ReopenWithAnotherCtSizeFailsClearly) {
   ASSERT_FALSE(r.ok()) << "pinned CT map of 4096 entries adopted by a datapath asking for 8192";
   EXPECT_NE(r.error().message.find("ct-size"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find(pin_dir_), std::string::npos) << r.error().message;
+}
+
+// xlbd --cleanup: no pinned map outlives it, the syn map included.
+TEST_F(LoaderTest, CleanupRemovesBothConntrackPins) {
+  ASSERT_NO_FATAL_FAILURE(open_ok(4096));
+  dp_.reset();
+  ASSERT_TRUE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_CT_SYN));
+  auto r = xlb::BpfDatapath::cleanup(pin_dir_, {"lo"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_CT));
+  EXPECT_FALSE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_CT_SYN));
+}
+
+TEST_F(LoaderTest, ReopenWithAnotherCtSynSizeFailsClearly) {
+  ASSERT_NO_FATAL_FAILURE(open_ok(4096));  // syn map: the default, 1024
+  dp_.reset();
+  auto r = open(4096, 2048);
+  ASSERT_FALSE(r.ok()) << "pinned syn map of 1024 entries adopted by a datapath asking for 2048";
+  EXPECT_NE(r.error().message.find("ct-syn-size"), std::string::npos) << r.error().message;
+}
+
+TEST_F(LoaderTest, CtSynSizeOutOfRangeIsRefusedBeforeAnythingIsPinned) {
+  for (uint32_t bad : {512u, 8192u}) {  // below the minimum; above --ct-size
+    auto r = open(4096, bad);
+    ASSERT_FALSE(r.ok()) << "ct_syn_size " << bad << " accepted";
+    EXPECT_EQ(r.error().field, "ct-syn-size") << r.error().message;
+    EXPECT_NE(r.error().message.find("1024"), std::string::npos) << r.error().message;
+  }
+  EXPECT_FALSE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_CT));
+  auto r = open(4096, 4096);  // the bounds themselves are fine
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)->ct_syn_capacity(), 4096u);
+}
+
+TEST_F(LoaderTest, DefaultCtSynSizeIsAQuarterOfCtSizeAtLeast1024) {
+  xlb::BpfDatapathOptions o;
+  o.ct_size = 1024;
+  EXPECT_EQ(xlb::ct_syn_size_for(o), 1024u);
+  o.ct_size = 1u << 20;
+  EXPECT_EQ(xlb::ct_syn_size_for(o), 1u << 18);
+  o.ct_syn_size = 5000;
+  EXPECT_EQ(xlb::ct_syn_size_for(o), 5000u);
 }
 
 using UnpinnedTest = DatapathTest;

@@ -13,9 +13,6 @@
 #include <vector>
 
 namespace xlbtest {
-namespace {
-
-Env g_env;
 
 std::string mac_text(const Mac& m) {
   char buf[18];
@@ -25,7 +22,7 @@ std::string mac_text(const Mac& m) {
 }
 
 // Runs a shell command; returns an error sentence (with its output) when it fails.
-std::string run(const std::string& cmd) {
+std::string run_shell(const std::string& cmd) {
   FILE* p = popen((cmd + " 2>&1").c_str(), "r");
   if (!p) return "cannot run `" + cmd + "`";
   std::string out;
@@ -35,6 +32,10 @@ std::string run(const std::string& cmd) {
   if (status != 0) return "`" + cmd + "` failed: " + out;
   return "";
 }
+
+namespace {
+
+Env g_env;
 
 std::string write_sysctl(const std::string& path, const std::string& value) {
   std::ofstream f(path);
@@ -69,7 +70,7 @@ std::string build_topology() {
                  mac_text(kGateway.mac) + " dev " + kGwIf + " nud permanent");
   cmds.push_back(std::string("ip route add 10.0.4.0/24 via ") + kGateway.ip + " dev " + kGwIf);
   for (const auto& c : cmds)
-    if (auto err = run(c); !err.empty()) return err;
+    if (auto err = run_shell(c); !err.empty()) return err;
   if (auto err = write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"); !err.empty()) return err;
   return "";
 }

@@ -77,4 +77,9 @@ bool mount_bpffs(const std::string& dir);
 inline constexpr const char* kDefaultBpffs = "/sys/fs/bpf";
 const Env& env();
 
+// Runs a shell command (inside the test namespace once setup_namespace() ran); returns "" or an
+// error sentence with its output. For tests that change the topology (and restore it).
+std::string run_shell(const std::string& cmd);
+std::string mac_text(const Mac& m);
+
 }  // namespace xlbtest

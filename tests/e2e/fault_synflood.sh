@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SYN flood beyond conntrack capacity (issue 12, faults; docs/security.md "SYN floods"). xlbd
-# runs with the smallest conntrack (--ct-size=1024 entries, two per flow) and a hash rule; the
-# client namespace floods the VIP with SYNs from random source ports for 5 s, ~25x what
-# conntrack holds. Meanwhile:
+# runs with the smallest map of handshakes under way (--ct-syn-size=1024 entries, two per flow),
+# a main conntrack map the flood alone would overflow three times (--ct-size=16384) and an rr
+# rule; the client namespace floods the VIP with SYNs from random source ports for 5 s, ~50x
+# what the syn map holds. Meanwhile:
 #   - a paced download (an active established flow) goes on and completes byte-identical;
-#   - an idle keep-alive connection answers again afterwards, from the same backend: the LRU
-#     may evict its entry, and hash selection re-creates it toward the same endpoint;
+#   - an idle keep-alive connection keeps its conntrack entry through the flood (checked before
+#     it speaks again: not evicted, not re-created) and answers afterwards from the same
+#     backend; with rr a re-created flow could land on the other one;
 #   - new connections keep succeeding (>= 50%; the rate is printed);
-#   - the pressure shows in the counters: fwd_new jumps by about the SYNs sent, conntrack is full.
+#   - the pressure shows in the counters: fwd_new jumps by about the SYNs sent, the syn map is
+#     full and the main map is not.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
@@ -15,7 +18,8 @@ e2e_init "e2e fault_synflood" 85
 
 FLOOD_SECONDS=5
 FLOOD_RATE=5000
-CT_SIZE=1024
+CT_SIZE=16384
+CT_SYN_SIZE=1024
 
 # dp_counter <name>: one datapath verdict counter from GET /api/v1/stats.
 dp_counter() {
@@ -29,6 +33,23 @@ per_second() {
 
 ct_flow_count() {
   xlbctl get ct -o json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["flows"]))'
+}
+
+# ct_summary_field <name>: one field of the conntrack summary (latest aging pass).
+ct_summary_field() {
+  xlbctl get ct --summary -o json | python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# ct_packets <src-port>: packets (both directions) of the client's flow from <src-port> to the
+# VIP; empty when conntrack does not hold it.
+ct_packets() {
+  xlbctl get ct -o json | python3 -c '
+import json, sys
+src, vip, sport = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for f in json.load(sys.stdin)["flows"]:
+    if f["src_ip"] == src and f["dest_ip"] == vip and f["dport"] == 80 and f["sport"] == sport:
+        print(f["packets"])
+' "$CLIENT_IP" "$VIP" "$1"
 }
 
 # idle_client_start: one keep-alive connection to the VIP; asks once now and once more when
@@ -55,13 +76,13 @@ ask()
   IDLE_PID=$BG_PID
 }
 
-step "topology: client | lb (--ct-size=$CT_SIZE) | b1, b2; a rule for the VIP, port 80, --select=hash"
+step "topology: client | lb (--ct-size=$CT_SIZE --ct-syn-size=$CT_SYN_SIZE) | b1, b2; a rule for the VIP, port 80, --select=rr"
 topo_two_arm
 big=$(e2e_file big 16)
 start_http_backend b1 b1 8080
 start_http_backend b2 b2 8080
-xlbd_start lb --ct-size="$CT_SIZE"
-xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --select=hash --name=web
+xlbd_start lb --ct-size="$CT_SIZE" --ct-syn-size="$CT_SYN_SIZE" --ct-gc-interval=1
+xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --select=rr --name=web
 
 step "established flows: a paced 16 MiB download and an idle keep-alive connection"
 out="$E2E_RUN_DIR/download.bin"
@@ -72,6 +93,8 @@ idle_log="$E2E_RUN_DIR/logs/idle.log"
 wait_until 5 grep -q . "$idle_log" || fail "the idle client got no first answer" "$(cat "$idle_log")"
 read -r idle_port idle_backend <"$idle_log"
 log "idle connection from port $idle_port answered by $idle_backend"
+idle_packets=$(ct_packets "$idle_port")
+assert_eq est "$(ct_states "$CLIENT_IP" "$VIP" 80 "$idle_port")" "idle connection's state before the flood"
 wait_until 5 file_larger_than "$out" $((256 * 1024)) || fail "download did not start" \
   "$(cat "$E2E_RUN_DIR/logs/download.log")"
 request_loop_start client new "http://$VIP/"
@@ -92,25 +115,43 @@ read -r sent flood_seconds < <(nsx client python3 "$(dirname "$0")/tools/syn_flo
 flood_to=$EPOCHREALTIME
 bytes_during=$(($(file_size "$out") - bytes_before))
 ct_now=$(ct_flow_count)
+idle_packets_after=$(ct_packets "$idle_port")
+idle_state=$(ct_states "$CLIENT_IP" "$VIP" 80 "$idle_port")
 fwd_new_delta=$(($(dp_counter fwd_new) - fwd_new_before))
 read -r ok bad < <(request_loop_counts new "$flood_from" "$flood_to")
 stop_pid "$loop"
 rate=$(per_second "$ok" "$flood_from" "$flood_to")
-log "sent $sent SYNs ($((sent * 2)) conntrack entries wanted, $CT_SIZE fit)"
+log "sent $sent SYNs ($((sent * 2)) conntrack entries wanted, $CT_SYN_SIZE fit the syn map)"
 log "during the flood ($(per_second "$sent" 0 "$flood_seconds") SYN/s): download" \
   "+$bytes_during bytes; new connections $ok ok, $bad failed ($rate/s answered, $quiet_rate/s" \
   "without a flood); fwd_new +$fwd_new_delta; flows in conntrack now: $ct_now"
 
-assert_gt $((CT_SIZE * 10)) "$sent" "SYNs sent (the flood must overflow conntrack many times)"
+assert_gt $((CT_SYN_SIZE * 10)) "$sent" "SYNs sent (the flood must overflow the syn map many times)"
+assert_gt "$CT_SIZE" $((sent * 2)) "conntrack entries the flood wants (more than the main map holds)"
 assert_gt $((1024 * 1024)) "$bytes_during" "bytes downloaded during the flood"
 assert_ge 5 "$ok" "new connections answered during the flood"
 assert_ge "$bad" "$ok" "new connections answered (at least as many as failed, i.e. >= 50%)"
 assert_ge $((sent / 2)) "$fwd_new_delta" "fwd_new counter growth (the flood shows in the stats)"
-assert_ge $((CT_SIZE * 4 / 10)) "$ct_now" "flows in conntrack right after the flood (near full)"
+assert_ge $((CT_SYN_SIZE * 4 / 10)) "$ct_now" "flows in conntrack right after the flood (syn map near full)"
+# The next aging pass (every second) reports the fill of each map.
+sleep 1.5
+syn_entries=$(ct_summary_field syn_entries)
+main_entries=$(ct_summary_field entries)
+log "conntrack after the flood: syn map $syn_entries of $CT_SYN_SIZE entries, main map $main_entries of $CT_SIZE"
+# An LRU map keeps some free nodes per CPU: "full" is well above half.
+assert_ge $((CT_SYN_SIZE * 6 / 10)) "$syn_entries" "syn map entries after the flood (full)"
+# The main map holds the established and finished legitimate connections (a few thousand
+# entries at most before aging clears the closed ones); the flood alone would fill it.
+((main_entries < CT_SIZE * 3 / 4)) ||
+  fail "main map entries after the flood (the flood stays out)" "expected: < $((CT_SIZE * 3 / 4))" \
+    "seen:     $main_entries"
 
-step "after the flood: the idle connection answers from the same backend; the download is intact"
-idle_state=$(ct_states "$CLIENT_IP" "$VIP" 80 "$idle_port")
-log "idle connection's conntrack entry after the flood: ${idle_state:-evicted}"
+step "after the flood: the idle connection kept its entry and answers from the same backend; the download is intact"
+log "idle connection's conntrack entry after the flood: ${idle_state:-evicted}," \
+  "${idle_packets_after:-no} packets (${idle_packets} before)"
+assert_eq est "$idle_state" "idle connection's conntrack state after the flood (not evicted)"
+assert_ge "$idle_packets" "${idle_packets_after:-0}" \
+  "idle connection's packets after the flood (the same entry, not a re-created one)"
 touch "$E2E_RUN_DIR/ask-again"
 status=0
 wait "$IDLE_PID" || status=$?

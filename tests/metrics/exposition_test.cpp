@@ -117,13 +117,18 @@ TEST(Exposition, VerdictLabelsSplitTheCounterName) {
 TEST(Exposition, ConntrackFromTheSummaryElseCapacityOnly) {
   ScrapeInput in;
   in.ct_capacity = 4096;
+  in.ct_syn_capacity = 1024;
   std::string text = render(in, nullptr);
   EXPECT_TRUE(has_line(text, "xlb_conntrack_capacity_entries 4096")) << text;
+  EXPECT_TRUE(has_line(text, "xlb_conntrack_syn_capacity_entries 1024")) << text;
   EXPECT_EQ(text.find("xlb_conntrack_entries"), std::string::npos) << text;
+  EXPECT_EQ(text.find("xlb_conntrack_syn_entries"), std::string::npos) << text;
 
   CtSummary s;
   s.capacity = 8192;
   s.entries = 10;
+  s.syn_capacity = 2048;
+  s.syn_entries = 1500;
   s.flows = 5;
   s.flows_by_state = {{"est", 4}, {"time-wait", 1}};
   s.flows_by_proto = {{"tcp", 5}};
@@ -132,6 +137,8 @@ TEST(Exposition, ConntrackFromTheSummaryElseCapacityOnly) {
   text = render(in, nullptr);
   EXPECT_TRUE(has_line(text, "xlb_conntrack_capacity_entries 8192")) << text;
   EXPECT_TRUE(has_line(text, "xlb_conntrack_entries 10")) << text;
+  EXPECT_TRUE(has_line(text, "xlb_conntrack_syn_capacity_entries 2048")) << text;
+  EXPECT_TRUE(has_line(text, "xlb_conntrack_syn_entries 1500")) << text;
   EXPECT_TRUE(has_line(text, R"(xlb_conntrack_flows{state="est"} 4)")) << text;
   EXPECT_TRUE(has_line(text, R"(xlb_conntrack_protocol_flows{protocol="tcp"} 5)")) << text;
   EXPECT_TRUE(has_line(text, R"(xlb_snat_ports_in_use{address="10.1.2.1"} 3)")) << text;

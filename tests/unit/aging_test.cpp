@@ -125,9 +125,10 @@ Flow dsr_flow(const FlowSpec& s) {
 
 class AgingTest : public ::testing::Test {
  protected:
-  void add(const Flow& f) {
-    dp_.add_flow(f.orig_key, f.orig);
-    if (f.reply) dp_.add_flow(f.reply->first, f.reply->second);
+  // syn_map: both entries in the embryonic-flow map, where a handshake under way lives.
+  void add(const Flow& f, bool syn_map = false) {
+    dp_.add_flow(f.orig_key, f.orig, syn_map);
+    if (f.reply) dp_.add_flow(f.reply->first, f.reply->second, syn_map);
   }
   bool has(const xlb_ct_key& key) const {
     auto r = dp_.lookup_flow(key);
@@ -352,6 +353,52 @@ TEST_F(AgingTest, SummaryCountsWhatThePassLeaves) {
   EXPECT_EQ(s.snat_port_capacity, 31744u);
   EXPECT_EQ(s.computed_at_ns, kNowS * kSec);
   EXPECT_DOUBLE_EQ(s.fill_percent(), 100.0 * 8 / XLB_DEFAULT_CT_SIZE);
+}
+
+// Half-open flows live in the syn map: the pass ages them there like any other flow, and the
+// summary reports their fill apart from the main map's.
+TEST_F(AgingTest, SynMapFlowsAgeAndAreCountedApart) {
+  dp_.set_ct_capacity(4096, 1024);
+  Flow stale =
+      nat_flow({.client_port = 40001, .state = XLB_CT_SYN_SENT, .idle_s = 31, .reply_idle_s = 31});
+  Flow fresh = fullnat_flow({.client_port = 40002, .state = XLB_CT_SYN_RECV, .idle_s = 1});
+  Flow est = nat_flow({.client_port = 40003});
+  add(stale, /*syn_map=*/true);
+  add(fresh, /*syn_map=*/true);
+  add(est);
+  AgingReport r = run();
+  EXPECT_EQ(r.flows, 3u);
+  EXPECT_EQ(r.expired, 1u);
+  EXPECT_EQ(r.orphans, 0u) << "a syn-map reply entry finds its syn-map orig entry";
+  EXPECT_FALSE(has_orig(stale));
+  EXPECT_FALSE(has_reply(stale));
+  EXPECT_TRUE(has_orig(fresh));
+  EXPECT_TRUE(has_reply(fresh));
+  EXPECT_EQ(active(kSvc, 0), 2u) << "half-open flows count for lc like any other";
+  const CtSummary& s = r.summary;
+  EXPECT_EQ(s.capacity, 4096u);
+  EXPECT_EQ(s.syn_capacity, 1024u);
+  EXPECT_EQ(s.entries, 2u) << "main map: the established flow";
+  EXPECT_EQ(s.syn_entries, 2u) << "syn map: the surviving handshake";
+  EXPECT_EQ(s.flows, 2u);
+  EXPECT_EQ(s.flows_by_state, (std::map<std::string, uint64_t>{{"est", 1}, {"syn-recv", 1}}));
+  EXPECT_DOUBLE_EQ(s.fill_percent(), 100.0 * 2 / 4096);
+  EXPECT_DOUBLE_EQ(s.syn_fill_percent(), 100.0 * 2 / 1024);
+  const nlohmann::json j = to_json(s);
+  EXPECT_EQ(j.at("syn_capacity"), 1024);
+  EXPECT_EQ(j.at("syn_entries"), 2);
+  EXPECT_DOUBLE_EQ(j.at("syn_fill_percent").get<double>(), 100.0 * 2 / 1024);
+}
+
+// A reply entry left in the syn map after its orig entry went (LRU eviction under a flood) is
+// an orphan like one in the main map.
+TEST_F(AgingTest, SynMapOrphanReplyIsRemoved) {
+  Flow f = nat_flow({.state = XLB_CT_SYN_SENT});
+  dp_.add_flow(f.reply->first, f.reply->second, /*syn_map=*/true);
+  AgingReport r = run();
+  EXPECT_EQ(r.orphans, 1u);
+  EXPECT_FALSE(has_reply(f));
+  EXPECT_EQ(r.summary.syn_entries, 0u);
 }
 
 TEST_F(AgingTest, SummarizeConntrackWalksEverything) {

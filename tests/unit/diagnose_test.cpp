@@ -217,12 +217,27 @@ const Case kCases[] = {
        flows(s).sample_clients = {"192.168.1.10"};
      },
      "dsr_no_handshake", Severity::problem, "10.0.0.100/32 on lo"},
+    {"VipOnALinkXlbDoesNotManage",
+     [](Snapshot& s) { s.net.subnets.push_back(subnet("10.0.0.0/24", "eth2", 0x0a000000, 24)); },
+     "vip_arp_unanswered", Severity::problem, "add eth2 to xlbd --interfaces"},
+    {"DsrRepliesThroughTheLb",
+     [](Snapshot& s) {
+       dsr(s);
+       s.counters["pass_dsr_reply"] = 7;
+     },
+     "dsr_replies_via_lb", Severity::problem, "pass_dsr_reply = 7"},
     {"ConntrackFilling", [](Snapshot& s) { s.conntrack->entries = 800; }, "ct_near_capacity",
      Severity::warning, "800 of 1024 entries"},
     {"ConntrackFull", [](Snapshot& s) { s.conntrack->entries = 1000; }, "ct_near_capacity",
      Severity::problem, "--ct-size"},
     {"ConntrackWasFull", [](Snapshot& s) { s.counters["drop_ct_full"] = 9; }, "ct_near_capacity",
      Severity::problem, "drop_ct_full = 9"},
+    {"ConntrackSynMapFlooded",
+     [](Snapshot& s) {
+       s.conntrack->syn_capacity = 1024;
+       s.conntrack->syn_entries = 1000;
+     },
+     "ct_near_capacity", Severity::warning, "1000 of 1024 handshake entries"},
     {"SnatPortsNearlyExhausted",
      [](Snapshot& s) {
        s.conntrack->snat_ports_by_target = {{"10.0.0.250 -> 10.0.1.2:8080", 29000}};
@@ -259,6 +274,41 @@ TEST(Analyze, AnUnreachableEndpointIsNotBlamedOnNat) {
   s.net.neighbours[0].state = "failed";
   flows(s).unanswered = 2;
   EXPECT_EQ(find(analyze(s), "nat_replies_bypass"), nullptr);
+}
+
+TEST(Analyze, AClientWithoutARouteBackIsNotBlamedOnNat) {
+  Snapshot s = healthy();
+  flows(s).unanswered = 2;
+  flows(s).sample_clients = {"192.168.1.10"};
+  s.net.routes[2].found = false;
+  Report r = analyze(s);
+  EXPECT_NE(find(r, "no_route_client"), nullptr) << to_json(r).dump(2);
+  EXPECT_EQ(find(r, "nat_replies_bypass"), nullptr);
+}
+
+TEST(Analyze, PacketsPassedForAnUnroutableEndpointAreNotCalledNoTraffic) {
+  Snapshot s = healthy();
+  rule(s).counter.packets = 0;
+  s.flows.clear();
+  s.net.routes[0].found = false;
+  Report r = analyze(s);
+  EXPECT_NE(find(r, "no_route_endpoint"), nullptr) << to_json(r).dump(2);
+  EXPECT_EQ(find(r, "no_traffic"), nullptr);
+}
+
+TEST(Analyze, NoPacketAtAllIsNoTraffic) {
+  Snapshot s = healthy();
+  rule(s).counter.packets = 0;
+  s.flows.clear();
+  EXPECT_NE(find(analyze(s), "no_traffic"), nullptr);
+}
+
+TEST(Analyze, DsrRepliesOfAnotherRuleAreNotBlamedOnANatRule) {
+  Snapshot s = healthy();
+  s.counters["pass_dsr_reply"] = 7;  // global: some DSR rule elsewhere
+  Report r = analyze(s);
+  EXPECT_EQ(find(r, "dsr_replies_via_lb"), nullptr);
+  EXPECT_TRUE(r.healthy()) << to_json(r).dump(2);
 }
 
 TEST(Analyze, SaysWhatItCouldNotCheck) {

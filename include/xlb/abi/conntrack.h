@@ -5,6 +5,9 @@
 #include "common.h"
 
 #define XLB_DEFAULT_CT_SIZE (256 * 1024)
+/* Embryonic-flow (syn) map: by default a quarter of --ct-size, never below the minimum. */
+#define XLB_CT_SYN_MIN_SIZE 1024
+#define XLB_CT_SYN_DEFAULT_DIVISOR 4
 
 /* FullNAT source ports: allocated per (SNAT address, endpoint, endpoint port). */
 #define XLB_SNAT_PORT_MIN 1024

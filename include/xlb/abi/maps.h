@@ -8,10 +8,11 @@
 #define XLB_MAP_VIP "xlb_vip_v1"
 #define XLB_MAP_IFACE "xlb_iface_v1"
 #define XLB_MAP_CT "xlb_ct_v2"
+#define XLB_MAP_CT_SYN "xlb_ct_syn_v1" /* embryonic TCP flows (SYN_SENT, SYN_RECV) */
 #define XLB_MAP_RR "xlb_rr_v1"
 #define XLB_MAP_SVC_STATS "xlb_svc_stat_v1"
 #define XLB_MAP_EP_STATS "xlb_ep_stat_v1"
-#define XLB_MAP_DP_STATS "xlb_dp_stat_v1"
+#define XLB_MAP_DP_STATS "xlb_dp_stat_v2"
 #define XLB_MAP_MAGLEV "xlb_maglev_v1"
 #define XLB_MAP_PERSIST "xlb_persist_v1"
 #define XLB_MAP_EP_CONNS "xlb_ep_conns_v1"

@@ -31,6 +31,8 @@ enum xlb_dp_stat {
 	XLB_STAT_DROP_SNAT_EXHAUSTED = 15, /* FullNAT: no free source port toward the endpoint */
 	XLB_STAT_ICMP_FRAG_NEEDED =
 	    16, /* DSR/IPIP: too big once tunnelled; ICMP sent to the client */
+	XLB_STAT_PASS_DSR_REPLY = 17, /* from VIP:port of a DSR rule: a backend's reply routed via
+				       * the LB (DSR replies should bypass it) */
 	XLB_STAT_MAX
 };
 

@@ -70,18 +70,24 @@ Result<void> FakeDatapath::reset_service_counters(uint32_t svc_id) {
 Result<void> FakeDatapath::for_each_flow(const std::function<bool(const CtFlow&)>& fn) const {
   XLB_TRY(maybe_fail(Op::for_each_flow));
   for (const auto& [key, entry] : flows_) {
-    if (!fn(CtFlow{key, entry})) break;
+    if (!fn(CtFlow{key, entry, false})) return Ok{};
+  }
+  for (const auto& [key, entry] : syn_flows_) {
+    if (!fn(CtFlow{key, entry, true})) return Ok{};
   }
   return Ok{};
 }
 
 Result<std::optional<xlb_ct_entry>> FakeDatapath::lookup_flow(const xlb_ct_key& key) const {
-  auto it = flows_.find(key);
-  if (it == flows_.end()) return std::optional<xlb_ct_entry>{};
-  return std::optional<xlb_ct_entry>(it->second);
+  for (const auto* flows : {&flows_, &syn_flows_}) {
+    if (auto it = flows->find(key); it != flows->end())
+      return std::optional<xlb_ct_entry>(it->second);
+  }
+  return std::optional<xlb_ct_entry>{};
 }
 
 Result<void> FakeDatapath::delete_flow(const xlb_ct_key& key) {
+  syn_flows_.erase(key);
   flows_.erase(key);  // like the real map: deleting an absent flow leaves the state asked for
   return Ok{};
 }

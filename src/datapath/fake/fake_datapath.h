@@ -48,7 +48,14 @@ class FakeDatapath final : public Datapath {
   void set_endpoint_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_counter& c) {
     ep_counters_[{svc_id, ep_idx}] = c;
   }
-  void add_flow(const xlb_ct_key& key, const xlb_ct_entry& entry) { flows_[key] = entry; }
+  // syn_map: into the embryonic-flow map (visited after the main one, like BpfDatapath's).
+  void add_flow(const xlb_ct_key& key, const xlb_ct_entry& entry, bool syn_map = false) {
+    (syn_map ? syn_flows_ : flows_)[key] = entry;
+  }
+  void set_ct_capacity(uint32_t main, uint32_t syn) {
+    ct_capacity_ = main;
+    ct_syn_capacity_ = syn;
+  }
   void set_datapath_counters(std::vector<uint64_t> c) { dp_counters_ = std::move(c); }
   const std::map<uint32_t, std::vector<uint32_t>>& maglev_tables() const { return maglev_; }
 
@@ -72,7 +79,8 @@ class FakeDatapath final : public Datapath {
   Result<void> detach(const std::string& ifname) override;
   std::vector<std::string> attached() const override;
   uint32_t max_services() const override { return max_services_; }
-  uint32_t ct_capacity() const override { return XLB_DEFAULT_CT_SIZE; }
+  uint32_t ct_capacity() const override { return ct_capacity_; }
+  uint32_t ct_syn_capacity() const override { return ct_syn_capacity_; }
 
  private:
   // Consumes a pending failure for `op`; const so const calls can fail too.
@@ -85,6 +93,9 @@ class FakeDatapath final : public Datapath {
   std::map<uint32_t, xlb_counter> svc_counters_;
   std::map<std::pair<uint32_t, uint32_t>, xlb_counter> ep_counters_;
   std::map<xlb_ct_key, xlb_ct_entry, BytesLess> flows_;
+  std::map<xlb_ct_key, xlb_ct_entry, BytesLess> syn_flows_;
+  uint32_t ct_capacity_ = XLB_DEFAULT_CT_SIZE;
+  uint32_t ct_syn_capacity_ = XLB_DEFAULT_CT_SIZE / XLB_CT_SYN_DEFAULT_DIVISOR;
   std::map<uint32_t, std::vector<uint32_t>> maglev_;
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> active_flows_;
   std::vector<uint64_t> dp_counters_ = std::vector<uint64_t>(XLB_STAT_MAX, 0);
