@@ -137,6 +137,7 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   bpf_map__set_max_entries(maps->xlb_maglev_v1, options.max_services);
   bpf_map__set_max_entries(maps->xlb_persist_v1, options.ct_size);
   if (int rc = xlb_tc__load(dp->skel_); rc != 0) return load_error(-rc, options);
+  if (!options.pin_dir.empty()) remove_retired_pins(options.pin_dir, XLB_RETIRED_MAPS);
   return dp;
 }
 

@@ -69,4 +69,17 @@ Result<void> remove_pins(const std::string& dir) {
   return Ok{};
 }
 
+int remove_retired_pins(const std::string& dir, std::initializer_list<const char*> names) {
+  int removed = 0;
+  for (const char* name : names) {
+    const fs::path pin = fs::path(dir) / name;
+    std::error_code ec;
+    if (!fs::remove(pin, ec)) continue;
+    ++removed;
+    spdlog::info("removed {}: a map of an older xlb that this version no longer uses",
+                 pin.string());
+  }
+  return removed;
+}
+
 }  // namespace xlb

@@ -1,6 +1,7 @@
 // Making sure a pin directory lives on a bpffs mount.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 
 #include "common/result.h"
@@ -13,5 +14,8 @@ namespace xlb {
 Result<void> ensure_bpffs_dir(const std::string& dir);
 // Removes the pinned files in dir and dir itself; a missing dir is fine.
 Result<void> remove_pins(const std::string& dir);
+// Removes the pins in dir with these names (maps of an older version), saying which; returns
+// how many there were.
+int remove_retired_pins(const std::string& dir, std::initializer_list<const char*> names);
 
 }  // namespace xlb

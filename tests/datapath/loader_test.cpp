@@ -1,5 +1,6 @@
 // BpfDatapath with pinned maps: a restarted datapath re-adopts rules and flows from bpffs, and
 // refuses pinned maps of another size with a clear error.
+#include <bpf/bpf.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -81,6 +82,25 @@ TEST_F(LoaderTest, ReopenWithAnotherCtSizeFailsClearly) {
   ASSERT_FALSE(r.ok()) << "pinned CT map of 4096 entries adopted by a datapath asking for 8192";
   EXPECT_NE(r.error().message.find("ct-size"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find(pin_dir_), std::string::npos) << r.error().message;
+}
+
+// An upgrade from a version whose conntrack or counters had another layout (other map names)
+// does not leave those maps pinned, and allocated, forever.
+TEST_F(LoaderTest, PinsOfRetiredMapsAreRemovedAtOpen) {
+  ASSERT_NO_FATAL_FAILURE(open_ok(4096));
+  dp_.reset();
+  for (const char* name : {"xlb_ct_v1", "xlb_dp_stat_v1"}) {
+    const int fd = bpf_map_create(BPF_MAP_TYPE_HASH, name, 4, 4, 16, nullptr);
+    ASSERT_GE(fd, 0) << name;
+    const std::string pin = pin_dir_ + "/" + name;
+    ASSERT_EQ(bpf_obj_pin(fd, pin.c_str()), 0) << pin;
+    close(fd);
+  }
+  ASSERT_NO_FATAL_FAILURE(open_ok(4096));
+  EXPECT_FALSE(std::filesystem::exists(pin_dir_ + "/xlb_ct_v1"));
+  EXPECT_FALSE(std::filesystem::exists(pin_dir_ + "/xlb_dp_stat_v1"));
+  EXPECT_TRUE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_CT)) << "current pins stay";
+  EXPECT_TRUE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_DP_STATS));
 }
 
 // xlbd --cleanup: no pinned map outlives it, the syn map included.

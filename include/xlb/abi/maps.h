@@ -17,4 +17,8 @@
 #define XLB_MAP_PERSIST "xlb_persist_v1"
 #define XLB_MAP_EP_CONNS "xlb_ep_conns_v1"
 
+/* Pins of maps an older xlb used and this one replaced (a layout change means a new name):
+ * xlbd removes them at start so an upgrade does not leave them allocated forever. */
+#define XLB_RETIRED_MAPS { "xlb_ct_v1", "xlb_dp_stat_v1" }
+
 #endif
