@@ -1,41 +1,100 @@
 #!/usr/bin/env bash
-# Every test xlb has: installs dependencies, builds, runs all ctest labels
-# (unit, datapath, api, e2e, fuzz), then unit and api again under ASan/UBSan. This is the
-# README's test command and what CI runs.
+# Every test xlb has: installs dependencies, builds, runs every ctest label, and runs the unit,
+# API and fuzz tests again in a sanitizer build. This is the README's test command and what CI
+# runs (.ci/run). Usage: bash scripts/run-tests.sh [build-dir]   (default: build)
+#
+# The schedule, for a 2-core machine where compiling is most of the work:
+#   1. the release build (RelWithDebInfo, line tables only) with every core;
+#   2. its tests: unit, datapath, api and lint in parallel (each test builds its own network
+#      namespace), then the e2e scenarios one at a time (they measure wall-clock behaviour);
+#   3. meanwhile, at the lowest CPU priority (nice 19 has 1/70 of a normal task's weight), the
+#      sanitizer build and its tests (scripts/sanitizer-tests.sh: unit, api and the config
+#      fuzzer under ASan + UBSan). It takes the CPU the e2e scenarios leave idle and yields
+#      whenever they need it.
+# At the end: a table of each phase's and each label's time, and the totals.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BUILD=${BUILD:-build}
-bash scripts/install-deps.sh
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" -j"$(nproc)"
+BUILD=${1:-${BUILD:-build}}
+SAN_BUILD="$BUILD-asan"
+JOBS=$(nproc)
+T0=$SECONDS
+TIMES=()   # "phase<TAB>seconds" rows for the summary
+STATUS=0
 
-# The unit (incl. health, CLI) and API tests also run under AddressSanitizer + UBSan, from a
-# second build directory (-DXLB_SANITIZE=ON, no recovery: any report fails the test). Only the
-# C++ is instrumented; the BPF objects are built by clang -target bpf as always. Debug (-O0)
-# with line tables only (-g1): the sanitizers need neither the optimiser nor full debug info to
-# name file:line, and leaving both out shortens this build a lot.
-# That build runs at the lowest CPU priority WHILE the first ctest runs: most of those tests
-# wait on network namespaces, timers and probes, so the build uses otherwise idle CPU, and the
-# tests keep the CPU whenever they need it (nice 19 has 1/70 of a normal task's weight).
-ASAN_BUILD="$BUILD-asan"
-cmake -S . -B "$ASAN_BUILD" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS_DEBUG=-g1 \
-  -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DXLB_SANITIZE=ON >/dev/null
-asan_log="$ASAN_BUILD/build.log"
-nice -n 19 cmake --build "$ASAN_BUILD" -j"$(nproc)" \
-  --target xlb_unit_tests xlb_health_tests xlb_cli_tests xlb_api_tests >"$asan_log" 2>&1 &
-asan_build=$!
-trap 'kill "$asan_build" 2>/dev/null || true' EXIT
+# phase <name> <command...>: run a command, record its duration; a failure is remembered (the
+# other phases still run, so one run reports every failure) unless it is a build.
+phase() {
+  local name=$1 t=$SECONDS rc=0
+  shift
+  "$@" || rc=$?
+  TIMES+=("$name"$'\t'"$((SECONDS - t))")
+  return "$rc"
+}
 
-# One ctest run over every label (unit, datapath, api, e2e, fuzz), so its closing summary counts
-# everything; tests run in the order the layers are added (fast foundations first).
-status=0
-ctest --test-dir "$BUILD" --output-on-failure --timeout 600 || status=$?
+phase "install-deps" bash scripts/install-deps.sh
 
-if ! wait "$asan_build"; then
-  tail -n 60 "$asan_log"
-  echo "run-tests: the sanitizer build failed (whole log: $asan_log)" >&2
-  exit 1
+# Line tables only (-g1): a crash still names file:line, and the build is a quarter cheaper.
+phase "configure" cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
+phase "build" cmake --build "$BUILD" -j"$JOBS"
+
+# The sanitizer build and its tests (scripts/sanitizer-tests.sh), in the background at nice 19,
+# in their own process group so that an interrupted run stops all of it.
+san_log="$BUILD/sanitizer.log"
+san_times="$BUILD/sanitizer.times"
+: >"$san_times"
+setsid nice -n 19 bash scripts/sanitizer-tests.sh "$SAN_BUILD" "$san_times" >"$san_log" 2>&1 &
+san_pid=$!
+trap 'kill -TERM -- -"$san_pid" 2>/dev/null || true' EXIT
+
+# Release tests. Not e2e first, in parallel; then e2e alone (RUN_SERIAL keeps them one at a
+# time even under -j).
+ctest_log="$BUILD/ctest.log"
+: >"$ctest_log"
+# shellcheck disable=SC2317  # called through phase
+run_ctest() {
+  ctest --test-dir "$BUILD" --output-on-failure --timeout 600 -j"$JOBS" "$@" | tee -a "$ctest_log"
+}
+phase "ctest unit, datapath, api, lint" run_ctest -LE '^e2e$' || STATUS=1
+phase "ctest e2e" run_ctest -L '^e2e$' || STATUS=1
+
+t=$SECONDS
+san_status=0
+wait "$san_pid" || san_status=$?
+TIMES+=("waiting for the sanitizer run"$'\t'"$((SECONDS - t))")
+trap - EXIT
+echo
+echo "===== sanitizer build and tests ($SAN_BUILD, log: $san_log) ====="
+if grep -q "^BUILD FAILED" "$san_log"; then
+  tail -n 60 "$san_log"
+  echo "run-tests: the sanitizer build failed" >&2
+  STATUS=1
+else
+  # Failures with their output, then ctest's own summary.
+  sed -n '/tests passed\|tests failed/,$p' "$san_log"
+  if ((san_status != 0)); then
+    # Everything but the passing tests' lines: the failures' output and ctest's list of them.
+    grep -vE '^ *(Start +[0-9]+:|[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed)' "$san_log" | tail -n 300
+    STATUS=1
+  fi
 fi
-ctest --test-dir "$ASAN_BUILD" --output-on-failure --timeout 600 -L '^(unit|api)$' || status=$?
-exit "$status"
+
+# The budget: every phase's time, each label's, and the total. Background phases overlap the
+# release tests, so they do not add up to the total.
+{
+  echo
+  echo "===== run-tests timings (s) ====="
+  for row in "${TIMES[@]}"; do printf '  %-36s %6s\n' "${row%%$'\t'*}" "${row##*$'\t'}"; done
+  while IFS=$'\t' read -r name secs; do
+    printf '  %-36s %6s  (background, nice 19)\n' "$name" "$secs"
+  done <"$san_times"
+  echo "  labels (sum of test times; parallel tests overlap):"
+  awk '/Label Time Summary:/ {on = 1; next} on && NF == 0 {on = 0} on {print "    " $0}' \
+    "$ctest_log" "$san_log"
+  passed=$(grep -ho '[0-9]* tests failed out of [0-9]*' "$ctest_log" "$san_log" |
+    awk '{failed += $1; total += $5} END {printf "%d passed, %d failed, of %d", total - failed, failed, total}')
+  echo "  tests: $passed"
+  printf '  %-36s %6s\n' "total" "$((SECONDS - T0))"
+} | tee "$BUILD/test-times.txt"
+exit "$STATUS"

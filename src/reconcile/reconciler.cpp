@@ -182,8 +182,11 @@ Result<void> Reconciler::apply_vips(const Delta& delta, bool adopting, Undo& und
       spdlog::warn("cannot delete VIP {}: {}", vip, r.error().message);
       continue;
     }
-    undo.add(
-        [this, ip, was] { undo_step(datapath_.upsert_vip(ip, vip_info(was)), "restore VIP"); });
+    // A copy, not the structured binding: clang 14 (the sanitizer build) cannot capture those.
+    const auto rules_before = was;
+    undo.add([this, ip, rules_before] {
+      undo_step(datapath_.upsert_vip(ip, vip_info(rules_before)), "restore VIP");
+    });
   }
   return Ok{};
 }

@@ -12,11 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-ProcessResult xlbctl(std::vector<std::string> args) {
-  args.insert(args.begin(), XLBCTL_PATH);
-  return run(args);
-}
-
 class EndpointProbes : public ApiTest {
  protected:
   httplib::Client http = api_client();

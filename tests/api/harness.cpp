@@ -141,6 +141,12 @@ ProcessResult run_xlbd(const std::vector<std::string>& args) {
   return run(argv);
 }
 
+ProcessResult xlbctl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {XLBCTL_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
 void expect_startup_failure(const ProcessResult& r, const std::vector<std::string>& parts) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   std::string text = r.err;

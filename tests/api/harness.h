@@ -89,6 +89,8 @@ class Xlbd {
 
 // Runs xlbd to completion (for start-ups that must fail, and --cleanup).
 ProcessResult run_xlbd(const std::vector<std::string>& args);
+// Runs xlbctl with `args` to completion.
+ProcessResult xlbctl(const std::vector<std::string>& args);
 // xlbd exited 1 and the last line of its stderr is "xlbd: ..." containing every one of `parts`.
 void expect_startup_failure(const ProcessResult& r, const std::vector<std::string>& parts);
 

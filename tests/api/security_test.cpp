@@ -66,11 +66,6 @@ class Security : public ::testing::Test {
     running_ = Xlbd::start(a, &error);
     ASSERT_TRUE(running_) << error;
   }
-  ProcessResult xlbctl(const std::vector<std::string>& argv) {
-    std::vector<std::string> full = {XLBCTL_PATH};
-    full.insert(full.end(), argv.begin(), argv.end());
-    return run(full);
-  }
 
   std::unique_ptr<NetnsGuard> netns_;
   TempDir state_{"xlbsec-state"};

@@ -12,11 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-ProcessResult xlbctl(std::vector<std::string> args) {
-  args.insert(args.begin(), XLBCTL_PATH);
-  return run(args);
-}
-
 void expect_one_line_error(const ProcessResult& r, const std::string& part) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.err.rfind("xlbctl: ", 0), 0u) << r.err;

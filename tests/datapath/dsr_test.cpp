@@ -11,7 +11,6 @@
 namespace xlbtest {
 namespace {
 
-constexpr size_t kL3 = 14;
 constexpr size_t kIpipLen = 20;
 
 // The DSR flow's only CT entry: orig, toward `ep`, tunnelled or not, in `state`.
@@ -56,8 +55,8 @@ Bytes tunnelled(const Bytes& in, const L2& l2, const char* outer_src, const char
   Ip4 outer{outer_src, outer_dst};
   outer.ttl = 64;
   outer.id = 0;
-  outer.tos = in[kL3 + 1];
-  outer.dont_fragment = in[kL3 + 6] & 0x40;
+  outer.tos = in[kUntaggedL3 + 1];
+  outer.dont_fragment = in[kUntaggedL3 + 6] & 0x40;
   return ipip_frame(l2, outer, ip_packet(in));
 }
 
@@ -72,10 +71,6 @@ Bytes frag_needed(const Bytes& in, const Flow& f, uint16_t egress_mtu) {
   ip.dont_fragment = false;
   return icmp_error_frame({kLbCliMac, f.client.mac, std::nullopt}, ip, 3, 4,
                           static_cast<uint16_t>(egress_mtu - kIpipLen), quote);
-}
-
-uint16_t get16(const Bytes& f, size_t off) {
-  return static_cast<uint16_t>(f.at(off) << 8 | f.at(off + 1));
 }
 
 class DsrTest : public DatapathTest {
@@ -145,12 +140,14 @@ TEST_F(DsrTest, IpipForcedByTheRuleWrapsTheUntouchedPacketInAnOuterHeader) {
   EXPECT_TRUE(DsrTracked(dp(), flow_, ep_, kSvcId, XLB_CT_SYN_SENT, true));
   // The same facts, spelled out.
   ASSERT_EQ(v.frame.size(), syn.size() + kIpipLen);
-  EXPECT_EQ(v.frame[kL3], 0x45) << "version 4, IHL 5";
-  EXPECT_EQ(v.frame[kL3 + 9], 4) << "protocol IPIP";
-  EXPECT_EQ(v.frame[kL3 + 8], 64) << "outer TTL";
-  EXPECT_EQ(get16(v.frame, kL3 + 2), get16(syn, kL3 + 2) + kIpipLen) << "outer total length";
-  EXPECT_EQ(get16(v.frame, kL3 + 6), 0x4000) << "DF copied from the inner packet";
-  EXPECT_TRUE(std::equal(syn.begin() + kL3, syn.end(), v.frame.begin() + kL3 + kIpipLen))
+  EXPECT_EQ(v.frame[kUntaggedL3], 0x45) << "version 4, IHL 5";
+  EXPECT_EQ(v.frame[kUntaggedL3 + 9], 4) << "protocol IPIP";
+  EXPECT_EQ(v.frame[kUntaggedL3 + 8], 64) << "outer TTL";
+  EXPECT_EQ(be16_at(v.frame, kUntaggedL3 + 2), be16_at(syn, kUntaggedL3 + 2) + kIpipLen)
+      << "outer total length";
+  EXPECT_EQ(be16_at(v.frame, kUntaggedL3 + 6), 0x4000) << "DF copied from the inner packet";
+  EXPECT_TRUE(
+      std::equal(syn.begin() + kUntaggedL3, syn.end(), v.frame.begin() + kUntaggedL3 + kIpipLen))
       << "inner packet byte-identical (TTL untouched)";
 
   Bytes ack = flow_.client_tcp(tcpf::ACK, {'h', 'i'});
@@ -168,7 +165,7 @@ TEST_F(DsrTest, IpipCopiesTosAndALackingDfFromTheInnerPacket) {
   Verdict v = from_client(syn);
   EXPECT_TRUE(
       Forwarded(v, tunnelled(syn, {kLbBeMac, ep_.host.mac, std::nullopt}, kLbBeIp, ep_.host.ip)));
-  EXPECT_EQ(get16(v.frame, kL3 + 6), 0) << "no DF outside when none inside";
+  EXPECT_EQ(be16_at(v.frame, kUntaggedL3 + 6), 0) << "no DF outside when none inside";
 }
 
 TEST_F(DsrTest, EndpointBehindAGatewayIsTunnelledThroughIt) {
@@ -189,7 +186,7 @@ TEST_F(DsrTest, TunnelledPacketExactlyFillingTheEgressMtuIsForwarded) {
   Verdict v = from_client(full);
   EXPECT_TRUE(Forwarded(
       v, tunnelled(full, {kLbGwMac, kGateway.mac, std::nullopt}, kLbGwIp, routed.host.ip)));
-  EXPECT_EQ(get16(v.frame, kL3 + 2), kGwMtu);
+  EXPECT_EQ(be16_at(v.frame, kUntaggedL3 + 2), kGwMtu);
 }
 
 TEST_F(DsrTest, PacketTooBigOnceTunnelledIsAnsweredWithFragmentationNeeded) {
@@ -249,15 +246,15 @@ class DecapTest : public DsrTest {
   // outer IPv4 header.
   static Bytes inner_frame(const Bytes& ipip) {
     Bytes out = ipip;
-    out.erase(out.begin() + kL3, out.begin() + kL3 + kIpipLen);
+    out.erase(out.begin() + kUntaggedL3, out.begin() + kUntaggedL3 + kIpipLen);
     return out;
   }
   // The 4 option bytes of an IHL-6 frame become an empty timestamp option (type 0x44): its
   // first byte reads as "version 4", so only the IHL check keeps it from being stripped.
   static Bytes with_timestamp_option(Bytes f) {
     const Bytes option = {0x44, 0x04, 0x05, 0x00};
-    std::copy(option.begin(), option.end(), f.begin() + kL3 + 20);
-    set_ip_checksum(f, kL3, 24);
+    std::copy(option.begin(), option.end(), f.begin() + kUntaggedL3 + 20);
+    set_ip_checksum(f, kUntaggedL3, 24);
     return f;
   }
   DecapProgram decap_;

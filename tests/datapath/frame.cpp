@@ -14,12 +14,10 @@
 namespace xlbtest {
 namespace {
 
-constexpr size_t kEthLen = 14;
+constexpr size_t kEthLen = kEthHeaderLen;
 constexpr size_t kVlanLen = 4;
 
-uint16_t get16(const Bytes& f, size_t off) {
-  return static_cast<uint16_t>(f[off] << 8 | f[off + 1]);
-}
+uint16_t get16(const Bytes& f, size_t off) { return be16_at(f, off); }
 uint32_t get32(const Bytes& f, size_t off) {
   return uint32_t{get16(f, off)} << 16 | get16(f, off + 2);
 }
@@ -96,6 +94,10 @@ std::optional<Layout> ipv4_layout(const Bytes& f) {
   size_t tot = get16(f, l3 + 2);
   if ((f[l3] >> 4) != 4 || ihl < 20 || tot < ihl || l3 + tot > f.size()) return std::nullopt;
   return Layout{l3, l3 + ihl, l3 + tot, f[l3 + 9]};
+}
+
+uint16_t be16_at(const Bytes& frame, size_t off) {
+  return static_cast<uint16_t>(frame.at(off) << 8 | frame.at(off + 1));
 }
 
 uint32_t ip_be(const char* dotted) {

@@ -27,6 +27,13 @@ std::optional<Layout> ipv4_layout(const Bytes& frame);
 
 uint32_t ip_be(const char* dotted);  // network byte order
 
+// The big-endian 16-bit field at `off` (bounds-checked: a short frame throws).
+uint16_t be16_at(const Bytes& frame, size_t off);
+// Bytes 0-13 of an untagged frame.
+inline constexpr size_t kEthHeaderLen = 14;
+// Where the IPv4 header starts in an untagged frame.
+inline constexpr size_t kUntaggedL3 = kEthHeaderLen;
+
 // Derives an expected frame: the input with named fields changed, checksums recomputed.
 class Rewrite {
  public:

@@ -6,15 +6,11 @@
 #include <span>
 
 #include "checksum.h"
+#include "frame.h"
 
 namespace xlbtest::fuzz {
 namespace {
 
-constexpr size_t kEthLen = 14;
-
-uint16_t get16(const Bytes& f, size_t off) {
-  return static_cast<uint16_t>(f[off] << 8 | f[off + 1]);
-}
 uint32_t raw32(const Bytes& f, size_t off) {
   uint32_t v;
   std::memcpy(&v, &f[off], 4);
@@ -22,8 +18,8 @@ uint32_t raw32(const Bytes& f, size_t off) {
 }
 
 bool is_arp_request(const Bytes& f, size_t l3) {
-  return f.size() >= l3 + 28 && get16(f, l3) == 1 && get16(f, l3 + 2) == 0x0800 && f[l3 + 4] == 6 &&
-         f[l3 + 5] == 4 && get16(f, l3 + 6) == 1;
+  return f.size() >= l3 + 28 && be16_at(f, l3) == 1 && be16_at(f, l3 + 2) == 0x0800 &&
+         f[l3 + 4] == 6 && f[l3 + 5] == 4 && be16_at(f, l3 + 6) == 1;
 }
 
 // ICMP errors quote the offending packet from its IPv4 header on (RFC 792).
@@ -32,19 +28,19 @@ void read_quote(const Bytes& f, size_t at, size_t ip_end, Reading& r) {
   uint8_t proto = f[at + 9];
   if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) return;
   r.quote_names_flow = true;
-  r.quote = {raw32(f, at + 12), raw32(f, at + 16), get16(f, at + 20), get16(f, at + 22), proto};
+  r.quote = {raw32(f, at + 12), raw32(f, at + 16), be16_at(f, at + 20), be16_at(f, at + 22), proto};
 }
 
 }  // namespace
 
 Reading read_frame(const Bytes& f) {
   Reading r;
-  if (f.size() < kEthLen) return r;
-  size_t l3 = kEthLen;
-  uint16_t type = get16(f, 12);
+  if (f.size() < kEthHeaderLen) return r;
+  size_t l3 = kEthHeaderLen;
+  uint16_t type = be16_at(f, 12);
   if (type == 0x8100) {
-    if (f.size() < kEthLen + 4) return r;
-    type = get16(f, 16);
+    if (f.size() < kEthHeaderLen + 4) return r;
+    type = be16_at(f, 16);
     l3 += 4;
   }
   if (type == 0x0806 && is_arp_request(f, l3)) {
@@ -57,12 +53,12 @@ Reading read_frame(const Bytes& f) {
   r.kind = Reading::kBadIp;
   if (f.size() < l3 + 20 || f[l3] >> 4 != 4) return r;
   size_t ihl = (f[l3] & 0x0f) * 4u;
-  size_t tot = get16(f, l3 + 2);
+  size_t tot = be16_at(f, l3 + 2);
   if (ihl < 20 || tot < ihl || l3 + tot > f.size()) return r;
   if (!csum::verifies(std::span<const uint8_t>(f.data() + l3, ihl))) return r;  // RFC 1812 5.2.2
   r.ttl = f[l3 + 8];
   r.tuple = {raw32(f, l3 + 12), raw32(f, l3 + 16), 0, 0, f[l3 + 9]};
-  if (get16(f, l3 + 6) & 0x3fff) {
+  if (be16_at(f, l3 + 6) & 0x3fff) {
     r.kind = Reading::kFragment;
     return r;
   }
@@ -79,7 +75,7 @@ Reading read_frame(const Bytes& f) {
     }
     case IPPROTO_UDP: {
       if (l4 + 8 > ip_end) return r;
-      size_t len = get16(f, l4 + 4);
+      size_t len = be16_at(f, l4 + 4);
       if (len < 8 || l4 + len > ip_end) return r;
       break;
     }
@@ -101,8 +97,8 @@ Reading read_frame(const Bytes& f) {
       return r;
   }
   r.kind = Reading::kTcpUdp;
-  r.tuple.sport = get16(f, l4);
-  r.tuple.dport = get16(f, l4 + 2);
+  r.tuple.sport = be16_at(f, l4);
+  r.tuple.dport = be16_at(f, l4 + 2);
   return r;
 }
 

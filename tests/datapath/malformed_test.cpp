@@ -11,13 +11,12 @@
 namespace xlbtest {
 namespace {
 
-constexpr size_t kL3 = 14;  // untagged frames below
-constexpr size_t kL4 = kL3 + 20;
+constexpr size_t kL4 = kUntaggedL3 + 20;
 // BPF_PROG_TEST_RUN refuses frames of ETH_HLEN bytes or fewer (EINVAL), and on this kernel
 // also frames of EtherType IPv4 too short for an IPv4 header; a VLAN tag hides the latter, so
 // truncation inside the IPv4 header is exercised with tagged frames.
-constexpr size_t kShortestRun = kL3 + 1;
-constexpr size_t kTaggedL3 = kL3 + 4;
+constexpr size_t kShortestRun = kUntaggedL3 + 1;
+constexpr size_t kTaggedL3 = kUntaggedL3 + 4;
 
 class MalformedTest : public DatapathTest {
  protected:
@@ -31,7 +30,7 @@ class MalformedTest : public DatapathTest {
   // intended defect is present.
   static Bytes broken(Bytes f, const std::function<void(Bytes&)>& edit) {
     edit(f);
-    set_ip_checksum(f, kL3, 20);
+    set_ip_checksum(f, kUntaggedL3, 20);
     return f;
   }
   static void set16(Bytes& f, size_t off, uint16_t v) {
@@ -101,29 +100,31 @@ TEST_F(MalformedTest, FramesCutAtEveryOffsetAreNeverRewrittenNorTracked) {
 }
 
 TEST_F(MalformedTest, IhlBelowFiveToVipIsPassedUntouched) {
-  expect_passed(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { f[kL3] = 0x44; }));
+  expect_passed(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { f[kUntaggedL3] = 0x44; }));
 }
 
 TEST_F(MalformedTest, IhlBeyondTotalLengthToVipIsPassedUntouched) {
-  expect_passed(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { f[kL3] = 0x4f; }));
+  expect_passed(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { f[kUntaggedL3] = 0x4f; }));
 }
 
 TEST_F(MalformedTest, TotalLengthBeyondFrameToVipIsPassedUntouched) {
-  expect_passed(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { set16(f, kL3 + 2, 50); }));
+  expect_passed(
+      broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { set16(f, kUntaggedL3 + 2, 50); }));
 }
 
 TEST_F(MalformedTest, TotalLengthBelowHeaderLengthToVipIsPassedUntouched) {
-  expect_passed(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { set16(f, kL3 + 2, 19); }));
+  expect_passed(
+      broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { set16(f, kUntaggedL3 + 2, 19); }));
 }
 
 TEST_F(MalformedTest, OptionsLeavingATruncatedTcpHeaderToVipAreDropped) {
   Ip4 ip = flow_.client_ip();
   ip.noop_options = 39;  // 40 bytes of options: IHL 15
   Bytes syn = tcp_frame(flow_.client_l2(), ip, flow_.cport, 80, tcpf::SYN, 1000, 0);
-  ASSERT_EQ(syn[kL3], 0x4f);
-  syn.resize(kL3 + 60 + 10);  // only 10 bytes of TCP, and the IPv4 length says so
-  set16(syn, kL3 + 2, 70);
-  set_ip_checksum(syn, kL3, 60);
+  ASSERT_EQ(syn[kUntaggedL3], 0x4f);
+  syn.resize(kUntaggedL3 + 60 + 10);  // only 10 bytes of TCP, and the IPv4 length says so
+  set16(syn, kUntaggedL3 + 2, 70);
+  set_ip_checksum(syn, kUntaggedL3, 60);
   expect_dropped(syn);
 }
 
@@ -144,20 +145,21 @@ TEST_F(MalformedTest, UdpLengthBelowItsHeaderToVipIsDropped) {
 }
 
 TEST_F(MalformedTest, IpVersionSixInAnIpv4FrameIsPassedUntouched) {
-  expect_passed(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { f[kL3] = 0x65; }));
+  expect_passed(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { f[kUntaggedL3] = 0x65; }));
 }
 
 // Found by fuzz_test: the TCP header was bounded by the frame, not by the IPv4 packet, so a
 // header running into Ethernet padding was balanced.
 TEST_F(MalformedTest, TcpHeaderRunningPastTheIpPacketIntoPaddingToVipIsDropped) {
-  expect_dropped(broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { set16(f, kL3 + 2, 20 + 9); }));
+  expect_dropped(
+      broken(flow_.client_tcp(tcpf::SYN), [](Bytes& f) { set16(f, kUntaggedL3 + 2, 20 + 9); }));
 }
 
 // Found by fuzz_test: a header failing its checksum (here a flipped source address bit) was
 // balanced and tracked; the kernel would have dropped it (RFC 1812 5.2.2).
 TEST_F(MalformedTest, IpHeaderChecksumThatFailsIsPassedUntouchedAndNotTracked) {
   Bytes syn = flow_.client_tcp(tcpf::SYN);
-  syn[kL3 + 13] ^= 0x04;
+  syn[kUntaggedL3 + 13] ^= 0x04;
   expect_passed(syn);
 }
 

@@ -92,7 +92,7 @@ void setup_namespace() {
     return;
   }
   if (!mount_bpffs(kDefaultBpffs)) {
-    g_env.error = std::string("cannot mount a private bpffs on ") + kDefaultBpffs;
+    g_env.error = "cannot mount a private bpffs on " + std::string(kDefaultBpffs);
     return;
   }
   if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SCHED_CLS, nullptr) != 1) {

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "exposition_lines.h"
 #include "metrics/verdicts.h"
 
 extern "C" {
@@ -18,10 +19,6 @@ extern "C" {
 
 namespace xlb::metrics {
 namespace {
-
-bool has_line(const std::string& text, const std::string& line) {
-  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
-}
 
 // An endpoint of the test rule with its counters.
 EndpointStatus endpoint(const std::string& ip, model::EndpointState state, xlb_counter counter,

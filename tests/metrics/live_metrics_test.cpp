@@ -3,14 +3,11 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include "exposition_lines.h"
 #include "metrics/exposition.h"
 
 namespace xlb::metrics {
 namespace {
-
-bool has_line(const std::string& text, const std::string& line) {
-  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
-}
 
 TEST(LiveMetrics, ProbesCountByResultAndAnsweredOnesFillTheHistogram) {
   LiveMetrics live;

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/ip.h"
+#include "ct_key_builder.h"
 #include "datapath/fake/fake_datapath.h"
 #include "diagnose/collect.h"
 #include "mem_store.h"
@@ -15,20 +16,10 @@
 namespace xlb::diagnose {
 namespace {
 
+using test::ct_key;
+
 constexpr uint64_t kSec = 1000000000ull;
 constexpr uint64_t kNow = 1000 * kSec;
-
-xlb_ct_key key(const std::string& src, uint16_t sport, const std::string& dst, uint16_t dport) {
-  xlb_ct_key k;
-  std::memset(&k, 0, sizeof k);
-  k.saddr = *parse_ipv4(src);
-  k.daddr = *parse_ipv4(dst);
-  k.sport = htons(sport);
-  k.dport = htons(dport);
-  k.proto = IPPROTO_TCP;
-  k.family = XLB_AF_INET;
-  return k;
-}
 
 class CollectTest : public ::testing::Test {
  protected:
@@ -51,7 +42,7 @@ class CollectTest : public ::testing::Test {
     o.nat_dport = htons(8080);
     o.created_ns = kNow - static_cast<uint64_t>(age_s * kSec);
     o.packets = 1;
-    dp_.add_flow(key("192.168.1.10", port, vip, 80), o);
+    dp_.add_flow(ct_key("192.168.1.10", port, vip, 80), o);
     xlb_ct_entry r;
     std::memset(&r, 0, sizeof r);
     r.dir = XLB_DIR_REPLY;
@@ -60,7 +51,7 @@ class CollectTest : public ::testing::Test {
     r.nat_sport = htons(80);
     r.packets = reply_packets;
     r.seen = reply_seen;
-    dp_.add_flow(key("10.0.1.2", 8080, "192.168.1.10", port), r);
+    dp_.add_flow(ct_key("10.0.1.2", 8080, "192.168.1.10", port), r);
   }
   Result<Snapshot> collect_for(const std::string& vip) {
     Sources src{rec_,

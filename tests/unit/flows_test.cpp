@@ -8,24 +8,14 @@
 #include <cstring>
 
 #include "common/ip.h"
+#include "ct_key_builder.h"
 #include "datapath/fake/fake_datapath.h"
 #include "mem_store.h"
 
 namespace xlb {
 namespace {
 
-xlb_ct_key ct_key(const std::string& src, uint16_t sport, const std::string& dst, uint16_t dport,
-                  uint8_t proto = IPPROTO_TCP) {
-  xlb_ct_key k;
-  std::memset(&k, 0, sizeof k);
-  k.saddr = *parse_ipv4(src);
-  k.daddr = *parse_ipv4(dst);
-  k.sport = htons(sport);
-  k.dport = htons(dport);
-  k.proto = proto;
-  k.family = XLB_AF_INET;
-  return k;
-}
+using test::ct_key;
 
 xlb_ct_entry ct_entry(uint8_t dir, uint8_t state, uint32_t svc_id, uint64_t packets,
                       uint64_t bytes) {

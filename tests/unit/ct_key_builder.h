@@ -1,0 +1,32 @@
+// Conntrack keys for unit tests, written the way a reader thinks of a flow: dotted quads and
+// host-order ports.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <string>
+
+#include "common/ip.h"
+
+extern "C" {
+#include "xlb/abi/conntrack.h"
+}
+
+namespace xlb::test {
+
+inline xlb_ct_key ct_key(const std::string& src, uint16_t sport, const std::string& dst,
+                         uint16_t dport, uint8_t proto = IPPROTO_TCP) {
+  xlb_ct_key k;
+  std::memset(&k, 0, sizeof k);
+  k.saddr = *parse_ipv4(src);
+  k.daddr = *parse_ipv4(dst);
+  k.sport = htons(sport);
+  k.dport = htons(dport);
+  k.proto = proto;
+  k.family = XLB_AF_INET;
+  return k;
+}
+
+}  // namespace xlb::test
