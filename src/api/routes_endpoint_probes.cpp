@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kProbePath = R"(/api/v1/endpoints/([^/]+))";
 
 Error probe_not_found(const std::string& ip) {
-  return Error{"not_found",
+  return Error{ErrorCode::not_found,
                "endpoint " + ip +
                    " has no probe of its own; create one with POST /api/v1/endpoints "
                    "(xlbctl create endpoint)",
@@ -70,8 +70,8 @@ void add_endpoint_probe_routes(httplib::Server& server, const ApiContext& ctx) {
     auto ip = endpoint_ip_from_path(req.matches[1]);
     if (!ip) return reply_error(res, ip.error());
     if (auto done = rec.remove_endpoint_probe(*ip); !done) {
-      return reply_error(res,
-                         done.error().code == "not_found" ? probe_not_found(*ip) : done.error());
+      return reply_error(
+          res, done.error().code == ErrorCode::not_found ? probe_not_found(*ip) : done.error());
     }
     res.status = 204;
   });

@@ -66,7 +66,7 @@ Result<model::EndpointState> state_from_body(const std::string& body) {
 }
 
 Error rule_not_found(const model::ServiceKey& key) {
-  return Error{"not_found",
+  return Error{ErrorCode::not_found,
                "no rule " + model::to_string(key) + "; list rules with GET /api/v1/loadbalancers",
                ""};
 }

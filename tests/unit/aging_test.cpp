@@ -329,7 +329,7 @@ TEST_F(AgingTest, WalkFailureIsReportedAndDeletesNothing) {
   dp_.fail_next(Op::for_each_flow);
   auto r = ager_.run_once(kNowS * kSec, {kSvc});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "datapath");
+  EXPECT_EQ(r.error().code, ErrorCode::datapath);
   EXPECT_EQ(entries(), 2u);
 }
 

@@ -163,7 +163,7 @@ TEST_F(FlowsTest, DumpErrorIsReported) {
   dp_.fail_next(FakeDatapath::Op::for_each_flow);
   auto rows = list_flows(dp_, rec_);
   ASSERT_FALSE(rows.ok());
-  EXPECT_EQ(rows.error().code, "datapath");
+  EXPECT_EQ(rows.error().code, ErrorCode::datapath);
 }
 
 TEST(Flows, StateNames) {
