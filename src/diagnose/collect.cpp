@@ -8,11 +8,11 @@
 #include <map>
 #include <set>
 
-#include "api/dp_stat_names.h"
 #include "common/ip.h"
 #include "common/quote.h"
 #include "conntrack/flows.h"
 #include "conntrack/tuple.h"
+#include "reconcile/abi.h"
 
 namespace xlb::diagnose {
 namespace {
@@ -34,16 +34,6 @@ bool flow_matches(const Query& q, const xlb_ip& vip, const CtFlow& f) {
   return true;
 }
 
-std::string mode_name(uint8_t mode) {
-  switch (mode) {
-    case XLB_MODE_FULLNAT:
-      return "fullnat";
-    case XLB_MODE_DSR:
-      return "dsr";
-  }
-  return "default";
-}
-
 // Folds one orig entry (and its reply entry, when there is one) into its endpoint's tally.
 void fold(const Datapath& dp, const CtFlow& f, uint64_t now_ns,
           std::map<std::pair<std::string, uint16_t>, EndpointFlows>& out) {
@@ -54,9 +44,9 @@ void fold(const Datapath& dp, const CtFlow& f, uint64_t now_ns,
   EndpointFlows& ef = out[{ep, port}];
   ef.endpoint = ep;
   ef.port = port;
-  ef.mode = mode_name(e.mode);
+  ef.mode = mode_from_abi(e.mode);
   ++ef.flows;
-  ++ef.by_state[ct_state_name(e.state)];
+  ++ef.by_state[static_cast<xlb_ct_state>(e.state)];
   const std::string client = format_ip(f.key.saddr);
   add_sample(ef.clients, client);
 
@@ -120,9 +110,8 @@ Result<Snapshot> collect(const Sources& src, const Query& query, uint64_t now_ns
 
   auto counters = src.datapath.datapath_counters();
   if (!counters) return counters.error();
-  for (size_t i = 0; i < api::kDpStatNames.size() && i < counters->size(); ++i) {
-    s.counters[std::string(api::kDpStatNames[i])] = (*counters)[i];
-  }
+  // A datapath older than this build may count fewer verdicts: the rest stay 0.
+  std::copy_n(counters->begin(), std::min(counters->size(), s.counters.size()), s.counters.begin());
 
   const xlb_ip vip = *parse_ipv4(query.vip);
   std::map<std::pair<std::string, uint16_t>, EndpointFlows> folded;

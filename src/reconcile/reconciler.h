@@ -13,6 +13,7 @@
 
 #include "common/result.h"
 #include "datapath/datapath.h"
+#include "health/target_state.h"
 #include "model/service.h"
 #include "store/store.h"
 
@@ -22,7 +23,7 @@ class Undo;
 
 // What the health check governing one endpoint says (model/endpoint_check.h decides which).
 struct EndpointHealth {
-  std::string state = "unknown";  // "ok", "down", "unknown"
+  health::TargetState state = health::TargetState::unknown;
   std::string probe = "tcp";
   std::string name;  // the host probe's label (`create endpoint --name`), empty for rule probes
   double period_s = 0;
