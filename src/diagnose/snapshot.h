@@ -13,7 +13,7 @@
 
 #include "conntrack/summary.h"
 #include "model/service.h"
-#include "reconcile/reconciler.h"
+#include "status/status.h"
 
 extern "C" {
 #include "xlb/abi/conntrack.h"

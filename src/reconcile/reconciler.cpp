@@ -578,10 +578,10 @@ std::vector<std::pair<uint32_t, uint32_t>> Reconciler::rule_timeouts() const {
   return out;
 }
 
-std::optional<model::Service> Reconciler::service_by_id(uint32_t id) const {
+std::optional<std::string> Reconciler::rule_name(uint32_t id) const {
   std::lock_guard lock(mu_);
   for (const auto& [key, rule] : rules_) {
-    if (rule.dp.id == id) return rule.service;
+    if (rule.dp.id == id) return model::display_name(rule.service);
   }
   return std::nullopt;
 }

@@ -11,6 +11,7 @@
 
 #include "common/ip.h"
 #include "conntrack/tuple.h"
+#include "ct_test_key.h"
 #include "datapath/fake/fake_datapath.h"
 
 namespace xlb {
@@ -23,18 +24,6 @@ constexpr uint64_t kNowS = 100000;  // the aging pass runs at this monotonic sec
 constexpr const char* kVip = "10.0.0.100";
 constexpr uint16_t kVipPort = 80;
 constexpr uint32_t kSvc = 1;
-
-xlb_ct_key ct_key(const std::string& src, uint16_t sport, const std::string& dst, uint16_t dport) {
-  xlb_ct_key k;
-  std::memset(&k, 0, sizeof k);
-  k.saddr = *parse_ipv4(src);
-  k.daddr = *parse_ipv4(dst);
-  k.sport = htons(sport);
-  k.dport = htons(dport);
-  k.proto = IPPROTO_TCP;
-  k.family = XLB_AF_INET;
-  return k;
-}
 
 bool same_key(const xlb_ct_key& a, const xlb_ct_key& b) {
   return std::memcmp(&a, &b, sizeof a) == 0;

@@ -8,28 +8,18 @@
 #include <cstring>
 
 #include "common/ip.h"
+#include "ct_test_key.h"
 #include "datapath/fake/fake_datapath.h"
 #include "diagnose/collect.h"
 #include "mem_store.h"
 #include "reconcile/abi.h"
+#include "status/live_status.h"
 
 namespace xlb::diagnose {
 namespace {
 
 constexpr uint64_t kSec = 1000000000ull;
 constexpr uint64_t kNow = 1000 * kSec;
-
-xlb_ct_key key(const std::string& src, uint16_t sport, const std::string& dst, uint16_t dport) {
-  xlb_ct_key k;
-  std::memset(&k, 0, sizeof k);
-  k.saddr = *parse_ipv4(src);
-  k.daddr = *parse_ipv4(dst);
-  k.sport = htons(sport);
-  k.dport = htons(dport);
-  k.proto = IPPROTO_TCP;
-  k.family = XLB_AF_INET;
-  return k;
-}
 
 class CollectTest : public ::testing::Test {
  protected:
@@ -54,7 +44,7 @@ class CollectTest : public ::testing::Test {
     o.nat_dport = htons(8080);
     o.created_ns = kNow - static_cast<uint64_t>(age_s * kSec);
     o.packets = 1;
-    dp_.add_flow(key("192.168.1.10", port, vip, 80), o);
+    dp_.add_flow(ct_key("192.168.1.10", port, vip, 80), o);
     xlb_ct_entry r;
     std::memset(&r, 0, sizeof r);
     r.dir = XLB_DIR_REPLY;
@@ -63,13 +53,10 @@ class CollectTest : public ::testing::Test {
     r.nat_sport = htons(80);
     r.packets = reply_packets;
     r.seen = reply_seen;
-    dp_.add_flow(key("10.0.1.2", 8080, "192.168.1.10", port), r);
+    dp_.add_flow(ct_key("10.0.1.2", 8080, "192.168.1.10", port), r);
   }
   Result<Snapshot> collect_for(const std::string& vip) {
-    Sources src{rec_,
-                dp_,
-                std::nullopt,
-                {"eth0"},
+    Sources src{status_,
                 [this](std::vector<std::string> managed, const std::vector<std::string>& routes,
                        const std::vector<std::string>& neighbours) {
                   routes_asked_ = routes;
@@ -85,6 +72,8 @@ class CollectTest : public ::testing::Test {
   FakeDatapath dp_;
   MemStore store_;
   Reconciler rec_{dp_, store_};
+  CtSummaryCache summaries_;  // no aging pass yet
+  LiveStatus status_{rec_, dp_, summaries_, [] { return std::vector<std::string>{"eth0"}; }};
   std::vector<std::string> routes_asked_, neighbours_asked_;
 };
 

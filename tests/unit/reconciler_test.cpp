@@ -430,9 +430,8 @@ TEST_F(ReconcilerTest, StatusJoinsModelIdAndCounters) {
 
   EXPECT_EQ(rec_.status().size(), 2u);
   EXPECT_FALSE(rec_.status({"10.9.9.9", Protocol::tcp, 80}));
-  ASSERT_TRUE(rec_.service_by_id(1));
-  EXPECT_EQ(rec_.service_by_id(1)->name, "web");
-  EXPECT_FALSE(rec_.service_by_id(7));
+  EXPECT_EQ(rec_.rule_name(1), "web");
+  EXPECT_FALSE(rec_.rule_name(7));
 }
 
 TEST_F(ReconcilerTest, RestoreReusesDatapathIdsAndRemovesStaleRules) {
