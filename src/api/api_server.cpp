@@ -24,7 +24,7 @@ httplib::Server::HandlerResponse fill_unrouted_error(const httplib::Request& req
   Error error;
   switch (res.status) {
     case 404:
-      error = Error{"not_found",
+      error = Error{ErrorCode::not_found,
                     "no route " + req.method + " " + req.path + "; see docs/api/openapi.yaml", ""};
       break;
     case 413:
@@ -32,7 +32,7 @@ httplib::Server::HandlerResponse fill_unrouted_error(const httplib::Request& req
       break;
     default:
       error = Error{
-          res.status < 500 ? "invalid_argument" : "internal",
+          res.status < 500 ? ErrorCode::invalid_argument : ErrorCode::internal,
           "the HTTP request could not be processed (status " + std::to_string(res.status) + ")",
           ""};
   }
@@ -88,7 +88,7 @@ ApiServer::ApiServer(ApiContext ctx)
         } catch (...) {
         }
         spdlog::error("api: {} {} failed: {}", req.method, req.path, what);
-        reply_error(res, Error{"internal", "internal error: " + what, ""});
+        reply_error(res, Error{ErrorCode::internal, "internal error: " + what, ""});
       });
   s.set_logger(log_request);
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -111,7 +111,8 @@ Result<void> ApiServer::bind(const std::string& host, int port) {
   errno = 0;
   if (server_->bind_to_port(host, port)) return Ok{};
   const int err = errno;
-  return Error{"startup", bind_error_message(host + ":" + std::to_string(port), err), "api"};
+  return Error{ErrorCode::startup, bind_error_message(host + ":" + std::to_string(port), err),
+               "api"};
 }
 
 void ApiServer::serve() {

@@ -9,9 +9,8 @@
 #include <vector>
 
 #include "common/result.h"
-#include "conntrack/summary.h"
-#include "datapath/datapath.h"
 #include "reconcile/reconciler.h"
+#include "status/source.h"
 
 namespace httplib {
 class Server;
@@ -23,13 +22,8 @@ class LiveMetrics;
 namespace xlb::api {
 
 struct ApiContext {
-  Reconciler& reconciler;
-  const Datapath& datapath;  // read-only: counters and conntrack
-  // Interfaces the daemon manages, reported by /healthz.
-  std::function<std::vector<std::string>()> interfaces = [] { return std::vector<std::string>{}; };
-  // The conntrack summary of the latest aging pass (nullopt before the first one), for
-  // `get ct --summary`, /metrics and diagnose. Set by xlbd; tests may leave it empty.
-  std::function<std::optional<CtSummary>()> ct_summary = [] { return std::optional<CtSummary>{}; };
+  Reconciler& reconciler;      // changes and the stored configuration
+  const StatusSource& status;  // every read of running state: rules, counters, conntrack
   // Probe latency and error counts for /metrics, accumulated by xlbd; null: those series absent.
   metrics::LiveMetrics* live_metrics = nullptr;
 };

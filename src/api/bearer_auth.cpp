@@ -25,7 +25,7 @@ httplib::Server::HandlerResponse check_bearer_token(const std::string& token,
       tokens_equal(token, std::string_view(header).substr(kScheme.size()))) {
     return httplib::Server::HandlerResponse::Unhandled;
   }
-  reply_error(res, Error{"unauthenticated",
+  reply_error(res, Error{ErrorCode::unauthenticated,
                          "missing or wrong API token: send the header \"Authorization: Bearer "
                          "<token>\" with the token of xlbd's --api-token-file (xlbctl "
                          "--token-file=<file>)",

@@ -1,27 +1,16 @@
 #include "api/http_errors.h"
 
-#include <string_view>
+#include <string>
 
 namespace xlb::api {
 
-int http_status(const Error& error) {
-  struct Mapping {
-    std::string_view code;
-    int status;
-  };
-  static constexpr Mapping kStatuses[] = {
-      {"invalid_argument", 400}, {"unauthenticated", 401}, {"not_found", 404},
-      {"conflict", 409},         {"limit_exceeded", 409},  {"too_large", 413},
-      {"not_supported", 501},
-  };
-  for (const auto& m : kStatuses) {
-    if (m.code == error.code) return m.status;
-  }
-  return 500;
-}
+int http_status(const Error& error) { return http_status(error.code); }
 
 nlohmann::json error_json(const Error& error) {
-  return {{"error", {{"code", error.code}, {"message", error.message}, {"field", error.field}}}};
+  return {{"error",
+           {{"code", std::string(wire_name(error.code))},
+            {"message", error.message},
+            {"field", error.field}}}};
 }
 
 void reply_json(httplib::Response& res, int status, const nlohmann::json& body) {

@@ -1,5 +1,5 @@
-// The one error shape every route returns, {"error":{"code","message","field"}}, and the mapping
-// from xlb::Error codes to HTTP statuses.
+// The one error shape every route returns, {"error":{"code","message","field"}}, answered with
+// the HTTP status of its code (common/error_code.h).
 #pragma once
 
 #include <httplib.h>

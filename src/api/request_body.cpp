@@ -107,7 +107,7 @@ class StrictnessCheck final : public nlohmann::json_sax<json> {
 }  // namespace
 
 Error body_too_large() {
-  return Error{"too_large",
+  return Error{ErrorCode::too_large,
                "request body is larger than " + std::to_string(kMaxBodyBytes) +
                    " bytes; split the configuration into smaller requests",
                ""};

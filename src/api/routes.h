@@ -1,5 +1,5 @@
 // Route registration, one function per resource. Handlers stay thin: decode the request,
-// call the Reconciler or Datapath, encode the answer.
+// call the Reconciler (changes) or read the StatusSource, encode the answer.
 #pragma once
 
 #include <httplib.h>

@@ -31,8 +31,8 @@ Result<FlowFilter> filter_from_query(const httplib::Request& req) {
 // last because it is only known at the end.
 class FlowStream {
  public:
-  FlowStream(Reconciler& rec, const Datapath& dp, FlowFilter filter)
-      : rec_(rec), dp_(dp), filter_(std::move(filter)) {}
+  FlowStream(const StatusSource& status, FlowFilter filter)
+      : status_(status), filter_(std::move(filter)) {}
 
   // The whole answer in one provider call: httplib hands the sink to one thread, and the walk
   // must not be split across calls (the map changes between them).
@@ -40,16 +40,18 @@ class FlowStream {
     std::string out = "{\"flows\":[";
     size_t count = 0, in_chunk = 0;
     bool sink_ok = true;
-    auto walked = for_each_flow_row(dp_, rec_, filter_, [&](const FlowRow& row) {
-      if (count++ > 0) out += ',';
-      out += to_json(row).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      if (++in_chunk == kRowsPerChunk) {
-        sink_ok = sink.write(out.data(), out.size());
-        out.clear();
-        in_chunk = 0;
-      }
-      return sink_ok;  // the client went away: stop walking
-    });
+    const RuleNameOf rule_name = [this](uint32_t id) { return status_.rule_name(id); };
+    auto walked =
+        for_each_flow_row(status_.conntrack(), rule_name, filter_, [&](const FlowRow& row) {
+          if (count++ > 0) out += ',';
+          out += to_json(row).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          if (++in_chunk == kRowsPerChunk) {
+            sink_ok = sink.write(out.data(), out.size());
+            out.clear();
+            in_chunk = 0;
+          }
+          return sink_ok;  // the client went away: stop walking
+        });
     if (!sink_ok) return false;
     // A failed walk cannot change the status any more: cut the answer short, so the client
     // sees a broken response rather than a silently incomplete list.
@@ -61,31 +63,25 @@ class FlowStream {
   }
 
  private:
-  Reconciler& rec_;
-  const Datapath& dp_;
+  const StatusSource& status_;
   FlowFilter filter_;
 };
 
 }  // namespace
 
 void add_conntrack_routes(httplib::Server& server, const ApiContext& ctx) {
-  Reconciler& rec = ctx.reconciler;
-  const Datapath& dp = ctx.datapath;
+  const StatusSource& status = ctx.status;
   // The latest aging pass's summary; computed here only before the first pass has run.
   server.Get("/api/v1/conntrack/summary",
-             [&dp, latest = ctx.ct_summary](const httplib::Request&, httplib::Response& res) {
-               auto summary = latest();
-               if (!summary) {
-                 auto fresh = summarize_conntrack(dp);
-                 if (!fresh) return reply_error(res, fresh.error());
-                 summary = std::move(*fresh);
-               }
+             [&status](const httplib::Request&, httplib::Response& res) {
+               auto summary = current_ct_summary(status);
+               if (!summary) return reply_error(res, summary.error());
                reply_json(res, 200, to_json(*summary));
              });
-  server.Get("/api/v1/conntrack", [&rec, &dp](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/api/v1/conntrack", [&status](const httplib::Request& req, httplib::Response& res) {
     auto filter = filter_from_query(req);
     if (!filter) return reply_error(res, filter.error());
-    auto stream = std::make_shared<FlowStream>(rec, dp, std::move(*filter));
+    auto stream = std::make_shared<FlowStream>(status, std::move(*filter));
     res.status = 200;
     res.set_chunked_content_provider("application/json", [stream](size_t, httplib::DataSink& sink) {
       return stream->write_all(sink);

@@ -16,15 +16,15 @@ namespace {
 constexpr const char* kProbePath = R"(/api/v1/endpoints/([^/]+))";
 
 Error probe_not_found(const std::string& ip) {
-  return Error{"not_found",
+  return Error{ErrorCode::not_found,
                "endpoint " + ip +
                    " has no probe of its own; create one with POST /api/v1/endpoints "
                    "(xlbctl create endpoint)",
                ""};
 }
 
-std::optional<ProbeStatus> find_status(const Reconciler& rec, const std::string& ip) {
-  for (auto& ps : rec.probe_status()) {
+std::optional<ProbeStatus> find_probe_status(const StatusSource& status, const std::string& ip) {
+  for (auto& ps : status.probes()) {
     if (ps.probe.ip == ip) return ps;
   }
   return std::nullopt;
@@ -43,24 +43,28 @@ Result<std::string> endpoint_ip_from_path(const std::string& text) {
 
 void add_endpoint_probe_routes(httplib::Server& server, const ApiContext& ctx) {
   Reconciler& rec = ctx.reconciler;
+  const StatusSource& live = ctx.status;
 
   // Creates the host's probe, or replaces it (one per host).
-  server.Post("/api/v1/endpoints", [&rec](const httplib::Request& req, httplib::Response& res) {
-    auto body = parse_json_object(req.body);
-    if (!body) return reply_error(res, body.error());
-    auto probe = model::endpoint_probe_from_json(*body);
-    if (!probe) return reply_error(res, probe.error());
-    const bool existed = rec.endpoint_probe(probe->ip).has_value();
-    if (auto done = rec.upsert_endpoint_probe(*probe); !done) return reply_error(res, done.error());
-    auto status = find_status(rec, probe->ip);
-    if (!status) return reply_error(res, probe_not_found(probe->ip));  // removed concurrently
-    reply_json(res, existed ? 200 : 201, probe_status_json(*status));
-  });
+  server.Post("/api/v1/endpoints",
+              [&rec, &live](const httplib::Request& req, httplib::Response& res) {
+                auto body = parse_json_object(req.body);
+                if (!body) return reply_error(res, body.error());
+                auto probe = model::endpoint_probe_from_json(*body);
+                if (!probe) return reply_error(res, probe.error());
+                const bool existed = rec.endpoint_probe(probe->ip).has_value();
+                if (auto done = rec.upsert_endpoint_probe(*probe); !done)
+                  return reply_error(res, done.error());
+                auto status = find_probe_status(live, probe->ip);
+                if (!status)
+                  return reply_error(res, probe_not_found(probe->ip));  // removed concurrently
+                reply_json(res, existed ? 200 : 201, probe_status_json(*status));
+              });
 
-  server.Get(kProbePath, [&rec](const httplib::Request& req, httplib::Response& res) {
+  server.Get(kProbePath, [&live](const httplib::Request& req, httplib::Response& res) {
     auto ip = endpoint_ip_from_path(req.matches[1]);
     if (!ip) return reply_error(res, ip.error());
-    auto status = find_status(rec, *ip);
+    auto status = find_probe_status(live, *ip);
     if (!status) return reply_error(res, probe_not_found(*ip));
     reply_json(res, 200, probe_status_json(*status));
   });
@@ -70,8 +74,8 @@ void add_endpoint_probe_routes(httplib::Server& server, const ApiContext& ctx) {
     auto ip = endpoint_ip_from_path(req.matches[1]);
     if (!ip) return reply_error(res, ip.error());
     if (auto done = rec.remove_endpoint_probe(*ip); !done) {
-      return reply_error(res,
-                         done.error().code == "not_found" ? probe_not_found(*ip) : done.error());
+      return reply_error(
+          res, done.error().code == ErrorCode::not_found ? probe_not_found(*ip) : done.error());
     }
     res.status = 204;
   });

@@ -5,9 +5,9 @@
 namespace xlb::api {
 
 void add_health_routes(httplib::Server& server, const ApiContext& ctx) {
-  auto interfaces = ctx.interfaces;
-  server.Get("/healthz", [interfaces](const httplib::Request&, httplib::Response& res) {
-    reply_json(res, 200, {{"status", "ok"}, {"interfaces", interfaces()}});
+  const StatusSource& status = ctx.status;
+  server.Get("/healthz", [&status](const httplib::Request&, httplib::Response& res) {
+    reply_json(res, 200, {{"status", "ok"}, {"interfaces", status.interfaces()}});
   });
 }
 

@@ -66,7 +66,7 @@ Result<model::EndpointState> state_from_body(const std::string& body) {
 }
 
 Error rule_not_found(const model::ServiceKey& key) {
-  return Error{"not_found",
+  return Error{ErrorCode::not_found,
                "no rule " + model::to_string(key) + "; list rules with GET /api/v1/loadbalancers",
                ""};
 }
@@ -75,30 +75,33 @@ Error rule_not_found(const model::ServiceKey& key) {
 
 void add_loadbalancer_routes(httplib::Server& server, const ApiContext& ctx) {
   Reconciler& rec = ctx.reconciler;
+  const StatusSource& live = ctx.status;
 
-  server.Get("/api/v1/loadbalancers", [&rec](const httplib::Request&, httplib::Response& res) {
+  server.Get("/api/v1/loadbalancers", [&live](const httplib::Request&, httplib::Response& res) {
     json list = json::array();
-    for (const ServiceStatus& status : rec.status()) list.push_back(status_json(status));
+    for (const ServiceStatus& status : live.rules()) list.push_back(status_json(status));
     reply_json(res, 200, {{"loadbalancers", std::move(list)}});
   });
 
   // Creates the rule, or replaces the rule with the same (vip, protocol, port).
-  server.Post("/api/v1/loadbalancers", [&rec](const httplib::Request& req, httplib::Response& res) {
-    auto body = parse_json_object(req.body);
-    if (!body) return reply_error(res, body.error());
-    auto svc = model::service_from_json(*body);
-    if (!svc) return reply_error(res, svc.error());
-    const bool existed = rec.status(svc->key).has_value();
-    if (auto done = rec.upsert(*svc); !done) return reply_error(res, done.error());
-    auto status = rec.status(svc->key);
-    if (!status) return reply_error(res, rule_not_found(svc->key));  // removed concurrently
-    reply_json(res, existed ? 200 : 201, status_json(*status));
-  });
+  server.Post("/api/v1/loadbalancers",
+              [&rec, &live](const httplib::Request& req, httplib::Response& res) {
+                auto body = parse_json_object(req.body);
+                if (!body) return reply_error(res, body.error());
+                auto svc = model::service_from_json(*body);
+                if (!svc) return reply_error(res, svc.error());
+                const bool existed = live.rule(svc->key).has_value();
+                if (auto done = rec.upsert(*svc); !done) return reply_error(res, done.error());
+                auto status = live.rule(svc->key);
+                if (!status)
+                  return reply_error(res, rule_not_found(svc->key));  // removed concurrently
+                reply_json(res, existed ? 200 : 201, status_json(*status));
+              });
 
-  server.Get(kRulePath, [&rec](const httplib::Request& req, httplib::Response& res) {
+  server.Get(kRulePath, [&live](const httplib::Request& req, httplib::Response& res) {
     auto key = key_from_path(req.matches);
     if (!key) return reply_error(res, key.error());
-    auto status = rec.status(*key);
+    auto status = live.rule(*key);
     if (!status) return reply_error(res, rule_not_found(*key));
     reply_json(res, 200, status_json(*status));
   });
@@ -110,20 +113,20 @@ void add_loadbalancer_routes(httplib::Server& server, const ApiContext& ctx) {
     res.status = 204;
   });
 
-  server.Get("/api/v1/endpoints", [&rec](const httplib::Request&, httplib::Response& res) {
-    reply_json(res, 200, endpoints_json(rec.status(), rec.probe_status()));
+  server.Get("/api/v1/endpoints", [&live](const httplib::Request&, httplib::Response& res) {
+    reply_json(res, 200, endpoints_json(live.rules(), live.probes()));
   });
 
   // Operator state of an endpoint in every rule that lists it (e.g. draining), saved.
   server.Patch(R"(/api/v1/endpoints/([^/]+))",
-               [&rec](const httplib::Request& req, httplib::Response& res) {
+               [&rec, &live](const httplib::Request& req, httplib::Response& res) {
                  auto ip = endpoint_ip_from_path(req.matches[1]);
                  if (!ip) return reply_error(res, ip.error());
                  auto state = state_from_body(req.body);
                  if (!state) return reply_error(res, state.error());
                  auto done = rec.set_endpoint_state(*ip, *state);
                  if (!done) return reply_error(res, done.error());
-                 reply_json(res, 200, endpoints_json(rec.status(), rec.probe_status()));
+                 reply_json(res, 200, endpoints_json(live.rules(), live.probes()));
                });
 }
 

@@ -28,12 +28,13 @@ std::set<std::string> health_check_ids(const std::vector<ServiceStatus>& rules) 
 void add_metrics_routes(httplib::Server& server, const ApiContext& ctx) {
   server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
     metrics::ScrapeInput input;
-    input.rules = ctx.reconciler.status();
+    const StatusSource& status = ctx.status;
+    input.rules = status.rules();
     // Unreadable verdict counters leave their series out rather than failing the whole scrape.
-    if (auto verdicts = ctx.datapath.datapath_counters()) input.verdicts = std::move(*verdicts);
-    input.conntrack = ctx.ct_summary();
-    input.ct_capacity = ctx.datapath.ct_capacity();
-    input.ct_syn_capacity = ctx.datapath.ct_syn_capacity();
+    if (auto verdicts = status.verdicts()) input.verdicts = std::move(*verdicts);
+    input.conntrack = status.latest_ct_summary();
+    input.ct_capacity = status.conntrack().ct_capacity();
+    input.ct_syn_capacity = status.conntrack().ct_syn_capacity();
     if (ctx.live_metrics) {
       ctx.live_metrics->retain_probes(health_check_ids(input.rules));
       input.control_plane_errors = ctx.live_metrics->control_plane_errors();

@@ -6,9 +6,9 @@
 namespace xlb::api {
 
 void add_stats_routes(httplib::Server& server, const ApiContext& ctx) {
-  const Datapath& dp = ctx.datapath;
-  server.Get("/api/v1/stats", [&dp](const httplib::Request&, httplib::Response& res) {
-    auto values = dp.datapath_counters();
+  const StatusSource& status = ctx.status;
+  server.Get("/api/v1/stats", [&status](const httplib::Request&, httplib::Response& res) {
+    auto values = status.verdicts();
     if (!values) return reply_error(res, values.error());
     nlohmann::json counters = nlohmann::json::object();
     for (size_t i = 0; i < kDpStatNames.size() && i < values->size(); ++i) {

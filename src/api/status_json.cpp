@@ -43,7 +43,7 @@ nlohmann::json endpoint_json(const EndpointStatus& ep) {
 }  // namespace
 
 nlohmann::json health_json(const EndpointHealth& h) {
-  return {{"state", h.state},
+  return {{"state", std::string(health::to_string(h.state))},
           {"probe", h.probe},
           {"name", h.name},
           {"period", h.period_s},

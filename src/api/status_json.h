@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "reconcile/reconciler.h"
+#include "status/status.h"
 
 namespace xlb::api {
 

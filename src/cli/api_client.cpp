@@ -2,8 +2,23 @@
 
 #include <httplib.h>
 
+#include <optional>
+#include <string>
+
 namespace xlb::cli {
 using nlohmann::json;
+
+Error error_from_reply(int status, const json& body) {
+  if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) {
+    return Error{ErrorCode::http, "xlbd answered HTTP " + std::to_string(status), ""};
+  }
+  const json& e = body["error"];
+  const json& code = e.contains("code") ? e["code"] : json();
+  const std::optional<ErrorCode> known =
+      code.is_string() ? error_code_from_wire(code.get<std::string>()) : std::nullopt;
+  return Error{known.value_or(error_code_for_http_status(status)),
+               e.value("message", "request failed"), e.value("field", "")};
+}
 
 // The answer's JSON, or the error it reports.
 Result<json> ApiClient::decode(const httplib::Result& res) {
@@ -11,24 +26,18 @@ Result<json> ApiClient::decode(const httplib::Result& res) {
   last_status_ = res ? res->status : 0;
   if (!res) {
     if (res.error() == httplib::Error::Connection) {
-      return Error{"unavailable", "cannot reach xlbd at " + address + ": is it running?", ""};
+      return Error{ErrorCode::unavailable, "cannot reach xlbd at " + address + ": is it running?",
+                   ""};
     }
-    return Error{"unavailable",
+    return Error{ErrorCode::unavailable,
                  "request to xlbd at " + address + " failed: " + httplib::to_string(res.error()),
                  ""};
   }
   json body = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
-  if (res->status >= 400) {
-    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-      const json& e = body["error"];
-      return Error{e.value("code", "error"), e.value("message", "request failed"),
-                   e.value("field", "")};
-    }
-    return Error{"http", "xlbd answered HTTP " + std::to_string(res->status), ""};
-  }
+  if (res->status >= 400) return error_from_reply(res->status, body);
   if (res->status == 204) return json::object();
   if (body.is_discarded()) {
-    return Error{"http", "xlbd at " + address + " sent a reply that is not JSON", ""};
+    return Error{ErrorCode::http, "xlbd at " + address + " sent a reply that is not JSON", ""};
   }
   return body;
 }

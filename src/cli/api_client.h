@@ -16,6 +16,10 @@ class Result;
 
 namespace xlb::cli {
 
+// The Error an HTTP error answer carries. A code this xlbctl does not know (a newer xlbd's)
+// becomes the code of its HTTP status, so callers testing for not_found still see one.
+Error error_from_reply(int status, const nlohmann::json& body);
+
 class ApiClient {
  public:
   ApiClient(std::string host, int port);

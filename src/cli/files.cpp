@@ -14,7 +14,7 @@ namespace xlb::cli {
 namespace {
 
 Error file_error(const std::string& what, const std::string& path) {
-  return Error{"file", "cannot " + what + " " + path + ": " + std::strerror(errno), "-f"};
+  return Error{ErrorCode::file, "cannot " + what + " " + path + ": " + std::strerror(errno), "-f"};
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ Result<void> write_file_atomically(const std::string& path, const std::string& d
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   if (auto r = write_synced(tmp, data, 0644); !r) {
     ::unlink(tmp.c_str());
-    return Error{"file", r.error().message, "-f"};
+    return Error{ErrorCode::file, r.error().message, "-f"};
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     Error e = file_error("replace", path);

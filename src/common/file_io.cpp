@@ -10,7 +10,7 @@ namespace xlb {
 namespace {
 
 Error io_error(const std::string& what, const std::string& path) {
-  return Error{"io", "cannot " + what + " " + path + ": " + std::strerror(errno), ""};
+  return Error{ErrorCode::io, "cannot " + what + " " + path + ": " + std::strerror(errno), ""};
 }
 
 }  // namespace

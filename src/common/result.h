@@ -5,16 +5,18 @@
 #include <utility>
 #include <variant>
 
+#include "common/error_code.h"
+
 namespace xlb {
 
 struct Error {
-  std::string code;     // machine-readable, e.g. "invalid_argument", "not_found", "datapath"
-  std::string message;  // one sentence naming the field and the fix
-  std::string field;    // offending field, empty when not about one field
+  ErrorCode code = ErrorCode::internal;  // machine-readable; its wire name and HTTP status
+  std::string message;                   // one sentence naming the field and the fix
+  std::string field;                     // offending field, empty when not about one field
 };
 
 inline Error invalid(std::string field, std::string message) {
-  return Error{"invalid_argument", std::move(message), std::move(field)};
+  return Error{ErrorCode::invalid_argument, std::move(message), std::move(field)};
 }
 
 template <class T>

@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kMaxTokenLength = 1024;
 
 Error token_error(const std::string& field, const std::string& message) {
-  return Error{"startup", message, field};
+  return Error{ErrorCode::startup, message, field};
 }
 
 std::string_view trim(std::string_view s) {

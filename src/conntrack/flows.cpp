@@ -63,12 +63,12 @@ std::string ct_state_name(uint8_t state) {
   return state < kStateNames.size() ? kStateNames[state] : "unknown";
 }
 
-Result<void> for_each_flow_row(const Datapath& datapath, const Reconciler& reconciler,
+Result<void> for_each_flow_row(const ConntrackReader& conntrack, const RuleNameOf& rule_name,
                                const FlowFilter& filter,
                                const std::function<bool(const FlowRow&)>& fn) {
   // Rule names per id, looked up once per walk rather than once per flow.
   std::unordered_map<uint32_t, std::optional<std::string>> names;
-  return datapath.for_each_flow([&](const CtFlow& f) {
+  return conntrack.for_each_flow([&](const CtFlow& f) {
     const xlb_ct_key& key = f.key;
     const xlb_ct_entry& e = f.entry;
     if (e.dir != XLB_DIR_ORIG) return true;
@@ -79,11 +79,7 @@ Result<void> for_each_flow_row(const Datapath& datapath, const Reconciler& recon
     row.sport = ntohs(key.sport);
     row.proto = ct_proto_name(key.proto);
     auto name = names.find(e.svc_id);
-    if (name == names.end()) {
-      auto svc = reconciler.service_by_id(e.svc_id);
-      name = names.emplace(e.svc_id, svc ? std::optional(model::display_name(*svc)) : std::nullopt)
-                 .first;
-    }
+    if (name == names.end()) name = names.emplace(e.svc_id, rule_name(e.svc_id)).first;
     // A flow can outlive its rule (deleted rule, established flow): name it by its tuple.
     row.service = name->second ? *name->second
                                : row.dest_ip + ":" + std::to_string(row.dport) + "/" + row.proto;
@@ -92,7 +88,7 @@ Result<void> for_each_flow_row(const Datapath& datapath, const Reconciler& recon
     row.act = action(key, e);
     row.packets = e.packets;
     row.bytes = e.bytes;
-    if (auto reply = datapath.lookup_flow(peer_key(key, e)); reply && *reply) {
+    if (auto reply = conntrack.lookup_flow(peer_key(key, e)); reply && *reply) {
       row.packets += (*reply)->packets;
       row.bytes += (*reply)->bytes;
     }
@@ -100,10 +96,10 @@ Result<void> for_each_flow_row(const Datapath& datapath, const Reconciler& recon
   });
 }
 
-Result<std::vector<FlowRow>> list_flows(const Datapath& datapath, const Reconciler& reconciler,
-                                        const FlowFilter& filter) {
+Result<std::vector<FlowRow>> list_flows(const ConntrackReader& conntrack,
+                                        const RuleNameOf& rule_name, const FlowFilter& filter) {
   std::vector<FlowRow> rows;
-  XLB_TRY(for_each_flow_row(datapath, reconciler, filter, [&rows](const FlowRow& row) {
+  XLB_TRY(for_each_flow_row(conntrack, rule_name, filter, [&rows](const FlowRow& row) {
     rows.push_back(row);
     return true;
   }));

@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
 #include "datapath/datapath.h"
-#include "reconcile/reconciler.h"
 
 namespace xlb {
 
@@ -39,15 +39,19 @@ struct FlowFilter {
 std::string ct_state_name(uint8_t state);  // "syn-sent", ..., "icmp"; "unknown" otherwise
 std::string ct_proto_name(uint8_t proto);  // "tcp", "udp", "icmp", else the number
 
+// The name a row shows for the rule with a datapath id (its name, or "<vip>:<port>/<proto>");
+// none when no rule holds the id any more.
+using RuleNameOf = std::function<std::optional<std::string>(uint32_t rule_id)>;
+
 // Visits the matching rows in map order as the CT map is walked (batched), holding none of
 // them: a million flows stream at constant memory. fn returns false to stop.
-Result<void> for_each_flow_row(const Datapath& datapath, const Reconciler& reconciler,
+Result<void> for_each_flow_row(const ConntrackReader& conntrack, const RuleNameOf& rule_name,
                                const FlowFilter& filter,
                                const std::function<bool(const FlowRow&)>& fn);
 
 // Rows sorted by service, VIP, port, client, client port.
-Result<std::vector<FlowRow>> list_flows(const Datapath& datapath, const Reconciler& reconciler,
-                                        const FlowFilter& filter = {});
+Result<std::vector<FlowRow>> list_flows(const ConntrackReader& conntrack,
+                                        const RuleNameOf& rule_name, const FlowFilter& filter = {});
 
 nlohmann::json to_json(const FlowRow& row);
 

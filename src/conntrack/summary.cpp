@@ -32,9 +32,9 @@ CtSummary CtSummaryBuilder::finish(uint64_t computed_at_ns) {
   return done;
 }
 
-Result<CtSummary> summarize_conntrack(const Datapath& datapath) {
-  CtSummaryBuilder builder(datapath);
-  XLB_TRY(datapath.for_each_flow([&builder](const CtFlow& f) {
+Result<CtSummary> summarize_conntrack(const ConntrackReader& conntrack) {
+  CtSummaryBuilder builder(conntrack);
+  XLB_TRY(conntrack.for_each_flow([&builder](const CtFlow& f) {
     builder.add(f);
     return true;
   }));

@@ -43,8 +43,8 @@ class CtSummaryBuilder {
     summary_.capacity = capacity;
     summary_.syn_capacity = syn_capacity;
   }
-  explicit CtSummaryBuilder(const Datapath& datapath)
-      : CtSummaryBuilder(datapath.ct_capacity(), datapath.ct_syn_capacity()) {}
+  explicit CtSummaryBuilder(const ConntrackReader& conntrack)
+      : CtSummaryBuilder(conntrack.ct_capacity(), conntrack.ct_syn_capacity()) {}
   void add(const CtFlow& flow);
   CtSummary finish(uint64_t computed_at_ns);
 
@@ -53,7 +53,7 @@ class CtSummaryBuilder {
 };
 
 // One full walk of both CT maps.
-Result<CtSummary> summarize_conntrack(const Datapath& datapath);
+Result<CtSummary> summarize_conntrack(const ConntrackReader& conntrack);
 
 // {"capacity":..,"entries":..,"flows":..,"fill_percent":..,"syn_capacity":..,"syn_entries":..,
 //  "syn_fill_percent":..,"flows_by_state":{..},

@@ -16,7 +16,7 @@ std::string joined(const std::set<std::string>& names) {
 
 EndpointHealth to_endpoint_health(const health::TargetHealth& t) {
   EndpointHealth h;
-  h.state = std::string(health::to_string(t.health.state));
+  h.state = t.health.state;
   h.probe = std::string(health::to_string(t.spec.type));
   h.period_s = t.spec.period_s;
   h.retries = t.spec.retries;

@@ -25,7 +25,7 @@ LinkInfo link_info(nl_object* obj) {
 }
 
 Error netlink_error(const std::string& what, int err) {
-  return Error{"startup",
+  return Error{ErrorCode::startup,
                "cannot " + what + " over netlink (" + nl_geterror(err) +
                    "): xlbd needs CAP_NET_ADMIN in its network namespace",
                "interfaces"};
@@ -67,7 +67,7 @@ Result<void> check_interfaces_exist(const std::vector<std::string>& names) {
   for (const auto& l : *links) present.push_back(l.name);
   for (const auto& name : names) {
     if (std::find(present.begin(), present.end(), name) == present.end()) {
-      return Error{"startup",
+      return Error{ErrorCode::startup,
                    "interface \"" + name +
                        "\" does not exist in this network namespace (present: " + join(present) +
                        "): fix --interfaces or leave it out to manage every interface",
@@ -141,7 +141,8 @@ Result<void> InterfaceManager::start() {
     return netlink_error("watch interfaces", err);
   }
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
-  if (stop_fd_ < 0) return Error{"startup", "cannot create an eventfd for the link watcher", ""};
+  if (stop_fd_ < 0)
+    return Error{ErrorCode::startup, "cannot create an eventfd for the link watcher", ""};
 
   std::vector<LinkInfo> links;
   nl_cache_foreach(

@@ -22,6 +22,7 @@
 #include "logging/json_formatter.h"
 #include "metrics/live_metrics.h"
 #include "reconcile/reconciler.h"
+#include "status/live_status.h"
 #include "store/file_store.h"
 
 namespace {
@@ -104,11 +105,9 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   CtSummaryCache ct_summaries;
 
   InterfaceManager interfaces(dp, o.interfaces);
-  api::ApiServer server({.reconciler = reconciler,
-                         .datapath = dp,
-                         .interfaces = [&interfaces] { return interfaces.managed(); },
-                         .ct_summary = [&ct_summaries] { return ct_summaries.latest(); },
-                         .live_metrics = &live_metrics});
+  LiveStatus status(reconciler, dp, ct_summaries, [&interfaces] { return interfaces.managed(); });
+  api::ApiServer server(
+      {.reconciler = reconciler, .status = status, .live_metrics = &live_metrics});
   server.require_token(std::move(api_token));
   if (auto ok = server.bind(o.api_host, o.api_port); !ok) return fail(ok.error());
   if (auto ok = interfaces.start(); !ok) return fail(ok.error());

@@ -17,7 +17,7 @@ Result<RstSocket> RstSocket::open() {
   // are not addresses of this host).
   int fd = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
   if (fd < 0) {
-    return Error{"startup",
+    return Error{ErrorCode::startup,
                  std::string("--ct-expiry-rst needs a raw socket (") + std::strerror(errno) +
                      "): run xlbd as root or with CAP_NET_RAW, or drop --ct-expiry-rst",
                  "ct-expiry-rst"};

@@ -15,7 +15,7 @@ namespace {
 const char* const kFix = ": pass --state-dir=<a writable directory> or fix its permissions";
 
 Error state_dir_error(const std::string& message) {
-  return Error{"startup", message + kFix, "state-dir"};
+  return Error{ErrorCode::startup, message + kFix, "state-dir"};
 }
 
 std::string octal_mode(mode_t mode) {

@@ -46,7 +46,7 @@ std::string take_libbpf_log() {
 Error load_error(int err, const BpfDatapathOptions& o) {
   std::string log = take_libbpf_log();
   if (log.find("couldn't reuse pinned map") != std::string::npos)
-    return Error{"datapath",
+    return Error{ErrorCode::datapath,
                  "the maps pinned in " + o.pin_dir +
                      " do not match this datapath (different --ct-size, --ct-syn-size or "
                      "--max-services, or another xlb version): start with the same sizes, or "
@@ -56,16 +56,16 @@ Error load_error(int err, const BpfDatapathOptions& o) {
                  "bpffs"};
   // The verifier also answers EACCES; its log says "BEGIN PROG LOAD LOG".
   if (err != EPERM && log.find("PROG LOAD LOG") != std::string::npos)
-    return Error{"datapath",
+    return Error{ErrorCode::datapath,
                  "the kernel's verifier rejected the xlb datapath program (needs Linux >= 5.17 "
                  "with BTF); run xlbd --log-level=debug for the verifier log",
                  ""};
   if (err == EPERM || err == EACCES)
-    return Error{"permission",
+    return Error{ErrorCode::permission,
                  "no permission to load BPF programs: run xlbd as root or with CAP_BPF, "
                  "CAP_NET_ADMIN and CAP_PERFMON",
                  ""};
-  return Error{"datapath",
+  return Error{ErrorCode::datapath,
                std::string("cannot load the BPF datapath: ") + std::strerror(err) +
                    (log.empty() ? "" : " (libbpf: " + log.substr(0, 300) + ")"),
                ""};
@@ -182,7 +182,8 @@ Map<xlb_ct_key, xlb_ct_entry> ct_syn_map(xlb_tc* s) {
 
 Result<void> BpfDatapath::upsert_service(const xlb_svc_key& key, const xlb_svc& svc) {
   if (svc.id >= options_.max_services)
-    return Error{"datapath", "rule id " + std::to_string(svc.id) + " exceeds --max-services", ""};
+    return Error{ErrorCode::datapath,
+                 "rule id " + std::to_string(svc.id) + " exceeds --max-services", ""};
   return svc_map(skel_).update(key, svc);
 }
 

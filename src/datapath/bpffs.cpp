@@ -30,7 +30,7 @@ Result<void> mount_bpffs(const fs::path& where) {
         where.string());
     return Ok{};
   }
-  return Error{"bpffs",
+  return Error{ErrorCode::bpffs,
                "cannot mount bpffs on " + where.string() + ": " + std::strerror(errno) +
                    " (run as root, or mount it yourself: mount -t bpf bpf " + where.string() + ")",
                "bpffs"};
@@ -49,11 +49,13 @@ Result<void> ensure_bpffs_dir(const std::string& dir) {
   }
   const bool created = fs::create_directories(path, ec);
   if (ec)
-    return Error{"bpffs", "cannot create pin directory " + dir + ": " + ec.message(), "bpffs"};
+    return Error{ErrorCode::bpffs, "cannot create pin directory " + dir + ": " + ec.message(),
+                 "bpffs"};
   // Only root opens the pinned maps (and so rewrites rules or flows behind xlbd's back).
   if (created) fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec)
-    return Error{"bpffs", "cannot chmod 0700 pin directory " + dir + ": " + ec.message(), "bpffs"};
+    return Error{ErrorCode::bpffs, "cannot chmod 0700 pin directory " + dir + ": " + ec.message(),
+                 "bpffs"};
   if (!is_bpffs(path)) return mount_bpffs(path);
   return Ok{};
 }
@@ -65,7 +67,8 @@ Result<void> remove_pins(const std::string& dir) {
   // A bpffs mounted on the directory itself is unmounted first; EINVAL just means none was.
   umount2(dir.c_str(), MNT_DETACH);
   fs::remove(dir, ec);
-  if (ec) return Error{"bpffs", "cannot remove pin directory " + dir + ": " + ec.message(), ""};
+  if (ec)
+    return Error{ErrorCode::bpffs, "cannot remove pin directory " + dir + ": " + ec.message(), ""};
   return Ok{};
 }
 

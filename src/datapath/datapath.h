@@ -1,5 +1,5 @@
 // The Datapath interface: everything above src/datapath talks to this, never to libbpf, so the
-// reconciler, API and health code are unit-tested against FakeDatapath.
+// reconciler, conntrack and health code are unit-tested against FakeDatapath.
 #pragma once
 
 #include <cstdint>
@@ -24,10 +24,23 @@ struct CtFlow {
   bool syn_map = false;
 };
 
-class Datapath {
+// The read side of conntrack, all that views of the flows need (rows, summary, diagnose). The
+// Datapath is one; readers that must not change the datapath (the API) get only this.
+class ConntrackReader {
  public:
-  virtual ~Datapath() = default;
+  virtual ~ConntrackReader() = default;
 
+  // Visit every entry of both CT maps (main, then syn; batched under the hood); return false
+  // from fn to stop. lookup_flow looks in both.
+  virtual Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const = 0;
+  virtual Result<std::optional<xlb_ct_entry>> lookup_flow(const xlb_ct_key& key) const = 0;
+
+  virtual uint32_t ct_capacity() const = 0;      // main CT map entries (--ct-size)
+  virtual uint32_t ct_syn_capacity() const = 0;  // embryonic-flow map entries (--ct-syn-size)
+};
+
+class Datapath : public ConntrackReader {
+ public:
   // Services (rules). svc.id must be < max_services().
   virtual Result<void> upsert_service(const xlb_svc_key& key, const xlb_svc& svc) = 0;
   virtual Result<void> delete_service(const xlb_svc_key& key) = 0;
@@ -44,10 +57,7 @@ class Datapath {
   // Zero a rule's counters when its id is (re)assigned, so a new rule never inherits numbers.
   virtual Result<void> reset_service_counters(uint32_t svc_id) = 0;
 
-  // Conntrack: visit every entry of both CT maps (main, then syn; batched under the hood);
-  // return false from fn to stop. lookup_flow looks in both; delete_flow deletes from both.
-  virtual Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const = 0;
-  virtual Result<std::optional<xlb_ct_entry>> lookup_flow(const xlb_ct_key& key) const = 0;
+  // Conntrack (reads: ConntrackReader): delete_flow deletes from both CT maps.
   virtual Result<void> delete_flow(const xlb_ct_key& key) = 0;
 
   // maglev: the rule's lookup table (endpoint index per entry; size = xlb_svc.maglev_size).
@@ -66,8 +76,6 @@ class Datapath {
   virtual std::vector<std::string> attached() const = 0;
 
   virtual uint32_t max_services() const = 0;
-  virtual uint32_t ct_capacity() const = 0;      // main CT map entries (--ct-size)
-  virtual uint32_t ct_syn_capacity() const = 0;  // embryonic-flow map entries (--ct-syn-size)
 };
 
 }  // namespace xlb

@@ -20,7 +20,7 @@ namespace xlb {
 Result<std::vector<std::string>> host_ipv4_addresses() {
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0)
-    return Error{"system",
+    return Error{ErrorCode::system,
                  std::string("cannot list this host's addresses: ") + std::strerror(errno), ""};
   std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> owner(list, freeifaddrs);
   std::vector<std::string> out;
@@ -43,8 +43,8 @@ Result<void> fill_local_addresses(int map_fd, const std::vector<std::string>& ad
       return invalid("address", "address: '" + text + "' is not an IPv4 address (a.b.c.d)");
     const uint8_t yes = 1;
     if (bpf_map_update_elem(map_fd, &addr.s_addr, &yes, BPF_ANY) != 0)
-      return Error{"datapath", "cannot record local address " + text + ": " + std::strerror(errno),
-                   ""};
+      return Error{ErrorCode::datapath,
+                   "cannot record local address " + text + ": " + std::strerror(errno), ""};
   }
   return {};
 }
@@ -62,11 +62,12 @@ Result<void> attach_decap(const std::string& ifname,
   if (!skel) {
     int err = errno;
     if (err == EPERM || err == EACCES)
-      return Error{"permission",
+      return Error{ErrorCode::permission,
                    "no permission to load BPF programs: run as root or with CAP_BPF and "
                    "CAP_NET_ADMIN",
                    ""};
-    return Error{"datapath", std::string("cannot load xlb-decap: ") + std::strerror(err), ""};
+    return Error{ErrorCode::datapath, std::string("cannot load xlb-decap: ") + std::strerror(err),
+                 ""};
   }
   XLB_TRY(fill_local_addresses(bpf_map__fd(skel->maps.xlb_decap_local), local_addresses));
   return tc_attach_ingress(dev->ifindex, ifname, bpf_program__fd(skel->progs.xlb_decap),

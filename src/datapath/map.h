@@ -15,8 +15,8 @@
 namespace xlb {
 
 inline Error map_error(const char* what, const char* map, int err) {
-  return Error{"datapath", std::string(what) + " on map " + map + " failed: " + std::strerror(err),
-               ""};
+  return Error{ErrorCode::datapath,
+               std::string(what) + " on map " + map + " failed: " + std::strerror(err), ""};
 }
 
 template <class K, class V>
@@ -94,7 +94,7 @@ class PerCpuMap {
 
   Result<std::vector<V>> lookup(const K& key) const {
     int cpus = libbpf_num_possible_cpus();
-    if (cpus <= 0) return Error{"datapath", "cannot count possible CPUs", ""};
+    if (cpus <= 0) return Error{ErrorCode::datapath, "cannot count possible CPUs", ""};
     std::vector<V> values(cpus);
     static_assert(sizeof(V) % 8 == 0, "per-CPU values are 8-byte aligned by the kernel");
     if (bpf_map_lookup_elem(fd_, &key, values.data()) != 0)

@@ -34,14 +34,14 @@ Result<void> tc_attach_ingress(int ifindex, const std::string& ifname, int prog_
   bpf_tc_hook hook = ingress_hook(ifindex);
   int rc = bpf_tc_hook_create(&hook);
   if (rc != 0 && rc != -EEXIST)
-    return Error{"datapath",
+    return Error{ErrorCode::datapath,
                  "cannot create the clsact qdisc on " + ifname + ": " + std::strerror(-rc),
                  "interfaces"};
   bpf_tc_opts opts = filter_opts(prog_fd, handle);
   opts.flags = BPF_TC_F_REPLACE;
   rc = bpf_tc_attach(&hook, &opts);
   if (rc != 0)
-    return Error{"datapath", "cannot attach to " + ifname + ": " + std::strerror(-rc),
+    return Error{ErrorCode::datapath, "cannot attach to " + ifname + ": " + std::strerror(-rc),
                  "interfaces"};
   return Ok{};
 }
@@ -51,7 +51,7 @@ Result<void> tc_detach_ingress(int ifindex, const std::string& ifname, uint32_t 
   bpf_tc_opts opts = filter_opts(0, handle);
   int rc = bpf_tc_detach(&hook, &opts);
   if (rc == 0 || rc == -ENOENT || rc == -EINVAL) return Ok{};
-  return Error{"datapath", "cannot detach from " + ifname + ": " + std::strerror(-rc), ""};
+  return Error{ErrorCode::datapath, "cannot detach from " + ifname + ": " + std::strerror(-rc), ""};
 }
 
 }  // namespace xlb

@@ -27,8 +27,8 @@ void check_rules(const Snapshot& s, Report& r) {
     for (const auto& st : s.rules_on_vip) keys.push_back(model::to_string(st.service.key));
     f.evidence.push_back("rules on " + q.vip + ": " + join(keys) + ".");
   }
-  if (auto it = s.counters.find("pass_no_rule"); it != s.counters.end() && it->second) {
-    f.evidence.push_back("pass_no_rule = " + std::to_string(it->second) +
+  if (const uint64_t n = counter(s, XLB_STAT_PASS_NO_RULE)) {
+    f.evidence.push_back("pass_no_rule = " + std::to_string(n) +
                          ": packets reached a VIP on a port/protocol without a rule (all VIPs) and "
                          "were handed to the kernel.");
   }
@@ -104,10 +104,8 @@ void check_reachability(const Snapshot& s, const std::vector<const ServiceStatus
               "send traffic from a client; if it still does not arrive, check the client's route "
               "to " +
                   s.query.vip + " (on-link: ARP; else a route via this host)."};
-    if (auto it = s.counters.find("arp_reply"); it != s.counters.end()) {
-      f.evidence.push_back("arp_reply = " + std::to_string(it->second) +
-                           " (ARP answers for all VIPs).");
-    }
+    f.evidence.push_back("arp_reply = " + std::to_string(counter(s, XLB_STAT_ARP_REPLY)) +
+                         " (ARP answers for all VIPs).");
     r.findings.push_back(std::move(f));
   }
 }
@@ -140,10 +138,7 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
-uint64_t counter(const Snapshot& s, const std::string& name) {
-  auto it = s.counters.find(name);
-  return it == s.counters.end() ? 0 : it->second;
-}
+uint64_t counter(const Snapshot& s, xlb_dp_stat stat) { return s.counters.at(stat); }
 
 std::string seconds(double s) {
   char buf[32];
@@ -181,7 +176,7 @@ Report analyze(const Snapshot& s) {
     uint64_t est = 0, flows = 0;
     for (const auto& ef : s.flows) {
       flows += ef.flows;
-      auto it = ef.by_state.find("est");
+      auto it = ef.by_state.find(XLB_CT_EST);
       if (it != ef.by_state.end()) est += it->second;
     }
     r.findings.insert(r.findings.begin(), Finding{Severity::ok,

@@ -2,6 +2,7 @@
 // The counters are cumulative since the datapath was loaded; findings say so.
 #include <cstdio>
 
+#include "api/dp_stat_names.h"
 #include "diagnose/checks.h"
 
 namespace xlb::diagnose {
@@ -20,7 +21,7 @@ std::string percent(double p) {
 }  // namespace
 
 void check_capacity(const Snapshot& s, Report& r) {
-  const uint64_t ct_full = counter(s, "drop_ct_full");
+  const uint64_t ct_full = counter(s, XLB_STAT_DROP_CT_FULL);
   if (s.conntrack) {
     const CtSummary& ct = *s.conntrack;
     const double fill = ct.fill_percent();
@@ -73,7 +74,7 @@ void check_capacity(const Snapshot& s, Report& r) {
                           {"drop_ct_full = " + std::to_string(ct_full) + "."},
                           "start xlbd with a larger --ct-size."});
   }
-  if (const uint64_t n = counter(s, "drop_snat_exhausted")) {
+  if (const uint64_t n = counter(s, XLB_STAT_DROP_SNAT_EXHAUSTED)) {
     r.findings.push_back(
         {Severity::problem,
          "snat_ports_exhausted",
@@ -86,9 +87,9 @@ void check_capacity(const Snapshot& s, Report& r) {
 void check_drops(const Snapshot& s, Report& r) {
   // drop_ct_full, drop_snat_exhausted and drop_no_endpoint have their own findings.
   std::vector<std::string> evidence;
-  for (const char* name : {"drop_malformed", "drop_rewrite"}) {
-    if (uint64_t n = counter(s, name))
-      evidence.push_back(std::string(name) + " = " + std::to_string(n) + ".");
+  for (xlb_dp_stat stat : {XLB_STAT_DROP_MALFORMED, XLB_STAT_DROP_REWRITE}) {
+    if (uint64_t n = counter(s, stat))
+      evidence.push_back(std::string(api::kDpStatNames[stat]) + " = " + std::to_string(n) + ".");
   }
   if (!evidence.empty()) {
     r.findings.push_back({Severity::warning, "packets_dropped",
@@ -97,7 +98,7 @@ void check_drops(const Snapshot& s, Report& r) {
                           "drop_malformed: clients send truncated or invalid headers; "
                           "drop_rewrite: report it with xlbd's log."});
   }
-  if (uint64_t n = counter(s, "pass_no_route")) {
+  if (uint64_t n = counter(s, XLB_STAT_PASS_NO_ROUTE)) {
     r.findings.push_back({Severity::warning,
                           "pass_no_route",
                           "Some balanced packets found no route or neighbour toward their "

@@ -31,7 +31,7 @@ std::string endpoint_text(const std::string& ip, uint16_t port);  // "10.0.0.2:8
 const EndpointFlows* flows_to(const Snapshot& s, const std::string& ip, uint16_t port);
 // The neighbour entry says the address does not answer ARP.
 bool neighbour_failed(const NeighbourFact* n);
-// A datapath verdict counter by name (0 when absent).
-uint64_t counter(const Snapshot& s, const std::string& name);
+// A datapath verdict counter.
+uint64_t counter(const Snapshot& s, xlb_dp_stat stat);
 
 }  // namespace xlb::diagnose

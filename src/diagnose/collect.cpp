@@ -8,11 +8,11 @@
 #include <map>
 #include <set>
 
-#include "api/dp_stat_names.h"
 #include "common/ip.h"
 #include "common/quote.h"
 #include "conntrack/flows.h"
 #include "conntrack/tuple.h"
+#include "reconcile/abi.h"
 
 namespace xlb::diagnose {
 namespace {
@@ -34,18 +34,8 @@ bool flow_matches(const Query& q, const xlb_ip& vip, const CtFlow& f) {
   return true;
 }
 
-std::string mode_name(uint8_t mode) {
-  switch (mode) {
-    case XLB_MODE_FULLNAT:
-      return "fullnat";
-    case XLB_MODE_DSR:
-      return "dsr";
-  }
-  return "default";
-}
-
 // Folds one orig entry (and its reply entry, when there is one) into its endpoint's tally.
-void fold(const Datapath& dp, const CtFlow& f, uint64_t now_ns,
+void fold(const ConntrackReader& conntrack, const CtFlow& f, uint64_t now_ns,
           std::map<std::pair<std::string, uint16_t>, EndpointFlows>& out) {
   const xlb_ct_entry& e = f.entry;
   const bool dsr = e.mode == XLB_MODE_DSR;
@@ -54,15 +44,15 @@ void fold(const Datapath& dp, const CtFlow& f, uint64_t now_ns,
   EndpointFlows& ef = out[{ep, port}];
   ef.endpoint = ep;
   ef.port = port;
-  ef.mode = mode_name(e.mode);
+  ef.mode = mode_from_abi(e.mode);
   ++ef.flows;
-  ++ef.by_state[ct_state_name(e.state)];
+  ++ef.by_state[static_cast<xlb_ct_state>(e.state)];
   const std::string client = format_ip(f.key.saddr);
   add_sample(ef.clients, client);
 
   std::optional<xlb_ct_entry> reply;
   if (!dsr) {
-    if (auto r = dp.lookup_flow(peer_key(f.key, e)); r.ok()) reply = *r;
+    if (auto r = conntrack.lookup_flow(peer_key(f.key, e)); r.ok()) reply = *r;
   }
   const double age_s = now_ns > e.created_ns ? (now_ns - e.created_ns) / 1e9 : 0;
   const bool tcp = f.key.proto == IPPROTO_TCP;
@@ -109,7 +99,7 @@ Result<Snapshot> collect(const Sources& src, const Query& query, uint64_t now_ns
   Snapshot s;
   s.query = query;
   std::set<std::string> other;
-  for (auto& st : src.reconciler.status()) {
+  for (auto& st : src.status.rules()) {
     if (st.service.key.vip == query.vip) {
       s.rules_on_vip.push_back(std::move(st));
     } else {
@@ -118,23 +108,24 @@ Result<Snapshot> collect(const Sources& src, const Query& query, uint64_t now_ns
   }
   if (s.rules_on_vip.empty()) s.other_vips.assign(other.begin(), other.end());
 
-  auto counters = src.datapath.datapath_counters();
+  auto counters = src.status.verdicts();
   if (!counters) return counters.error();
-  for (size_t i = 0; i < api::kDpStatNames.size() && i < counters->size(); ++i) {
-    s.counters[std::string(api::kDpStatNames[i])] = (*counters)[i];
-  }
+  // A datapath older than this build may count fewer verdicts: the rest stay 0.
+  std::copy_n(counters->begin(), std::min(counters->size(), s.counters.size()), s.counters.begin());
 
   const xlb_ip vip = *parse_ipv4(query.vip);
   std::map<std::pair<std::string, uint16_t>, EndpointFlows> folded;
   // The summary comes from the aging pass; only before the first pass is it built here too.
+  const ConntrackReader& conntrack = src.status.conntrack();
+  const std::optional<CtSummary> latest = src.status.latest_ct_summary();
   std::optional<CtSummaryBuilder> summary;
-  if (!src.conntrack) summary.emplace(src.datapath);
-  XLB_TRY(src.datapath.for_each_flow([&](const CtFlow& f) {
+  if (!latest) summary.emplace(conntrack);
+  XLB_TRY(conntrack.for_each_flow([&](const CtFlow& f) {
     if (summary) summary->add(f);
-    if (flow_matches(query, vip, f)) fold(src.datapath, f, now_ns, folded);
+    if (flow_matches(query, vip, f)) fold(conntrack, f, now_ns, folded);
     return true;
   }));
-  s.conntrack = summary ? std::optional(summary->finish(now_ns)) : src.conntrack;
+  s.conntrack = summary ? std::optional(summary->finish(now_ns)) : latest;
   for (auto& [key, ef] : folded) s.flows.push_back(std::move(ef));
 
   std::vector<std::string> route_to, neighbours_of;
@@ -151,7 +142,7 @@ Result<Snapshot> collect(const Sources& src, const Query& query, uint64_t now_ns
   for (const auto& ef : s.flows) {
     for (const auto& c : ef.clients) add_unique(route_to, c);
   }
-  if (src.net_facts) s.net = src.net_facts(src.managed_interfaces, route_to, neighbours_of);
+  if (src.net_facts) s.net = src.net_facts(src.status.interfaces(), route_to, neighbours_of);
   return s;
 }
 

@@ -1,5 +1,5 @@
-// Gathers a diagnose Snapshot from the running daemon's parts: the reconciler (rules, health),
-// the datapath (flows, counters), the latest conntrack summary and netlink facts.
+// Gathers a diagnose Snapshot from the daemon's status (rules, health, flows, counters, the
+// latest conntrack summary, managed interfaces) and netlink facts.
 #pragma once
 
 #include <functional>
@@ -9,22 +9,21 @@
 
 #include "common/result.h"
 #include "diagnose/snapshot.h"
+#include "status/source.h"
 
 namespace xlb::diagnose {
 
 struct Sources {
-  const Reconciler& reconciler;
-  const Datapath& datapath;
-  std::optional<CtSummary> conntrack;  // the latest aging pass's; computed when absent
-  std::vector<std::string> managed_interfaces;
-  // Netlink facts for (addresses to route, addresses whose neighbour entry matters); replaced
-  // in tests.
+  const StatusSource& status;
+  // Netlink facts for (managed interfaces, addresses to route, addresses whose neighbour entry
+  // matters); replaced in tests.
   std::function<NetFacts(std::vector<std::string> managed, const std::vector<std::string>& route_to,
                          const std::vector<std::string>& neighbours_of)>
       net_facts;
 };
 
-// One walk of conntrack (the VIP's flows only are folded), one read of counters.
+// One walk of conntrack (the VIP's flows only are folded; the summary too when the aging pass
+// has not made one yet), one read of counters.
 Result<Snapshot> collect(const Sources& sources, const Query& query, uint64_t now_ns);
 
 // Query from API parameters: vip (IPv4), port (1-65535, optional), proto (tcp|udp, optional).

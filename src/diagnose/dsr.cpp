@@ -12,7 +12,7 @@ bool l2_dsr(const Snapshot& s, const model::Service& svc, const std::string& ip)
 // The datapath saw packets sent from VIP:port of a DSR rule: a backend's replies are routed
 // through this host. The counter covers every DSR rule, so one finding names the queried ones.
 void check_replies_via_lb(const Snapshot& s, const Rules& rules, Report& r) {
-  const uint64_t n = counter(s, "pass_dsr_reply");
+  const uint64_t n = counter(s, XLB_STAT_PASS_DSR_REPLY);
   if (n == 0) return;
   std::vector<std::string> dsr_rules;
   for (const ServiceStatus* st : rules) {
@@ -60,7 +60,8 @@ void check_dsr(const Snapshot& s, const Rules& rules, Report& r) {
              "dsr_l2_unreachable",
              "L2-DSR backend " + ep.endpoint.ip + " is not reachable at layer 2 on " + n->dev +
                  ": frames for the VIP cannot be delivered to it.",
-             {"neighbour entry of " + ep.endpoint.ip + " on " + n->dev + ": " + n->state + "."},
+             {"neighbour entry of " + ep.endpoint.ip + " on " + n->dev + ": " +
+              to_string(n->state) + "."},
              "L2-DSR needs every backend on a link of this host: check its address and cabling, "
              "or use --dsr=ipip for routed backends."});
         continue;

@@ -8,7 +8,7 @@ namespace {
 
 bool eligible(const EndpointStatus& ep) {
   return ep.endpoint.state == model::EndpointState::up &&
-         !(ep.health && ep.health->state == "down");
+         !(ep.health && ep.health->state == health::TargetState::down);
 }
 
 std::string refuse_title(const std::string& ep) {
@@ -32,9 +32,8 @@ void check_no_endpoint(const Snapshot& s, const ServiceStatus& st, Report& r) {
             "bring an endpoint up (xlbctl set ep <ip> --state=up) or fix the failing backends."};
   if (states.empty()) f.evidence.push_back("the rule lists no endpoint.");
   for (const auto& line : states) f.evidence.push_back(line + ".");
-  if (auto it = s.counters.find("drop_no_endpoint"); it != s.counters.end()) {
-    f.evidence.push_back("drop_no_endpoint = " + std::to_string(it->second) + " (all rules).");
-  }
+  f.evidence.push_back("drop_no_endpoint = " +
+                       std::to_string(counter(s, XLB_STAT_DROP_NO_ENDPOINT)) + " (all rules).");
   r.findings.push_back(std::move(f));
 }
 
@@ -42,7 +41,7 @@ void check_endpoint(const Snapshot& s, const ServiceStatus& st, const EndpointSt
                     Report& r) {
   const std::string text = endpoint_text(ep.endpoint.ip, ep.endpoint.port);
   const EndpointFlows* flows = flows_to(s, ep.endpoint.ip, ep.endpoint.port);
-  const bool probe_down = ep.health && ep.health->state == "down";
+  const bool probe_down = ep.health && ep.health->state == health::TargetState::down;
   const bool probe_refused =
       probe_down && ep.health->last_error.find("refused") != std::string::npos;
   const bool flows_refused = flows && flows->refused > 0;
@@ -86,13 +85,13 @@ void check_endpoint(const Snapshot& s, const ServiceStatus& st, const EndpointSt
   }
   const NeighbourFact* n = s.net.neighbour_of(ep.endpoint.ip);
   if (st.service.mode != model::Mode::dsr && neighbour_failed(n)) {
-    r.findings.push_back(
-        {Severity::problem,
-         "endpoint_unreachable",
-         "backend " + ep.endpoint.ip + " does not answer ARP on " + n->dev +
-             ": it is down or not on that link.",
-         {"neighbour entry of " + ep.endpoint.ip + " on " + n->dev + ": " + n->state + "."},
-         "check the backend's address and link, or remove it from the rule."});
+    r.findings.push_back({Severity::problem,
+                          "endpoint_unreachable",
+                          "backend " + ep.endpoint.ip + " does not answer ARP on " + n->dev +
+                              ": it is down or not on that link.",
+                          {"neighbour entry of " + ep.endpoint.ip + " on " + n->dev + ": " +
+                           to_string(n->state) + "."},
+                          "check the backend's address and link, or remove it from the rule."});
   }
 }
 
@@ -105,7 +104,7 @@ void check_unanswered(const Snapshot& s, const EndpointFlows& ef, Report& r) {
                                        ") and no packet ever came back from the endpoint "
                                        "through xlb; clients: " +
                                        join(ef.sample_clients) + "."};
-  if (ef.mode == "default") {
+  if (ef.mode == model::Mode::nat) {
     // Replies that reach xlb but cannot be routed to the client: no_route_client says so.
     if (!ef.sample_clients.empty() &&
         std::all_of(ef.sample_clients.begin(), ef.sample_clients.end(), [&s](const auto& c) {
@@ -130,7 +129,7 @@ void check_unanswered(const Snapshot& s, const EndpointFlows& ef, Report& r) {
          std::move(evidence),
          "make this host the backends' route to the clients (default gateway), or recreate the "
          "rule with --mode=fullnat (replies return by themselves) or --mode=dsr."});
-  } else if (ef.mode == "fullnat") {
+  } else if (ef.mode == model::Mode::fullnat) {
     r.findings.push_back({Severity::problem, "endpoint_silent",
                           "backend " + text +
                               " never answers: it is down, or something drops "
@@ -156,7 +155,7 @@ const EndpointFlows* flows_to(const Snapshot& s, const std::string& ip, uint16_t
 }
 
 bool neighbour_failed(const NeighbourFact* n) {
-  return n && (n->state == "failed" || n->state == "incomplete");
+  return n && (n->state == NeighbourState::failed || n->state == NeighbourState::incomplete);
 }
 
 void check_endpoints(const Snapshot& s, const Rules& rules, Report& r) {
@@ -169,8 +168,8 @@ void check_endpoints(const Snapshot& s, const Rules& rules, Report& r) {
 void check_flows(const Snapshot& s, const Rules&, Report& r) {
   std::vector<std::string> no_route;
   for (const auto& ef : s.flows) {
-    if (ef.unanswered && ef.mode != "dsr") check_unanswered(s, ef, r);
-    if (!s.net.checked || ef.mode != "default") continue;
+    if (ef.unanswered && ef.mode != model::Mode::dsr) check_unanswered(s, ef, r);
+    if (!s.net.checked || ef.mode != model::Mode::nat) continue;
     // NAT keeps the client's address: replies leave this host toward the client.
     for (const auto& client : ef.clients) {
       const RouteFact* route = s.net.route_to(client);

@@ -45,16 +45,16 @@ std::string link_name(nl_cache* links, int ifindex) {
   return rtnl_link_i2name(links, ifindex, buf, sizeof buf) ? buf : "if" + std::to_string(ifindex);
 }
 
-std::string neigh_state(int state) {
-  if (state & NUD_REACHABLE) return "reachable";
-  if (state & NUD_STALE) return "stale";
-  if (state & NUD_DELAY) return "delay";
-  if (state & NUD_PROBE) return "probe";
-  if (state & NUD_PERMANENT) return "permanent";
-  if (state & NUD_NOARP) return "noarp";
-  if (state & NUD_FAILED) return "failed";
-  if (state & NUD_INCOMPLETE) return "incomplete";
-  return "none";
+NeighbourState neigh_state(int state) {
+  if (state & NUD_REACHABLE) return NeighbourState::reachable;
+  if (state & NUD_STALE) return NeighbourState::stale;
+  if (state & NUD_DELAY) return NeighbourState::delay;
+  if (state & NUD_PROBE) return NeighbourState::probe;
+  if (state & NUD_PERMANENT) return NeighbourState::permanent;
+  if (state & NUD_NOARP) return NeighbourState::noarp;
+  if (state & NUD_FAILED) return NeighbourState::failed;
+  if (state & NUD_INCOMPLETE) return NeighbourState::incomplete;
+  return NeighbourState::none;
 }
 
 struct Tables {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include "common/ip.h"
+#include "model/enum_names.h"
 
 namespace xlb::diagnose {
 
@@ -15,6 +16,20 @@ std::string Query::describe() const {
 
 bool Query::matches(const model::ServiceKey& key) const {
   return key.vip == vip && (!port || key.port == *port) && (!protocol || key.protocol == *protocol);
+}
+
+std::string to_string(NeighbourState state) {
+  static constexpr model::EnumName<NeighbourState> kNames[] = {
+      {NeighbourState::none, "none"},
+      {NeighbourState::reachable, "reachable"},
+      {NeighbourState::stale, "stale"},
+      {NeighbourState::delay, "delay"},
+      {NeighbourState::probe, "probe"},
+      {NeighbourState::permanent, "permanent"},
+      {NeighbourState::noarp, "noarp"},
+      {NeighbourState::failed, "failed"},
+      {NeighbourState::incomplete, "incomplete"}};
+  return model::enum_name<NeighbourState>(kNames, state);
 }
 
 bool Subnet::contains(const std::string& ip) const {

@@ -3,15 +3,22 @@
 // host's routing and neighbour tables say. analyze() turns it into findings without any I/O.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "conntrack/summary.h"
 #include "model/service.h"
-#include "reconcile/reconciler.h"
+#include "status/status.h"
+
+extern "C" {
+#include "xlb/abi/conntrack.h"
+#include "xlb/abi/stats.h"
+}
 
 namespace xlb::diagnose {
 
@@ -33,9 +40,9 @@ inline constexpr size_t kClientSamples = 3;
 struct EndpointFlows {
   std::string endpoint;  // ip
   uint16_t port = 0;
-  std::string mode;  // CT entry mode: "default", "fullnat", "dsr"
+  model::Mode mode = model::Mode::nat;  // the CT entry's
   uint64_t flows = 0;
-  std::map<std::string, uint64_t> by_state;
+  std::map<xlb_ct_state, uint64_t> by_state;
   // TCP flows in syn-sent for kStuckAfterS or more with no packet ever back from the endpoint.
   uint64_t unanswered = 0;
   double oldest_unanswered_s = 0;
@@ -53,13 +60,29 @@ struct RouteFact {
   std::string dev;
 };
 
-// The kernel's neighbour entry for an on-link address: "reachable", "stale", "delay", "probe",
-// "permanent", "noarp", "failed", "incomplete", or "none" (no entry).
+// The kernel's neighbour entry state for an on-link address; none: no entry.
+enum class NeighbourState {
+  none,
+  reachable,
+  stale,
+  delay,
+  probe,
+  permanent,
+  noarp,
+  failed,
+  incomplete
+};
+std::string to_string(NeighbourState state);  // "reachable", ..., "none"
+
 struct NeighbourFact {
   std::string ip;
   std::string dev;
-  std::string state = "none";
+  NeighbourState state = NeighbourState::none;
 };
+
+// Datapath verdict counters, indexed by enum xlb_dp_stat: a counter is named by its enumerator,
+// so a misspelt one does not compile.
+using DpCounters = std::array<uint64_t, XLB_STAT_MAX>;
 
 struct Subnet {
   std::string prefix;  // "10.9.16.0/24"
@@ -87,8 +110,8 @@ struct Snapshot {
   std::vector<ServiceStatus> rules_on_vip;  // every rule on the VIP (not only the queried one)
   std::vector<std::string> other_vips;      // VIPs that do have rules, when this one has none
   std::optional<CtSummary> conntrack;
-  std::vector<EndpointFlows> flows;          // flows matching the query
-  std::map<std::string, uint64_t> counters;  // datapath verdict counters by name
+  std::vector<EndpointFlows> flows;  // flows matching the query
+  DpCounters counters{};
   NetFacts net;
 };
 

@@ -12,7 +12,7 @@ namespace {
 constexpr EventLoop::Token kWakeToken = 0;
 
 Error sys_error(const char* what) {
-  return Error{"system", std::string(what) + " failed: " + std::strerror(errno), ""};
+  return Error{ErrorCode::system, std::string(what) + " failed: " + std::strerror(errno), ""};
 }
 
 }  // namespace
@@ -44,7 +44,7 @@ Result<EventLoop::Token> EventLoop::watch(int fd, uint32_t events, IoHandler han
 
 Result<void> EventLoop::modify(Token watch, uint32_t events) {
   auto it = watches_.find(watch);
-  if (it == watches_.end()) return Error{"not_found", "no such watch", ""};
+  if (it == watches_.end()) return Error{ErrorCode::not_found, "no such watch", ""};
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = watch;

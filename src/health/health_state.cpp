@@ -12,18 +12,6 @@ void bump(int& count) {
 
 }  // namespace
 
-std::string_view to_string(TargetState state) {
-  switch (state) {
-    case TargetState::unknown:
-      return "unknown";
-    case TargetState::ok:
-      return "ok";
-    case TargetState::down:
-      return "down";
-  }
-  return "unknown";
-}
-
 void LatencyWindow::add(std::chrono::microseconds rtt) {
   ms_[next_] = static_cast<double>(rtt.count()) / 1000.0;
   next_ = (next_ + 1) % kSize;

@@ -9,13 +9,9 @@
 #include <string_view>
 
 #include "health/probe_result.h"
+#include "health/target_state.h"
 
 namespace xlb::health {
-
-// `draining` is an operator decision and lives with the endpoint, not here.
-enum class TargetState : uint8_t { unknown, ok, down };
-
-std::string_view to_string(TargetState state);  // "unknown", "ok", "down"
 
 struct LatencyStats {
   double min_ms = 0;

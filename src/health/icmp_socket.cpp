@@ -103,7 +103,7 @@ Result<std::unique_ptr<IcmpSocket>> IcmpSocket::open(EventLoop& loop) {
     raw = true;
   }
   if (!fd) {
-    return Error{"system",
+    return Error{ErrorCode::system,
                  "cannot open an icmp socket (" + errno_words(dgram_errno) +
                      "): run as root, grant CAP_NET_RAW or widen net.ipv4.ping_group_range",
                  ""};
@@ -129,7 +129,7 @@ IcmpSocket::~IcmpSocket() { watch_.reset(); }
 
 Result<uint16_t> IcmpSocket::send_echo(in_addr to, OnAnswer on_answer) {
   if (pending_.size() >= 0xffff) {
-    return Error{"system", "too many pings in flight", ""};
+    return Error{ErrorCode::system, "too many pings in flight", ""};
   }
   while (pending_.contains(next_seq_)) ++next_seq_;
   uint16_t seq = next_seq_++;
@@ -150,7 +150,7 @@ Result<uint16_t> IcmpSocket::send_echo(in_addr to, OnAnswer on_answer) {
   sa.sin_addr = to;
   if (::sendto(fd_.get(), packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&sa),
                sizeof sa) < 0) {
-    return Error{"system", errno_words(errno), ""};
+    return Error{ErrorCode::system, errno_words(errno), ""};
   }
   pending_.emplace(seq, Pending{to.s_addr, std::move(on_answer)});
   return seq;

@@ -86,14 +86,14 @@ class TlsStream final : public ByteStream {
 
 Result<std::unique_ptr<TlsContext>> TlsContext::create(bool verify) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  if (!ctx) return Error{"system", "cannot create a TLS context: " + openssl_reason(), ""};
+  if (!ctx) return Error{ErrorCode::system, "cannot create a TLS context: " + openssl_reason(), ""};
   // Servers often close without close_notify; after our complete request that is a normal end.
   SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
   if (verify) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
       SSL_CTX_free(ctx);
-      return Error{"system", "cannot load the system CA store: " + openssl_reason(), ""};
+      return Error{ErrorCode::system, "cannot load the system CA store: " + openssl_reason(), ""};
     }
   } else {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
@@ -105,7 +105,7 @@ TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
 Result<std::unique_ptr<ByteStream>> tls_stream(TlsContext& ctx, int fd, const std::string& name) {
   SSL* ssl = SSL_new(ctx.get());
-  if (!ssl) return Error{"system", "cannot create a TLS session: " + openssl_reason(), ""};
+  if (!ssl) return Error{ErrorCode::system, "cannot create a TLS session: " + openssl_reason(), ""};
   auto stream = std::make_unique<TlsStream>(ssl);  // frees ssl on every path below
   bool ip = is_ip_literal(name);
   bool ok = SSL_set_fd(ssl, fd) == 1;
@@ -114,7 +114,8 @@ Result<std::unique_ptr<ByteStream>> tls_stream(TlsContext& ctx, int fd, const st
     ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str()) == 1
             : SSL_set1_host(ssl, name.c_str()) == 1;
   }
-  if (!ok) return Error{"system", "cannot set up the TLS session: " + openssl_reason(), ""};
+  if (!ok)
+    return Error{ErrorCode::system, "cannot set up the TLS session: " + openssl_reason(), ""};
   SSL_set_connect_state(ssl);
   return std::unique_ptr<ByteStream>(std::move(stream));
 }

@@ -99,7 +99,8 @@ void add_rules(Registry& r, const std::vector<ServiceStatus>& rules) {
       endpoint_traffic.add(ep_labels, ep.counter, ep.active_flows);
       rule_active += ep.active_flows;
       add_state_set(admin, ep_labels, kAdminStates, model::to_string(ep.endpoint.state));
-      if (ep.health) add_state_set(health, ep_labels, kHealthStates, ep.health->state);
+      if (ep.health)
+        add_state_set(health, ep_labels, kHealthStates, health::to_string(ep.health->state));
     }
     rule_traffic.add(labels, rule.counter, rule_active);
   }

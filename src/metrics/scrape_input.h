@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "conntrack/summary.h"
-#include "reconcile/reconciler.h"
+#include "status/status.h"
 
 namespace xlb::metrics {
 

@@ -270,7 +270,7 @@ Result<EndpointProbe> endpoint_probe_from_json_at(const json& j, const std::stri
 }
 
 Error internal(const std::exception& e) {
-  return Error{"invalid_argument", std::string("invalid JSON: ") + e.what(), ""};
+  return Error{ErrorCode::invalid_argument, std::string("invalid JSON: ") + e.what(), ""};
 }
 
 }  // namespace

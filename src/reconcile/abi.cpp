@@ -171,4 +171,12 @@ std::vector<uint32_t> build_maglev_table(const xlb_svc& dp) {
 
 bool same_bytes(const xlb_svc& a, const xlb_svc& b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
+model::Mode mode_from_abi(uint8_t mode) {
+  // The inverse of abi_mode, so the two directions cannot disagree.
+  for (model::Mode m : {model::Mode::nat, model::Mode::fullnat, model::Mode::dsr}) {
+    if (abi_mode(m) == mode) return m;
+  }
+  return model::Mode::nat;
+}
+
 }  // namespace xlb

@@ -39,4 +39,7 @@ std::vector<uint32_t> build_maglev_table(const xlb_svc& dp);
 
 bool same_bytes(const xlb_svc& a, const xlb_svc& b);
 
+// The model's mode of a datapath mode (XLB_MODE_*, e.g. a conntrack entry's); nat when unknown.
+model::Mode mode_from_abi(uint8_t mode);
+
 }  // namespace xlb

@@ -23,7 +23,8 @@ Result<size_t> reset_endpoint_flows(Datapath& datapath,
   if (!walk) return walk.error();
   for (const auto& key : doomed) {
     // A reply entry may already be gone (LRU eviction); the orig entry is what matters.
-    if (auto r = datapath.delete_flow(key); !r && r.error().code != "not_found") return r.error();
+    if (auto r = datapath.delete_flow(key); !r && r.error().code != ErrorCode::not_found)
+      return r.error();
   }
   return flows;
 }

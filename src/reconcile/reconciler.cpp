@@ -80,7 +80,7 @@ Result<void> sync_maglev(Datapath& datapath, const xlb_svc& dp) {
 }
 
 Error too_many_rules(uint32_t max) {
-  return Error{"limit_exceeded", "too many rules (max " + std::to_string(max) + ")", ""};
+  return Error{ErrorCode::limit_exceeded, "too many rules (max " + std::to_string(max) + ")", ""};
 }
 
 xlb_vip_info vip_info(uint32_t rules) {
@@ -411,7 +411,7 @@ Result<void> Reconciler::upsert(const model::Service& svc) {
 Result<void> Reconciler::remove(const model::ServiceKey& key) {
   std::unique_lock lock(mu_);
   auto it = rules_.find(key);
-  if (it == rules_.end()) return Error{"not_found", "no rule for " + to_string(key), ""};
+  if (it == rules_.end()) return Error{ErrorCode::not_found, "no rule for " + to_string(key), ""};
   Delta delta;
   delta.before.emplace(it->first, it->second);
   auto done = apply(delta, ApplyOptions{});
@@ -451,7 +451,7 @@ Result<void> Reconciler::remove_endpoint_probe(const std::string& ip) {
   std::unique_lock lock(mu_);
   auto next = probes_;
   if (std::erase_if(next, [&ip](const auto& p) { return p.ip == ip; }) == 0) {
-    return Error{"not_found", "endpoint " + ip + " has no probe of its own", ""};
+    return Error{ErrorCode::not_found, "endpoint " + ip + " has no probe of its own", ""};
   }
   auto previous = std::exchange(probes_, std::move(next));
   auto done = reapply(/*save=*/true);
@@ -478,7 +478,7 @@ Result<void> Reconciler::set_endpoint_state(const std::string& ip, model::Endpoi
       ep.state = state;
     }
   }
-  if (!listed) return Error{"not_found", "no rule lists endpoint " + ip, ""};
+  if (!listed) return Error{ErrorCode::not_found, "no rule lists endpoint " + ip, ""};
   auto done = apply_desired(desired);
   if (done) {
     std::string rules;
@@ -581,10 +581,10 @@ std::vector<std::pair<uint32_t, uint32_t>> Reconciler::rule_timeouts() const {
   return out;
 }
 
-std::optional<model::Service> Reconciler::service_by_id(uint32_t id) const {
+std::optional<std::string> Reconciler::rule_name(uint32_t id) const {
   std::lock_guard lock(mu_);
   for (const auto& [key, rule] : rules_) {
-    if (rule.dp.id == id) return rule.service;
+    if (rule.dp.id == id) return model::display_name(rule.service);
   }
   return std::nullopt;
 }

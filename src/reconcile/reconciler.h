@@ -2,7 +2,6 @@
 // Datapath. Thread-safe (API handlers run on a thread pool).
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -14,44 +13,12 @@
 #include "common/result.h"
 #include "datapath/datapath.h"
 #include "model/service.h"
+#include "status/status.h"
 #include "store/store.h"
 
 namespace xlb {
 
 class Undo;
-
-// What the health check governing one endpoint says (model/endpoint_check.h decides which).
-struct EndpointHealth {
-  std::string state = "unknown";  // "ok", "down", "unknown"
-  std::string probe = "tcp";
-  std::string name;  // the host probe's label (`create endpoint --name`), empty for rule probes
-  double period_s = 0;
-  int retries = 0;
-  std::string last_error;                                   // empty when none yet
-  std::chrono::system_clock::time_point last_transition{};  // when `state` was entered
-  std::optional<double> min_ms, avg_ms, max_ms;             // none until a probe was answered
-};
-
-struct EndpointStatus {
-  model::Endpoint endpoint;
-  xlb_counter counter{};
-  std::optional<EndpointHealth> health;  // endpoints a health check governs only
-  uint32_t active_flows = 0;             // flows in conntrack (datapath count, healed by aging)
-};
-
-// A host's own probe; `health` only while no rule lists the host (rules' rows show it then).
-struct ProbeStatus {
-  model::EndpointProbe probe;
-  bool listed = false;  // some rule lists the host
-  std::optional<EndpointHealth> health;
-};
-
-struct ServiceStatus {
-  model::Service service;
-  uint32_t id = 0;  // datapath rule id
-  xlb_counter counter{};
-  std::vector<EndpointStatus> endpoints;
-};
 
 class Reconciler {
  public:
@@ -99,8 +66,8 @@ class Reconciler {
   std::vector<ProbeStatus> probe_status() const;  // sorted by ip
   // (datapath id, --inatimeout) of every rule, for conntrack aging.
   std::vector<std::pair<uint32_t, uint32_t>> rule_timeouts() const;
-  // Name of the rule with a datapath id, for conntrack views.
-  std::optional<model::Service> service_by_id(uint32_t id) const;
+  // The display name (model::display_name) of the rule with a datapath id, for conntrack rows.
+  std::optional<std::string> rule_name(uint32_t id) const;
 
  private:
   // A rule as pushed to the datapath: the model and the exact value written (id, indexes).

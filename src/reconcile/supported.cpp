@@ -8,7 +8,7 @@ constexpr bool kPpv2Supported = true;
 constexpr bool kMonitorSupported = true;
 
 Error not_supported(const std::string& field, const std::string& message) {
-  return Error{"not_supported", message, field};
+  return Error{ErrorCode::not_supported, message, field};
 }
 
 }  // namespace

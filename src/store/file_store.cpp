@@ -15,7 +15,7 @@
 namespace xlb {
 namespace {
 
-Error store_error(const std::string& message) { return Error{"store", message, ""}; }
+Error store_error(const std::string& message) { return Error{ErrorCode::store, message, ""}; }
 
 Error errno_error(const std::string& what, const std::string& path) {
   return store_error("cannot " + what + " " + path + ": " + std::strerror(errno));

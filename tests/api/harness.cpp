@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -276,6 +277,12 @@ void expect_error(const httplib::Result& res, int status, const std::string& fie
   ASSERT_TRUE(e["code"].is_string() && e["message"].is_string() && e["field"].is_string())
       << res->body;
   EXPECT_EQ(e["field"], field) << res->body;
+  // The wire names clients match on, spelt out here so a renamed code fails this test.
+  static const std::map<int, std::string> kWireCodes = {
+      {400, "invalid_argument"}, {401, "unauthenticated"}, {404, "not_found"}, {413, "too_large"}};
+  if (auto it = kWireCodes.find(status); it != kWireCodes.end()) {
+    EXPECT_EQ(e["code"], it->second) << res->body;
+  }
   const std::string message = e["message"];
   EXPECT_NE(message.find(message_part), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;

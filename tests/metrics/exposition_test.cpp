@@ -42,7 +42,7 @@ ServiceStatus web_rule() {
                                   {.packets = 20, .bytes = 2000, .new_flows = 4}, 2));
   st.endpoints.push_back(endpoint("10.1.2.11", model::EndpointState::draining,
                                   {.packets = 10, .bytes = 1000, .new_flows = 3}, 1));
-  st.endpoints.back().health.emplace().state = "down";
+  st.endpoints.back().health.emplace().state = health::TargetState::down;
   return st;
 }
 

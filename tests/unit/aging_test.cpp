@@ -11,13 +11,11 @@
 
 #include "common/ip.h"
 #include "conntrack/tuple.h"
-#include "ct_key_builder.h"
+#include "ct_test_key.h"
 #include "datapath/fake/fake_datapath.h"
 
 namespace xlb {
 namespace {
-
-using test::ct_key;
 
 using Op = FakeDatapath::Op;
 
@@ -320,7 +318,7 @@ TEST_F(AgingTest, WalkFailureIsReportedAndDeletesNothing) {
   dp_.fail_next(Op::for_each_flow);
   auto r = ager_.run_once(kNowS * kSec, {kSvc});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "datapath");
+  EXPECT_EQ(r.error().code, ErrorCode::datapath);
   EXPECT_EQ(entries(), 2u);
 }
 

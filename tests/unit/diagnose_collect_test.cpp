@@ -8,15 +8,15 @@
 #include <cstring>
 
 #include "common/ip.h"
-#include "ct_key_builder.h"
+#include "ct_test_key.h"
 #include "datapath/fake/fake_datapath.h"
 #include "diagnose/collect.h"
 #include "mem_store.h"
+#include "reconcile/abi.h"
+#include "status/live_status.h"
 
 namespace xlb::diagnose {
 namespace {
-
-using test::ct_key;
 
 constexpr uint64_t kSec = 1000000000ull;
 constexpr uint64_t kNow = 1000 * kSec;
@@ -32,11 +32,13 @@ class CollectTest : public ::testing::Test {
   // A NAT flow client:port -> vip:80 -> 10.0.1.2:8080 created `age_s` ago; the reply entry
   // has `reply_packets` packets and `reply_seen` flags.
   void nat_flow(uint16_t port, uint8_t state, double age_s, uint64_t reply_packets,
-                uint8_t reply_seen, const std::string& vip = "10.0.0.100") {
+                uint8_t reply_seen, const std::string& vip = "10.0.0.100",
+                uint8_t mode = XLB_MODE_NAT) {
     xlb_ct_entry o;
     std::memset(&o, 0, sizeof o);
     o.dir = XLB_DIR_ORIG;
     o.state = state;
+    o.mode = mode;
     o.flags = XLB_CT_F_DNAT;
     o.nat_daddr = *parse_ipv4("10.0.1.2");
     o.nat_dport = htons(8080);
@@ -54,10 +56,7 @@ class CollectTest : public ::testing::Test {
     dp_.add_flow(ct_key("10.0.1.2", 8080, "192.168.1.10", port), r);
   }
   Result<Snapshot> collect_for(const std::string& vip) {
-    Sources src{rec_,
-                dp_,
-                std::nullopt,
-                {"eth0"},
+    Sources src{status_,
                 [this](std::vector<std::string> managed, const std::vector<std::string>& routes,
                        const std::vector<std::string>& neighbours) {
                   routes_asked_ = routes;
@@ -73,6 +72,8 @@ class CollectTest : public ::testing::Test {
   FakeDatapath dp_;
   MemStore store_;
   Reconciler rec_{dp_, store_};
+  CtSummaryCache summaries_;  // no aging pass yet
+  LiveStatus status_{rec_, dp_, summaries_, [] { return std::vector<std::string>{"eth0"}; }};
   std::vector<std::string> routes_asked_, neighbours_asked_;
 };
 
@@ -89,21 +90,50 @@ TEST_F(CollectTest, FoldsTheVipsFlowsPerEndpoint) {
   const EndpointFlows& ef = s->flows[0];
   EXPECT_EQ(ef.endpoint, "10.0.1.2");
   EXPECT_EQ(ef.port, 8080);
-  EXPECT_EQ(ef.mode, "default");
+  EXPECT_EQ(ef.mode, model::Mode::nat);
   EXPECT_EQ(ef.flows, 5u);
   EXPECT_EQ(ef.unanswered, 1u);
   EXPECT_DOUBLE_EQ(ef.oldest_unanswered_s, 10);
   EXPECT_EQ(ef.refused, 1u);
-  EXPECT_EQ(ef.by_state.at("closed"), 2u);
+  EXPECT_EQ(ef.by_state.at(XLB_CT_CLOSED), 2u);
   EXPECT_EQ(ef.clients, std::vector<std::string>{"192.168.1.10"});
 
   ASSERT_EQ(s->rules_on_vip.size(), 1u);
-  EXPECT_TRUE(s->counters.count("drop_ct_full"));
   ASSERT_TRUE(s->conntrack) << "no aging pass yet: collect summarizes itself";
   EXPECT_EQ(s->conntrack->flows, 6u);
   EXPECT_EQ(s->net.managed_interfaces, std::vector<std::string>{"eth0"});
   EXPECT_EQ(routes_asked_, (std::vector<std::string>{"10.0.1.2", "192.168.1.10"}));
   EXPECT_EQ(neighbours_asked_, std::vector<std::string>{"10.0.1.2"});
+}
+
+// Counters land at their enumerator's index; a datapath counting fewer verdicts than this build
+// knows leaves the rest at 0.
+TEST_F(CollectTest, CountersAreIndexedByVerdict) {
+  std::vector<uint64_t> values(XLB_STAT_FWD_NEW + 1, 0);  // an older datapath: fewer counters
+  values[XLB_STAT_DROP_CT_FULL] = 9;
+  values[XLB_STAT_FWD_NEW] = 4;
+  dp_.set_datapath_counters(values);
+  auto s = collect_for("10.0.0.100");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->counters[XLB_STAT_DROP_CT_FULL], 9u);
+  EXPECT_EQ(s->counters[XLB_STAT_FWD_NEW], 4u);
+  EXPECT_EQ(s->counters[XLB_STAT_PASS_DSR_REPLY], 0u);
+}
+
+// The CT entry's datapath mode becomes the model's mode, for every mode a rule can have.
+TEST_F(CollectTest, FlowModeIsTheRulesMode) {
+  const std::pair<model::Mode, std::string> cases[] = {{model::Mode::nat, "10.0.0.101"},
+                                                       {model::Mode::fullnat, "10.0.0.102"},
+                                                       {model::Mode::dsr, "10.0.0.103"}};
+  for (const auto& [mode, vip] : cases) {
+    model::Service svc;
+    svc.mode = mode;
+    nat_flow(40001, XLB_CT_EST, 60, 5, XLB_CT_SEEN_SEQ, vip, build_svc(svc, 0, nullptr).mode);
+    auto s = collect_for(vip);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_EQ(s->flows.size(), 1u);
+    EXPECT_EQ(s->flows[0].mode, mode) << model::to_string(mode);
+  }
 }
 
 TEST_F(CollectTest, AnUnknownVipListsTheOthers) {

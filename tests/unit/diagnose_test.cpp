@@ -42,12 +42,14 @@ Snapshot healthy() {
   EndpointFlows ef;
   ef.endpoint = "10.0.1.2";
   ef.port = 8080;
-  ef.mode = "default";
+  ef.mode = model::Mode::nat;
   ef.flows = 5;
-  ef.by_state = {{"est", 5}};
+  ef.by_state = {{XLB_CT_EST, 5}};
   ef.clients = {"192.168.1.10"};
   s.flows = {ef};
-  s.counters = {{"fwd_new", 5}, {"fwd_est", 35}, {"arp_reply", 1}};
+  s.counters[XLB_STAT_FWD_NEW] = 5;
+  s.counters[XLB_STAT_FWD_EST] = 35;
+  s.counters[XLB_STAT_ARP_REPLY] = 1;
   s.net.checked = true;
   s.net.managed_interfaces = {"eth0", "eth1"};
   s.net.subnets = {subnet("192.168.1.0/24", "eth0", 0xc0a80100, 24),
@@ -55,7 +57,8 @@ Snapshot healthy() {
   s.net.routes = {{"10.0.1.2", true, "", "eth1"},
                   {"10.0.1.3", true, "", "eth1"},
                   {"192.168.1.10", true, "", "eth0"}};
-  s.net.neighbours = {{"10.0.1.2", "eth1", "reachable"}, {"10.0.1.3", "eth1", "stale"}};
+  s.net.neighbours = {{"10.0.1.2", "eth1", NeighbourState::reachable},
+                      {"10.0.1.3", "eth1", NeighbourState::stale}};
   return s;
 }
 
@@ -64,7 +67,7 @@ EndpointFlows& flows(Snapshot& s) { return s.flows.front(); }
 
 EndpointHealth probe_down(const std::string& error) {
   EndpointHealth h;
-  h.state = "down";
+  h.state = health::TargetState::down;
   h.probe = "tcp";
   h.last_error = error;
   return h;
@@ -77,13 +80,13 @@ void one_arm(Snapshot& s) {
   flows(s).endpoint = "10.9.16.20";
   flows(s).clients = flows(s).sample_clients = {"10.9.16.10"};
   s.net.routes = {{"10.9.16.20", true, "", "eth0"}, {"10.9.16.10", true, "", "eth0"}};
-  s.net.neighbours = {{"10.9.16.20", "eth0", "reachable"}};
+  s.net.neighbours = {{"10.9.16.20", "eth0", NeighbourState::reachable}};
 }
 
 void dsr(Snapshot& s) {
   rule(s).service.mode = model::Mode::dsr;
   for (auto& ep : rule(s).endpoints) ep.endpoint.port = 80;
-  flows(s).mode = "dsr";
+  flows(s).mode = model::Mode::dsr;
   flows(s).port = 80;
 }
 
@@ -165,7 +168,7 @@ const Case kCases[] = {
      [](Snapshot& s) {
        rule(s).endpoints[0].endpoint.state = model::EndpointState::draining;
        rule(s).endpoints[1].health = probe_down("connect: timed out");
-       s.counters["drop_no_endpoint"] = 7;
+       s.counters[XLB_STAT_DROP_NO_ENDPOINT] = 7;
      },
      "no_endpoint", Severity::problem, "drop_no_endpoint = 7"},
     {"NatRepliesBypassTheLb",
@@ -183,13 +186,13 @@ const Case kCases[] = {
     {"FullnatEndpointSilent",
      [](Snapshot& s) {
        rule(s).service.mode = model::Mode::fullnat;
-       flows(s).mode = "fullnat";
+       flows(s).mode = model::Mode::fullnat;
        flows(s).unanswered = 2;
      },
      "endpoint_silent", Severity::problem, "backend 10.0.1.2:8080 never answers"},
     {"EndpointNotAnsweringArp",
      [](Snapshot& s) {
-       s.net.neighbours[0].state = "failed";
+       s.net.neighbours[0].state = NeighbourState::failed;
        flows(s).unanswered = 2;
      },
      "endpoint_unreachable", Severity::problem, "neighbour entry of 10.0.1.2 on eth1: failed"},
@@ -206,7 +209,7 @@ const Case kCases[] = {
     {"DsrL2EndpointNotOnTheLink",
      [](Snapshot& s) {
        dsr(s);
-       s.net.neighbours[1].state = "incomplete";
+       s.net.neighbours[1].state = NeighbourState::incomplete;
      },
      "dsr_l2_unreachable", Severity::problem,
      "L2-DSR backend 10.0.1.3 is not reachable at layer 2 on eth1"},
@@ -223,15 +226,15 @@ const Case kCases[] = {
     {"DsrRepliesThroughTheLb",
      [](Snapshot& s) {
        dsr(s);
-       s.counters["pass_dsr_reply"] = 7;
+       s.counters[XLB_STAT_PASS_DSR_REPLY] = 7;
      },
      "dsr_replies_via_lb", Severity::problem, "pass_dsr_reply = 7"},
     {"ConntrackFilling", [](Snapshot& s) { s.conntrack->entries = 800; }, "ct_near_capacity",
      Severity::warning, "800 of 1024 entries"},
     {"ConntrackFull", [](Snapshot& s) { s.conntrack->entries = 1000; }, "ct_near_capacity",
      Severity::problem, "--ct-size"},
-    {"ConntrackWasFull", [](Snapshot& s) { s.counters["drop_ct_full"] = 9; }, "ct_near_capacity",
-     Severity::problem, "drop_ct_full = 9"},
+    {"ConntrackWasFull", [](Snapshot& s) { s.counters[XLB_STAT_DROP_CT_FULL] = 9; },
+     "ct_near_capacity", Severity::problem, "drop_ct_full = 9"},
     {"ConntrackSynMapFlooded",
      [](Snapshot& s) {
        s.conntrack->syn_capacity = 1024;
@@ -243,11 +246,11 @@ const Case kCases[] = {
        s.conntrack->snat_ports_by_target = {{"10.0.0.250 -> 10.0.1.2:8080", 29000}};
      },
      "snat_ports_exhausted", Severity::problem, "29000 of 31744 ports"},
-    {"SnatPortsRanOut", [](Snapshot& s) { s.counters["drop_snat_exhausted"] = 2; },
+    {"SnatPortsRanOut", [](Snapshot& s) { s.counters[XLB_STAT_DROP_SNAT_EXHAUSTED] = 2; },
      "snat_ports_exhausted", Severity::problem, "drop_snat_exhausted = 2"},
-    {"MalformedDrops", [](Snapshot& s) { s.counters["drop_malformed"] = 5; }, "packets_dropped",
-     Severity::warning, "drop_malformed = 5"},
-    {"NoRouteCounter", [](Snapshot& s) { s.counters["pass_no_route"] = 5; }, "pass_no_route",
+    {"MalformedDrops", [](Snapshot& s) { s.counters[XLB_STAT_DROP_MALFORMED] = 5; },
+     "packets_dropped", Severity::warning, "drop_malformed = 5"},
+    {"NoRouteCounter", [](Snapshot& s) { s.counters[XLB_STAT_PASS_NO_ROUTE] = 5; }, "pass_no_route",
      Severity::warning, "pass_no_route = 5"},
 };
 
@@ -265,13 +268,13 @@ TEST(Analyze, HealthySetupSaysSo) {
 
 TEST(Analyze, AFreshHandshakeIsNotStuck) {
   Snapshot s = healthy();
-  flows(s).by_state = {{"syn-sent", 1}};  // unanswered stays 0: younger than kStuckAfterS
+  flows(s).by_state = {{XLB_CT_SYN_SENT, 1}};  // unanswered stays 0: younger than kStuckAfterS
   EXPECT_TRUE(analyze(s).healthy());
 }
 
 TEST(Analyze, AnUnreachableEndpointIsNotBlamedOnNat) {
   Snapshot s = healthy();
-  s.net.neighbours[0].state = "failed";
+  s.net.neighbours[0].state = NeighbourState::failed;
   flows(s).unanswered = 2;
   EXPECT_EQ(find(analyze(s), "nat_replies_bypass"), nullptr);
 }
@@ -305,7 +308,7 @@ TEST(Analyze, NoPacketAtAllIsNoTraffic) {
 
 TEST(Analyze, DsrRepliesOfAnotherRuleAreNotBlamedOnANatRule) {
   Snapshot s = healthy();
-  s.counters["pass_dsr_reply"] = 7;  // global: some DSR rule elsewhere
+  s.counters[XLB_STAT_PASS_DSR_REPLY] = 7;  // global: some DSR rule elsewhere
   Report r = analyze(s);
   EXPECT_EQ(find(r, "dsr_replies_via_lb"), nullptr);
   EXPECT_TRUE(r.healthy()) << to_json(r).dump(2);

@@ -121,7 +121,7 @@ TEST_F(FileStoreTest, FailedRenameReportsAndCleansUp) {
   FileStore store(dir_, hooks);
   auto r = store.save(config_with_port(81));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "store");
+  EXPECT_EQ(r.error().code, ErrorCode::store);
   EXPECT_NE(r.error().message.find(store.path()), std::string::npos) << r.error().message;
   EXPECT_EQ(files(), std::vector<std::string>{"config.json"});
   EXPECT_EQ(**FileStore(dir_).load(), config_with_port(80));
@@ -132,7 +132,7 @@ TEST_F(FileStoreTest, CorruptFileIsAClearErrorNamingThePath) {
   FileStore store(dir_);
   auto r = store.load();
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "store");
+  EXPECT_EQ(r.error().code, ErrorCode::store);
   EXPECT_NE(r.error().message.find(dir_ + "/config.json is corrupt"), std::string::npos)
       << r.error().message;
 }

@@ -8,14 +8,13 @@
 #include <cstring>
 
 #include "common/ip.h"
-#include "ct_key_builder.h"
+#include "ct_test_key.h"
 #include "datapath/fake/fake_datapath.h"
 #include "mem_store.h"
+#include "reconcile/reconciler.h"
 
 namespace xlb {
 namespace {
-
-using test::ct_key;
 
 xlb_ct_entry ct_entry(uint8_t dir, uint8_t state, uint32_t svc_id, uint64_t packets,
                       uint64_t bytes) {
@@ -85,10 +84,11 @@ class FlowsTest : public ::testing::Test {
   FakeDatapath dp_;
   MemStore store_;
   Reconciler rec_{dp_, store_};
+  RuleNameOf names_ = [this](uint32_t id) { return rec_.rule_name(id); };
 };
 
 TEST_F(FlowsTest, OneRowPerOrigEntryWithBothDirectionsCounted) {
-  auto rows = list_flows(dp_, rec_);
+  auto rows = list_flows(dp_, names_);
   ASSERT_TRUE(rows.ok()) << rows.error().message;
   ASSERT_EQ(rows->size(), 3u);
 
@@ -117,43 +117,44 @@ TEST_F(FlowsTest, OneRowPerOrigEntryWithBothDirectionsCounted) {
 
 TEST_F(FlowsTest, FlowOfADeletedRuleIsNamedByItsTuple) {
   ASSERT_TRUE(rec_.remove({"10.0.0.100", model::Protocol::tcp, 80}).ok());
-  auto rows = list_flows(dp_, rec_, filter("10.0.0.100:80/tcp"));
+  auto rows = list_flows(dp_, names_, filter("10.0.0.100:80/tcp"));
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->size(), 2u);
 }
 
 TEST_F(FlowsTest, Filters) {
-  EXPECT_EQ(list_flows(dp_, rec_, filter("web"))->size(), 2u);
-  EXPECT_EQ(list_flows(dp_, rec_, filter("nope"))->size(), 0u);
-  EXPECT_EQ(list_flows(dp_, rec_, filter("", "10.0.0.101"))->size(), 1u);
-  EXPECT_EQ(list_flows(dp_, rec_, filter("", "", "192.168.1.10"))->size(), 2u);
-  auto both = list_flows(dp_, rec_, filter("web", "", "192.168.1.10"));
+  EXPECT_EQ(list_flows(dp_, names_, filter("web"))->size(), 2u);
+  EXPECT_EQ(list_flows(dp_, names_, filter("nope"))->size(), 0u);
+  EXPECT_EQ(list_flows(dp_, names_, filter("", "10.0.0.101"))->size(), 1u);
+  EXPECT_EQ(list_flows(dp_, names_, filter("", "", "192.168.1.10"))->size(), 2u);
+  auto both = list_flows(dp_, names_, filter("web", "", "192.168.1.10"));
   ASSERT_EQ(both->size(), 1u);
   EXPECT_EQ((*both)[0].sport, 40000);
 }
 
 TEST_F(FlowsTest, RowsStreamOneByOneAndTheVisitCanStop) {
   std::vector<FlowRow> streamed;
-  ASSERT_TRUE(for_each_flow_row(dp_, rec_, {}, [&](const FlowRow& row) {
+  ASSERT_TRUE(for_each_flow_row(dp_, names_, {}, [&](const FlowRow& row) {
                 streamed.push_back(row);
                 return true;
               }).ok());
-  auto listed = list_flows(dp_, rec_);
+  auto listed = list_flows(dp_, names_);
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(streamed.size(), listed->size());
   for (const auto& row : *listed) {
     EXPECT_NE(std::find(streamed.begin(), streamed.end(), row), streamed.end()) << row.src_ip;
   }
   size_t visits = 0;
-  ASSERT_TRUE(for_each_flow_row(dp_, rec_, {}, [&](const FlowRow&) { return ++visits < 2; }).ok());
+  ASSERT_TRUE(
+      for_each_flow_row(dp_, names_, {}, [&](const FlowRow&) { return ++visits < 2; }).ok());
   EXPECT_EQ(visits, 2u) << "returning false stops the walk";
 }
 
 TEST_F(FlowsTest, DumpErrorIsReported) {
   dp_.fail_next(FakeDatapath::Op::for_each_flow);
-  auto rows = list_flows(dp_, rec_);
+  auto rows = list_flows(dp_, names_);
   ASSERT_FALSE(rows.ok());
-  EXPECT_EQ(rows.error().code, "datapath");
+  EXPECT_EQ(rows.error().code, ErrorCode::datapath);
 }
 
 TEST(Flows, StateNames) {

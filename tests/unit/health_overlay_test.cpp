@@ -114,7 +114,7 @@ TEST_F(HealthOverlayTest, HostProbeReplacesTheRuleDefaultAndRemovalRestoresIt) {
 
   auto missing = rec_.remove_endpoint_probe("10.0.1.3");
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().code, "not_found");
+  EXPECT_EQ(missing.error().code, ErrorCode::not_found);
 }
 
 TEST_F(HealthOverlayTest, ReplaceAllCarriesProbesAndARefusedOneKeepsTheOld) {

@@ -83,7 +83,7 @@ TEST(Json, MissingRequiredFieldsAreNamed) {
     json j = minimal();
     j.erase(field);
     Error e = parse_error(j);
-    EXPECT_EQ(e.code, "invalid_argument");
+    EXPECT_EQ(e.code, ErrorCode::invalid_argument);
     EXPECT_EQ(e.field, field);
     EXPECT_EQ(e.message, std::string(field) + " is required");
   }

@@ -11,7 +11,7 @@ class MemStore final : public Store {
   Result<void> save(const model::Config& cfg) override {
     if (fail_next_save) {
       fail_next_save = false;
-      return Error{"store", "injected store failure", ""};
+      return Error{ErrorCode::store, "injected store failure", ""};
     }
     saved = cfg;
     ++saves;

@@ -208,7 +208,7 @@ TEST_F(ReconcilerTest, VipEntryCountsRulesAndGoesWithTheLast) {
 TEST_F(ReconcilerTest, RemoveUnknownRuleIsNotFound) {
   auto r = rec_.remove({"10.0.0.1", Protocol::udp, 53});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "not_found");
+  EXPECT_EQ(r.error().code, ErrorCode::not_found);
   EXPECT_EQ(r.error().message, "no rule for 10.0.0.1:53/udp");
 }
 
@@ -217,7 +217,7 @@ TEST_F(ReconcilerTest, InvalidRuleChangesNothing) {
   s.endpoints[0].weight = 0;
   auto r = rec_.upsert(s);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "invalid_argument");
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);
   EXPECT_EQ(r.error().field, "endpoints[0].weight");
   EXPECT_EQ(dp_.writes(), 0u);
   EXPECT_FALSE(store_.saved);
@@ -290,7 +290,7 @@ TEST_F(ReconcilerTest, EndpointStateIsSetInEveryRuleListingTheEndpoint) {
   }
   auto missing = rec_.set_endpoint_state("10.9.9.9", EndpointState::up);
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().code, "not_found");
+  EXPECT_EQ(missing.error().code, ErrorCode::not_found);
   EXPECT_EQ(changes, 1);
 }
 
@@ -346,7 +346,7 @@ TEST_F(RollbackTest, DatapathFailureOnReplace) {
   dp_.fail_next(Op::upsert_service);
   auto r = rec_.upsert(rule("10.0.0.100", 80, {"10.0.1.9"}));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "datapath");
+  EXPECT_EQ(r.error().code, ErrorCode::datapath);
   expect_unchanged();
 }
 
@@ -360,7 +360,7 @@ TEST_F(RollbackTest, StoreFailureRevertsTheDatapath) {
   store_.fail_next_save = true;
   auto r = rec_.upsert(rule("10.0.0.100", 80, {"10.0.1.9"}));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, "store");
+  EXPECT_EQ(r.error().code, ErrorCode::store);
   expect_unchanged();
 
   store_.fail_next_save = true;
@@ -430,9 +430,8 @@ TEST_F(ReconcilerTest, StatusJoinsModelIdAndCounters) {
 
   EXPECT_EQ(rec_.status().size(), 2u);
   EXPECT_FALSE(rec_.status({"10.9.9.9", Protocol::tcp, 80}));
-  ASSERT_TRUE(rec_.service_by_id(1));
-  EXPECT_EQ(rec_.service_by_id(1)->name, "web");
-  EXPECT_FALSE(rec_.service_by_id(7));
+  EXPECT_EQ(rec_.rule_name(1), "web");
+  EXPECT_FALSE(rec_.rule_name(7));
 }
 
 TEST_F(ReconcilerTest, RestoreReusesDatapathIdsAndRemovesStaleRules) {

@@ -17,7 +17,7 @@ Service valid_rule() {
 void expect_invalid(const Service& svc, const std::string& field, const std::string& message = "") {
   auto r = validate(svc);
   ASSERT_FALSE(r.ok()) << "expected an error on " << field;
-  EXPECT_EQ(r.error().code, "invalid_argument");
+  EXPECT_EQ(r.error().code, ErrorCode::invalid_argument);
   EXPECT_EQ(r.error().field, field);
   if (message.empty()) {
     EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;

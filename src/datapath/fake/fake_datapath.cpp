@@ -10,12 +10,12 @@ Result<void> FakeDatapath::maybe_fail(Op op) const {
     return Ok{};
   }
   failures_.erase(it);
-  return Error{"datapath", "injected failure", ""};
+  return Error{ErrorCode::datapath, "injected failure", ""};
 }
 
 Result<void> FakeDatapath::upsert_service(const xlb_svc_key& key, const xlb_svc& svc) {
   XLB_TRY(maybe_fail(Op::upsert_service));
-  if (svc.id >= max_services_) return Error{"datapath", "service id out of range", ""};
+  if (svc.id >= max_services_) return Error{ErrorCode::datapath, "service id out of range", ""};
   services_[key] = svc;
   ++writes_;
   return Ok{};
@@ -23,7 +23,7 @@ Result<void> FakeDatapath::upsert_service(const xlb_svc_key& key, const xlb_svc&
 
 Result<void> FakeDatapath::delete_service(const xlb_svc_key& key) {
   XLB_TRY(maybe_fail(Op::delete_service));
-  if (services_.erase(key) == 0) return Error{"not_found", "no such service", ""};
+  if (services_.erase(key) == 0) return Error{ErrorCode::not_found, "no such service", ""};
   ++writes_;
   return Ok{};
 }
@@ -42,7 +42,7 @@ Result<void> FakeDatapath::upsert_vip(const xlb_ip& vip, const xlb_vip_info& inf
 
 Result<void> FakeDatapath::delete_vip(const xlb_ip& vip) {
   XLB_TRY(maybe_fail(Op::delete_vip));
-  if (vips_.erase(vip) == 0) return Error{"not_found", "no such vip", ""};
+  if (vips_.erase(vip) == 0) return Error{ErrorCode::not_found, "no such vip", ""};
   ++writes_;
   return Ok{};
 }

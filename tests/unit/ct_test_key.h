@@ -1,10 +1,11 @@
-// Conntrack keys for unit tests, written the way a reader thinks of a flow: dotted quads and
-// host-order ports.
+// A conntrack key as the datapath writes it (padding zero), from addresses in text: shared by
+// the unit tests that put flows into a FakeDatapath.
 #pragma once
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -14,7 +15,7 @@ extern "C" {
 #include "xlb/abi/conntrack.h"
 }
 
-namespace xlb::test {
+namespace xlb {
 
 inline xlb_ct_key ct_key(const std::string& src, uint16_t sport, const std::string& dst,
                          uint16_t dport, uint8_t proto = IPPROTO_TCP) {
@@ -29,4 +30,4 @@ inline xlb_ct_key ct_key(const std::string& src, uint16_t sport, const std::stri
   return k;
 }
 
-}  // namespace xlb::test
+}  // namespace xlb

@@ -1,0 +1,164 @@
+// The API's read routes against a fake StatusSource, no kernel: every answer comes from the
+// status source (the reconciler behind the API holds no rule at all), rendered as the wire
+// expects, and a status read that fails answers with its error code's HTTP status.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <thread>
+
+#include "api/routes.h"
+#include "common/ip.h"
+#include "ct_test_key.h"
+#include "fake_status.h"
+#include "mem_store.h"
+
+namespace xlb::api {
+namespace {
+
+using nlohmann::json;
+
+class ApiRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServiceStatus web;
+    web.service.key = {"10.0.0.100", model::Protocol::tcp, 80};
+    web.service.name = "web";
+    web.id = 3;
+    web.counter.packets = 12;
+    EndpointStatus ep;
+    ep.endpoint = {"10.0.1.2", 8080, 1, model::EndpointState::up};
+    ep.counter.packets = 5;
+    ep.health.emplace().state = health::TargetState::down;
+    web.endpoints = {ep};
+    status_.rule_rows = {web};
+    status_.names = {{3, "web"}};
+    status_.managed = {"veth-a", "veth-b"};
+
+    xlb_ct_entry e;
+    std::memset(&e, 0, sizeof e);
+    e.dir = XLB_DIR_ORIG;
+    e.state = XLB_CT_EST;
+    e.svc_id = 3;
+    e.flags = XLB_CT_F_DNAT;
+    e.nat_daddr = *parse_ipv4("10.0.1.2");
+    e.nat_dport = htons(8080);
+    e.packets = 4;
+    status_.flows.add_flow(ct_key("192.168.1.10", 40000, "10.0.0.100", 80), e);
+
+    add_health_routes(server_, ctx_);
+    add_loadbalancer_routes(server_, ctx_);
+    add_conntrack_routes(server_, ctx_);
+    add_stats_routes(server_, ctx_);
+    add_endpoint_probe_routes(server_, ctx_);
+    add_metrics_routes(server_, ctx_);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::yield();
+  }
+  void TearDown() override {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // The answer's status and JSON body.
+  std::pair<int, json> get(const std::string& path) {
+    httplib::Client client("127.0.0.1", port_);
+    auto res = client.Get(path);
+    if (!res) return {0, json()};
+    return {res->status, json::parse(res->body, nullptr, false)};
+  }
+
+  FakeStatus status_;
+  FakeDatapath unused_dp_;  // the reconciler's: the routes must not read through it
+  MemStore store_;
+  Reconciler reconciler_{unused_dp_, store_};
+  ApiContext ctx_{reconciler_, status_};
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(ApiRoutesTest, RulesComeFromTheStatusSource) {
+  auto [code, body] = get("/api/v1/loadbalancers");
+  ASSERT_EQ(code, 200) << body;
+  ASSERT_EQ(body["loadbalancers"].size(), 1u) << body;
+  const json& rule = body["loadbalancers"][0];
+  EXPECT_EQ(rule["name"], "web");
+  EXPECT_EQ(rule["id"], 3);
+  EXPECT_EQ(rule["counters"]["packets"], 12);
+  EXPECT_EQ(rule["endpoints"][0]["counters"]["packets"], 5);
+  EXPECT_EQ(rule["endpoints"][0]["health"]["state"], "down");
+
+  auto [one, single] = get("/api/v1/loadbalancers/10.0.0.100/tcp/80");
+  EXPECT_EQ(one, 200);
+  EXPECT_EQ(single["name"], "web");
+  auto [missing, error] = get("/api/v1/loadbalancers/10.0.0.100/tcp/81");
+  EXPECT_EQ(missing, 404);
+  EXPECT_EQ(error["error"]["code"], "not_found");
+}
+
+TEST_F(ApiRoutesTest, VerdictCountersByName) {
+  status_.verdict_values[XLB_STAT_DROP_CT_FULL] = 7;
+  status_.verdict_values[XLB_STAT_PASS_DSR_REPLY] = 2;
+  auto [code, body] = get("/api/v1/stats");
+  ASSERT_EQ(code, 200) << body;
+  EXPECT_EQ(body["datapath"]["drop_ct_full"], 7);
+  EXPECT_EQ(body["datapath"]["pass_dsr_reply"], 2);
+  EXPECT_EQ(body["datapath"]["fwd_new"], 0);
+}
+
+TEST_F(ApiRoutesTest, AFailedReadAnswersWithItsCodesStatus) {
+  status_.verdict_error = Error{ErrorCode::unavailable, "the datapath is being replaced", ""};
+  auto [code, body] = get("/api/v1/stats");
+  EXPECT_EQ(code, 503);
+  EXPECT_EQ(body["error"]["code"], "unavailable");
+  EXPECT_EQ(body["error"]["message"], "the datapath is being replaced");
+}
+
+TEST_F(ApiRoutesTest, ConntrackRowsNameTheirRule) {
+  auto [code, body] = get("/api/v1/conntrack");
+  ASSERT_EQ(code, 200) << body;
+  ASSERT_EQ(body["count"], 1) << body;
+  const json& row = body["flows"][0];
+  EXPECT_EQ(row["service"], "web");
+  EXPECT_EQ(row["src_ip"], "192.168.1.10");
+  EXPECT_EQ(row["act"], "dnat-10.0.1.2:8080");
+  EXPECT_EQ(row["packets"], 4);
+}
+
+TEST_F(ApiRoutesTest, SummaryIsTheAgingPassesOrAFreshWalk) {
+  auto [fresh_code, fresh] = get("/api/v1/conntrack/summary");
+  ASSERT_EQ(fresh_code, 200) << fresh;
+  EXPECT_EQ(fresh["flows"], 1) << "no aging pass yet: the route walks conntrack itself";
+
+  CtSummary latest;
+  latest.flows = 42;
+  status_.summary = latest;
+  auto [code, body] = get("/api/v1/conntrack/summary");
+  ASSERT_EQ(code, 200) << body;
+  EXPECT_EQ(body["flows"], 42);
+}
+
+TEST_F(ApiRoutesTest, HealthzListsTheManagedInterfaces) {
+  auto [code, body] = get("/healthz");
+  ASSERT_EQ(code, 200);
+  EXPECT_EQ(body["interfaces"], json::array({"veth-a", "veth-b"}));
+}
+
+TEST_F(ApiRoutesTest, MetricsRenderTheStatus) {
+  status_.verdict_values[XLB_STAT_DROP_CT_FULL] = 7;
+  httplib::Client client("127.0.0.1", port_);
+  auto res = client.Get("/metrics");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find(R"(reason="ct_full",verdict="drop"} 7)"), std::string::npos)
+      << res->body;
+  EXPECT_NE(res->body.find(R"(rule="web")"), std::string::npos) << res->body;
+}
+
+}  // namespace
+}  // namespace xlb::api
