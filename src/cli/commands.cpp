@@ -1,14 +1,10 @@
 #include "cli/commands.h"
 
 #include "cli/files.h"
+#include "model/json.h"
 
 namespace xlb::cli {
 namespace {
-
-std::string describe(const nlohmann::json& rule) {
-  return rule.value("vip", "") + ":" + std::to_string(rule.value("port", 0)) + "/" +
-         rule.value("protocol", "");
-}
 
 Result<void> print(const Result<nlohmann::json>& answer,
                    std::string (*format)(const nlohmann::json&, Output), Output output,
@@ -27,12 +23,15 @@ Output output_from(const std::string& text) {
 }
 
 Result<void> create_lb(ApiClient& api, const CreateLbArgs& args, std::ostream& out) {
-  auto rules = build_rules(args);
-  if (!rules) return rules.error();
-  for (const auto& rule : *rules) {
-    auto answer = api.post("/api/v1/loadbalancers", rule);
+  auto plan = plan_rules(args);
+  if (!plan) return plan.error();
+  for (const auto& planned : plan->rules) {
+    auto rule = rule_model(args, *plan, planned);
+    if (!rule) return rule.error();
+    auto answer = api.post("/api/v1/loadbalancers", model::to_json(*rule));
     if (!answer) return answer.error();
-    out << describe(rule) << (api.last_status() == 201 ? " created" : " replaced") << "\n";
+    out << model::to_string(rule->key) << (api.last_status() == 201 ? " created" : " replaced")
+        << "\n";
   }
   return Ok{};
 }
@@ -65,9 +64,9 @@ Result<void> set_ep(ApiClient& api, const std::string& ip, const std::string& st
 }
 
 Result<void> create_endpoint(ApiClient& api, const CreateEndpointArgs& args, std::ostream& out) {
-  auto body = build_endpoint_probe(args);
-  if (!body) return body.error();
-  auto answer = api.post("/api/v1/endpoints", *body);
+  auto probe = build_endpoint_probe(args);
+  if (!probe) return probe.error();
+  auto answer = api.post("/api/v1/endpoints", model::to_json(*probe));
   if (!answer) return answer.error();
   out << "endpoint " << args.ip << " probe " << args.probetype
       << (api.last_status() == 201 ? " created" : " replaced") << "\n";

@@ -1,14 +1,15 @@
-// `xlbctl create endpoint` arguments → the POST /api/v1/endpoints body. Only syntax is checked
-// here; the API is the authority on values (its messages name the JSON field).
+// `xlbctl create endpoint` arguments → the model of a host probe, whose to_json is the POST
+// /api/v1/endpoints body. The flags' syntax is checked here; a value the model cannot hold is
+// refused in the API decoder's own words (naming the JSON field); the API validates the rest.
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "model/service.h"
 
 namespace xlb::cli {
 
@@ -26,7 +27,7 @@ struct CreateEndpointArgs {
 
 // --proberesp: for http(s) a status code or range ("200", "200-299") sets expect_status and any
 // other text is a body substring (expect), so "--proberesp=200 --proberesp=ok" sets both; for
-// the other types it is the expected reply (expect).
-Result<nlohmann::json> build_endpoint_probe(const CreateEndpointArgs& args);
+// the other types it is the expected reply (expect). Unset flags keep the model's defaults.
+Result<model::EndpointProbe> build_endpoint_probe(const CreateEndpointArgs& args);
 
 }  // namespace xlb::cli

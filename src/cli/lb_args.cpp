@@ -3,6 +3,8 @@
 #include <charconv>
 
 #include "common/quote.h"
+#include "model/enum_names.h"
+#include "model/field_values.h"
 
 namespace xlb::cli {
 namespace {
@@ -82,7 +84,7 @@ Result<std::vector<EndpointArg>> parse_endpoints(const std::vector<std::string>&
   return out;
 }
 
-Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args) {
+Result<LbPlan> plan_rules(const CreateLbArgs& args) {
   auto tcp = parse_port_mappings("--tcp", args.tcp);
   if (!tcp) return tcp.error();
   auto udp = parse_port_mappings("--udp", args.udp);
@@ -91,18 +93,19 @@ Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args) {
     return invalid("--tcp",
                    "create lb needs --tcp=<port>:<targetPort> or --udp=<port>:<targetPort>");
   }
+  LbPlan plan;
   auto endpoints = parse_endpoints(args.endpoints);
   if (!endpoints) return endpoints.error();
   if (endpoints->empty()) {
     return invalid("--endpoints", "create lb needs --endpoints=<ip>:<weight>[,<ip>:<weight>...]");
   }
+  plan.endpoints = std::move(*endpoints);
 
-  std::vector<std::string> snat;
   for (const auto& value : args.snat) {
     for (auto& ip : split(value, ',')) {
       if (ip.empty())
         return invalid("--snat", "--snat takes <ip>[,<ip>...], got " + xlb::quoted(value));
-      snat.push_back(ip);
+      plan.snat.push_back(ip);
     }
   }
   if (args.dsr && *args.dsr != "ipip" && *args.dsr != "auto") {
@@ -111,32 +114,53 @@ Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args) {
                    "directly connected), got " +
                        xlb::quoted(*args.dsr));
   }
+  for (const auto& m : *tcp) plan.rules.push_back({model::Protocol::tcp, m});
+  for (const auto& m : *udp) plan.rules.push_back({model::Protocol::udp, m});
+  return plan;
+}
 
-  std::vector<nlohmann::json> rules;
-  auto add = [&](const char* protocol, const PortMapping& m) {
-    nlohmann::json rule = {{"vip", args.vip}, {"protocol", protocol}, {"port", m.port}};
-    if (args.name) rule["name"] = *args.name;
-    if (args.mode) rule["mode"] = *args.mode;
-    if (args.select) rule["select"] = *args.select;
-    if (args.monitor) rule["monitor"] = true;
-    if (args.inactive_timeout) rule["inactive_timeout"] = *args.inactive_timeout;
-    if (args.ppv2) rule["ppv2"] = true;
-    if (!snat.empty()) rule["snat"] = snat;
-    if (args.dsr) rule["dsr_ipip"] = *args.dsr == "ipip";
-    if (args.persist_timeout) rule["persist_timeout"] = *args.persist_timeout;
-    if (args.maglev_size) rule["maglev_size"] = *args.maglev_size;
-    if (args.on_down) rule["on_down"] = *args.on_down;
-    if (args.fail_open) rule["fail_open"] = true;
-    nlohmann::json eps = nlohmann::json::array();
-    for (const auto& ep : *endpoints) {
-      eps.push_back({{"ip", ep.ip}, {"port", m.target}, {"weight", ep.weight}});
-    }
-    rule["endpoints"] = std::move(eps);
-    rules.push_back(std::move(rule));
-  };
-  for (const auto& m : *tcp) add("tcp", m);
-  for (const auto& m : *udp) add("udp", m);
-  return rules;
+// Fields are converted in the order the API's decoder reads them, so the first refusal is the
+// one the API would have sent.
+Result<model::Service> rule_model(const CreateLbArgs& args, const LbPlan& plan,
+                                  const LbPlan::Rule& rule) {
+  using namespace model;
+  Service svc;
+  svc.key.vip = args.vip;
+  svc.key.protocol = rule.protocol;
+  XLB_TRY(store_int_field(svc.key.port, rule.ports.port, "port", kPortRange));
+  svc.name = args.name.value_or("");
+  if (args.mode) XLB_TRY(store_enum_field<Mode>(svc.mode, kModeNames, *args.mode, "mode"));
+  svc.select = default_select(svc.mode);
+  if (args.select) {
+    XLB_TRY(store_enum_field<Select>(svc.select, kSelectNames, *args.select, "select"));
+  }
+  svc.monitor = args.monitor;
+  svc.ppv2 = args.ppv2;
+  if (args.inactive_timeout) {
+    XLB_TRY(store_int_field(svc.inactive_timeout_s, *args.inactive_timeout, "inactive_timeout",
+                            kInactiveTimeoutRange));
+  }
+  svc.dsr_ipip = args.dsr == "ipip";
+  if (args.persist_timeout) {
+    XLB_TRY(store_int_field(svc.persist_timeout_s, *args.persist_timeout, "persist_timeout",
+                            kPersistTimeoutRange));
+  }
+  if (args.maglev_size) {
+    XLB_TRY(store_int_field(svc.maglev_size, *args.maglev_size, "maglev_size", kMaglevSizeRange));
+  }
+  if (args.on_down) {
+    XLB_TRY(store_enum_field<OnDown>(svc.on_down, kOnDownNames, *args.on_down, "on_down"));
+  }
+  svc.fail_open = args.fail_open;
+  svc.snat = plan.snat;
+  for (size_t i = 0; i < plan.endpoints.size(); ++i) {
+    const std::string at = "endpoints[" + std::to_string(i) + "].";
+    Endpoint& ep = svc.endpoints.emplace_back();
+    ep.ip = plan.endpoints[i].ip;
+    XLB_TRY(store_int_field(ep.port, rule.ports.target, at + "port", kPortRange));
+    XLB_TRY(store_int_field(ep.weight, plan.endpoints[i].weight, at + "weight", kWeightRange));
+  }
+  return svc;
 }
 
 std::string rule_path(const std::string& vip, const std::string& protocol, int64_t port) {

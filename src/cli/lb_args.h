@@ -1,15 +1,16 @@
-// `xlbctl create lb` / `delete lb` arguments → API requests. Only syntax is checked here
-// (one line naming the flag); the API is the authority on values, so out-of-range numbers,
-// unknown modes and not-yet-supported options pass through and come back as its message.
+// `xlbctl create lb` / `delete lb` arguments → API requests. The flags' syntax is checked here
+// (one line naming the flag); their values become the model, whose to_json is the request body.
+// A value the model cannot hold (port 0, weight 300, mode "x") is refused in the API decoder's
+// own words; the rest (addresses, option combinations) is left to the API's validation.
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "model/service.h"
 
 namespace xlb::cli {
 
@@ -47,8 +48,23 @@ struct CreateLbArgs {
   bool fail_open = false;                  // --failopen: all endpoints down → select them anyway
 };
 
-// One rule JSON per --tcp/--udp port, in the API's shape (POST /api/v1/loadbalancers).
-Result<std::vector<nlohmann::json>> build_rules(const CreateLbArgs& args);
+// create lb's flags after the syntax check, which covers every flag before any request is sent.
+struct LbPlan {
+  struct Rule {
+    model::Protocol protocol;
+    PortMapping ports;
+  };
+  std::vector<Rule> rules;  // one per --tcp mapping, then one per --udp mapping
+  std::vector<EndpointArg> endpoints;
+  std::vector<std::string> snat;
+};
+Result<LbPlan> plan_rules(const CreateLbArgs& args);
+
+// Rule `rule` of the plan as the model (POST /api/v1/loadbalancers sends its to_json). Built one
+// at a time: a port the model refuses in the second rule is reported after the first was sent,
+// as when the API refused it.
+Result<model::Service> rule_model(const CreateLbArgs& args, const LbPlan& plan,
+                                  const LbPlan::Rule& rule);
 
 // "/api/v1/loadbalancers/<vip>/<proto>/<port>".
 std::string rule_path(const std::string& vip, const std::string& protocol, int64_t port);

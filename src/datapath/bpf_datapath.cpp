@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "datapath/bpffs.h"
+#include "datapath/datapath_limits.h"
 #include "datapath/map.h"
 #include "datapath/netdev.h"
 #include "datapath/tc_attach.h"
@@ -181,9 +182,7 @@ Map<xlb_ct_key, xlb_ct_entry> ct_syn_map(xlb_tc* s) {
 }  // namespace
 
 Result<void> BpfDatapath::upsert_service(const xlb_svc_key& key, const xlb_svc& svc) {
-  if (svc.id >= options_.max_services)
-    return Error{ErrorCode::datapath,
-                 "rule id " + std::to_string(svc.id) + " exceeds --max-services", ""};
+  XLB_TRY(check_rule_id(svc.id, options_.max_services));
   return svc_map(skel_).update(key, svc);
 }
 
@@ -210,6 +209,7 @@ Result<void> BpfDatapath::upsert_vip(const xlb_ip& vip, const xlb_vip_info& info
 Result<void> BpfDatapath::delete_vip(const xlb_ip& vip) { return vip_map(skel_).erase(vip); }
 
 Result<xlb_counter> BpfDatapath::service_counter(uint32_t svc_id) const {
+  XLB_TRY(check_rule_id(svc_id, options_.max_services));
   PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.xlb_svc_stat_v1), XLB_MAP_SVC_STATS);
   auto values = m.lookup(svc_id);
   if (!values) return values.error();
@@ -217,6 +217,7 @@ Result<xlb_counter> BpfDatapath::service_counter(uint32_t svc_id) const {
 }
 
 Result<xlb_counter> BpfDatapath::endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const {
+  XLB_TRY(check_endpoint_slot(svc_id, ep_idx, options_.max_services));
   PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.xlb_ep_stat_v1), XLB_MAP_EP_STATS);
   auto values = m.lookup(svc_id * XLB_MAX_ENDPOINTS + ep_idx);
   if (!values) return values.error();
@@ -235,6 +236,7 @@ Result<std::vector<uint64_t>> BpfDatapath::datapath_counters() const {
 }
 
 Result<void> BpfDatapath::reset_service_counters(uint32_t svc_id) {
+  XLB_TRY(check_rule_id(svc_id, options_.max_services));
   PerCpuMap<uint32_t, xlb_counter> svc(bpf_map__fd(skel_->maps.xlb_svc_stat_v1), XLB_MAP_SVC_STATS);
   PerCpuMap<uint32_t, xlb_counter> ep(bpf_map__fd(skel_->maps.xlb_ep_stat_v1), XLB_MAP_EP_STATS);
   if (auto r = svc.zero(svc_id); !r) return r;
@@ -272,9 +274,9 @@ Result<void> BpfDatapath::delete_flow(const xlb_ct_key& key) {
 }
 
 Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) {
+  XLB_TRY(check_rule_id(svc_id, options_.max_services));
+  XLB_TRY(check_maglev_table_size(table.size()));
   int outer = bpf_map__fd(skel_->maps.xlb_maglev_v1);
-  if (table.empty() || table.size() > XLB_MAGLEV_MAX_SIZE)
-    return invalid("maglev_size", "a maglev table has 1 to 65537 entries");
 
   // Same size as the installed table: rewrite only the entries that changed, in place.
   uint32_t inner_id = 0;
@@ -319,12 +321,14 @@ Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<ui
 }
 
 Result<void> BpfDatapath::clear_maglev_table(uint32_t svc_id) {
+  XLB_TRY(check_rule_id(svc_id, options_.max_services));
   int outer = bpf_map__fd(skel_->maps.xlb_maglev_v1);
   if (bpf_map_delete_elem(outer, &svc_id) == 0 || errno == ENOENT) return Ok{};
   return map_error("delete", XLB_MAP_MAGLEV, errno);
 }
 
 Result<uint32_t> BpfDatapath::active_flows(uint32_t svc_id, uint32_t ep_idx) const {
+  XLB_TRY(check_endpoint_slot(svc_id, ep_idx, options_.max_services));
   Map<uint32_t, uint32_t> m(bpf_map__fd(skel_->maps.xlb_ep_conns_v1), XLB_MAP_EP_CONNS);
   auto v = m.lookup(svc_id * XLB_MAX_ENDPOINTS + ep_idx);
   if (!v) return v.error();
@@ -332,6 +336,7 @@ Result<uint32_t> BpfDatapath::active_flows(uint32_t svc_id, uint32_t ep_idx) con
 }
 
 Result<void> BpfDatapath::set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) {
+  XLB_TRY(check_endpoint_slot(svc_id, ep_idx, options_.max_services));
   Map<uint32_t, uint32_t> m(bpf_map__fd(skel_->maps.xlb_ep_conns_v1), XLB_MAP_EP_CONNS);
   return m.update(svc_id * XLB_MAX_ENDPOINTS + ep_idx, count);
 }

@@ -46,6 +46,11 @@ struct ProbeSpec {
   bool operator==(const ProbeSpec&) const = default;
 };
 
+// The timeout of a probe given only a period: the default, cut to fit a shorter period.
+inline double default_timeout(double period_s) {
+  return period_s < ProbeSpec{}.timeout_s ? period_s : ProbeSpec{}.timeout_s;
+}
+
 inline constexpr double kMinPeriod = 0.1;
 inline constexpr double kMaxPeriod = 3600;
 inline constexpr double kMinTimeout = 0.01;

@@ -7,6 +7,7 @@
 
 #include "common/quote.h"
 #include "model/enum_names.h"
+#include "model/field_values.h"
 #include "model/limits.h"
 
 namespace xlb::model {
@@ -23,9 +24,6 @@ constexpr std::array<std::string_view, 12> kProbeFields = {
     "ip",     "name",   "type",    "port",    "request", "expect_status",
     "expect", "period", "timeout", "retries", "rise",    "verify"};
 constexpr std::array<std::string_view, 2> kConfigFields = {"services", "endpoint_probes"};
-// Ranges the JSON reader needs to hold the values; health::validate() has the final word.
-constexpr IntRange kProbePortRange{0, 65535};  // 0 = the endpoint's target port in each rule
-constexpr IntRange kThresholdRange{1, health::kMaxThreshold};
 
 std::string join(std::span<const std::string_view> names) {
   std::string out;
@@ -70,8 +68,8 @@ Result<int64_t> read_int(const json& v, const std::string& field, IntRange range
     if (u >= static_cast<uint64_t>(range.lo) && u <= static_cast<uint64_t>(range.hi)) {
       return static_cast<int64_t>(u);
     }
-  } else if (v.is_number_integer() && range.contains(v.get<int64_t>())) {
-    return v.get<int64_t>();
+  } else if (v.is_number_integer()) {
+    return int_field(v.get<int64_t>(), field, range);
   }
   return invalid(field, range_message(field, range, shown(v)));
 }
@@ -103,10 +101,8 @@ Result<health::StatusRange> read_status_range(const json& v, const std::string& 
 
 template <class E>
 Result<E> read_enum(const json& v, const std::string& field, std::span<const EnumName<E>> table) {
-  if (v.is_string()) {
-    if (auto e = enum_parse(table, v.get<std::string>())) return *e;
-  }
-  return invalid(field, field + " must be one of " + enum_choices(table) + ", got " + shown(v));
+  if (v.is_string()) return enum_field(table, v.get<std::string>(), field);
+  return enum_field_error(table, field, shown(v));
 }
 
 // Reads optional `key` of `obj` into `out` when present; `read` returns Result<T>.
@@ -177,8 +173,7 @@ Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
   XLB_TRY(read_optional(j, "select", prefix, svc.select, [](const json& v, const std::string& f) {
     return read_enum<Select>(v, f, kSelectNames);
   }));
-  // DSR defaults to hash: any endpoint may answer, and a hash keeps a client's packets together.
-  if (svc.mode == Mode::dsr && !find(j, "select")) svc.select = Select::hash;
+  if (!find(j, "select")) svc.select = default_select(svc.mode);
   XLB_TRY(read_optional(j, "monitor", prefix, svc.monitor, read_bool));
   XLB_TRY(read_optional(j, "ppv2", prefix, svc.ppv2, read_bool));
   XLB_TRY(read_optional(
@@ -237,13 +232,9 @@ Result<EndpointProbe> endpoint_probe_from_json_at(const json& j, const std::stri
   const json* type = find(j, "type");
   if (!type) return missing(prefix + "type");
   const std::string type_field = prefix + "type";
-  auto type_value =
-      type->is_string() ? health::parse_probe_type(type->get<std::string>()) : std::nullopt;
-  if (!type_value) {
-    return invalid(
-        type_field,
-        type_field + " must be one of none, ping, tcp, udp, http, https, got " + shown(*type));
-  }
+  if (!type->is_string()) return probe_type_error(type_field, shown(*type));
+  auto type_value = probe_type_field(type->get<std::string>(), type_field);
+  if (!type_value) return type_value.error();
   health::ProbeSpec& spec = p.probe;
   spec.type = *type_value;
   auto text = [](const json& v, const std::string& f) { return read_string(v, f, "text"); };
@@ -257,11 +248,10 @@ Result<EndpointProbe> endpoint_probe_from_json_at(const json& j, const std::stri
   XLB_TRY(read_optional(j, "expect", prefix, spec.expect, text));
   XLB_TRY(read_optional(j, "expect_status", prefix, spec.expect_status, read_status_range));
   XLB_TRY(read_optional(j, "period", prefix, spec.period_s, read_seconds));
-  // A short period without a timeout gets a timeout that fits it, not the 2 s default.
-  spec.timeout_s = std::min(spec.timeout_s, spec.period_s);
+  spec.timeout_s = health::default_timeout(spec.period_s);
   XLB_TRY(read_optional(j, "timeout", prefix, spec.timeout_s, read_seconds));
   auto threshold = [](const json& v, const std::string& f) {
-    return read_int(v, f, kThresholdRange);
+    return read_int(v, f, kProbeThresholdRange);
   };
   XLB_TRY(read_optional(j, "retries", prefix, spec.retries, threshold));
   XLB_TRY(read_optional(j, "rise", prefix, spec.rise, threshold));

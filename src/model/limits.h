@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "health/probe_spec.h"
+
 namespace xlb::model {
 
 struct IntRange {
@@ -21,6 +23,10 @@ inline constexpr IntRange kWeightRange{1, 255};
 inline constexpr IntRange kInactiveTimeoutRange{0, 86400};
 inline constexpr IntRange kPersistTimeoutRange{0, 86400};
 inline constexpr IntRange kMaglevSizeRange{0, 65537};
+// A host probe's port (0 = the endpoint's target port in each rule) and its rise/fall counts;
+// health::validate() has the final word on them.
+inline constexpr IntRange kProbePortRange{0, 65535};
+inline constexpr IntRange kProbeThresholdRange{1, health::kMaxThreshold};
 inline constexpr uint32_t kDefaultPersistTimeoutS = 300;
 inline constexpr uint32_t kDefaultMaglevSize = 16381;
 inline constexpr size_t kMaxSnatAddresses = 4;  // XLB_MAX_SNAT

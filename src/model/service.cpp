@@ -19,6 +19,8 @@ std::string display_name(const Service& svc) {
   return svc.name.empty() ? to_string(svc.key) : svc.name;
 }
 
+Select default_select(Mode mode) { return mode == Mode::dsr ? Select::hash : Select::rr; }
+
 std::optional<Protocol> parse_protocol(std::string_view text) {
   return enum_parse<Protocol>(kProtocolNames, text);
 }

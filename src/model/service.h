@@ -82,6 +82,10 @@ std::string to_string(const ServiceKey& key);  // "10.0.0.100:80/tcp"
 // The rule's name, or "<vip>:<port>/<proto>" when it has none.
 std::string display_name(const Service& svc);
 
+// The selection a rule gets when none is given: hash for DSR (any endpoint may answer, and a
+// hash keeps a client's packets together), else rr.
+Select default_select(Mode mode);
+
 // Wire/CLI names back to enums; nullopt for unknown text. parse_mode accepts "nat" for "default".
 std::optional<Protocol> parse_protocol(std::string_view text);
 std::optional<Mode> parse_mode(std::string_view text);

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/ip.h"
+#include "model/field_values.h"
 #include "model/limits.h"
 #include "select/maglev.h"
 
@@ -30,11 +31,6 @@ Result<void> check_ip(const std::string& field, const std::string& text) {
                             " must be a unicast IPv4 address such as 10.0.0.100 (not 0.0.0.0, "
                             "multicast or broadcast), got " +
                             shown(text));
-}
-
-Result<void> check_range(const std::string& field, int64_t value, IntRange range) {
-  if (range.contains(value)) return Ok{};
-  return invalid(field, range_message(field, range, std::to_string(value)));
 }
 
 Result<void> check_name(const std::string& field, const std::string& name) {
@@ -61,8 +57,8 @@ Result<void> validate_endpoints(const Service& svc, const std::string& prefix) {
     const Endpoint& ep = svc.endpoints[i];
     const std::string at = field + "[" + std::to_string(i) + "]";
     XLB_TRY(check_ip(at + ".ip", ep.ip));
-    XLB_TRY(check_range(at + ".port", ep.port, kPortRange));
-    XLB_TRY(check_range(at + ".weight", ep.weight, kWeightRange));
+    XLB_TRY(int_field(ep.port, at + ".port", kPortRange));
+    XLB_TRY(int_field(ep.weight, at + ".weight", kWeightRange));
     auto [it, fresh] = seen.emplace(std::pair{ep.ip, ep.port}, i);
     if (!fresh) {
       return invalid(at, at + " duplicates " + field + "[" + std::to_string(it->second) + "] (" +
@@ -106,10 +102,10 @@ Result<void> validate_mode_options(const Service& svc, const std::string& prefix
 
 Result<void> validate_at(const Service& svc, const std::string& prefix) {
   XLB_TRY(check_ip(prefix + "vip", svc.key.vip));
-  XLB_TRY(check_range(prefix + "port", svc.key.port, kPortRange));
+  XLB_TRY(int_field(svc.key.port, prefix + "port", kPortRange));
   XLB_TRY(check_name(prefix + "name", svc.name));
-  XLB_TRY(check_range(prefix + "inactive_timeout", svc.inactive_timeout_s, kInactiveTimeoutRange));
-  XLB_TRY(check_range(prefix + "persist_timeout", svc.persist_timeout_s, kPersistTimeoutRange));
+  XLB_TRY(int_field(svc.inactive_timeout_s, prefix + "inactive_timeout", kInactiveTimeoutRange));
+  XLB_TRY(int_field(svc.persist_timeout_s, prefix + "persist_timeout", kPersistTimeoutRange));
   XLB_TRY(validate_mode_options(svc, prefix));
   if (svc.ppv2 && svc.key.protocol != Protocol::tcp) {
     return invalid(prefix + "ppv2", prefix +

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "harness.h"
 
@@ -96,6 +97,47 @@ TEST_F(Xlbctl, ApiValidationMessagesReachTheUser) {
       "DSR cannot translate ports (80 -> 8080): use the same port or "
       "--mode=fullnat");
   EXPECT_TRUE(config()["services"].empty());
+}
+
+// Every create flag reaches the stored rule and probe: the bodies xlbctl sends (the model's
+// to_json) pass the API's strict decoder and mean what the flags say.
+TEST_F(Xlbctl, EveryCreateFlagIsAcceptedAndKept) {
+  auto full =
+      xlbctl({"create", "lb", "10.0.0.100", "--tcp=80:8080", "--endpoints=10.0.1.2:1,10.0.1.3:2",
+              "--mode=fullnat", "--select=maglev", "--name=web", "--monitor", "--inatimeout=30",
+              "--ppv2en", "--snat=10.0.1.50", "--maglev-size=101", "--ondown=reset", "--failopen"});
+  ASSERT_EQ(full.exit_code, 0) << full.err;
+  auto dsr = xlbctl({"create", "lb", "10.0.0.101", "--udp=53", "--endpoints=10.0.1.2", "--mode=dsr",
+                     "--dsr=ipip"});
+  ASSERT_EQ(dsr.exit_code, 0) << dsr.err;
+  auto persist = xlbctl({"create", "lb", "10.0.0.102", "--tcp=443", "--endpoints=10.0.1.3:4",
+                         "--select=persist", "--persist-timeout=600"});
+  ASSERT_EQ(persist.exit_code, 0) << persist.err;
+  auto probe = xlbctl({"create", "endpoint", "10.0.1.2", "--probetype=http", "--probeport=8080",
+                       "--probereq=/health", "--proberesp=200-204", "--proberesp=ok", "--period=1",
+                       "--timeout=0.5", "--retries=3", "--rise=4", "--name=b1"});
+  ASSERT_EQ(probe.exit_code, 0) << probe.err;
+  EXPECT_EQ(probe.out, "endpoint 10.0.1.2 probe http created\n");
+
+  const json saved = config();
+  std::map<std::string, json> rules;
+  for (const auto& rule : saved["services"]) rules[rule["vip"].get<std::string>()] = rule;
+  EXPECT_EQ(rules["10.0.0.100"], json::parse(R"({
+    "vip":"10.0.0.100","protocol":"tcp","port":80,"name":"web","mode":"fullnat",
+    "select":"maglev","monitor":true,"inactive_timeout":30,"ppv2":true,"snat":["10.0.1.50"],
+    "dsr_ipip":false,"persist_timeout":0,"maglev_size":101,"on_down":"reset","fail_open":true,
+    "endpoints":[{"ip":"10.0.1.2","port":8080,"weight":1,"state":"up"},
+                 {"ip":"10.0.1.3","port":8080,"weight":2,"state":"up"}]})"));
+  EXPECT_EQ(rules["10.0.0.101"]["select"], "hash");  // DSR's default selection
+  EXPECT_EQ(rules["10.0.0.101"]["dsr_ipip"], true);
+  EXPECT_EQ(rules["10.0.0.101"]["protocol"], "udp");
+  EXPECT_EQ(rules["10.0.0.102"]["select"], "persist");
+  EXPECT_EQ(rules["10.0.0.102"]["persist_timeout"], 600);
+  EXPECT_EQ(rules["10.0.0.102"]["endpoints"][0]["weight"], 4);
+  EXPECT_EQ(saved["endpoint_probes"], json::parse(R"([{
+    "ip":"10.0.1.2","name":"b1","type":"http","port":8080,"request":"/health",
+    "expect_status":"200-204","expect":"ok","period":1.0,"timeout":0.5,"retries":3,"rise":4,
+    "verify":false}])"));
 }
 
 TEST_F(Xlbctl, SaveAndApplyRoundTrip) {

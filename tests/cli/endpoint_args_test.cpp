@@ -1,4 +1,5 @@
-// `xlbctl create endpoint` flags → the POST /api/v1/endpoints body.
+// `xlbctl create endpoint` flags → the host probe model (POST /api/v1/endpoints sends its
+// to_json; wire_schema_test.cpp checks the API decodes it back).
 #include "cli/endpoint_args.h"
 
 #include <gtest/gtest.h>
@@ -6,32 +7,30 @@
 namespace xlb::cli {
 namespace {
 
-using nlohmann::json;
-
-TEST(EndpointArgs, OnlyTheGivenFlagsAreSent) {
+TEST(EndpointArgs, UnsetFlagsKeepTheModelsDefaults) {
   CreateEndpointArgs a;
   a.ip = "10.0.1.2";
   a.probetype = "tcp";
-  auto body = build_endpoint_probe(a);
-  ASSERT_TRUE(body.ok());
-  EXPECT_EQ(*body, (json{{"ip", "10.0.1.2"}, {"type", "tcp"}}));
+  auto probe = build_endpoint_probe(a);
+  ASSERT_TRUE(probe.ok()) << probe.error().message;
+  model::EndpointProbe expected;
+  expected.ip = "10.0.1.2";
+  expected.probe.type = health::ProbeType::tcp;
+  EXPECT_EQ(*probe, expected);
 
   a.probeport = 8081;
   a.period = 0.5;
-  a.timeout = 0.2;
   a.retries = 3;
   a.rise = 1;
   a.name = "b1";
-  body = build_endpoint_probe(a);
-  ASSERT_TRUE(body.ok());
-  EXPECT_EQ(*body, (json{{"ip", "10.0.1.2"},
-                         {"type", "tcp"},
-                         {"port", 8081},
-                         {"period", 0.5},
-                         {"timeout", 0.2},
-                         {"retries", 3},
-                         {"rise", 1},
-                         {"name", "b1"}}));
+  probe = build_endpoint_probe(a);
+  ASSERT_TRUE(probe.ok()) << probe.error().message;
+  EXPECT_EQ(probe->name, "b1");
+  EXPECT_EQ(probe->probe.port, 8081);
+  EXPECT_EQ(probe->probe.period_s, 0.5);
+  EXPECT_EQ(probe->probe.timeout_s, 0.5);  // the 2 s default does not fit a 0.5 s period
+  EXPECT_EQ(probe->probe.retries, 3);
+  EXPECT_EQ(probe->probe.rise, 1);
 }
 
 TEST(EndpointArgs, HttpProberespIsAStatusOrABodyOrBoth) {
@@ -40,17 +39,24 @@ TEST(EndpointArgs, HttpProberespIsAStatusOrABodyOrBoth) {
   a.probetype = "http";
   a.probereq = "/health";
   a.proberesp = {"200-204", "ok"};
-  auto body = build_endpoint_probe(a);
-  ASSERT_TRUE(body.ok());
-  EXPECT_EQ((*body)["request"], "/health");
-  EXPECT_EQ((*body)["expect_status"], "200-204");
-  EXPECT_EQ((*body)["expect"], "ok");
+  auto probe = build_endpoint_probe(a);
+  ASSERT_TRUE(probe.ok()) << probe.error().message;
+  EXPECT_EQ(probe->probe.request, "/health");
+  EXPECT_EQ(probe->probe.expect_status, (health::StatusRange{200, 204}));
+  EXPECT_EQ(probe->probe.expect, "ok");
 
   a.proberesp = {"200", "201"};
   auto twice = build_endpoint_probe(a);
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.error().field, "--proberesp");
   EXPECT_NE(twice.error().message.find("status twice"), std::string::npos);
+
+  a.proberesp = {"ok", "fine"};
+  auto text_twice = build_endpoint_probe(a);
+  ASSERT_FALSE(text_twice.ok());
+  EXPECT_NE(text_twice.error().message.find("reply text twice (\"ok\" and \"fine\")"),
+            std::string::npos)
+      << text_twice.error().message;
 }
 
 TEST(EndpointArgs, UdpProberespIsTheExpectedReply) {
@@ -58,18 +64,18 @@ TEST(EndpointArgs, UdpProberespIsTheExpectedReply) {
   a.ip = "10.0.1.2";
   a.probetype = "udp";
   a.proberesp = {"200"};
-  auto body = build_endpoint_probe(a);
-  ASSERT_TRUE(body.ok());
-  EXPECT_EQ((*body)["expect"], "200");
-  EXPECT_FALSE(body->contains("expect_status"));
+  auto probe = build_endpoint_probe(a);
+  ASSERT_TRUE(probe.ok());
+  EXPECT_EQ(probe->probe.expect, "200");
+  EXPECT_EQ(probe->probe.expect_status, health::StatusRange{});
 }
 
 TEST(EndpointArgs, ProbetypeIsRequired) {
   CreateEndpointArgs a;
   a.ip = "10.0.1.2";
-  auto body = build_endpoint_probe(a);
-  ASSERT_FALSE(body.ok());
-  EXPECT_EQ(body.error().field, "--probetype");
+  auto probe = build_endpoint_probe(a);
+  ASSERT_FALSE(probe.ok());
+  EXPECT_EQ(probe.error().field, "--probetype");
 }
 
 }  // namespace

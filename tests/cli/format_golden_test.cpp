@@ -3,38 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "cli/format.h"
+#include "golden_file.h"
 
 namespace xlb::cli {
 namespace {
 
-std::string golden_path(const std::string& name) {
-  return std::string(XLB_CLI_GOLDEN_DIR) + "/" + name;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 nlohmann::json input(const std::string& name) {
-  return nlohmann::json::parse(slurp(golden_path(name + ".input.json")));
-}
-
-void expect_golden(const std::string& name, const std::string& actual) {
-  const std::string path = golden_path(name);
-  if (std::getenv("XLB_UPDATE_GOLDEN")) {
-    std::ofstream(path, std::ios::binary) << actual;
-    return;
-  }
-  EXPECT_EQ(slurp(path), actual) << "golden file " << path
-                                 << " differs; rerun with XLB_UPDATE_GOLDEN=1 if intended";
+  return nlohmann::json::parse(read_golden(name + ".input.json"));
 }
 
 struct Case {

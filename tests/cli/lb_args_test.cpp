@@ -34,7 +34,7 @@ TEST(PortMappings, BadSyntaxNamesTheFlag) {
   }
 }
 
-TEST(PortMappings, OutOfRangeNumbersAreLeftToTheApi) {
+TEST(PortMappings, OutOfRangeNumbersAreLeftToTheModel) {
   auto m = parse_port_mappings("--tcp", {"0:70000"});
   ASSERT_TRUE(m);
   EXPECT_EQ((*m)[0].port, 0);
@@ -64,55 +64,77 @@ TEST(Endpoints, BadSyntaxNamesTheFlag) {
   }
 }
 
-TEST(BuildRules, OneRulePerPortWithOptionsPassedThrough) {
+CreateLbArgs web_args() {
   CreateLbArgs args;
   args.vip = "10.0.0.100";
   args.tcp = {"80:8080"};
-  args.udp = {"53"};
   args.endpoints = {"10.0.1.2:1,10.0.1.3:2"};
-  args.mode = "fullnat";
-  args.select = "maglev";
+  return args;
+}
+
+// The one rule create lb makes of `args`; fails the test when there is not exactly one.
+Result<model::Service> only_rule(const CreateLbArgs& args) {
+  auto plan = plan_rules(args);
+  if (!plan) return plan.error();
+  EXPECT_EQ(plan->rules.size(), 1u);
+  return rule_model(args, *plan, plan->rules.at(0));
+}
+
+// Every option's value: wire_schema_test.cpp (the model equals what the API decodes).
+TEST(RuleModel, OneRulePerPortEachWithEveryEndpoint) {
+  CreateLbArgs args = web_args();
+  args.udp = {"53"};
   args.name = "web";
-  args.monitor = true;
-  args.inactive_timeout = 30;
-  args.ppv2 = true;
-  auto rules = build_rules(args);
-  ASSERT_TRUE(rules) << rules.error().message;
-  ASSERT_EQ(rules->size(), 2u);
-  EXPECT_EQ((*rules)[0], nlohmann::json::parse(R"({
-    "vip":"10.0.0.100","protocol":"tcp","port":80,"name":"web","mode":"fullnat",
-    "select":"maglev","monitor":true,"inactive_timeout":30,"ppv2":true,
-    "endpoints":[{"ip":"10.0.1.2","port":8080,"weight":1},{"ip":"10.0.1.3","port":8080,"weight":2}]
-  })"));
-  EXPECT_EQ((*rules)[1]["protocol"], "udp");
-  EXPECT_EQ((*rules)[1]["endpoints"][0]["port"], 53);
+  auto plan = plan_rules(args);
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_EQ(plan->rules.size(), 2u);
+  auto tcp = rule_model(args, *plan, plan->rules[0]);
+  ASSERT_TRUE(tcp) << tcp.error().message;
+  EXPECT_EQ(tcp->key, (model::ServiceKey{"10.0.0.100", model::Protocol::tcp, 80}));
+  EXPECT_EQ(tcp->name, "web");
+  EXPECT_EQ(tcp->endpoints,
+            (std::vector<model::Endpoint>{{"10.0.1.2", 8080, 1}, {"10.0.1.3", 8080, 2}}));
+  auto udp = rule_model(args, *plan, plan->rules[1]);
+  ASSERT_TRUE(udp) << udp.error().message;
+  EXPECT_EQ(udp->key, (model::ServiceKey{"10.0.0.100", model::Protocol::udp, 53}));
+  EXPECT_EQ(udp->name, "web");
+  EXPECT_EQ(udp->endpoints[1].port, 53);
 }
 
-TEST(BuildRules, UnsetOptionsAreLeftToTheDaemonsDefaults) {
-  CreateLbArgs args;
-  args.vip = "10.0.0.100";
-  args.tcp = {"80"};
-  args.endpoints = {"10.0.1.2:1"};
-  auto rules = build_rules(args);
-  ASSERT_TRUE(rules);
-  EXPECT_FALSE((*rules)[0].contains("mode"));
-  EXPECT_FALSE((*rules)[0].contains("select"));
-  EXPECT_FALSE((*rules)[0].contains("monitor"));
+TEST(RuleModel, DsrFlagSetsTheTunnelOnlyForIpip) {
+  CreateLbArgs args = web_args();
+  args.dsr = "ipip";
+  EXPECT_TRUE(only_rule(args)->dsr_ipip);
+  args.dsr = "auto";
+  EXPECT_FALSE(only_rule(args)->dsr_ipip);
 }
 
-TEST(BuildRules, NeedsAPortAndEndpoints) {
+TEST(PlanRules, NeedsAPortAndEndpoints) {
   CreateLbArgs args;
   args.vip = "10.0.0.100";
   args.endpoints = {"10.0.1.2:1"};
-  auto no_port = build_rules(args);
+  auto no_port = plan_rules(args);
   ASSERT_FALSE(no_port);
   EXPECT_NE(no_port.error().message.find("--tcp"), std::string::npos);
 
   args.tcp = {"80"};
   args.endpoints.clear();
-  auto no_eps = build_rules(args);
+  auto no_eps = plan_rules(args);
   ASSERT_FALSE(no_eps);
   EXPECT_EQ(no_eps.error().field, "--endpoints");
+}
+
+TEST(PlanRules, SyntaxOfEveryFlagIsCheckedFirst) {
+  CreateLbArgs args = web_args();
+  args.snat = {"10.0.9.1,,10.0.9.2"};
+  auto snat = plan_rules(args);
+  ASSERT_FALSE(snat);
+  EXPECT_EQ(snat.error().field, "--snat");
+  args.snat.clear();
+  args.dsr = "gre";
+  auto dsr = plan_rules(args);
+  ASSERT_FALSE(dsr);
+  EXPECT_EQ(dsr.error().field, "--dsr");
 }
 
 TEST(RulePath, VipProtocolPort) {

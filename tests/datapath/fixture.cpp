@@ -243,30 +243,35 @@ void DatapathTest::forget_flow(const Flow& f, const EpSpec& ep) {
   ASSERT_TRUE(dp_->delete_flow(f.reply_key(ep)).ok());
 }
 
-int DatapathTest::map_fd(const char* name) {
-  if (auto it = map_fds_.find(name); it != map_fds_.end()) return it->second;
+int open_program_map(int prog_fd, const char* name) {
   bpf_prog_info info{};
   uint32_t len = sizeof info;
   std::vector<uint32_t> ids(64);
   info.nr_map_ids = static_cast<uint32_t>(ids.size());
   info.map_ids = reinterpret_cast<uint64_t>(ids.data());
-  if (bpf_obj_get_info_by_fd(dp_->program_fd(), &info, &len) != 0) {
-    ADD_FAILURE() << "bpf_obj_get_info_by_fd on the program failed";
-    return -1;
-  }
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return -1;
   for (uint32_t i = 0; i < info.nr_map_ids && i < ids.size(); ++i) {
     int fd = bpf_map_get_fd_by_id(ids[i]);
     bpf_map_info minfo{};
     uint32_t mlen = sizeof minfo;
     if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &minfo, &mlen) == 0 &&
         std::string(minfo.name) == name) {
-      map_fds_[name] = fd;
       return fd;
     }
     if (fd >= 0) close(fd);
   }
-  ADD_FAILURE() << "the datapath program uses no map named " << name;
   return -1;
+}
+
+int DatapathTest::map_fd(const char* name) {
+  if (auto it = map_fds_.find(name); it != map_fds_.end()) return it->second;
+  int fd = open_program_map(dp_->program_fd(), name);
+  if (fd < 0) {
+    ADD_FAILURE() << "the datapath program uses no map named " << name;
+    return -1;
+  }
+  map_fds_[name] = fd;
+  return fd;
 }
 
 std::optional<xlb_persist_entry> DatapathTest::persist(uint32_t svc_id, const char* client) {

@@ -39,6 +39,10 @@ struct Verdict {
 ::testing::AssertionResult FlowTracked(const xlb::Datapath& dp, const Flow& flow, const EpSpec& ep,
                                        uint32_t svc_id, uint16_t ep_idx, uint8_t state);
 
+// A new fd for the map called `name` among those program `prog_fd` uses (the caller closes
+// it); -1 when there is none.
+int open_program_map(int prog_fd, const char* name);
+
 // Runs `frame` through the TC program `prog_fd` as if received on `ifindex`.
 Verdict test_run(int prog_fd, const Bytes& frame, int ifindex);
 

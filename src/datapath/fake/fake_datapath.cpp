@@ -1,6 +1,17 @@
 #include "datapath/fake/fake_datapath.h"
 
+#include "datapath/datapath_limits.h"
+
 namespace xlb {
+namespace {
+
+// What the kernel answers an insert into a full hash map (E2BIG), in BpfDatapath's words.
+Error fake_map_full(const char* map) {
+  return Error{ErrorCode::datapath, std::string("update on map ") + map + " failed: Argument list too long",
+               ""};
+}
+
+}  // namespace
 
 Result<void> FakeDatapath::maybe_fail(Op op) const {
   auto it = failures_.find(op);
@@ -15,16 +26,18 @@ Result<void> FakeDatapath::maybe_fail(Op op) const {
 
 Result<void> FakeDatapath::upsert_service(const xlb_svc_key& key, const xlb_svc& svc) {
   XLB_TRY(maybe_fail(Op::upsert_service));
-  if (svc.id >= max_services_) return Error{ErrorCode::datapath, "service id out of range", ""};
+  XLB_TRY(check_rule_id(svc.id, max_services_));
+  if (!services_.contains(key) && services_.size() >= max_services_)
+    return fake_map_full(XLB_MAP_SVC);
   services_[key] = svc;
   ++writes_;
   return Ok{};
 }
 
+// Like the kernel's map: deleting an absent key leaves the state asked for.
 Result<void> FakeDatapath::delete_service(const xlb_svc_key& key) {
   XLB_TRY(maybe_fail(Op::delete_service));
-  if (services_.erase(key) == 0) return Error{ErrorCode::not_found, "no such service", ""};
-  ++writes_;
+  if (services_.erase(key) != 0) ++writes_;
   return Ok{};
 }
 
@@ -35,6 +48,7 @@ Result<std::vector<std::pair<xlb_svc_key, xlb_svc>>> FakeDatapath::list_services
 
 Result<void> FakeDatapath::upsert_vip(const xlb_ip& vip, const xlb_vip_info& info) {
   XLB_TRY(maybe_fail(Op::upsert_vip));
+  if (!vips_.contains(vip) && vips_.size() >= max_services_) return fake_map_full(XLB_MAP_VIP);
   vips_[vip] = info;
   ++writes_;
   return Ok{};
@@ -42,27 +56,31 @@ Result<void> FakeDatapath::upsert_vip(const xlb_ip& vip, const xlb_vip_info& inf
 
 Result<void> FakeDatapath::delete_vip(const xlb_ip& vip) {
   XLB_TRY(maybe_fail(Op::delete_vip));
-  if (vips_.erase(vip) == 0) return Error{ErrorCode::not_found, "no such vip", ""};
-  ++writes_;
+  if (vips_.erase(vip) != 0) ++writes_;
   return Ok{};
 }
 
 Result<xlb_counter> FakeDatapath::service_counter(uint32_t svc_id) const {
+  XLB_TRY(check_rule_id(svc_id, max_services_));
   auto it = svc_counters_.find(svc_id);
   return it == svc_counters_.end() ? xlb_counter{} : it->second;
 }
 
 Result<xlb_counter> FakeDatapath::endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const {
+  XLB_TRY(check_endpoint_slot(svc_id, ep_idx, max_services_));
   auto it = ep_counters_.find({svc_id, ep_idx});
   return it == ep_counters_.end() ? xlb_counter{} : it->second;
 }
 
 Result<std::vector<uint64_t>> FakeDatapath::datapath_counters() const { return dp_counters_; }
 
+// As BpfDatapath: the rule's counters and its endpoints' active flows start again from zero.
 Result<void> FakeDatapath::reset_service_counters(uint32_t svc_id) {
   XLB_TRY(maybe_fail(Op::reset_service_counters));
+  XLB_TRY(check_rule_id(svc_id, max_services_));
   svc_counters_.erase(svc_id);
   std::erase_if(ep_counters_, [&](const auto& kv) { return kv.first.first == svc_id; });
+  std::erase_if(active_flows_, [&](const auto& kv) { return kv.first.first == svc_id; });
   counter_resets_.push_back(svc_id);
   return Ok{};
 }
@@ -93,6 +111,10 @@ Result<void> FakeDatapath::delete_flow(const xlb_ct_key& key) {
 }
 
 Result<void> FakeDatapath::attach(const std::string& ifname) {
+  if (!interfaces_.contains(ifname)) {
+    return Error{ErrorCode::not_found, "interface " + ifname + " does not exist in this network namespace",
+                 "interfaces"};
+  }
   attached_.insert(ifname);
   return Ok{};
 }
@@ -107,21 +129,26 @@ std::vector<std::string> FakeDatapath::attached() const {
 }
 
 Result<void> FakeDatapath::set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) {
+  XLB_TRY(check_rule_id(svc_id, max_services_));
+  XLB_TRY(check_maglev_table_size(table.size()));
   maglev_[svc_id] = table;
   return Ok{};
 }
 
 Result<void> FakeDatapath::clear_maglev_table(uint32_t svc_id) {
+  XLB_TRY(check_rule_id(svc_id, max_services_));
   maglev_.erase(svc_id);
   return Ok{};
 }
 
 Result<uint32_t> FakeDatapath::active_flows(uint32_t svc_id, uint32_t ep_idx) const {
+  XLB_TRY(check_endpoint_slot(svc_id, ep_idx, max_services_));
   auto it = active_flows_.find({svc_id, ep_idx});
   return it == active_flows_.end() ? 0u : it->second;
 }
 
 Result<void> FakeDatapath::set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) {
+  XLB_TRY(check_endpoint_slot(svc_id, ep_idx, max_services_));
   active_flows_[{svc_id, ep_idx}] = count;
   return Ok{};
 }

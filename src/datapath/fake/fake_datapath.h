@@ -1,5 +1,7 @@
 // FakeDatapath: an in-memory Datapath for unit tests. Tests read what was written, seed
-// counters and flows, and inject failures to exercise rollback.
+// counters and flows, and inject failures to exercise rollback. It behaves like BpfDatapath
+// (maps of max_services entries, absent keys deleted without error, per-rule slots checked):
+// tests/contract/datapath_contract.cpp runs the same expectations against both.
 #pragma once
 
 #include <cstring>
@@ -42,7 +44,8 @@ class FakeDatapath final : public Datapath {
   const std::map<xlb_svc_key, xlb_svc, BytesLess>& services() const { return services_; }
   const std::map<xlb_ip, xlb_vip_info, BytesLess>& vips() const { return vips_; }
   const std::vector<uint32_t>& counter_resets() const { return counter_resets_; }
-  // Number of successful map writes (upserts and deletes of services and VIPs).
+  // Number of map writes that changed something (upserts, and deletes of present services and
+  // VIPs).
   size_t writes() const { return writes_; }
   void set_service_counter(uint32_t svc_id, const xlb_counter& c) { svc_counters_[svc_id] = c; }
   void set_endpoint_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_counter& c) {
@@ -52,6 +55,8 @@ class FakeDatapath final : public Datapath {
   void add_flow(const xlb_ct_key& key, const xlb_ct_entry& entry, bool syn_map = false) {
     (syn_map ? syn_flows_ : flows_)[key] = entry;
   }
+  // Interfaces that exist for attach() (the kernel's network namespace, for BpfDatapath).
+  void add_interface(const std::string& ifname) { interfaces_.insert(ifname); }
   void set_ct_capacity(uint32_t main, uint32_t syn) {
     ct_capacity_ = main;
     ct_syn_capacity_ = syn;
@@ -100,6 +105,7 @@ class FakeDatapath final : public Datapath {
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> active_flows_;
   std::vector<uint64_t> dp_counters_ = std::vector<uint64_t>(XLB_STAT_MAX, 0);
   std::vector<uint32_t> counter_resets_;
+  std::set<std::string> interfaces_;
   std::set<std::string> attached_;
   size_t writes_ = 0;
 };
