@@ -64,7 +64,7 @@ class DatapathContract : public ::testing::TestWithParam<ContractImpl> {
   xlb::Datapath& dp() { return subject_->dp(); }
   ContractSubject& subject() { return *subject_; }
 
-  const ContractSizes sizes_;
+  const ContractSizes sizes_{};
   std::unique_ptr<ContractSubject> subject_;
 };
 
