@@ -10,6 +10,11 @@ elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64")
   set(XLB_BPF_ARCH arm64)
 endif()
 
+# Flags of every BPF compile: the objects below and the header check.
+set(XLB_BPF_CFLAGS -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_${XLB_BPF_ARCH}
+    -Wall -Werror -Wno-unused-function
+    -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/bpf -I/usr/include/${XLB_MULTIARCH})
+
 function(xlb_bpf_object)
   cmake_parse_arguments(ARG "" "NAME;SOURCE" "DEPENDS" ${ARGN})
   set(obj ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.bpf.o)
@@ -17,11 +22,7 @@ function(xlb_bpf_object)
   file(GLOB_RECURSE bpf_headers ${CMAKE_SOURCE_DIR}/bpf/lib/*.h ${CMAKE_SOURCE_DIR}/include/xlb/abi/*.h)
   add_custom_command(
     OUTPUT ${obj}
-    COMMAND ${CLANG_BPF} -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_${XLB_BPF_ARCH}
-            -Wall -Werror -Wno-unused-function
-            -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/bpf
-            -I/usr/include/${XLB_MULTIARCH}
-            -c ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_SOURCE} -o ${obj}
+    COMMAND ${CLANG_BPF} ${XLB_BPF_CFLAGS} -c ${CMAKE_CURRENT_SOURCE_DIR}/${ARG_SOURCE} -o ${obj}
     DEPENDS ${ARG_SOURCE} ${bpf_headers} ${ARG_DEPENDS}
     COMMENT "BPF ${ARG_NAME}"
     VERBATIM)
@@ -33,4 +34,28 @@ function(xlb_bpf_object)
     VERBATIM)
   add_custom_target(${ARG_NAME}_bpf DEPENDS ${obj} ${skel})
   install(FILES ${obj} DESTINATION ${CMAKE_INSTALL_LIBDIR}/xlb)
+endfunction()
+
+# xlb_bpf_header_check(NAME <target> HEADERS <h>...)
+# Each header must compile on its own, as the first and only include of a file: it includes what
+# it uses. One syntax-only compile per header, rerun when any BPF or ABI header changes.
+function(xlb_bpf_header_check)
+  cmake_parse_arguments(ARG "" "NAME" "HEADERS" ${ARGN})
+  file(GLOB_RECURSE all_headers ${CMAKE_SOURCE_DIR}/bpf/lib/*.h ${CMAKE_SOURCE_DIR}/include/xlb/abi/*.h)
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME})
+  set(stamps)
+  foreach(header ${ARG_HEADERS})
+    file(RELATIVE_PATH rel ${CMAKE_SOURCE_DIR} ${header})
+    string(REPLACE "/" "_" stem ${rel})
+    set(stamp ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}/${stem}.ok)
+    add_custom_command(
+      OUTPUT ${stamp}
+      COMMAND ${CLANG_BPF} ${XLB_BPF_CFLAGS} -fsyntax-only -include ${header} -x c /dev/null
+      COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
+      DEPENDS ${all_headers}
+      COMMENT "BPF header alone: ${rel}"
+      VERBATIM)
+    list(APPEND stamps ${stamp})
+  endforeach()
+  add_custom_target(${ARG_NAME} DEPENDS ${stamps})
 endfunction()

@@ -7,6 +7,7 @@
 
 #include "lib/csum.h"
 #include "lib/fwd.h"
+#include "lib/parse.h"
 #include "lib/stats.h"
 
 #define XLB_IPIP_HLEN 20

@@ -5,7 +5,9 @@
 #define XLB_BPF_FWD_H
 
 #include <linux/pkt_cls.h>
+
 #include "lib/nat.h"
+#include "lib/parse.h"
 
 #ifndef AF_INET
 #define AF_INET 2

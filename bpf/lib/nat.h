@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include "lib/csum.h"
 #include "lib/parse.h"
+#include "lib/vlan.h"
 
 /* Where the L4 checksum sits; 0 when the protocol has none we maintain. */
 static __always_inline __u32 l4_csum_off(const struct xlb_pkt *p)

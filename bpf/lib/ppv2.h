@@ -10,7 +10,10 @@
 #ifndef XLB_BPF_PPV2_H
 #define XLB_BPF_PPV2_H
 
+#include "xlb/abi/conntrack.h"
+
 #include "lib/nat.h"
+#include "lib/parse.h"
 
 #define XLB_PPV2_LEN 28 /* 16-byte preamble + IPv4 addresses and ports */
 #define XLB_TCP_OPT_SACK 5

@@ -16,6 +16,7 @@
 #define XLB_BPF_ROUTE_CACHE_H
 
 #include "lib/fwd.h"
+#include "lib/parse.h"
 #include "lib/select.h"
 
 #define XLB_ROUTE_CACHE_SLOTS 4096 /* per CPU; a power of two */

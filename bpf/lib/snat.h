@@ -7,6 +7,7 @@
 #define XLB_BPF_SNAT_H
 
 #include "lib/conntrack.h"
+#include "lib/parse.h"
 #include "lib/select.h"
 
 #define XLB_SNAT_PORT_RANGE (XLB_SNAT_PORT_MAX - XLB_SNAT_PORT_MIN + 1)
