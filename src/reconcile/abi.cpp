@@ -10,7 +10,7 @@
 #include "common/ip.h"
 #include "model/limits.h"
 #include "select/maglev.h"
-#include "select/slots.h"
+#include "select/svc_value.h"
 
 namespace xlb {
 namespace {
@@ -119,42 +119,34 @@ std::vector<uint8_t> endpoint_indexes(const model::Service& svc, const xlb_svc* 
 }
 
 xlb_svc build_svc(const model::Service& svc, uint32_t id, const xlb_svc* previous) {
-  auto out = zeroed<xlb_svc>();
-  out.id = id;
-  out.mode = abi_mode(svc.mode);
-  out.select = abi_select(svc.select);
-  out.flags = (svc.ppv2 ? XLB_SVC_F_PPV2 : 0) | (svc.dsr_ipip ? XLB_SVC_F_DSR_IPIP : 0);
-  out.inactive_timeout_s = svc.inactive_timeout_s;
-  out.persist_timeout_s =
+  select::SvcValueSpec spec;
+  spec.id = id;
+  spec.mode = abi_mode(svc.mode);
+  spec.select = abi_select(svc.select);
+  spec.flags = (svc.ppv2 ? XLB_SVC_F_PPV2 : 0) | (svc.dsr_ipip ? XLB_SVC_F_DSR_IPIP : 0);
+  spec.inactive_timeout_s = svc.inactive_timeout_s;
+  spec.persist_timeout_s =
       svc.persist_timeout_s ? svc.persist_timeout_s : model::kDefaultPersistTimeoutS;
   if (svc.select == model::Select::maglev)
-    out.maglev_size = svc.maglev_size ? svc.maglev_size : model::kDefaultMaglevSize;
-  out.nr_snat = static_cast<uint8_t>(std::min<size_t>(svc.snat.size(), XLB_MAX_SNAT));
-  for (size_t i = 0; i < out.nr_snat; ++i) out.snat[i] = parse_ipv4(svc.snat[i]).value_or(xlb_ip{});
+    spec.maglev_size = svc.maglev_size ? svc.maglev_size : model::kDefaultMaglevSize;
+  for (const auto& a : svc.snat) spec.snat.push_back(parse_ipv4(a).value_or(xlb_ip{}));
 
   std::vector<uint8_t> index = endpoint_indexes(svc, previous);
   size_t nr = 0;
   for (uint8_t i : index) nr = std::max<size_t>(nr, i + 1u);
-  out.nr_endpoints = static_cast<uint8_t>(nr);
-  for (size_t i = 0; i < nr; ++i) out.eps[i].state = XLB_EP_DOWN;  // holes until filled
-
-  std::vector<select::Candidate> candidates(nr, select::Candidate{0, false});
+  auto hole = zeroed<xlb_endpoint>();
+  hole.state = XLB_EP_DOWN;  // until filled
+  spec.endpoints.assign(nr, hole);
   for (size_t k = 0; k < svc.endpoints.size(); ++k) {
     const model::Endpoint& ep = svc.endpoints[k];
-    xlb_endpoint& e = out.eps[index[k]];
+    xlb_endpoint& e = spec.endpoints[index[k]];
     e.addr = parse_ipv4(ep.ip).value_or(xlb_ip{});
     e.port = htons(ep.port);
     e.weight = ep.weight;
     e.state = abi_state(ep.state);
     e.family = XLB_AF_INET;
-    candidates[index[k]] = {ep.weight, ep.state == model::EndpointState::up};
   }
-
-  bool weighted = svc.select != model::Select::rr;
-  std::vector<uint8_t> slots = select::build_slots(candidates, weighted, XLB_SELECT_SLOTS);
-  std::copy(slots.begin(), slots.end(), out.slots);
-  out.nr_slots = static_cast<uint16_t>(slots.size());
-  return out;
+  return select::encode_svc(spec);
 }
 
 std::vector<uint32_t> build_maglev_table(const xlb_svc& dp) {

@@ -2,9 +2,7 @@
 
 #include <arpa/inet.h>
 
-#include <algorithm>
-
-#include "select/slots.h"
+#include "select/svc_value.h"
 
 namespace xlbtest {
 
@@ -38,24 +36,19 @@ xlb_svc_key svc_key(const Rule& rule) {
 }
 
 xlb_svc make_svc(uint32_t id, uint8_t select, const std::vector<EpSpec>& eps) {
-  xlb_svc svc{};
-  svc.id = id;
-  svc.mode = XLB_MODE_NAT;
-  svc.select = select;
-  svc.nr_endpoints = static_cast<uint8_t>(eps.size());
-  std::vector<xlb::select::Candidate> candidates;
-  for (size_t i = 0; i < eps.size(); ++i) {
-    svc.eps[i].addr = xip(eps[i].host.ip);
-    svc.eps[i].port = htons(eps[i].port);
-    svc.eps[i].weight = eps[i].weight;
-    svc.eps[i].state = eps[i].state;
-    svc.eps[i].family = XLB_AF_INET;
-    candidates.push_back({eps[i].weight, eps[i].state == XLB_EP_UP});
+  xlb::select::SvcValueSpec spec;
+  spec.id = id;
+  spec.select = select;
+  for (const EpSpec& ep : eps) {
+    xlb_endpoint e{};
+    e.addr = xip(ep.host.ip);
+    e.port = htons(ep.port);
+    e.weight = ep.weight;
+    e.state = ep.state;
+    e.family = XLB_AF_INET;
+    spec.endpoints.push_back(e);
   }
-  auto slots = xlb::select::build_slots(candidates, select != XLB_SEL_RR, XLB_SELECT_SLOTS);
-  svc.nr_slots = static_cast<uint16_t>(slots.size());
-  std::copy(slots.begin(), slots.end(), svc.slots);
-  return svc;
+  return xlb::select::encode_svc(spec);
 }
 
 std::vector<EpSpec> endpoints(size_t n, uint16_t port) {

@@ -38,7 +38,7 @@ xlb_ip xip(const char* dotted);
 xlb_ct_entry fullnat_reply_entry(uint32_t svc_id, const char* vip, uint16_t vport,
                                  const char* client, uint16_t cport);
 xlb_svc_key svc_key(const Rule& rule);
-// A NAT-mode rule; slots built by xlb::select::build_slots (weighted unless rr).
+// A NAT-mode rule, encoded as the reconciler encodes one (xlb::select::encode_svc).
 xlb_svc make_svc(uint32_t id, uint8_t select, const std::vector<EpSpec>& eps);
 // kEndpoints[0..n) on `port`.
 std::vector<EpSpec> endpoints(size_t n, uint16_t port = 8080);
