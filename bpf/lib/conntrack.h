@@ -30,24 +30,17 @@ struct xlb_tuple {
 static __always_inline void ct_translated(const struct xlb_ct_key *key,
 					  const struct xlb_ct_entry *e, struct xlb_tuple *t)
 {
-	t->saddr = (e->flags & XLB_CT_F_SNAT) ? e->nat_saddr.w[0] : key->saddr.w[0];
-	t->sport = (e->flags & XLB_CT_F_SNAT) ? e->nat_sport : key->sport;
-	t->daddr = (e->flags & XLB_CT_F_DNAT) ? e->nat_daddr.w[0] : key->daddr.w[0];
-	t->dport = (e->flags & XLB_CT_F_DNAT) ? e->nat_dport : key->dport;
+	struct xlb_ct_key k;
+
+	xlb_ct_translated(key, e, &k);
+	t->saddr = k.saddr.w[0];
+	t->daddr = k.daddr.w[0];
+	t->sport = k.sport;
+	t->dport = k.dport;
 }
 
-/* Key of the opposite direction's entry: the reverse of this entry's translated tuple. */
-static __always_inline void ct_peer_key(const struct xlb_ct_key *key, const struct xlb_ct_entry *e,
-					struct xlb_ct_key *peer)
-{
-	struct xlb_tuple t = {};
-
-	ct_translated(key, e, &t);
-	ct_key_init(peer, t.daddr, t.saddr, t.dport, t.sport, key->proto);
-}
-
-/* Two maps (maps.h): a flow's entries live in xlb_ct_syn_v1 while its TCP handshake is under
- * way, in xlb_ct_v2 from then on (and from the start for UDP and mid-stream pickups). */
+/* Two maps (maps.h): a flow's entries live in the syn map while its TCP handshake is under
+ * way, in the main map from then on (and from the start for UDP and mid-stream pickups). */
 static __always_inline int ct_embryonic(__u8 state)
 {
 	return state == XLB_CT_SYN_SENT || state == XLB_CT_SYN_RECV;
@@ -56,12 +49,12 @@ static __always_inline int ct_embryonic(__u8 state)
 /* Main map first, so established traffic pays one lookup as it would with a single map. */
 static __always_inline struct xlb_ct_entry *ct_lookup(const struct xlb_ct_key *k, int *in_syn)
 {
-	struct xlb_ct_entry *e = bpf_map_lookup_elem(&xlb_ct_v2, k);
+	struct xlb_ct_entry *e = bpf_map_lookup_elem(&XLB_MAP_CT_ID, k);
 
 	*in_syn = 0;
 	if (e)
 		return e;
-	e = bpf_map_lookup_elem(&xlb_ct_syn_v1, k);
+	e = bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, k);
 	*in_syn = e != NULL;
 	return e;
 }
@@ -72,17 +65,17 @@ static __always_inline long ct_insert(const struct xlb_ct_key *k, const struct x
 				      __u64 flags)
 {
 	if (ct_embryonic(e->state))
-		return bpf_map_update_elem(&xlb_ct_syn_v1, k, e, flags);
-	return bpf_map_update_elem(&xlb_ct_v2, k, e, flags);
+		return bpf_map_update_elem(&XLB_MAP_CT_SYN_ID, k, e, flags);
+	return bpf_map_update_elem(&XLB_MAP_CT_ID, k, e, flags);
 }
 
 /* Undoes ct_insert of k for an entry in e's state. */
 static __always_inline void ct_uninsert(const struct xlb_ct_key *k, const struct xlb_ct_entry *e)
 {
 	if (ct_embryonic(e->state))
-		bpf_map_delete_elem(&xlb_ct_syn_v1, k);
+		bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k);
 	else
-		bpf_map_delete_elem(&xlb_ct_v2, k);
+		bpf_map_delete_elem(&XLB_MAP_CT_ID, k);
 }
 
 /* Whether the map ct_insert would NOT use for e holds k: a tuple is free only if free in both. */
@@ -90,14 +83,14 @@ static __always_inline int ct_held_elsewhere(const struct xlb_ct_key *k,
 					     const struct xlb_ct_entry *e)
 {
 	if (ct_embryonic(e->state))
-		return bpf_map_lookup_elem(&xlb_ct_v2, k) != NULL;
-	return bpf_map_lookup_elem(&xlb_ct_syn_v1, k) != NULL;
+		return bpf_map_lookup_elem(&XLB_MAP_CT_ID, k) != NULL;
+	return bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, k) != NULL;
 }
 
 static __always_inline void ct_delete(const struct xlb_ct_key *k)
 {
-	bpf_map_delete_elem(&xlb_ct_v2, k);
-	bpf_map_delete_elem(&xlb_ct_syn_v1, k);
+	bpf_map_delete_elem(&XLB_MAP_CT_ID, k);
+	bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k);
 }
 
 /* The handshake of the syn-map flow `orig` completed: its entries move to the main map, the
@@ -111,20 +104,20 @@ static __noinline void ct_promote(const struct xlb_ct_key *orig_key, struct xlb_
 	struct xlb_ct_entry *reply = NULL;
 
 	if (orig->mode != XLB_MODE_DSR) { /* DSR has no reply entry: replies bypass the LB */
-		ct_peer_key(orig_key, orig, &reply_key);
-		reply = bpf_map_lookup_elem(&xlb_ct_syn_v1, &reply_key);
-		if (reply ? bpf_map_update_elem(&xlb_ct_v2, &reply_key, reply, BPF_ANY) != 0
-			  : bpf_map_lookup_elem(&xlb_ct_v2, &reply_key) == NULL)
+		xlb_ct_peer_key(orig_key, orig, &reply_key);
+		reply = bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, &reply_key);
+		if (reply ? bpf_map_update_elem(&XLB_MAP_CT_ID, &reply_key, reply, BPF_ANY) != 0
+			  : bpf_map_lookup_elem(&XLB_MAP_CT_ID, &reply_key) == NULL)
 			return;
 	}
-	if (bpf_map_update_elem(&xlb_ct_v2, orig_key, orig, BPF_ANY)) {
+	if (bpf_map_update_elem(&XLB_MAP_CT_ID, orig_key, orig, BPF_ANY)) {
 		if (reply)
-			bpf_map_delete_elem(&xlb_ct_v2, &reply_key);
+			bpf_map_delete_elem(&XLB_MAP_CT_ID, &reply_key);
 		return;
 	}
-	bpf_map_delete_elem(&xlb_ct_syn_v1, orig_key);
+	bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, orig_key);
 	if (reply)
-		bpf_map_delete_elem(&xlb_ct_syn_v1, &reply_key);
+		bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, &reply_key);
 }
 
 static __always_inline int tcp_flow_closed(__u8 state)
@@ -134,8 +127,8 @@ static __always_inline int tcp_flow_closed(__u8 state)
 
 static __always_inline void active_flows_add(__u32 svc_id, __u32 ep_idx, int delta)
 {
-	__u32 key = svc_id * XLB_MAX_ENDPOINTS + ep_idx;
-	__u32 *active = bpf_map_lookup_elem(&xlb_ep_conns_v1, &key);
+	__u32 key = xlb_ep_slot(svc_id, ep_idx);
+	__u32 *active = bpf_map_lookup_elem(&XLB_MAP_EP_CONNS_ID, &key);
 
 	if (active)
 		__sync_fetch_and_add(active, delta);

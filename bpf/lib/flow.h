@@ -70,7 +70,7 @@ __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
 			return refused;
 	}
 	if (e->dir == XLB_DIR_REPLY) {
-		ct_peer_key(key, e, &peer);
+		xlb_ct_peer_key(key, e, &peer);
 		orig = ct_lookup(&peer, &orig_in_syn);
 		orig_key = &peer;
 	}
@@ -283,7 +283,7 @@ static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *
 	skey.port = p->dport;
 	skey.proto = p->proto;
 	skey.family = XLB_AF_INET;
-	svc = bpf_map_lookup_elem(&xlb_svc_v1, &skey);
+	svc = bpf_map_lookup_elem(&XLB_MAP_SVC_ID, &skey);
 	if (!svc)
 		return pass_unbalanced(p);
 	/* A RST for a flow we do not know has nothing to reset: let the kernel have it. */
@@ -300,7 +300,7 @@ static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *
 		/* The finished flow's reply entry goes, so its SNAT port or tuple is free again,
 		 * and its orig entry too: the new one starts in the syn map, where a main-map
 		 * leftover would shadow it. */
-		ct_peer_key(&key, e, &stale_reply);
+		xlb_ct_peer_key(&key, e, &stale_reply);
 		if (e->mode != XLB_MODE_DSR)
 			ct_delete(&stale_reply);
 		ct_delete(&key);

@@ -15,7 +15,7 @@ struct {
 	__type(value, struct xlb_svc);
 	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_svc_v1 SEC(".maps");
+} XLB_MAP_SVC_ID SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -23,7 +23,7 @@ struct {
 	__type(value, struct xlb_vip_info);
 	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_vip_v1 SEC(".maps");
+} XLB_MAP_VIP_ID SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -31,7 +31,7 @@ struct {
 	__type(value, struct xlb_iface);
 	__uint(max_entries, 1024);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_iface_v1 SEC(".maps");
+} XLB_MAP_IFACE_ID SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -39,10 +39,10 @@ struct {
 	__type(value, struct xlb_ct_entry);
 	__uint(max_entries, XLB_DEFAULT_CT_SIZE); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_ct_v2 SEC(".maps");
+} XLB_MAP_CT_ID SEC(".maps");
 
 /* Embryonic TCP flows (SYN_SENT, SYN_RECV), both entries, until the handshake completes and
- * conntrack.h promotes them into xlb_ct_v2. A SYN flood fills and evicts only this map, so it
+ * conntrack.h promotes them into the main map. A SYN flood fills and evicts only this map, so it
  * cannot push established flows out of the main one. UDP goes straight to the main map: it
  * has no handshake to wait for (a DSR rule never even sees the reply that would prove one). */
 struct {
@@ -51,7 +51,7 @@ struct {
 	__type(value, struct xlb_ct_entry);
 	__uint(max_entries, XLB_DEFAULT_CT_SIZE / XLB_CT_SYN_DEFAULT_DIVISOR); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_ct_syn_v1 SEC(".maps");
+} XLB_MAP_CT_SYN_ID SEC(".maps");
 
 /* Round-robin position per rule id; shared by all CPUs so rr is global, not per CPU. */
 struct {
@@ -60,7 +60,7 @@ struct {
 	__type(value, __u32);
 	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_rr_v1 SEC(".maps");
+} XLB_MAP_RR_ID SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -68,15 +68,15 @@ struct {
 	__type(value, struct xlb_counter);
 	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_svc_stat_v1 SEC(".maps");
+} XLB_MAP_SVC_STATS_ID SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32); /* rule id * XLB_MAX_ENDPOINTS + endpoint index */
+	__type(key, __u32); /* xlb_ep_slot(rule id, endpoint index) */
 	__type(value, struct xlb_counter);
 	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES *XLB_MAX_ENDPOINTS); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_ep_stat_v1 SEC(".maps");
+} XLB_MAP_EP_STATS_ID SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -84,7 +84,7 @@ struct {
 	__type(value, __u64);
 	__uint(max_entries, XLB_STAT_MAX);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_dp_stat_v2 SEC(".maps");
+} XLB_MAP_DP_STATS_ID SEC(".maps");
 
 /* maglev: one inner array per rule id (its size is the rule's table size, so inner maps of
  * different sizes are allowed: BPF_F_INNER_MAP). Values are endpoint indexes. Built by the
@@ -103,7 +103,7 @@ struct {
 	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct xlb_maglev_inner);
-} xlb_maglev_v1 SEC(".maps");
+} XLB_MAP_MAGLEV_ID SEC(".maps");
 
 /* persist: client -> endpoint affinity; LRU so forgotten clients make room. */
 struct {
@@ -112,9 +112,9 @@ struct {
 	__type(value, struct xlb_persist_entry);
 	__uint(max_entries, 65536); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_persist_v1 SEC(".maps");
+} XLB_MAP_PERSIST_ID SEC(".maps");
 
-/* lc: active flows per rule id * XLB_MAX_ENDPOINTS + endpoint index. The datapath counts
+/* lc: active flows per xlb_ep_slot(rule id, endpoint index). The datapath counts
  * flows up and down; the daemon resyncs the counts from conntrack as it ages entries. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -122,6 +122,6 @@ struct {
 	__type(value, __u32);
 	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES *XLB_MAX_ENDPOINTS); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} xlb_ep_conns_v1 SEC(".maps");
+} XLB_MAP_EP_CONNS_ID SEC(".maps");
 
 #endif

@@ -43,7 +43,7 @@ static __always_inline int answer_arp(struct __sk_buff *skb, const struct xlb_pk
 		return -1;
 	if (!is_vip(arp->tpa))
 		return -1;
-	iface = bpf_map_lookup_elem(&xlb_iface_v1, &ifindex);
+	iface = bpf_map_lookup_elem(&XLB_MAP_IFACE_ID, &ifindex);
 	if (!iface)
 		return -1;
 

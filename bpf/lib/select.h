@@ -46,7 +46,7 @@ static __always_inline int select_slot(const struct xlb_svc *svc, const struct x
 	if (by_hash) {
 		pick = tuple_hash(p);
 	} else {
-		__u32 *pos = bpf_map_lookup_elem(&xlb_rr_v1, &id);
+		__u32 *pos = bpf_map_lookup_elem(&XLB_MAP_RR_ID, &id);
 
 		if (!pos)
 			return -1;
@@ -68,7 +68,7 @@ static __always_inline int select_maglev(const struct xlb_svc *svc, const struct
 
 	if (svc->nr_slots == 0)
 		return -1; /* no eligible endpoint: the table may still name a dead one */
-	table = bpf_map_lookup_elem(&xlb_maglev_v1, &id);
+	table = bpf_map_lookup_elem(&XLB_MAP_MAGLEV_ID, &id);
 	if (!table || svc->maglev_size == 0)
 		return select_slot(svc, p, 1); /* table not pushed yet: plain hash */
 	slot = tuple_hash(p) % svc->maglev_size;
@@ -103,8 +103,8 @@ static long lc_scan_step(__u32 i, void *data)
 	ep = &svc->eps[i];
 	if (ep->state != XLB_EP_UP || ep->weight == 0)
 		return 0;
-	key = svc->id * XLB_MAX_ENDPOINTS + i;
-	active = bpf_map_lookup_elem(&xlb_ep_conns_v1, &key);
+	key = xlb_ep_slot(svc->id, i);
+	active = bpf_map_lookup_elem(&XLB_MAP_EP_CONNS_ID, &key);
 	if (!active)
 		return 0;
 	if (scan->best < 0 || (__u64)*active * scan->best_weight < scan->best_load * ep->weight) {
@@ -141,7 +141,7 @@ static __always_inline int select_persistent(const struct xlb_svc *svc, const st
 	int idx;
 
 	persist_key_init(&key, svc->id, p->saddr);
-	seen = bpf_map_lookup_elem(&xlb_persist_v1, &key);
+	seen = bpf_map_lookup_elem(&XLB_MAP_PERSIST_ID, &key);
 	if (seen && now - seen->last_seen_ns < (__u64)svc->persist_timeout_s * 1000000000ull) {
 		__u32 i = seen->ep_idx;
 
@@ -160,7 +160,7 @@ static __always_inline int select_persistent(const struct xlb_svc *svc, const st
 	fresh.ep_addr = svc->eps[idx & (XLB_MAX_ENDPOINTS - 1)].addr;
 	fresh.ep_idx = idx;
 	fresh.last_seen_ns = now;
-	bpf_map_update_elem(&xlb_persist_v1, &key, &fresh, BPF_ANY);
+	bpf_map_update_elem(&XLB_MAP_PERSIST_ID, &key, &fresh, BPF_ANY);
 	return idx;
 }
 
@@ -171,7 +171,7 @@ static __always_inline void persist_touch(__u32 svc_id, __u32 client, __u64 now)
 	struct xlb_persist_entry *seen;
 
 	persist_key_init(&key, svc_id, client);
-	seen = bpf_map_lookup_elem(&xlb_persist_v1, &key);
+	seen = bpf_map_lookup_elem(&XLB_MAP_PERSIST_ID, &key);
 	if (seen)
 		seen->last_seen_ns = now;
 }

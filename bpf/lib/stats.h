@@ -9,7 +9,7 @@
 static __always_inline void stat_verdict(enum xlb_dp_stat reason)
 {
 	__u32 key = reason;
-	__u64 *count = bpf_map_lookup_elem(&xlb_dp_stat_v2, &key);
+	__u64 *count = bpf_map_lookup_elem(&XLB_MAP_DP_STATS_ID, &key);
 
 	if (count)
 		*count += 1;
@@ -34,10 +34,10 @@ static __always_inline void counter_add(struct xlb_counter *c, __u32 bytes, int 
 
 static __always_inline void stat_flow(__u32 svc_id, __u32 ep_idx, __u32 bytes, int new_flow)
 {
-	__u32 ep_key = svc_id * XLB_MAX_ENDPOINTS + ep_idx;
+	__u32 ep_key = xlb_ep_slot(svc_id, ep_idx);
 
-	counter_add(bpf_map_lookup_elem(&xlb_svc_stat_v1, &svc_id), bytes, new_flow);
-	counter_add(bpf_map_lookup_elem(&xlb_ep_stat_v1, &ep_key), bytes, new_flow);
+	counter_add(bpf_map_lookup_elem(&XLB_MAP_SVC_STATS_ID, &svc_id), bytes, new_flow);
+	counter_add(bpf_map_lookup_elem(&XLB_MAP_EP_STATS_ID, &ep_key), bytes, new_flow);
 }
 
 #endif

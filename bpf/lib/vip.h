@@ -14,7 +14,7 @@ static __always_inline int is_vip(__u32 addr)
 {
 	struct xlb_ip key = {.w = {addr, 0, 0, 0}};
 
-	return bpf_map_lookup_elem(&xlb_vip_v1, &key) != NULL;
+	return bpf_map_lookup_elem(&XLB_MAP_VIP_ID, &key) != NULL;
 }
 
 /* Sent from VIP:port of a DSR rule: the backend answers its client with the VIP as source, and
@@ -31,7 +31,7 @@ static __always_inline int is_dsr_reply(const struct xlb_pkt *p)
 	key.port = p->sport;
 	key.proto = p->proto;
 	key.family = XLB_AF_INET;
-	svc = bpf_map_lookup_elem(&xlb_svc_v1, &key);
+	svc = bpf_map_lookup_elem(&XLB_MAP_SVC_ID, &key);
 	return svc && svc->mode == XLB_MODE_DSR;
 }
 

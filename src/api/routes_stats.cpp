@@ -1,7 +1,10 @@
 // /api/v1/stats: datapath verdict counters by name.
-#include "api/dp_stat_names.h"
 #include "api/http_errors.h"
 #include "api/routes.h"
+
+extern "C" {
+#include "xlb/abi/stats.h"
+}
 
 namespace xlb::api {
 
@@ -11,8 +14,8 @@ void add_stats_routes(httplib::Server& server, const ApiContext& ctx) {
     auto values = status.verdicts();
     if (!values) return reply_error(res, values.error());
     nlohmann::json counters = nlohmann::json::object();
-    for (size_t i = 0; i < kDpStatNames.size() && i < values->size(); ++i) {
-      counters[std::string(kDpStatNames[i])] = (*values)[i];
+    for (size_t i = 0; i < XLB_STAT_MAX && i < values->size(); ++i) {
+      counters[xlb_dp_stat_names[i]] = (*values)[i];
     }
     reply_json(res, 200, {{"datapath", std::move(counters)}});
   });

@@ -1,6 +1,6 @@
-// The conntrack tuple arithmetic the datapath uses, for the control plane: a packet matching
-// an entry's key leaves with the entry's translation; the opposite direction's entry is keyed
-// by the reverse of that translated tuple (see bpf/lib/conntrack.h).
+// The conntrack tuple arithmetic of include/xlb/abi/conntrack.h (the datapath's own), by value:
+// a packet matching an entry's key leaves with the entry's translation; the opposite
+// direction's entry is keyed by the reverse of that translated tuple.
 #pragma once
 
 extern "C" {
@@ -10,27 +10,14 @@ extern "C" {
 namespace xlb {
 
 inline xlb_ct_key translated_key(const xlb_ct_key& key, const xlb_ct_entry& e) {
-  xlb_ct_key t = key;
-  if (e.flags & XLB_CT_F_SNAT) {
-    t.saddr = e.nat_saddr;
-    t.sport = e.nat_sport;
-  }
-  if (e.flags & XLB_CT_F_DNAT) {
-    t.daddr = e.nat_daddr;
-    t.dport = e.nat_dport;
-  }
+  xlb_ct_key t;
+  xlb_ct_translated(&key, &e, &t);
   return t;
 }
 
 inline xlb_ct_key peer_key(const xlb_ct_key& key, const xlb_ct_entry& e) {
-  xlb_ct_key t = translated_key(key, e);
-  xlb_ct_key peer{};
-  peer.saddr = t.daddr;
-  peer.daddr = t.saddr;
-  peer.sport = t.dport;
-  peer.dport = t.sport;
-  peer.proto = key.proto;
-  peer.family = key.family;
+  xlb_ct_key peer;
+  xlb_ct_peer_key(&key, &e, &peer);
   return peer;
 }
 

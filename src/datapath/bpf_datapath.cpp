@@ -127,16 +127,16 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   }
 
   auto* maps = &dp->skel_->maps;
-  bpf_map__set_max_entries(maps->xlb_ct_v2, options.ct_size);
-  bpf_map__set_max_entries(maps->xlb_ct_syn_v1, ct_syn_size_for(options));
-  bpf_map__set_max_entries(maps->xlb_svc_v1, options.max_services);
-  bpf_map__set_max_entries(maps->xlb_vip_v1, options.max_services);
-  bpf_map__set_max_entries(maps->xlb_rr_v1, options.max_services);
-  bpf_map__set_max_entries(maps->xlb_svc_stat_v1, options.max_services);
-  bpf_map__set_max_entries(maps->xlb_ep_stat_v1, options.max_services * XLB_MAX_ENDPOINTS);
-  bpf_map__set_max_entries(maps->xlb_ep_conns_v1, options.max_services * XLB_MAX_ENDPOINTS);
-  bpf_map__set_max_entries(maps->xlb_maglev_v1, options.max_services);
-  bpf_map__set_max_entries(maps->xlb_persist_v1, options.ct_size);
+  bpf_map__set_max_entries(maps->XLB_MAP_CT_ID, options.ct_size);
+  bpf_map__set_max_entries(maps->XLB_MAP_CT_SYN_ID, ct_syn_size_for(options));
+  bpf_map__set_max_entries(maps->XLB_MAP_SVC_ID, options.max_services);
+  bpf_map__set_max_entries(maps->XLB_MAP_VIP_ID, options.max_services);
+  bpf_map__set_max_entries(maps->XLB_MAP_RR_ID, options.max_services);
+  bpf_map__set_max_entries(maps->XLB_MAP_SVC_STATS_ID, options.max_services);
+  bpf_map__set_max_entries(maps->XLB_MAP_EP_STATS_ID, options.max_services * XLB_MAX_ENDPOINTS);
+  bpf_map__set_max_entries(maps->XLB_MAP_EP_CONNS_ID, options.max_services * XLB_MAX_ENDPOINTS);
+  bpf_map__set_max_entries(maps->XLB_MAP_MAGLEV_ID, options.max_services);
+  bpf_map__set_max_entries(maps->XLB_MAP_PERSIST_ID, options.ct_size);
   if (int rc = xlb_tc__load(dp->skel_); rc != 0) return load_error(-rc, options);
   if (!options.pin_dir.empty()) remove_retired_pins(options.pin_dir, XLB_RETIRED_MAPS);
   return dp;
@@ -168,16 +168,16 @@ int BpfDatapath::program_fd() const { return bpf_program__fd(skel_->progs.xlb_in
 
 namespace {
 Map<xlb_svc_key, xlb_svc> svc_map(xlb_tc* s) {
-  return {bpf_map__fd(s->maps.xlb_svc_v1), XLB_MAP_SVC};
+  return {bpf_map__fd(s->maps.XLB_MAP_SVC_ID), XLB_MAP_SVC};
 }
 Map<xlb_ip, xlb_vip_info> vip_map(xlb_tc* s) {
-  return {bpf_map__fd(s->maps.xlb_vip_v1), XLB_MAP_VIP};
+  return {bpf_map__fd(s->maps.XLB_MAP_VIP_ID), XLB_MAP_VIP};
 }
 Map<xlb_ct_key, xlb_ct_entry> ct_map(xlb_tc* s) {
-  return {bpf_map__fd(s->maps.xlb_ct_v2), XLB_MAP_CT};
+  return {bpf_map__fd(s->maps.XLB_MAP_CT_ID), XLB_MAP_CT};
 }
 Map<xlb_ct_key, xlb_ct_entry> ct_syn_map(xlb_tc* s) {
-  return {bpf_map__fd(s->maps.xlb_ct_syn_v1), XLB_MAP_CT_SYN};
+  return {bpf_map__fd(s->maps.XLB_MAP_CT_SYN_ID), XLB_MAP_CT_SYN};
 }
 }  // namespace
 
@@ -210,7 +210,8 @@ Result<void> BpfDatapath::delete_vip(const xlb_ip& vip) { return vip_map(skel_).
 
 Result<xlb_counter> BpfDatapath::service_counter(uint32_t svc_id) const {
   XLB_TRY(check_rule_id(svc_id, options_.max_services));
-  PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.xlb_svc_stat_v1), XLB_MAP_SVC_STATS);
+  PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.XLB_MAP_SVC_STATS_ID),
+                                     XLB_MAP_SVC_STATS);
   auto values = m.lookup(svc_id);
   if (!values) return values.error();
   return sum_per_cpu(*values);
@@ -218,14 +219,15 @@ Result<xlb_counter> BpfDatapath::service_counter(uint32_t svc_id) const {
 
 Result<xlb_counter> BpfDatapath::endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const {
   XLB_TRY(check_endpoint_slot(svc_id, ep_idx, options_.max_services));
-  PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.xlb_ep_stat_v1), XLB_MAP_EP_STATS);
-  auto values = m.lookup(svc_id * XLB_MAX_ENDPOINTS + ep_idx);
+  PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.XLB_MAP_EP_STATS_ID),
+                                     XLB_MAP_EP_STATS);
+  auto values = m.lookup(xlb_ep_slot(svc_id, ep_idx));
   if (!values) return values.error();
   return sum_per_cpu(*values);
 }
 
 Result<std::vector<uint64_t>> BpfDatapath::datapath_counters() const {
-  PerCpuMap<uint32_t, uint64_t> m(bpf_map__fd(skel_->maps.xlb_dp_stat_v2), XLB_MAP_DP_STATS);
+  PerCpuMap<uint32_t, uint64_t> m(bpf_map__fd(skel_->maps.XLB_MAP_DP_STATS_ID), XLB_MAP_DP_STATS);
   std::vector<uint64_t> totals(XLB_STAT_MAX, 0);
   for (uint32_t reason = 0; reason < XLB_STAT_MAX; ++reason) {
     auto values = m.lookup(reason);
@@ -237,14 +239,16 @@ Result<std::vector<uint64_t>> BpfDatapath::datapath_counters() const {
 
 Result<void> BpfDatapath::reset_service_counters(uint32_t svc_id) {
   XLB_TRY(check_rule_id(svc_id, options_.max_services));
-  PerCpuMap<uint32_t, xlb_counter> svc(bpf_map__fd(skel_->maps.xlb_svc_stat_v1), XLB_MAP_SVC_STATS);
-  PerCpuMap<uint32_t, xlb_counter> ep(bpf_map__fd(skel_->maps.xlb_ep_stat_v1), XLB_MAP_EP_STATS);
+  PerCpuMap<uint32_t, xlb_counter> svc(bpf_map__fd(skel_->maps.XLB_MAP_SVC_STATS_ID),
+                                       XLB_MAP_SVC_STATS);
+  PerCpuMap<uint32_t, xlb_counter> ep(bpf_map__fd(skel_->maps.XLB_MAP_EP_STATS_ID),
+                                      XLB_MAP_EP_STATS);
   if (auto r = svc.zero(svc_id); !r) return r;
   for (uint32_t i = 0; i < XLB_MAX_ENDPOINTS; ++i)
-    if (auto r = ep.zero(svc_id * XLB_MAX_ENDPOINTS + i); !r) return r;
+    if (auto r = ep.zero(xlb_ep_slot(svc_id, i)); !r) return r;
   for (uint32_t i = 0; i < XLB_MAX_ENDPOINTS; ++i)
     if (auto r = set_active_flows(svc_id, i, 0); !r) return r;
-  Map<uint32_t, uint32_t> rr(bpf_map__fd(skel_->maps.xlb_rr_v1), XLB_MAP_RR);
+  Map<uint32_t, uint32_t> rr(bpf_map__fd(skel_->maps.XLB_MAP_RR_ID), XLB_MAP_RR);
   return rr.update(svc_id, 0);
 }
 
@@ -276,7 +280,7 @@ Result<void> BpfDatapath::delete_flow(const xlb_ct_key& key) {
 Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) {
   XLB_TRY(check_rule_id(svc_id, options_.max_services));
   XLB_TRY(check_maglev_table_size(table.size()));
-  int outer = bpf_map__fd(skel_->maps.xlb_maglev_v1);
+  int outer = bpf_map__fd(skel_->maps.XLB_MAP_MAGLEV_ID);
 
   // Same size as the installed table: rewrite only the entries that changed, in place.
   uint32_t inner_id = 0;
@@ -322,29 +326,29 @@ Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<ui
 
 Result<void> BpfDatapath::clear_maglev_table(uint32_t svc_id) {
   XLB_TRY(check_rule_id(svc_id, options_.max_services));
-  int outer = bpf_map__fd(skel_->maps.xlb_maglev_v1);
+  int outer = bpf_map__fd(skel_->maps.XLB_MAP_MAGLEV_ID);
   if (bpf_map_delete_elem(outer, &svc_id) == 0 || errno == ENOENT) return Ok{};
   return map_error("delete", XLB_MAP_MAGLEV, errno);
 }
 
 Result<uint32_t> BpfDatapath::active_flows(uint32_t svc_id, uint32_t ep_idx) const {
   XLB_TRY(check_endpoint_slot(svc_id, ep_idx, options_.max_services));
-  Map<uint32_t, uint32_t> m(bpf_map__fd(skel_->maps.xlb_ep_conns_v1), XLB_MAP_EP_CONNS);
-  auto v = m.lookup(svc_id * XLB_MAX_ENDPOINTS + ep_idx);
+  Map<uint32_t, uint32_t> m(bpf_map__fd(skel_->maps.XLB_MAP_EP_CONNS_ID), XLB_MAP_EP_CONNS);
+  auto v = m.lookup(xlb_ep_slot(svc_id, ep_idx));
   if (!v) return v.error();
   return v->value_or(0);
 }
 
 Result<void> BpfDatapath::set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) {
   XLB_TRY(check_endpoint_slot(svc_id, ep_idx, options_.max_services));
-  Map<uint32_t, uint32_t> m(bpf_map__fd(skel_->maps.xlb_ep_conns_v1), XLB_MAP_EP_CONNS);
-  return m.update(svc_id * XLB_MAX_ENDPOINTS + ep_idx, count);
+  Map<uint32_t, uint32_t> m(bpf_map__fd(skel_->maps.XLB_MAP_EP_CONNS_ID), XLB_MAP_EP_CONNS);
+  return m.update(xlb_ep_slot(svc_id, ep_idx), count);
 }
 
 Result<void> BpfDatapath::register_interface(int ifindex, const uint8_t mac[6]) {
   xlb_iface iface{};
   std::memcpy(iface.mac, mac, sizeof iface.mac);
-  Map<uint32_t, xlb_iface> m(bpf_map__fd(skel_->maps.xlb_iface_v1), XLB_MAP_IFACE);
+  Map<uint32_t, xlb_iface> m(bpf_map__fd(skel_->maps.XLB_MAP_IFACE_ID), XLB_MAP_IFACE);
   return m.update(static_cast<uint32_t>(ifindex), iface);
 }
 
@@ -364,7 +368,7 @@ Result<void> BpfDatapath::detach(const std::string& ifname) {
   int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
   attached_.erase(ifname);
   if (ifindex == 0) return Ok{};  // the interface is gone, and its filter with it
-  Map<uint32_t, xlb_iface> m(bpf_map__fd(skel_->maps.xlb_iface_v1), XLB_MAP_IFACE);
+  Map<uint32_t, xlb_iface> m(bpf_map__fd(skel_->maps.XLB_MAP_IFACE_ID), XLB_MAP_IFACE);
   if (auto r = m.erase(static_cast<uint32_t>(ifindex)); !r) return r;
   return tc_detach_ingress(ifindex, ifname, kTcHandleLb);
 }

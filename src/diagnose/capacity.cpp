@@ -2,8 +2,11 @@
 // The counters are cumulative since the datapath was loaded; findings say so.
 #include <cstdio>
 
-#include "api/dp_stat_names.h"
 #include "diagnose/checks.h"
+
+extern "C" {
+#include "xlb/abi/stats.h"
+}
 
 namespace xlb::diagnose {
 namespace {
@@ -89,7 +92,7 @@ void check_drops(const Snapshot& s, Report& r) {
   std::vector<std::string> evidence;
   for (xlb_dp_stat stat : {XLB_STAT_DROP_MALFORMED, XLB_STAT_DROP_REWRITE}) {
     if (uint64_t n = counter(s, stat))
-      evidence.push_back(std::string(api::kDpStatNames[stat]) + " = " + std::to_string(n) + ".");
+      evidence.push_back(std::string(xlb_dp_stat_names[stat]) + " = " + std::to_string(n) + ".");
   }
   if (!evidence.empty()) {
     r.findings.push_back({Severity::warning, "packets_dropped",

@@ -9,9 +9,12 @@
 #include <span>
 #include <vector>
 
-#include "api/dp_stat_names.h"
 #include "metrics/verdicts.h"
 #include "model/enum_names.h"
+
+extern "C" {
+#include "xlb/abi/stats.h"
+}
 
 namespace xlb::metrics {
 namespace {
@@ -110,8 +113,8 @@ void add_verdicts(Registry& r, const std::vector<uint64_t>& verdicts) {
   auto& packets = counter(r, "xlb_datapath_packets_total",
                           "Packets seen by the datapath, by verdict (pass, drop, forward, reply) "
                           "and reason");
-  for (size_t i = 0; i < verdicts.size() && i < api::kDpStatNames.size(); ++i) {
-    VerdictLabels v = verdict_labels(api::kDpStatNames[i]);
+  for (size_t i = 0; i < verdicts.size() && i < XLB_STAT_MAX; ++i) {
+    VerdictLabels v = verdict_labels(xlb_dp_stat_names[i]);
     packets.Add({{"verdict", v.verdict}, {"reason", v.reason}})
         .Increment(static_cast<double>(verdicts[i]));
   }

@@ -10,6 +10,11 @@
 #define XLB_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
 
+/* A field's offset is part of the layout too: the C and C++ compilers must agree with the
+ * offsets the comments promise. */
+#define XLB_ASSERT_OFFSET(type, field, off)                                                        \
+	XLB_STATIC_ASSERT(__builtin_offsetof(type, field) == (off), #type "." #field " offset")
+
 #define XLB_AF_INET 2
 #define XLB_AF_INET6 10
 

@@ -54,6 +54,8 @@ struct xlb_ct_key {
 	__u16 pad;	     /* 38: must be zero */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_ct_key) == 40, "ct key size");
+XLB_ASSERT_OFFSET(struct xlb_ct_key, sport, 32);
+XLB_ASSERT_OFFSET(struct xlb_ct_key, pad, 38);
 
 /* The translation to apply to a packet matching the key. The orig entry holds the flow's state
  * and counters; the reply entry's peer is found by reversing its translated tuple. */
@@ -82,6 +84,52 @@ struct xlb_ct_entry {
 	__u8 pad2[3];		 /* 93: must be zero */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_ct_entry) == 96, "ct entry size");
+XLB_ASSERT_OFFSET(struct xlb_ct_entry, dir, 36);
+XLB_ASSERT_OFFSET(struct xlb_ct_entry, svc_id, 40);
+XLB_ASSERT_OFFSET(struct xlb_ct_entry, created_ns, 48);
+XLB_ASSERT_OFFSET(struct xlb_ct_entry, ppv2_seq, 80);
+XLB_ASSERT_OFFSET(struct xlb_ct_entry, seq_next, 88);
+XLB_ASSERT_OFFSET(struct xlb_ct_entry, seen, 92);
+
+/* The key a packet matching `key` carries once `e` is applied: SNAT replaces the source,
+ * DNAT the destination. (Field by field, with no temporary: every stack byte counts in BPF.) */
+static inline void xlb_ct_translated(const struct xlb_ct_key *key, const struct xlb_ct_entry *e,
+				     struct xlb_ct_key *out)
+{
+	const int snat = e->flags & XLB_CT_F_SNAT, dnat = e->flags & XLB_CT_F_DNAT;
+
+	out->saddr = snat ? e->nat_saddr : key->saddr;
+	out->daddr = dnat ? e->nat_daddr : key->daddr;
+	out->sport = snat ? e->nat_sport : key->sport;
+	out->dport = dnat ? e->nat_dport : key->dport;
+	out->proto = key->proto;
+	out->family = key->family;
+	out->pad = 0;
+}
+
+/* The same tuple seen from the other end: source and destination swapped. */
+static inline void xlb_ct_key_reverse(struct xlb_ct_key *k)
+{
+	__u16 port = k->sport;
+
+	for (int i = 0; i < 4; i++) {
+		__u32 w = k->saddr.w[i];
+
+		k->saddr.w[i] = k->daddr.w[i];
+		k->daddr.w[i] = w;
+	}
+	k->sport = k->dport;
+	k->dport = port;
+}
+
+/* Key of the opposite direction's entry: the reverse of this entry's translated tuple. The
+ * datapath finds a reply entry's orig entry this way, and the control plane a flow's pair. */
+static inline void xlb_ct_peer_key(const struct xlb_ct_key *key, const struct xlb_ct_entry *e,
+				   struct xlb_ct_key *peer)
+{
+	xlb_ct_translated(key, e, peer);
+	xlb_ct_key_reverse(peer);
+}
 
 #define XLB_CT_SEEN_SEQ (1u << 0) /* seq_next holds a sequence number */
 #define XLB_CT_SEEN_RST (1u << 1) /* this direction sent a TCP RST (diagnose: refused) */

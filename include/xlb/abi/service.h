@@ -36,8 +36,8 @@ enum xlb_ep_state {
 
 /* Rule flags. */
 #define XLB_SVC_F_PPV2 (1u << 0)
-#define XLB_SVC_F_DSR_IPIP (1u << 1) /* DSR: always tunnel, even to a directly connected endpoint  \
-				      */
+/* DSR: always tunnel, even to a directly connected endpoint. */
+#define XLB_SVC_F_DSR_IPIP (1u << 1)
 
 struct xlb_svc_key {
 	struct xlb_ip vip; /* 0 */
@@ -46,6 +46,7 @@ struct xlb_svc_key {
 	__u8 family;	   /* 19: XLB_AF_INET */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_svc_key) == 20, "svc key size");
+XLB_ASSERT_OFFSET(struct xlb_svc_key, port, 16);
 
 struct xlb_endpoint {
 	struct xlb_ip addr; /* 0 */
@@ -56,6 +57,8 @@ struct xlb_endpoint {
 	__u8 pad[3];	    /* 21 */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_endpoint) == 24, "endpoint size");
+XLB_ASSERT_OFFSET(struct xlb_endpoint, port, 16);
+XLB_ASSERT_OFFSET(struct xlb_endpoint, family, 20);
 
 struct xlb_svc {
 	__u32 id;	   /* 0: index into per-rule counter and rr maps, < max services */
@@ -74,6 +77,11 @@ struct xlb_svc {
 	__u8 slots[XLB_SELECT_SLOTS];		    /* 856: endpoint index per slot */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_svc) == 1112, "svc size");
+XLB_ASSERT_OFFSET(struct xlb_svc, nr_slots, 8);
+XLB_ASSERT_OFFSET(struct xlb_svc, inactive_timeout_s, 12);
+XLB_ASSERT_OFFSET(struct xlb_svc, snat, 24);
+XLB_ASSERT_OFFSET(struct xlb_svc, eps, 88);
+XLB_ASSERT_OFFSET(struct xlb_svc, slots, 856);
 
 /* persist: the endpoint a client address was last sent to, per rule. */
 struct xlb_persist_key {
@@ -82,6 +90,7 @@ struct xlb_persist_key {
 	struct xlb_ip client; /* 8 */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_persist_key) == 24, "persist key size");
+XLB_ASSERT_OFFSET(struct xlb_persist_key, client, 8);
 
 struct xlb_persist_entry {
 	struct xlb_ip ep_addr; /* 0: the endpoint chosen (its index may be reused by another) */
@@ -90,22 +99,25 @@ struct xlb_persist_entry {
 	__u64 last_seen_ns;    /* 24 */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_persist_entry) == 32, "persist entry size");
+XLB_ASSERT_OFFSET(struct xlb_persist_entry, last_seen_ns, 24);
 
 #define XLB_MAGLEV_DEFAULT_SIZE 16381 /* prime */
 #define XLB_MAGLEV_MAX_SIZE 65537     /* prime */
 
 /* VIPs the datapath answers ARP and ICMP echo for. Value: number of rules on the VIP. */
 struct xlb_vip_info {
-	__u32 rules;
-	__u32 flags;
+	__u32 rules; /* 0 */
+	__u32 flags; /* 4: none defined yet, zero */
 };
+XLB_STATIC_ASSERT(sizeof(struct xlb_vip_info) == 8, "vip info size");
 
 /* Per managed interface: its MAC, needed to answer ARP in the datapath. */
 struct xlb_iface {
-	__u8 mac[6];
-	__u16 pad;
-	__u32 flags;
+	__u8 mac[6]; /* 0 */
+	__u16 pad;   /* 6 */
+	__u32 flags; /* 8 */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_iface) == 12, "iface size");
+XLB_ASSERT_OFFSET(struct xlb_iface, flags, 8);
 
 #endif

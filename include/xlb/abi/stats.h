@@ -3,6 +3,7 @@
 #define XLB_ABI_STATS_H
 
 #include "common.h"
+#include "service.h"
 
 struct xlb_counter {
 	__u64 packets;
@@ -11,29 +12,49 @@ struct xlb_counter {
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_counter) == 24, "counter size");
 
-/* Index into the datapath verdict counters. Keep xlb_dp_stat_names in sync (C++ side). */
-enum xlb_dp_stat {
-	XLB_STAT_PASS_NOT_IP = 0,	   /* not IPv4 (ARP not for a VIP, IPv6, ...) */
-	XLB_STAT_PASS_NOT_VIP = 1,	   /* IPv4 not addressed to a VIP or tracked flow */
-	XLB_STAT_PASS_NO_RULE = 2,	   /* VIP, but no rule for this port/protocol */
-	XLB_STAT_PASS_FRAGMENT = 3,	   /* IP fragment: never rewritten */
-	XLB_STAT_PASS_NO_ROUTE = 4,	   /* no route/neighbour to the endpoint: kernel decides */
-	XLB_STAT_PASS_TTL = 5,		   /* TTL would expire: kernel sends time exceeded */
-	XLB_STAT_DROP_MALFORMED = 6,	   /* truncated/invalid header addressed to a VIP */
-	XLB_STAT_DROP_NO_ENDPOINT = 7,	   /* rule has no endpoint able to take new flows */
-	XLB_STAT_DROP_CT_FULL = 8,	   /* conntrack insert failed */
-	XLB_STAT_FWD_NEW = 9,		   /* new flow forwarded */
-	XLB_STAT_FWD_EST = 10,		   /* tracked flow forwarded */
-	XLB_STAT_ICMP_ECHO_REPLY = 11,	   /* ping to a VIP answered */
-	XLB_STAT_ARP_REPLY = 12,	   /* ARP for a VIP answered */
-	XLB_STAT_PASS_MALFORMED = 13,	   /* truncated/invalid, not for a VIP: kernel decides */
-	XLB_STAT_DROP_REWRITE = 14,	   /* a helper failed mid-rewrite */
-	XLB_STAT_DROP_SNAT_EXHAUSTED = 15, /* FullNAT: no free source port toward the endpoint */
-	XLB_STAT_ICMP_FRAG_NEEDED =
-	    16, /* DSR/IPIP: too big once tunnelled; ICMP sent to the client */
-	XLB_STAT_PASS_DSR_REPLY = 17, /* from VIP:port of a DSR rule: a backend's reply routed via
-				       * the LB (DSR replies should bypass it) */
-	XLB_STAT_MAX
-};
+/* Slot of an endpoint's counters (xlb_ep_stat) and active flows (xlb_ep_conns): one block of
+ * XLB_MAX_ENDPOINTS slots per rule id. */
+static inline __u32 xlb_ep_slot(__u32 svc_id, __u32 ep_idx)
+{
+	return svc_id * XLB_MAX_ENDPOINTS + ep_idx;
+}
+
+/* The datapath verdict reasons, in counter-index order (the index is the map layout: append
+ * only), each with the name the API, metrics and CLI show. X(enum suffix, name). */
+#define XLB_DP_STATS(X)                                                                            \
+	X(PASS_NOT_IP, "pass_not_ip")		/* not IPv4 (ARP not for a VIP, IPv6, ...) */      \
+	X(PASS_NOT_VIP, "pass_not_vip")		/* IPv4 not to a VIP or tracked flow */            \
+	X(PASS_NO_RULE, "pass_no_rule")		/* VIP, but no rule for this port/protocol */      \
+	X(PASS_FRAGMENT, "pass_fragment")	/* IP fragment: never rewritten */                 \
+	X(PASS_NO_ROUTE, "pass_no_route")	/* no route to the endpoint: kernel decides */     \
+	X(PASS_TTL, "pass_ttl")			/* TTL would expire: kernel sends time exceeded */ \
+	X(DROP_MALFORMED, "drop_malformed")	/* truncated/invalid header addressed to a VIP */  \
+	X(DROP_NO_ENDPOINT, "drop_no_endpoint") /* no endpoint able to take new flows */           \
+	X(DROP_CT_FULL, "drop_ct_full")		/* conntrack insert failed */                      \
+	X(FWD_NEW, "fwd_new")			/* new flow forwarded */                           \
+	X(FWD_EST, "fwd_est")			/* tracked flow forwarded */                       \
+	X(ICMP_ECHO_REPLY, "icmp_echo_reply")	/* ping to a VIP answered */                       \
+	X(ARP_REPLY, "arp_reply")		/* ARP for a VIP answered */                       \
+	X(PASS_MALFORMED, "pass_malformed")	/* truncated/invalid, not for a VIP */             \
+	X(DROP_REWRITE, "drop_rewrite") /* a helper failed rewriting or sending the frame */       \
+	X(DROP_SNAT_EXHAUSTED, "drop_snat_exhausted") /* FullNAT: no free source port */           \
+	X(ICMP_FRAG_NEEDED, "icmp_frag_needed") /* DSR/IPIP: too big once tunnelled, ICMP sent */  \
+	X(PASS_DSR_REPLY, "pass_dsr_reply")	/* from VIP:port of a DSR rule: a backend's reply  \
+						 * routed via the LB (it should bypass it) */
+
+#define XLB_DP_STAT_ENUM_(id, name) XLB_STAT_##id,
+/* Index into the datapath verdict counters (xlb_dp_stat_*). */
+enum xlb_dp_stat { XLB_DP_STATS(XLB_DP_STAT_ENUM_) XLB_STAT_MAX };
+#undef XLB_DP_STAT_ENUM_
+/* Appending keeps the indexes; anything else renumbers the pinned counters. */
+XLB_STATIC_ASSERT(XLB_STAT_FWD_NEW == 9 && XLB_STAT_PASS_DSR_REPLY == 17,
+		  "verdict reasons keep their counter index");
+
+#ifndef __bpf__
+/* Printable names, indexed by enum xlb_dp_stat (control plane only). */
+#define XLB_DP_STAT_NAME_(id, name) name,
+static const char *const xlb_dp_stat_names[XLB_STAT_MAX] = {XLB_DP_STATS(XLB_DP_STAT_NAME_)};
+#undef XLB_DP_STAT_NAME_
+#endif
 
 #endif
