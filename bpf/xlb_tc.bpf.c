@@ -1,68 +1,81 @@
-/* xlb TC ingress datapath: runs on clsact ingress of every interface the LB manages. */
+/* xlb TC ingress datapath: runs on clsact ingress of every interface the LB manages. The packet
+ * path (decide) returns the packet's verdict; the entry point counts it, exactly once. */
 #include "lib/flow.h"
 #include "lib/icmp_error.h"
 #include "lib/responder.h"
+#include "lib/stats.h"
+#include "lib/verdict.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-static __always_inline int malformed(__u32 daddr_known, __u32 daddr)
+static __always_inline xlb_verdict malformed(__u32 daddr_known, __u32 daddr)
 {
 	/* Garbage aimed at a VIP is ours to drop; anything else the kernel judges. */
-	if (daddr_known && is_vip(daddr)) {
-		stat_verdict(XLB_STAT_DROP_MALFORMED);
-		return TC_ACT_SHOT;
+	if (daddr_known && is_vip(daddr))
+		return verdict_drop(XLB_STAT_DROP_MALFORMED);
+	return verdict_pass(XLB_STAT_PASS_MALFORMED);
+}
+
+static __always_inline xlb_verdict decide(struct __sk_buff *skb, struct xlb_pkt *p)
+{
+	xlb_verdict v;
+
+	pull_headers(skb);
+	switch (parse_packet(skb, p)) {
+	case PARSE_OK:
+		break;
+	case PARSE_NOT_IP:
+		if (p->eth_proto == bpf_htons(ETH_P_ARP)) {
+			v = answer_arp(skb, p);
+			if (v != XLB_NO_VERDICT)
+				return v;
+		}
+		return verdict_pass(XLB_STAT_PASS_NOT_IP);
+	case PARSE_BAD_IP:
+		return malformed(0, 0);
+	case PARSE_BAD_L4:
+		return malformed(1, p->daddr);
+	case PARSE_FRAGMENT:
+		return verdict_pass(XLB_STAT_PASS_FRAGMENT);
+	default: /* another L4 protocol */
+		return verdict_pass(is_vip(p->daddr) ? XLB_STAT_PASS_NO_RULE
+						     : XLB_STAT_PASS_NOT_VIP);
 	}
-	stat_verdict(XLB_STAT_PASS_MALFORMED);
-	return TC_ACT_OK;
+
+	if (p->proto == IPPROTO_ICMP) {
+		if (p->icmp_type == ICMP_ECHO && is_vip(p->daddr))
+			return answer_echo(skb, p);
+		if (icmp_is_error(p->icmp_type) && p->ttl > 1) {
+			v = translate_icmp_error(skb, p);
+			if (v != XLB_NO_VERDICT)
+				return v;
+		}
+		return verdict_pass(is_vip(p->daddr) ? XLB_STAT_PASS_NO_RULE
+						     : XLB_STAT_PASS_NOT_VIP);
+	}
+
+	/* Not ours to expire: the kernel sends the time-exceeded. */
+	if (p->ttl <= 1)
+		return verdict_pass(XLB_STAT_PASS_TTL);
+	return balance(skb, p);
+}
+
+/* Counts the packet once: its reason, and for a balanced flow's packet its rule and endpoint.
+ * Returns the TC action. Global: the verifier checks it once, not once per verdict reaching it. */
+__noinline int count_verdict(xlb_verdict v, __u32 bytes)
+{
+	stat_verdict(verdict_reason(v));
+	if (verdict_flags(v) & XLB_VF_RULE)
+		stat_flow(verdict_svc_id(v), verdict_ep_idx(v), bytes,
+			  verdict_flags(v) & XLB_VF_NEW_FLOW);
+	return verdict_action(v);
 }
 
 SEC("tc")
 int xlb_ingress(struct __sk_buff *skb)
 {
 	struct xlb_pkt p = {};
-	int rc, verdict;
+	xlb_verdict v = decide(skb, &p);
 
-	pull_headers(skb);
-	rc = parse_packet(skb, &p);
-	switch (rc) {
-	case PARSE_OK:
-		break;
-	case PARSE_NOT_IP:
-		if (p.eth_proto == bpf_htons(ETH_P_ARP)) {
-			verdict = answer_arp(skb, &p);
-			if (verdict >= 0)
-				return verdict;
-		}
-		stat_verdict(XLB_STAT_PASS_NOT_IP);
-		return TC_ACT_OK;
-	case PARSE_BAD_IP:
-		return malformed(0, 0);
-	case PARSE_BAD_L4:
-		return malformed(1, p.daddr);
-	case PARSE_FRAGMENT:
-		stat_verdict(XLB_STAT_PASS_FRAGMENT);
-		return TC_ACT_OK;
-	default: /* another L4 protocol */
-		stat_verdict(is_vip(p.daddr) ? XLB_STAT_PASS_NO_RULE : XLB_STAT_PASS_NOT_VIP);
-		return TC_ACT_OK;
-	}
-
-	if (p.proto == IPPROTO_ICMP) {
-		if (p.icmp_type == ICMP_ECHO && is_vip(p.daddr))
-			return answer_echo(skb, &p);
-		if (icmp_is_error(p.icmp_type) && p.ttl > 1) {
-			verdict = translate_icmp_error(skb, &p);
-			if (verdict >= 0)
-				return verdict;
-		}
-		stat_verdict(is_vip(p.daddr) ? XLB_STAT_PASS_NO_RULE : XLB_STAT_PASS_NOT_VIP);
-		return TC_ACT_OK;
-	}
-
-	if (p.ttl <= 1) {
-		/* Not ours to expire: the kernel sends the time-exceeded. */
-		stat_verdict(XLB_STAT_PASS_TTL);
-		return TC_ACT_OK;
-	}
-	return balance(skb, &p);
+	return count_verdict(v, p.len);
 }

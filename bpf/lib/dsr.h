@@ -5,10 +5,12 @@
 #ifndef XLB_BPF_DSR_H
 #define XLB_BPF_DSR_H
 
+#include "xlb/abi/service.h"
+
 #include "lib/csum.h"
 #include "lib/fwd.h"
 #include "lib/parse.h"
-#include "lib/stats.h"
+#include "lib/verdict.h"
 
 #define XLB_IPIP_HLEN 20
 #ifndef IPPROTO_IPIP
@@ -32,8 +34,8 @@ struct xlb_icmp_frag_reply {
 
 /* Rewrites the packet into ICMP "fragmentation needed" from the VIP to the client and sends it
  * back out of the interface it came in on. Only option-less IPv4 headers are quoted. */
-static __always_inline int send_frag_needed(struct __sk_buff *skb, const struct xlb_pkt *p,
-					    __u32 mtu)
+static __always_inline xlb_verdict send_frag_needed(struct __sk_buff *skb, const struct xlb_pkt *p,
+						    __u32 mtu)
 {
 	struct xlb_icmp_frag_reply r = {};
 	__u8 macs[2 * ETH_ALEN], swapped[2 * ETH_ALEN];
@@ -66,8 +68,8 @@ static __always_inline int send_frag_needed(struct __sk_buff *skb, const struct 
 	if (bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0) ||
 	    bpf_skb_store_bytes(skb, l3, &r, sizeof(r), 0))
 		return rewrite_failed();
-	stat_verdict(XLB_STAT_ICMP_FRAG_NEEDED);
-	return bpf_redirect(skb->ifindex, 0);
+	return verdict_sent(bpf_redirect(skb->ifindex, 0),
+			    verdict(TC_ACT_REDIRECT, XLB_STAT_ICMP_FRAG_NEEDED));
 }
 
 /* Prepends an outer IPv4 header (outer_src -> ep) in front of the packet's IPv4 header. */
@@ -97,12 +99,13 @@ static __always_inline int ipip_encap(struct __sk_buff *skb, const struct xlb_pk
 }
 
 /* A tunnelled DSR packet must fit the egress MTU with the outer header added. Strips an in-band
- * VLAN tag (the tunnel leaves untagged), then checks. Returns -1 when the packet fits; else the
- * packet has been answered with ICMP "fragmentation needed" (or dropped) and the TC verdict is
- * returned. Called before the packet is counted or its flow created or advanced: an answered
- * packet never reached the endpoint and counts once, as icmp_frag_needed. */
-static __always_inline int dsr_refuse_too_big(struct __sk_buff *skb, const struct xlb_pkt *p,
-					      const struct bpf_fib_lookup *fib)
+ * VLAN tag (the tunnel leaves untagged), then checks. Returns XLB_NO_VERDICT when the packet
+ * fits; else the packet has been answered with ICMP "fragmentation needed" (or dropped) and its
+ * verdict is returned. Called before its flow is created or advanced: an answered packet never
+ * reached the endpoint and counts once, as icmp_frag_needed. */
+static __always_inline xlb_verdict dsr_refuse_too_big(struct __sk_buff *skb,
+						      const struct xlb_pkt *p,
+						      const struct bpf_fib_lookup *fib)
 {
 	__u32 mtu = 0;
 
@@ -116,21 +119,19 @@ static __always_inline int dsr_refuse_too_big(struct __sk_buff *skb, const struc
 	if (skb->gso_size &&
 	    skb->gso_size + (p->l4_off - p->l3_off) + p->l4_hlen + XLB_IPIP_HLEN > mtu)
 		return send_frag_needed(skb, p, mtu);
-	return -1;
+	return XLB_NO_VERDICT;
 }
 
-/* Sends a DSR packet toward its endpoint along `fib` (looked up with BPF_FIB_LOOKUP_SRC). A
- * tunnelled packet has passed dsr_refuse_too_big. */
-static __always_inline int dsr_forward(struct __sk_buff *skb, const struct xlb_pkt *p, int tunnel,
-				       __u32 ep_addr, int route, const struct bpf_fib_lookup *fib)
+/* Sends a DSR packet toward its endpoint along `fib` (looked up with BPF_FIB_LOOKUP_SRC); `sent`
+ * is its verdict if it leaves. A tunnelled packet has passed dsr_refuse_too_big. */
+static __always_inline xlb_verdict dsr_forward(struct __sk_buff *skb, const struct xlb_pkt *p,
+					       int tunnel, __u32 ep_addr, int route,
+					       const struct bpf_fib_lookup *fib, xlb_verdict sent)
 {
-	if (!tunnel)
-		return redirect_route(skb, p, route, fib); /* L2: IP and L4 untouched */
-	if (ipip_encap(skb, p, fib->ipv4_src, ep_addr)) {
-		stat_verdict(XLB_STAT_DROP_REWRITE);
-		return TC_ACT_SHOT;
-	}
-	return redirect_route(skb, p, route, fib);
+	/* L2: IP and L4 untouched; IPIP: an outer header first. */
+	if (tunnel && ipip_encap(skb, p, fib->ipv4_src, ep_addr))
+		return rewrite_failed();
+	return verdict_sent(redirect_route(skb, p, route, fib), sent);
 }
 
 #endif

@@ -1,6 +1,7 @@
 /* The load-balancing decision for TCP/UDP: follow a tracked flow, or start one for a rule in
  * the rule's mode (NAT, FullNAT, DSR). Each start_* and follow_flow is its own BPF function so
- * none of them shares a 512-byte stack frame with another. */
+ * none of them shares a 512-byte stack frame with another. Every path returns the packet's
+ * verdict (verdict.h); nothing here counts it. */
 #ifndef XLB_BPF_FLOW_H
 #define XLB_BPF_FLOW_H
 
@@ -11,43 +12,40 @@
 #include "lib/route_cache.h"
 #include "lib/select.h"
 #include "lib/snat.h"
-#include "lib/stats.h"
+#include "lib/verdict.h"
 #include "lib/vip.h"
 
-/* Rewrites to tuple t and forwards along an already looked-up route. */
-static __always_inline int translate_and_forward(struct __sk_buff *skb, const struct xlb_pkt *p,
-						 const struct xlb_tuple *t, int route,
-						 const struct bpf_fib_lookup *fib)
+/* Rewrites to tuple t and forwards along an already looked-up route; `sent` is the verdict if
+ * the frame leaves. */
+static __always_inline xlb_verdict translate_and_forward(struct __sk_buff *skb,
+							 const struct xlb_pkt *p,
+							 const struct xlb_tuple *t, int route,
+							 const struct bpf_fib_lookup *fib,
+							 xlb_verdict sent)
 {
-	if (rewrite_tuple(skb, p, t->saddr, t->daddr, t->sport, t->dport)) {
-		stat_verdict(XLB_STAT_DROP_REWRITE);
-		return TC_ACT_SHOT;
-	}
-	return forward(skb, p, route, fib);
-}
-
-static __always_inline int pass_no_route(void)
-{
-	stat_verdict(XLB_STAT_PASS_NO_ROUTE);
-	return TC_ACT_OK;
+	if (rewrite_tuple(skb, p, t->saddr, t->daddr, t->sport, t->dport))
+		return rewrite_failed();
+	return verdict_sent(forward(skb, p, route, fib), sent);
 }
 
 /* A packet of a tracked flow: apply the stored translation. `in_syn`: e is in the syn map.
  * Global, not static: the verifier checks it once for any entry pointer rather than once per
  * CT map the entry may come from (that doubled the program's verification cost); the price
  * is that it must check its pointer arguments for NULL itself. */
-__noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
-			   const struct xlb_ct_key *key, struct xlb_ct_entry *e, int in_syn)
+__noinline xlb_verdict follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+				   const struct xlb_ct_key *key, struct xlb_ct_entry *e, int in_syn)
 {
 	struct bpf_fib_lookup fib;
 	struct xlb_ct_entry *orig = e;
 	const struct xlb_ct_key *orig_key = key;
 	struct xlb_ct_key peer;
 	struct xlb_tuple t = {};
+	xlb_verdict sent;
 	int route, dsr, orig_in_syn = in_syn;
 
 	if (!p || !key || !e)
-		return TC_ACT_OK;
+		return verdict_pass(
+		    XLB_STAT_PASS_NOT_VIP); /* never: the caller passes valid ones */
 	dsr = e->mode == XLB_MODE_DSR;
 	__u64 now = bpf_ktime_get_ns();
 
@@ -62,11 +60,11 @@ __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
 		    route_lookup_cached(skb, p, t.saddr, t.daddr, t.sport, t.dport, 0, &fib, now);
 	}
 	if (route == ROUTE_NONE)
-		return pass_no_route();
+		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 	if (dsr && (e->flags & XLB_CT_F_IPIP)) {
-		int refused = dsr_refuse_too_big(skb, p, &fib);
+		xlb_verdict refused = dsr_refuse_too_big(skb, p, &fib);
 
-		if (refused >= 0)
+		if (refused != XLB_NO_VERDICT)
 			return refused;
 	}
 	if (e->dir == XLB_DIR_REPLY) {
@@ -79,10 +77,8 @@ __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
 	if (orig && p->proto == IPPROTO_TCP && (orig->ppv2_flags & XLB_PPV2_F_ON)) {
 		int err = e->dir == XLB_DIR_ORIG ? ppv2_from_client(skb, p, orig)
 						 : ppv2_from_endpoint(skb, p, orig);
-		if (err) {
-			stat_verdict(XLB_STAT_DROP_REWRITE);
-			return TC_ACT_SHOT;
-		}
+		if (err)
+			return rewrite_failed();
 	}
 	ct_touch(e, p->len, now);
 	ct_record_tcp(e, p);
@@ -91,12 +87,11 @@ __noinline int follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
 		ct_promote(orig_key, orig);
 	if (e->flags & XLB_CT_F_PERSIST)
 		persist_touch(e->svc_id, p->saddr, e->last_seen_ns);
-	stat_flow(e->svc_id, e->ep_idx, p->len, 0);
-	stat_verdict(XLB_STAT_FWD_EST);
+	sent = verdict_flow(XLB_STAT_FWD_EST, e->svc_id, e->ep_idx, 0);
 	if (dsr)
-		return dsr_forward(skb, p, e->flags & XLB_CT_F_IPIP, e->nat_daddr.w[0], route,
-				   &fib);
-	return translate_and_forward(skb, p, &t, route, &fib);
+		return dsr_forward(skb, p, e->flags & XLB_CT_F_IPIP, e->nat_daddr.w[0], route, &fib,
+				   sent);
+	return translate_and_forward(skb, p, &t, route, &fib, sent);
 }
 
 /* The fields every new entry shares. */
@@ -126,43 +121,34 @@ static __always_inline void ct_entry_init(struct xlb_ct_entry *e, const struct x
 	}
 }
 
-static __always_inline int flow_started(const struct xlb_svc *svc, __u32 ep_idx,
-					const struct xlb_pkt *p)
+/* The flow is in conntrack: it counts as active for its endpoint (lc, metrics), and its first
+ * packet is forwarded as fwd_new. */
+static __always_inline xlb_verdict flow_started(const struct xlb_svc *svc, __u32 ep_idx)
 {
 	active_flows_add(svc->id, ep_idx, 1);
-	stat_flow(svc->id, ep_idx, p->len, 1);
-	stat_verdict(XLB_STAT_FWD_NEW);
-	return 0;
-}
-
-static __always_inline int ct_insert_failed(void)
-{
-	stat_verdict(XLB_STAT_DROP_CT_FULL);
-	return TC_ACT_SHOT;
+	return verdict_flow(XLB_STAT_FWD_NEW, svc->id, ep_idx, XLB_VF_NEW_FLOW);
 }
 
 /* Last step of a NAT/FullNAT start, the reply entry already in place: the orig entry (its
  * destination = the endpoint in tuple t), then rewrite and forward. */
-static __always_inline int
-finish_translated_flow(struct __sk_buff *skb, const struct xlb_pkt *p, const struct xlb_svc *svc,
-		       __u32 ep_idx, const struct xlb_ct_key *orig_key, struct xlb_ct_entry *e,
-		       const struct xlb_ct_key *reply_key, const struct xlb_tuple *t, int route,
-		       const struct bpf_fib_lookup *fib)
+static __always_inline xlb_verdict finish_translated_flow(
+    struct __sk_buff *skb, const struct xlb_pkt *p, const struct xlb_svc *svc, __u32 ep_idx,
+    const struct xlb_ct_key *orig_key, struct xlb_ct_entry *e, const struct xlb_ct_key *reply_key,
+    const struct xlb_tuple *t, int route, const struct bpf_fib_lookup *fib)
 {
 	e->nat_daddr.w[0] = t->daddr;
 	e->nat_dport = t->dport;
 	if (ct_insert(orig_key, e, BPF_ANY)) {
 		ct_uninsert(reply_key, e); /* same state, same map as the reply entry */
-		return ct_insert_failed();
+		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 	}
-	flow_started(svc, ep_idx, p);
-	return translate_and_forward(skb, p, t, route, fib);
+	return translate_and_forward(skb, p, t, route, fib, flow_started(svc, ep_idx));
 }
 
 /* NAT: destination becomes the endpoint, the client address is kept. */
-static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
-				     const struct xlb_svc *svc, __u32 ep_idx,
-				     const struct xlb_ct_key *orig_key)
+static __noinline xlb_verdict start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+					     const struct xlb_svc *svc, __u32 ep_idx,
+					     const struct xlb_ct_key *orig_key)
 {
 	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
 	struct xlb_tuple t = {p->saddr, ep->addr.w[0], p->sport, ep->port};
@@ -173,7 +159,7 @@ static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt
 
 	route = route_lookup(skb, p, t.saddr, t.daddr, t.sport, t.dport, 0, &fib);
 	if (route == ROUTE_NONE)
-		return pass_no_route();
+		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 
 	/* Reply entry first: an orig entry without its reply would forward into a black hole. */
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_REPLY);
@@ -182,7 +168,7 @@ static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt
 	e.nat_sport = p->dport;
 	ct_key_init(&reply_key, t.daddr, t.saddr, t.dport, t.sport, p->proto);
 	if (ct_insert(&reply_key, &e, BPF_ANY))
-		return ct_insert_failed();
+		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
 	e.flags |= XLB_CT_F_DNAT;
@@ -192,9 +178,9 @@ static __noinline int start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt
 
 /* FullNAT: destination becomes the endpoint and source an LB address with a port allocated
  * so that no two live flows share (SNAT address, port, endpoint, endpoint port). */
-static __noinline int start_fullnat_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
-					 const struct xlb_svc *svc, __u32 ep_idx,
-					 const struct xlb_ct_key *orig_key)
+static __noinline xlb_verdict start_fullnat_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+						 const struct xlb_svc *svc, __u32 ep_idx,
+						 const struct xlb_ct_key *orig_key)
 {
 	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
 	__u32 snat_ip = snat_rule_address(svc, p);
@@ -207,7 +193,7 @@ static __noinline int start_fullnat_flow(struct __sk_buff *skb, const struct xlb
 	route = route_lookup(skb, p, t.saddr, t.daddr, p->sport, t.dport,
 			     snat_ip ? 0 : BPF_FIB_LOOKUP_SRC, &fib);
 	if (route == ROUTE_NONE || (!snat_ip && !fib.ipv4_src))
-		return pass_no_route();
+		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 	t.saddr = snat_ip ? snat_ip : fib.ipv4_src;
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_REPLY);
@@ -217,10 +203,8 @@ static __noinline int start_fullnat_flow(struct __sk_buff *skb, const struct xlb
 	e.nat_daddr.w[0] = p->saddr;
 	e.nat_dport = p->sport;
 	t.sport = snat_claim_port(p, t.saddr, ep, &e, &reply_key);
-	if (!t.sport) {
-		stat_verdict(XLB_STAT_DROP_SNAT_EXHAUSTED);
-		return TC_ACT_SHOT;
-	}
+	if (!t.sport)
+		return verdict_drop(XLB_STAT_DROP_SNAT_EXHAUSTED);
 
 	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
 	e.flags |= XLB_CT_F_SNAT | XLB_CT_F_DNAT;
@@ -231,9 +215,9 @@ static __noinline int start_fullnat_flow(struct __sk_buff *skb, const struct xlb
 }
 
 /* DSR: one entry (the reply never passes here); IP and ports untouched. */
-static __noinline int start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
-				     const struct xlb_svc *svc, __u32 ep_idx,
-				     const struct xlb_ct_key *orig_key)
+static __noinline xlb_verdict start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+					     const struct xlb_svc *svc, __u32 ep_idx,
+					     const struct xlb_ct_key *orig_key)
 {
 	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
 	__u32 ep_addr = ep->addr.w[0];
@@ -244,12 +228,12 @@ static __noinline int start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt
 	route =
 	    route_lookup(skb, p, p->saddr, ep_addr, p->sport, p->dport, BPF_FIB_LOOKUP_SRC, &fib);
 	if (route == ROUTE_NONE)
-		return pass_no_route();
+		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 	tunnel = dsr_needs_tunnel(svc, ep_addr, &fib);
 	if (tunnel) {
-		int refused = dsr_refuse_too_big(skb, p, &fib);
+		xlb_verdict refused = dsr_refuse_too_big(skb, p, &fib);
 
-		if (refused >= 0)
+		if (refused != XLB_NO_VERDICT)
 			return refused; /* no flow: the client retries with a smaller packet */
 	}
 
@@ -257,13 +241,12 @@ static __noinline int start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt
 	e.nat_daddr = ep->addr;
 	e.flags |= tunnel ? XLB_CT_F_IPIP : 0;
 	if (ct_insert(orig_key, &e, BPF_ANY))
-		return ct_insert_failed();
-	flow_started(svc, ep_idx, p);
-	return dsr_forward(skb, p, tunnel, ep_addr, route, &fib);
+		return verdict_drop(XLB_STAT_DROP_CT_FULL);
+	return dsr_forward(skb, p, tunnel, ep_addr, route, &fib, flow_started(svc, ep_idx));
 }
 
 /* TCP or UDP, fully parsed, TTL checked. */
-static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __always_inline xlb_verdict balance(struct __sk_buff *skb, const struct xlb_pkt *p)
 {
 	struct xlb_ct_key key, stale_reply;
 	struct xlb_ct_entry *e;
@@ -287,15 +270,11 @@ static __always_inline int balance(struct __sk_buff *skb, const struct xlb_pkt *
 	if (!svc)
 		return pass_unbalanced(p);
 	/* A RST for a flow we do not know has nothing to reset: let the kernel have it. */
-	if (p->proto == IPPROTO_TCP && (p->tcp_flags & XLB_TCP_RST)) {
-		stat_verdict(XLB_STAT_PASS_NO_RULE);
-		return TC_ACT_OK;
-	}
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & XLB_TCP_RST))
+		return verdict_pass(XLB_STAT_PASS_NO_RULE);
 	idx = select_endpoint(svc, p);
-	if (idx < 0) {
-		stat_verdict(XLB_STAT_DROP_NO_ENDPOINT);
-		return TC_ACT_SHOT;
-	}
+	if (idx < 0)
+		return verdict_drop(XLB_STAT_DROP_NO_ENDPOINT);
 	if (e) {
 		/* The finished flow's reply entry goes, so its SNAT port or tuple is free again,
 		 * and its orig entry too: the new one starts in the syn map, where a main-map

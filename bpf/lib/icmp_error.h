@@ -9,7 +9,8 @@
 #include "lib/conntrack.h"
 #include "lib/csum.h"
 #include "lib/fwd.h"
-#include "lib/stats.h"
+#include "lib/parse.h"
+#include "lib/verdict.h"
 
 #define ICMP_TIME_EXCEEDED 11
 
@@ -35,8 +36,8 @@ struct quoted_flow {
 	__be16 dport;
 };
 
-/* Returns a TC verdict, or -1 when the error quotes no flow of ours. */
-static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct xlb_pkt *p)
+/* Returns the packet's verdict, or XLB_NO_VERDICT when the error quotes no flow of ours. */
+static __noinline xlb_verdict translate_icmp_error(struct __sk_buff *skb, const struct xlb_pkt *p)
 {
 	__u32 icmp_csum_off = p->l4_off + 2;
 	__u32 inner = p->l4_off + 8;
@@ -53,22 +54,22 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 	/* The quote must lie inside the IPv4 packet: bytes after it (Ethernet padding) are no
 	 * quote, and rewriting them would break the ICMP checksum, which does not cover them. */
 	if (inner + sizeof(q) > ip_end || bpf_skb_load_bytes(skb, inner, &q, sizeof(q)))
-		return -1;
+		return XLB_NO_VERDICT;
 	if (q.ip.version != 4 || q.ip.ihl != 5 ||
 	    (q.ip.protocol != IPPROTO_TCP && q.ip.protocol != IPPROTO_UDP))
-		return -1;
+		return XLB_NO_VERDICT;
 	/* The quoted packet went endpoint-ward; the reply entry is keyed by its reverse. */
 	ct_key_init(&key, q.ip.daddr, q.ip.saddr, q.dport, q.sport, q.ip.protocol);
 	e = ct_lookup(&key, &in_syn);
 	if (!e || e->dir != XLB_DIR_REPLY)
-		return -1;
+		return XLB_NO_VERDICT;
 	ct_translated(&key, e, &t); /* VIP:vport -> client:cport */
 
 	/* From the endpoint itself it becomes from the VIP; a router on the way keeps its name. */
 	out_saddr = p->saddr == key.saddr.w[0] ? t.saddr : p->saddr;
 	route = route_lookup(skb, p, out_saddr, t.daddr, 0, 0, 0, &fib);
 	if (route == ROUTE_NONE)
-		return -1;
+		return XLB_NO_VERDICT;
 
 	/* Quoted packet back to what the client sent: client:cport -> VIP:vport. */
 	old_check = q.ip.check;
@@ -106,8 +107,8 @@ static __noinline int translate_icmp_error(struct __sk_buff *skb, const struct x
 				4) ||
 	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &t.daddr, 4, 0))
 		return rewrite_failed();
-	stat_verdict(XLB_STAT_FWD_EST);
-	return forward(skb, p, route, &fib);
+	return verdict_sent(forward(skb, p, route, &fib),
+			    verdict(TC_ACT_REDIRECT, XLB_STAT_FWD_EST));
 }
 
 #endif

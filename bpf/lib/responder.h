@@ -4,8 +4,10 @@
 #define XLB_BPF_RESPONDER_H
 
 #include <linux/pkt_cls.h>
+#include "lib/maps.h"
 #include "lib/nat.h"
-#include "lib/stats.h"
+#include "lib/parse.h"
+#include "lib/verdict.h"
 #include "lib/vip.h"
 
 /* linux/if_arp.h pulls in libc socket headers, which do not build for -target bpf. */
@@ -25,8 +27,8 @@ struct xlb_arp_ipv4 {
 	__be32 tpa;
 } __attribute__((packed));
 
-/* Returns a TC verdict if the frame was an ARP request for a VIP, or -1 to continue. */
-static __always_inline int answer_arp(struct __sk_buff *skb, const struct xlb_pkt *p)
+/* Returns the verdict if the frame was an ARP request for a VIP, or XLB_NO_VERDICT. */
+static __always_inline xlb_verdict answer_arp(struct __sk_buff *skb, const struct xlb_pkt *p)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -37,15 +39,15 @@ static __always_inline int answer_arp(struct __sk_buff *skb, const struct xlb_pk
 	__be32 requester_ip, vip;
 
 	if (p->l3_off > ETH_HLEN + 4 || (void *)(arp + 1) > data_end)
-		return -1;
+		return XLB_NO_VERDICT;
 	if (arp->htype != bpf_htons(ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
 	    arp->hlen != ETH_ALEN || arp->plen != 4 || arp->op != bpf_htons(ARPOP_REQUEST))
-		return -1;
+		return XLB_NO_VERDICT;
 	if (!is_vip(arp->tpa))
-		return -1;
+		return XLB_NO_VERDICT;
 	iface = bpf_map_lookup_elem(&XLB_MAP_IFACE_ID, &ifindex);
 	if (!iface)
-		return -1;
+		return XLB_NO_VERDICT;
 
 	requester_ip = arp->spa;
 	vip = arp->tpa;
@@ -56,12 +58,11 @@ static __always_inline int answer_arp(struct __sk_buff *skb, const struct xlb_pk
 	arp->tpa = requester_ip;
 	__builtin_memcpy(arp->sha, iface->mac, ETH_ALEN);
 	arp->spa = vip;
-	stat_verdict(XLB_STAT_ARP_REPLY);
-	return bpf_redirect(ifindex, 0);
+	return verdict_sent(bpf_redirect(ifindex, 0), verdict(TC_ACT_REDIRECT, XLB_STAT_ARP_REPLY));
 }
 
 /* Turns an ICMP echo request to a VIP into the reply, in place. */
-static __always_inline int answer_echo(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __always_inline xlb_verdict answer_echo(struct __sk_buff *skb, const struct xlb_pkt *p)
 {
 	__u8 macs[2 * ETH_ALEN], swapped[2 * ETH_ALEN];
 	__u8 reply_type = ICMP_ECHOREPLY;
@@ -81,8 +82,8 @@ static __always_inline int answer_echo(struct __sk_buff *skb, const struct xlb_p
 	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &p->saddr, 4, 0) ||
 	    set_ttl(skb, p, 64))
 		return rewrite_failed();
-	stat_verdict(XLB_STAT_ICMP_ECHO_REPLY);
-	return bpf_redirect(skb->ifindex, 0);
+	return verdict_sent(bpf_redirect(skb->ifindex, 0),
+			    verdict(TC_ACT_REDIRECT, XLB_STAT_ICMP_ECHO_REPLY));
 }
 
 #endif

@@ -1,26 +1,16 @@
-/* Per-CPU counter updates: verdict reasons, per rule and per endpoint. */
+/* Per-CPU counter updates: verdict reasons, per rule and per endpoint. Only the entry point
+ * counts (count_verdict in xlb_tc.bpf.c), once per packet, from the packet's verdict. */
 #ifndef XLB_BPF_STATS_H
 #define XLB_BPF_STATS_H
 
-#include <linux/pkt_cls.h>
-
 #include "lib/maps.h"
 
-static __always_inline void stat_verdict(enum xlb_dp_stat reason)
+static __always_inline void stat_verdict(__u32 reason)
 {
-	__u32 key = reason;
-	__u64 *count = bpf_map_lookup_elem(&XLB_MAP_DP_STATS_ID, &key);
+	__u64 *count = bpf_map_lookup_elem(&XLB_MAP_DP_STATS_ID, &reason);
 
 	if (count)
 		*count += 1;
-}
-
-/* A frame the datapath began to rewrite or answer and could not finish (a helper failed, or
- * the answer cannot be built): dropped, and counted like every other frame. */
-static __always_inline int rewrite_failed(void)
-{
-	stat_verdict(XLB_STAT_DROP_REWRITE);
-	return TC_ACT_SHOT;
 }
 
 static __always_inline void counter_add(struct xlb_counter *c, __u32 bytes, int new_flow)

@@ -8,7 +8,7 @@
 
 #include "lib/maps.h"
 #include "lib/parse.h"
-#include "lib/stats.h"
+#include "lib/verdict.h"
 
 static __always_inline int is_vip(__u32 addr)
 {
@@ -35,17 +35,15 @@ static __always_inline int is_dsr_reply(const struct xlb_pkt *p)
 	return svc && svc->mode == XLB_MODE_DSR;
 }
 
-/* A TCP/UDP packet no rule balances: counted under its reason, handed to the kernel untouched.
- * Its own BPF function so its rule key does not grow the entry program's stack frame. */
-static __noinline int pass_unbalanced(const struct xlb_pkt *p)
+/* A TCP/UDP packet no rule balances: handed to the kernel untouched, under its reason. Its own
+ * BPF function so its rule key does not grow the entry program's stack frame. */
+static __noinline xlb_verdict pass_unbalanced(const struct xlb_pkt *p)
 {
 	if (is_vip(p->daddr))
-		stat_verdict(XLB_STAT_PASS_NO_RULE);
-	else if (is_dsr_reply(p))
-		stat_verdict(XLB_STAT_PASS_DSR_REPLY);
-	else
-		stat_verdict(XLB_STAT_PASS_NOT_VIP);
-	return TC_ACT_OK;
+		return verdict_pass(XLB_STAT_PASS_NO_RULE);
+	if (is_dsr_reply(p))
+		return verdict_pass(XLB_STAT_PASS_DSR_REPLY);
+	return verdict_pass(XLB_STAT_PASS_NOT_VIP);
 }
 
 #endif

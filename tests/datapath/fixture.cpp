@@ -160,11 +160,13 @@ void DatapathTest::install(const Rule& rule, const xlb_svc& svc) {
   ASSERT_TRUE(v.ok()) << "upsert_vip: " << v.error().message;
 }
 
-Verdict test_run(int prog_fd, const Bytes& frame, int ifindex) {
+Verdict test_run(int prog_fd, const Bytes& frame, int ifindex, uint32_t gso_size) {
   Verdict v;
   v.frame.resize(frame.size() + 1024);
   __sk_buff ctx{};
   ctx.ifindex = static_cast<__u32>(ifindex);
+  ctx.gso_size = gso_size;
+  ctx.gso_segs = gso_size ? 2 : 0;
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = v.frame.data(),
               .data_size_in = static_cast<__u32>(frame.size()),
               .data_size_out = static_cast<__u32>(v.frame.size()), .ctx_in = &ctx,
@@ -177,6 +179,13 @@ Verdict test_run(int prog_fd, const Bytes& frame, int ifindex) {
 
 Verdict DatapathTest::try_run(const Bytes& frame, int ifindex) {
   return test_run(dp_->program_fd(), frame, ifindex);
+}
+
+Verdict DatapathTest::run_gso(const Bytes& frame, int ifindex, uint32_t gso_size) {
+  Verdict v = test_run(dp_->program_fd(), frame, ifindex, gso_size);
+  EXPECT_EQ(v.err, 0) << "bpf_prog_test_run_opts refused a GSO frame of " << frame.size()
+                      << " bytes";
+  return v;
 }
 
 Verdict DatapathTest::run(const Bytes& frame, int ifindex) {

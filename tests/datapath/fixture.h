@@ -43,8 +43,9 @@ struct Verdict {
 // it); -1 when there is none.
 int open_program_map(int prog_fd, const char* name);
 
-// Runs `frame` through the TC program `prog_fd` as if received on `ifindex`.
-Verdict test_run(int prog_fd, const Bytes& frame, int ifindex);
+// Runs `frame` through the TC program `prog_fd` as if received on `ifindex`; a non-zero
+// `gso_size` makes it a GSO packet of that segment size (of no GSO type, as test runs allow).
+Verdict test_run(int prog_fd, const Bytes& frame, int ifindex, uint32_t gso_size = 0);
 
 class DatapathTest : public ::testing::Test {
  protected:
@@ -60,6 +61,7 @@ class DatapathTest : public ::testing::Test {
   void install(const Rule& rule, const xlb_svc& svc);
   Verdict run(const Bytes& frame, int ifindex);      // the kernel must accept the frame
   Verdict try_run(const Bytes& frame, int ifindex);  // it may refuse it (Verdict::err)
+  Verdict run_gso(const Bytes& frame, int ifindex, uint32_t gso_size);
   Verdict from_client(const Bytes& frame) { return run(frame, env().cli_ifindex); }
   Verdict from_backend(const Bytes& frame) { return run(frame, env().be_ifindex); }
 
