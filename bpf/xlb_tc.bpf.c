@@ -64,10 +64,14 @@ static __always_inline xlb_verdict decide(struct __sk_buff *skb, struct xlb_pkt 
  * Returns the TC action. Global: the verifier checks it once, not once per verdict reaching it. */
 __noinline int count_verdict(xlb_verdict v, __u32 bytes)
 {
+	__u32 flags = verdict_flags(v);
+
 	stat_verdict(verdict_reason(v));
-	if (verdict_flags(v) & XLB_VF_RULE)
-		stat_flow(verdict_svc_id(v), verdict_ep_idx(v), bytes,
-			  verdict_flags(v) & XLB_VF_NEW_FLOW);
+	if (!(flags & XLB_VF_RULE))
+		return verdict_action(v);
+	stat_flow(verdict_svc_id(v), verdict_ep_idx(v), bytes, flags & XLB_VF_NEW_FLOW);
+	if (flags & (XLB_VF_DSR_L2 | XLB_VF_DSR_IPIP))
+		stat_dsr(verdict_svc_id(v), verdict_ep_idx(v), flags & XLB_VF_DSR_IPIP);
 	return verdict_action(v);
 }
 

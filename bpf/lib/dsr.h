@@ -123,7 +123,8 @@ static __always_inline xlb_verdict dsr_refuse_too_big(struct __sk_buff *skb,
 }
 
 /* Sends a DSR packet toward its endpoint along `fib` (looked up with BPF_FIB_LOOKUP_SRC); `sent`
- * is its verdict if it leaves. A tunnelled packet has passed dsr_refuse_too_big. */
+ * is its verdict if it leaves, marked with the path taken (the per-endpoint L2/IPIP counters).
+ * A tunnelled packet has passed dsr_refuse_too_big. */
 static __always_inline xlb_verdict dsr_forward(struct __sk_buff *skb, const struct xlb_pkt *p,
 					       int tunnel, __u32 ep_addr, int route,
 					       const struct bpf_fib_lookup *fib, xlb_verdict sent)
@@ -131,7 +132,8 @@ static __always_inline xlb_verdict dsr_forward(struct __sk_buff *skb, const stru
 	/* L2: IP and L4 untouched; IPIP: an outer header first. */
 	if (tunnel && ipip_encap(skb, p, fib->ipv4_src, ep_addr))
 		return rewrite_failed();
-	return verdict_sent(redirect_route(skb, p, route, fib), sent);
+	return verdict_sent(redirect_route(skb, p, route, fib),
+			    verdict_with(sent, tunnel ? XLB_VF_DSR_IPIP : XLB_VF_DSR_L2));
 }
 
 #endif

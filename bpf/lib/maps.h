@@ -86,6 +86,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_DP_STATS_ID SEC(".maps");
 
+/* DSR packets per endpoint by path (L2 or IPIP): what the datapath did, for diagnose. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32); /* xlb_ep_slot(rule id, endpoint index) */
+	__type(value, struct xlb_dsr_counter);
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES *XLB_MAX_ENDPOINTS); /* set at load */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_EP_DSR_ID SEC(".maps");
+
 /* maglev: one inner array per rule id (its size is the rule's table size, so inner maps of
  * different sizes are allowed: BPF_F_INNER_MAP). Values are endpoint indexes. Built by the
  * control plane (src/select/maglev.cpp). */

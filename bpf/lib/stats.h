@@ -30,4 +30,18 @@ static __always_inline void stat_flow(__u32 svc_id, __u32 ep_idx, __u32 bytes, i
 	counter_add(bpf_map_lookup_elem(&XLB_MAP_EP_STATS_ID, &ep_key), bytes, new_flow);
 }
 
+/* A DSR packet sent to the endpoint, by its path. */
+static __always_inline void stat_dsr(__u32 svc_id, __u32 ep_idx, int tunnelled)
+{
+	__u32 ep_key = xlb_ep_slot(svc_id, ep_idx);
+	struct xlb_dsr_counter *c = bpf_map_lookup_elem(&XLB_MAP_EP_DSR_ID, &ep_key);
+
+	if (!c)
+		return;
+	if (tunnelled)
+		c->ipip += 1;
+	else
+		c->l2 += 1;
+}
+
 #endif

@@ -18,6 +18,8 @@ typedef __u64 xlb_verdict;
 
 #define XLB_VF_RULE (1u << 0)	  /* counts for its rule and endpoint too */
 #define XLB_VF_NEW_FLOW (1u << 1) /* the first packet of a flow */
+#define XLB_VF_DSR_L2 (1u << 2)	  /* DSR, sent with only its MACs rewritten */
+#define XLB_VF_DSR_IPIP (1u << 3) /* DSR, tunnelled */
 
 /* "No verdict yet": a step that found the packet is not its business (answer_arp,
  * translate_icmp_error, dsr_refuse_too_big). No real verdict has all bits set. */
@@ -51,6 +53,12 @@ static __always_inline xlb_verdict verdict_flow(enum xlb_dp_stat reason, __u32 s
 {
 	return ((xlb_verdict)svc_id << 32) | ((xlb_verdict)(__u8)ep_idx << 24) |
 	       ((xlb_verdict)(__u8)(flags | XLB_VF_RULE) << 16) | verdict(TC_ACT_REDIRECT, reason);
+}
+
+/* A flow verdict with more XLB_VF_* flags. */
+static __always_inline xlb_verdict verdict_with(xlb_verdict v, __u32 flags)
+{
+	return v | ((xlb_verdict)(__u8)flags << 16);
 }
 
 /* `action` is what sending the frame returned (bpf_redirect*, or TC_ACT_SHOT from a step before

@@ -1,5 +1,5 @@
-// What a rule's mode does on this host: "dsr" becomes "dsr:l2" (every endpoint on a directly
-// connected subnet, as the datapath's route lookup will find) or "dsr:ipip" (routed, or forced).
+// What a rule's mode does on this host, as `get lb -o wide` shows it: "dsr" becomes "dsr:l2" or
+// "dsr:ipip" (diagnose/dsr_path.h: the one prediction, shared with diagnose).
 #pragma once
 
 #include <string>

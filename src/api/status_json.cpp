@@ -14,6 +14,12 @@ nlohmann::json counters_json(const xlb_counter& c) {
 
 namespace {
 
+// DSR rules and their endpoints: the packets the datapath sent over L2 and tunnelled, beside
+// the predicted effective_mode.
+void add_dsr_counters(nlohmann::json& counters, bool dsr, const xlb_dsr_counter& c) {
+  if (dsr) counters["dsr"] = {{"l2", c.l2}, {"ipip", c.ipip}};
+}
+
 nlohmann::json optional_ms(const std::optional<double>& ms) {
   return ms ? nlohmann::json(*ms) : nlohmann::json(nullptr);
 }
@@ -33,9 +39,10 @@ nlohmann::json rfc3339(std::chrono::system_clock::time_point t) {
 }
 
 // The endpoint's JSON with its counters and, in monitored rules, its health.
-nlohmann::json endpoint_json(const EndpointStatus& ep) {
+nlohmann::json endpoint_json(const EndpointStatus& ep, bool dsr) {
   nlohmann::json e = model::to_json(ep.endpoint);
   e["counters"] = counters_json(ep.counter);
+  add_dsr_counters(e["counters"], dsr, ep.dsr);
   if (ep.health) e["health"] = health_json(*ep.health);
   return e;
 }
@@ -59,9 +66,11 @@ nlohmann::json status_json(const ServiceStatus& status) {
   nlohmann::json j = model::to_json(status.service);
   j["id"] = status.id;
   j["effective_mode"] = effective_mode(status.service);
+  const bool dsr = status.service.mode == model::Mode::dsr;
   j["counters"] = counters_json(status.counter);
+  add_dsr_counters(j["counters"], dsr, status.dsr);
   nlohmann::json endpoints = nlohmann::json::array();
-  for (const EndpointStatus& ep : status.endpoints) endpoints.push_back(endpoint_json(ep));
+  for (const EndpointStatus& ep : status.endpoints) endpoints.push_back(endpoint_json(ep, dsr));
   j["endpoints"] = std::move(endpoints);
   return j;
 }
@@ -84,7 +93,7 @@ nlohmann::json endpoints_json(const std::vector<ServiceStatus>& statuses,
                                  {"protocol", model::to_string(svc.key.protocol)},
                                  {"port", svc.key.port}};
     for (const EndpointStatus& ep : status.endpoints) {
-      nlohmann::json row = endpoint_json(ep);
+      nlohmann::json row = endpoint_json(ep, svc.mode == model::Mode::dsr);
       row["rule"] = rule;
       rows.push_back(std::move(row));
     }

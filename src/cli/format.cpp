@@ -21,11 +21,15 @@ std::string cell(const json& obj, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
-// "packets:bytes", as loxicmd shows counters.
+// "packets:bytes", as loxicmd shows counters; a DSR rule's and endpoint's also say how the
+// datapath sent them: "packets:bytes l2:N ipip:M".
 std::string counters(const json& obj) {
   auto it = obj.find("counters");
   if (it == obj.end()) return "";
-  return cell(*it, "packets") + ":" + cell(*it, "bytes");
+  std::string text = cell(*it, "packets") + ":" + cell(*it, "bytes");
+  if (auto dsr = it->find("dsr"); dsr != it->end() && dsr->is_object())
+    text += " l2:" + cell(*dsr, "l2") + " ipip:" + cell(*dsr, "ipip");
+  return text;
 }
 
 // The endpoint's health object, or an empty one when its rule is not monitored.

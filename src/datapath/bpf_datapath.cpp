@@ -86,6 +86,16 @@ xlb_counter sum_per_cpu(const std::vector<xlb_counter>& values) {
   return total;
 }
 
+template <>
+xlb_dsr_counter sum_per_cpu(const std::vector<xlb_dsr_counter>& values) {
+  xlb_dsr_counter total{};
+  for (const auto& v : values) {
+    total.l2 += v.l2;
+    total.ipip += v.ipip;
+  }
+  return total;
+}
+
 }  // namespace
 
 uint32_t ct_syn_size_for(const BpfDatapathOptions& options) {
@@ -135,6 +145,7 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   bpf_map__set_max_entries(maps->XLB_MAP_SVC_STATS_ID, options.max_services);
   bpf_map__set_max_entries(maps->XLB_MAP_EP_STATS_ID, options.max_services * XLB_MAX_ENDPOINTS);
   bpf_map__set_max_entries(maps->XLB_MAP_EP_CONNS_ID, options.max_services * XLB_MAX_ENDPOINTS);
+  bpf_map__set_max_entries(maps->XLB_MAP_EP_DSR_ID, options.max_services * XLB_MAX_ENDPOINTS);
   bpf_map__set_max_entries(maps->XLB_MAP_MAGLEV_ID, options.max_services);
   bpf_map__set_max_entries(maps->XLB_MAP_PERSIST_ID, options.ct_size);
   if (int rc = xlb_tc__load(dp->skel_); rc != 0) return load_error(-rc, options);
@@ -226,6 +237,15 @@ Result<xlb_counter> BpfDatapath::endpoint_counter(uint32_t svc_id, uint32_t ep_i
   return sum_per_cpu(*values);
 }
 
+Result<xlb_dsr_counter> BpfDatapath::dsr_counter(uint32_t svc_id, uint32_t ep_idx) const {
+  XLB_TRY(check_endpoint_slot(svc_id, ep_idx, options_.max_services));
+  PerCpuMap<uint32_t, xlb_dsr_counter> m(bpf_map__fd(skel_->maps.XLB_MAP_EP_DSR_ID),
+                                         XLB_MAP_EP_DSR);
+  auto values = m.lookup(xlb_ep_slot(svc_id, ep_idx));
+  if (!values) return values.error();
+  return sum_per_cpu(*values);
+}
+
 Result<std::vector<uint64_t>> BpfDatapath::datapath_counters() const {
   PerCpuMap<uint32_t, uint64_t> m(bpf_map__fd(skel_->maps.XLB_MAP_DP_STATS_ID), XLB_MAP_DP_STATS);
   std::vector<uint64_t> totals(XLB_STAT_MAX, 0);
@@ -243,9 +263,13 @@ Result<void> BpfDatapath::reset_service_counters(uint32_t svc_id) {
                                        XLB_MAP_SVC_STATS);
   PerCpuMap<uint32_t, xlb_counter> ep(bpf_map__fd(skel_->maps.XLB_MAP_EP_STATS_ID),
                                       XLB_MAP_EP_STATS);
+  PerCpuMap<uint32_t, xlb_dsr_counter> dsr(bpf_map__fd(skel_->maps.XLB_MAP_EP_DSR_ID),
+                                           XLB_MAP_EP_DSR);
   if (auto r = svc.zero(svc_id); !r) return r;
-  for (uint32_t i = 0; i < XLB_MAX_ENDPOINTS; ++i)
+  for (uint32_t i = 0; i < XLB_MAX_ENDPOINTS; ++i) {
     if (auto r = ep.zero(xlb_ep_slot(svc_id, i)); !r) return r;
+    if (auto r = dsr.zero(xlb_ep_slot(svc_id, i)); !r) return r;
+  }
   for (uint32_t i = 0; i < XLB_MAX_ENDPOINTS; ++i)
     if (auto r = set_active_flows(svc_id, i, 0); !r) return r;
   Map<uint32_t, uint32_t> rr(bpf_map__fd(skel_->maps.XLB_MAP_RR_ID), XLB_MAP_RR);

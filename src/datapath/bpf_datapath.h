@@ -40,6 +40,7 @@ class BpfDatapath final : public Datapath {
   Result<void> delete_vip(const xlb_ip& vip) override;
   Result<xlb_counter> service_counter(uint32_t svc_id) const override;
   Result<xlb_counter> endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const override;
+  Result<xlb_dsr_counter> dsr_counter(uint32_t svc_id, uint32_t ep_idx) const override;
   Result<std::vector<uint64_t>> datapath_counters() const override;
   Result<void> reset_service_counters(uint32_t svc_id) override;
   Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const override;

@@ -53,6 +53,9 @@ class Datapath : public ConntrackReader {
   // Per-CPU counters, summed over CPUs.
   virtual Result<xlb_counter> service_counter(uint32_t svc_id) const = 0;
   virtual Result<xlb_counter> endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const = 0;
+  // DSR packets the datapath sent to the endpoint, by path (L2 or IPIP): what it did, beside
+  // what the control plane predicts (diagnose/dsr_path.h).
+  virtual Result<xlb_dsr_counter> dsr_counter(uint32_t svc_id, uint32_t ep_idx) const = 0;
   virtual Result<std::vector<uint64_t>> datapath_counters() const = 0;  // indexed by xlb_dp_stat
   // Zero a rule's counters when its id is (re)assigned, so a new rule never inherits numbers.
   virtual Result<void> reset_service_counters(uint32_t svc_id) = 0;

@@ -17,7 +17,7 @@ void check_endpoints(const Snapshot& s, const Rules& rules, Report& r);
 // no route back to the clients.
 void check_flows(const Snapshot& s, const Rules& rules, Report& r);
 // DSR: port translation, L2 endpoints not resolvable, handshakes that never complete, replies
-// passing through the LB.
+// passing through the LB, endpoints reached another way (L2/IPIP) than the routes predict.
 void check_dsr(const Snapshot& s, const Rules& rules, Report& r);
 // Conntrack fill and FullNAT source ports.
 void check_capacity(const Snapshot& s, Report& r);

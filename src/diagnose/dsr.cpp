@@ -1,12 +1,49 @@
 // DSR checks: the endpoint answers the client itself, so xlb should see only one direction.
 #include "diagnose/checks.h"
+#include "diagnose/dsr_path.h"
 
 namespace xlb::diagnose {
 namespace {
 
-// L2-DSR: the endpoint is on a connected subnet and the rule does not force IPIP.
-bool l2_dsr(const Snapshot& s, const model::Service& svc, const std::string& ip) {
-  return !svc.dsr_ipip && s.net.subnet_of(ip) != nullptr;
+const char* dsr_path_name(DsrPath p) { return p == DsrPath::l2 ? "L2" : "IPIP"; }
+
+// Where this host's main table sends `ip`, in words.
+std::string dsr_route_text(const Snapshot& s, const std::string& ip) {
+  const RouteFact* r = s.net.route_to(ip);
+  if (!r || !r->found) return "no route to " + ip + " in the main table";
+  if (r->via.empty()) return "route to " + ip + ": on-link on " + r->dev;
+  return "route to " + ip + ": via " + r->via + " on " + r->dev;
+}
+
+// The datapath sent an endpoint's DSR packets only the other way than this host's routes
+// predict (the way `get lb -o wide` shows): it follows the kernel's FIB, which may see what the
+// prediction does not (policy routing, other tables), or the routes changed since.
+void check_dsr_path(const Snapshot& s, const model::Service& svc, const EndpointStatus& ep,
+                    Report& r) {
+  const auto predicted = predict_dsr_path(svc, s.net, ep.endpoint.ip);
+  if (!predicted) return;
+  const bool l2 = *predicted == DsrPath::l2;
+  const uint64_t as_predicted = l2 ? ep.dsr.l2 : ep.dsr.ipip;
+  const uint64_t other_way = l2 ? ep.dsr.ipip : ep.dsr.l2;
+  if (as_predicted != 0 || other_way == 0) return;
+  const DsrPath actual = l2 ? DsrPath::ipip : DsrPath::l2;
+  const std::string text = endpoint_text(ep.endpoint.ip, ep.endpoint.port);
+  r.findings.push_back(
+      {Severity::warning,
+       "dsr_path_mismatch",
+       "DSR endpoint " + text + " of rule " + model::display_name(svc) + " is reached over " +
+           dsr_path_name(actual) + ", not over " + dsr_path_name(*predicted) +
+           " as this host's routes say (and get lb -o wide shows).",
+       {svc.dsr_ipip ? std::string("the rule forces IPIP (--dsr=ipip).")
+                     : dsr_route_text(s, ep.endpoint.ip) + ".",
+        "datapath: " + std::to_string(ep.dsr.l2) + " packets sent over L2, " +
+            std::to_string(ep.dsr.ipip) +
+            " tunnelled (IPIP), since the rule was created or the datapath loaded."},
+       "the datapath asks the kernel's FIB per packet, including policy routing rules and "
+       "other tables the main-table prediction does not read: compare `ip route get " +
+           ep.endpoint.ip +
+           "` with `ip rule`; an L2 endpoint needs an on-link route, an IPIP one a backend "
+           "running xlb-decap. If the routes changed, the counts catch up as packets flow."});
 }
 
 // The datapath saw packets sent from VIP:port of a DSR rule: a backend's replies are routed
@@ -53,8 +90,9 @@ void check_dsr(const Snapshot& s, const Rules& rules, Report& r) {
               std::to_string(ep.endpoint.port) + "."},
              "use the same port on the backend, or --mode=fullnat to translate it."});
       }
+      check_dsr_path(s, svc, ep, r);
       const NeighbourFact* n = s.net.neighbour_of(ep.endpoint.ip);
-      if (s.net.checked && l2_dsr(s, svc, ep.endpoint.ip) && neighbour_failed(n)) {
+      if (predict_dsr_path(svc, s.net, ep.endpoint.ip) == DsrPath::l2 && neighbour_failed(n)) {
         r.findings.push_back(
             {Severity::problem,
              "dsr_l2_unreachable",

@@ -64,7 +64,8 @@ struct Tables {
   Cache neighs{nullptr, nl_cache_free};
 };
 
-std::string load(nl_sock* sock, Tables& t) {
+// The neighbour table only when asked for (effective_mode_here needs routes alone).
+std::string load(nl_sock* sock, Tables& t, bool neighbours) {
   nl_cache* raw = nullptr;
   if (int err = rtnl_link_alloc_cache(sock, AF_UNSPEC, &raw); err < 0) return nl_geterror(err);
   t.links.reset(raw);
@@ -72,6 +73,7 @@ std::string load(nl_sock* sock, Tables& t) {
   t.addrs.reset(raw);
   if (int err = rtnl_route_alloc_cache(sock, AF_INET, 0, &raw); err < 0) return nl_geterror(err);
   t.routes.reset(raw);
+  if (!neighbours) return "";
   if (int err = rtnl_neigh_alloc_cache(sock, &raw); err < 0) return nl_geterror(err);
   t.neighs.reset(raw);
   return "";
@@ -151,7 +153,7 @@ NetFacts gather_net_facts(std::vector<std::string> managed_interfaces,
     return facts;
   }
   Tables tables;
-  if (std::string err = load(sock.get(), tables); !err.empty()) {
+  if (std::string err = load(sock.get(), tables, !neighbours_of.empty()); !err.empty()) {
     facts.error = "netlink: " + err;
     return facts;
   }

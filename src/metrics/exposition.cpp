@@ -7,6 +7,7 @@
 
 #include <array>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "metrics/verdicts.h"
@@ -56,6 +57,26 @@ struct TrafficFamilies {
   }
 };
 
+// DSR packets by the way the datapath sent them (path="l2" or "ipip"): what it did, beside the
+// mode `get lb -o wide` predicts.
+struct DsrPathFamily {
+  Family<Counter>& packets;
+
+  DsrPathFamily(Registry& r, const std::string& prefix, const std::string& of)
+      : packets(counter(r, prefix + "_dsr_packets_total",
+                        "DSR packets sent to " + of +
+                            ", by path: l2 (MACs rewritten) or ipip "
+                            "(tunnelled)")) {}
+
+  void add(const Labels& labels, const xlb_dsr_counter& c) {
+    for (const auto& [path, n] : {std::pair{"l2", c.l2}, std::pair{"ipip", c.ipip}}) {
+      Labels with_path = labels;
+      with_path["path"] = path;
+      packets.Add(with_path).Increment(static_cast<double>(n));
+    }
+  }
+};
+
 // One gauge per possible state, 1 for the current one (the Prometheus "state set" idiom), so
 // a dashboard can count endpoints by state without knowing the numbers behind them.
 void add_state_set(Family<Gauge>& family, const Labels& base,
@@ -78,6 +99,8 @@ Labels rule_labels(const ServiceStatus& rule) {
 void add_rules(Registry& r, const std::vector<ServiceStatus>& rules) {
   TrafficFamilies rule_traffic(r, "xlb_rule", "the rule");
   TrafficFamilies endpoint_traffic(r, "xlb_endpoint", "the endpoint in the rule");
+  DsrPathFamily rule_dsr(r, "xlb_rule", "the rule's endpoints");
+  DsrPathFamily endpoint_dsr(r, "xlb_endpoint", "the endpoint for the rule");
   auto& admin = gauge(r, "xlb_endpoint_admin_state",
                       "Operator state of the endpoint (up, down, draining): 1 for the current one");
   auto& health = gauge(r, "xlb_endpoint_health_state",
@@ -95,17 +118,20 @@ void add_rules(Registry& r, const std::vector<ServiceStatus>& rules) {
   static constexpr std::array<std::string_view, 3> kHealthStates = {"ok", "down", "unknown"};
   for (const ServiceStatus& rule : rules) {
     const Labels labels = rule_labels(rule);
+    const bool dsr = rule.service.mode == model::Mode::dsr;
     uint64_t rule_active = 0;
     for (const EndpointStatus& ep : rule.endpoints) {
       Labels ep_labels = labels;
       ep_labels["endpoint"] = ep.endpoint.ip + ":" + std::to_string(ep.endpoint.port);
       endpoint_traffic.add(ep_labels, ep.counter, ep.active_flows);
+      if (dsr) endpoint_dsr.add(ep_labels, ep.dsr);
       rule_active += ep.active_flows;
       add_state_set(admin, ep_labels, kAdminStates, model::to_string(ep.endpoint.state));
       if (ep.health)
         add_state_set(health, ep_labels, kHealthStates, health::to_string(ep.health->state));
     }
     rule_traffic.add(labels, rule.counter, rule_active);
+    if (dsr) rule_dsr.add(labels, rule.dsr);
   }
 }
 

@@ -537,6 +537,11 @@ ServiceStatus Reconciler::status_of(const Rule& rule) const {
     if (auto idx = find_endpoint(rule.dp, ep)) {
       if (auto c = datapath_.endpoint_counter(st.id, *idx)) es.counter = *c;
       if (auto n = datapath_.active_flows(st.id, *idx)) es.active_flows = *n;
+      if (rule.service.mode == model::Mode::dsr) {
+        if (auto d = datapath_.dsr_counter(st.id, *idx)) es.dsr = *d;
+        st.dsr.l2 += es.dsr.l2;
+        st.dsr.ipip += es.dsr.ipip;
+      }
     }
     st.endpoints.push_back(std::move(es));
   }

@@ -35,6 +35,7 @@ struct EndpointStatus {
   xlb_counter counter{};
   std::optional<EndpointHealth> health;  // endpoints a health check governs only
   uint32_t active_flows = 0;             // flows in conntrack (datapath count, healed by aging)
+  xlb_dsr_counter dsr{};                 // DSR rules: packets sent to it over L2 / IPIP
 };
 
 // A host's own probe; `health` only while no rule lists the host (rules' rows show it then).
@@ -49,6 +50,7 @@ struct ServiceStatus {
   uint32_t id = 0;  // datapath rule id
   xlb_counter counter{};
   std::vector<EndpointStatus> endpoints;
+  xlb_dsr_counter dsr{};  // DSR rules: its endpoints' L2 / IPIP packets, summed
 };
 
 }  // namespace xlb

@@ -121,6 +121,33 @@ TEST_F(DsrTest, L2FlowIsEstablishedByTheClientsFirstAckAndStaysOnItsEndpoint) {
   EXPECT_EQ(flows().size(), 1u);
 }
 
+::testing::AssertionResult DsrPaths(const xlb_dsr_counter& c, uint64_t l2, uint64_t ipip) {
+  if (c.l2 == l2 && c.ipip == ipip) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "dsr counter l2 " << c.l2 << ", ipip " << c.ipip
+                                       << "; expected l2 " << l2 << ", ipip " << ipip;
+}
+
+// What the datapath did, per endpoint: packets sent over L2 and tunnelled, as they left.
+TEST_F(DsrTest, PathCountersSayHowEachEndpointWasReached) {
+  ASSERT_EQ(from_client(flow_.client_tcp(tcpf::SYN)).action, TC_ACT_REDIRECT);
+  ASSERT_EQ(from_client(flow_.client_tcp(tcpf::ACK)).action, TC_ACT_REDIRECT);
+  EXPECT_TRUE(DsrPaths(dsr_counter(kSvcId, 0), 2, 0)) << "on-link endpoint";
+
+  Flow routed_flow;
+  routed_flow.rule.port = 81;
+  install(routed_flow.rule, dsr(make_svc(22, XLB_SEL_HASH, {{kRoutedEndpoints[0], 81}})));
+  ASSERT_EQ(from_client(routed_flow.client_tcp(tcpf::SYN)).action, TC_ACT_REDIRECT);
+  EXPECT_TRUE(DsrPaths(dsr_counter(22, 0), 0, 1)) << "endpoint behind a gateway";
+
+  Flow forced_flow;
+  forced_flow.rule.port = 82;
+  install(forced_flow.rule, dsr(make_svc(23, XLB_SEL_HASH, {{kEndpoints[0], 82}}), true));
+  ASSERT_EQ(from_client(forced_flow.client_tcp(tcpf::SYN)).action, TC_ACT_REDIRECT);
+  ASSERT_EQ(from_client(forced_flow.client_tcp(tcpf::ACK)).action, TC_ACT_REDIRECT);
+  EXPECT_TRUE(DsrPaths(dsr_counter(23, 0), 0, 2)) << "on-link endpoint, IPIP forced";
+  EXPECT_TRUE(DsrPaths(dsr_counter(kSvcId, 0), 2, 0)) << "each rule and endpoint its own";
+}
+
 TEST_F(DsrTest, L2UdpDatagramsChangeOnlyMacs) {
   Flow udp;
   udp.rule = {kVip, 53, IPPROTO_UDP};
@@ -204,6 +231,7 @@ TEST_F(DsrTest, PacketTooBigOnceTunnelledIsAnsweredWithFragmentationNeeded) {
         << "an answered packet is counted once, as answered, never as forwarded";
   }
   EXPECT_EQ(ep_counter(kSvcId, 0).packets, counted.packets) << "nothing reached the endpoint";
+  EXPECT_TRUE(DsrPaths(dsr_counter(kSvcId, 0), 0, 1)) << "only the SYN was tunnelled";
   // The flow stays as it was, pinned to its endpoint: nothing of the answered packet passed.
   EXPECT_TRUE(DsrTracked(dp(), flow_, routed, kSvcId, XLB_CT_SYN_SENT, true));
   auto orig = ct(flow_.orig_key());

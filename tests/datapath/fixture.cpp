@@ -228,6 +228,12 @@ xlb_counter DatapathTest::ep_counter(uint32_t id, uint32_t idx) {
   return r.ok() ? *r : xlb_counter{};
 }
 
+xlb_dsr_counter DatapathTest::dsr_counter(uint32_t id, uint32_t idx) {
+  auto r = dp_->dsr_counter(id, idx);
+  EXPECT_TRUE(r.ok()) << "dsr_counter: " << r.error().message;
+  return r.ok() ? *r : xlb_dsr_counter{};
+}
+
 uint32_t DatapathTest::active(uint32_t id, uint32_t idx) {
   auto r = dp_->active_flows(id, idx);
   EXPECT_TRUE(r.ok()) << "active_flows: " << r.error().message;

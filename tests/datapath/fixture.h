@@ -70,7 +70,8 @@ class DatapathTest : public ::testing::Test {
   std::vector<uint64_t> stats();
   xlb_counter svc_counter(uint32_t id);
   xlb_counter ep_counter(uint32_t id, uint32_t idx);
-  uint32_t active(uint32_t id, uint32_t idx);  // lc's active flow count
+  xlb_dsr_counter dsr_counter(uint32_t id, uint32_t idx);  // DSR packets by path
+  uint32_t active(uint32_t id, uint32_t idx);              // lc's active flow count
   // Sends `f`'s SYN and returns the index in `eps` it was DNATed to (the whole rewritten frame
   // checked), or -1 (a failure is recorded).
   int open_flow(const Flow& f, const std::vector<EpSpec>& eps);

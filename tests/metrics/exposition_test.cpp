@@ -48,6 +48,23 @@ ServiceStatus web_rule() {
 
 constexpr const char* kRule = R"(port="80",protocol="tcp",rule="web",vip="20.20.20.1")";
 
+// A DSR rule whose first endpoint was reached over L2 and second tunnelled.
+ServiceStatus dsr_rule() {
+  ServiceStatus st;
+  st.service.key = {"20.20.20.2", model::Protocol::tcp, 80};
+  st.service.name = "direct";
+  st.service.mode = model::Mode::dsr;
+  st.id = 4;
+  st.endpoints.push_back(endpoint("10.1.2.10", model::EndpointState::up, {}, 0));
+  st.endpoints.back().endpoint.port = 80;
+  st.endpoints.back().dsr = {.l2 = 5, .ipip = 0};
+  st.endpoints.push_back(endpoint("10.1.9.10", model::EndpointState::up, {}, 0));
+  st.endpoints.back().endpoint.port = 80;
+  st.endpoints.back().dsr = {.l2 = 0, .ipip = 7};
+  st.dsr = {.l2 = 5, .ipip = 7};
+  return st;
+}
+
 TEST(Exposition, RuleAndEndpointTraffic) {
   ScrapeInput in;
   in.rules = {web_rule()};
@@ -64,6 +81,26 @@ TEST(Exposition, RuleAndEndpointTraffic) {
   EXPECT_TRUE(has_line(text, "xlb_rules 1")) << text;
   EXPECT_TRUE(has_line(text, "# TYPE xlb_rule_packets_total counter")) << text;
   EXPECT_TRUE(has_line(text, "# TYPE xlb_rule_active_flows gauge")) << text;
+}
+
+TEST(Exposition, DsrRulesCountTheirPacketsByPath) {
+  ScrapeInput in;
+  in.rules = {web_rule(), dsr_rule()};
+  const std::string text = render(in, nullptr);
+  const std::string rule = R"(port="80",protocol="tcp",rule="direct",vip="20.20.20.2")";
+  auto with_path = [&](const std::string& prefix, const char* path) {
+    return prefix + R"(path=")" + path + R"(",)" + rule + "}";
+  };
+  EXPECT_TRUE(has_line(text, with_path("xlb_rule_dsr_packets_total{", "l2") + " 5")) << text;
+  EXPECT_TRUE(has_line(text, with_path("xlb_rule_dsr_packets_total{", "ipip") + " 7")) << text;
+  const std::string routed = R"(xlb_endpoint_dsr_packets_total{endpoint="10.1.9.10:80",)";
+  EXPECT_TRUE(has_line(text, with_path(routed, "ipip") + " 7")) << text;
+  EXPECT_TRUE(has_line(text, with_path(routed, "l2") + " 0")) << text;
+  // Not a DSR rule: no path series.
+  EXPECT_EQ(
+      text.find(R"(xlb_rule_dsr_packets_total{path="l2",port="80",protocol="tcp",rule="web")"),
+      std::string::npos)
+      << text;
 }
 
 TEST(Exposition, EndpointStatesAreStateSets) {
@@ -162,7 +199,7 @@ TEST(Exposition, LargeCountersKeepEveryDigit) {
 // Every family of a scrape with every kind of state is in docs/metrics.md, and vice versa.
 TEST(Exposition, EveryMetricIsDocumented) {
   ScrapeInput in;
-  in.rules = {web_rule()};
+  in.rules = {web_rule(), dsr_rule()};
   in.verdicts.assign(XLB_STAT_MAX, 1);
   CtSummary summary;
   summary.flows_by_state = {{"est", 1}};
@@ -188,7 +225,7 @@ TEST(Exposition, EveryMetricIsDocumented) {
 #ifdef PROMTOOL_PATH
 TEST(Exposition, PassesPromtool) {
   ScrapeInput in;
-  in.rules = {web_rule()};
+  in.rules = {web_rule(), dsr_rule()};
   in.verdicts.assign(XLB_STAT_MAX, 1);
   CtSummary summary;
   summary.capacity = 1024;

@@ -229,6 +229,20 @@ const Case kCases[] = {
        s.counters[XLB_STAT_PASS_DSR_REPLY] = 7;
      },
      "dsr_replies_via_lb", Severity::problem, "pass_dsr_reply = 7"},
+    {"DsrOnLinkEndpointTunnelled",
+     [](Snapshot& s) {
+       dsr(s);
+       rule(s).endpoints[1].dsr = {.l2 = 0, .ipip = 12};  // routes say on-link: L2
+     },
+     "dsr_path_mismatch", Severity::warning,
+     "10.0.1.3:80 of rule web is reached over IPIP, not over L2"},
+    {"DsrRoutedEndpointSentOverL2",
+     [](Snapshot& s) {
+       dsr(s);
+       s.net.routes[0].via = "10.0.1.254";  // routed: IPIP predicted
+       rule(s).endpoints[0].dsr = {.l2 = 4, .ipip = 0};
+     },
+     "dsr_path_mismatch", Severity::warning, "route to 10.0.1.2: via 10.0.1.254 on eth1"},
     {"ConntrackFilling", [](Snapshot& s) { s.conntrack->entries = 800; }, "ct_near_capacity",
      Severity::warning, "800 of 1024 entries"},
     {"ConntrackFull", [](Snapshot& s) { s.conntrack->entries = 1000; }, "ct_near_capacity",
@@ -311,6 +325,16 @@ TEST(Analyze, DsrRepliesOfAnotherRuleAreNotBlamedOnANatRule) {
   s.counters[XLB_STAT_PASS_DSR_REPLY] = 7;  // global: some DSR rule elsewhere
   Report r = analyze(s);
   EXPECT_EQ(find(r, "dsr_replies_via_lb"), nullptr);
+  EXPECT_TRUE(r.healthy()) << to_json(r).dump(2);
+}
+
+TEST(Analyze, DsrPathsAsPredictedOrChangedSinceAreNoMismatch) {
+  Snapshot s = healthy();
+  dsr(s);
+  rule(s).endpoints[0].dsr = {.l2 = 9, .ipip = 0};  // on-link, sent over L2
+  rule(s).endpoints[1].dsr = {.l2 = 3, .ipip = 2};  // both: the routes changed at some point
+  Report r = analyze(s);
+  EXPECT_EQ(find(r, "dsr_path_mismatch"), nullptr) << to_json(r).dump(2);
   EXPECT_TRUE(r.healthy()) << to_json(r).dump(2);
 }
 

@@ -405,6 +405,27 @@ TEST_F(ReconcilerTest, ReplaceAllAppliesTheDiffAndIsIdempotent) {
   EXPECT_EQ(rec_.replace_all(dup).error().field, "services[1]");
 }
 
+// DSR rules carry what the datapath did per endpoint (L2 or IPIP packets) and their sum.
+TEST_F(ReconcilerTest, DsrStatusCarriesThePathCountersOfItsEndpoints) {
+  auto s = rule("10.0.0.100", 80, {"10.0.1.2", "10.0.9.2"}, 80);
+  s.mode = model::Mode::dsr;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  auto nat = rule("10.0.0.101", 80, {"10.0.1.2"});
+  ASSERT_TRUE(rec_.upsert(nat).ok());
+  const uint32_t id = rec_.status(s.key)->id;
+  dp_.set_dsr_counter(id, index_of(s, "10.0.1.2", 80), {.l2 = 5, .ipip = 0});
+  dp_.set_dsr_counter(id, index_of(s, "10.0.9.2", 80), {.l2 = 1, .ipip = 7});
+  dp_.set_dsr_counter(rec_.status(nat.key)->id, 0, {.l2 = 3, .ipip = 3});  // not DSR: unread
+
+  auto st = rec_.status(s.key);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->endpoints[0].dsr.l2, 5u);
+  EXPECT_EQ(st->endpoints[1].dsr.ipip, 7u);
+  EXPECT_EQ(st->dsr.l2, 6u);
+  EXPECT_EQ(st->dsr.ipip, 7u);
+  EXPECT_EQ(rec_.status(nat.key)->dsr.l2, 0u);
+}
+
 TEST_F(ReconcilerTest, StatusJoinsModelIdAndCounters) {
   auto s = rule("10.0.0.100", 80, {"10.0.1.1", "10.0.1.2", "10.0.1.3"});
   s.name = "web";

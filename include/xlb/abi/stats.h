@@ -12,8 +12,16 @@ struct xlb_counter {
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_counter) == 24, "counter size");
 
-/* Slot of an endpoint's counters (xlb_ep_stat) and active flows (xlb_ep_conns): one block of
- * XLB_MAX_ENDPOINTS slots per rule id. */
+/* DSR packets sent to an endpoint, by the way they left: what the datapath did, beside what the
+ * control plane predicts (`xlbctl get lb -o wide`, diagnose). Per xlb_ep_slot. */
+struct xlb_dsr_counter {
+	__u64 l2;   /* MACs rewritten: the endpoint was its own next hop */
+	__u64 ipip; /* tunnelled (routed endpoint, or the rule forces IPIP) */
+};
+XLB_STATIC_ASSERT(sizeof(struct xlb_dsr_counter) == 16, "dsr counter size");
+
+/* Slot of an endpoint's counters (xlb_ep_stat, xlb_ep_dsr) and active flows (xlb_ep_conns): one
+ * block of XLB_MAX_ENDPOINTS slots per rule id. */
 static inline __u32 xlb_ep_slot(__u32 svc_id, __u32 ep_idx)
 {
 	return svc_id * XLB_MAX_ENDPOINTS + ep_idx;

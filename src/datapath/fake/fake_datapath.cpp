@@ -72,6 +72,12 @@ Result<xlb_counter> FakeDatapath::endpoint_counter(uint32_t svc_id, uint32_t ep_
   return it == ep_counters_.end() ? xlb_counter{} : it->second;
 }
 
+Result<xlb_dsr_counter> FakeDatapath::dsr_counter(uint32_t svc_id, uint32_t ep_idx) const {
+  XLB_TRY(check_endpoint_slot(svc_id, ep_idx, max_services_));
+  auto it = dsr_counters_.find({svc_id, ep_idx});
+  return it == dsr_counters_.end() ? xlb_dsr_counter{} : it->second;
+}
+
 Result<std::vector<uint64_t>> FakeDatapath::datapath_counters() const { return dp_counters_; }
 
 // As BpfDatapath: the rule's counters and its endpoints' active flows start again from zero.
@@ -81,6 +87,7 @@ Result<void> FakeDatapath::reset_service_counters(uint32_t svc_id) {
   svc_counters_.erase(svc_id);
   std::erase_if(ep_counters_, [&](const auto& kv) { return kv.first.first == svc_id; });
   std::erase_if(active_flows_, [&](const auto& kv) { return kv.first.first == svc_id; });
+  std::erase_if(dsr_counters_, [&](const auto& kv) { return kv.first.first == svc_id; });
   counter_resets_.push_back(svc_id);
   return Ok{};
 }

@@ -51,6 +51,9 @@ class FakeDatapath final : public Datapath {
   void set_endpoint_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_counter& c) {
     ep_counters_[{svc_id, ep_idx}] = c;
   }
+  void set_dsr_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_dsr_counter& c) {
+    dsr_counters_[{svc_id, ep_idx}] = c;
+  }
   // syn_map: into the embryonic-flow map (visited after the main one, like BpfDatapath's).
   void add_flow(const xlb_ct_key& key, const xlb_ct_entry& entry, bool syn_map = false) {
     (syn_map ? syn_flows_ : flows_)[key] = entry;
@@ -71,6 +74,7 @@ class FakeDatapath final : public Datapath {
   Result<void> delete_vip(const xlb_ip& vip) override;
   Result<xlb_counter> service_counter(uint32_t svc_id) const override;
   Result<xlb_counter> endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const override;
+  Result<xlb_dsr_counter> dsr_counter(uint32_t svc_id, uint32_t ep_idx) const override;
   Result<std::vector<uint64_t>> datapath_counters() const override;
   Result<void> reset_service_counters(uint32_t svc_id) override;
   Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const override;
@@ -97,6 +101,7 @@ class FakeDatapath final : public Datapath {
   std::map<xlb_ip, xlb_vip_info, BytesLess> vips_;
   std::map<uint32_t, xlb_counter> svc_counters_;
   std::map<std::pair<uint32_t, uint32_t>, xlb_counter> ep_counters_;
+  std::map<std::pair<uint32_t, uint32_t>, xlb_dsr_counter> dsr_counters_;
   std::map<xlb_ct_key, xlb_ct_entry, BytesLess> flows_;
   std::map<xlb_ct_key, xlb_ct_entry, BytesLess> syn_flows_;
   uint32_t ct_capacity_ = XLB_DEFAULT_CT_SIZE;
