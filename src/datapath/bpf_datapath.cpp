@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
 #include <mutex>
+#include <type_traits>
 
 #include "datapath/bpffs.h"
 #include "datapath/datapath_limits.h"
@@ -72,28 +74,19 @@ Error load_error(int err, const BpfDatapathOptions& o) {
                ""};
 }
 
+// The per-CPU values are structs of __u64 counters only (xlb_counter, xlb_dsr_counter):
+// summed field by field.
 template <class V>
-V sum_per_cpu(const std::vector<V>& values);
-
-template <>
-xlb_counter sum_per_cpu(const std::vector<xlb_counter>& values) {
-  xlb_counter total{};
-  for (const auto& v : values) {
-    total.packets += v.packets;
-    total.bytes += v.bytes;
-    total.new_flows += v.new_flows;
+V sum_per_cpu(const std::vector<V>& values) {
+  static_assert(sizeof(V) % sizeof(uint64_t) == 0 && std::is_trivially_copyable_v<V>);
+  std::array<uint64_t, sizeof(V) / sizeof(uint64_t)> total{}, fields{};
+  for (const V& v : values) {
+    std::memcpy(fields.data(), &v, sizeof v);
+    for (size_t i = 0; i < total.size(); ++i) total[i] += fields[i];
   }
-  return total;
-}
-
-template <>
-xlb_dsr_counter sum_per_cpu(const std::vector<xlb_dsr_counter>& values) {
-  xlb_dsr_counter total{};
-  for (const auto& v : values) {
-    total.l2 += v.l2;
-    total.ipip += v.ipip;
-  }
-  return total;
+  V out;
+  std::memcpy(&out, total.data(), sizeof out);
+  return out;
 }
 
 }  // namespace
@@ -219,31 +212,32 @@ Result<void> BpfDatapath::upsert_vip(const xlb_ip& vip, const xlb_vip_info& info
 
 Result<void> BpfDatapath::delete_vip(const xlb_ip& vip) { return vip_map(skel_).erase(vip); }
 
-Result<xlb_counter> BpfDatapath::service_counter(uint32_t svc_id) const {
-  XLB_TRY(check_rule_id(svc_id, options_.max_services));
-  PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.XLB_MAP_SVC_STATS_ID),
-                                     XLB_MAP_SVC_STATS);
-  auto values = m.lookup(svc_id);
+namespace {
+// A per-CPU array's value at `key`, summed over the CPUs.
+template <class V>
+Result<V> per_cpu_total(const bpf_map* map, const char* name, uint32_t key) {
+  PerCpuMap<uint32_t, V> m(bpf_map__fd(map), name);
+  auto values = m.lookup(key);
   if (!values) return values.error();
   return sum_per_cpu(*values);
+}
+}  // namespace
+
+Result<xlb_counter> BpfDatapath::service_counter(uint32_t svc_id) const {
+  XLB_TRY(check_rule_id(svc_id, options_.max_services));
+  return per_cpu_total<xlb_counter>(skel_->maps.XLB_MAP_SVC_STATS_ID, XLB_MAP_SVC_STATS, svc_id);
 }
 
 Result<xlb_counter> BpfDatapath::endpoint_counter(uint32_t svc_id, uint32_t ep_idx) const {
   XLB_TRY(check_endpoint_slot(svc_id, ep_idx, options_.max_services));
-  PerCpuMap<uint32_t, xlb_counter> m(bpf_map__fd(skel_->maps.XLB_MAP_EP_STATS_ID),
-                                     XLB_MAP_EP_STATS);
-  auto values = m.lookup(xlb_ep_slot(svc_id, ep_idx));
-  if (!values) return values.error();
-  return sum_per_cpu(*values);
+  return per_cpu_total<xlb_counter>(skel_->maps.XLB_MAP_EP_STATS_ID, XLB_MAP_EP_STATS,
+                                    xlb_ep_slot(svc_id, ep_idx));
 }
 
 Result<xlb_dsr_counter> BpfDatapath::dsr_counter(uint32_t svc_id, uint32_t ep_idx) const {
   XLB_TRY(check_endpoint_slot(svc_id, ep_idx, options_.max_services));
-  PerCpuMap<uint32_t, xlb_dsr_counter> m(bpf_map__fd(skel_->maps.XLB_MAP_EP_DSR_ID),
-                                         XLB_MAP_EP_DSR);
-  auto values = m.lookup(xlb_ep_slot(svc_id, ep_idx));
-  if (!values) return values.error();
-  return sum_per_cpu(*values);
+  return per_cpu_total<xlb_dsr_counter>(skel_->maps.XLB_MAP_EP_DSR_ID, XLB_MAP_EP_DSR,
+                                        xlb_ep_slot(svc_id, ep_idx));
 }
 
 Result<std::vector<uint64_t>> BpfDatapath::datapath_counters() const {
