@@ -47,16 +47,16 @@ TEST(AbiMaps, PinNamesAreTheStringifiedIdentifiers) {
   EXPECT_STREQ(XLB_MAP_SVC, "xlb_svc_v1");
 }
 
-xlb_ip ip(const char* dotted) {
+xlb_ip abi_ip(const char* dotted) {
   xlb_ip out{};
   inet_pton(AF_INET, dotted, &out.w[0]);
   return out;
 }
 
-xlb_ct_key key(const char* s, uint16_t sport, const char* d, uint16_t dport) {
+xlb_ct_key abi_key(const char* s, uint16_t sport, const char* d, uint16_t dport) {
   xlb_ct_key k{};
-  k.saddr = ip(s);
-  k.daddr = ip(d);
+  k.saddr = abi_ip(s);
+  k.daddr = abi_ip(d);
   k.sport = htons(sport);
   k.dport = htons(dport);
   k.proto = IPPROTO_TCP;
@@ -64,41 +64,44 @@ xlb_ct_key key(const char* s, uint16_t sport, const char* d, uint16_t dport) {
   return k;
 }
 
-bool same(const xlb_ct_key& a, const xlb_ct_key& b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool same_ct_key_bytes(const xlb_ct_key& a, const xlb_ct_key& b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
 
 // NAT: the client's orig entry DNATs to the endpoint; its peer is the endpoint's reply tuple,
 // whose entry SNATs back to the VIP, and whose peer is the client's tuple again.
 TEST(AbiConntrack, NatPeerKeysPairTheTwoDirections) {
-  const xlb_ct_key orig = key("10.0.0.1", 40000, "20.0.0.1", 80);
+  const xlb_ct_key orig = abi_key("10.0.0.1", 40000, "20.0.0.1", 80);
   xlb_ct_entry o{};
   o.flags = XLB_CT_F_DNAT;
-  o.nat_daddr = ip("10.1.0.2");
+  o.nat_daddr = abi_ip("10.1.0.2");
   o.nat_dport = htons(8080);
   const xlb_ct_key reply = peer_key(orig, o);
-  EXPECT_TRUE(same(reply, key("10.1.0.2", 8080, "10.0.0.1", 40000)));
+  EXPECT_TRUE(same_ct_key_bytes(reply, abi_key("10.1.0.2", 8080, "10.0.0.1", 40000)));
 
   xlb_ct_entry r{};
   r.flags = XLB_CT_F_SNAT;
-  r.nat_saddr = ip("20.0.0.1");
+  r.nat_saddr = abi_ip("20.0.0.1");
   r.nat_sport = htons(80);
-  EXPECT_TRUE(same(peer_key(reply, r), orig));
-  EXPECT_TRUE(same(translated_key(reply, r), key("20.0.0.1", 80, "10.0.0.1", 40000)));
+  EXPECT_TRUE(same_ct_key_bytes(peer_key(reply, r), orig));
+  EXPECT_TRUE(
+      same_ct_key_bytes(translated_key(reply, r), abi_key("20.0.0.1", 80, "10.0.0.1", 40000)));
 }
 
 TEST(AbiConntrack, FullNatPeerKeyUsesBothTranslations) {
-  const xlb_ct_key orig = key("10.0.0.1", 40000, "20.0.0.1", 80);
+  const xlb_ct_key orig = abi_key("10.0.0.1", 40000, "20.0.0.1", 80);
   xlb_ct_entry o{};
   o.flags = XLB_CT_F_DNAT | XLB_CT_F_SNAT;
-  o.nat_saddr = ip("10.1.0.254");
+  o.nat_saddr = abi_ip("10.1.0.254");
   o.nat_sport = htons(1024);
-  o.nat_daddr = ip("10.1.0.2");
+  o.nat_daddr = abi_ip("10.1.0.2");
   o.nat_dport = htons(8080);
-  EXPECT_TRUE(same(peer_key(orig, o), key("10.1.0.2", 8080, "10.1.0.254", 1024)));
+  EXPECT_TRUE(same_ct_key_bytes(peer_key(orig, o), abi_key("10.1.0.2", 8080, "10.1.0.254", 1024)));
 }
 
-xlb_endpoint endpoint(const char* addr, uint8_t weight, uint8_t state) {
+xlb_endpoint abi_endpoint(const char* addr, uint8_t weight, uint8_t state) {
   xlb_endpoint e{};
-  e.addr = ip(addr);
+  e.addr = abi_ip(addr);
   e.port = htons(8080);
   e.weight = weight;
   e.state = state;
@@ -110,8 +113,9 @@ TEST(SvcValue, SlotsGoToUpEndpointsByWeightUnlessRoundRobin) {
   select::SvcValueSpec spec;
   spec.id = 7;
   spec.select = XLB_SEL_PRIORITY;
-  spec.endpoints = {endpoint("10.1.0.2", 3, XLB_EP_UP), endpoint("10.1.0.3", 1, XLB_EP_DOWN),
-                    endpoint("10.1.0.4", 1, XLB_EP_UP)};
+  spec.endpoints = {abi_endpoint("10.1.0.2", 3, XLB_EP_UP),
+                    abi_endpoint("10.1.0.3", 1, XLB_EP_DOWN),
+                    abi_endpoint("10.1.0.4", 1, XLB_EP_UP)};
   xlb_svc svc = select::encode_svc(spec);
   EXPECT_EQ(svc.id, 7u);
   EXPECT_EQ(svc.nr_endpoints, 3);
@@ -129,10 +133,10 @@ TEST(SvcValue, SlotsGoToUpEndpointsByWeightUnlessRoundRobin) {
 
 TEST(SvcValue, PaddingIsZeroAndListsAreCappedToTheAbi) {
   select::SvcValueSpec spec;
-  xlb_endpoint dirty = endpoint("10.1.0.2", 1, XLB_EP_UP);
+  xlb_endpoint dirty = abi_endpoint("10.1.0.2", 1, XLB_EP_UP);
   std::memset(dirty.pad, 0xff, sizeof dirty.pad);
   spec.endpoints.assign(XLB_MAX_ENDPOINTS + 3, dirty);
-  spec.snat.assign(XLB_MAX_SNAT + 2, ip("10.1.0.254"));
+  spec.snat.assign(XLB_MAX_SNAT + 2, abi_ip("10.1.0.254"));
   xlb_svc svc = select::encode_svc(spec);
   EXPECT_EQ(svc.nr_endpoints, XLB_MAX_ENDPOINTS);
   EXPECT_EQ(svc.nr_snat, XLB_MAX_SNAT);
