@@ -180,6 +180,9 @@ TEST_P(DatapathContract, CountersStartAtZero) {
   auto ep = dp().endpoint_counter(1, XLB_MAX_ENDPOINTS - 1);
   ASSERT_TRUE(ep.ok()) << ep.error().message;
   EXPECT_TRUE(same_bytes(*ep, xlb_counter{}));
+  auto dsr = dp().dsr_counter(1, XLB_MAX_ENDPOINTS - 1);
+  ASSERT_TRUE(dsr.ok()) << dsr.error().message;
+  EXPECT_TRUE(same_bytes(*dsr, xlb_dsr_counter{}));
   auto all = dp().datapath_counters();
   ASSERT_TRUE(all.ok()) << all.error().message;
   EXPECT_EQ(*all, std::vector<uint64_t>(XLB_STAT_MAX, 0));
@@ -201,6 +204,11 @@ TEST_P(DatapathContract, CountersReadWhatTheDatapathCounted) {
   // A neighbouring slot is its own.
   EXPECT_TRUE(same_bytes(*dp().endpoint_counter(2, 4), xlb_counter{}));
   EXPECT_TRUE(same_bytes(*dp().endpoint_counter(3, 5), xlb_counter{}));
+  subject().put_dsr_counter(2, 5, xlb_dsr_counter{6, 2});
+  auto dsr = dp().dsr_counter(2, 5);
+  ASSERT_TRUE(dsr.ok());
+  EXPECT_TRUE(same_bytes(*dsr, xlb_dsr_counter{6, 2}));
+  EXPECT_TRUE(same_bytes(*dp().dsr_counter(2, 4), xlb_dsr_counter{}));
   auto all = dp().datapath_counters();
   ASSERT_TRUE(all.ok());
   std::vector<uint64_t> expected(XLB_STAT_MAX, 0);
@@ -214,6 +222,7 @@ TEST_P(DatapathContract, ResetZeroesOneRulesCountersAndActiveFlows) {
     subject().put_service_counter(id, xlb_counter{10, 1000, 3});
     subject().put_endpoint_counter(id, 0, xlb_counter{4, 400, 1});
     subject().put_endpoint_counter(id, XLB_MAX_ENDPOINTS - 1, xlb_counter{5, 500, 2});
+    subject().put_dsr_counter(id, XLB_MAX_ENDPOINTS - 1, xlb_dsr_counter{7, 1});
     EXPECT_DP_OK(dp().set_active_flows(id, 3, 9));
   }
   EXPECT_DP_OK(dp().reset_service_counters(1));
@@ -221,6 +230,8 @@ TEST_P(DatapathContract, ResetZeroesOneRulesCountersAndActiveFlows) {
   EXPECT_TRUE(same_bytes(*dp().endpoint_counter(1, 0), xlb_counter{}));
   EXPECT_TRUE(same_bytes(*dp().endpoint_counter(1, XLB_MAX_ENDPOINTS - 1), xlb_counter{}));
   EXPECT_EQ(*dp().active_flows(1, 3), 0u);
+  EXPECT_TRUE(same_bytes(*dp().dsr_counter(1, XLB_MAX_ENDPOINTS - 1), xlb_dsr_counter{}));
+  EXPECT_TRUE(same_bytes(*dp().dsr_counter(2, XLB_MAX_ENDPOINTS - 1), xlb_dsr_counter{7, 1}));
   EXPECT_TRUE(same_bytes(*dp().service_counter(2), xlb_counter{10, 1000, 3}));
   EXPECT_TRUE(same_bytes(*dp().endpoint_counter(2, XLB_MAX_ENDPOINTS - 1), xlb_counter{5, 500, 2}));
   EXPECT_EQ(*dp().active_flows(2, 3), 9u);
@@ -243,6 +254,8 @@ TEST_P(DatapathContract, SlotsBeyondTheRuleOrEndpointLimitsAreRefused) {
   EXPECT_FALSE(dp().reset_service_counters(max).ok());
   EXPECT_FALSE(dp().endpoint_counter(max, 0).ok());
   EXPECT_FALSE(dp().endpoint_counter(0, XLB_MAX_ENDPOINTS).ok());
+  EXPECT_FALSE(dp().dsr_counter(max, 0).ok());
+  EXPECT_FALSE(dp().dsr_counter(0, XLB_MAX_ENDPOINTS).ok());
   EXPECT_FALSE(dp().active_flows(max, 0).ok());
   EXPECT_FALSE(dp().active_flows(0, XLB_MAX_ENDPOINTS).ok());
   EXPECT_FALSE(dp().set_active_flows(0, XLB_MAX_ENDPOINTS, 1).ok());

@@ -37,6 +37,7 @@ class ContractSubject {
   virtual void put_flow(const xlb_ct_key& key, const xlb_ct_entry& entry, bool syn_map) = 0;
   virtual void put_service_counter(uint32_t svc_id, const xlb_counter& c) = 0;
   virtual void put_endpoint_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_counter& c) = 0;
+  virtual void put_dsr_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_dsr_counter& c) = 0;
   virtual void put_datapath_counter(uint32_t reason, uint64_t value) = 0;
   virtual std::optional<xlb_vip_info> vip(const xlb_ip& ip) = 0;
   // A rule's maglev table as installed; nullopt when it has none.

@@ -32,7 +32,10 @@ class BpfSubject final : public ContractSubject {
     put_on_first_cpu(XLB_MAP_SVC_STATS, svc_id, c);
   }
   void put_endpoint_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_counter& c) override {
-    put_on_first_cpu(XLB_MAP_EP_STATS, svc_id * XLB_MAX_ENDPOINTS + ep_idx, c);
+    put_on_first_cpu(XLB_MAP_EP_STATS, xlb_ep_slot(svc_id, ep_idx), c);
+  }
+  void put_dsr_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_dsr_counter& c) override {
+    put_on_first_cpu(XLB_MAP_EP_DSR, xlb_ep_slot(svc_id, ep_idx), c);
   }
   void put_datapath_counter(uint32_t reason, uint64_t value) override {
     put_on_first_cpu(XLB_MAP_DP_STATS, reason, value);

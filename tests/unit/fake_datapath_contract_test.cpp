@@ -22,6 +22,9 @@ class FakeSubject final : public ContractSubject {
   void put_endpoint_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_counter& c) override {
     dp_.set_endpoint_counter(svc_id, ep_idx, c);
   }
+  void put_dsr_counter(uint32_t svc_id, uint32_t ep_idx, const xlb_dsr_counter& c) override {
+    dp_.set_dsr_counter(svc_id, ep_idx, c);
+  }
   void put_datapath_counter(uint32_t reason, uint64_t value) override {
     auto counters = *dp_.datapath_counters();
     counters.at(reason) = value;
