@@ -7,8 +7,8 @@ namespace {
 
 // What the kernel answers an insert into a full hash map (E2BIG), in BpfDatapath's words.
 Error fake_map_full(const char* map) {
-  return Error{ErrorCode::datapath, std::string("update on map ") + map + " failed: Argument list too long",
-               ""};
+  return Error{ErrorCode::datapath,
+               std::string("update on map ") + map + " failed: Argument list too long", ""};
 }
 
 }  // namespace
@@ -119,8 +119,8 @@ Result<void> FakeDatapath::delete_flow(const xlb_ct_key& key) {
 
 Result<void> FakeDatapath::attach(const std::string& ifname) {
   if (!interfaces_.contains(ifname)) {
-    return Error{ErrorCode::not_found, "interface " + ifname + " does not exist in this network namespace",
-                 "interfaces"};
+    return Error{ErrorCode::not_found,
+                 "interface " + ifname + " does not exist in this network namespace", "interfaces"};
   }
   attached_.insert(ifname);
   return Ok{};
