@@ -63,12 +63,35 @@ assert_fails() {
   fi
 }
 
-# wait_until <seconds> <cmd> [args...]: poll every 0.1 s until the command succeeds.
+# wait_until <seconds> <cmd> [args...]: poll until the command succeeds; fails after <seconds>
+# (may be fractional, e.g. 0.3).
 wait_until() {
-  local deadline=$((SECONDS + $1))
+  local deadline tries=0
+  deadline=$((${EPOCHREALTIME//[!0-9]/} + $(seconds_to_us "$1")))
   shift
   until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.1
+    ((${EPOCHREALTIME//[!0-9]/} < deadline)) || return 1
+    poll_pause $((tries++))
   done
+}
+
+# sleep_until <epoch-seconds> [plus-seconds]: sleeps until that moment (e.g. $EPOCHREALTIME
+# taken earlier, plus a delay); returns at once if it has passed.
+sleep_until() {
+  sleep "$(awk -v t="$1" -v d="${2:-0}" -v now="$EPOCHREALTIME" \
+    'BEGIN { left = t + d - now; printf "%.3f", (left > 0 ? left : 0) }')"
+}
+
+# seconds_to_us <seconds>: "1.5" -> 1500000 (whole or decimal seconds).
+seconds_to_us() {
+  local int=${1%%.*} frac=000000
+  [[ $1 == *.* ]] && frac="${1#*.}000000"
+  echo $((10#${int:-0} * 1000000 + 10#${frac:0:6}))
+}
+
+# poll_pause <tries-so-far>: the pause before the next try: 10, 20, 40, 80 ms, then 100 ms. A
+# condition that holds at once is seen at once; a slow one is polled 10 times a second.
+poll_pause() {
+  local ms=$((10 << ($1 < 4 ? $1 : 4)))
+  sleep "0.$(printf %03d $((ms > 100 ? 100 : ms)))"
 }

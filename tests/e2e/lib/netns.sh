@@ -174,19 +174,24 @@ ns_create() {
   done
 }
 
-# SIGTERM, then SIGKILL, every process still inside a namespace (all were started by this run).
+# SIGTERM every process still inside a namespace (all were started by this run), then SIGKILL
+# those that have not exited within 0.3 s.
 ns_kill_all() {
   local ns=$1 pids
-  pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
-  [[ -n ${pids// /} ]] || return 0
+  pids=$(ns_pids "$ns")
+  [[ -n $pids ]] || return 0
   # shellcheck disable=SC2086
   kill -TERM $pids 2>/dev/null
-  sleep 0.3
-  pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+  wait_until 0.3 ns_empty "$ns" && return 0
+  pids=$(ns_pids "$ns")
   # shellcheck disable=SC2086
-  [[ -z ${pids// /} ]] || kill -KILL $pids 2>/dev/null
+  [[ -z $pids ]] || kill -KILL $pids 2>/dev/null
   return 0
 }
+
+ns_pids() { ip netns pids "$1" 2>/dev/null | paste -sd' '; }
+
+ns_empty() { [[ -z $(ns_pids "$1") ]]; }
 
 ns_destroy() {
   ns_kill_all "$1"
@@ -252,12 +257,16 @@ bg_run() {
 # stop_pid <pid> [full-ns-name]: SIGTERM, up to 2 s grace, then SIGKILL. With a namespace, only
 # if the process still lives in it (a PID reused by another process is left alone).
 stop_pid() {
-  local pid=$1 ns=${2:-} i
+  local pid=$1 ns=${2:-}
   [[ -z $ns || $(ip netns identify "$pid" 2>/dev/null) == "$ns" ]] || return 0
   kill -TERM "$pid" 2>/dev/null || return 0
-  for ((i = 0; i < 20; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
+  wait_until 2 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+}
+
+# pid_gone <pid>: the process has exited. A zombie counts as gone: it has exited, and its
+# parent may be an init that reaps orphans only now and then (a demo left running by --keep).
+pid_gone() {
+  local state
+  state=$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null)
+  [[ -z $state || $state == Z ]]
 }

@@ -43,11 +43,11 @@ xlbd_start() {
   log "\$ ip netns exec $(ns_name "$XLB_NS") ${XLBD#"$XLB_ROOT"/} ${args[*]}"
   bg_run "$XLB_NS" xlbd "$XLBD" "${args[@]}"
   XLBD_PID=$BG_PID
-  local deadline=$((SECONDS + 10))
+  local deadline=$((SECONDS + 10)) tries=0
   until xlb_api_ready; do
     kill -0 "$XLBD_PID" 2>/dev/null || fail "xlbd exited during start-up" "$(xlbd_log_tail)"
     ((SECONDS < deadline)) || fail "xlbd API not ready on $XLB_API after 10 s" "$(xlbd_log_tail)"
-    sleep 0.1
+    poll_pause $((tries++))
   done
 }
 
@@ -57,13 +57,9 @@ xlb_api_ready() {
 
 # xlbd_stop: SIGTERM; xlbd must exit 0 within 5 s.
 xlbd_stop() {
-  local status=0 i
+  local status=0
   kill -TERM "$XLBD_PID"
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$XLBD_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$XLBD_PID" 2>/dev/null && fail "xlbd still running 5 s after SIGTERM" "$(xlbd_log_tail)"
+  wait_until 5 pid_gone "$XLBD_PID" || fail "xlbd still running 5 s after SIGTERM" "$(xlbd_log_tail)"
   wait "$XLBD_PID" || status=$?
   assert_eq 0 "$status" "xlbd exit status after SIGTERM"
 }
