@@ -2,9 +2,10 @@
 # SYN flood beyond conntrack capacity (issue 12, faults; docs/security.md "SYN floods"). xlbd
 # runs with the smallest map of handshakes under way (--ct-syn-size=1024 entries, two per flow),
 # a main conntrack map the flood alone would overflow three times (--ct-size=16384) and an rr
-# rule; the client namespace floods the VIP with SYNs from random source ports for 5 s, ~50x
-# what the syn map holds. Meanwhile:
-#   - a paced download (an active established flow) goes on and completes byte-identical;
+# rule; the client namespace floods the VIP with SYNs from random source ports for 3 s at
+# 8000/s, ~50x what the syn map holds. Meanwhile:
+#   - a download held at 2 MiB/s (an active established flow) goes on, and completes
+#     byte-identical once released;
 #   - an idle keep-alive connection keeps its conntrack entry through the flood (checked before
 #     it speaks again: not evicted, not re-created) and answers afterwards from the same
 #     backend; with rr a re-created flow could land on the other one;
@@ -16,8 +17,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib/e2e.sh"
 e2e_init "e2e fault_synflood" 85
 
-FLOOD_SECONDS=5
-FLOOD_RATE=5000
+FLOOD_SECONDS=3
+FLOOD_RATE=8000
 CT_SIZE=16384
 CT_SYN_SIZE=1024
 
@@ -78,16 +79,15 @@ ask()
 
 step "topology: client | lb (--ct-size=$CT_SIZE --ct-syn-size=$CT_SYN_SIZE) | b1, b2; a rule for the VIP, port 80, --select=rr"
 topo_two_arm
-big=$(e2e_file big 16)
+big=$(e2e_file big 32) # 16 s at 2 MiB/s: still going after the flood
 start_http_backend b1 b1 8080
 start_http_backend b2 b2 8080
 xlbd_start lb --ct-size="$CT_SIZE" --ct-syn-size="$CT_SYN_SIZE" --ct-gc-interval=1
 xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --select=rr --name=web
 
-step "established flows: a paced 16 MiB download and an idle keep-alive connection"
+step "established flows: a download held at 2 MiB/s and an idle keep-alive connection"
 out="$E2E_RUN_DIR/download.bin"
-bg_run client download curl -sS --fail --max-time 40 -o "$out" "http://$VIP/slow/big"
-download=$BG_PID
+held_download_start client "http://$VIP/files/big" "$out"
 idle_client_start
 idle_log="$E2E_RUN_DIR/logs/idle.log"
 wait_until 5 grep -q . "$idle_log" || fail "the idle client got no first answer" "$(cat "$idle_log")"
@@ -100,7 +100,7 @@ wait_until 5 file_larger_than "$out" $((256 * 1024)) || fail "download did not s
 request_loop_start client new "http://$VIP/"
 loop=$BG_PID
 quiet_from=$EPOCHREALTIME
-sleep 2
+sleep 1
 read -r quiet_ok _ < <(request_loop_counts new "$quiet_from" "$EPOCHREALTIME")
 quiet_rate=$(per_second "$quiet_ok" "$quiet_from" "$EPOCHREALTIME")
 log "new connections without a flood: $quiet_rate/s answered"
@@ -134,7 +134,7 @@ assert_ge "$bad" "$ok" "new connections answered (at least as many as failed, i.
 assert_ge $((sent / 2)) "$fwd_new_delta" "fwd_new counter growth (the flood shows in the stats)"
 assert_ge $((CT_SYN_SIZE * 4 / 10)) "$ct_now" "flows in conntrack right after the flood (syn map near full)"
 # The next aging pass (every second) reports the fill of each map.
-sleep 1.5
+sleep_until "$flood_to" 1.5
 syn_entries=$(ct_summary_field syn_entries)
 main_entries=$(ct_summary_field entries)
 log "conntrack after the flood: syn map $syn_entries of $CT_SYN_SIZE entries, main map $main_entries of $CT_SIZE"
@@ -159,8 +159,8 @@ assert_eq 0 "$status" "idle client exit status (log: $(cat "$idle_log"))"
 assert_eq "$idle_port $idle_backend" "$(sed -n 2p "$idle_log")" \
   "second answer on the idle connection (same port, same backend)"
 status=0
-wait "$download" || status=$?
-assert_eq 0 "$status" "curl exit status (log: $(cat "$E2E_RUN_DIR/logs/download.log"))"
+held_download_finish || status=$?
+assert_eq 0 "$status" "download exit status (log: $(cat "$E2E_RUN_DIR/logs/download.log"))"
 assert_eq "$(sha256sum <"$big")" "$(sha256sum <"$out")" "sha256 of the downloaded file"
 answer=$(http_get client "http://$VIP/") || fail "a new request after the flood failed"
 assert_one_of "$answer" "the answer to a new request after the flood" b1 b2

@@ -11,8 +11,8 @@ e2e_files_dir() {
   echo "$E2E_RUN_DIR/files"
 }
 
-# e2e_file <name> <MiB>: a random file every nginx backend serves at /files/<name> (and
-# /slow/<name>); created on first use; prints its path.
+# e2e_file <name> <MiB>: a random file every nginx backend serves at /files/<name>; created on
+# first use; prints its path.
 e2e_file() {
   local path
   path="$(e2e_files_dir)/$1"
@@ -50,7 +50,7 @@ CONF
 }
 
 # start_http_backend <ns> <name> <port>: nginx answering GET / with "<name>\n", serving the
-# run's files under /files/ and the same paced at 2 MiB/s under /slow/. Waits until it listens.
+# run's files under /files/. Waits until it listens.
 start_http_backend() {
   local ns=$1 name=$2 port=$3 files
   local dir="$E2E_RUN_DIR/nginx-$name"
@@ -62,7 +62,6 @@ $(nginx_conf_head "$dir")
     listen $port;
     location = / { default_type text/plain; return 200 "$name\n"; }
     location /files/ { alias $files/; }
-    location /slow/ { alias $files/; limit_rate 2m; }
   }
 }
 CONF
@@ -125,6 +124,51 @@ try:
 except socket.timeout:
     pass
 ' "$2" "$3" "$4"
+}
+
+# held_download_start <ns> <url> <out>: GET <url> (http://<ip>[:port]/<path>) into <out>, read
+# at 2 MiB/s until held_download_finish, then at full speed: an established flow carrying data
+# for as long as the scenario needs, however slow the machine. The receive buffer is 64 KiB, so
+# <out> grows only as data crosses the network (the kernel cannot buffer megabytes ahead). Its
+# PID in HELD_DOWNLOAD_PID; non-zero exit unless the whole body (Content-Length) arrived.
+held_download_start() {
+  local ns=$1 url=$2 out=$3
+  HELD_DOWNLOAD_FLAG=$E2E_RUN_DIR/download.finish
+  bg_run "$ns" download python3 -u -c '
+import http.client, os, socket, sys, time, urllib.parse
+url, out, flag = urllib.parse.urlsplit(sys.argv[1]), sys.argv[2], sys.argv[3]
+rate = 2 * 1024 * 1024
+conn = http.client.HTTPConnection(url.hostname, url.port or 80)
+conn.sock = socket.socket()
+conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+conn.sock.settimeout(10)
+conn.sock.connect((url.hostname, url.port or 80))
+conn.request("GET", url.path)
+resp = conn.getresponse()
+if resp.status != 200:
+    sys.exit(f"answer: {resp.status} {resp.reason}")
+length, got, t0 = int(resp.getheader("Content-Length")), 0, time.monotonic()
+with open(out, "wb", buffering=0) as f:
+    while got < length:
+        if not os.path.exists(flag):
+            time.sleep(max(0.0, got / rate - (time.monotonic() - t0)))
+        chunk = resp.read(65536)
+        if not chunk:
+            sys.exit(f"connection closed after {got} of {length} bytes")
+        f.write(chunk)
+        got += len(chunk)
+print(f"{got} bytes")
+' "$url" "$out" "$HELD_DOWNLOAD_FLAG"
+  HELD_DOWNLOAD_PID=$BG_PID
+}
+
+# held_download_finish: lets the held download run at full speed; returns its exit status once
+# it ends.
+held_download_finish() {
+  local status=0
+  touch "$HELD_DOWNLOAD_FLAG"
+  wait "$HELD_DOWNLOAD_PID" || status=$?
+  return "$status"
 }
 
 # hold_tcp_open <ns> <ip> <port> <seconds>: a client connection that stays established and idle
