@@ -6,6 +6,9 @@
 # error "http 503") within period x retries + one period, and from then on no request goes to
 # b2; since b2 still serves, no request fails at all. Back to 200: b2 is `ok` within rise x
 # period + one period and answers requests again.
+# Probes every 0.4 s: the bounds are in probe periods, so they stay as tight as with the 1 s
+# original; each observation window lasts at least as many periods as then (4 down, 3 back up)
+# and until as many requests were answered (31 by b1, 11 by b2), however slow the machine.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
@@ -13,9 +16,9 @@ source "$(dirname "$0")/lib/e2e.sh"
 source "$(dirname "$0")/lib/health.sh"
 e2e_init "e2e health http" 60
 
-PERIOD=1 RETRIES=2 RISE=2
-DOWN_BOUND=3.3 # period x retries + period = 3 s, + 10% jitter on 3 periods (xlbd's own clock)
-UP_BOUND=3.3   # period x rise + period = 3 s, + the same
+PERIOD=0.4 RETRIES=2 RISE=2
+DOWN_BOUND=$(probe_bound $((RETRIES + 1))) # period x retries + period, + 10% jitter (xlbd's clock)
+UP_BOUND=$(probe_bound $((RISE + 1)))      # period x rise + period, + the same
 
 step "topology: client | lb | b1, b2 (nginx :8080 with /health); http probes every ${PERIOD}s"
 topo_two_arm
@@ -26,7 +29,7 @@ xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --name=web
 for host in "b1 $B1_IP" "b2 $B2_IP"; do
   read -r name ip <<<"$host"
   xlbctl create endpoint "$ip" --name="$name" --probetype=http --probereq=/health \
-    --proberesp=200 --period="$PERIOD" --timeout=0.5 --retries="$RETRIES" --rise="$RISE"
+    --proberesp=200 --period="$PERIOD" --timeout="$PERIOD" --retries="$RETRIES" --rise="$RISE"
 done
 wait_ep_state "$B1_IP" ok 5
 wait_ep_state "$B2_IP" ok 5
@@ -36,7 +39,7 @@ assert_eq http "$(ep_json "$B2_IP" probe)" "b2's probe type"
 step "continuous requests through the VIP"
 t_start=$(now)
 traffic_start client "http://$VIP/"
-sleep 2
+wait_until 10 traffic_answered "$t_start" 5 b2 || true # asserted at the end
 
 step "b2 answers 503 on /health"
 set_health_status b2 b2 8080 503
@@ -49,7 +52,7 @@ assert_at_most "$DOWN_BOUND" "$detect" "b2 marked down within period x retries +
 assert_eq "http 503" "$(ep_json "$B2_IP" last_error)" "b2's last error"
 assert_contains "$(xlbctl get ep -o wide)" "http 503" "get ep -o wide shows the last error"
 b2_flows=$(lb_endpoint_counter "$VIP" 80 tcp "$B2_IP" new_flows)
-sleep 4
+traffic_window "$t_down" "$(periods 4)" 31 b1
 t_fix=$(now)
 assert_eq 0 "$(traffic_count "$t_down" "$t_fix" ok b2)" "requests b2 answered after detection"
 assert_eq "$b2_flows" "$(lb_endpoint_counter "$VIP" 80 tcp "$B2_IP" new_flows)" \
@@ -64,7 +67,7 @@ t_ok=$(now)
 recover=$(seconds_between "$t_200" "$(ep_json "$B2_IP" since)")
 log "b2 ok after ${recover}s"
 assert_at_most "$UP_BOUND" "$recover" "b2 ok again within rise x period + period"
-sleep 3
+traffic_window "$t_ok" "$(periods 3)" 11 b2
 t_end=$(now)
 traffic_stop
 assert_gt 10 "$(traffic_count "$t_ok" "$t_end" ok b2)" "requests b2 answered after it recovered"

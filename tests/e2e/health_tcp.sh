@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Health checks take a dead backend out of a live VIP and bring it back. Two nginx backends
-# behind a monitored rule, each host probed with tcp every 1 s (down after 2 failures, up after
-# 2 successes); a client loop sends sequential requests through the VIP the whole time.
+# behind a monitored rule, each host probed with tcp every 0.4 s (down after 2 failures, up
+# after 2 successes); a client loop sends sequential requests through the VIP the whole time.
 # Stopping b2's nginx: b2 is `down` within period x retries + one period (+10% jitter; measured
 # with the transition time xlbd records), and from then on no request fails and b2 gets no new
 # flow. Requests sent to b2 between its death and detection can fail (its kernel answers RST);
 # they are counted and reported, not hidden with client retries. Starting b2 again: `ok` within
 # rise x period + one period, and it answers requests again.
+# The bounds are in probe periods, so a short period keeps them as tight; each observation
+# window lasts at least as many periods as the 1 s-period original (4 down, 3 back up) and until
+# as many requests were answered (31 by b1, 11 by b2), however slow the machine.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
@@ -14,9 +17,9 @@ source "$(dirname "$0")/lib/e2e.sh"
 source "$(dirname "$0")/lib/health.sh"
 e2e_init "e2e health tcp" 60
 
-PERIOD=1 RETRIES=2 RISE=2
-DOWN_BOUND=3.3 # period x retries + period = 3 s, + 10% jitter on 3 periods (xlbd's own clock)
-UP_BOUND=3.3   # period x rise + period = 3 s, + the same
+PERIOD=0.4 RETRIES=2 RISE=2
+DOWN_BOUND=$(probe_bound $((RETRIES + 1))) # period x retries + period, + 10% jitter (xlbd's clock)
+UP_BOUND=$(probe_bound $((RISE + 1)))      # period x rise + period, + the same
 
 step "topology: client | lb | b1, b2 (nginx :8080); rule with --monitor, tcp probes every ${PERIOD}s"
 topo_two_arm
@@ -26,7 +29,7 @@ B2_PID=$BG_PID
 xlbd_start lb --interfaces=eth0,eth1
 xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --monitor --name=web
 for ip in "$B1_IP" "$B2_IP"; do
-  xlbctl create endpoint "$ip" --probetype=tcp --period="$PERIOD" --timeout=0.5 \
+  xlbctl create endpoint "$ip" --probetype=tcp --period="$PERIOD" --timeout="$PERIOD" \
     --retries="$RETRIES" --rise="$RISE"
 done
 wait_ep_state "$B1_IP" ok 5
@@ -36,7 +39,7 @@ xlbctl get ep
 step "continuous requests through the VIP"
 t_start=$(now)
 traffic_start client "http://$VIP/"
-sleep 2
+wait_until 10 traffic_answered "$t_start" 5 b2 || true # asserted at the end
 
 step "stop b2's nginx"
 stop_pid "$B2_PID"
@@ -50,7 +53,7 @@ assert_eq "connection refused" "$(ep_json "$B2_IP" last_error)" "b2's last error
 b2_flows=$(lb_endpoint_counter "$VIP" 80 tcp "$B2_IP" new_flows)
 xlbctl get lb -o wide | tee "$E2E_RUN_DIR/lb-down.txt"
 assert_contains "$(grep -F "$B2_IP" "$E2E_RUN_DIR/lb-down.txt")" "down" "b2's state in get lb -o wide"
-sleep 4
+traffic_window "$t_down" "$(periods 4)" 31 b1
 t_restart=$(now)
 assert_eq 0 "$(traffic_count "$t_down" "$t_restart" fail)" "failed requests started after \
 detection (first ones: $(traffic_failures "$t_down" "$t_restart"))"
@@ -68,7 +71,7 @@ t_ok=$(now)
 recover=$(seconds_between "$t_back" "$(ep_json "$B2_IP" since)")
 log "b2 ok after ${recover}s"
 assert_at_most "$UP_BOUND" "$recover" "b2 ok again within rise x period + period"
-sleep 3
+traffic_window "$t_ok" "$(periods 3)" 11 b2
 t_end=$(now)
 traffic_stop
 assert_gt 10 "$(traffic_count "$t_ok" "$t_end" ok b2)" "requests b2 answered after it recovered"

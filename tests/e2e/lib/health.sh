@@ -26,8 +26,6 @@ traffic_stop() {
   wait_until 5 pid_gone "$TRAFFIC_PID" || fail "the client loop did not stop"
 }
 
-pid_gone() { ! kill -0 "$1" 2>/dev/null; }
-
 # traffic_count <from> <to> ok|fail [body]: requests started in [from, to) with that outcome
 # (and, for ok, that answer).
 traffic_count() {
@@ -35,6 +33,28 @@ traffic_count() {
     $1 >= from && $1 < to && $2 == kind && (body == "" || $3 == body) { n++ }
     END { print n + 0 }' "$TRAFFIC_LOG"
 }
+
+# traffic_window <from> <seconds> <n> <body>: an observation window of the client loop: returns
+# once <seconds> have passed since <from> (epoch seconds) and at least <n> requests started since
+# then were answered by <body> (or after 15 s: the caller's assertions on the counts then fail).
+# A window measured in requests, not only in time, proves as much on a slow machine as on a fast
+# one.
+traffic_window() {
+  local from=$1 seconds=$2 n=$3 body=$4
+  sleep_until "$from" "$seconds"
+  wait_until 15 traffic_answered "$from" "$n" "$body" || true
+}
+
+# traffic_answered <from> <n> <body>: at least <n> requests started since <from> were answered
+# by <body>.
+traffic_answered() { (($(traffic_count "$1" 1e12 ok "$3") >= $2)); }
+
+# periods <n>: n probe periods of $PERIOD seconds, in seconds.
+periods() { awk -v p="$PERIOD" -v n="$1" 'BEGIN { printf "%.2f", p * n }'; }
+
+# probe_bound <n>: n probe periods + 10% (the prober's jitter): the bound on a health
+# transition, measured on xlbd's own clock.
+probe_bound() { awk -v p="$PERIOD" -v n="$1" 'BEGIN { printf "%.2f", p * n * 1.1 }'; }
 
 # traffic_failures <from> <to>: the failed requests' lines, for messages.
 traffic_failures() {
@@ -78,11 +98,7 @@ ep_state_is() { [[ $(ep_json "$1" state) == "$2" ]]; }
 
 # wait_ep_state <ip> <state> <seconds>: polls `get ep` until the endpoint is in <state>.
 wait_ep_state() {
-  local deadline=$((SECONDS + $3))
-  until ep_state_is "$1" "$2"; do
-    ((SECONDS <= deadline)) || fail "endpoint $1 not $2 after $3 s" "$(xlbctl get ep -o wide)"
-    sleep 0.1
-  done
+  wait_until "$3" ep_state_is "$1" "$2" || fail "endpoint $1 not $2 after $3 s" "$(xlbctl get ep -o wide)"
 }
 
 # start_health_backend <ns> <name> <port>: nginx answering GET / with "<name>\n" and GET /health
