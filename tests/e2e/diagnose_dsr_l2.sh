@@ -17,8 +17,8 @@ xlbd_start lb
 xlbctl create lb "$VIP" --tcp=80 --endpoints="$B1_IP:1,$GHOST_IP:1" --mode=dsr --select=rr \
   --name=dsr
 
-step "4 requests: those sent to $GHOST_IP fail"
-answers=$(http_get_n client "http://$VIP/" 4)
+step "4 requests: those sent to $GHOST_IP fail (after 1 s each)"
+answers=$(http_get_n client "http://$VIP/" 4 1)
 echo "$answers"
 assert_eq 2 "$(count_lines "$answers" b1)" "requests answered by b1"
 neigh_failed() { nsx lb ip neigh show "$GHOST_IP" | grep -qE 'FAILED|INCOMPLETE'; }

@@ -33,7 +33,7 @@ assert_not_contains "$DIAG_OUT" "backend $B1_IP" "b1 is not blamed"
 step "an endpoint with no route from the LB: the SYN is passed untranslated"
 xlbctl create lb "$VIP" --tcp=81:8080 --endpoints="$FAR_IP:1" --name=far
 assert_fails "a request to a rule whose endpoint has no route must fail" \
-  http_get client "http://$VIP:81/"
+  http_get client "http://$VIP:81/" --connect-timeout 1
 diagnose_expect 2 "$VIP" --tcp=81
 assert_contains "$DIAG_OUT" "This host has no route to backend $FAR_IP" "no_route_endpoint"
 assert_contains "$DIAG_OUT" "no main-table route matches $FAR_IP" "route evidence"
@@ -44,7 +44,7 @@ step "every endpoint of web set down by the operator: new flows are dropped"
 xlbctl set ep "$B1_IP" --state=down
 xlbctl set ep "$GHOST_IP" --state=down
 assert_fails "a request to a rule without an eligible endpoint must fail" \
-  http_get client "http://$VIP/"
+  http_get client "http://$VIP/" --connect-timeout 1
 diagnose_expect 2 "$VIP" --tcp=80
 assert_contains "$DIAG_OUT" "Rule web has no endpoint able to take new flows" "no_endpoint"
 assert_contains "$DIAG_OUT" "$B1_IP:8080 down (operator)" "operator state as evidence"

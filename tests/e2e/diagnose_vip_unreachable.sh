@@ -17,7 +17,7 @@ xlbctl create lb "$ONLINK_VIP" --tcp=80:8080 --endpoints="$B1_IP:1" --name=onlin
 
 step "nobody answers the client's ARP for $ONLINK_VIP"
 assert_fails "a request to a VIP nobody answers ARP for must fail" \
-  http_get client "http://$ONLINK_VIP/"
+  http_get client "http://$ONLINK_VIP/" --connect-timeout 1
 nsx client ip neigh show "$ONLINK_VIP"
 diagnose_expect 2 "$ONLINK_VIP" --tcp=80
 assert_contains "$DIAG_OUT" "$ONLINK_VIP is on the connected subnet 10.1.1.0/24 of eth0, which xlb \

@@ -22,14 +22,14 @@ neigh=$(nsx client ip neigh show "$VIP")
 assert_contains "$neigh" "lladdr $lb_mac" "client's neighbour entry for the VIP is the LB's MAC"
 
 unused=10.9.16.248
-assert_fails "ping to $unused (no rule) must not be answered" nsx client ping -c 1 -W 1 "$unused"
+assert_fails "ping to $unused (no rule) must not be answered" nsx client ping -c 1 -W 0.5 "$unused"
 assert_not_contains "$(nsx client ip neigh show "$unused")" lladdr \
   "nobody answers ARP for $unused, which is in no rule"
 
 step "NAT mode in one arm: the backend's reply bypasses the LB"
 capture_start client eth0 onearm tcp
 assert_fails "curl to the VIP must not complete in one-arm NAT mode" \
-  nsx client curl -sS --connect-timeout 2 --max-time 2 "http://$VIP/"
+  nsx client curl -sS --connect-timeout 1 --max-time 1 "http://$VIP/"
 packets=$(capture_stop onearm)
 echo "$packets"
 assert_contains "$packets" "$B1_IP.8080 > $CLIENT_IP." \

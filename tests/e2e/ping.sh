@@ -9,7 +9,7 @@ e2e_init "e2e ping" 60
 step "topology: client | lb | b1, b2"
 topo_two_arm
 xlbd_start lb
-assert_fails "ping to $VIP before any rule exists" nsx client ping -c 1 -W 1 "$VIP"
+assert_fails "ping to $VIP before any rule exists" nsx client ping -c 1 -W 0.5 "$VIP"
 xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1"
 
 step "ping $VIP"
@@ -24,4 +24,4 @@ assert_not_contains "$out" "bytes from $other" "no echo reply from $other"
 
 step "no answer after the rule is deleted"
 xlbctl delete lb "$VIP" --tcp=80
-assert_fails "ping to $VIP after xlbctl delete lb" nsx client ping -c 1 -W 1 "$VIP"
+assert_fails "ping to $VIP after xlbctl delete lb" nsx client ping -c 1 -W 0.5 "$VIP"

@@ -100,13 +100,14 @@ http_get() {
   nsx "$ns" curl -sS --fail --connect-timeout 2 --max-time 5 "$@" "$url"
 }
 
-# http_get_n <ns> <url> <n>: n sequential requests, one connection each, from inside the
-# namespace; one line per request: the body, or "request <i> failed" after curl's error.
+# http_get_n <ns> <url> <n> [connect-timeout]: n sequential requests, one connection each, from
+# inside the namespace (each given 2 s to connect unless said otherwise, 1 s more to answer);
+# one line per request: the body, or "request <i> failed" after curl's error.
 http_get_n() {
   # shellcheck disable=SC2016  # expanded by the inner shell
   nsx "$1" bash -c 'for ((i = 1; i <= $2; i++)); do
-      curl -sS --connect-timeout 2 --max-time 3 "$1" 2>&1 || echo "request $i failed"
-    done' _ "$2" "$3"
+      curl -sS --connect-timeout "$3" --max-time "$(($3 + 1))" "$1" 2>&1 || echo "request $i failed"
+    done' _ "$2" "$3" "${4:-2}"
 }
 
 # udp_request <ns> <ip> <port> <text>: one datagram from a new client port; prints the reply
