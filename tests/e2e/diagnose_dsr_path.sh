@@ -22,7 +22,7 @@ assert_contains "$wide" "dsr:l2" "the prediction: b1's main-table route is on-li
 step "the LB's policy routing sends b1 via the client (which drops what it gets)"
 nsx lb ip rule add to "$B1_IP/32" lookup 100 pref 100
 nsx lb ip route add "$B1_IP/32" via "$CLIENT_IP" dev eth0 table 100
-answers=$(http_get_n client "http://$VIP/" 2)
+answers=$(http_get_n client "http://$VIP/" 2 1) # both fail: 1 s each
 echo "$answers"
 wide=$(xlbctl get lb -o wide)
 echo "$wide"
