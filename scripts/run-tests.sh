@@ -93,7 +93,7 @@ fi
   awk '/Label Time Summary:/ {on = 1; next} on && NF == 0 {on = 0} on {print "    " $0}' \
     "$ctest_log" "$san_log"
   passed=$(grep -ho '[0-9]* tests failed out of [0-9]*' "$ctest_log" "$san_log" |
-    awk '{failed += $1; total += $5} END {printf "%d passed, %d failed, of %d", total - failed, failed, total}')
+    awk '{failed += $1; total += $6} END {printf "%d passed, %d failed, of %d", total - failed, failed, total}')
   echo "  tests: $passed"
   printf '  %-36s %6s\n' "total" "$((SECONDS - T0))"
 } | tee "$BUILD/test-times.txt"
