@@ -43,8 +43,10 @@ static __always_inline xlb_verdict decide(struct __sk_buff *skb, struct xlb_pkt 
 	}
 
 	if (p->proto == IPPROTO_ICMP) {
+		/* A BACKUP or FAULT node does not answer for the VIPs: the kernel has the ping. */
 		if (p->icmp_type == ICMP_ECHO && is_vip(p->daddr))
-			return answer_echo(skb, p);
+			return ha_answers_for_vips() ? answer_echo(skb, p)
+						     : verdict_pass(XLB_STAT_PASS_NO_RULE);
 		if (icmp_is_error(p->icmp_type) && p->ttl > 1) {
 			v = translate_icmp_error(skb, p);
 			if (v != XLB_NO_VERDICT)

@@ -133,4 +133,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_EP_CONNS_ID SEC(".maps");
 
+/* HA state per instance (enum xlb_ha_state), written by the control plane; read only on the
+ * ARP / echo-to-VIP path (lib/ha.h). A fresh map holds NOT_DEFINED: answer as a lone node. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32); /* instance, XLB_HA_DEFAULT_INSTANCE for now */
+	__type(value, struct xlb_ha);
+	__uint(max_entries, XLB_HA_MAX_INSTANCES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} XLB_MAP_HA_ID SEC(".maps");
+
 #endif

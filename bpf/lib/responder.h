@@ -4,6 +4,7 @@
 #define XLB_BPF_RESPONDER_H
 
 #include <linux/pkt_cls.h>
+#include "lib/ha.h"
 #include "lib/maps.h"
 #include "lib/nat.h"
 #include "lib/parse.h"
@@ -27,7 +28,8 @@ struct xlb_arp_ipv4 {
 	__be32 tpa;
 } __attribute__((packed));
 
-/* Returns the verdict if the frame was an ARP request for a VIP, or XLB_NO_VERDICT. */
+/* Returns the verdict if the frame was an ARP request for a VIP this node answers for (HA: MASTER
+ * or no state), or XLB_NO_VERDICT. */
 static __always_inline xlb_verdict answer_arp(struct __sk_buff *skb, const struct xlb_pkt *p)
 {
 	void *data = (void *)(long)skb->data;
@@ -43,7 +45,7 @@ static __always_inline xlb_verdict answer_arp(struct __sk_buff *skb, const struc
 	if (arp->htype != bpf_htons(ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
 	    arp->hlen != ETH_ALEN || arp->plen != 4 || arp->op != bpf_htons(ARPOP_REQUEST))
 		return XLB_NO_VERDICT;
-	if (!is_vip(arp->tpa))
+	if (!is_vip(arp->tpa) || !ha_answers_for_vips())
 		return XLB_NO_VERDICT;
 	iface = bpf_map_lookup_elem(&XLB_MAP_IFACE_ID, &ifindex);
 	if (!iface)

@@ -363,6 +363,25 @@ Result<void> BpfDatapath::set_active_flows(uint32_t svc_id, uint32_t ep_idx, uin
   return m.update(xlb_ep_slot(svc_id, ep_idx), count);
 }
 
+Result<void> BpfDatapath::set_ha_state(uint32_t instance, xlb_ha_state state) {
+  XLB_TRY(check_ha_instance(instance));
+  XLB_TRY(check_ha_state(state));
+  Map<uint32_t, xlb_ha> m(bpf_map__fd(skel_->maps.XLB_MAP_HA_ID), XLB_MAP_HA);
+  xlb_ha value{};
+  value.state = state;
+  return m.update(instance, value);
+}
+
+Result<xlb_ha_state> BpfDatapath::ha_state(uint32_t instance) const {
+  XLB_TRY(check_ha_instance(instance));
+  Map<uint32_t, xlb_ha> m(bpf_map__fd(skel_->maps.XLB_MAP_HA_ID), XLB_MAP_HA);
+  auto v = m.lookup(instance);
+  if (!v) return v.error();
+  const uint32_t state = *v ? (*v)->state : uint32_t{XLB_HA_NOT_DEFINED};
+  XLB_TRY(check_ha_state(state));
+  return static_cast<xlb_ha_state>(state);
+}
+
 Result<void> BpfDatapath::register_interface(int ifindex, const uint8_t mac[6]) {
   xlb_iface iface{};
   std::memcpy(iface.mac, mac, sizeof iface.mac);

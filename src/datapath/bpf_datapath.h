@@ -50,6 +50,8 @@ class BpfDatapath final : public Datapath {
   Result<void> clear_maglev_table(uint32_t svc_id) override;
   Result<uint32_t> active_flows(uint32_t svc_id, uint32_t ep_idx) const override;
   Result<void> set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) override;
+  Result<void> set_ha_state(uint32_t instance, xlb_ha_state state) override;
+  Result<xlb_ha_state> ha_state(uint32_t instance) const override;
   Result<void> attach(const std::string& ifname) override;
   Result<void> detach(const std::string& ifname) override;
   std::vector<std::string> attached() const override;

@@ -73,6 +73,12 @@ class Datapath : public ConntrackReader {
   virtual Result<uint32_t> active_flows(uint32_t svc_id, uint32_t ep_idx) const = 0;
   virtual Result<void> set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) = 0;
 
+  // HA state of an instance (below XLB_HA_MAX_INSTANCES; XLB_HA_DEFAULT_INSTANCE covers every
+  // VIP): only MASTER and NOT_DEFINED answer ARP and ping for the VIPs. A fresh datapath reads
+  // NOT_DEFINED; a pinned one keeps its state across an xlbd restart.
+  virtual Result<void> set_ha_state(uint32_t instance, xlb_ha_state state) = 0;
+  virtual Result<xlb_ha_state> ha_state(uint32_t instance) const = 0;
+
   // Interfaces the datapath is attached to (clsact ingress).
   virtual Result<void> attach(const std::string& ifname) = 0;
   virtual Result<void> detach(const std::string& ifname) = 0;

@@ -11,6 +11,7 @@
 #include "common/result.h"
 
 extern "C" {
+#include "xlb/abi/ha.h"
 #include "xlb/abi/service.h"
 }
 
@@ -37,6 +38,19 @@ inline Result<void> check_maglev_table_size(size_t entries) {
   if (entries >= 1 && entries <= XLB_MAGLEV_MAX_SIZE) return Ok{};
   return invalid("maglev_size", "a maglev table has 1 to " + std::to_string(XLB_MAGLEV_MAX_SIZE) +
                                     " entries, got " + std::to_string(entries));
+}
+
+inline Result<void> check_ha_instance(uint32_t instance) {
+  if (instance < XLB_HA_MAX_INSTANCES) return Ok{};
+  return Error{ErrorCode::datapath,
+               "HA instance index " + std::to_string(instance) + " exceeds the " +
+                   std::to_string(XLB_HA_MAX_INSTANCES) + " instances the datapath holds",
+               ""};
+}
+
+inline Result<void> check_ha_state(uint32_t state) {
+  if (state < XLB_HA_STATE_COUNT) return Ok{};
+  return Error{ErrorCode::datapath, "HA state " + std::to_string(state) + " is not a state", ""};
 }
 
 }  // namespace xlb

@@ -100,6 +100,8 @@ std::vector<xlb::CtFlow> visited(xlb::Datapath& dp, size_t stop_after = SIZE_MAX
     auto r_ = (expr);                                         \
     EXPECT_TRUE(r_.ok()) << #expr ": " << r_.error().message; \
   } while (0)
+// A Result that must hold a value the test goes on to read.
+#define ASSERT_DP_OK(result) ASSERT_TRUE((result).ok()) << (result).error().message
 
 }  // namespace
 
@@ -347,6 +349,33 @@ TEST_P(DatapathContract, MaglevTablesAreOneToMaxSizeEntries) {
   EXPECT_FALSE(dp().set_maglev_table(1, std::vector<uint32_t>(XLB_MAGLEV_MAX_SIZE + 1, 0)).ok());
   EXPECT_FALSE(subject().maglev_table(1).has_value());
   EXPECT_DP_OK(dp().set_maglev_table(1, std::vector<uint32_t>(XLB_MAGLEV_MAX_SIZE, 0)));
+}
+
+TEST_P(DatapathContract, HaStatesStartNotDefinedAndAreSetPerInstance) {
+  for (uint32_t instance : {0u, uint32_t{XLB_HA_MAX_INSTANCES - 1}}) {
+    auto fresh = dp().ha_state(instance);
+    ASSERT_DP_OK(fresh);
+    EXPECT_EQ(*fresh, XLB_HA_NOT_DEFINED) << "instance " << instance;
+  }
+  for (xlb_ha_state state : {XLB_HA_MASTER, XLB_HA_BACKUP, XLB_HA_FAULT, XLB_HA_NOT_DEFINED}) {
+    EXPECT_DP_OK(dp().set_ha_state(XLB_HA_DEFAULT_INSTANCE, state));
+    auto read = dp().ha_state(XLB_HA_DEFAULT_INSTANCE);
+    ASSERT_DP_OK(read);
+    EXPECT_EQ(*read, state);
+  }
+  EXPECT_DP_OK(dp().set_ha_state(1, XLB_HA_BACKUP));
+  auto other = dp().ha_state(XLB_HA_DEFAULT_INSTANCE);
+  ASSERT_DP_OK(other);
+  EXPECT_EQ(*other, XLB_HA_NOT_DEFINED) << "instances are independent";
+}
+
+TEST_P(DatapathContract, HaInstancesAndStatesOutOfRangeAreRefused) {
+  EXPECT_FALSE(dp().set_ha_state(XLB_HA_MAX_INSTANCES, XLB_HA_MASTER).ok());
+  EXPECT_FALSE(dp().ha_state(XLB_HA_MAX_INSTANCES).ok());
+  EXPECT_FALSE(dp().set_ha_state(0, static_cast<xlb_ha_state>(XLB_HA_STATE_COUNT)).ok());
+  auto kept = dp().ha_state(0);
+  ASSERT_DP_OK(kept);
+  EXPECT_EQ(*kept, XLB_HA_NOT_DEFINED) << "a refused state writes nothing";
 }
 
 TEST_P(DatapathContract, AttachAndDetachTrackTheInterfaces) {

@@ -76,5 +76,49 @@ TEST_F(ResponderTest, ArpReplyForVipIsUntouched) {
   EXPECT_TRUE(PassedUntouched(from_client(rep), rep));
 }
 
+// HA: a BACKUP or FAULT node leaves ARP and ping for the VIPs to the kernel (which owns no VIP,
+// so nobody here answers); MASTER answers as a lone node (NOT_DEFINED) does.
+class HaResponderTest : public ResponderTest {
+ protected:
+  void set_ha(xlb_ha_state state) {
+    ASSERT_TRUE(dp().set_ha_state(XLB_HA_DEFAULT_INSTANCE, state).ok());
+  }
+};
+
+TEST_F(HaResponderTest, BackupAndFaultDoNotAnswerArpOrPingForTheVip) {
+  for (xlb_ha_state state : {XLB_HA_BACKUP, XLB_HA_FAULT}) {
+    set_ha(state);
+    Bytes arp_req = arp(1, kVip);
+    auto before = stats();
+    EXPECT_TRUE(PassedUntouched(from_client(arp_req), arp_req)) << "state " << state;
+    EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_NOT_IP, 1}}));
+    Bytes echo = ping(kVip, 17);
+    before = stats();
+    EXPECT_TRUE(PassedUntouched(from_client(echo), echo)) << "state " << state;
+    EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_NO_RULE, 1}}));
+  }
+}
+
+TEST_F(HaResponderTest, MasterAndNotDefinedAnswer) {
+  for (xlb_ha_state state : {XLB_HA_BACKUP, XLB_HA_MASTER, XLB_HA_FAULT, XLB_HA_NOT_DEFINED}) {
+    set_ha(state);
+    const bool answers = state == XLB_HA_MASTER || state == XLB_HA_NOT_DEFINED;
+    Verdict arp_v = from_client(arp(1, kVip));
+    EXPECT_EQ(arp_v.action, answers ? TC_ACT_REDIRECT : TC_ACT_OK) << "state " << state;
+    Verdict echo_v = from_client(ping(kVip, 17));
+    EXPECT_EQ(echo_v.action, answers ? TC_ACT_REDIRECT : TC_ACT_OK) << "state " << state;
+  }
+}
+
+TEST_F(HaResponderTest, BackupKeepsForwardingToTheVip) {
+  set_ha(XLB_HA_BACKUP);
+  Flow flow;
+  const EpSpec ep{kEndpoints[0], 8080};
+  Bytes syn = flow.client_tcp(tcpf::SYN);
+  auto before = stats();
+  EXPECT_TRUE(Forwarded(from_client(syn), flow.to_endpoint(syn, ep)));
+  EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_FWD_NEW, 1}}));
+}
+
 }  // namespace
 }  // namespace xlbtest

@@ -4,6 +4,7 @@
 
 #include "common.h"
 #include "conntrack.h"
+#include "ha.h"
 #include "maps.h"
 #include "service.h"
 #include "stats.h"

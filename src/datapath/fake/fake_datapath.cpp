@@ -117,6 +117,19 @@ Result<void> FakeDatapath::delete_flow(const xlb_ct_key& key) {
   return Ok{};
 }
 
+Result<void> FakeDatapath::set_ha_state(uint32_t instance, xlb_ha_state state) {
+  XLB_TRY(check_ha_instance(instance));
+  XLB_TRY(check_ha_state(state));
+  ha_states_[instance] = state;
+  return Ok{};
+}
+
+Result<xlb_ha_state> FakeDatapath::ha_state(uint32_t instance) const {
+  XLB_TRY(check_ha_instance(instance));
+  auto it = ha_states_.find(instance);
+  return it == ha_states_.end() ? XLB_HA_NOT_DEFINED : it->second;
+}
+
 Result<void> FakeDatapath::attach(const std::string& ifname) {
   if (!interfaces_.contains(ifname)) {
     return Error{ErrorCode::not_found,

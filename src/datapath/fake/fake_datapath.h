@@ -84,6 +84,8 @@ class FakeDatapath final : public Datapath {
   Result<void> clear_maglev_table(uint32_t svc_id) override;
   Result<uint32_t> active_flows(uint32_t svc_id, uint32_t ep_idx) const override;
   Result<void> set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) override;
+  Result<void> set_ha_state(uint32_t instance, xlb_ha_state state) override;
+  Result<xlb_ha_state> ha_state(uint32_t instance) const override;
   Result<void> attach(const std::string& ifname) override;
   Result<void> detach(const std::string& ifname) override;
   std::vector<std::string> attached() const override;
@@ -112,6 +114,7 @@ class FakeDatapath final : public Datapath {
   std::vector<uint32_t> counter_resets_;
   std::set<std::string> interfaces_;
   std::set<std::string> attached_;
+  std::map<uint32_t, xlb_ha_state> ha_states_;
   size_t writes_ = 0;
 };
 
