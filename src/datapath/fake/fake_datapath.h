@@ -32,6 +32,7 @@ class FakeDatapath final : public Datapath {
     reset_service_counters,
     list_services,
     for_each_flow,
+    set_ha_state,
   };
 
   explicit FakeDatapath(uint32_t max_services = XLB_DEFAULT_MAX_SERVICES)
