@@ -103,6 +103,7 @@ ApiServer::ApiServer(ApiContext ctx)
   add_endpoint_probe_routes(s, ctx_);
   add_metrics_routes(s, ctx_);
   add_diagnose_routes(s, ctx_);
+  add_ha_routes(s, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/ha_controller.h"
 #include "common/result.h"
 #include "reconcile/reconciler.h"
 #include "status/source.h"
@@ -24,6 +25,7 @@ namespace xlb::api {
 struct ApiContext {
   Reconciler& reconciler;      // changes and the stored configuration
   const StatusSource& status;  // every read of running state: rules, counters, conntrack
+  cluster::HaController& ha;   // HA states: get ha, set ha, readiness for keepalived
   // Probe latency and error counts for /metrics, accumulated by xlbd; null: those series absent.
   metrics::LiveMetrics* live_metrics = nullptr;
 };

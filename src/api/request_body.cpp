@@ -132,4 +132,18 @@ Result<json> parse_json_object(std::string_view body) {
   return parsed;
 }
 
+Result<std::string> single_string_field(std::string_view body, const std::string& field,
+                                        const std::string& choices) {
+  auto j = parse_json_object(body);
+  if (!j) return j.error();
+  for (const auto& [name, value] : j->items()) {
+    if (name != field) return invalid(name, "unknown field \"" + name + "\"; only " + field);
+  }
+  auto it = j->find(field);
+  if (it == j->end() || !it->is_string()) {
+    return invalid(field, field + " must be one of " + choices);
+  }
+  return it->get<std::string>();
+}
+
 }  // namespace xlb::api

@@ -18,6 +18,11 @@ inline constexpr int kMaxJsonDepth = 16;
 
 Result<nlohmann::json> parse_json_object(std::string_view body);
 
+// A body that is exactly {"<field>": "<string>"}: the string. Errors name the field; `choices`
+// ("up, draining, down") says what the string may be.
+Result<std::string> single_string_field(std::string_view body, const std::string& field,
+                                        const std::string& choices);
+
 // The 413 error for bodies over kMaxBodyBytes (also produced by the server before routing).
 Error body_too_large();
 

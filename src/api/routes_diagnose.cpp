@@ -14,7 +14,7 @@ void add_diagnose_routes(httplib::Server& server, const ApiContext& ctx) {
     auto query = diagnose::parse_query(req.get_param_value("vip"), req.get_param_value("port"),
                                        req.get_param_value("proto"));
     if (!query) return reply_error(res, query.error());
-    diagnose::Sources sources{ctx.status, diagnose::gather_net_facts};
+    diagnose::Sources sources{ctx.status, diagnose::gather_net_facts, ctx.ha.status()};
     auto snapshot = diagnose::collect(sources, *query, CtAger::monotonic_now_ns());
     if (!snapshot) return reply_error(res, snapshot.error());
     reply_json(res, 200, diagnose::to_json(diagnose::analyze(*snapshot)));

@@ -48,19 +48,12 @@ Result<model::ServiceKey> key_from_path(const httplib::Match& m) {
 
 // PATCH /api/v1/endpoints/{ip} body: {"state":"up|down|draining"}.
 Result<model::EndpointState> state_from_body(const std::string& body) {
-  auto j = parse_json_object(body);
-  if (!j) return j.error();
-  for (const auto& [field, value] : j->items()) {
-    if (field != "state") return invalid(field, "unknown field \"" + field + "\"; only state");
-  }
   const std::string choices = model::enum_choices<model::EndpointState>(model::kEndpointStateNames);
-  auto it = j->find("state");
-  if (it == j->end() || !it->is_string())
-    return invalid("state", "state must be one of " + choices);
-  auto state = model::parse_endpoint_state(it->get<std::string>());
+  auto text = single_string_field(body, "state", choices);
+  if (!text) return text.error();
+  auto state = model::parse_endpoint_state(*text);
   if (!state) {
-    return invalid("state", "state must be one of " + choices + ", got " +
-                                xlb::quoted(it->get<std::string>()));
+    return invalid("state", "state must be one of " + choices + ", got " + xlb::quoted(*text));
   }
   return *state;
 }

@@ -35,6 +35,7 @@ void add_metrics_routes(httplib::Server& server, const ApiContext& ctx) {
     input.conntrack = status.latest_ct_summary();
     input.ct_capacity = status.conntrack().ct_capacity();
     input.ct_syn_capacity = status.conntrack().ct_syn_capacity();
+    input.ha = ctx.ha.status();
     if (ctx.live_metrics) {
       ctx.live_metrics->retain_probes(health_check_ids(input.rules));
       input.control_plane_errors = ctx.live_metrics->control_plane_errors();

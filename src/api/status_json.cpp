@@ -12,19 +12,6 @@ nlohmann::json counters_json(const xlb_counter& c) {
   return {{"packets", c.packets}, {"bytes", c.bytes}, {"new_flows", c.new_flows}};
 }
 
-namespace {
-
-// DSR rules and their endpoints: the packets the datapath sent over L2 and tunnelled, beside
-// the predicted effective_mode.
-void add_dsr_counters(nlohmann::json& counters, bool dsr, const xlb_dsr_counter& c) {
-  if (dsr) counters["dsr"] = {{"l2", c.l2}, {"ipip", c.ipip}};
-}
-
-nlohmann::json optional_ms(const std::optional<double>& ms) {
-  return ms ? nlohmann::json(*ms) : nlohmann::json(nullptr);
-}
-
-// "2026-11-26T07:36:37.847Z": milliseconds, so a detection time can be measured from it.
 nlohmann::json rfc3339(std::chrono::system_clock::time_point t) {
   if (t == std::chrono::system_clock::time_point{}) return nullptr;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
@@ -36,6 +23,18 @@ nlohmann::json rfc3339(std::chrono::system_clock::time_point t) {
   char millis[8];
   std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms.count() % 1000));
   return std::string(text) + millis;
+}
+
+namespace {
+
+// DSR rules and their endpoints: the packets the datapath sent over L2 and tunnelled, beside
+// the predicted effective_mode.
+void add_dsr_counters(nlohmann::json& counters, bool dsr, const xlb_dsr_counter& c) {
+  if (dsr) counters["dsr"] = {{"l2", c.l2}, {"ipip", c.ipip}};
+}
+
+nlohmann::json optional_ms(const std::optional<double>& ms) {
+  return ms ? nlohmann::json(*ms) : nlohmann::json(nullptr);
 }
 
 // The endpoint's JSON with its counters and, in monitored rules, its health.

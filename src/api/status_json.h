@@ -1,6 +1,7 @@
 // Status views: rule JSON (model/json.h) plus the datapath id and counters.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -9,6 +10,9 @@
 namespace xlb::api {
 
 nlohmann::json counters_json(const xlb_counter& c);
+// "2026-11-26T07:36:37.847Z" (UTC, milliseconds, so a detection time can be measured from it);
+// null for the zero time point ("never").
+nlohmann::json rfc3339(std::chrono::system_clock::time_point t);
 // {"state","probe","name","period","retries","last_error","last_transition","min_ms","avg_ms",
 // "max_ms"}:
 // last_transition RFC 3339 UTC with milliseconds (null before any), latencies null until a

@@ -99,6 +99,39 @@ Result<void> get_stats(ApiClient& api, Output output, std::ostream& out) {
   return print(api.get("/api/v1/stats"), format_stats, output, out);
 }
 
+Result<void> get_ha(ApiClient& api, const std::string& instance, Output output, std::ostream& out) {
+  if (!instance.empty()) {
+    // The API's own 404 names the instances there are.
+    if (auto one = api.get("/api/v1/ha/" + instance); !one) return one.error();
+  }
+  auto answer = api.get("/api/v1/ha");
+  if (!answer) return answer.error();
+  if (!instance.empty()) {
+    nlohmann::json only = nlohmann::json::array();
+    for (const auto& i : answer->value("instances", nlohmann::json::array())) {
+      if (i.value("instance", "") == instance) only.push_back(i);
+    }
+    (*answer)["instances"] = std::move(only);
+  }
+  out << format_ha(*answer, output);
+  return Ok{};
+}
+
+Result<void> get_ha_ready(ApiClient& api, const std::string& instance, std::ostream& out) {
+  auto answer = api.get("/api/v1/ha/" + instance + "/ready");
+  if (!answer) return answer.error();
+  out << instance << ": ready\n";
+  return Ok{};
+}
+
+Result<void> set_ha(ApiClient& api, const std::string& instance, const std::string& state,
+                    std::ostream& out) {
+  auto answer = api.put("/api/v1/ha/" + instance, nlohmann::json{{"state", state}}.dump());
+  if (!answer) return answer.error();
+  out << "ha " << instance << " " << answer->value("state", state) << "\n";
+  return Ok{};
+}
+
 Result<void> save(ApiClient& api, const std::optional<std::string>& file, std::ostream& out) {
   auto config = api.get("/api/v1/config");
   if (!config) return config.error();

@@ -31,6 +31,15 @@ Result<void> get_lb(ApiClient& api, Output output, std::ostream& out);
 Result<void> get_ep(ApiClient& api, Output output, std::ostream& out);
 Result<void> get_ct(ApiClient& api, const CtFilter& filter, Output output, std::ostream& out);
 Result<void> get_stats(ApiClient& api, Output output, std::ostream& out);
+// HA states: every instance, or only `instance` (not empty); -o wide adds times, transitions
+// and the peers.
+Result<void> get_ha(ApiClient& api, const std::string& instance, Output output, std::ostream& out);
+// Whether `instance` may become MASTER now (keepalived's track script): "ready", or the API's
+// reason as the error (exit 1).
+Result<void> get_ha_ready(ApiClient& api, const std::string& instance, std::ostream& out);
+// A decider's state for `instance` (MASTER, BACKUP, FAULT, NOT_DEFINED).
+Result<void> set_ha(ApiClient& api, const std::string& instance, const std::string& state,
+                    std::ostream& out);
 // Without a file the configuration goes to `out`.
 Result<void> save(ApiClient& api, const std::optional<std::string>& file, std::ostream& out);
 Result<void> apply(ApiClient& api, const std::string& file, std::ostream& out);

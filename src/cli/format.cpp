@@ -166,6 +166,43 @@ std::string format_conntrack(const json& answer, Output output) {
   return t.render();
 }
 
+std::string format_ha(const json& answer, Output output) {
+  if (output == Output::json) return format_json(answer);
+  if (output == Output::table) {
+    Table t({"INSTANCE", "HASTATE"});
+    for (const auto& i : list(answer, "instances")) {
+      t.add_row({cell(i, "instance"), cell(i, "state")});
+    }
+    return t.render();
+  }
+  Table t({"INSTANCE", "HASTATE", "SINCE", "TRANSITIONS", "READY", "PEER", "PEERSTATE", "CONNECTED",
+           "RESYNC"});
+  for (const auto& i : list(answer, "instances")) {
+    const std::vector<std::string> own = {cell(i, "instance"), cell(i, "state"), cell(i, "since"),
+                                          cell(i, "transitions"),
+                                          i.value("ready", false) ? "yes" : "no"};
+    const json& peers = list(answer, "peers");
+    if (peers.empty()) {
+      auto row = own;
+      row.insert(row.end(), {"-", "-", "-", "-"});
+      t.add_row(std::move(row));
+    }
+    for (const auto& p : peers) {
+      const bool up = p.value("connected", false);
+      const json states = p.value("states", json::object());
+      auto row = own;
+      row.insert(
+          row.end(),
+          {cell(p, "address"),
+           states.contains(cell(i, "instance")) ? states[cell(i, "instance")].get<std::string>()
+                                                : "-",
+           up ? "yes" : "no (" + cell(p, "last_error") + ")", up ? cell(p, "resync") : "-"});
+      t.add_row(std::move(row));
+    }
+  }
+  return t.render();
+}
+
 std::string format_stats(const json& answer, Output output) {
   if (output == Output::json) return format_json(answer);
   Table t({"COUNTER", "VALUE"});

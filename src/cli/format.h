@@ -19,6 +19,10 @@ std::string format_loadbalancers(const nlohmann::json& answer, Output output);
 std::string format_endpoints(const nlohmann::json& answer, Output output);
 // GET /api/v1/conntrack → SERVICE, DESTIP, SRCIP, DPORT, SPORT, PROTO, STATE, ACT, PACKETS, BYTES.
 std::string format_conntrack(const nlohmann::json& answer, Output output);
+// GET /api/v1/ha → INSTANCE, HASTATE; wide: + SINCE, TRANSITIONS, READY and, per --cluster
+// peer (one row each), PEER, PEERSTATE (its state of the instance), CONNECTED ("no (why)"
+// while down), RESYNC.
+std::string format_ha(const nlohmann::json& answer, Output output);
 // GET /api/v1/stats → COUNTER, VALUE.
 std::string format_stats(const nlohmann::json& answer, Output output);
 

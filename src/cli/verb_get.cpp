@@ -1,4 +1,4 @@
-// xlbctl get lb | ep | ct | stats.
+// xlbctl get lb | ep | ct | stats | ha.
 #include <iostream>
 #include <memory>
 
@@ -42,15 +42,39 @@ void add_get_ct(CLI::App* get, Invocation& run) {
   });
 }
 
+// get ha [INSTANCE] (alias hastate, as in loxicmd).
+void add_get_ha(CLI::App* get, Invocation& run) {
+  struct GetHaArgs {
+    std::string instance;
+    bool ready = false;
+    std::string output;
+  };
+  auto args = std::make_shared<GetHaArgs>();
+  auto* cmd = get->add_subcommand("ha", "Show HA states (this node's and its peers')");
+  cmd->alias("hastate");
+  cmd->add_option("INSTANCE", args->instance, "Only this HA instance (default covers every rule)");
+  cmd->add_flag("--ready", args->ready,
+                "Exit 0 if the instance may become MASTER now, 1 with the reason if not (for "
+                "keepalived's track script)");
+  add_output_option(cmd, args->output, {"wide", "json"});
+  run_when_chosen(cmd, run, [args](ApiClient& api) {
+    if (args->ready) {
+      return get_ha_ready(api, args->instance.empty() ? "default" : args->instance, std::cout);
+    }
+    return get_ha(api, args->instance, output_from(args->output), std::cout);
+  });
+}
+
 }  // namespace
 
 void add_get_verb(CLI::App& app, Invocation& run) {
-  auto* get =
-      app.add_subcommand("get", "Show rules, endpoints, flows or counters")->require_subcommand(1);
+  auto* get = app.add_subcommand("get", "Show rules, endpoints, flows, counters or HA states")
+                  ->require_subcommand(1);
   add_get_listing(get, run, "lb", "List load-balancer rules", {"wide", "json"}, get_lb);
   add_get_listing(get, run, "ep", "List endpoints of every rule", {"wide", "json"}, get_ep);
   add_get_ct(get, run);
   add_get_listing(get, run, "stats", "Datapath verdict counters", {"json"}, get_stats);
+  add_get_ha(get, run);
 }
 
 }  // namespace xlb::cli

@@ -61,10 +61,13 @@ Result<HaInstanceStatus> HaController::set_state(const std::string& instance, Ha
   } else if (transition && transition->from == HaState::master) {
     announcer_.cancel();
   }
-  for (auto& st : machine_.instances(peers)) {
-    if (st.name == instance) return st;
-  }
-  return Error{ErrorCode::internal, "HA instance " + instance + " vanished", ""};
+  return machine_.instance(instance, peers);
+}
+
+Result<HaInstanceStatus> HaController::instance(const std::string& name) const {
+  const std::vector<PeerSync> peers = peer_sync();
+  std::lock_guard lock(mu_);
+  return machine_.instance(name, peers);
 }
 
 Result<void> HaController::ready(const std::string& instance) const {

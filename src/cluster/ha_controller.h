@@ -38,6 +38,8 @@ class HaController {
   // Ready to become MASTER (keepalived's track script); the error says why not.
   Result<void> ready(const std::string& instance) const;
   HaStatus status() const;
+  // One instance's status; not_found (naming the instances there are) when there is none.
+  Result<HaInstanceStatus> instance(const std::string& name) const;
 
  private:
   std::vector<PeerSync> peer_sync() const;

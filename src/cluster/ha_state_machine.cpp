@@ -115,4 +115,12 @@ std::vector<HaInstanceStatus> HaStateMachine::instances(const std::vector<PeerSy
   return out;
 }
 
+Result<HaInstanceStatus> HaStateMachine::instance(const std::string& name,
+                                                  const std::vector<PeerSync>& peers) const {
+  for (auto& st : instances(peers)) {
+    if (st.name == name) return st;
+  }
+  return no_such_instance(name);
+}
+
 }  // namespace xlb::cluster

@@ -52,8 +52,10 @@ class HaStateMachine {
   // The error (code unavailable) says why not.
   Result<void> ready(const std::string& instance, const std::vector<PeerSync>& peers) const;
 
-  // The instances with readiness filled in, in index order.
+  // The instances with readiness filled in, in index order; one of them (not_found: none).
   std::vector<HaInstanceStatus> instances(const std::vector<PeerSync>& peers) const;
+  Result<HaInstanceStatus> instance(const std::string& name,
+                                    const std::vector<PeerSync>& peers) const;
   // The datapath index of an instance; nullopt when there is none of that name.
   std::optional<uint32_t> index_of(const std::string& instance) const;
 

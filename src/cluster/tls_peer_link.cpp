@@ -306,7 +306,8 @@ void TlsPeerLink::serve_inbound(int fd, size_t peer) {
     ::close(fd);
     if (stopping_) return;
     ++rejects_.handshake;
-    record_failure(peer, Direction::inbound, "refused its connection: " + handshake.error().message);
+    record_failure(peer, Direction::inbound,
+                   "refused its connection: " + handshake.error().message);
     return;
   }
   std::unique_ptr<TlsConn> conn = std::move(*handshake);
@@ -325,7 +326,8 @@ void TlsPeerLink::serve_inbound(int fd, size_t peer) {
       } else if (hello.error().code == ErrorCode::invalid_argument) {
         ++rejects_.malformed;
       }
-      if (!stopping_) record_failure(peer, Direction::inbound, "disconnected it: " + hello.error().message);
+      if (!stopping_)
+        record_failure(peer, Direction::inbound, "disconnected it: " + hello.error().message);
       live_fds_.erase(fd);
       return;  // conn closes the socket
     }

@@ -12,6 +12,7 @@
 #include "api/api_server.h"
 #include "common/token_file.h"
 #include "daemon/aging_loop.h"
+#include "daemon/ha_wiring.h"
 #include "daemon/health_wiring.h"
 #include "daemon/interfaces.h"
 #include "daemon/options.h"
@@ -106,8 +107,13 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
 
   InterfaceManager interfaces(dp, o.interfaces);
   LiveStatus status(reconciler, dp, ct_summaries, [&interfaces] { return interfaces.managed(); });
-  api::ApiServer server(
-      {.reconciler = reconciler, .status = status, .live_metrics = &live_metrics});
+  // Before the API (which drives it); gratuitous ARPs go out where the datapath answers ARP.
+  auto ha = HaWiring::start(o, dp, reconciler, [&interfaces] { return interfaces.managed(); });
+  if (!ha) return fail(ha.error());
+  api::ApiServer server({.reconciler = reconciler,
+                         .status = status,
+                         .ha = (*ha)->controller(),
+                         .live_metrics = &live_metrics});
   server.require_token(std::move(api_token));
   if (auto ok = server.bind(o.api_host, o.api_port); !ok) return fail(ok.error());
   if (auto ok = interfaces.start(); !ok) return fail(ok.error());

@@ -81,6 +81,25 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
   app.add_option("--api-token-file", o.api_token_file,
                  "File (mode 0600) with the bearer token every API request must carry; "
                  "required when --api is not a loopback address");
+  app.add_option("--cluster", o.cluster,
+                 "HA peers: the other node's address (comma-separated for more); they exchange "
+                 "HA states over an authenticated channel on --cluster-port")
+      ->delimiter(',')
+      ->check([](const std::string& v) {
+        return parse_ipv4(v)
+                   ? std::string()
+                   : "--cluster takes IPv4 addresses such as 10.0.9.2, got " + xlb::quoted(v);
+      });
+  app.add_option("--self", o.self, "This node's number in the cluster (0, 1, ...): unique per node")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 255u));
+  app.add_option("--cluster-port", o.cluster_port,
+                 "TCP port of the peer channel, the same on every node")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--cluster-key-file", o.cluster_key_file,
+                 "File (mode 0600) with the key every --cluster node shares; required with "
+                 "--cluster: peers without it are refused");
   app.add_flag("--cleanup", o.cleanup,
                "Detach from every interface, remove the pinned maps, and exit");
 
@@ -100,6 +119,14 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
                  "xlbd: --api=%s listens beyond this host: pass --api-token-file=<file with a "
                  "token, mode 0600> or use a loopback address such as 127.0.0.1\n",
                  api.c_str());
+    return 1;
+  }
+  // The peer channel carries state that decides who answers for the VIPs: never unauthenticated.
+  if (!o.cluster.empty() && o.cluster_key_file.empty() && !o.cleanup) {
+    std::fprintf(stderr,
+                 "xlbd: --cluster needs --cluster-key-file=<file, mode 0600> holding a key of 16 "
+                 "or more characters, the same on every node (e.g. head -c 32 /dev/urandom | "
+                 "base64 > /etc/xlb/cluster.key)\n");
     return 1;
   }
   return o;

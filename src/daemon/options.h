@@ -28,6 +28,12 @@ struct DaemonOptions {
   std::string log_level = "info";
   std::string log_format = "text";  // "text" | "json" (one object per line)
   bool cleanup = false;
+  // HA pair (loxilb's flag names): the peers' addresses, this node's number, the peer channel's
+  // port and the shared key it authenticates with (required with --cluster).
+  std::vector<std::string> cluster;
+  uint32_t self = 0;
+  int cluster_port = 22222;
+  std::string cluster_key_file;
 };
 
 // The options, or the exit code when there is nothing to run (--help: 0, a parse error: 1,

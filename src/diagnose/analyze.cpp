@@ -96,7 +96,7 @@ void check_reachability(const Snapshot& s, const std::vector<const ServiceStatus
       endpoint_unroutable |= route && !route->found;
     }
   }
-  if (packets == 0 && s.flows.empty() && !endpoint_unroutable) {
+  if (packets == 0 && s.flows.empty() && !endpoint_unroutable && !ha_standby(s)) {
     Finding f{Severity::warning,
               "no_traffic",
               "No packet for " + s.query.describe() + " has reached xlb yet.",
@@ -149,9 +149,9 @@ std::string seconds(double s) {
 Report analyze(const Snapshot& s) {
   Report r;
   r.target = s.query.describe();
-  r.checked = {"rules on " + s.query.vip, "endpoint states and health checks",
+  r.checked = {"rules on " + s.query.vip,  "endpoint states and health checks",
                "tracked flows to the VIP", "conntrack fill and FullNAT source ports",
-               "datapath drop counters"};
+               "datapath drop counters",   "HA state and what the --cluster peers report"};
   if (s.net.checked) {
     r.checked.push_back(
         "managed interfaces, connected subnets, main-table routes to endpoints "
@@ -172,6 +172,7 @@ Report analyze(const Snapshot& s) {
   }
   check_capacity(s, r);
   check_drops(s, r);
+  check_ha(s, r);
   if (r.healthy()) {
     uint64_t est = 0, flows = 0;
     for (const auto& ef : s.flows) {

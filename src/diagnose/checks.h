@@ -23,6 +23,11 @@ void check_dsr(const Snapshot& s, const Rules& rules, Report& r);
 void check_capacity(const Snapshot& s, Report& r);
 // Datapath counters of dropped or diverted packets.
 void check_drops(const Snapshot& s, Report& r);
+// HA: both nodes MASTER, none, a --cluster node whose state nobody set, a standby (which
+// explains why no traffic reaches it).
+void check_ha(const Snapshot& s, Report& r);
+// This node does not answer for the VIPs now (BACKUP or FAULT): silence is expected.
+bool ha_standby(const Snapshot& s);
 
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 std::string seconds(double s);                                    // "12 s"

@@ -143,6 +143,7 @@ Result<Snapshot> collect(const Sources& src, const Query& query, uint64_t now_ns
     for (const auto& c : ef.clients) add_unique(route_to, c);
   }
   if (src.net_facts) s.net = src.net_facts(src.status.interfaces(), route_to, neighbours_of);
+  s.ha = src.ha;
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster/ha_status.h"
 #include "conntrack/summary.h"
 #include "model/service.h"
 #include "status/status.h"
@@ -113,6 +114,7 @@ struct Snapshot {
   std::vector<EndpointFlows> flows;  // flows matching the query
   DpCounters counters{};
   NetFacts net;
+  cluster::HaStatus ha;  // this node's HA states and what its --cluster peers report
 };
 
 }  // namespace xlb::diagnose

@@ -181,6 +181,39 @@ void add_conntrack(Registry& r, const std::optional<CtSummary>& summary, uint32_
   }
 }
 
+// HA: the state of each instance (a state set), its transitions, and the peer channel.
+void add_ha(Registry& r, const cluster::HaStatus& ha) {
+  auto& state = gauge(r, "xlb_ha_state",
+                      "HA state of the instance (MASTER, BACKUP, FAULT, NOT_DEFINED): 1 for the "
+                      "current one");
+  auto& transitions =
+      counter(r, "xlb_ha_transitions_total", "HA state changes of the instance since xlbd started");
+  static const std::vector<std::string_view> kHaStates = [] {
+    std::vector<std::string_view> names;
+    for (auto s : cluster::all_ha_states()) names.push_back(cluster::ha_state_name(s));
+    return names;
+  }();
+  for (const auto& instance : ha.instances) {
+    const Labels labels{{"instance", instance.name}};
+    add_state_set(state, labels, kHaStates, cluster::ha_state_name(instance.state));
+    transitions.Add(labels).Increment(static_cast<double>(instance.transitions));
+  }
+  if (!ha.cluster) return;
+  auto& connected = gauge(r, "xlb_cluster_peer_connected",
+                          "1 while the --cluster peer's authenticated channel to this node is up");
+  for (const auto& peer : ha.peers) {
+    connected.Add({{"peer", peer.address}}).Set(peer.connected ? 1 : 0);
+  }
+  auto& rejected = counter(r, "xlb_cluster_rejected_connections_total",
+                           "Connections the cluster port refused, by reason (address: not a "
+                           "--cluster address; handshake: no or another key; malformed; version)");
+  for (const auto& [reason, n] :
+       {std::pair{"address", ha.rejects.address}, std::pair{"handshake", ha.rejects.handshake},
+        std::pair{"malformed", ha.rejects.malformed}, std::pair{"version", ha.rejects.version}}) {
+    rejected.Add({{"reason", reason}}).Increment(static_cast<double>(n));
+  }
+}
+
 void add_daemon(Registry& r, uint64_t errors) {
   counter(r, "xlb_control_plane_errors_total",
           "Control-plane errors (error-level log events) since xlbd started")
@@ -198,6 +231,7 @@ std::string render(const ScrapeInput& input, const LiveMetrics* live) {
   add_rules(registry, input.rules);
   add_verdicts(registry, input.verdicts);
   add_conntrack(registry, input.conntrack, input.ct_capacity, input.ct_syn_capacity);
+  add_ha(registry, input.ha);
   add_daemon(registry, input.control_plane_errors);
 
   std::vector<prometheus::MetricFamily> families = registry.Collect();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "cluster/ha_status.h"
 #include "conntrack/summary.h"
 #include "status/status.h"
 
@@ -19,6 +20,7 @@ struct ScrapeInput {
   uint32_t ct_capacity = 0;            // used when `conntrack` is nullopt
   uint32_t ct_syn_capacity = 0;        // likewise, the syn map's
   uint64_t control_plane_errors = 0;   // error-level log events since start
+  cluster::HaStatus ha;                // HA states and the --cluster peers
 };
 
 }  // namespace xlb::metrics

@@ -40,7 +40,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"get_ep.json", "endpoints", format_endpoints, Output::json},
                       Case{"get_ct.txt", "conntrack", format_conntrack, Output::table},
                       Case{"get_ct.json", "conntrack", format_conntrack, Output::json},
-                      Case{"get_stats.txt", "stats", format_stats, Output::table}),
+                      Case{"get_stats.txt", "stats", format_stats, Output::table},
+                      Case{"get_ha.txt", "ha", format_ha, Output::table},
+                      Case{"get_ha_wide.txt", "ha", format_ha, Output::wide}),
     [](const ::testing::TestParamInfo<Case>& info) {
       std::string name = info.param.golden;
       for (char& ch : name) {

@@ -43,11 +43,13 @@ const std::vector<std::vector<std::string>> kEveryCommand = {{},
                                                              {"delete", "endpoint"},
                                                              {"set"},
                                                              {"set", "ep"},
+                                                             {"set", "ha"},
                                                              {"get"},
                                                              {"get", "lb"},
                                                              {"get", "ep"},
                                                              {"get", "ct"},
                                                              {"get", "stats"},
+                                                             {"get", "ha"},
                                                              {"diagnose"},
                                                              {"diagnose", "lb"},
                                                              {"save"},
@@ -95,6 +97,11 @@ TEST(Grammar, EachLeafCommandChoosesAnAction) {
       {"get", "ep", "-o", "wide"},
       {"get", "ct", "--summary"},
       {"get", "stats"},
+      {"get", "ha"},
+      {"get", "hastate", "-o", "wide"},
+      {"get", "ha", "default", "--ready"},
+      {"set", "ha", "default", "--state=MASTER"},
+      {"set", "ha", "default", "--state=backup"},
       {"diagnose", "lb", "10.0.0.1"},
       {"save"},
       {"apply", "-f", "x.json"}};
@@ -132,6 +139,18 @@ TEST(Grammar, ExitsZeroPassesErrorsThrough) {
   auto error = failed(api);
   ASSERT_FALSE(error.ok());
   EXPECT_EQ(error.error().message, "bad x");
+}
+
+TEST(Grammar, SetHaTakesOnlyTheFourStatesInAnyCase) {
+  for (const char* state : {"MASTER", "backup", "Fault", "NOT_DEFINED"}) {
+    Invocation run;
+    auto app = make_xlbctl(run);
+    EXPECT_NO_THROW(parse_words(*app, {"set", "ha", "default", std::string("--state=") + state}))
+        << state;
+  }
+  Invocation run;
+  auto app = make_xlbctl(run);
+  EXPECT_THROW(parse_words(*app, {"set", "ha", "default", "--state=LEADER"}), CLI::ValidationError);
 }
 
 }  // namespace

@@ -196,6 +196,42 @@ TEST(Exposition, LargeCountersKeepEveryDigit) {
       << text;
 }
 
+// A pair's view: this node BACKUP after 3 changes, its peer connected, one refused stranger.
+cluster::HaStatus ha_pair() {
+  cluster::HaStatus ha;
+  ha.cluster = true;
+  cluster::HaInstanceStatus st;
+  st.name = "default";
+  st.state = cluster::HaState::backup;
+  st.transitions = 3;
+  ha.instances = {st};
+  cluster::PeerStatus peer;
+  peer.address = "10.0.9.2";
+  peer.connected = true;
+  ha.peers = {peer};
+  ha.rejects.address = 1;
+  return ha;
+}
+
+TEST(Exposition, HaStateTransitionsAndPeers) {
+  ScrapeInput in;
+  in.ha = ha_pair();
+  std::string text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, R"(xlb_ha_state{instance="default",state="BACKUP"} 1)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_ha_state{instance="default",state="MASTER"} 0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_ha_state{instance="default",state="NOT_DEFINED"} 0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_ha_transitions_total{instance="default"} 3)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_cluster_peer_connected{peer="10.0.9.2"} 1)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_cluster_rejected_connections_total{reason="address"} 1)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_cluster_rejected_connections_total{reason="handshake"} 0)"))
+      << text;
+  in.ha.cluster = false;  // a lone node: its state, no peer series
+  text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, R"(xlb_ha_state{instance="default",state="BACKUP"} 1)")) << text;
+  EXPECT_EQ(text.find("xlb_cluster_"), std::string::npos) << text;
+}
+
 // Every family of a scrape with every kind of state is in docs/metrics.md, and vice versa.
 TEST(Exposition, EveryMetricIsDocumented) {
   ScrapeInput in;
@@ -206,6 +242,7 @@ TEST(Exposition, EveryMetricIsDocumented) {
   summary.flows_by_proto = {{"tcp", 1}};
   summary.snat_ports = {{"10.1.2.1", 1}};
   in.conntrack = summary;
+  in.ha = ha_pair();
   LiveMetrics live;
   live.observe_probe("10.1.2.11:8080", true, 0.001);
   std::istringstream text(render(in, &live));
@@ -232,6 +269,7 @@ TEST(Exposition, PassesPromtool) {
   summary.entries = 2;
   summary.flows_by_state = {{"est", 1}};
   in.conntrack = summary;
+  in.ha = ha_pair();
   LiveMetrics live;
   live.observe_probe("10.1.2.11:8080", true, 0.002);
   const std::string path = ::testing::TempDir() + "xlb_metrics_promtool.txt";

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/routes.h"
+#include "cluster/fake/fake_peer_link.h"
 #include "common/ip.h"
 #include "ct_test_key.h"
 #include "fake_status.h"
@@ -54,6 +55,7 @@ class ApiRoutesTest : public ::testing::Test {
     add_stats_routes(server_, ctx_);
     add_endpoint_probe_routes(server_, ctx_);
     add_metrics_routes(server_, ctx_);
+    add_ha_routes(server_, ctx_);
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -71,12 +73,28 @@ class ApiRoutesTest : public ::testing::Test {
     if (!res) return {0, json()};
     return {res->status, json::parse(res->body, nullptr, false)};
   }
+  std::pair<int, json> put(const std::string& path, const std::string& body) {
+    httplib::Client client("127.0.0.1", port_);
+    auto res = client.Put(path, body, "application/json");
+    if (!res) return {0, json()};
+    return {res->status, json::parse(res->body, nullptr, false)};
+  }
+
+  struct QuietAnnouncer final : cluster::Announcer {
+    void announce() override { ++announced; }
+    void cancel() override {}
+    int announced = 0;
+  };
 
   FakeStatus status_;
   FakeDatapath unused_dp_;  // the reconciler's: the routes must not read through it
   MemStore store_;
   Reconciler reconciler_{unused_dp_, store_};
-  ApiContext ctx_{reconciler_, status_};
+  FakeDatapath ha_dp_;  // the HA controller's: where the states land
+  cluster::FakePeerLink peers_;
+  QuietAnnouncer announcer_;
+  cluster::HaController ha_{ha_dp_, peers_, announcer_, {.cluster = true, .self = 0}};
+  ApiContext ctx_{reconciler_, status_, ha_};
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
@@ -158,6 +176,88 @@ TEST_F(ApiRoutesTest, MetricsRenderTheStatus) {
   EXPECT_NE(res->body.find(R"(reason="ct_full",verdict="drop"} 7)"), std::string::npos)
       << res->body;
   EXPECT_NE(res->body.find(R"(rule="web")"), std::string::npos) << res->body;
+}
+
+TEST_F(ApiRoutesTest, HaStatesAreListedAndSet) {
+  auto [code, body] = get("/api/v1/ha");
+  ASSERT_EQ(code, 200) << body;
+  EXPECT_EQ(body["cluster"], true);
+  ASSERT_EQ(body["instances"].size(), 1u) << body;
+  EXPECT_EQ(body["instances"][0]["instance"], "default");
+  EXPECT_EQ(body["instances"][0]["state"], "NOT_DEFINED");
+  EXPECT_EQ(body["instances"][0]["decided"], false);
+
+  auto [set, one] = put("/api/v1/ha/default", R"({"state":"MASTER"})");
+  ASSERT_EQ(set, 200) << one;
+  EXPECT_EQ(one["state"], "MASTER");
+  EXPECT_EQ(one["transitions"], 1);
+  EXPECT_TRUE(one["since"].is_string()) << one;
+  EXPECT_EQ(*ha_dp_.ha_state(XLB_HA_DEFAULT_INSTANCE), XLB_HA_MASTER) << "written to the datapath";
+  EXPECT_EQ(announcer_.announced, 1);
+
+  auto [lower, again] = put("/api/v1/ha/default", R"({"state":"backup"})");
+  EXPECT_EQ(lower, 200) << again;
+  EXPECT_EQ(again["state"], "BACKUP");
+  auto [got, instance] = get("/api/v1/ha/default");
+  ASSERT_EQ(got, 200);
+  EXPECT_EQ(instance["state"], "BACKUP");
+  EXPECT_EQ(instance["transitions"], 2);
+}
+
+TEST_F(ApiRoutesTest, BadHaRequestsAreRefusedAndChangeNothing) {
+  struct Bad {
+    std::string path, body;
+    int status;
+    std::string code, field, words;
+  };
+  const std::vector<Bad> cases = {
+      {"/api/v1/ha/default", R"({"state":"LEADER"})", 400, "invalid_argument", "state",
+       "MASTER, BACKUP, FAULT"},
+      {"/api/v1/ha/default", R"({"state":1})", 400, "invalid_argument", "state", "MASTER"},
+      {"/api/v1/ha/default", R"({"state":"MASTER","priority":5})", 400, "invalid_argument",
+       "priority", "only state"},
+      {"/api/v1/ha/default", "MASTER", 400, "invalid_argument", "", "JSON"},
+      {"/api/v1/ha/shard-9", R"({"state":"MASTER"})", 404, "not_found", "instance", "default"},
+  };
+  for (const auto& c : cases) {
+    auto [code, body] = put(c.path, c.body);
+    EXPECT_EQ(code, c.status) << c.body << " -> " << body;
+    EXPECT_EQ(body["error"]["code"], c.code) << body;
+    EXPECT_EQ(body["error"]["field"], c.field) << body;
+    EXPECT_NE(body["error"]["message"].get<std::string>().find(c.words), std::string::npos) << body;
+  }
+  auto [missing, error] = get("/api/v1/ha/shard-9");
+  EXPECT_EQ(missing, 404) << error;
+  EXPECT_EQ(*ha_dp_.ha_state(XLB_HA_DEFAULT_INSTANCE), XLB_HA_NOT_DEFINED);
+  EXPECT_EQ(get("/api/v1/ha").second["instances"][0]["decided"], false);
+}
+
+TEST_F(ApiRoutesTest, MasterWhileThePeerResyncsIs409AndNotReady) {
+  ASSERT_EQ(put("/api/v1/ha/default", R"({"state":"BACKUP"})").first, 200);
+  cluster::PeerStatus peer;
+  peer.address = "10.0.9.2";
+  peer.connected = true;
+  peer.resync = cluster::ResyncState::running;
+  peer.states = {{"default", cluster::HaState::master}};
+  peers_.set_peers({peer});
+
+  auto [ready_code, not_ready] = get("/api/v1/ha/default/ready");
+  EXPECT_EQ(ready_code, 503) << not_ready;
+  EXPECT_EQ(not_ready["error"]["code"], "unavailable");
+  auto [code, body] = put("/api/v1/ha/default", R"({"state":"MASTER"})");
+  EXPECT_EQ(code, 409) << body;
+  EXPECT_EQ(body["error"]["code"], "conflict");
+  EXPECT_NE(body["error"]["message"].get<std::string>().find("resync"), std::string::npos);
+  EXPECT_EQ(*ha_dp_.ha_state(XLB_HA_DEFAULT_INSTANCE), XLB_HA_BACKUP);
+  auto [listed_code, listed] = get("/api/v1/ha");
+  EXPECT_EQ(listed["instances"][0]["ready"], false);
+  EXPECT_EQ(listed["peers"][0]["resync"], "running");
+  EXPECT_EQ(listed["peers"][0]["states"]["default"], "MASTER");
+
+  peer.resync = cluster::ResyncState::complete;
+  peers_.set_peers({peer});
+  EXPECT_EQ(get("/api/v1/ha/default/ready").first, 200);
+  EXPECT_EQ(put("/api/v1/ha/default", R"({"state":"MASTER"})").first, 200);
 }
 
 }  // namespace

@@ -90,6 +90,22 @@ void dsr(Snapshot& s) {
   flows(s).port = 80;
 }
 
+// HA: this node in `mine`, one --cluster peer, connected or not, reporting `theirs`.
+void ha_pair(Snapshot& s, cluster::HaState mine, cluster::HaState theirs, bool connected = true,
+             bool decided = true) {
+  s.ha.cluster = true;
+  cluster::HaInstanceStatus st;
+  st.name = "default";
+  st.state = mine;
+  st.decided = decided;
+  s.ha.instances = {st};
+  cluster::PeerStatus peer;
+  peer.address = "10.0.9.2";
+  peer.connected = connected;
+  if (connected) peer.states = {{"default", theirs}};
+  s.ha.peers = {peer};
+}
+
 struct Case {
   std::string name;
   std::function<void(Snapshot&)> fault;
@@ -266,6 +282,19 @@ const Case kCases[] = {
      "packets_dropped", Severity::warning, "drop_malformed = 5"},
     {"NoRouteCounter", [](Snapshot& s) { s.counters[XLB_STAT_PASS_NO_ROUTE] = 5; }, "pass_no_route",
      Severity::warning, "pass_no_route = 5"},
+    {"BothNodesMaster",
+     [](Snapshot& s) { ha_pair(s, cluster::HaState::master, cluster::HaState::master); },
+     "ha_both_master", Severity::problem, "peer 10.0.9.2 (connected): MASTER"},
+    {"HaStateNeverSet",
+     [](Snapshot& s) {
+       ha_pair(s, cluster::HaState::not_defined, cluster::HaState::backup, true, false);
+     },
+     "ha_not_set", Severity::warning, "xlbctl set ha default --state=BACKUP"},
+    {"NoNodeMaster",
+     [](Snapshot& s) { ha_pair(s, cluster::HaState::backup, cluster::HaState::fault); },
+     "ha_no_master", Severity::problem, "nobody answers ARP for 10.0.0.100"},
+    {"Standby", [](Snapshot& s) { ha_pair(s, cluster::HaState::backup, cluster::HaState::master); },
+     "ha_standby", Severity::info, "does not answer ARP or ping for 10.0.0.100"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Findings, AnalyzeCase, ::testing::ValuesIn(kCases),
@@ -359,6 +388,35 @@ TEST(Analyze, JsonShape) {
   EXPECT_EQ(j["findings"][0]["code"], "no_rule");
   EXPECT_TRUE(j["findings"][0]["evidence"].is_array());
   EXPECT_TRUE(j["checked"].is_array());
+}
+
+TEST(Analyze, BothMasterNeedsTheMasterPeerConnected) {
+  Snapshot s = healthy();
+  ha_pair(s, cluster::HaState::master, cluster::HaState::master, /*connected=*/false);
+  Report r = analyze(s);
+  EXPECT_EQ(find(r, "ha_both_master"), nullptr) << "a peer not heard from is not MASTER now";
+  EXPECT_TRUE(r.healthy()) << to_json(r).dump(2);
+}
+
+TEST(Analyze, ALoneNodeOrADecidedPairSaysNothingAboutHa) {
+  Snapshot s = healthy();
+  ha_pair(s, cluster::HaState::not_defined, cluster::HaState::backup, true, false);
+  s.ha.cluster = false;  // no --cluster: NOT_DEFINED is simply how a lone node runs
+  EXPECT_EQ(find(analyze(s), "ha_not_set"), nullptr);
+  ha_pair(s, cluster::HaState::master, cluster::HaState::backup);
+  Report r = analyze(s);
+  for (const auto& f : r.findings) EXPECT_EQ(f.code.rfind("ha_", 0), std::string::npos) << f.code;
+}
+
+TEST(Analyze, AStandbyWithoutTrafficIsNotNoTraffic) {
+  Snapshot s = healthy();
+  rule(s).counter.packets = 0;
+  s.flows.clear();
+  ha_pair(s, cluster::HaState::backup, cluster::HaState::master);
+  Report r = analyze(s);
+  EXPECT_EQ(find(r, "no_traffic"), nullptr) << to_json(r).dump(2);
+  EXPECT_NE(find(r, "ha_standby"), nullptr);
+  EXPECT_TRUE(r.healthy());
 }
 
 }  // namespace
