@@ -16,6 +16,8 @@ PACKAGES=(
   python3 procps psmisc shellcheck haproxy wrk iperf3 gnuplot-nox
   # metrics: promtool checks the /metrics exposition
   prometheus
+  # HA: keepalived decides which node of a pair is MASTER (contrib/keepalived, e2e ha_*)
+  keepalived
 )
 
 missing=()
@@ -32,9 +34,9 @@ else
   echo "install-deps: all packages present"
 fi
 
-# Debian's nginx, haproxy and prometheus packages start system-wide services; xlb's tests
-# start their own instances.
-for unit in nginx haproxy prometheus prometheus-node-exporter; do
+# Debian's nginx, haproxy, prometheus and keepalived packages start system-wide services; xlb's
+# tests start their own instances.
+for unit in nginx haproxy prometheus prometheus-node-exporter keepalived; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
     systemctl disable --now "$unit" >/dev/null 2>&1 || true
   fi

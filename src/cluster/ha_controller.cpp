@@ -12,6 +12,18 @@ HaController::HaController(Datapath& datapath, PeerLink& peers, Announcer& annou
       options_(std::move(options)),
       machine_({std::string(kDefaultHaInstance)}, options_.now()) {}
 
+namespace {
+
+void log_transition(const HaTransition& t, const std::string& by) {
+  logging::event(spdlog::level::info, "HA state changed",
+                 {{"instance", t.instance},
+                  {"from", std::string(ha_state_name(t.from))},
+                  {"to", std::string(ha_state_name(t.to))},
+                  {"by", by}});
+}
+
+}  // namespace
+
 std::vector<PeerSync> HaController::peer_sync() const { return to_peer_sync(peers_.peers()); }
 
 LocalStates HaController::local_states() const {
@@ -47,11 +59,7 @@ Result<HaInstanceStatus> HaController::set_state(const std::string& instance, Ha
   if (*changes) XLB_TRY(datapath_.set_ha_state(*machine_.index_of(instance), to_abi(state)));
   auto transition = machine_.commit(instance, state, options_.now());
   if (transition) {
-    logging::event(spdlog::level::info, "HA state changed",
-                   {{"instance", transition->instance},
-                    {"from", std::string(ha_state_name(transition->from))},
-                    {"to", std::string(ha_state_name(transition->to))},
-                    {"by", by}});
+    log_transition(*transition, by);
     peers_.publish(local_states());
   }
   // Announced whenever a decider says MASTER, also again (keepalived re-notifying after an
@@ -68,6 +76,24 @@ Result<HaInstanceStatus> HaController::instance(const std::string& name) const {
   const std::vector<PeerSync> peers = peer_sync();
   std::lock_guard lock(mu_);
   return machine_.instance(name, peers);
+}
+
+void HaController::stop_answering() {
+  if (!options_.cluster) return;
+  announcer_.cancel();
+  std::lock_guard lock(mu_);
+  for (const auto& st : machine_.instances({})) {
+    if (!answers_for_vips(st.state)) continue;
+    if (auto ok = datapath_.set_ha_state(*machine_.index_of(st.name), XLB_HA_FAULT); !ok) {
+      spdlog::error("HA instance {} stays {} in the datapath: {}", st.name, ha_state_name(st.state),
+                    ok.error().message);
+      continue;
+    }
+    if (auto t = machine_.commit(st.name, HaState::fault, options_.now())) {
+      log_transition(*t, "xlbd stopping");
+    }
+  }
+  peers_.publish(local_states());
 }
 
 Result<void> HaController::ready(const std::string& instance) const {

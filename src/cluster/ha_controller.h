@@ -35,6 +35,11 @@ class HaController {
   // connected peer still resyncs to this node), datapath. On error nothing changed.
   Result<HaInstanceStatus> set_state(const std::string& instance, HaState state,
                                      const std::string& by = "api");
+  // xlbd is stopping: every instance that answers for the VIPs (MASTER, NOT_DEFINED) goes FAULT
+  // in the datapath, which keeps forwarding but no longer claims the VIPs; keepalived's track
+  // script fails over to the peer within a second anyway. Only for nodes of a pair
+  // (--cluster): a lone node keeps answering while xlbd restarts.
+  void stop_answering();
   // Ready to become MASTER (keepalived's track script); the error says why not.
   Result<void> ready(const std::string& instance) const;
   HaStatus status() const;

@@ -31,6 +31,8 @@ class HaWiring {
   ~HaWiring();
 
   cluster::HaController& controller() { return *controller_; }
+  // xlbd is stopping: a node of a pair stops claiming the VIPs (the datapath keeps forwarding).
+  void stop() { controller_->stop_answering(); }
 
  private:
   HaWiring() = default;

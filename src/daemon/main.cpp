@@ -130,6 +130,7 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   server.serve();
 
   aging.stop();
+  (*ha)->stop();
   interfaces.stop();
   spdlog::info(
       "stopped; the datapath stays attached and its maps pinned under {} "

@@ -117,5 +117,26 @@ TEST_F(HaControllerTest, StatusCarriesThePeersAndTheOptions) {
   EXPECT_EQ(st.instance("nope"), nullptr);
 }
 
+TEST_F(HaControllerTest, AStoppingNodeOfAPairStopsAnsweringForTheVips) {
+  ASSERT_TRUE(ha_.set_state("default", HaState::master).ok());
+  ha_.stop_answering();
+  EXPECT_EQ(datapath_state(), HaState::fault);
+  EXPECT_EQ(announcer_.cancelled, 1);
+  EXPECT_EQ(link_.published().back(), (LocalStates{{"default", HaState::fault}}));
+
+  FakeDatapath lone_dp;
+  HaController lone{lone_dp, link_, announcer_, {.cluster = false}};
+  ASSERT_TRUE(lone.set_state("default", HaState::master).ok());
+  lone.stop_answering();
+  EXPECT_EQ(*lone_dp.ha_state(XLB_HA_DEFAULT_INSTANCE), XLB_HA_MASTER)
+      << "a lone node keeps answering while xlbd restarts";
+}
+
+TEST_F(HaControllerTest, AStoppingBackupStaysBackup) {
+  ASSERT_TRUE(ha_.set_state("default", HaState::backup).ok());
+  ha_.stop_answering();
+  EXPECT_EQ(datapath_state(), HaState::backup);
+}
+
 }  // namespace
 }  // namespace xlb::cluster
