@@ -39,13 +39,7 @@ topo_ha_pair() {
     addr_add "$lb" eth1 "$back/24"
     sysctl_set "$lb" net.ipv4.ip_forward=1
   done
-  local b ip
-  for b in b1 b2; do
-    ip=B${b#b}_IP
-    bridge_connect sw back "$b" eth0
-    addr_add "$b" eth0 "${!ip}/24"
-    route_add "$b" default via "$FLOATING_IP"
-  done
+  topo_backends back "$FLOATING_IP"
 }
 
 # ha_key_file: a cluster key both nodes share (mode 0600), created once; prints its path.

@@ -24,14 +24,20 @@ topo_two_arm() {
   bridge_create sw br0
   bridge_connect sw br0 lb eth1
   addr_add lb eth1 "$LB_BACKEND_IP/24"
-  local b ip
+  topo_backends br0 "$LB_BACKEND_IP"
+  sysctl_set lb net.ipv4.ip_forward=1
+}
+
+# topo_backends <bridge> <gateway>: b1 and b2 (namespaces already created) on the switch's
+# <bridge> at $B1_IP and $B2_IP (/24), their default route via <gateway>.
+topo_backends() {
+  local bridge=$1 gateway=$2 b ip
   for b in b1 b2; do
     ip=B${b#b}_IP
-    bridge_connect sw br0 "$b" eth0
+    bridge_connect sw "$bridge" "$b" eth0
     addr_add "$b" eth0 "${!ip}/24"
-    route_add "$b" default via "$LB_BACKEND_IP"
+    route_add "$b" default via "$gateway"
   done
-  sysctl_set lb net.ipv4.ip_forward=1
 }
 
 # One-arm (loxilb's documented layout): client, LB and backend share one subnet; the VIP is an
