@@ -76,6 +76,9 @@ SSL_CTX* psk_context(const ClusterTls* owner, bool server) {
     SSL_CTX_free(ctx);
     return nullptr;
   }
+  // A peer that stops closes without close_notify: that is "closed", not a TLS error (frames
+  // carry their own lengths, so a cut stream cannot pass for a whole one).
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_max_early_data(ctx, 0);
   SSL_CTX_set_num_tickets(ctx, 0);  // no resumption: every connection proves the key again
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);

@@ -365,7 +365,6 @@ Result<void> BpfDatapath::set_active_flows(uint32_t svc_id, uint32_t ep_idx, uin
 
 Result<void> BpfDatapath::set_ha_state(uint32_t instance, xlb_ha_state state) {
   XLB_TRY(check_ha_instance(instance));
-  XLB_TRY(check_ha_state(state));
   Map<uint32_t, xlb_ha> m(bpf_map__fd(skel_->maps.XLB_MAP_HA_ID), XLB_MAP_HA);
   xlb_ha value{};
   value.state = state;

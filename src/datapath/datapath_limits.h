@@ -48,6 +48,7 @@ inline Result<void> check_ha_instance(uint32_t instance) {
                ""};
 }
 
+// A state read from the map (the enum itself cannot hold another value).
 inline Result<void> check_ha_state(uint32_t state) {
   if (state < XLB_HA_STATE_COUNT) return Ok{};
   return Error{ErrorCode::datapath, "HA state " + std::to_string(state) + " is not a state", ""};

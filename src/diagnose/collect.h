@@ -20,7 +20,7 @@ struct Sources {
   std::function<NetFacts(std::vector<std::string> managed, const std::vector<std::string>& route_to,
                          const std::vector<std::string>& neighbours_of)>
       net_facts;
-  cluster::HaStatus ha;  // HA states and peers, as the HA controller reports them
+  cluster::HaStatus ha{};  // HA states and peers, as the HA controller reports them
 };
 
 // One walk of conntrack (the VIP's flows only are folded; the summary too when the aging pass
