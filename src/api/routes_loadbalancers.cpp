@@ -46,16 +46,13 @@ Result<model::ServiceKey> key_from_path(const httplib::Match& m) {
   return key;
 }
 
-// PATCH /api/v1/endpoints/{ip} body: {"state":"up|down|draining"}.
+// PATCH /api/v1/endpoints/{ip} body: the model's EndpointStateChange.
 Result<model::EndpointState> state_from_body(const std::string& body) {
-  const std::string choices = model::enum_choices<model::EndpointState>(model::kEndpointStateNames);
-  auto text = single_string_field(body, "state", choices);
-  if (!text) return text.error();
-  auto state = model::parse_endpoint_state(*text);
-  if (!state) {
-    return invalid("state", "state must be one of " + choices + ", got " + xlb::quoted(*text));
-  }
-  return *state;
+  auto parsed = parse_json_object(body);
+  if (!parsed) return parsed.error();
+  auto change = model::endpoint_state_change_from_json(*parsed);
+  if (!change) return change.error();
+  return change->state;
 }
 
 Error rule_not_found(const model::ServiceKey& key) {

@@ -55,11 +55,12 @@ Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector
   return Ok{};
 }
 
-Result<void> set_ep(ApiClient& api, const std::string& ip, const std::string& state,
+Result<void> set_ep(ApiClient& api, const std::string& ip, model::EndpointState state,
                     std::ostream& out) {
-  auto answer = api.patch("/api/v1/endpoints/" + ip, {{"state", state}});
+  auto answer =
+      api.patch("/api/v1/endpoints/" + ip, model::to_json(model::EndpointStateChange{state}));
   if (!answer) return answer.error();
-  out << "endpoint " << ip << " " << state << "\n";
+  out << "endpoint " << ip << " " << model::to_string(state) << "\n";
   return Ok{};
 }
 

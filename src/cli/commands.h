@@ -11,6 +11,7 @@
 #include "cli/format.h"
 #include "cli/lb_args.h"
 #include "common/result.h"
+#include "model/service.h"
 
 namespace xlb::cli {
 
@@ -22,7 +23,7 @@ Result<void> create_lb(ApiClient& api, const CreateLbArgs& args, std::ostream& o
 Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector<std::string>& tcp,
                        const std::vector<std::string>& udp, std::ostream& out);
 // Operator state (up|down|draining) of endpoint `ip` in every rule that lists it.
-Result<void> set_ep(ApiClient& api, const std::string& ip, const std::string& state,
+Result<void> set_ep(ApiClient& api, const std::string& ip, model::EndpointState state,
                     std::ostream& out);
 // A host's own health check (create or replace), and its removal.
 Result<void> create_endpoint(ApiClient& api, const CreateEndpointArgs& args, std::ostream& out);

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/verbs.h"
+#include "model/enum_names.h"
 
 namespace xlb::cli {
 
@@ -15,11 +16,14 @@ void add_set_verb(CLI::App& app, Invocation& run) {
   auto* set = app.add_subcommand("set", "Change an endpoint or an HA state")->require_subcommand(1);
   auto* cmd = set->add_subcommand("ep", "Set an endpoint's state in every rule listing it");
   cmd->add_option("IP", args->ip, "Endpoint IP")->required();
-  cmd->add_option("--state", args->state, "up|draining|down")
+  std::vector<std::string> state_names;  // the model's names, so the CLI accepts what the API does
+  for (const auto& named : model::kEndpointStateNames) state_names.emplace_back(named.name);
+  cmd->add_option("--state", args->state, "up|down|draining")
       ->required()
-      ->check(CLI::IsMember({"up", "draining", "down"}));
-  run_when_chosen(cmd, run,
-                  [args](ApiClient& api) { return set_ep(api, args->ip, args->state, std::cout); });
+      ->check(CLI::IsMember(state_names));
+  run_when_chosen(cmd, run, [args](ApiClient& api) {
+    return set_ep(api, args->ip, *model::parse_endpoint_state(args->state), std::cout);
+  });
 
   struct SetHaArgs {
     std::string instance, state;

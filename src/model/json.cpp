@@ -24,6 +24,7 @@ constexpr std::array<std::string_view, 12> kProbeFields = {
     "ip",     "name",   "type",    "port",    "request", "expect_status",
     "expect", "period", "timeout", "retries", "rise",    "verify"};
 constexpr std::array<std::string_view, 2> kConfigFields = {"services", "endpoint_probes"};
+constexpr std::array<std::string_view, 1> kEndpointStateChangeFields = {"state"};
 
 std::string join(std::span<const std::string_view> names) {
   std::string out;
@@ -307,6 +308,8 @@ json to_json(const EndpointProbe& p) {
               {"verify", s.verify}};
 }
 
+json to_json(const EndpointStateChange& change) { return json{{"state", to_string(change.state)}}; }
+
 json to_json(const Config& cfg) {
   json services = json::array();
   for (const auto& svc : cfg.services) services.push_back(to_json(svc));
@@ -364,6 +367,16 @@ Result<Config> config_from_json(const json& j) {
   } catch (const json::exception& e) {
     return internal(e);
   }
+}
+
+Result<EndpointStateChange> endpoint_state_change_from_json(const json& j) {
+  XLB_TRY(require_object(j, "", "{\"state\": \"up|down|draining\"}"));
+  XLB_TRY(check_fields(j, "", kEndpointStateChangeFields));
+  const json* state = find(j, "state");
+  if (!state) return missing("state");
+  auto parsed = read_enum<EndpointState>(*state, "state", kEndpointStateNames);
+  if (!parsed) return parsed.error();
+  return EndpointStateChange{*parsed};
 }
 
 }  // namespace xlb::model

@@ -27,6 +27,14 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+// An operator's change of one endpoint address in every rule listing it (drain, down, up):
+// the body of PATCH /api/v1/endpoints/{ip}, built by xlbctl and read by the API from one schema.
+struct EndpointStateChange {
+  EndpointState state = EndpointState::up;
+
+  bool operator==(const EndpointStateChange&) const = default;
+};
+
 // Identity of a rule: (vip, protocol, port).
 struct ServiceKey {
   std::string vip;

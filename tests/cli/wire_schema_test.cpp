@@ -7,6 +7,7 @@
 #include "api/request_body.h"
 #include "cli/endpoint_args.h"
 #include "cli/lb_args.h"
+#include "model/enum_names.h"
 #include "model/json.h"
 
 namespace xlb::cli {
@@ -249,6 +250,39 @@ TEST(WireSchema, ProbeValuesTheModelCannotHoldAreRefusedInTheApisWords) {
   for (const auto& [args, body_before] : cases) {
     SCOPED_TRACE(body_before);
     expect_refused_alike(build_endpoint_probe(args), body_before, api_decodes_probe);
+  }
+}
+
+// `set ep --state=X` sends the model's EndpointStateChange: the API decodes every state the CLI
+// offers back to the same change, the body xlbctl hand-built before decodes alike, and anything
+// but exactly {"state": <a state name>} is refused naming the field.
+TEST(WireSchema, EndpointStateChangeRoundTripsForEveryState) {
+  auto api_decodes_change = [](const std::string& body) -> Result<model::EndpointStateChange> {
+    auto j = api::parse_json_object(body);
+    if (!j) return j.error();
+    return model::endpoint_state_change_from_json(*j);
+  };
+  for (const auto& named : model::kEndpointStateNames) {
+    SCOPED_TRACE(named.name);
+    const model::EndpointStateChange built{named.value};
+    auto decoded = api_decodes_change(model::to_json(built).dump());
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_EQ(*decoded, built);
+    auto before = api_decodes_change(R"({"state":")" + std::string(named.name) + R"("})");
+    ASSERT_TRUE(before) << before.error().message;
+    EXPECT_EQ(*before, built);
+  }
+  const std::vector<std::pair<const char*, const char*>> refused = {
+      {R"({"state":"sleepy"})", "state"},
+      {R"({"state":1})", "state"},
+      {R"({})", "state"},
+      {R"({"state":"up","weight":2})", "weight"},
+  };
+  for (const auto& [body, field] : refused) {
+    SCOPED_TRACE(body);
+    auto decoded = api_decodes_change(body);
+    ASSERT_FALSE(decoded);
+    EXPECT_EQ(decoded.error().field, field);
   }
 }
 
