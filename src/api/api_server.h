@@ -10,6 +10,7 @@
 
 #include "cluster/ha_controller.h"
 #include "common/result.h"
+#include "proxy/stats.h"
 #include "reconcile/reconciler.h"
 #include "status/source.h"
 
@@ -28,6 +29,8 @@ struct ApiContext {
   cluster::HaController& ha;   // HA states: get ha, set ha, readiness for keepalived
   // Probe latency and error counts for /metrics, accumulated by xlbd; null: those series absent.
   metrics::LiveMetrics* live_metrics = nullptr;
+  // xlb-proxy's state and counters for /metrics (fullproxy rules); empty: no such series.
+  std::function<proxy::ProxyStatus()> l7_status = {};
 };
 
 class ApiServer {
