@@ -64,7 +64,7 @@ class HttpParser {
   int fault_status(int request_status) const;  // the status for a response fault is 502
 
   Kind kind_;
-  const Limits& limits_;
+  const Limits limits_;  // a copy: a parser never depends on its creator's lifetime
   std::unique_ptr<Llhttp> ll_;
   State state_ = State::head;
   MessageHead head_;

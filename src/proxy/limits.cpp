@@ -56,9 +56,10 @@ Result<Limits> limits_from_json(const nlohmann::json& j) {
     const LimitField* field = nullptr;
     for (const auto& f : kLimitFields) field = key == f.name ? &f : field;
     if (!field) return invalid(key, "unknown limit \"" + key + "\"");
-    if (!value.is_number_unsigned() || value.get<uint64_t>() > field->hi)
+    // Integers only (a signed 2000 is as good as an unsigned one), within the field's bounds.
+    if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > field->hi)
       return limit_error(*field, value.dump());
-    out.*field->member = static_cast<uint32_t>(value.get<uint64_t>());
+    out.*field->member = static_cast<uint32_t>(value.get<int64_t>());
   }
   XLB_TRY(validate(out));
   return out;

@@ -111,7 +111,7 @@ struct Worker::Loop {
   int epfd = -1;
   FdTag listener_tag{FdKind::listener};
   bool accepting = true;
-  // Limits live here, not in the published config: the parsers hold a reference to them.
+  // The limits of the published config; new connections take them (parsers keep a copy).
   Limits limits;
   std::shared_ptr<const RuntimeConfig> config;
   uint64_t generation = ~uint64_t{0};
