@@ -5,11 +5,10 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#include "lib/svc_map.h"
 #include "xlb/abi/xlb.h"
 
 /* Sizes marked "set at load" are placeholders: the loader resizes them from its options. */
-
-#include "lib/svc_map.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
