@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fullproxy (L7) on the two-arm topology, nginx backends reporting what they were sent:
 # X-Forwarded-For in each --xff mode (a forged header included, and a trusted client keeping its
-# chain); per-request Host routing on one keep-alive connection; backend connection reuse under
+# chain); a PPv2 header believed from a trusted peer only; per-request Host routing on one keep-alive connection; backend connection reuse under
 # wrk (a few dozen connections for thousands of requests, one per request with --reuse=never);
 # smuggling and bad framing refused with a 4xx, a closed connection and nothing at the backend;
 # a backend answering with both Content-Length and Transfer-Encoding gets the client a 502. The
@@ -57,6 +57,14 @@ answer=$(nsx client curl -sS --max-time 3 "${forged[@]}" -H "X-Forwarded-Proto: 
 assert_contains "$answer" "xff=6.6.6.6, $CLIENT_IP xfp=https" "a trusted client keeps its chain"
 answer=$(nsx client curl -sS --max-time 3 "${forged[@]}" "http://$VIP:83/")
 assert_contains "$answer" "xff=6.6.6.6 xfp=http" "off leaves the client's header alone"
+
+step "PPv2: its source is the client from a trusted peer (:82), refused from others (:81)"
+ppv2='\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c\xc0\x00\x02\x07\x14\x14\x14\x01\x30\x39\x00\x52'
+out=$(http_raw client "$VIP" 82 "${ppv2}GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+assert_contains "$(head -n1 <<<"$out")" "xff=192.0.2.7 " "the PPv2 source as the client (trusted)"
+out=$(http_raw client "$VIP" 81 "${ppv2}GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+assert_eq "400 closed" "$(head -n1 <<<"$out" | awk '{print $1}') $(tail -n1 <<<"$out")" \
+  "PPv2 from an untrusted peer"
 
 step "two keep-alive requests on one connection, different Hosts, reach the two hosts' rules"
 out=$(http_raw client "$VIP" 80 --wait=1 'GET / HTTP/1.1\r\nHost: www.a.com\r\n\r\n' \
