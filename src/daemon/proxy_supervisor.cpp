@@ -214,7 +214,8 @@ void ProxySupervisor::push_config() {
   }
 }
 
-proxy::ProxyStatus ProxySupervisor::status() {
+std::optional<proxy::ProxyStatus> ProxySupervisor::status() {
+  if (!started_once_.load()) return std::nullopt;
   proxy::ProxyStatus out;
   out.restarts = restarts_.load();
   auto answer = exchange({{"op", "stats"}});
@@ -227,13 +228,12 @@ void ProxySupervisor::run() {
   auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstBackoff);
   auto next_start = SupervisorClock::now();
   auto started_at = SupervisorClock::now();
-  bool started_once = false;
   std::unique_lock lock(mu_);
   while (!stop_) {
     wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_ || dirty_; });
     if (stop_) break;
     bool push = std::exchange(dirty_, false);
-    const bool wanted = started_once || !rules_.empty();
+    const bool wanted = started_once_.load() || !rules_.empty();
     lock.unlock();
 
     const bool was_running = pid_ >= 0;
@@ -252,8 +252,7 @@ void ProxySupervisor::run() {
       prepared_ = prepared_ || ready.ok();
       if (ready) ready = spawn();
       if (ready) {
-        if (started_once) restarts_.fetch_add(1);
-        started_once = true;
+        if (started_once_.exchange(true)) restarts_.fetch_add(1);
         started_at = now;
         push = true;
       } else {

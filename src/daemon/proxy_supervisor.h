@@ -45,8 +45,9 @@ class ProxySupervisor {
 
   // The fullproxy rules now (the reconciler's hook: cheap, never blocks on the proxy).
   void update(std::vector<model::Service> rules);
-  // Asks the running proxy for its counters (bounded wait); for /metrics.
-  proxy::ProxyStatus status();
+  // Asks the running proxy for its counters (bounded wait); for /metrics. nullopt while no
+  // fullproxy rule ever asked for a proxy.
+  std::optional<proxy::ProxyStatus> status();
 
  private:
   void run();
@@ -63,6 +64,7 @@ class ProxySupervisor {
   int control_fd_ = -1;  // xlbd's end of the channel of the running proxy
   pid_t pid_ = -1;
   std::atomic<uint64_t> restarts_{0};
+  std::atomic<bool> started_once_{false};
   bool prepared_ = false;
 
   std::mutex mu_;  // rules_, dirty_, stop_

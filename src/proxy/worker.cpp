@@ -104,6 +104,10 @@ void set_nodelay(int fd) {
 using namespace worker_detail;
 
 struct Worker::Loop {
+  Loop(int fd, const ConfigStore& published, StatsRegistry& counters,
+       std::atomic<uint32_t>& connection_count)
+      : listen_fd(fd), store(published), registry(counters), connections(connection_count) {}
+
   int listen_fd;
   const ConfigStore& store;
   StatsRegistry& registry;
@@ -740,7 +744,7 @@ struct Worker::Loop {
 
 Worker::Worker(int listen_fd, const ConfigStore& store, StatsRegistry& registry,
                std::atomic<uint32_t>& connections)
-    : loop_(new Loop{listen_fd, store, registry, connections}) {
+    : loop_(std::make_unique<Loop>(listen_fd, store, registry, connections)) {
   loop_->epfd = epoll_create1(EPOLL_CLOEXEC);
   loop_->refresh_config();
 }
