@@ -7,11 +7,13 @@ E2E_TOOLS=$(cd "$E2E_LIB/../tools" && pwd)
 # start_l7_backend <ns> <name> <port>...: nginx answering every request on each port with
 # "<name> host=<Host> xff=<X-Forwarded-For> xfp=<X-Forwarded-Proto> xfport=<X-Forwarded-Port>
 # conn=<nginx connection serial>", logging "<connection> <host> <xff> <request>" per port to
-# $E2E_RUN_DIR/nginx-<name>/access-<port>.log. Connections stay up for 100000 requests.
+# $E2E_RUN_DIR/nginx-<name>/access-<port>.log; /files/ serves the run's files (e2e_files_dir).
+# Connections stay up for 100000 requests.
 start_l7_backend() {
-  local ns=$1 name=$2 port servers=""
+  local ns=$1 name=$2 port servers="" files
   shift 2
   local dir="$E2E_RUN_DIR/nginx-$name"
+  files=$(e2e_files_dir)
   mkdir -p "$dir"
   for port in "$@"; do
     # shellcheck disable=SC2016  # nginx variables, expanded by nginx
@@ -19,6 +21,7 @@ start_l7_backend() {
   server {
     listen $port;
     access_log $dir/access-$port.log l7;
+    location /files/ { alias $files/; }
     location / {
       default_type text/plain;
       return 200 \"$name host=\$host xff=\$http_x_forwarded_for xfp=\$http_x_forwarded_proto xfport=\$http_x_forwarded_port conn=\$connection\\n\";
@@ -54,6 +57,19 @@ while True:
     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
     c.close()' "$port"
   wait_listening "$ns" tcp "$port" || fail "the bad-response backend did not listen on :$port"
+}
+
+# start_silent_backend <ns> <port>: accepts connections and never answers (a hung endpoint).
+start_silent_backend() {
+  local ns=$1 port=$2
+  bg_run "$ns" "silent-backend" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(16)
+held = []
+while True:
+    held.append(s.accept()[0])' "$port"
+  wait_listening "$ns" tcp "$port" || fail "the silent backend did not listen on :$port"
 }
 
 # http_raw <ns> <host> <port> <request>...: tools/http_raw.py (one connection, one line per

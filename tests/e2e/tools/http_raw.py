@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A raw HTTP/1.1 client for the fullproxy e2e scenarios: sends each request given (as text with
 \\r and \\n escapes) on ONE connection, one after the other, reading each response (status line,
-headers, a Content-Length or chunked body) before the next. Prints one line per response:
+headers, a Content-Length or chunked body) before the next; with --pipeline, sends them all in
+one write first and then reads the responses in turn. Prints one line per response:
 "<status> <first body line>", then "closed" if the server closed the connection afterwards
 (within --wait seconds) or "open". Test use only, inside the scenario's own client namespace."""
 import argparse
@@ -63,13 +64,18 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("requests", nargs="+")
     p.add_argument("--wait", type=float, default=3.0)
+    p.add_argument("--pipeline", action="store_true")
     a = p.parse_args()
     sock = socket.create_connection((a.host, a.port), timeout=a.wait)
     buf = b""
-    for raw in a.requests:
-        data = raw.encode().decode("unicode_escape").encode("latin-1")
+    requests = [r.encode().decode("unicode_escape").encode("latin-1") for r in a.requests]
+    if a.pipeline:
+        sock.sendall(b"".join(requests))
+        requests = [b""] * len(requests)
+    for data in requests:
         try:
-            sock.sendall(data)
+            if data:
+                sock.sendall(data)
             line, buf = read_response(sock, buf, a.wait)
         except (ConnectionResetError, BrokenPipeError, socket.timeout):
             line = None
