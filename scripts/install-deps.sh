@@ -6,6 +6,8 @@ PACKAGES=(
   # build
   build-essential cmake make pkg-config git clang llvm clang-format ccache
   libbpf-dev libelf-dev zlib1g-dev bpftool linux-libc-dev
+  # llhttp 8.1 C sources, built into xlb-proxy (src/proxy/CMakeLists.txt)
+  node-llhttp
   # control-plane libraries
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libnl-3-dev libnl-route-3-dev libssl-dev prometheus-cpp-dev

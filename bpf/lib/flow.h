@@ -269,6 +269,12 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, const struct x
 	svc = bpf_map_lookup_elem(&XLB_MAP_SVC_ID, &skey);
 	if (!svc)
 		return pass_unbalanced(p);
+	/* fullproxy: the kernel delivers it locally (policy route on the mark) and xlb_steer
+	 * gives it to xlb-proxy; RSTs too, they belong to the proxy's connections. */
+	if (svc->mode == XLB_MODE_PROXY) {
+		skb->mark = XLB_PROXY_MARK;
+		return verdict_pass(XLB_STAT_PASS_PROXY);
+	}
 	/* A RST for a flow we do not know has nothing to reset: let the kernel have it. */
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & XLB_TCP_RST))
 		return verdict_pass(XLB_STAT_PASS_NO_RULE);

@@ -5,17 +5,10 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#include "lib/svc_map.h"
 #include "xlb/abi/xlb.h"
 
 /* Sizes marked "set at load" are placeholders: the loader resizes them from its options. */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct xlb_svc_key);
-	__type(value, struct xlb_svc);
-	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} XLB_MAP_SVC_ID SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -5,11 +5,13 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cluster/ha_controller.h"
 #include "common/result.h"
+#include "proxy/stats.h"
 #include "reconcile/reconciler.h"
 #include "status/source.h"
 
@@ -28,6 +30,9 @@ struct ApiContext {
   cluster::HaController& ha;   // HA states: get ha, set ha, readiness for keepalived
   // Probe latency and error counts for /metrics, accumulated by xlbd; null: those series absent.
   metrics::LiveMetrics* live_metrics = nullptr;
+  // xlb-proxy's state and counters for /metrics (fullproxy rules); empty, or nullopt while no
+  // proxy was ever started: no such series.
+  std::function<std::optional<proxy::ProxyStatus>()> l7_status = {};
 };
 
 class ApiServer {

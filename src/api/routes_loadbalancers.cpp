@@ -18,6 +18,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kRulePath = R"(/api/v1/loadbalancers/([^/]+)/([^/]+)/([^/]+))";
+// A fullproxy rule with a host: /api/v1/loadbalancers/{vip}/tcp/{port}/{host}.
+constexpr const char* kRuleHostPath = R"(/api/v1/loadbalancers/([^/]+)/([^/]+)/([^/]+)/([^/]+))";
 
 // {vip}/{proto}/{port} from the path, held to the same rules as the body's fields.
 Result<model::ServiceKey> key_from_path(const httplib::Match& m) {
@@ -43,6 +45,11 @@ Result<model::ServiceKey> key_from_path(const httplib::Match& m) {
     return invalid("port", model::range_message("port", model::kPortRange, xlb::quoted(port)));
   }
   key.port = static_cast<uint16_t>(number);
+  if (m.size() > 4) {
+    key.host = model::normalize_host(m[4].str());
+    if (key.host.empty())
+      return invalid("host", "host in the path must be a host name such as www.a.com");
+  }
   return key;
 }
 
@@ -88,20 +95,23 @@ void add_loadbalancer_routes(httplib::Server& server, const ApiContext& ctx) {
                 reply_json(res, existed ? 200 : 201, status_json(*status));
               });
 
-  server.Get(kRulePath, [&live](const httplib::Request& req, httplib::Response& res) {
+  auto get_rule = [&live](const httplib::Request& req, httplib::Response& res) {
     auto key = key_from_path(req.matches);
     if (!key) return reply_error(res, key.error());
     auto status = live.rule(*key);
     if (!status) return reply_error(res, rule_not_found(*key));
     reply_json(res, 200, status_json(*status));
-  });
-
-  server.Delete(kRulePath, [&rec](const httplib::Request& req, httplib::Response& res) {
+  };
+  auto delete_rule = [&rec](const httplib::Request& req, httplib::Response& res) {
     auto key = key_from_path(req.matches);
     if (!key) return reply_error(res, key.error());
     if (auto done = rec.remove(*key); !done) return reply_error(res, done.error());
     res.status = 204;
-  });
+  };
+  server.Get(kRulePath, get_rule);
+  server.Get(kRuleHostPath, get_rule);
+  server.Delete(kRulePath, delete_rule);
+  server.Delete(kRuleHostPath, delete_rule);
 
   server.Get("/api/v1/endpoints", [&live](const httplib::Request&, httplib::Response& res) {
     reply_json(res, 200, endpoints_json(live.rules(), live.probes()));

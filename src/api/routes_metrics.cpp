@@ -40,6 +40,7 @@ void add_metrics_routes(httplib::Server& server, const ApiContext& ctx) {
       ctx.live_metrics->retain_probes(health_check_ids(input.rules));
       input.control_plane_errors = ctx.live_metrics->control_plane_errors();
     }
+    if (ctx.l7_status) input.l7 = ctx.l7_status();  // nullopt: no proxy, no series
     res.set_content(metrics::render(input, ctx.live_metrics), metrics::kContentType);
   });
 }

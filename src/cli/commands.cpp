@@ -37,7 +37,8 @@ Result<void> create_lb(ApiClient& api, const CreateLbArgs& args, std::ostream& o
 }
 
 Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector<std::string>& tcp,
-                       const std::vector<std::string>& udp, std::ostream& out) {
+                       const std::vector<std::string>& udp, std::ostream& out,
+                       const std::string& host) {
   auto tcp_ports = parse_ports("--tcp", tcp);
   if (!tcp_ports) return tcp_ports.error();
   auto udp_ports = parse_ports("--udp", udp);
@@ -48,8 +49,9 @@ Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector
   for (const auto& [protocol, ports] :
        {std::pair{"tcp", *tcp_ports}, std::pair{"udp", *udp_ports}}) {
     for (int64_t port : ports) {
-      if (auto done = api.del(rule_path(vip, protocol, port)); !done) return done.error();
-      out << vip << ":" << port << "/" << protocol << " deleted\n";
+      if (auto done = api.del(rule_path(vip, protocol, port, host)); !done) return done.error();
+      out << vip << ":" << port << "/" << protocol << (host.empty() ? "" : "/" + host)
+          << " deleted\n";
     }
   }
   return Ok{};

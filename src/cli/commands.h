@@ -21,7 +21,8 @@ struct CtFilter {
 
 Result<void> create_lb(ApiClient& api, const CreateLbArgs& args, std::ostream& out);
 Result<void> delete_lb(ApiClient& api, const std::string& vip, const std::vector<std::string>& tcp,
-                       const std::vector<std::string>& udp, std::ostream& out);
+                       const std::vector<std::string>& udp, std::ostream& out,
+                       const std::string& host = "");
 // Operator state (up|down|draining) of endpoint `ip` in every rule that lists it.
 Result<void> set_ep(ApiClient& api, const std::string& ip, model::EndpointState state,
                     std::ostream& out);

@@ -66,6 +66,22 @@ std::string seconds(const json& h, const char* key) {
   return text;
 }
 
+// "host=www.a.com xff=append reuse=safe" of a fullproxy rule (host=* for the default), or "".
+std::string l7_cell(const json& r) {
+  if (!r.contains("host")) return "";
+  std::string host = cell(r, "host");
+  std::string text = "host=" + (host.empty() ? "*" : host) + " xff=" + cell(r, "xff");
+  auto trusted = r.find("xff_trusted");
+  if (trusted != r.end() && trusted->is_array() && !trusted->empty()) {
+    text += " trusted=";
+    for (size_t i = 0; i < trusted->size(); ++i) {
+      const json& net = (*trusted)[i];
+      text += (i ? "," : "") + (net.is_string() ? net.get<std::string>() : net.dump());
+    }
+  }
+  return text + " reuse=" + cell(r, "reuse");
+}
+
 const json& list(const json& answer, const char* key) {
   static const json kEmpty = json::array();
   auto it = answer.find(key);
@@ -89,17 +105,47 @@ std::string format_loadbalancers(const json& answer, Output output) {
     }
     return t.render();
   }
-  Table t({"VIP", "PORT", "PROTO", "NAME", "SEL", "MODE", "ENDPOINTS", "ENDPOINT", "EPORT",
-           "WEIGHT", "STATE", "COUNTERS"});
+  // The L7 column (host, xff, reuse) only when a fullproxy rule is listed.
+  bool l7 = false;
+  for (const auto& r : rules) l7 = l7 || r.contains("host");
+  std::vector<std::string> headers = {"VIP",   "PORT",   "PROTO",     "NAME",
+                                      "SEL",   "MODE",   "ENDPOINTS", "ENDPOINT",
+                                      "EPORT", "WEIGHT", "STATE",     "COUNTERS"};
+  if (l7) headers.insert(headers.begin() + 6, "L7");
+  Table t(headers);
   for (const auto& r : rules) {
     const auto& eps = list(r, "endpoints");
     // Wide shows what the mode does here (dsr:l2 / dsr:ipip), when the daemon says.
     std::string mode = r.contains("effective_mode") ? cell(r, "effective_mode") : cell(r, "mode");
-    t.add_row({cell(r, "vip"), cell(r, "port"), cell(r, "protocol"), cell(r, "name"),
-               cell(r, "select"), mode, std::to_string(eps.size()), "", "", "", "", counters(r)});
+    std::vector<std::string> row = {cell(r, "vip"),
+                                    cell(r, "port"),
+                                    cell(r, "protocol"),
+                                    cell(r, "name"),
+                                    cell(r, "select"),
+                                    mode,
+                                    std::to_string(eps.size()),
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                    counters(r)};
+    if (l7) row.insert(row.begin() + 6, l7_cell(r));
+    t.add_row(row);
     for (const auto& ep : eps) {
-      t.add_row({"", "", "", "", "", "", "", cell(ep, "ip"), cell(ep, "port"), cell(ep, "weight"),
-                 effective_state(ep), counters(ep)});
+      std::vector<std::string> ep_row = {"",
+                                         "",
+                                         "",
+                                         "",
+                                         "",
+                                         "",
+                                         "",
+                                         cell(ep, "ip"),
+                                         cell(ep, "port"),
+                                         cell(ep, "weight"),
+                                         effective_state(ep),
+                                         counters(ep)};
+      if (l7) ep_row.insert(ep_row.begin() + 6, "");
+      t.add_row(ep_row);
     }
   }
   return t.render();

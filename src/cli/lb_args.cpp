@@ -119,6 +119,24 @@ Result<LbPlan> plan_rules(const CreateLbArgs& args) {
   return plan;
 }
 
+// The fullproxy flags, in the decoder's order (host, xff, reuse, xff_trusted).
+Result<void> l7_flags_into(model::Service& svc, const CreateLbArgs& args) {
+  using namespace model;
+  svc.key.host = normalize_host(args.host.value_or(""));
+  if (args.xff) XLB_TRY(store_enum_field<Xff>(svc.xff, kXffNames, *args.xff, "xff"));
+  if (args.reuse) XLB_TRY(store_enum_field<Reuse>(svc.reuse, kReuseNames, *args.reuse, "reuse"));
+  for (const auto& value : args.xff_trusted) {
+    for (auto& cidr : split(value, ',')) {
+      if (cidr.empty()) {
+        return invalid("--xff-trusted",
+                       "--xff-trusted takes <cidr>[,<cidr>...], got " + xlb::quoted(value));
+      }
+      svc.xff_trusted.push_back(cidr);
+    }
+  }
+  return Ok{};
+}
+
 // Fields are converted in the order the API's decoder reads them, so the first refusal is the
 // one the API would have sent.
 Result<model::Service> rule_model(const CreateLbArgs& args, const LbPlan& plan,
@@ -152,6 +170,7 @@ Result<model::Service> rule_model(const CreateLbArgs& args, const LbPlan& plan,
     XLB_TRY(store_enum_field<OnDown>(svc.on_down, kOnDownNames, *args.on_down, "on_down"));
   }
   svc.fail_open = args.fail_open;
+  XLB_TRY(l7_flags_into(svc, args));
   svc.snat = plan.snat;
   for (size_t i = 0; i < plan.endpoints.size(); ++i) {
     const std::string at = "endpoints[" + std::to_string(i) + "].";
@@ -163,8 +182,10 @@ Result<model::Service> rule_model(const CreateLbArgs& args, const LbPlan& plan,
   return svc;
 }
 
-std::string rule_path(const std::string& vip, const std::string& protocol, int64_t port) {
-  return "/api/v1/loadbalancers/" + vip + "/" + protocol + "/" + std::to_string(port);
+std::string rule_path(const std::string& vip, const std::string& protocol, int64_t port,
+                      const std::string& host) {
+  std::string path = "/api/v1/loadbalancers/" + vip + "/" + protocol + "/" + std::to_string(port);
+  return host.empty() ? path : path + "/" + model::normalize_host(host);
 }
 
 }  // namespace xlb::cli

@@ -46,6 +46,10 @@ struct CreateLbArgs {
   std::optional<int64_t> maglev_size;      // --maglev-size=<prime>
   std::optional<std::string> on_down;      // --ondown=keep|reset: flows of a health-down endpoint
   bool fail_open = false;                  // --failopen: all endpoints down → select them anyway
+  // fullproxy (docs/l7.md): --host, --xff=append|replace|off, --xff-trusted=<cidr>[,...],
+  // --reuse=safe|always|never.
+  std::optional<std::string> host, xff, reuse;
+  std::vector<std::string> xff_trusted;
 };
 
 // create lb's flags after the syntax check, which covers every flag before any request is sent.
@@ -66,7 +70,8 @@ Result<LbPlan> plan_rules(const CreateLbArgs& args);
 Result<model::Service> rule_model(const CreateLbArgs& args, const LbPlan& plan,
                                   const LbPlan::Rule& rule);
 
-// "/api/v1/loadbalancers/<vip>/<proto>/<port>".
-std::string rule_path(const std::string& vip, const std::string& protocol, int64_t port);
+// "/api/v1/loadbalancers/<vip>/<proto>/<port>", then "/<host>" for a fullproxy rule's host.
+std::string rule_path(const std::string& vip, const std::string& protocol, int64_t port,
+                      const std::string& host = "");
 
 }  // namespace xlb::cli

@@ -15,7 +15,7 @@ void add_create_lb(CLI::App* create, Invocation& run) {
   cmd->add_option("--tcp", args->tcp, "<port>:<targetPort>[,...]");
   cmd->add_option("--udp", args->udp, "<port>:<targetPort>[,...]");
   cmd->add_option("--endpoints", args->endpoints, "<ip>:<weight>[,<ip>:<weight>...]");
-  cmd->add_option("--mode", args->mode, "default|fullnat|dsr");
+  cmd->add_option("--mode", args->mode, "default|fullnat|dsr|fullproxy");
   cmd->add_option("--select", args->select, "rr|hash|priority|persist|lc|maglev");
   cmd->add_option("--name", args->name, "Rule name");
   cmd->add_flag("--monitor", args->monitor, "Health-check the endpoints");
@@ -30,6 +30,12 @@ void add_create_lb(CLI::App* create, Invocation& run) {
                   "Flows of an endpoint its health check marks down: keep|reset (keep)");
   cmd->add_flag("--failopen", args->fail_open,
                 "When every endpoint is health-down, keep selecting among them");
+  cmd->add_option("--host", args->host, "fullproxy: the Host this rule serves (default: any)");
+  cmd->add_option("--xff", args->xff, "fullproxy: X-Forwarded-For append|replace|off (append)");
+  cmd->add_option("--xff-trusted", args->xff_trusted,
+                  "fullproxy: clients whose XFF chain and PPv2 are kept <cidr>[,<cidr>]");
+  cmd->add_option("--reuse", args->reuse,
+                  "fullproxy: backend connection reuse safe|always|never (safe)");
   run_when_chosen(cmd, run, [args](ApiClient& api) { return create_lb(api, *args, std::cout); });
 }
 

@@ -11,6 +11,7 @@ namespace {
 struct DeleteLbArgs {
   std::string vip;
   std::vector<std::string> tcp, udp;
+  std::string host;  // a fullproxy rule's --host
 };
 
 void add_delete_lb(CLI::App* del, Invocation& run) {
@@ -19,8 +20,9 @@ void add_delete_lb(CLI::App* del, Invocation& run) {
   cmd->add_option("VIP", args->vip, "Virtual IP")->required();
   cmd->add_option("--tcp", args->tcp, "<port>[,...]");
   cmd->add_option("--udp", args->udp, "<port>[,...]");
+  cmd->add_option("--host", args->host, "fullproxy: the rule of this Host (default: the default)");
   run_when_chosen(cmd, run, [args](ApiClient& api) {
-    return delete_lb(api, args->vip, args->tcp, args->udp, std::cout);
+    return delete_lb(api, args->vip, args->tcp, args->udp, std::cout, args->host);
   });
 }
 

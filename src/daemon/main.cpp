@@ -16,6 +16,8 @@
 #include "daemon/health_wiring.h"
 #include "daemon/interfaces.h"
 #include "daemon/options.h"
+#include "daemon/proxy_route.h"
+#include "daemon/proxy_supervisor.h"
 #include "daemon/rst_socket.h"
 #include "daemon/signals.h"
 #include "daemon/state_dir.h"
@@ -60,6 +62,7 @@ int run_cleanup(const DaemonOptions& o) {
     for (const auto& l : *links) names.push_back(l.name);
   }
   if (auto done = BpfDatapath::cleanup(o.bpffs, names); !done) return fail(done.error());
+  remove_proxy_route();
   spdlog::info("detached and removed the pins under {}", o.bpffs);
   return 0;
 }
@@ -88,6 +91,12 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   FileStore store(o.state_dir);
   Reconciler reconciler(dp, store);
   if (auto ok = reconciler.restore(); !ok) return fail(ok.error());
+  // Before the health threads: they push health to the proxy through the reconciler's hook.
+  ProxySupervisor l7_proxy(
+      **datapath, {.binary = o.l7.proxy_bin, .workers = o.l7.workers, .limits = o.l7.limits});
+  reconciler.set_on_l7_change(
+      [&l7_proxy](std::vector<model::Service> rules) { l7_proxy.update(std::move(rules)); });
+  l7_proxy.update(reconciler.l7_rules());
   // Before the API: destroyed after it stops.
   HealthWiring health(reconciler,
                       [&live_metrics](const std::string& id, const health::ProbeResult& r) {
@@ -113,7 +122,8 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   api::ApiServer server({.reconciler = reconciler,
                          .status = status,
                          .ha = (*ha)->controller(),
-                         .live_metrics = &live_metrics});
+                         .live_metrics = &live_metrics,
+                         .l7_status = [&l7_proxy] { return l7_proxy.status(); }});
   server.require_token(std::move(api_token));
   if (auto ok = server.bind(o.api_host, o.api_port); !ok) return fail(ok.error());
   if (auto ok = interfaces.start(); !ok) return fail(ok.error());

@@ -103,6 +103,8 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
   app.add_flag("--cleanup", o.cleanup,
                "Detach from every interface, remove the pinned maps, and exit");
 
+  add_l7_options(app, o.l7);
+
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string("xlbd: ") + e.what() + " (see xlbd --help)\n";
   });
@@ -113,6 +115,10 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
     return app.exit(e);
   }
   split_api_address(api, &o.api_host, &o.api_port);
+  if (auto ok = finish_l7_options(o.l7); !ok) {
+    std::fprintf(stderr, "xlbd: %s\n", ok.error().message.c_str());
+    return 1;
+  }
   // Without a token anyone who can reach the API can rewrite the rules: only this host may.
   if (o.api_token_file.empty() && !o.cleanup && !is_loopback_ipv4(o.api_host)) {
     std::fprintf(stderr,

@@ -6,6 +6,8 @@
 #include <variant>
 #include <vector>
 
+#include "daemon/options_l7.h"
+
 extern "C" {
 #include "xlb/abi/xlb.h"
 }
@@ -34,6 +36,7 @@ struct DaemonOptions {
   uint32_t self = 0;
   int cluster_port = 22222;
   std::string cluster_key_file;
+  L7Options l7;  // --l7-*: the fullproxy engine (xlb-proxy)
 };
 
 // The options, or the exit code when there is nothing to run (--help: 0, a parse error: 1,

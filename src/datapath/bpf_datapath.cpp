@@ -170,6 +170,8 @@ Result<void> BpfDatapath::cleanup(const std::string& pin_dir,
 
 int BpfDatapath::program_fd() const { return bpf_program__fd(skel_->progs.xlb_ingress); }
 
+int BpfDatapath::rule_map_fd() const { return bpf_map__fd(skel_->maps.XLB_MAP_SVC_ID); }
+
 namespace {
 Map<xlb_svc_key, xlb_svc> svc_map(xlb_tc* s) {
   return {bpf_map__fd(s->maps.XLB_MAP_SVC_ID), XLB_MAP_SVC};

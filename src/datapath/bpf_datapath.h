@@ -63,6 +63,8 @@ class BpfDatapath final : public Datapath {
   Result<void> register_interface(int ifindex, const uint8_t mac[6]);
   // The TC ingress program, for BPF_PROG_TEST_RUN.
   int program_fd() const;
+  // The rule map, shared with xlb_steer (proxy_steering.h).
+  int rule_map_fd() const;
 
  private:
   explicit BpfDatapath(BpfDatapathOptions options);

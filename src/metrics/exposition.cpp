@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/l7.h"
 #include "metrics/verdicts.h"
 #include "model/enum_names.h"
 
@@ -233,6 +234,7 @@ std::string render(const ScrapeInput& input, const LiveMetrics* live) {
   add_conntrack(registry, input.conntrack, input.ct_capacity, input.ct_syn_capacity);
   add_ha(registry, input.ha);
   add_daemon(registry, input.control_plane_errors);
+  if (input.l7) add_l7(registry, *input.l7, input.rules);
 
   std::vector<prometheus::MetricFamily> families = registry.Collect();
   if (live) {

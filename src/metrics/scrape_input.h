@@ -9,18 +9,20 @@
 
 #include "cluster/ha_status.h"
 #include "conntrack/summary.h"
+#include "proxy/stats.h"
 #include "status/status.h"
 
 namespace xlb::metrics {
 
 struct ScrapeInput {
   std::vector<ServiceStatus> rules;
-  std::vector<uint64_t> verdicts;      // indexed by xlb_dp_stat; empty when unreadable
-  std::optional<CtSummary> conntrack;  // nullopt before the first aging pass
-  uint32_t ct_capacity = 0;            // used when `conntrack` is nullopt
-  uint32_t ct_syn_capacity = 0;        // likewise, the syn map's
-  uint64_t control_plane_errors = 0;   // error-level log events since start
-  cluster::HaStatus ha;                // HA states and the --cluster peers
+  std::vector<uint64_t> verdicts;        // indexed by xlb_dp_stat; empty when unreadable
+  std::optional<CtSummary> conntrack;    // nullopt before the first aging pass
+  uint32_t ct_capacity = 0;              // used when `conntrack` is nullopt
+  uint32_t ct_syn_capacity = 0;          // likewise, the syn map's
+  uint64_t control_plane_errors = 0;     // error-level log events since start
+  cluster::HaStatus ha;                  // HA states and the --cluster peers
+  std::optional<proxy::ProxyStatus> l7;  // xlb-proxy, when xlbd supervises one
 };
 
 }  // namespace xlb::metrics

@@ -20,8 +20,11 @@ struct EnumName {
 // The first entry for a value is its canonical name; later ones are accepted aliases.
 inline constexpr EnumName<Protocol> kProtocolNames[] = {{Protocol::tcp, "tcp"},
                                                         {Protocol::udp, "udp"}};
-inline constexpr EnumName<Mode> kModeNames[] = {
-    {Mode::nat, "default"}, {Mode::nat, "nat"}, {Mode::fullnat, "fullnat"}, {Mode::dsr, "dsr"}};
+inline constexpr EnumName<Mode> kModeNames[] = {{Mode::nat, "default"},
+                                                {Mode::nat, "nat"},
+                                                {Mode::fullnat, "fullnat"},
+                                                {Mode::dsr, "dsr"},
+                                                {Mode::fullproxy, "fullproxy"}};
 inline constexpr EnumName<Select> kSelectNames[] = {
     {Select::rr, "rr"},     {Select::priority, "priority"},
     {Select::hash, "hash"}, {Select::persist, "persist"},
@@ -32,6 +35,10 @@ inline constexpr EnumName<EndpointState> kEndpointStateNames[] = {
     {EndpointState::draining, "draining"}};
 inline constexpr EnumName<OnDown> kOnDownNames[] = {{OnDown::keep, "keep"},
                                                     {OnDown::reset, "reset"}};
+inline constexpr EnumName<Xff> kXffNames[] = {
+    {Xff::append, "append"}, {Xff::replace, "replace"}, {Xff::off, "off"}};
+inline constexpr EnumName<Reuse> kReuseNames[] = {
+    {Reuse::safe, "safe"}, {Reuse::always, "always"}, {Reuse::never, "never"}};
 
 template <class E>
 std::string enum_name(std::span<const EnumName<E>> table, E value) {

@@ -15,10 +15,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 16> kServiceFields = {
-    "vip",         "protocol",         "port",      "name",     "mode",     "select",
-    "monitor",     "inactive_timeout", "ppv2",      "snat",     "dsr_ipip", "persist_timeout",
-    "maglev_size", "on_down",          "fail_open", "endpoints"};
+constexpr std::array<std::string_view, 20> kServiceFields = {
+    "vip",         "protocol",         "port",      "name", "mode",     "select",
+    "monitor",     "inactive_timeout", "ppv2",      "snat", "dsr_ipip", "persist_timeout",
+    "maglev_size", "on_down",          "fail_open", "host", "xff",      "xff_trusted",
+    "reuse",       "endpoints"};
 constexpr std::array<std::string_view, 4> kEndpointFields = {"ip", "port", "weight", "state"};
 constexpr std::array<std::string_view, 12> kProbeFields = {
     "ip",     "name",   "type",    "port",    "request", "expect_status",
@@ -141,6 +142,40 @@ Result<Endpoint> endpoint_from_json(const json& j, const std::string& prefix, ui
   return ep;
 }
 
+// An array of strings (`what` says what each is).
+Result<std::vector<std::string>> read_string_list(const json& v, const std::string& field,
+                                                  std::string_view what) {
+  if (!v.is_array()) {
+    return invalid(field,
+                   field + " must be an array of " + std::string(what) + ", got " + shown(v));
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    auto text = read_string(v[i], field + "[" + std::to_string(i) + "]", what);
+    if (!text) return text.error();
+    out.push_back(std::move(*text));
+  }
+  return out;
+}
+
+// The fullproxy fields (host, xff, xff_trusted, reuse); validation refuses them elsewhere.
+Result<void> read_l7_fields(const json& j, const std::string& prefix, Service& svc) {
+  XLB_TRY(read_optional(j, "host", prefix, svc.key.host, [](const json& v, const std::string& f) {
+    return read_string(v, f, "a host name such as www.a.com");
+  }));
+  svc.key.host = normalize_host(svc.key.host);
+  XLB_TRY(read_optional(j, "xff", prefix, svc.xff, [](const json& v, const std::string& f) {
+    return read_enum<Xff>(v, f, kXffNames);
+  }));
+  XLB_TRY(read_optional(j, "reuse", prefix, svc.reuse, [](const json& v, const std::string& f) {
+    return read_enum<Reuse>(v, f, kReuseNames);
+  }));
+  return read_optional(j, "xff_trusted", prefix, svc.xff_trusted,
+                       [](const json& v, const std::string& f) {
+                         return read_string_list(v, f, "CIDRs such as 10.0.0.0/8");
+                       });
+}
+
 Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
   std::string self = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1);
   XLB_TRY(require_object(j, self, "a load-balancer rule"));
@@ -192,6 +227,7 @@ Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
     return read_enum<OnDown>(v, f, kOnDownNames);
   }));
   XLB_TRY(read_optional(j, "fail_open", prefix, svc.fail_open, read_bool));
+  XLB_TRY(read_l7_fields(j, prefix, svc));
   if (const json* snat = find(j, "snat")) {
     if (!snat->is_array()) {
       return invalid(prefix + "snat",
@@ -274,22 +310,30 @@ json to_json(const Endpoint& ep) {
 json to_json(const Service& svc) {
   json eps = json::array();
   for (const auto& ep : svc.endpoints) eps.push_back(to_json(ep));
-  return json{{"vip", svc.key.vip},
-              {"protocol", to_string(svc.key.protocol)},
-              {"port", svc.key.port},
-              {"name", svc.name},
-              {"mode", to_string(svc.mode)},
-              {"select", to_string(svc.select)},
-              {"monitor", svc.monitor},
-              {"inactive_timeout", svc.inactive_timeout_s},
-              {"ppv2", svc.ppv2},
-              {"snat", svc.snat},
-              {"dsr_ipip", svc.dsr_ipip},
-              {"persist_timeout", svc.persist_timeout_s},
-              {"maglev_size", svc.maglev_size},
-              {"on_down", to_string(svc.on_down)},
-              {"fail_open", svc.fail_open},
-              {"endpoints", std::move(eps)}};
+  json out{{"vip", svc.key.vip},
+           {"protocol", to_string(svc.key.protocol)},
+           {"port", svc.key.port},
+           {"name", svc.name},
+           {"mode", to_string(svc.mode)},
+           {"select", to_string(svc.select)},
+           {"monitor", svc.monitor},
+           {"inactive_timeout", svc.inactive_timeout_s},
+           {"ppv2", svc.ppv2},
+           {"snat", svc.snat},
+           {"dsr_ipip", svc.dsr_ipip},
+           {"persist_timeout", svc.persist_timeout_s},
+           {"maglev_size", svc.maglev_size},
+           {"on_down", to_string(svc.on_down)},
+           {"fail_open", svc.fail_open},
+           {"endpoints", std::move(eps)}};
+  // Only fullproxy rules carry the L7 fields: an L4 rule's JSON is what it was before them.
+  if (is_l7(svc)) {
+    out["host"] = svc.key.host;
+    out["xff"] = to_string(svc.xff);
+    out["xff_trusted"] = svc.xff_trusted;
+    out["reuse"] = to_string(svc.reuse);
+  }
+  return out;
 }
 
 json to_json(const EndpointProbe& p) {

@@ -11,8 +11,26 @@ std::string to_string(EndpointState s) { return enum_name<EndpointState>(kEndpoi
 
 std::string to_string(OnDown d) { return enum_name<OnDown>(kOnDownNames, d); }
 
+std::string to_string(Xff x) { return enum_name<Xff>(kXffNames, x); }
+std::string to_string(Reuse r) { return enum_name<Reuse>(kReuseNames, r); }
+
 std::string to_string(const ServiceKey& key) {
-  return key.vip + ":" + std::to_string(key.port) + "/" + to_string(key.protocol);
+  std::string text = key.vip + ":" + std::to_string(key.port) + "/" + to_string(key.protocol);
+  return key.host.empty() ? text : text + "/" + key.host;
+}
+
+std::string normalize_host(std::string_view host) {
+  // "[::1]:80" keeps its brackets; a colon after the last ']' starts the port.
+  const size_t bracket = host.rfind(']');
+  const size_t colon = host.rfind(':');
+  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket))
+    host = host.substr(0, colon);
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  std::string out(host);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
 }
 
 std::string display_name(const Service& svc) {

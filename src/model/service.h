@@ -12,11 +12,16 @@
 namespace xlb::model {
 
 enum class Protocol { tcp, udp };
-enum class Mode { nat, fullnat, dsr };  // "default" on the wire and CLI means nat
+// "default" on the wire and CLI means nat; fullproxy is the L7 HTTP proxy (xlb-proxy, issue 20).
+enum class Mode { nat, fullnat, dsr, fullproxy };
 enum class Select { rr, priority, hash, persist, lc, maglev };
 enum class EndpointState { up, down, draining };
 // What happens to a rule's established flows to an endpoint its health check marks down.
 enum class OnDown { keep, reset };
+// fullproxy: what the proxy does with the client's X-Forwarded-For (docs/l7.md).
+enum class Xff { append, replace, off };
+// fullproxy: when an idle backend connection may carry another request (HAProxy's http-reuse).
+enum class Reuse { safe, always, never };
 
 struct Endpoint {
   std::string ip;                           // dotted quad as given (validated)
@@ -35,11 +40,13 @@ struct EndpointStateChange {
   bool operator==(const EndpointStateChange&) const = default;
 };
 
-// Identity of a rule: (vip, protocol, port).
+// Identity of a rule: (vip, protocol, port), and for fullproxy rules the Host they serve
+// (lower case, no port; empty = the VIP:port's default). L4 rules always have an empty host.
 struct ServiceKey {
   std::string vip;
   Protocol protocol = Protocol::tcp;
   uint16_t port = 0;
+  std::string host = {};
 
   auto operator<=>(const ServiceKey&) const = default;
   bool operator==(const ServiceKey&) const = default;
@@ -50,15 +57,18 @@ struct Service {
   std::string name;  // optional, defaults to "<vip>:<port>/<proto>"
   Mode mode = Mode::nat;
   Select select = Select::rr;
-  bool monitor = false;             // health-check endpoints (issue 7)
-  uint32_t inactive_timeout_s = 0;  // 0 = protocol default
-  bool ppv2 = false;                // Proxy Protocol v2 header to the endpoint (tcp)
-  std::vector<std::string> snat;    // fullnat: source addresses; empty = LB address toward ep
-  bool dsr_ipip = false;            // dsr: always tunnel (IPIP), even to a connected endpoint
-  uint32_t persist_timeout_s = 0;   // persist: idle affinity lifetime; 0 = default (300 s)
-  uint32_t maglev_size = 0;         // maglev: table size, a prime; 0 = default (16381)
-  OnDown on_down = OnDown::keep;    // health-down endpoint: keep or reset its flows
-  bool fail_open = false;           // every endpoint health-down: select among them anyway
+  bool monitor = false;                  // health-check endpoints (issue 7)
+  uint32_t inactive_timeout_s = 0;       // 0 = protocol default
+  bool ppv2 = false;                     // Proxy Protocol v2 header to the endpoint (tcp)
+  std::vector<std::string> snat;         // fullnat: source addresses; empty = LB address toward ep
+  bool dsr_ipip = false;                 // dsr: always tunnel (IPIP), even to a connected endpoint
+  uint32_t persist_timeout_s = 0;        // persist: idle affinity lifetime; 0 = default (300 s)
+  uint32_t maglev_size = 0;              // maglev: table size, a prime; 0 = default (16381)
+  OnDown on_down = OnDown::keep;         // health-down endpoint: keep or reset its flows
+  bool fail_open = false;                // every endpoint health-down: select among them anyway
+  Xff xff = Xff::append;                 // fullproxy: X-Forwarded-For handling
+  std::vector<std::string> xff_trusted;  // fullproxy: CIDRs whose XFF chain and PPv2 are kept
+  Reuse reuse = Reuse::safe;             // fullproxy: backend connection reuse
   std::vector<Endpoint> endpoints;
 
   bool operator==(const Service&) const = default;
@@ -86,7 +96,10 @@ std::string to_string(Mode m);  // "default", "fullnat", "dsr"
 std::string to_string(Select s);
 std::string to_string(EndpointState s);
 std::string to_string(OnDown d);
-std::string to_string(const ServiceKey& key);  // "10.0.0.100:80/tcp"
+std::string to_string(Xff x);
+std::string to_string(Reuse r);
+// "10.0.0.100:80/tcp", and "10.0.0.100:80/tcp/www.a.com" for a fullproxy rule with a host.
+std::string to_string(const ServiceKey& key);
 // The rule's name, or "<vip>:<port>/<proto>" when it has none.
 std::string display_name(const Service& svc);
 
@@ -100,5 +113,11 @@ std::optional<Mode> parse_mode(std::string_view text);
 std::optional<Select> parse_select(std::string_view text);
 std::optional<EndpointState> parse_endpoint_state(std::string_view text);
 std::optional<OnDown> parse_on_down(std::string_view text);
+
+// The L7 proxy serves the rule (its VIP:port is steered to xlb-proxy, not balanced per packet).
+inline bool is_l7(const Service& svc) { return svc.mode == Mode::fullproxy; }
+// A Host header or --host value as rules compare it: lower case, without a ":port" suffix or
+// a trailing dot ("WWW.A.com:8080" -> "www.a.com").
+std::string normalize_host(std::string_view host);
 
 }  // namespace xlb::model

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <map>
+#include <tuple>
 #include <utility>
 
 #include "common/ip.h"
@@ -100,6 +101,55 @@ Result<void> validate_mode_options(const Service& svc, const std::string& prefix
   return Ok{};
 }
 
+// A host name as rules hold it: normalize_host's form, DNS letters, digits, '-', '_' and dots.
+Result<void> check_host(const std::string& field, const std::string& host) {
+  bool ok = !host.empty() && host.size() <= kMaxHostLength && normalize_host(host) == host &&
+            std::isalnum(static_cast<unsigned char>(host.front())) &&
+            std::isalnum(static_cast<unsigned char>(host.back())) &&
+            host.find("..") == std::string::npos;
+  for (unsigned char c : host) {
+    ok = ok && (std::islower(c) || std::isdigit(c) || c == '-' || c == '_' || c == '.');
+  }
+  if (ok) return Ok{};
+  return invalid(field, field +
+                            " must be a host name such as www.a.com (letters, digits, '-', "
+                            "'.'; at most " +
+                            std::to_string(kMaxHostLength) + " characters), got " + shown(host));
+}
+
+// host, xff, xff_trusted and reuse belong to fullproxy rules; a fullproxy rule is HTTP over TCP.
+Result<void> validate_l7_options(const Service& svc, const std::string& prefix) {
+  if (!is_l7(svc)) {
+    auto only_l7 = [&prefix](const char* name) {
+      return invalid(prefix + name, prefix + name + " applies to --mode=fullproxy only");
+    };
+    if (!svc.key.host.empty()) return only_l7("host");
+    if (svc.xff != Xff::append) return only_l7("xff");
+    if (!svc.xff_trusted.empty()) return only_l7("xff_trusted");
+    if (svc.reuse != Reuse::safe) return only_l7("reuse");
+    return Ok{};
+  }
+  if (svc.key.protocol != Protocol::tcp)
+    return invalid(prefix + "protocol", prefix +
+                                            "protocol must be tcp for --mode=fullproxy "
+                                            "(the proxy speaks HTTP/1.1 over TCP)");
+  if (svc.ppv2)
+    return invalid(prefix + "ppv2", prefix +
+                                        "ppv2 does not apply to --mode=fullproxy: the proxy "
+                                        "tells the endpoint the client's address with --xff");
+  if (!svc.key.host.empty()) XLB_TRY(check_host(prefix + "host", svc.key.host));
+  if (svc.xff_trusted.size() > kMaxXffTrusted)
+    return invalid(prefix + "xff_trusted", prefix + "xff_trusted may list at most " +
+                                               std::to_string(kMaxXffTrusted) + " networks");
+  for (size_t i = 0; i < svc.xff_trusted.size(); ++i) {
+    if (parse_ipv4_cidr(svc.xff_trusted[i])) continue;
+    const std::string at = prefix + "xff_trusted[" + std::to_string(i) + "]";
+    return invalid(at, at + " must be an IPv4 network such as 10.0.0.0/8 or an address, got " +
+                           shown(svc.xff_trusted[i]));
+  }
+  return Ok{};
+}
+
 Result<void> validate_at(const Service& svc, const std::string& prefix) {
   XLB_TRY(check_ip(prefix + "vip", svc.key.vip));
   XLB_TRY(int_field(svc.key.port, prefix + "port", kPortRange));
@@ -107,6 +157,7 @@ Result<void> validate_at(const Service& svc, const std::string& prefix) {
   XLB_TRY(int_field(svc.inactive_timeout_s, prefix + "inactive_timeout", kInactiveTimeoutRange));
   XLB_TRY(int_field(svc.persist_timeout_s, prefix + "persist_timeout", kPersistTimeoutRange));
   XLB_TRY(validate_mode_options(svc, prefix));
+  XLB_TRY(validate_l7_options(svc, prefix));
   if (svc.ppv2 && svc.key.protocol != Protocol::tcp) {
     return invalid(prefix + "ppv2", prefix +
                                         "ppv2 requires protocol tcp: the Proxy Protocol v2 header "
@@ -146,16 +197,40 @@ Result<void> validate(const Service& svc) { return validate_at(svc, ""); }
 
 Result<void> validate(const EndpointProbe& probe) { return validate_probe_at(probe, ""); }
 
+Result<void> check_port_sharing(const Service& rule, const Service& other,
+                                const std::string& field) {
+  const ServiceKey& a = rule.key;
+  const ServiceKey& b = other.key;
+  if (a.vip != b.vip || a.protocol != b.protocol || a.port != b.port) return Ok{};
+  if (is_l7(rule) == is_l7(other)) return Ok{};
+  return invalid(field, field + " (" + to_string(rule.mode) + ") cannot share " + a.vip + ":" +
+                            std::to_string(a.port) + "/" + to_string(a.protocol) + " with a " +
+                            to_string(other.mode) +
+                            " rule: use another port, or delete that rule first");
+}
+
 Result<void> validate(const Config& cfg) {
   std::map<ServiceKey, size_t> seen;
+  // The first rule on each (vip, protocol, port): L4 and fullproxy rules never share one.
+  std::map<std::tuple<std::string, Protocol, uint16_t>, size_t> first_on_port;
   for (size_t i = 0; i < cfg.services.size(); ++i) {
     const std::string at = "services[" + std::to_string(i) + "]";
-    XLB_TRY(validate_at(cfg.services[i], at + "."));
-    auto [it, fresh] = seen.emplace(cfg.services[i].key, i);
+    const Service& svc = cfg.services[i];
+    XLB_TRY(validate_at(svc, at + "."));
+    auto [it, fresh] = seen.emplace(svc.key, i);
     if (!fresh) {
       return invalid(at, at + " duplicates services[" + std::to_string(it->second) + "] (" +
-                             to_string(cfg.services[i].key) +
-                             "): a rule is identified by vip, protocol and port");
+                             to_string(svc.key) + "): a rule is identified by vip, protocol and " +
+                             (svc.key.host.empty() ? "port" : "port (and host)"));
+    }
+    auto [first, none_before] =
+        first_on_port.emplace(std::tuple{svc.key.vip, svc.key.protocol, svc.key.port}, i);
+    if (!none_before) {
+      if (auto ok = check_port_sharing(svc, cfg.services[first->second], at); !ok) {
+        Error e = ok.error();
+        e.message += " (services[" + std::to_string(first->second) + "])";
+        return e;
+      }
     }
   }
   std::map<std::string, size_t> hosts;

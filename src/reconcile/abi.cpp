@@ -23,6 +23,8 @@ uint8_t abi_mode(model::Mode m) {
       return XLB_MODE_FULLNAT;
     case model::Mode::dsr:
       return XLB_MODE_DSR;
+    case model::Mode::fullproxy:
+      return XLB_MODE_PROXY;
   }
   return XLB_MODE_NAT;
 }
@@ -163,9 +165,16 @@ std::vector<uint32_t> build_maglev_table(const xlb_svc& dp) {
 
 bool same_bytes(const xlb_svc& a, const xlb_svc& b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
+xlb_svc proxy_steering_svc() {
+  select::SvcValueSpec spec;
+  spec.mode = XLB_MODE_PROXY;  // no endpoints: the datapath balances nothing here
+  return select::encode_svc(spec);
+}
+
 model::Mode mode_from_abi(uint8_t mode) {
   // The inverse of abi_mode, so the two directions cannot disagree.
-  for (model::Mode m : {model::Mode::nat, model::Mode::fullnat, model::Mode::dsr}) {
+  for (model::Mode m :
+       {model::Mode::nat, model::Mode::fullnat, model::Mode::dsr, model::Mode::fullproxy}) {
     if (abi_mode(m) == mode) return m;
   }
   return model::Mode::nat;

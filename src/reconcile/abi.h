@@ -39,6 +39,9 @@ std::vector<uint32_t> build_maglev_table(const xlb_svc& dp);
 
 bool same_bytes(const xlb_svc& a, const xlb_svc& b);
 
+// The datapath entry of a VIP:port served by xlb-proxy (fullproxy rules, one entry per port).
+xlb_svc proxy_steering_svc();
+
 // The model's mode of a datapath mode (XLB_MODE_*, e.g. a conntrack entry's); nat when unknown.
 model::Mode mode_from_abi(uint8_t mode);
 

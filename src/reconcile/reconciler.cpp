@@ -55,6 +55,21 @@ std::map<std::string, uint32_t> vip_counts(const Rules& rules) {
   return counts;
 }
 
+// The VIP:ports xlb-proxy serves, with the number of fullproxy rules (hosts) on each.
+template <class Rules>
+std::map<std::tuple<std::string, model::Protocol, uint16_t>, uint32_t> l7_port_counts(
+    const Rules& rules) {
+  std::map<std::tuple<std::string, model::Protocol, uint16_t>, uint32_t> counts;
+  for (const auto& [key, rule] : rules) {
+    if (model::is_l7(rule.service)) ++counts[{key.vip, key.protocol, key.port}];
+  }
+  return counts;
+}
+
+model::ServiceKey port_key(const std::tuple<std::string, model::Protocol, uint16_t>& port) {
+  return model::ServiceKey{std::get<0>(port), std::get<1>(port), std::get<2>(port)};
+}
+
 template <class Rules>
 model::Config config_of(const Rules& rules, const std::vector<model::EndpointProbe>& probes) {
   model::Config cfg;
@@ -92,8 +107,8 @@ xlb_vip_info vip_info(uint32_t rules) {
 }  // namespace
 
 bool Reconciler::KeyLess::operator()(const model::ServiceKey& a, const model::ServiceKey& b) const {
-  return std::tuple(host_order(a.vip), a.vip, a.port, a.protocol) <
-         std::tuple(host_order(b.vip), b.vip, b.port, b.protocol);
+  return std::tuple(host_order(a.vip), a.vip, a.port, a.protocol, a.host) <
+         std::tuple(host_order(b.vip), b.vip, b.port, b.protocol, b.host);
 }
 
 Reconciler::Reconciler(Datapath& datapath, Store& store) : datapath_(datapath), store_(store) {}
@@ -191,6 +206,53 @@ Result<void> Reconciler::apply_vips(const Delta& delta, bool adopting, Undo& und
   return Ok{};
 }
 
+Result<void> Reconciler::apply_l7_ports(const Delta& delta, bool adopting, bool adding,
+                                        Undo& undo) {
+  auto before = l7_port_counts(delta.before);
+  auto after = l7_port_counts(delta.after);
+  // Rules outside the delta keep their ports in use.
+  for (const auto& [key, rule] : rules_) {
+    if (!model::is_l7(rule.service) || delta.before.contains(key) || delta.after.contains(key))
+      continue;
+    const auto port = std::tuple{key.vip, key.protocol, key.port};
+    if (!before.contains(port) && !after.contains(port) && !adopting) continue;
+    ++before[port];
+    ++after[port];
+  }
+  const xlb_svc steering = proxy_steering_svc();
+  if (adding) {
+    for (const auto& [port, count] : after) {
+      if (before.contains(port) && !adopting) continue;
+      xlb_svc_key k = to_abi_key(port_key(port));
+      XLB_TRY(datapath_.upsert_service(k, steering));
+      undo.add([this, k] { undo_step(datapath_.delete_service(k), "delete proxy steering"); });
+    }
+    return Ok{};
+  }
+  for (const auto& [port, count] : before) {
+    if (after.contains(port)) continue;
+    xlb_svc_key k = to_abi_key(port_key(port));
+    XLB_TRY(datapath_.delete_service(k));
+    undo.add([this, k, steering] {
+      undo_step(datapath_.upsert_service(k, steering), "restore proxy steering");
+    });
+  }
+  return Ok{};
+}
+
+std::vector<model::Service> Reconciler::l7_rules_locked() const {
+  std::vector<model::Service> out;
+  for (const auto& [key, rule] : rules_) {
+    if (model::is_l7(rule.service)) out.push_back(with_health(rule.service));
+  }
+  return out;
+}
+
+std::vector<model::Service> Reconciler::l7_rules() const {
+  std::lock_guard lock(mu_);
+  return l7_rules_locked();
+}
+
 Result<void> Reconciler::apply(const Delta& delta, const ApplyOptions& options) {
   const Rules& current = delta.before;
   const Rules& next = delta.after;
@@ -199,9 +261,16 @@ Result<void> Reconciler::apply(const Delta& delta, const ApplyOptions& options) 
     spdlog::warn("configuration change refused, datapath rolled back: {}", e.message);
     return e;
   };
+  // fullproxy rules own no datapath entry of their own: their VIP:port's steering entry is
+  // written by apply_l7_ports, removals before the L4 rules' writes and additions after, so an
+  // L4 rule replacing a fullproxy port (or the reverse) never has its entry deleted.
+  auto l4_in = [](const Rules& rules, const model::ServiceKey& key) {
+    auto it = rules.find(key);
+    return it != rules.end() && !model::is_l7(it->second.service);
+  };
 
   for (const auto& [key, rule] : current) {
-    if (next.contains(key)) continue;
+    if (model::is_l7(rule.service) || l4_in(next, key)) continue;
     xlb_svc_key k = to_abi_key(key);
     if (auto r = datapath_.delete_service(k); !r) return fail(r.error());
     undo.add(
@@ -212,9 +281,14 @@ Result<void> Reconciler::apply(const Delta& delta, const ApplyOptions& options) 
     }
   }
 
+  if (auto r = apply_l7_ports(delta, options.adopting, /*adding=*/false, undo); !r)
+    return fail(r.error());
+
   for (const auto& [key, rule] : next) {
+    if (model::is_l7(rule.service)) continue;
     auto it = current.find(key);
-    const Rule* old = it == current.end() ? nullptr : &it->second;
+    const Rule* old =
+        it == current.end() || model::is_l7(it->second.service) ? nullptr : &it->second;
     if (old && same_bytes(old->dp, rule.dp)) continue;
     if (!old) {
       // A new id must not inherit the counters of the rule that last held it.
@@ -241,6 +315,8 @@ Result<void> Reconciler::apply(const Delta& delta, const ApplyOptions& options) 
     }
   }
 
+  if (auto r = apply_l7_ports(delta, options.adopting, /*adding=*/true, undo); !r)
+    return fail(r.error());
   if (auto r = apply_vips(delta, options.adopting, undo); !r) return fail(r.error());
 
   // Memory takes the change first so the store saves it; a failed save puts memory back.
@@ -254,6 +330,13 @@ Result<void> Reconciler::apply(const Delta& delta, const ApplyOptions& options) 
     }
   }
   undo.commit();
+  if (l7_listener_) {
+    bool touched = false;
+    for (const auto* rules : {&current, &next}) {
+      for (const auto& [key, rule] : *rules) touched = touched || model::is_l7(rule.service);
+    }
+    if (touched) l7_listener_(l7_rules_locked());
+  }
 
   if (options.log) {
     for (const auto& [key, rule] : current) {
@@ -346,7 +429,12 @@ Result<void> Reconciler::restore() {
   auto listed = datapath_.list_services();
   if (!listed) return listed.error();
   Rules adopted;
+  std::vector<xlb_svc_key> adopted_steering;  // VIP:ports an earlier xlbd steered to xlb-proxy
   for (const auto& [k, dp] : *listed) {
+    if (dp.mode == XLB_MODE_PROXY) {
+      adopted_steering.push_back(k);
+      continue;
+    }
     auto key = from_abi_key(k);
     if (!key) {
       spdlog::warn("removing datapath rule {} with a key this version cannot express",
@@ -364,6 +452,15 @@ Result<void> Reconciler::restore() {
   // rules_ is empty here: the delta is the whole adopted datapath against the whole config.
   XLB_TRY(apply(Delta{adopted, std::move(*next)},
                 ApplyOptions{.save = false, .adopting = true, .log = false}));
+
+  // Steering entries no fullproxy rule asks for any more (apply wrote the others again).
+  auto wanted = l7_port_counts(rules_);
+  for (const auto& k : adopted_steering) {
+    auto key = from_abi_key(k);
+    if (key && wanted.contains({key->vip, key->protocol, key->port})) continue;
+    if (key && l4_rule_on(*key)) continue;  // an L4 rule took the port over
+    XLB_TRY(datapath_.delete_service(k));
+  }
 
   size_t kept = 0;
   for (const auto& [key, rule] : rules_) {
@@ -385,10 +482,18 @@ Result<void> Reconciler::restore() {
   return Ok{};
 }
 
+bool Reconciler::l4_rule_on(const model::ServiceKey& port) const {
+  auto it = rules_.find(model::ServiceKey{port.vip, port.protocol, port.port});
+  return it != rules_.end() && !model::is_l7(it->second.service);
+}
+
 Result<void> Reconciler::upsert(const model::Service& svc) {
   XLB_TRY(model::validate(svc));
   XLB_TRY(check_supported(svc));
   std::unique_lock lock(mu_);
+  for (const auto& [key, rule] : rules_) {
+    if (key != svc.key) XLB_TRY(model::check_port_sharing(svc, rule.service, "mode"));
+  }
   // Only this rule is planned: the others keep their ids, indexes and datapath entries.
   Delta delta;
   const xlb_svc* previous = nullptr;

@@ -51,7 +51,15 @@ class Reconciler {
   // reported are healthy. Thread-safe.
   void set_health(const std::string& check_id, bool healthy);
 
+  // The fullproxy rules as xlb-proxy must serve them: endpoints with the health overlay applied
+  // (down where their check says so).
+  std::vector<model::Service> l7_rules() const;
+
   // Hooks, set once before the reconciler is shared between threads.
+  // Called with the fullproxy rules (as l7_rules() returns them) after every change that
+  // touched one, health included; with the reconciler's lock held, so it must not call back.
+  using L7Listener = std::function<void(std::vector<model::Service>)>;
+  void set_on_l7_change(L7Listener listener) { l7_listener_ = std::move(listener); }
   // Called after every successful upsert/remove/replace_all/set_endpoint_state, without the
   // reconciler's lock held (it may read config()).
   void set_on_change(std::function<void()> listener) { on_change_ = std::move(listener); }
@@ -106,6 +114,12 @@ class Reconciler {
   // Moves the datapath (and store) through `delta`; all or nothing. On success rules_ holds
   // delta.after in place of delta.before.
   Result<void> apply(const Delta& delta, const ApplyOptions& options);
+  // Steering entries of the VIP:ports fullproxy rules use: the removals (`adding` false) or the
+  // additions of `delta`, registering their undo steps.
+  Result<void> apply_l7_ports(const Delta& delta, bool adopting, bool adding, Undo& undo);
+  std::vector<model::Service> l7_rules_locked() const;
+  // An L4 rule holds the VIP, protocol and port of `port` (its host ignored).
+  bool l4_rule_on(const model::ServiceKey& port) const;
   // VIP entry writes (rules per VIP) for `delta`, registering their undo steps.
   Result<void> apply_vips(const Delta& delta, bool adopting, Undo& undo);
   Result<void> apply_desired(const std::vector<model::Service>& desired);
@@ -128,6 +142,7 @@ class Reconciler {
   std::set<std::string> unhealthy_;           // check ids, guarded by mu_
   std::function<void()> on_change_;
   HealthView health_view_;
+  L7Listener l7_listener_;
 };
 
 }  // namespace xlb

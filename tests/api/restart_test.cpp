@@ -6,6 +6,10 @@
 
 #include "harness.h"
 
+extern "C" {
+#include "xlb/abi/maps.h"
+}
+
 namespace xlb::test {
 namespace {
 
@@ -40,7 +44,7 @@ TEST_F(Restart, RulesComeBackAndThePinnedMapsAreNotReset) {
   ASSERT_EQ(daemon().xlbd().terminate(), 0) << daemon().xlbd().log();
   // While xlbd is down the maps stay pinned and the program attached.
   EXPECT_TRUE(std::filesystem::exists(daemon().pin_dir() + "/xlb_svc_v1"));
-  EXPECT_TRUE(std::filesystem::exists(daemon().pin_dir() + "/xlb_dp_stat_v2"));
+  EXPECT_TRUE(std::filesystem::exists(daemon().pin_dir() + "/" XLB_MAP_DP_STATS));
   auto filters = run({"tc", "filter", "show", "dev", "v0", "ingress"});
   EXPECT_NE(filters.out.find("bpf"), std::string::npos) << filters.out << filters.err;
 

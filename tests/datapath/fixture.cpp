@@ -167,11 +167,14 @@ Verdict test_run(int prog_fd, const Bytes& frame, int ifindex, uint32_t gso_size
   ctx.ifindex = static_cast<__u32>(ifindex);
   ctx.gso_size = gso_size;
   ctx.gso_segs = gso_size ? 2 : 0;
+  __sk_buff ctx_out{};
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = v.frame.data(),
               .data_size_in = static_cast<__u32>(frame.size()),
               .data_size_out = static_cast<__u32>(v.frame.size()), .ctx_in = &ctx,
-              .ctx_size_in = sizeof ctx, .repeat = 1);
+              .ctx_out = &ctx_out, .ctx_size_in = sizeof ctx, .ctx_size_out = sizeof ctx_out,
+              .repeat = 1);
   v.err = bpf_prog_test_run_opts(prog_fd, &opts);
+  v.mark = ctx_out.mark;
   v.action = v.err ? -1 : static_cast<int>(opts.retval);
   v.frame.resize(v.err ? 0 : opts.data_size_out);
   return v;

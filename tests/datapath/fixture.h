@@ -23,6 +23,7 @@ struct Verdict {
   int err = 0;  // bpf_prog_test_run_opts's return: the kernel refused to run the frame
   int action = -1;
   Bytes frame;
+  uint32_t mark = 0;  // skb->mark as the program left it
 };
 
 ::testing::AssertionResult Forwarded(const Verdict& v, const Bytes& expected);

@@ -73,5 +73,24 @@ TEST_F(PassTest, TtlZeroIsUntouched) {
   expect_passed(syn_with(ip), XLB_STAT_PASS_TTL);
 }
 
+// fullproxy: the VIP:port's steering entry hands every TCP segment (RSTs too) to the kernel
+// with the proxy's mark, for the policy route and xlb_steer; nothing is tracked.
+TEST_F(PassTest, FullproxyPortIsMarkedForTheProxy) {
+  xlb_svc steering = make_svc(1, XLB_SEL_RR, {});
+  steering.mode = XLB_MODE_PROXY;
+  install(flow_.rule, steering);
+  for (uint8_t flags : {tcpf::SYN, tcpf::ACK, tcpf::RST}) {
+    const Bytes in = tcp_frame(flow_.client_l2(), flow_.client_ip(), flow_.cport, 80, flags, 1, 0);
+    auto before = stats();
+    const Verdict v = from_client(in);
+    EXPECT_TRUE(PassedUntouched(v, in));
+    EXPECT_EQ(v.mark, XLB_PROXY_MARK) << "flags " << int(flags);
+    EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_PROXY, 1}}));
+  }
+  EXPECT_TRUE(flows().empty());
+  // Other traffic keeps no mark.
+  EXPECT_EQ(from_client(syn_with({kClient.ip, kEndpoints[0].ip})).mark, 0u);
+}
+
 }  // namespace
 }  // namespace xlbtest

@@ -49,6 +49,43 @@ ServiceStatus web_rule() {
 constexpr const char* kRule = R"(port="80",protocol="tcp",rule="web",vip="20.20.20.1")";
 
 // A DSR rule whose first endpoint was reached over L2 and second tunnelled.
+// A fullproxy rule with a host, and the proxy's counters for it (5 requests over 2 backend
+// connections, 4 answered 2xx and 1 5xx).
+void add_l7_input(ScrapeInput& in) {
+  ServiceStatus st;
+  st.service.key = {"20.20.20.3", model::Protocol::tcp, 80, "www.a.com"};
+  st.service.name = "site-a";
+  st.service.mode = model::Mode::fullproxy;
+  in.rules.push_back(st);
+  proxy::RuleStatsSnapshot r;
+  r.key = model::to_string(st.service.key);
+  r.requests = 5;
+  r.responses = {0, 4, 0, 0, 1};
+  r.backend_connections = 2;
+  r.latency_buckets.assign(proxy::kLatencyBounds.size() + 1, 0);
+  r.latency_buckets[2] = 5;
+  r.latency_sum_seconds = 0.02;
+  proxy::ProxyStatus l7{.running = true, .restarts = 1, .stats = proxy::ProxyStatsSnapshot{}};
+  l7.stats->rules = {r};
+  l7.stats->refused = {{400, 3}};
+  in.l7 = l7;
+}
+
+TEST(Exposition, L7SeriesOfAFullproxyRule) {
+  ScrapeInput in;
+  add_l7_input(in);
+  const std::string text = render(in, nullptr);
+  const std::string labels = "host=\"www.a.com\",port=\"80\",rule=\"site-a\",vip=\"20.20.20.3\"";
+  EXPECT_NE(text.find("xlb_l7_requests_total{" + labels + "} 5"), std::string::npos) << text;
+  EXPECT_NE(text.find("xlb_l7_responses_total{class=\"5xx\"," + labels + "} 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("xlb_l7_backend_connections_total{" + labels + "} 2"), std::string::npos);
+  EXPECT_NE(text.find("xlb_l7_request_duration_seconds_count{" + labels + "} 5"),
+            std::string::npos);
+  EXPECT_NE(text.find("xlb_l7_refused_total{status=\"400\"} 3"), std::string::npos);
+  EXPECT_NE(text.find("xlb_l7_proxy_up 1"), std::string::npos);
+}
+
 ServiceStatus dsr_rule() {
   ServiceStatus st;
   st.service.key = {"20.20.20.2", model::Protocol::tcp, 80};
@@ -243,6 +280,7 @@ TEST(Exposition, EveryMetricIsDocumented) {
   summary.snat_ports = {{"10.1.2.1", 1}};
   in.conntrack = summary;
   in.ha = ha_pair();
+  add_l7_input(in);
   LiveMetrics live;
   live.observe_probe("10.1.2.11:8080", true, 0.001);
   std::istringstream text(render(in, &live));
@@ -270,6 +308,7 @@ TEST(Exposition, PassesPromtool) {
   summary.flows_by_state = {{"est", 1}};
   in.conntrack = summary;
   in.ha = ha_pair();
+  add_l7_input(in);
   LiveMetrics live;
   live.observe_probe("10.1.2.11:8080", true, 0.002);
   const std::string path = ::testing::TempDir() + "xlb_metrics_promtool.txt";

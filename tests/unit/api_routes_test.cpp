@@ -119,6 +119,22 @@ TEST_F(ApiRoutesTest, RulesComeFromTheStatusSource) {
   EXPECT_EQ(error["error"]["code"], "not_found");
 }
 
+// A fullproxy rule's host is the fourth segment of its path, compared normalized.
+TEST_F(ApiRoutesTest, AFullproxyRuleIsFoundByItsHost) {
+  ServiceStatus site;
+  site.service.key = {"10.0.0.100", model::Protocol::tcp, 8080, "www.a.com"};
+  site.service.mode = model::Mode::fullproxy;
+  site.service.name = "site-a";
+  status_.rule_rows.push_back(site);
+  auto [code, body] = get("/api/v1/loadbalancers/10.0.0.100/tcp/8080/WWW.A.com:8080");
+  ASSERT_EQ(code, 200) << body;
+  EXPECT_EQ(body["name"], "site-a");
+  EXPECT_EQ(body["host"], "www.a.com");
+  EXPECT_EQ(get("/api/v1/loadbalancers/10.0.0.100/tcp/8080").first, 404) << "no default rule";
+  EXPECT_EQ(get("/api/v1/loadbalancers/10.0.0.100/tcp/8080/www.b.com").first, 404);
+  EXPECT_EQ(get("/api/v1/loadbalancers/10.0.0.100/tcp/8080/:80").first, 400) << "an empty host";
+}
+
 TEST_F(ApiRoutesTest, VerdictCountersByName) {
   status_.verdict_values[XLB_STAT_DROP_CT_FULL] = 7;
   status_.verdict_values[XLB_STAT_PASS_DSR_REPLY] = 2;

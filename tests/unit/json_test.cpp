@@ -100,7 +100,7 @@ TEST(Json, UnknownFieldIsRejectedWithTheAllowedList) {
   EXPECT_EQ(e.message,
             "unknown field \"foo\"; allowed: vip, protocol, port, name, mode, select, monitor, "
             "inactive_timeout, ppv2, snat, dsr_ipip, persist_timeout, maglev_size, on_down, "
-            "fail_open, endpoints");
+            "fail_open, host, xff, xff_trusted, reuse, endpoints");
 
   j = minimal();
   j["endpoints"][0]["wieght"] = 3;
@@ -149,7 +149,7 @@ TEST(Json, WrongJsonTypesAreRefused) {
            Case{"vip", json(5), "vip must be a string (an IPv4 address), got 5"},
            Case{"protocol", json("sctp"), "protocol must be one of tcp, udp, got \"sctp\""},
            Case{"mode", json("tunnel"),
-                "mode must be one of default, nat, fullnat, dsr, got \"tunnel\""},
+                "mode must be one of default, nat, fullnat, dsr, fullproxy, got \"tunnel\""},
            Case{"select", json(1),
                 "select must be one of rr, priority, hash, persist, lc, maglev, got 1"},
            Case{"monitor", json("yes"), "monitor must be true or false, got \"yes\""},

@@ -17,7 +17,18 @@ enum xlb_mode {
 	XLB_MODE_NAT = 0, /* "default": DNAT, client address kept */
 	XLB_MODE_FULLNAT = 1,
 	XLB_MODE_DSR = 2,
+	/* fullproxy (L7): the TC program marks the packet XLB_PROXY_MARK and hands it to the
+	 * kernel, whose policy route delivers it locally; xlb_steer (sk_lookup) gives it to
+	 * xlb-proxy's listener. One entry per VIP:port, whatever the number of --host rules. */
+	XLB_MODE_PROXY = 3,
 };
+
+/* skb->mark of packets steered to xlb-proxy; xlbd routes it to a local table:
+ * `ip rule add fwmark XLB_PROXY_MARK lookup XLB_PROXY_TABLE`,
+ * `ip route add local 0.0.0.0/0 dev lo table XLB_PROXY_TABLE`. A policy table, not the local
+ * one, so the kernel never answers ARP for a VIP (the ARP lookup carries no mark). */
+#define XLB_PROXY_MARK 0x786c6270u /* "xlbp" */
+#define XLB_PROXY_TABLE 7862
 
 enum xlb_select {
 	XLB_SEL_RR = 0,

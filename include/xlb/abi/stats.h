@@ -48,7 +48,8 @@ static inline __u32 xlb_ep_slot(__u32 svc_id, __u32 ep_idx)
 	X(DROP_SNAT_EXHAUSTED, "drop_snat_exhausted") /* FullNAT: no free source port */           \
 	X(ICMP_FRAG_NEEDED, "icmp_frag_needed") /* DSR/IPIP: too big once tunnelled, ICMP sent */  \
 	X(PASS_DSR_REPLY, "pass_dsr_reply")	/* from VIP:port of a DSR rule: a backend's reply  \
-						 * routed via the LB (it should bypass it) */
+						 * routed via the LB (it should bypass it) */      \
+	X(PASS_PROXY, "pass_proxy") /* to a fullproxy VIP:port: marked for xlb-proxy */
 
 #define XLB_DP_STAT_ENUM_(id, name) XLB_STAT_##id,
 /* Index into the datapath verdict counters (xlb_dp_stat_*). */

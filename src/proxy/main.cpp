@@ -1,0 +1,177 @@
+// xlb-proxy: the L7 (fullproxy) engine. Started and supervised by xlbd, which passes it the
+// control channel (a socketpair end) and one listening socket per worker (a reuseport group
+// xlb_steer sends fullproxy VIP:ports to), then pushes rules, health and limits over the
+// channel. One event loop per core; a crash here never touches xlbd or the L4 datapath.
+//
+//   xlb-proxy --control-fd=3 --listen-fd=4 --listen-fd=5        (as xlbd starts it)
+//   xlb-proxy --config=FILE --listen=127.0.0.1:8080 [--workers=2]  (standalone, for tests)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "proxy/control.h"
+#include "proxy/runtime.h"
+#include "proxy/worker.h"
+
+namespace {
+
+using namespace xlb;
+using namespace xlb::proxy;
+
+std::atomic<bool> g_stop{false};
+
+void on_stop_signal(int) { g_stop.store(true); }
+
+struct ProxyOptions {
+  int control_fd = -1;
+  std::vector<int> listen_fds;
+  std::string config_file;
+  std::string listen;  // standalone: IP:PORT
+  unsigned workers = 0;
+};
+
+// Standalone mode's listeners: `workers` sockets of one reuseport group on ip:port.
+std::vector<int> open_listeners(const std::string& ip_port, unsigned workers) {
+  std::vector<int> fds;
+  const size_t colon = ip_port.rfind(':');
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  if (colon == std::string::npos ||
+      inet_pton(AF_INET, ip_port.substr(0, colon).c_str(), &sa.sin_addr) != 1)
+    return fds;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(ip_port.substr(colon + 1))));
+  for (unsigned i = 0; i < workers; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd, 4096) != 0) {
+      close(fd);
+      break;
+    }
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+Result<void> apply_config(const nlohmann::json& message, ConfigStore& store,
+                          StatsRegistry& registry) {
+  auto config = config_from_message(message);
+  if (!config) return config.error();
+  store.publish(build_runtime(*config, registry));
+  spdlog::info("xlb-proxy: configuration with {} rules applied", config->rules.size());
+  return Ok{};
+}
+
+// The control channel: until xlbd closes it (then the proxy exits: it serves only xlbd).
+void serve_control(int fd, ConfigStore& store, StatsRegistry& registry) {
+  while (!g_stop.load()) {
+    auto message = receive_message(fd);
+    if (!message) {
+      if (message.error().code != ErrorCode::not_found)
+        spdlog::error("xlb-proxy: {}", message.error().message);
+      return;
+    }
+    const std::string op = message->value("op", "");
+    nlohmann::json reply = {{"op", op}};
+    if (op == "config") {
+      auto done = apply_config(*message, store, registry);
+      reply["ok"] = done.ok();
+      if (!done) {
+        reply["error"] = done.error().message;
+        spdlog::error("xlb-proxy: configuration refused: {}", done.error().message);
+      }
+    } else if (op == "stats") {
+      std::vector<std::string> keys;
+      for (const auto& r : store.current()->rules) keys.push_back(r.key);
+      reply["stats"] = registry.snapshot(keys);
+    } else {
+      reply["error"] = "unknown op";
+    }
+    if (!send_message(fd, reply)) return;
+  }
+}
+
+void pin_to_core(std::thread& t, unsigned index) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(index % cores, &set);
+  pthread_setaffinity_np(t.native_handle(), sizeof set, &set);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ProxyOptions o;
+  CLI::App app{"xlb-proxy: the L7 engine of xlb (started by xlbd)"};
+  app.add_option("--control-fd", o.control_fd, "Control channel from xlbd (inherited)");
+  app.add_option("--listen-fd", o.listen_fds, "Listening socket of one worker (inherited)");
+  app.add_option("--config", o.config_file, "Standalone: a config message in a file");
+  app.add_option("--listen", o.listen, "Standalone: IP:PORT to listen on");
+  app.add_option("--workers", o.workers, "Standalone: event loops (default: one per core)");
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("xlb-proxy");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+
+  ConfigStore store;
+  StatsRegistry registry;
+  if (!o.config_file.empty()) {
+    std::ifstream in(o.config_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto message = nlohmann::json::parse(text.str(), nullptr, false);
+    if (auto done = apply_config(message, store, registry); !done) {
+      std::fprintf(stderr, "xlb-proxy: %s\n", done.error().message.c_str());
+      return 1;
+    }
+  }
+  if (!o.listen.empty()) {
+    const unsigned n = o.workers ? o.workers : std::max(1u, std::thread::hardware_concurrency());
+    o.listen_fds = open_listeners(o.listen, n);
+    if (o.listen_fds.size() != n) {
+      std::fprintf(stderr, "xlb-proxy: cannot listen on %s\n", o.listen.c_str());
+      return 1;
+    }
+  }
+  if (o.listen_fds.empty()) {
+    std::fprintf(stderr, "xlb-proxy: no listener: it is started by xlbd (see docs/l7.md)\n");
+    return 1;
+  }
+
+  std::atomic<uint32_t> connections{0};
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::thread> threads;
+  for (int fd : o.listen_fds)
+    workers.push_back(std::make_unique<Worker>(fd, store, registry, connections));
+  for (size_t i = 0; i < workers.size(); ++i) {
+    threads.emplace_back([&w = *workers[i]] { w.run(g_stop); });
+    pin_to_core(threads.back(), static_cast<unsigned>(i));
+  }
+  spdlog::info("xlb-proxy: serving with {} event loops", workers.size());
+  if (o.control_fd >= 0) {
+    serve_control(o.control_fd, store, registry);
+    g_stop.store(true);  // xlbd is gone or closed the channel: the proxy goes with it
+  } else {
+    while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (auto& t : threads) t.join();
+  return 0;
+}

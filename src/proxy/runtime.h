@@ -1,0 +1,60 @@
+// The configuration xlb-proxy's workers serve from: the rules by listener (VIP:port) and
+// Host, and the limits. Published whole by the control thread; each worker picks the new one up
+// between two events, so a push never drops a connection (a request already routed finishes
+// with the rule it started with).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/ip.h"
+#include "proxy/control.h"
+#include "proxy/stats.h"
+
+namespace xlb::proxy {
+
+struct RuntimeRule {
+  model::Service service;
+  std::string key;  // model::to_string(service.key): the stats key
+  std::vector<Ipv4Cidr> trusted;
+  std::shared_ptr<RuleStats> stats;
+
+  bool trusts(uint32_t host_order_addr) const;
+};
+
+struct RuntimeConfig {
+  Limits limits;
+  std::vector<RuntimeRule> rules;
+  // (VIP, port), host order -> indexes in rules.
+  std::map<std::pair<uint32_t, uint16_t>, std::vector<size_t>> by_listener;
+
+  // The rule for a request to vip:port with Host `host` (normalized): that host's rule, else
+  // the listener's default (no --host) rule, else none (404).
+  const RuntimeRule* route(uint32_t vip, uint16_t port, std::string_view host) const;
+  // A PPv2 header on vip:port is accepted from `peer` when a rule there trusts it.
+  bool trusts_on_listener(uint32_t vip, uint16_t port, uint32_t peer) const;
+};
+
+std::shared_ptr<const RuntimeConfig> build_runtime(const ProxyConfig& config,
+                                                   StatsRegistry& registry);
+
+class ConfigStore {
+ public:
+  void publish(std::shared_ptr<const RuntimeConfig> config);
+  std::shared_ptr<const RuntimeConfig> current() const;
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const RuntimeConfig> current_ = std::make_shared<RuntimeConfig>();
+  std::atomic<uint64_t> generation_{0};
+};
+
+}  // namespace xlb::proxy

@@ -1,0 +1,760 @@
+#include "proxy/worker.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "proxy/balancer.h"
+#include "proxy/forward.h"
+#include "proxy/http_parser.h"
+#include "proxy/ppv2.h"
+
+namespace xlb::proxy {
+// Named, not anonymous: Worker::Loop (external linkage) holds these.
+namespace worker_detail {
+
+using SteadyClock = std::chrono::steady_clock;
+using Instant = SteadyClock::time_point;
+
+enum class FdKind : uint8_t { listener, client, backend };
+
+// What an epoll event is about: epoll_data.ptr points at one of these.
+struct FdTag {
+  FdKind kind;
+  void* owner = nullptr;  // the ProxySession or ProxyBackend
+};
+
+struct ProxySession;
+
+struct ProxyBackend {
+  FdTag tag{FdKind::backend, this};
+  int fd = -1;
+  uint64_t endpoint = 0;  // (IPv4 << 16) | port, host order: the pool's key
+  bool connecting = true;
+  bool readable = false, writable = false, eof = false;
+  bool reused = false;            // taken from the pool for this exchange
+  bool answered = false;          // a byte of the response arrived
+  std::string out, in;            // to the endpoint / from it, not yet parsed
+  ProxySession* owner = nullptr;  // nullptr while idle in the pool
+  Instant deadline{};             // connect timeout, or idle timeout in the pool
+};
+
+enum class Phase : uint8_t {
+  idle,     // between requests (keep-alive), or before the first byte
+  request,  // a request is being read, forwarded or answered
+  closing,  // the last answer is written; the connection closes once it is flushed
+};
+
+struct ProxySession {
+  FdTag tag{FdKind::client, this};
+  int fd = -1;
+  uint32_t vip = 0;  // host order: the listener (VIP:port) the client connected to
+  uint16_t port = 0;
+  uint32_t peer_ip = 0;    // host order: the TCP peer (PPv2 trust is decided on it)
+  std::string client;      // the client's address: the peer, or a trusted PPv2 source
+  uint32_t client_ip = 0;  // host order of `client` when IPv4 (XFF trust)
+  bool ppv2_checked = false;
+  bool readable = false, writable = false, eof = false;
+  std::string in, out;
+  HttpParser request;
+  HttpParser response;
+  Phase phase = Phase::idle;
+  Instant deadline{};
+  bool dead = false;
+  // The exchange under way.
+  std::shared_ptr<const RuntimeConfig> config;  // keeps `rule` alive across a config push
+  const RuntimeRule* rule = nullptr;
+  uint64_t generation = 0;  // of the balancers the endpoint was picked from
+  size_t endpoint_index = 0;
+  bool balanced = false;  // counted as in flight by the rule's balancer (lc)
+  ProxyBackend* backend = nullptr;
+  bool head_answered = false;  // the response head went to the client
+  bool keep = true;            // the client connection stays open after this exchange
+  bool retried = false;
+  std::string retry_head;  // a body-less request's head, to resend once on a fresh connection
+  Instant started{};
+  uint64_t served = 0;  // exchanges finished on this connection
+
+  ProxySession(const Limits& limits)
+      : request(HttpParser::Kind::request, limits), response(HttpParser::Kind::response, limits) {}
+};
+
+uint32_t ms_since(Instant from, Instant now) {
+  return static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - from).count());
+}
+
+void set_nodelay(int fd) {
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+}  // namespace worker_detail
+
+using namespace worker_detail;
+
+struct Worker::Loop {
+  Loop(int fd, const ConfigStore& published, StatsRegistry& counters,
+       std::atomic<uint32_t>& connection_count)
+      : listen_fd(fd), store(published), registry(counters), connections(connection_count) {}
+
+  int listen_fd;
+  const ConfigStore& store;
+  StatsRegistry& registry;
+  std::atomic<uint32_t>& connections;
+  int epfd = -1;
+  FdTag listener_tag{FdKind::listener};
+  bool accepting = true;
+  // The limits of the published config; new connections take them (parsers keep a copy).
+  Limits limits;
+  std::shared_ptr<const RuntimeConfig> config;
+  uint64_t generation = ~uint64_t{0};
+  std::unordered_map<std::string, RuleBalancer> balancers;
+  std::unordered_map<ProxySession*, std::unique_ptr<ProxySession>> sessions;
+  std::unordered_map<ProxyBackend*, std::unique_ptr<ProxyBackend>> backends;
+  std::unordered_map<uint64_t, std::vector<ProxyBackend*>> pool;
+  std::vector<ProxySession*> doomed;
+  Instant now = SteadyClock::now();
+
+  size_t in_cap() const { return kStreamBufferBytes + limits.max_header_bytes; }
+
+  // --- configuration ---------------------------------------------------------------------
+
+  void refresh_config() {
+    if (store.generation() == generation) return;
+    generation = store.generation();
+    config = store.current();
+    limits = config->limits;
+    balancers.clear();
+    for (const auto& r : config->rules) balancers.try_emplace(r.key, r.service);
+  }
+
+  // --- epoll -----------------------------------------------------------------------------
+
+  void watch(int fd, FdTag* tag) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = tag;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+  }
+
+  void set_accepting(bool on) {
+    if (on == accepting) return;
+    accepting = on;
+    epoll_event ev{};
+    ev.events = on ? uint32_t{EPOLLIN} : 0u;
+    ev.data.ptr = &listener_tag;
+    epoll_ctl(epfd, EPOLL_CTL_MOD, listen_fd, &ev);
+  }
+
+  // --- client connections ----------------------------------------------------------------
+
+  void accept_clients() {
+    for (int i = 0; i < 64; ++i) {
+      if (connections.load(std::memory_order_relaxed) >= limits.max_connections) {
+        set_accepting(false);  // the rest wait in the backlog
+        return;
+      }
+      sockaddr_in peer{};
+      socklen_t len = sizeof peer;
+      const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) return;
+      sockaddr_in local{};
+      socklen_t local_len = sizeof local;
+      if (peer.sin_family != AF_INET ||
+          getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) {
+        close(fd);
+        continue;
+      }
+      connections.fetch_add(1, std::memory_order_relaxed);
+      set_nodelay(fd);
+      auto s = std::make_unique<ProxySession>(limits);
+      s->fd = fd;
+      s->vip = ntohl(local.sin_addr.s_addr);
+      s->port = ntohs(local.sin_port);
+      s->peer_ip = s->client_ip = ntohl(peer.sin_addr.s_addr);
+      char text[INET_ADDRSTRLEN] = {};
+      inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+      s->client = text;
+      s->deadline = now + std::chrono::milliseconds(limits.header_timeout_ms);
+      ProxySession* raw = s.get();
+      sessions.emplace(raw, std::move(s));
+      watch(fd, &raw->tag);
+    }
+  }
+
+  void close_session(ProxySession& s) {
+    if (s.dead) return;
+    s.dead = true;
+    if (s.backend) drop_backend(*s.backend);
+    s.backend = nullptr;
+    doomed.push_back(&s);
+  }
+
+  void reap() {
+    for (ProxySession* s : doomed) {
+      close(s->fd);
+      connections.fetch_sub(1, std::memory_order_relaxed);
+      sessions.erase(s);
+    }
+    doomed.clear();
+    if (!accepting && connections.load(std::memory_order_relaxed) < limits.max_connections)
+      set_accepting(true);
+  }
+
+  // The proxy's own answer, then the connection closes (after the client had a chance to read
+  // it: write side shut, the rest of its input read and dropped until EOF or the deadline).
+  void answer_and_close(ProxySession& s, int status, const std::string& reason) {
+    end_balance(s);
+    if (s.rule) {
+      s.rule->stats->count_response(status);
+    } else {
+      registry.count_refused(status);
+    }
+    if (s.backend) drop_backend(*s.backend);
+    s.backend = nullptr;
+    s.out += error_response(status, reason, /*keep_client=*/false);
+    s.phase = Phase::closing;
+    s.in.clear();
+    s.deadline = now + std::chrono::seconds(2);
+  }
+
+  // The exchange cannot go on and part of the response already left: only closing tells.
+  void abort_session(ProxySession& s) {
+    end_balance(s);
+    if (s.rule) s.rule->stats->count_response(502);
+    close_session(s);
+  }
+
+  bool read_socket(int fd, std::string& into, size_t cap, bool& readable, bool& eof) {
+    if (!readable || eof || into.size() >= cap) return false;
+    char buf[16384];
+    const size_t want = std::min(sizeof buf, cap - into.size());
+    const ssize_t r = read(fd, buf, want);
+    if (r > 0) {
+      into.append(buf, static_cast<size_t>(r));
+      return true;
+    }
+    if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+      readable = errno == EINTR;
+      return false;
+    }
+    eof = true;  // closed, or reset
+    return true;
+  }
+
+  // false when the socket failed (the caller closes).
+  bool write_socket(int fd, std::string& from, bool& writable, bool& progress) {
+    while (writable && !from.empty()) {
+      const ssize_t w = send(fd, from.data(), from.size(), MSG_NOSIGNAL);
+      if (w > 0) {
+        from.erase(0, static_cast<size_t>(w));
+        progress = true;
+        continue;
+      }
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && errno == EAGAIN) {
+        writable = false;
+        break;
+      }
+      return false;
+    }
+    return true;
+  }
+
+  // PPv2 before the first request: only a peer a rule of this listener trusts may send one.
+  // Returns false while more bytes are needed or the session was refused.
+  bool check_ppv2(ProxySession& s) {
+    if (s.ppv2_checked) return true;
+    if (s.in.empty()) return false;
+    const Ppv2Header h = parse_ppv2(s.in);
+    if (h.status == Ppv2Header::Status::absent) {
+      s.ppv2_checked = true;
+      return true;
+    }
+    if (h.status == Ppv2Header::Status::need_more && !s.eof) return false;
+    if (!config->trusts_on_listener(s.vip, s.port, s.peer_ip) ||
+        h.status != Ppv2Header::Status::ok) {
+      answer_and_close(s, 400, "Proxy Protocol header not accepted from this peer");
+      return false;
+    }
+    s.in.erase(0, h.length);
+    if (!h.source.empty()) {
+      s.client = h.source;
+      in_addr a{};
+      s.client_ip = inet_pton(AF_INET, h.source.c_str(), &a) == 1 ? ntohl(a.s_addr) : 0;
+    }
+    s.ppv2_checked = true;
+    return true;
+  }
+
+  bool handle_client_input(ProxySession& s) {
+    if (s.phase == Phase::closing) {
+      s.in.clear();  // read and dropped until the client closes
+      return false;
+    }
+    if (s.request.state() == HttpParser::State::head) {
+      if (!check_ppv2(s)) return false;
+      if (s.in.empty()) return false;
+      if (s.phase == Phase::idle) {
+        s.phase = Phase::request;
+        s.deadline = now + std::chrono::milliseconds(limits.header_timeout_ms);
+      }
+      std::string unused;
+      const size_t used = s.request.feed(s.in, unused);
+      if (s.request.state() == HttpParser::State::failed) {
+        answer_and_close(s, s.request.fault().status, s.request.fault().reason);
+        return true;
+      }
+      if (s.request.state() == HttpParser::State::head) return false;
+      s.in.erase(0, used);
+      start_exchange(s);
+      return true;
+    }
+    if (s.request.state() == HttpParser::State::body && s.backend) {
+      ProxyBackend& b = *s.backend;
+      if (s.in.empty() || b.out.size() >= kStreamBufferBytes) return false;
+      const size_t room = kStreamBufferBytes - b.out.size();
+      const std::string_view slice(s.in.data(), std::min(room, s.in.size()));
+      const size_t used = s.request.feed(slice, b.out);
+      if (s.request.state() == HttpParser::State::failed) {
+        if (s.head_answered) {
+          abort_session(s);
+        } else {
+          answer_and_close(s, s.request.fault().status, s.request.fault().reason);
+        }
+        return true;
+      }
+      s.in.erase(0, used);
+      s.deadline = now + std::chrono::milliseconds(limits.body_idle_timeout_ms);
+      if (s.request.state() == HttpParser::State::done) request_sent(s);
+      return used > 0;
+    }
+    return false;
+  }
+
+  // The whole request is in the backend's output: the response timeout starts.
+  void request_sent(ProxySession& s) {
+    if (!s.head_answered) s.deadline = now + std::chrono::milliseconds(limits.response_timeout_ms);
+  }
+
+  void start_exchange(ProxySession& s) {
+    const MessageHead& req = s.request.head();
+    s.config = config;
+    s.generation = generation;
+    const std::string host = model::normalize_host(req.one("Host").value_or(""));
+    s.rule = config->route(s.vip, s.port, host);
+    s.head_answered = false;
+    s.retried = false;
+    s.retry_head.clear();
+    s.started = now;
+    if (!s.rule) return answer_and_close(s, 404, "no rule for this host");
+    s.rule->stats->requests.fetch_add(1, std::memory_order_relaxed);
+    auto balancer = balancers.find(s.rule->key);
+    auto index = balancer == balancers.end() ? std::nullopt : balancer->second.pick(s.client, now);
+    if (!index) return answer_and_close(s, 503, "no endpoint is up");
+    s.endpoint_index = *index;
+    balancer->second.started(*index);
+    s.balanced = true;
+    s.keep = req.keep_alive;
+    s.response.reset();
+    if (req.method == "HEAD") s.response.expect_no_body();
+
+    ForwardContext ctx;
+    ctx.client = s.client;
+    ctx.client_trusted = s.rule->trusts(s.client_ip);
+    ctx.xff = s.rule->service.xff;
+    ctx.listen_port = s.port;
+    ctx.close_backend = s.rule->service.reuse == model::Reuse::never;
+    std::string head = backend_request_head(req, ctx);
+    const bool no_body = s.request.state() == HttpParser::State::done;
+    if (!attach_backend(s)) return answer_and_close(s, 502, "cannot connect to the endpoint");
+    if (no_body && s.backend->reused) s.retry_head = head;
+    s.backend->out += head;
+    s.deadline = now + std::chrono::milliseconds(limits.body_idle_timeout_ms);
+    if (no_body) request_sent(s);
+  }
+
+  // The request left the rule's lc count (if the balancers it was counted in are still ours).
+  void end_balance(ProxySession& s) {
+    if (!s.balanced) return;
+    s.balanced = false;
+    if (s.generation != generation || !s.rule) return;
+    auto it = balancers.find(s.rule->key);
+    if (it != balancers.end()) it->second.finished(s.endpoint_index);
+  }
+
+  // --- backend connections ---------------------------------------------------------------
+
+  const model::Endpoint& endpoint_of(const ProxySession& s) const {
+    return s.rule->service.endpoints[s.endpoint_index];
+  }
+
+  // A pooled connection to the endpoint (as the rule's --reuse allows), else a new one.
+  bool attach_backend(ProxySession& s, bool fresh_only = false) {
+    const model::Endpoint& ep = endpoint_of(s);
+    in_addr addr{};
+    if (inet_pton(AF_INET, ep.ip.c_str(), &addr) != 1) return false;
+    const uint64_t key = (uint64_t{ntohl(addr.s_addr)} << 16) | ep.port;
+    const model::Reuse reuse = s.rule->service.reuse;
+    // safe: a client's first request never rides a reused connection (HAProxy's meaning), so
+    // a connection the endpoint closes at that moment fails a request the client can retry.
+    const bool may_reuse =
+        !fresh_only && (reuse == model::Reuse::always || (reuse == model::Reuse::safe && s.served));
+    if (may_reuse) {
+      auto it = pool.find(key);
+      while (it != pool.end() && !it->second.empty()) {
+        ProxyBackend* b = it->second.back();
+        it->second.pop_back();
+        if (b->eof) {
+          destroy_backend(*b);
+          continue;
+        }
+        b->owner = &s;
+        b->reused = true;
+        b->answered = false;
+        s.backend = b;
+        return true;
+      }
+    }
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    set_nodelay(fd);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr = addr;
+    sa.sin_port = htons(ep.port);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 && errno != EINPROGRESS) {
+      close(fd);
+      return false;
+    }
+    auto b = std::make_unique<ProxyBackend>();
+    b->fd = fd;
+    b->endpoint = key;
+    b->owner = &s;
+    b->deadline = now + std::chrono::milliseconds(limits.connect_timeout_ms);
+    ProxyBackend* raw = b.get();
+    backends.emplace(raw, std::move(b));
+    watch(fd, &raw->tag);
+    s.rule->stats->backend_connections.fetch_add(1, std::memory_order_relaxed);
+    s.backend = raw;
+    return true;
+  }
+
+  void destroy_backend(ProxyBackend& b) {
+    close(b.fd);
+    backends.erase(&b);
+  }
+
+  void drop_backend(ProxyBackend& b) {
+    if (b.owner && b.owner->backend == &b) b.owner->backend = nullptr;
+    destroy_backend(b);
+  }
+
+  void release_to_pool(ProxyBackend& b) {
+    auto& idle = pool[b.endpoint];
+    if (idle.size() >= limits.pool_max_idle) return destroy_backend(b);
+    b.owner = nullptr;
+    b.in.clear();
+    b.deadline = now + std::chrono::milliseconds(limits.pool_idle_timeout_ms);
+    idle.push_back(&b);
+  }
+
+  void forget_pooled(ProxyBackend& b) {
+    auto it = pool.find(b.endpoint);
+    if (it != pool.end()) std::erase(it->second, &b);
+    destroy_backend(b);
+  }
+
+  bool finish_connect(ProxyBackend& b) {
+    if (!b.connecting) return true;
+    if (!b.writable && !b.eof) return false;
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(b.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+      b.eof = true;
+      return false;
+    }
+    b.connecting = false;
+    return true;
+  }
+
+  // The endpoint failed before answering: retry a body-less request once on a fresh
+  // connection when the failed one was reused (it may have been closed under us), else 502.
+  void backend_failed(ProxySession& s, const std::string& why) {
+    ProxyBackend& b = *s.backend;
+    const bool retry = b.reused && !b.answered && !s.retried && !s.retry_head.empty();
+    drop_backend(b);
+    if (retry) {
+      s.retried = true;
+      if (attach_backend(s, /*fresh_only=*/true)) {
+        s.backend->out = s.retry_head;
+        request_sent(s);
+        return;
+      }
+    }
+    if (s.head_answered) return abort_session(s);
+    answer_and_close(s, 502, why);
+  }
+
+  bool handle_backend(ProxySession& s) {
+    if (!s.backend) return false;
+    ProxyBackend& b = *s.backend;
+    bool progress = false;
+    if (b.connecting && !finish_connect(b)) {
+      if (b.eof) {
+        backend_failed(s, "cannot connect to the endpoint");
+        return true;
+      }
+      return false;
+    }
+    if (!write_socket(b.fd, b.out, b.writable, progress)) {
+      backend_failed(s, "the endpoint closed the connection");
+      return true;
+    }
+    if (read_socket(b.fd, b.in, in_cap(), b.readable, b.eof)) {
+      progress = true;
+      b.answered = b.answered || !b.in.empty();
+    }
+    return handle_response(s) || progress;
+  }
+
+  bool handle_response(ProxySession& s) {
+    ProxyBackend& b = *s.backend;
+    bool progress = false;
+    while (s.backend && s.phase == Phase::request) {
+      HttpParser& resp = s.response;
+      if (resp.state() == HttpParser::State::head) {
+        if (b.in.empty()) break;
+        std::string unused;
+        const size_t used = resp.feed(b.in, unused);
+        if (resp.state() == HttpParser::State::failed) {
+          drop_backend(b);
+          answer_and_close(s, 502, "malformed response: " + resp.fault().reason);
+          return true;
+        }
+        if (resp.state() == HttpParser::State::head) break;
+        b.in.erase(0, used);
+        progress = true;
+        const MessageHead& h = resp.head();
+        if (h.status < 200) {  // interim (100 Continue): forward it, the final one follows
+          s.out += client_response_head(h, true, s.request.head().minor);
+          resp.reset();
+          if (s.request.head().method == "HEAD") resp.expect_no_body();
+          continue;
+        }
+        s.keep = s.keep && h.framing != Framing::until_close;
+        s.out += client_response_head(h, s.keep, s.request.head().minor);
+        s.head_answered = true;
+        s.deadline = now + std::chrono::milliseconds(limits.body_idle_timeout_ms);
+        if (resp.state() == HttpParser::State::done) return finish_exchange(s), true;
+        continue;
+      }
+      if (resp.state() == HttpParser::State::body) {
+        if (b.in.empty() && b.eof) {
+          resp.finish(s.out);
+          if (resp.state() == HttpParser::State::done) return finish_exchange(s), true;
+          abort_session(s);
+          return true;
+        }
+        if (b.in.empty() || s.out.size() >= kStreamBufferBytes) break;
+        const size_t room = kStreamBufferBytes - s.out.size();
+        const size_t used =
+            resp.feed(std::string_view(b.in.data(), std::min(room, b.in.size())), s.out);
+        if (resp.state() == HttpParser::State::failed) {
+          abort_session(s);
+          return true;
+        }
+        b.in.erase(0, used);
+        progress = progress || used > 0;
+        s.deadline = now + std::chrono::milliseconds(limits.body_idle_timeout_ms);
+        if (resp.state() == HttpParser::State::done) return finish_exchange(s), true;
+        continue;
+      }
+      break;
+    }
+    if (s.backend && b.eof && b.in.empty() && s.response.state() == HttpParser::State::head) {
+      backend_failed(s, "the endpoint closed the connection without a response");
+      return true;
+    }
+    return progress;
+  }
+
+  void finish_exchange(ProxySession& s) {
+    ProxyBackend& b = *s.backend;
+    const MessageHead& resp = s.response.head();
+    s.rule->stats->count_response(resp.status);
+    s.rule->stats->observe_latency(std::chrono::duration<double>(now - s.started).count());
+    end_balance(s);
+    const bool request_done = s.request.state() == HttpParser::State::done;
+    // Never reused after Connection: close, HTTP/1.0 without keep-alive, a body not sent whole,
+    // a close-delimited response, stray bytes, or --reuse=never.
+    const bool reusable = resp.keep_alive && request_done && !b.eof && b.in.empty() &&
+                          b.out.empty() && s.request.head().minor == 1 &&
+                          s.rule->service.reuse != model::Reuse::never;
+    s.backend = nullptr;
+    if (reusable) {
+      release_to_pool(b);
+    } else {
+      destroy_backend(b);
+    }
+    ++s.served;
+    if (!request_done) s.keep = false;  // the rest of its body was never read
+    s.rule = nullptr;
+    s.config.reset();
+    if (!s.keep) {
+      s.phase = Phase::closing;
+      s.deadline = now + std::chrono::seconds(2);
+      return;
+    }
+    s.request.reset();
+    s.phase = Phase::idle;
+    s.deadline = now + std::chrono::milliseconds(limits.keepalive_timeout_ms);
+  }
+
+  // --- the per-connection pump -----------------------------------------------------------
+
+  void pump(ProxySession& s) {
+    for (int round = 0; round < 256 && !s.dead; ++round) {
+      bool progress = read_socket(s.fd, s.in, in_cap(), s.readable, s.eof);
+      progress = handle_client_input(s) || progress;
+      if (!s.dead) progress = handle_backend(s) || progress;
+      if (s.dead) break;
+      if (!write_socket(s.fd, s.out, s.writable, progress)) {
+        close_session(s);
+        break;
+      }
+      if (s.phase == Phase::closing && s.out.empty()) {
+        shutdown(s.fd, SHUT_WR);
+        if (s.eof) close_session(s);
+      }
+      if (s.eof && !s.dead && s.phase == Phase::idle && s.in.empty()) close_session(s);
+      if (s.eof && !s.dead && s.phase == Phase::request &&
+          s.request.state() != HttpParser::State::done) {
+        // Closed in the middle of a request: nothing to answer it on.
+        close_session(s);
+      }
+      if (!progress) break;
+    }
+  }
+
+  void on_backend_event(ProxyBackend& b, uint32_t events) {
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) b.readable = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) b.writable = true;
+    if (!b.owner) {  // idle in the pool: anything from the endpoint now is a close
+      if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) forget_pooled(b);
+      return;
+    }
+    pump(*b.owner);
+  }
+
+  void on_client_event(ProxySession& s, uint32_t events) {
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s.readable = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) s.writable = true;
+    pump(s);
+  }
+
+  // --- deadlines -------------------------------------------------------------------------
+
+  void on_deadline(ProxySession& s) {
+    if (s.phase == Phase::idle || s.phase == Phase::closing) return close_session(s);
+    if (s.request.state() == HttpParser::State::head) {
+      return answer_and_close(
+          s, 408,
+          "request head not received within " + std::to_string(limits.header_timeout_ms) + " ms");
+    }
+    if (s.head_answered) return abort_session(s);
+    if (s.request.state() == HttpParser::State::body)
+      return answer_and_close(s, 408, "request body stalled");
+    answer_and_close(s, 504, "the endpoint did not answer in time");
+  }
+
+  void sweep() {
+    std::vector<ProxySession*> due;
+    for (auto& [raw, s] : sessions) {
+      if (s->dead) continue;
+      if (s->backend && s->backend->connecting && now >= s->backend->deadline) {
+        drop_backend(*s->backend);
+        answer_and_close(*s, 502, "the endpoint did not accept the connection in time");
+        due.push_back(raw);  // flush the answer
+        continue;
+      }
+      if (now >= s->deadline) {
+        on_deadline(*s);
+        due.push_back(raw);
+      }
+    }
+    for (ProxySession* s : due) {
+      if (!s->dead) pump(*s);
+    }
+    std::vector<ProxyBackend*> stale;
+    for (auto& [key, idle] : pool) {
+      for (ProxyBackend* b : idle) {
+        if (now >= b->deadline) stale.push_back(b);
+      }
+    }
+    for (ProxyBackend* b : stale) forget_pooled(*b);
+  }
+
+  void run(const std::atomic<bool>& stop) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &listener_tag;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev);
+    Instant last_sweep = SteadyClock::now();
+    std::vector<epoll_event> events(256);
+    while (!stop.load(std::memory_order_relaxed)) {
+      const int n = epoll_wait(epfd, events.data(), static_cast<int>(events.size()), 100);
+      now = SteadyClock::now();
+      refresh_config();
+      for (int i = 0; i < n; ++i) {
+        auto* tag = static_cast<FdTag*>(events[i].data.ptr);
+        if (tag->kind == FdKind::listener) {
+          accept_clients();
+        } else if (tag->kind == FdKind::client) {
+          auto* s = static_cast<ProxySession*>(tag->owner);
+          if (!s->dead) on_client_event(*s, events[i].events);
+        } else {
+          // A backend destroyed earlier in this batch is no longer in the map.
+          auto* b = static_cast<ProxyBackend*>(tag->owner);
+          if (backends.contains(b)) on_backend_event(*b, events[i].events);
+        }
+      }
+      reap();  // after the batch: a later event of it may name a session closed by an earlier one
+      if (ms_since(last_sweep, now) >= 100) {
+        last_sweep = now;
+        sweep();
+        reap();
+      }
+    }
+  }
+};
+
+Worker::Worker(int listen_fd, const ConfigStore& store, StatsRegistry& registry,
+               std::atomic<uint32_t>& connections)
+    : loop_(std::make_unique<Loop>(listen_fd, store, registry, connections)) {
+  loop_->epfd = epoll_create1(EPOLL_CLOEXEC);
+  loop_->refresh_config();
+}
+
+Worker::~Worker() {
+  for (auto& [raw, s] : loop_->sessions) close(s->fd);
+  for (auto& [raw, b] : loop_->backends) close(b->fd);
+  close(loop_->epfd);
+}
+
+void Worker::run(const std::atomic<bool>& stop) { loop_->run(stop); }
+
+}  // namespace xlb::proxy

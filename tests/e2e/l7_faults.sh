@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# fullproxy under faults: 200 slowloris connections (a byte every 2 s, never a whole head) are
+# cut at the header deadline with a 408 while wrk through the same VIP keeps at least 90% of its
+# rate; the limits answer for hung, unreachable and stalled peers (504, 502, 408); past
+# --l7-max-connections new clients wait; a client that stops reading a 64 MiB response costs
+# the proxy no more than its bounded buffers; kill -9 of xlb-proxy: xlbd starts it again and an
+# L4 rule keeps forwarding meanwhile.
+set -euo pipefail
+# shellcheck source=tests/e2e/lib/e2e.sh
+source "$(dirname "$0")/lib/e2e.sh"
+# shellcheck source=tests/e2e/lib/health.sh
+source "$(dirname "$0")/lib/health.sh"
+# shellcheck source=tests/e2e/lib/l7.sh
+source "$(dirname "$0")/lib/l7.sh"
+e2e_init "e2e fullproxy faults" 90
+
+# wrk_rate <seconds>: requests per second of wrk -c10 through the VIP:80, the best of two runs
+# (the machine is shared: one slow second is noise, not the proxy).
+wrk_rate() {
+  local best=0 rate i
+  for i in 1 2; do
+    rate=$(nsx client wrk -t1 -c10 -d"$1"s "http://$VIP/" | awk '/^Requests\/sec/ {print int($2)}')
+    ((rate > best)) && best=$rate
+  done
+  echo "$best"
+}
+
+step "topology: client | lb | b1, b2 (nginx :8080, b1 silent :9001); fullproxy :80 :91 :92, NAT :90"
+topo_two_arm
+start_l7_backend b1 b1 8080
+start_l7_backend b2 b2 8080
+start_silent_backend b1 9001
+truncate -s 64M "$(e2e_files_dir)/big"
+xlbd_start lb --interfaces=eth0,eth1 --l7-workers=2 --l7-header-timeout=3 --l7-response-timeout=1 \
+  --l7-connect-timeout=0.5 --l7-body-timeout=1 --l7-max-connections=300
+xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --mode=fullproxy --name=web
+xlbctl create lb "$VIP" --tcp=90:8080 --endpoints="$B1_IP:1,$B2_IP:1" --name=l4
+xlbctl create lb "$VIP" --tcp=91:9001 --endpoints="$B1_IP:1" --mode=fullproxy --name=hung
+# No host has this address: the connect cannot finish (the kernel gives up on ARP after ~3 s).
+xlbctl create lb "$VIP" --tcp=92:8080 --endpoints=10.1.2.99:1 --mode=fullproxy --name=nowhere
+wait_until 10 proxy_running || fail "xlbd did not start xlb-proxy" "$(xlbd_log_tail)"
+wait_until 10 vip_answers "$VIP" || fail "no answer from http://$VIP/" "$(xlbd_log_tail)"
+
+# The deadline outlasts both loaded wrk runs, so each runs beside all 50 slow connections.
+step "slowloris: 200 connections, a byte every 2 s, cut at 3 s; wrk keeps >= 90% of its rate"
+base=$(wrk_rate 1)
+bg_run client slowloris python3 "$E2E_TOOLS/slowloris.py" "$VIP" 80 --connections=200 \
+  --interval=2 --duration=8
+loris=$BG_PID
+sleep 0.3
+loaded=$(wrk_rate 1)
+log "wrk: $base req/s alone, $loaded req/s beside slowloris"
+assert_ge "$((base * 9 / 10))" "$loaded" "wrk's rate beside slowloris (90% of $base)"
+wait "$loris" || true
+read -r closed answered latest <"$E2E_RUN_DIR/logs/slowloris.log"
+log "slowloris: $closed closed, $answered answered 408, the last after ${latest}s"
+assert_eq 200 "$closed" "slowloris connections closed by the proxy"
+assert_eq 200 "$answered" "slowloris connections answered 408"
+awk -v t="$latest" 'BEGIN { exit !(t >= 2.9 && t < 4.5) }' ||
+  fail "slowloris cut after ${latest}s (deadline 3 s)"
+assert_gt 0 "$(nsx "$XLB_NS" curl -sS "http://$XLB_API/metrics" |
+  awk '/^xlb_l7_refused_total\{status="408"\}/ {print int($2)}')" "408s counted"
+
+# timed_raw <port> <request> [--wait=s]: http_raw's first line and last line, then the seconds taken.
+timed_raw() {
+  local port=$1 request=$2 t0 out
+  shift 2
+  t0=$EPOCHREALTIME
+  out=$(http_raw client "$VIP" "$port" "$@" "$request")
+  echo "$(head -n1 <<<"$out" | awk '{print $1}') $(tail -n1 <<<"$out") $(seconds_between "$t0" "$EPOCHREALTIME")"
+}
+# assert_answer <want-status> <max-seconds> <what> <port> <request>: answered <want-status> and
+# closed within <max-seconds> (each timeout is well under the next thing that could answer).
+assert_answer() {
+  local want=$1 max=$2 what=$3 status state took
+  shift 3
+  read -r status state took <<<"$(timed_raw "$@")"
+  log "$what: $status $state after ${took}s"
+  assert_eq "$want $state" "$status closed" "$what"
+  awk -v t="$took" -v m="$max" 'BEGIN { exit !(t < m) }' || fail "$what took ${took}s (bound ${max}s)"
+}
+
+step "limits: a hung endpoint 504 at 1 s, an unreachable one 502 at 0.5 s, a stalled body 408 at 1 s"
+assert_answer 504 2.5 "hung endpoint" 91 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+assert_answer 502 2 "unreachable endpoint" 92 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+# To the silent endpoint: nginx would answer before the body is whole.
+assert_answer 408 2.5 "request body stalled" 91 \
+  'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc'
+
+step "--l7-max-connections=300: with 300 clients held, the next one waits; then it is served"
+bg_run client holders python3 "$E2E_TOOLS/slowloris.py" "$VIP" 80 --connections=300 \
+  --interval=60 --duration=2.5
+holders=$BG_PID
+sleep 0.5
+vip_answers "$VIP" && fail "a client past --l7-max-connections was served at once"
+wait "$holders" || true
+wait_until 5 vip_answers "$VIP" || fail "no answer once the 300 held connections closed"
+
+step "a client that stops reading a 64 MiB response: xlb-proxy's memory stays bounded"
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$(proxy_pid)/status"; }
+rss_before=$(rss_kib)
+# Paused for less than --l7-body-timeout (1 s): a response the client does not take for that
+# long is cut, as documented.
+bg_run client slow-reader python3 "$E2E_TOOLS/slow_reader.py" "$VIP" 80 /files/big --pause=0.8
+reader=$BG_PID
+sleep 0.5
+rss_paused=$(rss_kib)
+wait "$reader" || fail "the slow reader failed" "$(cat "$E2E_RUN_DIR/logs/slow-reader.log")"
+read -r status bytes <"$E2E_RUN_DIR/logs/slow-reader.log"
+log "xlb-proxy RSS ${rss_before} KiB before, ${rss_paused} KiB with the reader paused; got $status, $bytes bytes"
+assert_eq "200 $((64 << 20))" "$status $bytes" "the whole response after the pause"
+assert_at_most_n $((16 << 10)) $((rss_paused - rss_before)) "KiB xlb-proxy grew by while the client paused"
+
+step "kill -9 xlb-proxy: xlbd restarts it; the L4 rule forwards throughout"
+request_loop_start client l4 "http://$VIP:90/"
+loop=$BG_PID
+sleep 0.5
+old=$(proxy_pid)
+killed_at=$EPOCHREALTIME
+kill -KILL "$old"
+new_proxy() { local p; p=$(proxy_pid); [[ -n $p && $p != "$old" ]]; }
+wait_until 10 new_proxy || fail "xlb-proxy not restarted" "$(xlbd_log_tail)"
+wait_until 10 vip_answers "$VIP" || fail "fullproxy does not answer after the restart"
+back_at=$EPOCHREALTIME
+log "xlb-proxy $old killed, $(proxy_pid) serving after $(seconds_between "$killed_at" "$back_at")s"
+sleep 0.5
+stop_pid "$loop"
+read -r ok bad <<<"$(request_loop_counts l4 "$killed_at" "$EPOCHREALTIME")"
+log "L4 rule during the restart: $ok ok, $bad failed"
+assert_gt 0 "$ok" "L4 requests answered while xlb-proxy restarted"
+assert_eq 0 "$bad" "L4 requests failed while xlb-proxy restarted"
+assert_ge 1 "$(nsx "$XLB_NS" curl -sS "http://$XLB_API/metrics" |
+  awk '/^xlb_l7_proxy_restarts_total/ {print int($2)}')" "xlb_l7_proxy_restarts_total"
+assert_contains "$(xlbd_log_tail 60)" "was killed by signal 9" "xlbd logs the crash"
+kill -0 "$XLBD_PID" || fail "xlbd died with the proxy"

@@ -1,0 +1,125 @@
+// fullproxy rules in the model: identity with a host, the L7 fields on the wire, validation.
+#include <gtest/gtest.h>
+
+#include "common/ip.h"
+#include "model/json.h"
+#include "model/limits.h"
+#include "model/validate.h"
+
+namespace xlb::model {
+namespace {
+
+Service l7_rule(const std::string& host = "") {
+  Service s;
+  s.key = {"20.20.20.1", Protocol::tcp, 80, host};
+  s.mode = Mode::fullproxy;
+  s.endpoints = {{"10.1.2.10", 8080, 1, EndpointState::up}};
+  return s;
+}
+
+TEST(L7Model, HostIsNormalizedOnTheWire) {
+  nlohmann::json j = to_json(l7_rule());
+  j["host"] = "WWW.A.com:8080";
+  auto svc = service_from_json(j);
+  ASSERT_TRUE(svc.ok()) << svc.error().message;
+  EXPECT_EQ(svc->key.host, "www.a.com");
+  EXPECT_EQ(to_string(svc->key), "20.20.20.1:80/tcp/www.a.com");
+  EXPECT_TRUE(validate(*svc).ok());
+}
+
+TEST(L7Model, L7FieldsRoundTripAndStayOffL4Rules) {
+  Service s = l7_rule("api.b.org");
+  s.xff = Xff::replace;
+  s.xff_trusted = {"10.0.0.0/8", "192.0.2.7"};
+  s.reuse = Reuse::never;
+  auto back = service_from_json(to_json(s));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, s);
+
+  Service l4 = l7_rule();
+  l4.mode = Mode::nat;
+  const nlohmann::json j = to_json(l4);
+  for (const char* field : {"host", "xff", "xff_trusted", "reuse"}) EXPECT_FALSE(j.contains(field));
+}
+
+TEST(L7Model, FieldsOfFullproxyAreRefusedOnL4Rules) {
+  Service s = l7_rule("www.a.com");
+  s.mode = Mode::fullnat;
+  auto r = validate(s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "host");
+  EXPECT_EQ(r.error().message, "host applies to --mode=fullproxy only");
+  s.key.host.clear();
+  s.reuse = Reuse::always;
+  EXPECT_EQ(validate(s).error().field, "reuse");
+}
+
+TEST(L7Model, FullproxyNeedsTcpAndRefusesPpv2) {
+  Service s = l7_rule();
+  s.key.protocol = Protocol::udp;
+  EXPECT_EQ(validate(s).error().field, "protocol");
+  s = l7_rule();
+  s.ppv2 = true;
+  EXPECT_EQ(validate(s).error().field, "ppv2");
+}
+
+TEST(L7Model, HostsAndTrustedNetworksAreChecked) {
+  for (const char* bad : {"a b", "-", ".a.com", "a..com", "UPPER.com", "a.com:80", "x/y"}) {
+    Service s = l7_rule(bad);
+    auto r = validate(s);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().field, "host") << bad;
+  }
+  Service s = l7_rule();
+  s.xff_trusted = {"10.0.0.0/33"};
+  auto r = validate(s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "xff_trusted[0]");
+  s.xff_trusted = std::vector<std::string>(kMaxXffTrusted + 1, "10.0.0.1");
+  EXPECT_EQ(validate(s).error().field, "xff_trusted");
+}
+
+TEST(L7Model, RulesShareAPortOnlyAsFullproxyRulesWithDistinctHosts) {
+  Config cfg;
+  cfg.services = {l7_rule(), l7_rule("www.a.com"), l7_rule("www.b.com")};
+  EXPECT_TRUE(validate(cfg).ok());
+
+  cfg.services.push_back(l7_rule("www.a.com"));
+  auto dup = validate(cfg);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().field, "services[3]");
+
+  Service l4 = l7_rule();
+  l4.mode = Mode::nat;
+  cfg.services = {l7_rule("www.a.com"), l4};
+  auto mixed = validate(cfg);
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_EQ(mixed.error().field, "services[1]");
+  EXPECT_NE(mixed.error().message.find("cannot share 20.20.20.1:80/tcp"), std::string::npos)
+      << mixed.error().message;
+}
+
+TEST(L7Model, NormalizeHost) {
+  EXPECT_EQ(normalize_host("WWW.A.COM"), "www.a.com");
+  EXPECT_EQ(normalize_host("www.a.com:8080"), "www.a.com");
+  EXPECT_EQ(normalize_host("www.a.com."), "www.a.com");
+  EXPECT_EQ(normalize_host("[::1]:80"), "[::1]");
+  EXPECT_EQ(normalize_host(""), "");
+}
+
+TEST(L7Model, Cidr) {
+  auto c = parse_ipv4_cidr("10.1.2.3/8");
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->contains(0x0a000001));
+  EXPECT_FALSE(c->contains(0x0b000001));
+  auto host = parse_ipv4_cidr("192.0.2.7");
+  ASSERT_TRUE(host);
+  EXPECT_TRUE(host->contains(0xc0000207));
+  EXPECT_FALSE(host->contains(0xc0000208));
+  EXPECT_TRUE(parse_ipv4_cidr("0.0.0.0/0")->contains(0xffffffff));
+  for (const char* bad : {"10.0.0.0/", "10.0.0.0/33", "10.0.0/8", "10.0.0.0/x", "10.0.0.0/008"})
+    EXPECT_FALSE(parse_ipv4_cidr(bad)) << bad;
+}
+
+}  // namespace
+}  // namespace xlb::model
