@@ -55,6 +55,12 @@ class BpfDatapath final : public Datapath {
   Result<void> attach(const std::string& ifname) override;
   Result<void> detach(const std::string& ifname) override;
   std::vector<std::string> attached() const override;
+  Result<void> set_flow_events(bool on) override;
+  Result<size_t> poll_flow_events(int timeout_ms,
+                                  const std::function<void(const FlowEvent&)>& fn) override;
+  Result<void> install_synced_flow(const xlb_ct_key& key, const xlb_ct_entry& orig) override;
+  Result<void> remove_synced_flow(const xlb_ct_key& key) override;
+  Result<void> set_snat_port_range(uint16_t lo, uint16_t hi) override;
   uint32_t max_services() const override { return options_.max_services; }
   uint32_t ct_capacity() const override { return options_.ct_size; }
   uint32_t ct_syn_capacity() const override { return ct_syn_size_for(options_); }

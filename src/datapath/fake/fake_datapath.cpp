@@ -173,4 +173,24 @@ Result<void> FakeDatapath::set_active_flows(uint32_t svc_id, uint32_t ep_idx, ui
   return Ok{};
 }
 
+// Conntrack sync: the fake's implementation comes with the control plane's sync (branch ha2);
+// until then it refuses, so no test can mistake it for a working one.
+namespace {
+Error fake_sync_unsupported() {
+  return Error{ErrorCode::not_supported, "the fake datapath does not implement conntrack sync", ""};
+}
+}  // namespace
+
+Result<void> FakeDatapath::set_flow_events(bool) { return fake_sync_unsupported(); }
+Result<size_t> FakeDatapath::poll_flow_events(int, const std::function<void(const FlowEvent&)>&) {
+  return fake_sync_unsupported();
+}
+Result<void> FakeDatapath::install_synced_flow(const xlb_ct_key&, const xlb_ct_entry&) {
+  return fake_sync_unsupported();
+}
+Result<void> FakeDatapath::remove_synced_flow(const xlb_ct_key&) { return fake_sync_unsupported(); }
+Result<void> FakeDatapath::set_snat_port_range(uint16_t, uint16_t) {
+  return fake_sync_unsupported();
+}
+
 }  // namespace xlb
