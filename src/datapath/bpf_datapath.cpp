@@ -100,6 +100,7 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
 
 BpfDatapath::~BpfDatapath() {
   // The filters stay attached and the maps pinned: traffic keeps flowing while xlbd restarts.
+  ring_buffer__free(flow_events_);
   xlb_tc__destroy(skel_);
 }
 
@@ -414,21 +415,5 @@ Result<void> BpfDatapath::detach(const std::string& ifname) {
 std::vector<std::string> BpfDatapath::attached() const {
   return {attached_.begin(), attached_.end()};
 }
-
-namespace {
-Error bpf_sync_not_yet() {
-  return Error{ErrorCode::not_supported, "conntrack sync is not built into this datapath yet", ""};
-}
-}  // namespace
-
-Result<void> BpfDatapath::set_flow_events(bool) { return bpf_sync_not_yet(); }
-Result<size_t> BpfDatapath::poll_flow_events(int, const std::function<void(const FlowEvent&)>&) {
-  return bpf_sync_not_yet();
-}
-Result<void> BpfDatapath::install_synced_flow(const xlb_ct_key&, const xlb_ct_entry&) {
-  return bpf_sync_not_yet();
-}
-Result<void> BpfDatapath::remove_synced_flow(const xlb_ct_key&) { return bpf_sync_not_yet(); }
-Result<void> BpfDatapath::set_snat_port_range(uint16_t, uint16_t) { return bpf_sync_not_yet(); }
 
 }  // namespace xlb

@@ -9,7 +9,8 @@
 
 #include "datapath/datapath.h"
 
-struct xlb_tc;  // generated skeleton
+struct xlb_tc;       // generated skeleton
+struct ring_buffer;  // libbpf's ring-buffer consumer
 
 namespace xlb {
 
@@ -74,9 +75,16 @@ class BpfDatapath final : public Datapath {
 
  private:
   explicit BpfDatapath(BpfDatapathOptions options);
+  // Conntrack sync (bpf_sync.cpp): an active-flow count moved by one, never below zero.
+  Result<void> step_active_flows(const xlb_ct_entry& orig, int delta);
+  static int on_flow_event(void* self, void* data, size_t size);
+
   BpfDatapathOptions options_;
   xlb_tc* skel_ = nullptr;
   std::set<std::string> attached_;
+  ring_buffer* flow_events_ = nullptr;
+  const std::function<void(const FlowEvent&)>* flow_event_fn_ = nullptr;  // during a poll
+  size_t flow_events_delivered_ = 0;
 };
 
 }  // namespace xlb
