@@ -41,10 +41,60 @@ Result<std::optional<SyncHeld>> sync_find(xlb_tc* s, const xlb_ct_key& key) {
   return std::optional<SyncHeld>();
 }
 
+// Whether the entry `r` under `reply_key` is the reply entry of the flow whose orig key is `key`
+// (its tuple may belong to another flow, or a newer one).
+bool sync_reply_of(const xlb_ct_key& reply_key, const xlb_ct_entry& r, const xlb_ct_key& key) {
+  xlb_ct_key owner{};
+  xlb_ct_peer_key(&reply_key, &r, &owner);
+  return r.dir == XLB_DIR_REPLY && std::memcmp(&owner, &key, sizeof key) == 0;
+}
+
 Error sync_held_by_other(const char* what) {
   return Error{ErrorCode::already_exists,
                std::string("the synced flow's ") + what + " is held by another flow of this node",
                "flow"};
+}
+
+// The reply entry of synced flow (key, orig) written into the map `syn` names: a present one,
+// if it is this flow's, refreshed (and moved there); a new one inserted only if free in both
+// maps, as the FullNAT port allocator takes a port (bpf/lib/snat.h), so neither can take the
+// other's. DSR has none.
+struct SyncReplyWrite {
+  xlb_ct_key key{};
+  bool added = false;  // inserted now: undone if the orig entry cannot be written
+  bool moved = false;  // was in the other map, which must let go of it
+};
+
+Result<SyncReplyWrite> sync_write_reply(xlb_tc* s, const xlb_ct_key& key, const xlb_ct_entry& orig,
+                                        bool syn) {
+  SyncReplyWrite out;
+  auto reply = synced_reply_entry(key, orig);
+  if (!reply) return out;
+  CtMap target = sync_ct_map(s, syn), other = sync_ct_map(s, !syn);
+  xlb_ct_peer_key(&key, &orig, &out.key);
+  auto held = sync_find(s, out.key);
+  if (!held) return held.error();
+  if (*held) {
+    const xlb_ct_entry& r = (*held)->entry;
+    if (!sync_reply_of(out.key, r, key))
+      return sync_held_by_other("reply tuple (FullNAT source port)");
+    xlb_ct_entry refreshed = r;
+    refreshed.state = orig.state;
+    if (orig.last_seen_ns > refreshed.last_seen_ns) refreshed.last_seen_ns = orig.last_seen_ns;
+    XLB_TRY(target.update(out.key, refreshed));
+    out.moved = (*held)->syn != syn;
+    return out;
+  }
+  auto added = target.insert(out.key, *reply);
+  if (!added) return added.error();
+  auto elsewhere = other.lookup(out.key);
+  if (!*added || !elsewhere || *elsewhere) {
+    if (*added) (void)target.erase(out.key);
+    if (!elsewhere) return elsewhere.error();
+    return sync_held_by_other("reply tuple (FullNAT source port)");
+  }
+  out.added = true;
+  return out;
 }
 
 std::atomic_ref<uint32_t> node_word(uint32_t& field) { return std::atomic_ref<uint32_t>(field); }
@@ -125,45 +175,26 @@ Result<void> BpfDatapath::install_synced_flow(const xlb_ct_key& key, const xlb_c
   CtMap target = sync_ct_map(skel_, syn), other = sync_ct_map(skel_, !syn);
 
   // The reply entry first, as the datapath writes a new flow: an orig entry without its reply
-  // would forward into a black hole. A new one is inserted only if free in both maps, as the
-  // FullNAT port allocator takes a port (bpf/lib/snat.h), so neither can take the other's.
-  xlb_ct_key reply_key{};
-  bool reply_added = false, reply_moved = false;
-  if (auto reply = synced_reply_entry(key, orig)) {
-    xlb_ct_peer_key(&key, &orig, &reply_key);
-    auto held_reply = sync_find(skel_, reply_key);
-    if (!held_reply) return held_reply.error();
-    if (*held_reply) {
-      const xlb_ct_entry& r = (*held_reply)->entry;
-      xlb_ct_key owner{};
-      xlb_ct_peer_key(&reply_key, &r, &owner);
-      if (r.dir != XLB_DIR_REPLY || std::memcmp(&owner, &key, sizeof key) != 0)
-        return sync_held_by_other("reply tuple (FullNAT source port)");
-      xlb_ct_entry refreshed = r;
-      refreshed.state = orig.state;
-      if (orig.last_seen_ns > refreshed.last_seen_ns) refreshed.last_seen_ns = orig.last_seen_ns;
-      XLB_TRY(target.update(reply_key, refreshed));
-      reply_moved = (*held_reply)->syn != syn;
-    } else {
-      auto added = target.insert(reply_key, *reply);
-      if (!added) return added.error();
-      auto elsewhere = other.lookup(reply_key);
-      if (!*added || !elsewhere || *elsewhere) {
-        if (*added) (void)target.erase(reply_key);
-        if (!elsewhere) return elsewhere.error();
-        return sync_held_by_other("reply tuple (FullNAT source port)");
-      }
-      reply_added = true;
-    }
-  }
+  // would forward into a black hole.
+  auto reply = sync_write_reply(skel_, key, orig, syn);
+  if (!reply) return reply.error();
 
-  if (auto r = target.update(key, orig); !r) {
-    if (reply_added) (void)target.erase(reply_key);
-    return r;
+  // A new flow's orig entry only where none appeared meanwhile (the datapath may have started
+  // the same client tuple since it was looked up).
+  Result<bool> written = true;
+  if (local) {
+    if (auto r = target.update(key, orig); !r) written = r.error();
+  } else {
+    written = target.insert(key, orig);
+  }
+  if (!written || !*written) {
+    if (reply->added) (void)target.erase(reply->key);
+    if (!written) return written.error();
+    return sync_held_by_other("client tuple");
   }
   // A flow whose state moved it between the maps leaves the one it was in.
   if (local && local->syn != syn) XLB_TRY(other.erase(key));
-  if (reply_moved) XLB_TRY(other.erase(reply_key));
+  if (reply->moved) XLB_TRY(other.erase(reply->key));
   if (counts != was_counted) XLB_TRY(step_active_flows(orig, counts ? 1 : -1));
   return Ok{};
 }
@@ -180,10 +211,7 @@ Result<void> BpfDatapath::remove_synced_flow(const xlb_ct_key& key) {
     xlb_ct_peer_key(&key, &orig, &reply_key);
     auto reply = sync_find(skel_, reply_key);
     if (!reply) return reply.error();
-    xlb_ct_key owner{};
-    if (*reply) xlb_ct_peer_key(&reply_key, &(*reply)->entry, &owner);
-    if (*reply && (*reply)->entry.dir == XLB_DIR_REPLY &&
-        std::memcmp(&owner, &key, sizeof key) == 0)
+    if (*reply && sync_reply_of(reply_key, (*reply)->entry, key))
       XLB_TRY(sync_ct_map(skel_, (*reply)->syn).erase(reply_key));
   }
   if (orig.flags & XLB_CT_F_COUNTED) return step_active_flows(orig, -1);
