@@ -13,14 +13,6 @@
 namespace xlbtest {
 namespace {
 
-// FakeDatapath gets its conntrack sync on the control plane's branch (issue 19's other half);
-// until then these cases hold the real datapath only.
-#define SKIP_UNTIL_THE_FAKE_SYNCS()                                                    \
-  do {                                                                                 \
-    if (GetParam().name == "Fake")                                                     \
-      GTEST_SKIP() << "FakeDatapath does not implement conntrack sync on this branch"; \
-  } while (0)
-
 xlb_ip sync_ip(const char* text) {
   xlb_ip ip{};
   inet_pton(AF_INET, text, &ip.w[0]);
@@ -98,7 +90,6 @@ uint32_t sync_active(xlb::Datapath& dp) {
 }  // namespace
 
 TEST_P(DatapathContract, SyncFlowEventsSwitchAndAnEmptyPollDeliversNothing) {
-  SKIP_UNTIL_THE_FAKE_SYNCS();
   ASSERT_TRUE(dp().set_flow_events(true).ok());
   size_t calls = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -115,7 +106,6 @@ TEST_P(DatapathContract, SyncFlowEventsSwitchAndAnEmptyPollDeliversNothing) {
 }
 
 TEST_P(DatapathContract, SyncFullNatFlowIsWrittenAsOrigAndDerivedReplyEntryCountedOnce) {
-  SKIP_UNTIL_THE_FAKE_SYNCS();
   const xlb_ct_key key = sync_key("10.9.2.1", 40000);
   xlb_ct_entry peer = sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST);
   peer.flags |= XLB_CT_F_COUNTED;  // the peer's own accounting: not this node's
@@ -147,7 +137,6 @@ TEST_P(DatapathContract, SyncFullNatFlowIsWrittenAsOrigAndDerivedReplyEntryCount
 }
 
 TEST_P(DatapathContract, SyncNatFlowGetsAReplyEntryAndDsrNone) {
-  SKIP_UNTIL_THE_FAKE_SYNCS();
   const xlb_ct_key nat = sync_key("10.9.2.1", 40000), dsr = sync_key("10.9.2.2", 40000);
   const xlb_ct_entry nat_entry = sync_entry(XLB_MODE_NAT, XLB_CT_EST);
   ASSERT_TRUE(dp().install_synced_flow(nat, nat_entry).ok());
@@ -161,7 +150,6 @@ TEST_P(DatapathContract, SyncNatFlowGetsAReplyEntryAndDsrNone) {
 }
 
 TEST_P(DatapathContract, SyncHandshakeFlowsGoToTheSynMapAndMoveWhenRefreshedEstablished) {
-  SKIP_UNTIL_THE_FAKE_SYNCS();
   const xlb_ct_key key = sync_key("10.9.2.1", 40000);
   ASSERT_TRUE(dp().install_synced_flow(key, sync_entry(XLB_MODE_FULLNAT, XLB_CT_SYN_RECV)).ok());
   for (const auto& [k, seen] : sync_all(dp())) EXPECT_TRUE(seen.syn_map);
@@ -178,7 +166,6 @@ TEST_P(DatapathContract, SyncHandshakeFlowsGoToTheSynMapAndMoveWhenRefreshedEsta
 }
 
 TEST_P(DatapathContract, SyncRefreshUpdatesTheFlowInPlace) {
-  SKIP_UNTIL_THE_FAKE_SYNCS();
   const xlb_ct_key key = sync_key("10.9.2.1", 40000);
   ASSERT_TRUE(dp().install_synced_flow(key, sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST)).ok());
   xlb_ct_entry later = sync_entry(XLB_MODE_FULLNAT, XLB_CT_FIN_WAIT);
@@ -214,7 +201,6 @@ TEST_P(DatapathContract, SyncRefreshUpdatesTheFlowInPlace) {
 }
 
 TEST_P(DatapathContract, SyncTuplesHeldByAnotherFlowAreRefusedAndNothingIsWritten) {
-  SKIP_UNTIL_THE_FAKE_SYNCS();
   // A local flow holds SNAT port 5000 toward the endpoint (its reply entry).
   const xlb_ct_key local = sync_key("10.9.2.9", 5000);
   const xlb_ct_entry local_entry = sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST);
@@ -249,7 +235,6 @@ TEST_P(DatapathContract, SyncTuplesHeldByAnotherFlowAreRefusedAndNothingIsWritte
 }
 
 TEST_P(DatapathContract, SyncFlowsTheDatapathCouldNotHaveWrittenAreRefused) {
-  SKIP_UNTIL_THE_FAKE_SYNCS();
   const xlb_ct_key key = sync_key("10.9.2.1", 40000);
   auto refused = [&](const xlb_ct_key& k, const xlb_ct_entry& e, const char* what) {
     auto r = dp().install_synced_flow(k, e);
@@ -278,7 +263,6 @@ TEST_P(DatapathContract, SyncFlowsTheDatapathCouldNotHaveWrittenAreRefused) {
 }
 
 TEST_P(DatapathContract, SyncRemovalDeletesBothEntriesAndTheCountOnce) {
-  SKIP_UNTIL_THE_FAKE_SYNCS();
   const xlb_ct_key key = sync_key("10.9.2.1", 40000), other = sync_key("10.9.2.2", 40000);
   ASSERT_TRUE(dp().install_synced_flow(key, sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST)).ok());
   ASSERT_TRUE(dp().install_synced_flow(other, sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST, 5001)).ok());
@@ -293,7 +277,6 @@ TEST_P(DatapathContract, SyncRemovalDeletesBothEntriesAndTheCountOnce) {
 }
 
 TEST_P(DatapathContract, SyncSnatPortRangeIsValidated) {
-  SKIP_UNTIL_THE_FAKE_SYNCS();
   EXPECT_TRUE(dp().set_snat_port_range(XLB_SNAT_PORT_MIN, XLB_SNAT_PORT_MAX).ok());
   EXPECT_TRUE(dp().set_snat_port_range(20000, 20000).ok());
   for (auto [lo, hi] : {std::pair<uint16_t, uint16_t>{20001, 20000},
