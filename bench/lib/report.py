@@ -9,6 +9,7 @@ Inputs in the results directory, each optional (a part that did not run is left 
                 sync <figure> <value> <unit>          (datapath_bench: conntrack sync sizes)
   control.txt   cp <figure> <value> <unit>             (bench/control_plane.sh)
   health.txt    health_probe_cost's output
+  sync.txt      ct_sync_bench's output (conntrack sync lag and bytes per flow)
 """
 import argparse
 import os
@@ -188,6 +189,10 @@ def build_report(d):
     if os.path.exists(health):
         lines += ["### Health probes (health_probe_cost)", "", "```"]
         lines += [open(health).read().rstrip(), "```", ""]
+    sync = os.path.join(d, "sync.txt")
+    if os.path.exists(sync):
+        lines += ["### Conntrack sync (ct_sync_bench)", "", "```"]
+        lines += [open(sync).read().rstrip(), "```", ""]
     return "\n".join(lines)
 
 
