@@ -12,7 +12,8 @@
 // per packet; "net" subtracts the empty program's figure of the same method.
 //
 // Every run's verdict is checked, so a figure never measures the wrong path.
-// Output: "dp\t<case>\t<method>\t<gross ns>\t<net ns>" lines (read by bench/lib/report.py).
+// Output: "dp\t<case>\t<method>\t<gross ns>\t<net ns>" lines, and "sync\t<figure>\t<value>\t<unit>"
+// for conntrack sync's sizes (read by bench/lib/report.py).
 //   datapath_bench [--repeat 1000000]
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -218,6 +219,82 @@ void new_flows(const Baseline& b, uint32_t flows) {
   }
 }
 
+// Conntrack sync's cost (docs/ha.md): the same established packet, and new UDP flows, with flow
+// events off and on, alternated in rounds within one datapath so drift hits both alike; the ring
+// is drained between rounds (untimed), as xlbd drains it. Also what a synced flow occupies.
+void sync_on_off(const Baseline& b, uint32_t repeat) {
+  constexpr uint32_t kRounds = 10;
+  // New flows per round: fewer than the ring holds, so none is lost while a round runs.
+  constexpr uint32_t kNewPerRound = 20000;
+  const uint32_t per_round = repeat / kRounds;
+  auto dp = open_datapath(2 * 2 * kRounds * kNewPerRound + 65536);
+  const auto eps = endpoints(1);
+  install(*dp, Rule{}, make_svc(1, XLB_SEL_RR, eps));
+  Rule udp;
+  udp.proto = IPPROTO_UDP;
+  install(*dp, udp, make_svc(2, XLB_SEL_RR, eps));
+  const Target cli{dp->program_fd(), env().cli_ifindex};
+  auto drain = [&] {
+    if (!dp->poll_flow_events(0, [](const xlb::Datapath::FlowEvent&) {}).ok())
+      die("poll_flow_events failed");
+  };
+  auto events = [&](bool on) {
+    if (!dp->set_flow_events(on).ok()) die("set_flow_events failed");
+  };
+
+  Flow f;
+  repeated(cli, f.client_tcp(tcpf::SYN), 1, TC_ACT_REDIRECT);
+  repeated({dp->program_fd(), env().be_ifindex}, f.endpoint_tcp(eps[0], tcpf::SYN | tcpf::ACK), 1,
+           TC_ACT_REDIRECT);
+  repeated(cli, f.client_tcp(tcpf::ACK), 1, TC_ACT_REDIRECT);
+  const Bytes ack = f.client_tcp(tcpf::ACK);
+  double est[2] = {0, 0}, fresh[2] = {0, 0};
+  uint32_t next_flow = 0;
+  for (uint32_t r = 0; r < 2 * kRounds; ++r) {
+    const bool on = r % 2;
+    events(on);
+    est[on] += per_call(cli, ack, per_round, TC_ACT_REDIRECT) / kRounds;
+    const uint32_t first = next_flow;
+    fresh[on] += per_call(
+                     cli,
+                     [&](uint32_t n) {
+                       Flow u = nth_flow(first + n);
+                       u.rule.proto = IPPROTO_UDP;
+                       return u.client_udp(Bytes(16, 0));
+                     },
+                     kNewPerRound, TC_ACT_REDIRECT) /
+                 kRounds;
+    next_flow += kNewPerRound;
+    drain();
+  }
+  auto ct = dp->lookup_flow(f.orig_key());
+  if (!ct.ok() || !*ct || (*ct)->state != XLB_CT_EST) die("the measured flow is not established");
+  auto lost = dp->datapath_counters();
+  if (!lost.ok() || (*lost)[XLB_STAT_FLOW_EVENTS_LOST] != 0)
+    die("flow events were lost: the new-flow figure would not include them all");
+  print("established_nat_sync_off", "per-call", est[0], b.per_call);
+  print("established_nat_sync_on", "per-call", est[1], b.per_call);
+  print("new_flow_udp_sync_off", "per-call", fresh[0], b.per_call);
+  print("new_flow_udp_sync_on", "per-call", fresh[1], b.per_call);
+
+  // What a synced flow costs in the datapath: two ring records (established, closed) and, on
+  // the receiving node, two conntrack entries (NAT, FullNAT; DSR one). Key and value bytes,
+  // without the hash map's own per-element overhead.
+  constexpr unsigned kRecord = sizeof(xlb_flow_event) + 8;  // the ring's 8-byte header
+  std::printf("sync\tring_bytes_per_event\t%u\tbytes\n", kRecord);
+  std::printf("sync\tring_bytes_per_synced_flow\t%u\tbytes (established + closed)\n", 2 * kRecord);
+  std::printf("sync\tring_capacity\t%u\tevents (%u MiB)\n", XLB_FLOW_EVENTS_RING_BYTES / kRecord,
+              XLB_FLOW_EVENTS_RING_BYTES >> 20);
+  std::printf("sync\tct_bytes_per_synced_flow\t%zu\tbytes (2 entries: key + value)\n",
+              2 * (sizeof(xlb_ct_key) + sizeof(xlb_ct_entry)));
+  bpf_prog_info info{};
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(dp->program_fd(), &info, &len) == 0)
+    std::printf("sync\tverified_insns\t%u\tinstructions (xlb_ingress, whole program)\n",
+                info.verified_insns);
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -240,5 +317,6 @@ int main(int argc, char** argv) {
   const Baseline b = baselines(repeat);
   pass_and_established(b, repeat);
   new_flows(b, repeat);
+  sync_on_off(b, repeat);
   return 0;
 }

@@ -2,7 +2,7 @@
 # `make bench`: every benchmark xlb has, then one report. Settings (environment):
 #   BENCH_ROUNDS=3 BENCH_SECONDS=5     alternating rounds of the system benchmark, seconds per figure
 #   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"   (direct is required)
-#   BENCH_PARTS="system datapath control health"   which benchmarks run
+#   BENCH_PARTS="system datapath control health sync"   which benchmarks run
 #   BENCH_BUILD=build                  build directory holding xlbd, xlbctl and the bench tools
 #   BENCH_OUT=$BENCH_BUILD/bench       raw results, report.md, benchmarks.png
 #   BENCH_UPDATE_DOCS=1                write the report into docs/benchmarks.md (+ .png)
@@ -11,7 +11,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"
-ALL_PARTS="system datapath control health"
+ALL_PARTS="system datapath control health sync"
 
 export BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 export BENCH_SECONDS=${BENCH_SECONDS:-5}
@@ -67,12 +67,14 @@ run_part() {
     control) bash "$BENCH_DIR/control_plane.sh" "$(tool ct_fill)" | tee "$BENCH_OUT/control.txt" ;;
     health) "$(tool health_probe_cost)" --targets 2000 --seconds 10 --period 1 |
       tee "$BENCH_OUT/health.txt" ;;
+    sync) "$(tool ct_sync_bench)" --rate 10000 --seconds "$BENCH_SECONDS" --dump 100000 2>/dev/null |
+      tee "$BENCH_OUT/sync.txt" ;;
   esac
 }
 
 validate
 mkdir -p "$BENCH_OUT"
-rm -f "$BENCH_OUT"/{system.tsv,datapath.txt,control.txt,health.txt}
+rm -f "$BENCH_OUT"/{system.tsv,datapath.txt,control.txt,health.txt,sync.txt}
 {
   echo "date: $(date -u '+%F %T') UTC"
   echo "host: $(nproc) CPUs, $(uname -r), load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"

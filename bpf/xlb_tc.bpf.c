@@ -1,6 +1,7 @@
 /* xlb TC ingress datapath: runs on clsact ingress of every interface the LB manages. The packet
  * path (decide) returns the packet's verdict; the entry point counts it, exactly once. */
 #include "lib/flow.h"
+#include "lib/flow_events.h"
 #include "lib/icmp_error.h"
 #include "lib/responder.h"
 #include "lib/stats.h"
@@ -84,5 +85,6 @@ int xlb_ingress(struct __sk_buff *skb)
 	struct xlb_pkt p = {};
 	xlb_verdict v = decide(skb, &p);
 
+	flow_event_reported(&p);
 	return count_verdict(v, p.len);
 }

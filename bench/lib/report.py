@@ -6,8 +6,10 @@ Inputs in the results directory, each optional (a part that did not run is left 
   run.txt       free text about the run, quoted as is
   system.tsv    <round> <system> <figure> <value>      (bench/system.sh)
   datapath.txt  dp <case> <method> <gross ns> <net ns> (datapath_bench)
+                sync <figure> <value> <unit>          (datapath_bench: conntrack sync sizes)
   control.txt   cp <figure> <value> <unit>             (bench/control_plane.sh)
   health.txt    health_probe_cost's output
+  sync.txt      ct_sync_bench's output (conntrack sync lag and bytes per flow)
 """
 import argparse
 import os
@@ -116,6 +118,18 @@ def datapath_table(dp):
     return out
 
 
+def sync_table(path, dp):
+    """Conntrack sync in the datapath: the cost of events on vs off in one run, and sizes."""
+    out = ["| figure | value |", "|---|---:|"]
+    for what, case in (("established packet", "established_nat"), ("new UDP flow", "new_flow_udp")):
+        off, on = dp.get((f"{case}_sync_off", "per-call")), dp.get((f"{case}_sync_on", "per-call"))
+        if off and on and off[1] > 0:
+            out.append(f"| {what}, events on ÷ off (net ns, same run) | {on[1] / off[1]:.3f}× "
+                       f"({on[1]:.1f} vs {off[1]:.1f} ns) |")
+    out += [f"| {fig} | {value} {unit} |" for fig, value, unit in read_lines(path, "sync")]
+    return out if len(out) > 2 else []
+
+
 def control_table(path):
     rows = read_lines(path, "cp")
     if not rows:
@@ -165,6 +179,9 @@ def build_report(d):
         lines += ["### Targets", ""] + targets_table(res, dp) + [""]
     if dp:
         lines += ["### Datapath (BPF_PROG_TEST_RUN)", ""] + datapath_table(dp) + [""]
+    sync = sync_table(os.path.join(d, "datapath.txt"), dp)
+    if sync:
+        lines += ["### Conntrack sync (datapath)", ""] + sync + [""]
     cp = control_table(os.path.join(d, "control.txt"))
     if cp:
         lines += ["### Control plane", ""] + cp + [""]
@@ -172,6 +189,10 @@ def build_report(d):
     if os.path.exists(health):
         lines += ["### Health probes (health_probe_cost)", "", "```"]
         lines += [open(health).read().rstrip(), "```", ""]
+    sync = os.path.join(d, "sync.txt")
+    if os.path.exists(sync):
+        lines += ["### Conntrack sync (ct_sync_bench)", "", "```"]
+        lines += [open(sync).read().rstrip(), "```", ""]
     return "\n".join(lines)
 
 

@@ -97,8 +97,9 @@ static __always_inline void ct_delete(const struct xlb_ct_key *k)
  * reply entry first (an orig entry without its reply would forward into a black hole), then
  * leave the syn map. Any failure leaves both where they were; the next packet tries again.
  * A reply already in the main map (another CPU promoted it) is fine; one gone from both maps
- * (evicted) is not, and the flow stays in the syn map to age out there. */
-static __noinline void ct_promote(const struct xlb_ct_key *orig_key, struct xlb_ct_entry *orig)
+ * (evicted) is not, and the flow stays in the syn map to age out there. Returns 0 once the
+ * flow is in the main map (and `orig`, its syn-map entry, freed). */
+static __noinline int ct_promote(const struct xlb_ct_key *orig_key, struct xlb_ct_entry *orig)
 {
 	struct xlb_ct_key reply_key;
 	struct xlb_ct_entry *reply = NULL;
@@ -108,16 +109,17 @@ static __noinline void ct_promote(const struct xlb_ct_key *orig_key, struct xlb_
 		reply = bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, &reply_key);
 		if (reply ? bpf_map_update_elem(&XLB_MAP_CT_ID, &reply_key, reply, BPF_ANY) != 0
 			  : bpf_map_lookup_elem(&XLB_MAP_CT_ID, &reply_key) == NULL)
-			return;
+			return -1;
 	}
 	if (bpf_map_update_elem(&XLB_MAP_CT_ID, orig_key, orig, BPF_ANY)) {
 		if (reply)
 			bpf_map_delete_elem(&XLB_MAP_CT_ID, &reply_key);
-		return;
+		return -1;
 	}
 	bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, orig_key);
 	if (reply)
 		bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, &reply_key);
+	return 0;
 }
 
 static __always_inline int tcp_flow_closed(__u8 state)
@@ -134,9 +136,12 @@ static __always_inline void active_flows_add(__u32 svc_id, __u32 ep_idx, int del
 		__sync_fetch_and_add(active, delta);
 }
 
-/* A flow that finished stops counting as active for its endpoint (lc, metrics). */
-static __always_inline void ct_set_state(struct xlb_ct_entry *orig, __u8 state)
+/* A flow that finished stops counting as active for its endpoint (lc, metrics), and is
+ * reported closed to conntrack sync (flow_events.h; only if it is in the main map). */
+static __always_inline void ct_set_state(struct xlb_ct_entry *orig, __u8 state, struct xlb_pkt *p)
 {
+	if (!tcp_flow_closed(orig->state))
+		p->flow_event = XLB_FLOW_EV_CLOSED;
 	orig->state = state;
 	if (tcp_flow_closed(state) && (orig->flags & XLB_CT_F_COUNTED)) {
 		orig->flags &= ~XLB_CT_F_COUNTED;
@@ -145,7 +150,7 @@ static __always_inline void ct_set_state(struct xlb_ct_entry *orig, __u8 state)
 }
 
 /* Advances the flow's state for a packet seen in direction `dir`. */
-static __always_inline void ct_advance(struct xlb_ct_entry *orig, const struct xlb_pkt *p, __u8 dir)
+static __always_inline void ct_advance(struct xlb_ct_entry *orig, struct xlb_pkt *p, __u8 dir)
 {
 	__u8 f = p->tcp_flags;
 	int from_client = dir == XLB_DIR_ORIG;
@@ -158,14 +163,14 @@ static __always_inline void ct_advance(struct xlb_ct_entry *orig, const struct x
 	if (p->proto != IPPROTO_TCP)
 		return;
 	if (f & XLB_TCP_RST) {
-		ct_set_state(orig, XLB_CT_CLOSED);
+		ct_set_state(orig, XLB_CT_CLOSED, p);
 		return;
 	}
 	if (f & XLB_TCP_FIN) {
 		orig->flags |= from_client ? XLB_CT_F_CLIENT_FIN : XLB_CT_F_EP_FIN;
 		if ((orig->flags & (XLB_CT_F_CLIENT_FIN | XLB_CT_F_EP_FIN)) ==
 		    (XLB_CT_F_CLIENT_FIN | XLB_CT_F_EP_FIN))
-			ct_set_state(orig, XLB_CT_TIME_WAIT);
+			ct_set_state(orig, XLB_CT_TIME_WAIT, p);
 		else
 			orig->state = from_client ? XLB_CT_FIN_WAIT : XLB_CT_CLOSE_WAIT;
 		return;

@@ -32,7 +32,7 @@ static __always_inline xlb_verdict translate_and_forward(struct __sk_buff *skb,
  * Global, not static: the verifier checks it once for any entry pointer rather than once per
  * CT map the entry may come from (that doubled the program's verification cost); the price
  * is that it must check its pointer arguments for NULL itself. */
-__noinline xlb_verdict follow_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+__noinline xlb_verdict follow_flow(struct __sk_buff *skb, struct xlb_pkt *p,
 				   const struct xlb_ct_key *key, struct xlb_ct_entry *e, int in_syn)
 {
 	struct bpf_fib_lookup fib;
@@ -83,8 +83,8 @@ __noinline xlb_verdict follow_flow(struct __sk_buff *skb, const struct xlb_pkt *
 	ct_touch(e, p->len, now);
 	ct_record_tcp(e, p);
 	/* After every update above, so the main map gets the entries as this packet left them. */
-	if (orig && orig_in_syn && orig->state == XLB_CT_EST)
-		ct_promote(orig_key, orig);
+	if (orig && orig_in_syn && orig->state == XLB_CT_EST && ct_promote(orig_key, orig) == 0)
+		p->flow_event = XLB_FLOW_EV_ESTABLISHED;
 	if (e->flags & XLB_CT_F_PERSIST)
 		persist_touch(e->svc_id, p->saddr, e->last_seen_ns);
 	sent = verdict_flow(XLB_STAT_FWD_EST, e->svc_id, e->ep_idx, 0);
@@ -245,8 +245,16 @@ static __noinline xlb_verdict start_dsr_flow(struct __sk_buff *skb, const struct
 	return dsr_forward(skb, p, tunnel, ep_addr, route, &fib, flow_started(svc, ep_idx));
 }
 
+/* A new flow starts in the main map, and is reported to conntrack sync at once, unless it is a
+ * TCP handshake (ct_initial_state): that is reported when it completes (ct_promote). */
+static __always_inline void flow_started_in_main(struct xlb_pkt *p)
+{
+	if (!(p->proto == IPPROTO_TCP && (p->tcp_flags & XLB_TCP_SYN)))
+		p->flow_event = XLB_FLOW_EV_ESTABLISHED;
+}
+
 /* TCP or UDP, fully parsed, TTL checked. */
-static __always_inline xlb_verdict balance(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt *p)
 {
 	struct xlb_ct_key key, stale_reply;
 	struct xlb_ct_entry *e;
@@ -290,6 +298,7 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, const struct x
 			ct_delete(&stale_reply);
 		ct_delete(&key);
 	}
+	flow_started_in_main(p);
 	if (svc->mode == XLB_MODE_FULLNAT)
 		return start_fullnat_flow(skb, p, svc, idx, &key);
 	if (svc->mode == XLB_MODE_DSR)

@@ -75,7 +75,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32); /* enum xlb_dp_stat */
 	__type(value, __u64);
-	__uint(max_entries, XLB_STAT_MAX);
+	__uint(max_entries, XLB_DP_STAT_SLOTS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_DP_STATS_ID SEC(".maps");
 

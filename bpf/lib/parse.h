@@ -49,8 +49,10 @@ struct xlb_pkt {
 	__u8 tos;
 	__u8 vlan; /* an in-band 802.1Q tag is present */
 	__u8 icmp_type;
-	__u8 l4_hlen; /* TCP header with options, 8 for UDP */
-	__u8 pad;
+	__u8 l4_hlen;	 /* TCP header with options, 8 for UDP */
+	__u8 flow_event; /* conntrack sync: what this packet did to its flow (enum
+			  * xlb_flow_event_kind), written where it happens, reported by the entry
+			  * point (flow_events.h) */
 };
 
 enum parse_result {

@@ -7,21 +7,42 @@
 #define XLB_BPF_SNAT_H
 
 #include "lib/conntrack.h"
+#include "lib/node.h"
 #include "lib/parse.h"
 #include "lib/select.h"
 
-#define XLB_SNAT_PORT_RANGE (XLB_SNAT_PORT_MAX - XLB_SNAT_PORT_MIN + 1)
+/* This node's share of the ports (xlb_node, set by xlbd: an HA pair splits the range so a split
+ * brain never hands out one port twice). Read where used, not
+ * kept: the probe loop has no spare registers, and a spilled copy would cost stack the start of a
+ * FullNAT flow does not have. A range xlbd would refuse falls back to the compile-time one. */
+static __always_inline __u32 snat_node_ports(void)
+{
+	__u32 ports = *(volatile __u32 *)&xlb_node.snat_ports;
+	__u32 lo = XLB_NODE_SNAT_FIRST(ports), hi = XLB_NODE_SNAT_LAST(ports);
+
+	if (lo >= XLB_SNAT_PORT_MIN && hi <= XLB_SNAT_PORT_MAX && lo <= hi)
+		return ports;
+	return XLB_NODE_SNAT_PORTS(XLB_SNAT_PORT_MIN, XLB_SNAT_PORT_MAX);
+}
+
+static __always_inline __u32 snat_ports_size(__u32 ports)
+{
+	return XLB_NODE_SNAT_LAST(ports) - XLB_NODE_SNAT_FIRST(ports) + 1;
+}
 
 static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 start,
 						 __u32 attempt)
 {
-	__u16 client_port = bpf_ntohs(p->sport);
+	__u32 ports = snat_node_ports();
 
-	/* Keep the client's port when it is in range and free: ct output reads naturally. */
-	if (attempt == 0 && client_port >= XLB_SNAT_PORT_MIN && client_port <= XLB_SNAT_PORT_MAX)
+	/* Keep the client's port when it is in this node's range and free: ct output reads
+	 * naturally. */
+	if (attempt == 0 &&
+	    (__u32)bpf_ntohs(p->sport) - XLB_NODE_SNAT_FIRST(ports) < snat_ports_size(ports))
 		return p->sport;
 	/* Then an odd stride from a per-tuple start, so colliding clients fan out. */
-	return bpf_htons(XLB_SNAT_PORT_MIN + (start + attempt * 7919) % XLB_SNAT_PORT_RANGE);
+	return bpf_htons(XLB_NODE_SNAT_FIRST(ports) +
+			 (start + attempt * 7919) % snat_ports_size(ports));
 }
 
 /* Inserts `reply` under a free source port toward ep; returns the port (network order) or 0. */
@@ -30,7 +51,7 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, __u32 snat
 					     const struct xlb_ct_entry *reply,
 					     struct xlb_ct_key *reply_key)
 {
-	__u32 start = tuple_hash(p) % XLB_SNAT_PORT_RANGE;
+	__u32 start = tuple_hash(p) % snat_ports_size(snat_node_ports());
 
 	for (__u32 i = 0; i < XLB_SNAT_PORT_TRIES; i++) {
 		__u16 port = snat_port_candidate(p, start, i);

@@ -5,6 +5,28 @@
 namespace xlb::api {
 namespace {
 
+nlohmann::json sync_json(const cluster::PeerSyncStatus& s) {
+  const auto& r = s.rejects;
+  return {{"enabled", s.enabled},
+          {"flows_sent", s.flows_sent},
+          {"closed_sent", s.closed_sent},
+          {"flows_received", s.flows_received},
+          {"closed_received", s.closed_received},
+          {"stale_skipped", s.stale_skipped},
+          {"queue_dropped", s.queue_dropped},
+          {"dumps_sent", s.dumps_sent},
+          {"lag_seconds", s.lag_seconds},
+          {"peer_lag_seconds", s.peer_lag_seconds},
+          {"last_full_resync", s.last_full_resync ? nlohmann::json(rfc3339(*s.last_full_resync))
+                                                  : nlohmann::json(nullptr)},
+          {"rejected",
+           {{"unknown_rule", r.unknown_rule},
+            {"rule_differs", r.rule_differs},
+            {"unknown_endpoint", r.unknown_endpoint},
+            {"conflict", r.conflict},
+            {"datapath", r.datapath}}}};
+}
+
 nlohmann::json peer_json(const cluster::PeerStatus& p) {
   nlohmann::json states = nlohmann::json::object();
   for (const auto& [name, state] : p.states) states[name] = cluster::ha_state_name(state);
@@ -15,7 +37,8 @@ nlohmann::json peer_json(const cluster::PeerStatus& p) {
           {"self", p.self ? nlohmann::json(*p.self) : nlohmann::json(nullptr)},
           {"states", std::move(states)},
           {"resync", cluster::resync_name(p.resync)},
-          {"last_error", p.last_error}};
+          {"last_error", p.last_error},
+          {"sync", sync_json(p.sync)}};
 }
 
 }  // namespace

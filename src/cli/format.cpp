@@ -191,7 +191,7 @@ std::string format_endpoints(const json& answer, Output output) {
 std::string format_conntrack(const json& answer, Output output) {
   if (output == Output::json) return format_json(answer);
   Table t({"SERVICE", "DESTIP", "SRCIP", "DPORT", "SPORT", "PROTO", "STATE", "ACT", "PACKETS",
-           "BYTES"});
+           "BYTES", "FROM"});
   // The API streams flows in map order; the table reads best by VIP, port, client.
   std::vector<json> flows(list(answer, "flows").begin(), list(answer, "flows").end());
   auto rank = [](const json& f) {
@@ -207,10 +207,28 @@ std::string format_conntrack(const json& answer, Output output) {
   for (const auto& f : flows) {
     t.add_row({cell(f, "service"), cell(f, "dest_ip"), cell(f, "src_ip"), cell(f, "dport"),
                cell(f, "sport"), cell(f, "proto"), cell(f, "state"), cell(f, "act"),
-               cell(f, "packets"), cell(f, "bytes")});
+               cell(f, "packets"), cell(f, "bytes"), f.value("synced", false) ? "peer" : "-"});
   }
   return t.render();
 }
+
+namespace {
+
+// SENT, RECEIVED, REJECTED, LAG, LASTRESYNC of one peer's conntrack sync ("-" when it is off).
+std::vector<std::string> sync_cells(const json& sync) {
+  if (!sync.value("enabled", false)) return {"-", "-", "-", "-", "-"};
+  uint64_t rejected = 0;
+  if (auto r = sync.find("rejected"); r != sync.end() && r->is_object()) {
+    for (const auto& n : *r) rejected += n.is_number_unsigned() ? n.get<uint64_t>() : 0;
+  }
+  char lag[32];
+  std::snprintf(lag, sizeof lag, "%.3fs", sync.value("lag_seconds", 0.0));
+  auto last = sync.find("last_full_resync");
+  return {cell(sync, "flows_sent"), cell(sync, "flows_received"), std::to_string(rejected), lag,
+          last != sync.end() && last->is_string() ? last->get<std::string>() : "never"};
+}
+
+}  // namespace
 
 std::string format_ha(const json& answer, Output output) {
   if (output == Output::json) return format_json(answer);
@@ -222,7 +240,7 @@ std::string format_ha(const json& answer, Output output) {
     return t.render();
   }
   Table t({"INSTANCE", "HASTATE", "SINCE", "TRANSITIONS", "READY", "PEER", "PEERSTATE", "CONNECTED",
-           "RESYNC"});
+           "RESYNC", "SENT", "RECEIVED", "REJECTED", "LAG", "LASTRESYNC"});
   for (const auto& i : list(answer, "instances")) {
     const std::vector<std::string> own = {cell(i, "instance"), cell(i, "state"), cell(i, "since"),
                                           cell(i, "transitions"),
@@ -230,7 +248,7 @@ std::string format_ha(const json& answer, Output output) {
     const json& peers = list(answer, "peers");
     if (peers.empty()) {
       auto row = own;
-      row.insert(row.end(), {"-", "-", "-", "-"});
+      row.insert(row.end(), {"-", "-", "-", "-", "-", "-", "-", "-", "-"});
       t.add_row(std::move(row));
     }
     for (const auto& p : peers) {
@@ -243,6 +261,8 @@ std::string format_ha(const json& answer, Output output) {
            states.contains(cell(i, "instance")) ? states[cell(i, "instance")].get<std::string>()
                                                 : "-",
            up ? "yes" : "no (" + cell(p, "last_error") + ")", up ? cell(p, "resync") : "-"});
+      const auto sync = sync_cells(p.value("sync", json::object()));
+      row.insert(row.end(), sync.begin(), sync.end());
       t.add_row(std::move(row));
     }
   }

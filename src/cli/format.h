@@ -17,11 +17,14 @@ std::string format_loadbalancers(const nlohmann::json& answer, Output output);
 // AVGDELAY, MAXDELAY, STATE (as in get lb -o wide); wide adds LASTERROR, SINCE. NAME is the
 // host probe's label, else the rule's name; hosts whose own probe no rule uses yet get a row too.
 std::string format_endpoints(const nlohmann::json& answer, Output output);
-// GET /api/v1/conntrack → SERVICE, DESTIP, SRCIP, DPORT, SPORT, PROTO, STATE, ACT, PACKETS, BYTES.
+// GET /api/v1/conntrack → SERVICE, DESTIP, SRCIP, DPORT, SPORT, PROTO, STATE, ACT, PACKETS, BYTES,
+// FROM ("peer": learned from the HA peer by conntrack sync).
 std::string format_conntrack(const nlohmann::json& answer, Output output);
 // GET /api/v1/ha → INSTANCE, HASTATE; wide: + SINCE, TRANSITIONS, READY and, per --cluster
 // peer (one row each), PEER, PEERSTATE (its state of the instance), CONNECTED ("no (why)"
-// while down), RESYNC.
+// while down), RESYNC, and conntrack sync with it: SENT and RECEIVED (flow records), REJECTED
+// (records not written), LAG (seconds the oldest record queued for it has waited), LASTRESYNC
+// (when its last full dump to this node completed).
 std::string format_ha(const nlohmann::json& answer, Output output);
 // GET /api/v1/stats → COUNTER, VALUE.
 std::string format_stats(const nlohmann::json& answer, Output output);

@@ -27,10 +27,42 @@ struct HaInstanceStatus {
   std::string not_ready_reason;
 };
 
-// The peer's resync of its flows to this node (issue 19 fills it; until then a connected peer's
-// resync completes with its hello).
+// The peer's resync of its flows to this node: running from its hello until its full dump's end
+// (complete at once when conntrack sync is off).
 enum class ResyncState { none, running, complete };
 std::string_view resync_name(ResyncState state);  // "none", "running", "complete"
+
+// Records from a peer that were checked against this node's rules and not written, by reason.
+struct SyncRejects {
+  uint64_t unknown_rule = 0;      // no rule here for the flow's VIP, port and protocol
+  uint64_t rule_differs = 0;      // the rule here has another mode, or not that SNAT address
+  uint64_t unknown_endpoint = 0;  // the rule here has no such endpoint
+  uint64_t conflict = 0;          // the flow's reply tuple (a FullNAT port) is held by a local flow
+  uint64_t datapath = 0;          // the datapath refused the write
+  uint64_t total() const {
+    return unknown_rule + rule_differs + unknown_endpoint + conflict + datapath;
+  }
+};
+
+// Conntrack sync with one peer, both directions (docs/ha.md).
+struct PeerSyncStatus {
+  bool enabled = false;          // this node syncs conntrack (--cluster)
+  uint64_t flows_sent = 0;       // flow records sent to the peer (events, dumps, refreshes)
+  uint64_t closed_sent = 0;      // closed records sent
+  uint64_t flows_received = 0;   // flow records received and written here
+  uint64_t closed_received = 0;  // closed records received
+  // Flow records not written because this node's entry saw a packet as recently (the echo of
+  // its own flow, or a refresh older than what this node forwarded since).
+  uint64_t stale_skipped = 0;
+  uint64_t queue_dropped = 0;    // records not queued for the peer: its queue was full
+  uint64_t dumps_sent = 0;       // full dumps this node completed to the peer
+  // How long the oldest record queued for the peer has waited (0: nothing waits), and how long
+  // the oldest record of the peer's last batch waited there.
+  double lag_seconds = 0;
+  double peer_lag_seconds = 0;
+  std::optional<WallClock::time_point> last_full_resync;  // the peer's last full dump completed
+  SyncRejects rejects;
+};
 
 struct PeerStatus {
   std::string address;  // as given in --cluster
@@ -43,6 +75,7 @@ struct PeerStatus {
   std::map<std::string, HaState> states;   // the peer's instances, as it last reported them
   ResyncState resync = ResyncState::none;  // none while not connected
   std::string last_error;                  // why a channel is down; empty while both are up
+  PeerSyncStatus sync;
 };
 
 // Connections the cluster port refused, by reason.

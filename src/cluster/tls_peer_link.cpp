@@ -50,18 +50,29 @@ void block_sigpipe_on_this_thread() {
 
 }  // namespace
 
-TlsPeerLink::TlsPeerLink(ClusterLinkOptions options, std::shared_ptr<const ClusterTls> tls)
-    : options_(std::move(options)), tls_(std::move(tls)) {
+TlsPeerLink::TlsPeerLink(ClusterLinkOptions options, std::shared_ptr<const ClusterTls> tls,
+                         SyncChannel* sync)
+    : options_(std::move(options)), tls_(std::move(tls)), sync_(sync) {
   for (const auto& address : options_.peers) {
     PeerSlot slot;
     slot.address = address;
     slot.status.address = address.ip;
     slots_.push_back(std::move(slot));
   }
+  if (sync_) {
+    sync_->set_wakeup([this] {
+      {
+        std::lock_guard lock(mu_);
+        ++sync_generation_;
+      }
+      cv_.notify_all();
+    });
+  }
 }
 
 TlsPeerLink::~TlsPeerLink() {
   stop();
+  if (sync_) sync_->set_wakeup(nullptr);
   if (listen_fd_ >= 0) ::close(listen_fd_);
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
@@ -185,6 +196,7 @@ std::vector<PeerStatus> TlsPeerLink::peers() const {
       st.states.clear();
       st.resync = ResyncState::none;
     }
+    if (sync_) st.sync = sync_->status(static_cast<size_t>(&slot - slots_.data()));
     out.push_back(std::move(st));
   }
   return out;
@@ -283,15 +295,30 @@ Result<wire::Hello> TlsPeerLink::read_hello(TlsConn& conn, wire::FrameReader& re
   return Error{ErrorCode::io, "no hello", ""};
 }
 
-void TlsPeerLink::apply(size_t peer, const TlsConn* conn,
+bool TlsPeerLink::apply(size_t peer, const TlsConn* conn,
                         const std::vector<wire::Message>& messages) {
   PeerSlot& slot = slots_[peer];
-  if (slot.inbound != conn) return;  // replaced by a newer connection from the same peer
+  if (slot.inbound != conn) return false;  // replaced by a newer connection from the same peer
   slot.last_heard = SteadyClock::now();
   for (const auto& msg : messages) {
     if (const auto* states = std::get_if<wire::HaStates>(&msg)) {
       slot.status.states.clear();
       for (const auto& [name, state] : states->states) slot.status.states[name] = state;
+    }
+  }
+  return true;
+}
+
+void TlsPeerLink::apply_sync(size_t peer, const TlsConn* conn,
+                             const std::vector<wire::Message>& messages) {
+  if (!sync_) return;  // sync is off here: the peer's records are not for this node
+  for (const auto& msg : messages) {
+    if (const auto* batch = std::get_if<wire::FlowBatch>(&msg)) {
+      sync_->receive(peer, *batch);
+    } else if (const auto* end = std::get_if<wire::EndOfDump>(&msg)) {
+      sync_->dump_complete(peer, *end);
+      std::lock_guard lock(mu_);
+      if (slots_[peer].inbound == conn) slots_[peer].status.resync = ResyncState::complete;
     }
   }
 }
@@ -337,14 +364,16 @@ void TlsPeerLink::serve_inbound(int fd, size_t peer) {
     slot.status.self = hello->self;
     slot.status.connected_since = WallClock::now();
     slot.status.states.clear();
-    // The resync hook: conntrack sync marks it running here and complete at the end of the
-    // peer's dump; until then there is nothing to wait for.
-    slot.status.resync = ResyncState::complete;
+    // With conntrack sync, the peer's full dump follows its hello: not ready to be MASTER until
+    // its end arrives (apply_sync). Without, there is nothing to wait for.
+    slot.status.resync = sync_ ? ResyncState::running : ResyncState::complete;
+    if (sync_) sync_->inbound_up(peer);
     slot.inbound_error.clear();
-    apply(peer, conn.get(), rest);
+    (void)apply(peer, conn.get(), rest);
     note(peer, spdlog::level::info,
          "connected (--self=" + std::to_string(hello->self) + ", " + hello->software + ")");
   }
+  apply_sync(peer, conn.get(), rest);
   conn->set_read_timeout(options_.silence_limit);
   std::vector<uint8_t> buffer(kReadChunkBytes);
   std::vector<wire::Message> messages;
@@ -361,13 +390,16 @@ void TlsPeerLink::serve_inbound(int fd, size_t peer) {
       break;
     }
     auto fed = reader.feed({buffer.data(), *n}, messages);
-    std::lock_guard lock(mu_);
-    if (!fed) {
-      fed.error().code == ErrorCode::not_supported ? ++rejects_.version : ++rejects_.malformed;
-      ended = fed.error().message;
-      break;
+    {
+      std::lock_guard lock(mu_);
+      if (!fed) {
+        fed.error().code == ErrorCode::not_supported ? ++rejects_.version : ++rejects_.malformed;
+        ended = fed.error().message;
+        break;
+      }
+      if (!apply(peer, conn.get(), messages)) continue;  // replaced: the newer one is read
     }
-    apply(peer, conn.get(), messages);
+    apply_sync(peer, conn.get(), messages);  // datapath writes, under no lock of the link
   }
   std::lock_guard lock(mu_);
   live_fds_.erase(fd);
@@ -454,6 +486,7 @@ void TlsPeerLink::record_failure(size_t peer, Direction direction, const std::st
 
 std::string TlsPeerLink::send_states(size_t peer, TlsConn& conn) {
   uint64_t sent_generation = 0;
+  uint64_t seen_sync = 0;
   LocalStates states;
   {
     std::lock_guard lock(mu_);
@@ -464,15 +497,77 @@ std::string TlsPeerLink::send_states(size_t peer, TlsConn& conn) {
     note(peer, spdlog::level::debug, "reporting this node's states to it");
     states = local_;
     sent_generation = published_generation_;
+    seen_sync = sync_generation_;
   }
+  auto last_states = SteadyClock::now();
+  auto write_states = [&]() -> Result<void> {
+    last_states = SteadyClock::now();
+    return conn.write_all(wire::encode(to_wire(states)));
+  };
+  // During a long dump the peer still hears the states at each heartbeat.
+  auto states_if_due = [&]() -> Result<void> {
+    if (SteadyClock::now() - last_states < options_.heartbeat) return Ok{};
+    {
+      std::lock_guard lock(mu_);
+      states = local_;
+      sent_generation = published_generation_;
+    }
+    return write_states();
+  };
+  struct SyncSession {  // the sync's queue for this peer lives as long as the connection
+    SyncChannel* sync;
+    size_t peer;
+    ~SyncSession() {
+      if (sync) sync->outbound_down(peer);
+    }
+  } session{nullptr, peer};
+  const FrameSink sink = [&](const std::vector<uint8_t>& frame) -> Result<void> {
+    XLB_TRY(conn.write_all(frame));
+    return states_if_due();
+  };
+  if (auto ok = write_states(); !ok) return ok.error().message;
+  if (sync_) {
+    sync_->outbound_up(peer);  // events from now on are queued, the dump sends the rest
+    session.sync = sync_;
+    auto flows = sync_->walk_flows(peer, true, sink);
+    if (!flows) return flows.error().message;
+    if (auto ok = conn.write_all(wire::encode(wire::EndOfDump{*flows})); !ok)
+      return ok.error().message;
+  } else if (auto ok = conn.write_all(wire::encode(wire::EndOfDump{0})); !ok) {
+    // Without sync here, an empty dump: a peer that syncs must not wait for one forever.
+    return ok.error().message;
+  }
+  const auto refresh = sync_ ? sync_->refresh_interval() : std::chrono::hours(24);
+  auto next_refresh = SteadyClock::now() + refresh;
   while (true) {
-    if (auto ok = conn.write_all(wire::encode(to_wire(states))); !ok) return ok.error().message;
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, options_.heartbeat,
-                 [&] { return stopping_ || published_generation_ != sent_generation; });
-    if (stopping_) return "stopping";
-    states = local_;
-    sent_generation = published_generation_;
+    bool states_changed = false;
+    {
+      std::unique_lock lock(mu_);
+      const auto until = std::min(last_states + options_.heartbeat, next_refresh);
+      cv_.wait_until(lock, until, [&] {
+        return stopping_ || published_generation_ != sent_generation ||
+               sync_generation_ != seen_sync;
+      });
+      if (stopping_) return "stopping";
+      states_changed = published_generation_ != sent_generation;
+      seen_sync = sync_generation_;
+      if (states_changed) {
+        states = local_;
+        sent_generation = published_generation_;
+      }
+    }
+    if (sync_) {
+      for (const auto& frame : sync_->take_frames(peer)) {
+        if (auto ok = conn.write_all(frame); !ok) return ok.error().message;
+      }
+      if (SteadyClock::now() >= next_refresh) {
+        if (auto ok = sync_->walk_flows(peer, false, sink); !ok) return ok.error().message;
+        next_refresh = SteadyClock::now() + refresh;
+      }
+    }
+    if (states_changed || SteadyClock::now() - last_states >= options_.heartbeat) {
+      if (auto ok = write_states(); !ok) return ok.error().message;
+    }
   }
 }
 

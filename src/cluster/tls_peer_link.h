@@ -10,6 +10,11 @@
 // sends anything malformed is disconnected and nothing of that read is applied; buffers are
 // bounded by the wire format's frame limit. A peer silent for longer than silence_limit counts
 // as disconnected.
+//
+// With conntrack sync (a SyncChannel), the dialed connection also carries this node's flows: a
+// full dump and its end right after the hello, then the queued flow events as they come and a
+// refresh of live flows every refresh interval. What a peer's connection carries goes to the
+// SyncChannel after the read decoded whole; until the peer's dump has ended, its resync runs.
 #pragma once
 
 #include <spdlog/common.h>
@@ -27,6 +32,7 @@
 
 #include "cluster/peer_link.h"
 #include "cluster/psk_tls.h"
+#include "cluster/sync_channel.h"
 #include "cluster/wire.h"
 
 namespace xlb::cluster {
@@ -53,7 +59,9 @@ struct ClusterLinkOptions {
 
 class TlsPeerLink final : public PeerLink {
  public:
-  TlsPeerLink(ClusterLinkOptions options, std::shared_ptr<const ClusterTls> tls);
+  // `sync`, when given, must outlive the link.
+  TlsPeerLink(ClusterLinkOptions options, std::shared_ptr<const ClusterTls> tls,
+              SyncChannel* sync = nullptr);
   ~TlsPeerLink() override;
   TlsPeerLink(const TlsPeerLink&) = delete;
   TlsPeerLink& operator=(const TlsPeerLink&) = delete;
@@ -90,8 +98,8 @@ class TlsPeerLink final : public PeerLink {
   void dial_loop(size_t peer);
   // Dials `peer` once, sends the hello and then states until the connection fails.
   void report_to(size_t peer);
-  // Sends this node's states on `conn` at once, on every publish() and each heartbeat; returns
-  // why it stopped.
+  // Sends this node's states on `conn` at once, on every publish() and each heartbeat, and with
+  // conntrack sync its full dump, then its flow events and refreshes; returns why it stopped.
   std::string send_states(size_t peer, TlsConn& conn);
   enum class Direction { inbound, outbound };
   // Records and logs why a channel to or from `peer` is down (under mu_).
@@ -101,7 +109,10 @@ class TlsPeerLink final : public PeerLink {
   Result<wire::Hello> read_hello(TlsConn& conn, wire::FrameReader& reader,
                                  std::vector<wire::Message>& rest);
   // Applies what an authenticated peer sent (under mu_), if `conn` is still its connection.
-  void apply(size_t peer, const TlsConn* conn, const std::vector<wire::Message>& messages);
+  // Returns false when `conn` no longer speaks for the peer.
+  bool apply(size_t peer, const TlsConn* conn, const std::vector<wire::Message>& messages);
+  // Hands the sync records of one read to the SyncChannel (under no lock).
+  void apply_sync(size_t peer, const TlsConn* conn, const std::vector<wire::Message>& messages);
   // Logs `line` about `peer` unless it is the same as the last one (under mu_).
   void note(size_t peer, spdlog::level::level_enum level, const std::string& line);
   void track_fd(int fd);
@@ -111,6 +122,7 @@ class TlsPeerLink final : public PeerLink {
 
   ClusterLinkOptions options_;
   std::shared_ptr<const ClusterTls> tls_;
+  SyncChannel* sync_ = nullptr;
   int listen_fd_ = -1;
   int wake_fd_ = -1;  // eventfd: wakes the accept loop for stop()
   uint16_t bound_port_ = 0;
@@ -121,6 +133,7 @@ class TlsPeerLink final : public PeerLink {
   std::vector<PeerSlot> slots_;
   LocalStates local_;
   uint64_t published_generation_ = 0;
+  uint64_t sync_generation_ = 0;  // bumped whenever the SyncChannel queues records
   ClusterRejects rejects_;
   std::set<int> live_fds_;  // shut down by stop() so blocked calls return
   std::chrono::steady_clock::time_point last_refusal_log_{};

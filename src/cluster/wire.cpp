@@ -2,20 +2,10 @@
 
 #include <algorithm>
 
+#include "cluster/wire_codec.h"
+
 namespace xlb::cluster::wire {
 namespace {
-
-Error wire_malformed(const std::string& what) {
-  return Error{ErrorCode::invalid_argument, "malformed cluster frame: " + what, ""};
-}
-
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-
-uint32_t get_u32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
 
 void put_short_string(std::vector<uint8_t>& out, std::string_view text, size_t max_chars) {
   text = text.substr(0, max_chars);
@@ -26,34 +16,6 @@ void put_short_string(std::vector<uint8_t>& out, std::string_view text, size_t m
 bool printable_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
-
-// Reads a payload front to back; every read is bounds-checked.
-class PayloadCursor {
- public:
-  explicit PayloadCursor(std::span<const uint8_t> bytes) : bytes_(bytes) {}
-  bool u8(uint8_t& v) {
-    if (left() < 1) return false;
-    v = bytes_[at_++];
-    return true;
-  }
-  bool u32(uint32_t& v) {
-    if (left() < 4) return false;
-    v = get_u32(bytes_.data() + at_);
-    at_ += 4;
-    return true;
-  }
-  bool text(size_t n, std::string& v) {
-    if (left() < n) return false;
-    v.assign(reinterpret_cast<const char*>(bytes_.data() + at_), n);
-    at_ += n;
-    return true;
-  }
-  size_t left() const { return bytes_.size() - at_; }
-
- private:
-  std::span<const uint8_t> bytes_;
-  size_t at_ = 0;
-};
 
 Result<Message> decode_hello(PayloadCursor& in) {
   Hello hello;
@@ -85,6 +47,36 @@ Result<Message> decode_ha_states(PayloadCursor& in) {
   return Message{std::move(msg)};
 }
 
+Result<Message> decode_end_of_dump(PayloadCursor& in) {
+  EndOfDump end;
+  if (!in.u32(end.flows)) return wire_malformed("end_of_dump carries the dump's flow count");
+  return Message{end};
+}
+
+// One frame's payload, which must parse to exactly its length.
+Result<Message> decode_payload(uint8_t type, std::span<const uint8_t> payload) {
+  PayloadCursor in(payload);
+  Result<Message> msg = wire_malformed("unknown frame type " + std::to_string(type));
+  switch (static_cast<MsgType>(type)) {
+    case MsgType::hello:
+      msg = decode_hello(in);
+      break;
+    case MsgType::ha_states:
+      msg = decode_ha_states(in);
+      break;
+    case MsgType::flows: {
+      auto batch = decode_flow_batch(payload);
+      if (!batch) return batch.error();
+      return Message{std::move(*batch)};  // the batch decoder checks the length itself
+    }
+    case MsgType::end_of_dump:
+      msg = decode_end_of_dump(in);
+      break;
+  }
+  if (msg && in.left() != 0) return wire_malformed("bytes left over after the payload");
+  return msg;
+}
+
 }  // namespace
 
 bool valid_instance_name(std::string_view name) {
@@ -100,6 +92,12 @@ std::vector<uint8_t> encode(const Message& message) {
   if (const auto* hello = std::get_if<Hello>(&message)) {
     put_u32(payload, hello->self);
     put_short_string(payload, hello->software, kMaxSoftwareChars);
+  } else if (const auto* batch = std::get_if<FlowBatch>(&message)) {
+    type = MsgType::flows;
+    encode_flow_batch(*batch, payload);
+  } else if (const auto* end = std::get_if<EndOfDump>(&message)) {
+    type = MsgType::end_of_dump;
+    put_u32(payload, end->flows);
   } else {
     const auto& msg = std::get<HaStates>(message);
     type = MsgType::ha_states;
@@ -144,17 +142,12 @@ Result<void> FrameReader::feed(std::span<const uint8_t> bytes, std::vector<Messa
                                  std::to_string(kMaxPayloadBytes)));
     }
     if (buffer_.size() - at - kHeaderBytes < length) break;  // the rest has not arrived yet
-    PayloadCursor in({h + kHeaderBytes, length});
-    Result<Message> msg = wire_malformed("unknown frame type " + std::to_string(type));
-    if (type == static_cast<uint8_t>(MsgType::hello)) {
-      if (hello_seen_) return fail(wire_malformed("a second hello"));
-      msg = decode_hello(in);
-    } else if (type == static_cast<uint8_t>(MsgType::ha_states)) {
-      if (!hello_seen_) return fail(wire_malformed("ha_states before the hello"));
-      msg = decode_ha_states(in);
-    }
+    if (type == static_cast<uint8_t>(MsgType::hello) && hello_seen_)
+      return fail(wire_malformed("a second hello"));
+    if (type != static_cast<uint8_t>(MsgType::hello) && !hello_seen_)
+      return fail(wire_malformed("frame type " + std::to_string(type) + " before the hello"));
+    auto msg = decode_payload(type, {h + kHeaderBytes, length});
     if (!msg) return fail(msg.error());
-    if (in.left() != 0) return fail(wire_malformed("bytes left over after the payload"));
     if (std::holds_alternative<Hello>(*msg)) hello_seen_ = true;
     decoded.push_back(std::move(*msg));
     at += kHeaderBytes + length;

@@ -11,7 +11,10 @@
 //   hello      (1): self (4) | software length (1) | software (printable ASCII, <= 64)
 //   ha_states  (2): count (1, <= XLB_HA_MAX_INSTANCES) | count x
 //                   [ name length (1) | name ([a-z0-9_-], 1..32) | state (1, enum xlb_ha_state) ]
-// Conntrack sync adds its record and end-of-dump types (and may bump the version).
+//   flows      (3): conntrack sync records, in the order they happened (sync_records.h)
+//   end_of_dump(4): flows (4, the flow records of the full dump just completed)
+//
+// Version 2 added flows and end_of_dump (conntrack sync); version 1 nodes are refused.
 #pragma once
 
 #include <cstddef>
@@ -23,12 +26,13 @@
 #include <vector>
 
 #include "cluster/ha_state.h"
+#include "cluster/sync_records.h"
 #include "common/result.h"
 
 namespace xlb::cluster::wire {
 
 inline constexpr uint8_t kMagic[2] = {'X', 'L'};
-inline constexpr uint8_t kVersion = 1;
+inline constexpr uint8_t kVersion = 2;
 inline constexpr size_t kHeaderBytes = 8;
 // One frame's payload at most: the receiver's buffer never holds more than one frame and one
 // read beyond it.
@@ -36,7 +40,7 @@ inline constexpr size_t kMaxPayloadBytes = 64 * 1024;
 inline constexpr size_t kMaxSoftwareChars = 64;
 inline constexpr size_t kMaxInstanceNameChars = 32;
 
-enum class MsgType : uint8_t { hello = 1, ha_states = 2 };
+enum class MsgType : uint8_t { hello = 1, ha_states = 2, flows = 3, end_of_dump = 4 };
 
 struct Hello {
   uint32_t self = 0;     // the sender's --self
@@ -49,7 +53,13 @@ struct HaStates {
   bool operator==(const HaStates&) const = default;
 };
 
-using Message = std::variant<Hello, HaStates>;
+// The end of a full dump: every flow the sender held when its dump began has been sent.
+struct EndOfDump {
+  uint32_t flows = 0;
+  bool operator==(const EndOfDump&) const = default;
+};
+
+using Message = std::variant<Hello, HaStates, FlowBatch, EndOfDump>;
 
 // An instance name the wire (and the API) allows.
 bool valid_instance_name(std::string_view name);

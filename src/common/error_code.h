@@ -16,6 +16,7 @@ namespace xlb {
   X(unauthenticated, 401)                                                          \
   X(not_found, 404)                                                                \
   X(conflict, 409)                                                                 \
+  X(already_exists, 409)                                                           \
   X(limit_exceeded, 409)                                                           \
   X(too_large, 413)                                                                \
   X(not_supported, 501)                                                            \

@@ -88,6 +88,7 @@ Result<void> for_each_flow_row(const ConntrackReader& conntrack, const RuleNameO
     row.act = action(key, e);
     row.packets = e.packets;
     row.bytes = e.bytes;
+    row.synced = e.flags & XLB_CT_F_SYNCED;
     if (auto reply = conntrack.lookup_flow(peer_key(key, e)); reply && *reply) {
       row.packets += (*reply)->packets;
       row.bytes += (*reply)->bytes;
@@ -117,11 +118,11 @@ Result<std::vector<FlowRow>> list_flows(const ConntrackReader& conntrack,
 }
 
 nlohmann::json to_json(const FlowRow& row) {
-  return nlohmann::json{{"service", row.service}, {"dest_ip", row.dest_ip},
-                        {"src_ip", row.src_ip},   {"dport", row.dport},
-                        {"sport", row.sport},     {"proto", row.proto},
-                        {"state", row.state},     {"act", row.act},
-                        {"packets", row.packets}, {"bytes", row.bytes}};
+  return nlohmann::json{
+      {"service", row.service}, {"dest_ip", row.dest_ip}, {"src_ip", row.src_ip},
+      {"dport", row.dport},     {"sport", row.sport},     {"proto", row.proto},
+      {"state", row.state},     {"act", row.act},         {"packets", row.packets},
+      {"bytes", row.bytes},     {"synced", row.synced}};
 }
 
 }  // namespace xlb

@@ -25,6 +25,7 @@ struct FlowRow {
   std::string act;       // "dnat-10.0.0.2:8080", "fnat-<client>-><snat>:<port> -> <ep>:<port>"
   uint64_t packets = 0;  // both directions
   uint64_t bytes = 0;
+  bool synced = false;  // learned from the HA peer (conntrack sync), not started here
 
   bool operator==(const FlowRow&) const = default;
 };

@@ -15,7 +15,8 @@
 
 namespace xlb::cluster {
 class TlsPeerLink;
-}
+class CtSync;
+}  // namespace xlb::cluster
 
 namespace xlb::daemon {
 
@@ -23,8 +24,9 @@ class HaWiring {
  public:
   using Interfaces = std::function<std::vector<std::string>()>;
 
-  // Reads the key file and listens on the cluster port (with --cluster), opens the packet
-  // socket, and adopts the datapath's HA state. Errors are start-up errors.
+  // Reads the key file, gives the datapath this node's share of the FullNAT ports, starts
+  // conntrack sync and listens on the cluster port (with --cluster), opens the packet socket,
+  // and adopts the datapath's HA state. Errors are start-up errors.
   static Result<std::unique_ptr<HaWiring>> start(const DaemonOptions& options, Datapath& datapath,
                                                  const Reconciler& reconciler,
                                                  Interfaces interfaces);
@@ -36,6 +38,7 @@ class HaWiring {
 
  private:
   HaWiring() = default;
+  std::unique_ptr<cluster::CtSync> sync_;  // with --cluster, when the datapath has flow events
   std::unique_ptr<cluster::PeerLink> link_;
   cluster::TlsPeerLink* tls_link_ = nullptr;  // link_, when it is the real channel
   std::unique_ptr<GarpSocket> garp_socket_;

@@ -100,6 +100,7 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
 
 BpfDatapath::~BpfDatapath() {
   // The filters stay attached and the maps pinned: traffic keeps flowing while xlbd restarts.
+  ring_buffer__free(flow_events_);
   xlb_tc__destroy(skel_);
 }
 

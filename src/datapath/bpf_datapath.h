@@ -9,7 +9,8 @@
 
 #include "datapath/datapath.h"
 
-struct xlb_tc;  // generated skeleton
+struct xlb_tc;       // generated skeleton
+struct ring_buffer;  // libbpf's ring-buffer consumer
 
 namespace xlb {
 
@@ -55,6 +56,12 @@ class BpfDatapath final : public Datapath {
   Result<void> attach(const std::string& ifname) override;
   Result<void> detach(const std::string& ifname) override;
   std::vector<std::string> attached() const override;
+  Result<void> set_flow_events(bool on) override;
+  Result<size_t> poll_flow_events(int timeout_ms,
+                                  const std::function<void(const FlowEvent&)>& fn) override;
+  Result<void> install_synced_flow(const xlb_ct_key& key, const xlb_ct_entry& orig) override;
+  Result<void> remove_synced_flow(const xlb_ct_key& key) override;
+  Result<void> set_snat_port_range(uint16_t lo, uint16_t hi) override;
   uint32_t max_services() const override { return options_.max_services; }
   uint32_t ct_capacity() const override { return options_.ct_size; }
   uint32_t ct_syn_capacity() const override { return ct_syn_size_for(options_); }
@@ -68,9 +75,16 @@ class BpfDatapath final : public Datapath {
 
  private:
   explicit BpfDatapath(BpfDatapathOptions options);
+  // Conntrack sync (bpf_sync.cpp): an active-flow count moved by one, never below zero.
+  Result<void> step_active_flows(const xlb_ct_entry& orig, int delta);
+  static int on_flow_event(void* self, void* data, size_t size);
+
   BpfDatapathOptions options_;
   xlb_tc* skel_ = nullptr;
   std::set<std::string> attached_;
+  ring_buffer* flow_events_ = nullptr;
+  const std::function<void(const FlowEvent&)>* flow_event_fn_ = nullptr;  // during a poll
+  size_t flow_events_delivered_ = 0;
 };
 
 }  // namespace xlb

@@ -84,6 +84,37 @@ class Datapath : public ConntrackReader {
   virtual Result<void> detach(const std::string& ifname) = 0;
   virtual std::vector<std::string> attached() const = 0;
 
+  // Conntrack sync (docs/ha.md). Off by default: with events off the datapath emits nothing and
+  // pays one map read per new or closing flow at most.
+  struct FlowEvent {
+    enum class Kind : uint8_t { established = 1, closed = 2 };
+    Kind kind = Kind::established;
+    xlb_ct_key key{};      // the orig (client-side) entry's key
+    xlb_ct_entry entry{};  // the orig entry as the datapath holds it at the event
+  };
+  virtual Result<void> set_flow_events(bool on) = 0;
+  // Calls fn for each flow event reported since the last call, waiting up to timeout_ms for the
+  // first one; returns how many were delivered. Events lost to a full ring are counted in the
+  // datapath counter XLB_STAT_FLOW_EVENTS_LOST (datapath_counters()), and healed by the
+  // control plane's periodic refresh of live flows (for_each_flow).
+  virtual Result<size_t> poll_flow_events(int timeout_ms,
+                                          const std::function<void(const FlowEvent&)>& fn) = 0;
+  // Writes a flow learned from a peer, already mapped to this node's ids and clock: the orig
+  // entry under `key` (its flags carry XLB_CT_F_SYNCED) and, for the modes that have one, the
+  // reply entry derived from it as the datapath derives it for a new flow (xlb_ct_peer_key).
+  // A flow already present is refreshed in place (state, flags, last_seen, seq), never
+  // duplicated. A new flow in a TCP state that counts (established) is counted in its
+  // endpoint's active flows (XLB_CT_F_COUNTED), so lc counts stay right and a later close never
+  // drives the count below zero. Fails with already_exists, writing nothing, when the reply
+  // tuple (a FullNAT source port) is held by a different local flow.
+  virtual Result<void> install_synced_flow(const xlb_ct_key& key, const xlb_ct_entry& orig) = 0;
+  // Removes a flow a peer reported closed: both entries, and its active-flow count if counted.
+  // Not found is ok.
+  virtual Result<void> remove_synced_flow(const xlb_ct_key& key) = 0;
+  // FullNAT source ports this node allocates, inclusive; the default is the whole compile-time
+  // range. xlbd splits the range by --self when --cluster is given (docs/ha.md), so a split
+  // brain never hands out one port twice. lo <= hi, both within the compile-time range.
+  virtual Result<void> set_snat_port_range(uint16_t lo, uint16_t hi) = 0;
   virtual uint32_t max_services() const = 0;
 };
 

@@ -34,6 +34,12 @@ class Map {
     if (bpf_map_update_elem(fd_, &key, &value, flags) == 0) return Ok{};
     return map_error("update", name_, errno);
   }
+  // Adds `key` only if absent (BPF_NOEXIST); false when the map already holds it.
+  Result<bool> insert(const K& key, const V& value) {
+    if (bpf_map_update_elem(fd_, &key, &value, BPF_NOEXIST) == 0) return true;
+    if (errno == EEXIST) return false;
+    return map_error("insert", name_, errno);
+  }
   // Deleting an absent key is not an error: the state asked for holds.
   Result<void> erase(const K& key) {
     if (bpf_map_delete_elem(fd_, &key) == 0 || errno == ENOENT) return Ok{};

@@ -26,6 +26,8 @@ void check_drops(const Snapshot& s, Report& r);
 // HA: both nodes MASTER, none, a --cluster node whose state nobody set, a standby (which
 // explains why no traffic reaches it).
 void check_ha(const Snapshot& s, Report& r);
+// Conntrack sync with the --cluster peers: not connected, lagging, records rejected.
+void check_ct_sync(const Snapshot& s, Report& r);
 // This node does not answer for the VIPs now (BACKUP or FAULT): silence is expected.
 bool ha_standby(const Snapshot& s);
 

@@ -6,7 +6,9 @@
 #include <prometheus/text_serializer.h>
 
 #include <array>
+#include <chrono>
 #include <span>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -141,10 +143,18 @@ void add_verdicts(Registry& r, const std::vector<uint64_t>& verdicts) {
                           "Packets seen by the datapath, by verdict (pass, drop, forward, reply) "
                           "and reason");
   for (size_t i = 0; i < verdicts.size() && i < XLB_STAT_MAX; ++i) {
+    if (i == XLB_STAT_FLOW_EVENTS_LOST) continue;  // counts ring records, not packets
     VerdictLabels v = verdict_labels(xlb_dp_stat_names[i]);
     packets.Add({{"verdict", v.verdict}, {"reason", v.reason}})
         .Increment(static_cast<double>(verdicts[i]));
   }
+  counter(r, "xlb_datapath_flow_events_lost_total",
+          "Conntrack sync flow events the datapath dropped because its ring buffer was full "
+          "(the refresh of live flows heals them)")
+      .Add({})
+      .Increment(verdicts.size() > XLB_STAT_FLOW_EVENTS_LOST
+                     ? static_cast<double>(verdicts[XLB_STAT_FLOW_EVENTS_LOST])
+                     : 0);
 }
 
 void add_conntrack(Registry& r, const std::optional<CtSummary>& summary, uint32_t capacity,
@@ -182,6 +192,49 @@ void add_conntrack(Registry& r, const std::optional<CtSummary>& summary, uint32_
   }
 }
 
+// Conntrack sync with each peer (docs/ha.md): records each way, rejects by reason, lag.
+void add_ct_sync(Registry& r, const std::vector<cluster::PeerStatus>& peers) {
+  auto& lag = gauge(r, "xlb_cluster_sync_lag_seconds",
+                    "How long the oldest flow record queued for the peer has waited (0: none)");
+  auto& peer_lag = gauge(r, "xlb_cluster_sync_peer_lag_seconds",
+                         "How long the oldest record of the peer's last batch waited there");
+  auto& sent = counter(r, "xlb_cluster_sync_records_sent_total",
+                       "Conntrack sync records sent to the peer, by kind (flow, closed)");
+  auto& received = counter(r, "xlb_cluster_sync_records_received_total",
+                           "Conntrack sync records from the peer written here, by kind");
+  auto& rejected = counter(r, "xlb_cluster_sync_records_rejected_total",
+                           "Records from the peer not written, by reason (unknown_rule, "
+                           "rule_differs, unknown_endpoint, conflict, datapath)");
+  auto& dropped = counter(r, "xlb_cluster_sync_queue_dropped_total",
+                          "Records not queued for the peer because its queue was full");
+  auto& resync = gauge(r, "xlb_cluster_sync_last_full_resync_timestamp_seconds",
+                       "When the peer's last full dump to this node completed (0: never)");
+  for (const auto& peer : peers) {
+    if (!peer.sync.enabled) continue;
+    const auto& s = peer.sync;
+    const Labels labels{{"peer", peer.address}};
+    lag.Add(labels).Set(s.lag_seconds);
+    peer_lag.Add(labels).Set(s.peer_lag_seconds);
+    for (const auto& [kind, out, in] : {std::tuple{"flow", s.flows_sent, s.flows_received},
+                                        std::tuple{"closed", s.closed_sent, s.closed_received}}) {
+      sent.Add({{"peer", peer.address}, {"kind", kind}}).Increment(static_cast<double>(out));
+      received.Add({{"peer", peer.address}, {"kind", kind}}).Increment(static_cast<double>(in));
+    }
+    for (const auto& [reason, n] :
+         {std::pair{"unknown_rule", s.rejects.unknown_rule},
+          std::pair{"rule_differs", s.rejects.rule_differs},
+          std::pair{"unknown_endpoint", s.rejects.unknown_endpoint},
+          std::pair{"conflict", s.rejects.conflict}, std::pair{"datapath", s.rejects.datapath}}) {
+      rejected.Add({{"peer", peer.address}, {"reason", reason}}).Increment(static_cast<double>(n));
+    }
+    dropped.Add(labels).Increment(static_cast<double>(s.queue_dropped));
+    resync.Add(labels).Set(
+        s.last_full_resync
+            ? std::chrono::duration<double>(s.last_full_resync->time_since_epoch()).count()
+            : 0);
+  }
+}
+
 // HA: the state of each instance (a state set), its transitions, and the peer channel.
 void add_ha(Registry& r, const cluster::HaStatus& ha) {
   auto& state = gauge(r, "xlb_ha_state",
@@ -205,6 +258,7 @@ void add_ha(Registry& r, const cluster::HaStatus& ha) {
   for (const auto& peer : ha.peers) {
     connected.Add({{"peer", peer.address}}).Set(peer.connected ? 1 : 0);
   }
+  add_ct_sync(r, ha.peers);
   auto& rejected = counter(r, "xlb_cluster_rejected_connections_total",
                            "Connections the cluster port refused, by reason (address: not a "
                            "--cluster address; handshake: no or another key; malformed; version)");

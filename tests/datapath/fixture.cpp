@@ -243,6 +243,16 @@ uint32_t DatapathTest::active(uint32_t id, uint32_t idx) {
   return r.ok() ? *r : 0;
 }
 
+std::vector<xlb::Datapath::FlowEvent> DatapathTest::flow_events() {
+  std::vector<xlb::Datapath::FlowEvent> out;
+  auto r = dp_->poll_flow_events(0, [&](const xlb::Datapath::FlowEvent& ev) { out.push_back(ev); });
+  EXPECT_TRUE(r.ok()) << "poll_flow_events: " << r.error().message;
+  if (r.ok()) {
+    EXPECT_EQ(*r, out.size()) << "poll_flow_events' count";
+  }
+  return out;
+}
+
 int DatapathTest::open_flow(const Flow& f, const std::vector<EpSpec>& eps) {
   Bytes syn = f.client_tcp(tcpf::SYN);
   Verdict v = from_client(syn);

@@ -73,6 +73,8 @@ class DatapathTest : public ::testing::Test {
   xlb_counter ep_counter(uint32_t id, uint32_t idx);
   xlb_dsr_counter dsr_counter(uint32_t id, uint32_t idx);  // DSR packets by path
   uint32_t active(uint32_t id, uint32_t idx);              // lc's active flow count
+  // Conntrack sync: the flow events reported since the last call (none waited for).
+  std::vector<xlb::Datapath::FlowEvent> flow_events();
   // Sends `f`'s SYN and returns the index in `eps` it was DNATed to (the whole rewritten frame
   // checked), or -1 (a failure is recorded).
   int open_flow(const Flow& f, const std::vector<EpSpec>& eps);

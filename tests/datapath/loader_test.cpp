@@ -89,7 +89,7 @@ TEST_F(LoaderTest, ReopenWithAnotherCtSizeFailsClearly) {
 TEST_F(LoaderTest, PinsOfRetiredMapsAreRemovedAtOpen) {
   ASSERT_NO_FATAL_FAILURE(open_ok(4096));
   dp_.reset();
-  for (const char* name : {"xlb_ct_v1", "xlb_dp_stat_v1"}) {
+  for (const char* name : {"xlb_ct_v1", "xlb_dp_stat_v1", "xlb_dp_stat_v2", "xlb_dp_stat_v3"}) {
     const int fd = bpf_map_create(BPF_MAP_TYPE_HASH, name, 4, 4, 16, nullptr);
     ASSERT_GE(fd, 0) << name;
     const std::string pin = pin_dir_ + "/" + name;
@@ -99,6 +99,8 @@ TEST_F(LoaderTest, PinsOfRetiredMapsAreRemovedAtOpen) {
   ASSERT_NO_FATAL_FAILURE(open_ok(4096));
   EXPECT_FALSE(std::filesystem::exists(pin_dir_ + "/xlb_ct_v1"));
   EXPECT_FALSE(std::filesystem::exists(pin_dir_ + "/xlb_dp_stat_v1"));
+  EXPECT_FALSE(std::filesystem::exists(pin_dir_ + "/xlb_dp_stat_v2"));
+  EXPECT_FALSE(std::filesystem::exists(pin_dir_ + "/xlb_dp_stat_v3"));
   EXPECT_TRUE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_CT)) << "current pins stay";
   EXPECT_TRUE(std::filesystem::exists(pin_dir_ + "/" XLB_MAP_DP_STATS));
 }

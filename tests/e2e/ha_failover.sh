@@ -11,10 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/e2e.sh"
 # shellcheck source=tests/e2e/lib/ha.sh
 source "$(dirname "$0")/lib/ha.sh"
-command -v keepalived >/dev/null || {
-  echo "SKIP: the HA scenario needs keepalived (bash scripts/install-deps.sh installs it)" >&2
-  exit 77
-}
+ha_require_keepalived
 e2e_init "e2e HA failover" 60
 TOOLS="$(dirname "$0")/tools"
 
@@ -27,16 +24,7 @@ for b in b1 b2; do
   # shellcheck disable=SC2016  # nginx variables, expanded by nginx
   start_http_backend_with "$b" "$b" 8080 "$b \$remote_addr"
 done
-key=$(ha_key_file)
-ha_xlbd_start lb1 --interfaces=eth0,eth1 --cluster="$LB2_BACK_IP" --self=0 --cluster-key-file="$key"
-ha_xlbd_start lb2 --interfaces=eth0,eth1 --cluster="$LB1_BACK_IP" --self=1 --cluster-key-file="$key"
-for lb in lb1 lb2; do
-  xlbctl_in "$lb" create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --name=nat >/dev/null
-  xlbctl_in "$lb" create lb "$VIP" --tcp=81:8080 --endpoints="$B1_IP:1,$B2_IP:1" --mode=fullnat \
-    --snat="$FLOATING_IP" --name=fnat >/dev/null
-  xlbctl_in "$lb" create lb "$VIP" --tcp=8080 --endpoints="$B1_IP:1,$B2_IP:1" --mode=dsr \
-    --name=dsr >/dev/null
-done
+ha_pair_xlbd_start
 
 step "keepalived on both: lb1 MASTER, lb2 BACKUP"
 # lb1's first: with nopreempt the first MASTER keeps the role, whatever the priorities say.

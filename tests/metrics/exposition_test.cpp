@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -177,6 +178,15 @@ TEST(Exposition, VerdictsByVerdictAndReason) {
       << text;
 }
 
+TEST(Exposition, RingLossesAreNotPackets) {
+  ScrapeInput in;
+  in.verdicts.assign(XLB_STAT_MAX, 0);
+  in.verdicts[XLB_STAT_FLOW_EVENTS_LOST] = 17;
+  const std::string text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, "xlb_datapath_flow_events_lost_total 17")) << text;
+  EXPECT_EQ(text.find("flow_events_lost\""), std::string::npos) << text;
+}
+
 TEST(Exposition, VerdictLabelsSplitTheCounterName) {
   EXPECT_EQ(verdict_labels("drop_ct_full").verdict, "drop");
   EXPECT_EQ(verdict_labels("drop_ct_full").reason, "ct_full");
@@ -245,6 +255,12 @@ cluster::HaStatus ha_pair() {
   cluster::PeerStatus peer;
   peer.address = "10.0.9.2";
   peer.connected = true;
+  peer.sync.enabled = true;
+  peer.sync.flows_sent = 120;
+  peer.sync.closed_received = 4;
+  peer.sync.lag_seconds = 0.25;
+  peer.sync.rejects.unknown_endpoint = 2;
+  peer.sync.last_full_resync = cluster::WallClock::time_point(std::chrono::seconds(1800000000));
   ha.peers = {peer};
   ha.rejects.address = 1;
   return ha;
@@ -262,6 +278,20 @@ TEST(Exposition, HaStateTransitionsAndPeers) {
   EXPECT_TRUE(has_line(text, R"(xlb_cluster_rejected_connections_total{reason="address"} 1)"))
       << text;
   EXPECT_TRUE(has_line(text, R"(xlb_cluster_rejected_connections_total{reason="handshake"} 0)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_cluster_sync_lag_seconds{peer="10.0.9.2"} 0.25)")) << text;
+  EXPECT_TRUE(
+      has_line(text, R"(xlb_cluster_sync_records_sent_total{kind="flow",peer="10.0.9.2"} 120)"))
+      << text;
+  EXPECT_TRUE(
+      has_line(text, R"(xlb_cluster_sync_records_received_total{kind="closed",peer="10.0.9.2"} 4)"))
+      << text;
+  EXPECT_TRUE(has_line(
+      text,
+      R"(xlb_cluster_sync_records_rejected_total{peer="10.0.9.2",reason="unknown_endpoint"} 2)"))
+      << text;
+  EXPECT_TRUE(has_line(
+      text, R"(xlb_cluster_sync_last_full_resync_timestamp_seconds{peer="10.0.9.2"} 1800000000)"))
       << text;
   in.ha.cluster = false;  // a lone node: its state, no peer series
   text = render(in, nullptr);

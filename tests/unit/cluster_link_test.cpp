@@ -9,14 +9,19 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <functional>
 #include <thread>
 
+#include "cluster/ct_sync.h"
 #include "cluster/psk_tls.h"
 #include "cluster/tls_peer_link.h"
 #include "cluster/wire.h"
+#include "ct_sync_fixtures.h"
+#include "ct_test_key.h"
+#include "datapath/fake/fake_datapath.h"
 
 namespace xlb::cluster {
 namespace {
@@ -78,7 +83,8 @@ class ClusterLinkTest : public ::testing::Test {
   }
   // A node listening on `port`, dialing 127.0.0.1:`peer_port`.
   std::unique_ptr<TlsPeerLink> node(uint32_t self, uint16_t port, uint16_t peer_port,
-                                    const char* key = kKey, const char* peer_ip = "127.0.0.1") {
+                                    const char* key = kKey, const char* peer_ip = "127.0.0.1",
+                                    SyncChannel* sync = nullptr) {
     ClusterLinkOptions o;
     o.listen_ip = "127.0.0.1";
     o.listen_port = port;
@@ -93,7 +99,7 @@ class ClusterLinkTest : public ::testing::Test {
     auto tls = ClusterTls::create(key);
     EXPECT_TRUE(tls.ok());
     auto link =
-        std::make_unique<TlsPeerLink>(o, std::shared_ptr<const ClusterTls>(std::move(*tls)));
+        std::make_unique<TlsPeerLink>(o, std::shared_ptr<const ClusterTls>(std::move(*tls)), sync);
     auto started = link->start();
     EXPECT_TRUE(started.ok()) << started.error().message;
     return link;
@@ -216,8 +222,8 @@ TEST_F(ClusterLinkTest, AnotherWireVersionIsRefusedWithTheVersionsNamed) {
   hello[2] = wire::kVersion + 1;
   ASSERT_TRUE(conn->write_all(hello).ok());
   EXPECT_TRUE(eventually([&] { return a->rejects().version == 1; }));
-  EXPECT_NE(only_peer(*a).last_error.find("version 2"), std::string::npos)
-      << only_peer(*a).last_error;
+  const std::string theirs = "version " + std::to_string(wire::kVersion + 1);
+  EXPECT_NE(only_peer(*a).last_error.find(theirs), std::string::npos) << only_peer(*a).last_error;
   EXPECT_FALSE(only_peer(*a).connected);
 }
 
@@ -229,6 +235,112 @@ TEST_F(ClusterLinkTest, APeerWithTheSameSelfIsRefused) {
     return only_peer(*a).last_error.find("--self") != std::string::npos;
   })) << only_peer(*a).last_error;
   EXPECT_FALSE(only_peer(*a).connected);
+}
+
+// Conntrack sync over the real channel: one node's rule and flow, the other's datapath.
+class ClusterSyncLinkTest : public ClusterLinkTest {
+ protected:
+  void SetUp() override {
+    ClusterLinkTest::SetUp();
+    // The same rule on both nodes, under different ids.
+    const SyncEndpoint ep{"10.1.2.10", 8080};
+    ASSERT_TRUE(
+        dp_a.upsert_service(sync_svc_key("20.20.20.1", 80), sync_svc(2, XLB_MODE_NAT, {ep})).ok());
+    ASSERT_TRUE(
+        dp_b.upsert_service(sync_svc_key("20.20.20.1", 80), sync_svc(5, XLB_MODE_NAT, {ep})).ok());
+  }
+  // A NAT flow of rule 2 on node A that saw its last packet just now.
+  static xlb_ct_entry nat_flow(uint32_t svc_id) {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    const uint64_t now = static_cast<uint64_t>(ts.tv_sec) * kSecond + ts.tv_nsec;
+    return sync_orig_entry(svc_id, 0, XLB_MODE_NAT, {"10.1.2.10", 8080}, now);
+  }
+  bool on_b(const xlb_ct_key& key) { return dp_b.lookup_flow(key)->has_value(); }
+
+  FakeDatapath dp_a, dp_b;
+  CtSync sync_a{dp_a, {}};
+  CtSync sync_b{dp_b, {}};
+};
+
+TEST_F(ClusterSyncLinkTest, ThePeersDumpArrivesBeforeItIsReadyThenEventsFollow) {
+  const auto dumped = ct_key("10.0.0.9", 40000, "20.20.20.1", 80);
+  dp_a.add_flow(dumped, nat_flow(2));
+  ASSERT_TRUE(sync_a.start().ok());
+  ASSERT_TRUE(sync_b.start().ok());
+  const uint16_t pa = free_loopback_port(), pb = free_loopback_port();
+  auto b = node(1, pb, pa, kKey, "127.0.0.1", &sync_b);
+  auto a = node(0, pa, pb, kKey, "127.0.0.1", &sync_a);
+  ASSERT_TRUE(eventually([&] { return only_peer(*b).resync == ResyncState::complete; }))
+      << only_peer(*b).last_error;
+  // The dump's end came after its records: everything A held is on B once B is ready.
+  EXPECT_TRUE(on_b(dumped));
+  EXPECT_EQ(dp_b.lookup_flow(dumped)->value().svc_id, 5u);
+  EXPECT_TRUE(only_peer(*b).sync.last_full_resync);
+  EXPECT_EQ(only_peer(*b).sync.flows_received, 1u);
+
+  const auto streamed = ct_key("10.0.0.9", 40001, "20.20.20.1", 80);
+  const auto pushed = std::chrono::steady_clock::now();
+  dp_a.push_flow_event({Datapath::FlowEvent::Kind::established, streamed, nat_flow(2)});
+  ASSERT_TRUE(eventually([&] { return on_b(streamed); }, 1s));
+  EXPECT_LT(std::chrono::steady_clock::now() - pushed, 500ms);
+  dp_a.push_flow_event({Datapath::FlowEvent::Kind::closed, streamed, nat_flow(2)});
+  EXPECT_TRUE(eventually([&] { return !on_b(streamed); }, 1s));
+  EXPECT_EQ(only_peer(*a).sync.closed_sent, 1u);
+  a->stop();
+  b->stop();
+}
+
+TEST_F(ClusterSyncLinkTest, APeerWithoutSyncSendsAnEmptyDumpSoNobodyWaitsForIt) {
+  const uint16_t pa = free_loopback_port(), pb = free_loopback_port();
+  auto b = node(1, pb, pa, kKey, "127.0.0.1", &sync_b);
+  auto a = node(0, pa, pb);  // no conntrack sync on this one
+  ASSERT_TRUE(eventually([&] { return only_peer(*b).resync == ResyncState::complete; }))
+      << only_peer(*b).last_error;
+  EXPECT_EQ(only_peer(*b).sync.flows_received, 0u);
+  EXPECT_EQ(a->rejects().malformed, 0u) << "the records' types are known without sync too";
+}
+
+TEST_F(ClusterSyncLinkTest, GarbageAfterValidRecordsWritesNothingOfThatRead) {
+  ASSERT_TRUE(sync_b.start().ok());
+  auto b = node(1, free_loopback_port(), free_loopback_port(), kKey, "127.0.0.1", &sync_b);
+  auto conn = authenticated_client(*b);
+  ASSERT_TRUE(conn);
+  wire::SyncRecord r;
+  r.kind = wire::SyncRecord::Kind::flow;
+  r.proto = IPPROTO_TCP;
+  r.client = parse_ipv4("10.0.0.9")->w[0];
+  r.client_port = 40002;
+  r.vip = parse_ipv4("20.20.20.1")->w[0];
+  r.vip_port = 80;
+  r.endpoint = parse_ipv4("10.1.2.10")->w[0];
+  r.endpoint_port = 8080;
+  r.mode = XLB_MODE_NAT;
+  r.state = XLB_CT_EST;
+  r.flags = XLB_CT_F_DNAT;
+  Bytes sent = wire::encode(wire::Hello{0, "raw"});
+  const Bytes records = wire::encode(wire::FlowBatch{0, {r}});
+  sent.insert(sent.end(), records.begin(), records.end());
+  sent.insert(sent.end(), {'X', 'L', wire::kVersion, 99, 0, 0, 0, 0});  // then garbage
+  ASSERT_TRUE(conn->write_all(sent).ok());
+  EXPECT_TRUE(eventually([&] { return b->rejects().malformed == 1; }));
+  EXPECT_FALSE(on_b(ct_key("10.0.0.9", 40002, "20.20.20.1", 80)));
+  size_t flows = 0;
+  ASSERT_TRUE(dp_b.for_each_flow([&](const CtFlow&) { return ++flows, true; }).ok());
+  EXPECT_EQ(flows, 0u);
+  EXPECT_EQ(only_peer(*b).sync.flows_received, 0u);
+}
+
+TEST_F(ClusterSyncLinkTest, APeerWithAnotherKeyWritesNothing) {
+  dp_a.add_flow(ct_key("10.0.0.9", 40003, "20.20.20.1", 80), nat_flow(2));
+  const uint16_t pa = free_loopback_port(), pb = free_loopback_port();
+  auto b = node(1, pb, pa, kKey, "127.0.0.1", &sync_b);
+  auto a = node(0, pa, pb, kOtherKey, "127.0.0.1", &sync_a);
+  ASSERT_TRUE(eventually([&] { return b->rejects().handshake > 0; }));
+  size_t flows = 0;
+  ASSERT_TRUE(dp_b.for_each_flow([&](const CtFlow&) { return ++flows, true; }).ok());
+  EXPECT_EQ(flows, 0u);
+  EXPECT_EQ(only_peer(*b).resync, ResyncState::none);
 }
 
 TEST(ClusterPsk, TheKeyIsDerivedNotUsedAsIs) {

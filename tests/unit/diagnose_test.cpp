@@ -102,7 +102,10 @@ void ha_pair(Snapshot& s, cluster::HaState mine, cluster::HaState theirs, bool c
   cluster::PeerStatus peer;
   peer.address = "10.0.9.2";
   peer.connected = connected;
+  peer.reporting = connected;
+  if (!connected) peer.last_error = "cannot report to it: cannot connect: Connection refused";
   if (connected) peer.states = {{"default", theirs}};
+  peer.sync.enabled = true;
   s.ha.peers = {peer};
 }
 
@@ -295,6 +298,29 @@ const Case kCases[] = {
      "ha_no_master", Severity::problem, "nobody answers ARP for 10.0.0.100"},
     {"Standby", [](Snapshot& s) { ha_pair(s, cluster::HaState::backup, cluster::HaState::master); },
      "ha_standby", Severity::info, "does not answer ARP or ping for 10.0.0.100"},
+    {"PeerNotConnected",
+     [](Snapshot& s) {
+       ha_pair(s, cluster::HaState::master, cluster::HaState::backup, /*connected=*/false);
+     },
+     "ha_peer_not_connected", Severity::warning, "Connection refused"},
+    {"SyncLagging",
+     [](Snapshot& s) {
+       ha_pair(s, cluster::HaState::master, cluster::HaState::backup);
+       s.ha.peers[0].sync.lag_seconds = 2.5;
+     },
+     "ha_sync_lagging", Severity::warning, "oldest record waiting: 2.5"},
+    {"SyncQueueOverflowed",
+     [](Snapshot& s) {
+       ha_pair(s, cluster::HaState::master, cluster::HaState::backup);
+       s.ha.peers[0].sync.queue_dropped = 7;
+     },
+     "ha_sync_lagging", Severity::warning, "records dropped from a full queue: 7"},
+    {"SyncRecordsRejected",
+     [](Snapshot& s) {
+       ha_pair(s, cluster::HaState::backup, cluster::HaState::master);
+       s.ha.peers[0].sync.rejects.unknown_rule = 3;
+     },
+     "ha_sync_rejected", Severity::warning, "unknown rule: 3"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Findings, AnalyzeCase, ::testing::ValuesIn(kCases),
@@ -395,7 +421,13 @@ TEST(Analyze, BothMasterNeedsTheMasterPeerConnected) {
   ha_pair(s, cluster::HaState::master, cluster::HaState::master, /*connected=*/false);
   Report r = analyze(s);
   EXPECT_EQ(find(r, "ha_both_master"), nullptr) << "a peer not heard from is not MASTER now";
-  EXPECT_TRUE(r.healthy()) << to_json(r).dump(2);
+  // What is wrong is the channel, and only that.
+  for (const auto& f : r.findings) {
+    if (f.severity == Severity::warning || f.severity == Severity::problem) {
+      EXPECT_EQ(f.code, "ha_peer_not_connected") << to_json(r).dump(2);
+    }
+  }
+  EXPECT_NE(find(r, "ha_peer_not_connected"), nullptr);
 }
 
 TEST(Analyze, ALoneNodeOrADecidedPairSaysNothingAboutHa) {

@@ -25,6 +25,7 @@ const Expected kExpected[] = {
     {"unauthenticated", 401},
     {"not_found", 404},
     {"conflict", 409},
+    {"already_exists", 409},
     {"limit_exceeded", 409},
     {"too_large", 413},
     {"not_supported", 501},

@@ -115,6 +115,21 @@ TEST_F(FlowsTest, OneRowPerOrigEntryWithBothDirectionsCounted) {
   EXPECT_EQ((*rows)[0], udp);
 }
 
+TEST_F(FlowsTest, AFlowLearnedFromThePeerIsMarked) {
+  auto synced = ct_entry(XLB_DIR_ORIG, XLB_CT_EST, 0, 0, 0);
+  synced.flags = XLB_CT_F_DNAT | XLB_CT_F_SYNCED;
+  synced.nat_daddr = *parse_ipv4("10.0.1.2");
+  synced.nat_dport = htons(8080);
+  dp_.add_flow(ct_key("192.168.1.12", 40002, "10.0.0.100", 80), synced);
+  auto rows = list_flows(dp_, names_, filter("", "", "192.168.1.12"));
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_TRUE((*rows)[0].synced);
+  auto local = list_flows(dp_, names_, filter("", "", "192.168.1.10"));
+  ASSERT_EQ(local->size(), 2u);
+  for (const auto& row : *local) EXPECT_FALSE(row.synced);
+}
+
 TEST_F(FlowsTest, FlowOfADeletedRuleIsNamedByItsTuple) {
   ASSERT_TRUE(rec_.remove({"10.0.0.100", model::Protocol::tcp, 80}).ok());
   auto rows = list_flows(dp_, names_, filter("10.0.0.100:80/tcp"));
@@ -170,7 +185,7 @@ TEST(Flows, ToJson) {
   auto j = to_json(row);
   EXPECT_EQ(j, nlohmann::json::parse(R"({"service":"web","dest_ip":"10.0.0.100",
     "src_ip":"192.168.1.10","dport":80,"sport":40000,"proto":"tcp","state":"est",
-    "act":"dnat-10.0.1.2:8080","packets":18,"bytes":6000})"));
+    "act":"dnat-10.0.1.2:8080","packets":18,"bytes":6000,"synced":false})"));
 }
 
 }  // namespace

@@ -43,6 +43,7 @@ enum xlb_ct_dir {
 #define XLB_CT_F_IPIP (1u << 4)	      /* DSR: tunnelled in IPIP (else L2 MAC rewrite) */
 #define XLB_CT_F_COUNTED (1u << 5)    /* orig entry: counted in its endpoint's active flows (lc) */
 #define XLB_CT_F_PERSIST (1u << 6)    /* orig entry: its packets refresh the client's affinity */
+#define XLB_CT_F_SYNCED (1u << 7)     /* orig entry: learned from an HA peer (conntrack sync) */
 
 struct xlb_ct_key {
 	struct xlb_ip saddr; /* 0 */

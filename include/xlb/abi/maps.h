@@ -15,12 +15,14 @@
 #define XLB_MAP_RR_ID xlb_rr_v1
 #define XLB_MAP_SVC_STATS_ID xlb_svc_stat_v1
 #define XLB_MAP_EP_STATS_ID xlb_ep_stat_v1
-#define XLB_MAP_DP_STATS_ID xlb_dp_stat_v3
+#define XLB_MAP_DP_STATS_ID xlb_dp_stat_v4 /* XLB_DP_STAT_SLOTS counters */
 #define XLB_MAP_MAGLEV_ID xlb_maglev_v1
 #define XLB_MAP_PERSIST_ID xlb_persist_v1
 #define XLB_MAP_EP_CONNS_ID xlb_ep_conns_v1
 #define XLB_MAP_EP_DSR_ID xlb_ep_dsr_v1
 #define XLB_MAP_HA_ID xlb_ha_v1 /* HA state per instance */
+/* Conntrack sync events (ring buffer): not pinned, it belongs to the program that fills it. */
+#define XLB_MAP_FLOW_EVENTS_ID xlb_flow_ev_v1
 
 #define XLB_MAP_NAME_(id) #id
 #define XLB_MAP_NAME(id) XLB_MAP_NAME_(id)
@@ -39,12 +41,13 @@
 #define XLB_MAP_EP_CONNS XLB_MAP_NAME(XLB_MAP_EP_CONNS_ID)
 #define XLB_MAP_EP_DSR XLB_MAP_NAME(XLB_MAP_EP_DSR_ID)
 #define XLB_MAP_HA XLB_MAP_NAME(XLB_MAP_HA_ID)
+#define XLB_MAP_FLOW_EVENTS XLB_MAP_NAME(XLB_MAP_FLOW_EVENTS_ID)
 
 /* Pins of maps an older xlb used and this one replaced (a layout change means a new name):
  * xlbd removes them at start so an upgrade does not leave them allocated forever. */
 #define XLB_RETIRED_MAPS                                                                           \
 	{                                                                                          \
-		"xlb_ct_v1", "xlb_dp_stat_v1", "xlb_dp_stat_v2"                                    \
+		"xlb_ct_v1", "xlb_dp_stat_v1", "xlb_dp_stat_v2", "xlb_dp_stat_v3"                  \
 	}
 
 #endif

@@ -49,15 +49,22 @@ static inline __u32 xlb_ep_slot(__u32 svc_id, __u32 ep_idx)
 	X(ICMP_FRAG_NEEDED, "icmp_frag_needed") /* DSR/IPIP: too big once tunnelled, ICMP sent */  \
 	X(PASS_DSR_REPLY, "pass_dsr_reply")	/* from VIP:port of a DSR rule: a backend's reply  \
 						 * routed via the LB (it should bypass it) */      \
-	X(PASS_PROXY, "pass_proxy") /* to a fullproxy VIP:port: marked for xlb-proxy */
+	X(PASS_PROXY, "pass_proxy") /* to a fullproxy VIP:port: marked for xlb-proxy */            \
+	X(FLOW_EVENTS_LOST, "flow_events_lost") /* not a verdict: a conntrack sync event dropped   \
+						 * because the ring buffer was full */
 
 #define XLB_DP_STAT_ENUM_(id, name) XLB_STAT_##id,
 /* Index into the datapath verdict counters (xlb_dp_stat_*). */
 enum xlb_dp_stat { XLB_DP_STATS(XLB_DP_STAT_ENUM_) XLB_STAT_MAX };
 #undef XLB_DP_STAT_ENUM_
 /* Appending keeps the indexes; anything else renumbers the pinned counters. */
-XLB_STATIC_ASSERT(XLB_STAT_FWD_NEW == 9 && XLB_STAT_PASS_DSR_REPLY == 17,
+XLB_STATIC_ASSERT(XLB_STAT_FWD_NEW == 9 && XLB_STAT_PASS_DSR_REPLY == 17 &&
+		      XLB_STAT_PASS_PROXY == 18 && XLB_STAT_FLOW_EVENTS_LOST == 19,
 		  "verdict reasons keep their counter index");
+/* The counter map's size: room to append reasons without a new map (a pinned map of another size
+ * is never re-adopted, so growing it would mean a new name and lost counters). */
+#define XLB_DP_STAT_SLOTS 64
+XLB_STATIC_ASSERT(XLB_STAT_MAX <= XLB_DP_STAT_SLOTS, "verdict counters fit their map");
 
 #ifndef __bpf__
 /* Printable names, indexed by enum xlb_dp_stat (control plane only). */

@@ -6,6 +6,7 @@
 #include "conntrack.h"
 #include "ha.h"
 #include "maps.h"
+#include "node.h"
 #include "service.h"
 #include "stats.h"
 

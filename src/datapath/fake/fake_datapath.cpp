@@ -86,7 +86,10 @@ Result<void> FakeDatapath::reset_service_counters(uint32_t svc_id) {
   XLB_TRY(check_rule_id(svc_id, max_services_));
   svc_counters_.erase(svc_id);
   std::erase_if(ep_counters_, [&](const auto& kv) { return kv.first.first == svc_id; });
-  std::erase_if(active_flows_, [&](const auto& kv) { return kv.first.first == svc_id; });
+  {
+    std::lock_guard lock(ct_mu_);
+    std::erase_if(active_flows_, [&](const auto& kv) { return kv.first.first == svc_id; });
+  }
   std::erase_if(dsr_counters_, [&](const auto& kv) { return kv.first.first == svc_id; });
   counter_resets_.push_back(svc_id);
   return Ok{};
@@ -94,6 +97,7 @@ Result<void> FakeDatapath::reset_service_counters(uint32_t svc_id) {
 
 Result<void> FakeDatapath::for_each_flow(const std::function<bool(const CtFlow&)>& fn) const {
   XLB_TRY(maybe_fail(Op::for_each_flow));
+  std::lock_guard lock(ct_mu_);
   for (const auto& [key, entry] : flows_) {
     if (!fn(CtFlow{key, entry, false})) return Ok{};
   }
@@ -104,6 +108,7 @@ Result<void> FakeDatapath::for_each_flow(const std::function<bool(const CtFlow&)
 }
 
 Result<std::optional<xlb_ct_entry>> FakeDatapath::lookup_flow(const xlb_ct_key& key) const {
+  std::lock_guard lock(ct_mu_);
   for (const auto* flows : {&flows_, &syn_flows_}) {
     if (auto it = flows->find(key); it != flows->end())
       return std::optional<xlb_ct_entry>(it->second);
@@ -112,6 +117,7 @@ Result<std::optional<xlb_ct_entry>> FakeDatapath::lookup_flow(const xlb_ct_key& 
 }
 
 Result<void> FakeDatapath::delete_flow(const xlb_ct_key& key) {
+  std::lock_guard lock(ct_mu_);
   syn_flows_.erase(key);
   flows_.erase(key);  // like the real map: deleting an absent flow leaves the state asked for
   return Ok{};
@@ -163,12 +169,14 @@ Result<void> FakeDatapath::clear_maglev_table(uint32_t svc_id) {
 
 Result<uint32_t> FakeDatapath::active_flows(uint32_t svc_id, uint32_t ep_idx) const {
   XLB_TRY(check_endpoint_slot(svc_id, ep_idx, max_services_));
+  std::lock_guard lock(ct_mu_);
   auto it = active_flows_.find({svc_id, ep_idx});
   return it == active_flows_.end() ? 0u : it->second;
 }
 
 Result<void> FakeDatapath::set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) {
   XLB_TRY(check_endpoint_slot(svc_id, ep_idx, max_services_));
+  std::lock_guard lock(ct_mu_);
   active_flows_[{svc_id, ep_idx}] = count;
   return Ok{};
 }

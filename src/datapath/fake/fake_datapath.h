@@ -2,10 +2,15 @@
 // counters and flows, and inject failures to exercise rollback. It behaves like BpfDatapath
 // (maps of max_services entries, absent keys deleted without error, per-rule slots checked):
 // tests/contract/datapath_contract.cpp runs the same expectations against both.
+// Conntrack (flows, active-flow counts) and flow events are guarded by a lock, so a sync
+// engine's threads may write synced flows while a test reads them; the rest is single-threaded.
 #pragma once
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -57,8 +62,15 @@ class FakeDatapath final : public Datapath {
   }
   // syn_map: into the embryonic-flow map (visited after the main one, like BpfDatapath's).
   void add_flow(const xlb_ct_key& key, const xlb_ct_entry& entry, bool syn_map = false) {
+    std::lock_guard lock(ct_mu_);
     (syn_map ? syn_flows_ : flows_)[key] = entry;
   }
+  // A flow event as the datapath would report it; dropped (like the real ring's producer, which
+  // emits nothing) while events are off.
+  void push_flow_event(const FlowEvent& event);
+  bool flow_events_on() const;
+  // The FullNAT source port range set_snat_port_range recorded.
+  std::pair<uint16_t, uint16_t> snat_port_range() const { return snat_range_; }
   // Interfaces that exist for attach() (the kernel's network namespace, for BpfDatapath).
   void add_interface(const std::string& ifname) { interfaces_.insert(ifname); }
   void set_ct_capacity(uint32_t main, uint32_t syn) {
@@ -90,6 +102,12 @@ class FakeDatapath final : public Datapath {
   Result<void> attach(const std::string& ifname) override;
   Result<void> detach(const std::string& ifname) override;
   std::vector<std::string> attached() const override;
+  Result<void> set_flow_events(bool on) override;
+  Result<size_t> poll_flow_events(int timeout_ms,
+                                  const std::function<void(const FlowEvent&)>& fn) override;
+  Result<void> install_synced_flow(const xlb_ct_key& key, const xlb_ct_entry& orig) override;
+  Result<void> remove_synced_flow(const xlb_ct_key& key) override;
+  Result<void> set_snat_port_range(uint16_t lo, uint16_t hi) override;
   uint32_t max_services() const override { return max_services_; }
   uint32_t ct_capacity() const override { return ct_capacity_; }
   uint32_t ct_syn_capacity() const override { return ct_syn_capacity_; }
@@ -97,6 +115,9 @@ class FakeDatapath final : public Datapath {
  private:
   // Consumes a pending failure for `op`; const so const calls can fail too.
   Result<void> maybe_fail(Op op) const;
+  // The map holding `key` (main first), or nullptr (under ct_mu_).
+  std::map<xlb_ct_key, xlb_ct_entry, BytesLess>* ct_map_holding(const xlb_ct_key& key);
+  void add_active_flow(uint32_t svc_id, uint32_t ep_idx, int delta);  // under ct_mu_
 
   uint32_t max_services_;
   mutable std::map<Op, unsigned> failures_;
@@ -105,6 +126,12 @@ class FakeDatapath final : public Datapath {
   std::map<uint32_t, xlb_counter> svc_counters_;
   std::map<std::pair<uint32_t, uint32_t>, xlb_counter> ep_counters_;
   std::map<std::pair<uint32_t, uint32_t>, xlb_dsr_counter> dsr_counters_;
+  // Recursive: for_each_flow's visitor may look flows up, as the ager does.
+  mutable std::recursive_mutex ct_mu_;
+  std::condition_variable_any events_cv_;
+  std::deque<FlowEvent> events_;
+  bool events_on_ = false;
+  std::pair<uint16_t, uint16_t> snat_range_{XLB_SNAT_PORT_MIN, XLB_SNAT_PORT_MAX};
   std::map<xlb_ct_key, xlb_ct_entry, BytesLess> flows_;
   std::map<xlb_ct_key, xlb_ct_entry, BytesLess> syn_flows_;
   uint32_t ct_capacity_ = XLB_DEFAULT_CT_SIZE;

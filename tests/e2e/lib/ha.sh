@@ -6,6 +6,13 @@
 # shellcheck disable=SC2034  # the topology sets address variables for the caller
 
 HA_CONTRIB="$XLB_ROOT/contrib/keepalived"
+
+# ha_require_keepalived: skips the scenario (exit 77) where keepalived is not installed.
+ha_require_keepalived() {
+  command -v keepalived >/dev/null && return 0
+  echo "SKIP: the HA scenario needs keepalived (bash scripts/install-deps.sh installs it)" >&2
+  exit 77
+}
 declare -A HA_XLBD_PID=()
 
 # HA pair: a client on the front bridge with an on-link route to the VIP, two LBs on both
@@ -68,6 +75,23 @@ ha_xlbd_start() {
     kill -0 "$BG_PID" 2>/dev/null || fail "xlbd in $ns exited during start-up" "$(ha_log_tail "xlbd-$ns")"
     ((SECONDS < deadline)) || fail "xlbd in $ns: API not ready after 10 s" "$(ha_log_tail "xlbd-$ns")"
     sleep 0.1
+  done
+}
+
+# ha_pair_xlbd_start: xlbd on lb1 (--self=0) and lb2 (--self=1), each with the other as its
+# --cluster peer and the shared key, and the same rules on both: nat (VIP:80 -> 8080), fnat
+# (VIP:81, FullNAT, SNAT = the floating address) and dsr (VIP:8080, L2-DSR) to b1 and b2.
+ha_pair_xlbd_start() {
+  local key lb
+  key=$(ha_key_file)
+  ha_xlbd_start lb1 --interfaces=eth0,eth1 --cluster="$LB2_BACK_IP" --self=0 --cluster-key-file="$key"
+  ha_xlbd_start lb2 --interfaces=eth0,eth1 --cluster="$LB1_BACK_IP" --self=1 --cluster-key-file="$key"
+  for lb in lb1 lb2; do
+    xlbctl_in "$lb" create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --name=nat >/dev/null
+    xlbctl_in "$lb" create lb "$VIP" --tcp=81:8080 --endpoints="$B1_IP:1,$B2_IP:1" --mode=fullnat \
+      --snat="$FLOATING_IP" --name=fnat >/dev/null
+    xlbctl_in "$lb" create lb "$VIP" --tcp=8080 --endpoints="$B1_IP:1,$B2_IP:1" --mode=dsr \
+      --name=dsr >/dev/null
   done
 }
 
