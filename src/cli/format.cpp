@@ -88,6 +88,13 @@ const json& list(const json& answer, const char* key) {
   return it != answer.end() && it->is_array() ? *it : kEmpty;
 }
 
+// With a shared store (etcd) out of reach, the table says it shows what this node last applied.
+std::string stale_line(const json& answer) {
+  if (!answer.value("stale", false)) return "";
+  return "STALE: " + answer.value("stale_reason", std::string("the shared store is unreachable")) +
+         "\n";
+}
+
 }  // namespace
 
 std::string format_json(const json& j) {
@@ -103,7 +110,7 @@ std::string format_loadbalancers(const json& answer, Output output) {
       t.add_row({cell(r, "vip"), cell(r, "port"), cell(r, "protocol"), cell(r, "name"),
                  cell(r, "select"), cell(r, "mode"), std::to_string(list(r, "endpoints").size())});
     }
-    return t.render();
+    return t.render() + stale_line(answer);
   }
   // The L7 column (host, xff, reuse) only when a fullproxy rule is listed.
   bool l7 = false;
@@ -148,7 +155,7 @@ std::string format_loadbalancers(const json& answer, Output output) {
       t.add_row(ep_row);
     }
   }
-  return t.render();
+  return t.render() + stale_line(answer);
 }
 
 std::string format_endpoints(const json& answer, Output output) {
@@ -185,7 +192,7 @@ std::string format_endpoints(const json& answer, Output output) {
     if (probe.value("listed", true)) continue;
     add(probe, cell(probe, "name"), probe.value("port", 0) == 0 ? "" : cell(probe, "port"));
   }
-  return t.render();
+  return t.render() + stale_line(answer);
 }
 
 std::string format_conntrack(const json& answer, Output output) {

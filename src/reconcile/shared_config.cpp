@@ -31,8 +31,7 @@ SharedConfig::~SharedConfig() { stop(); }
 void SharedConfig::set_connected(bool connected, const std::string& error) {
   std::lock_guard lock(mu_);
   if (connected && !connected_) {
-    spdlog::info("connected to the shared store ({}); applying revision {}", identity_.location,
-                 seen_);
+    spdlog::info("connected to the shared store ({})", identity_.location);
   } else if (!connected && connected_) {
     spdlog::warn(
         "shared store unreachable: {}; forwarding goes on with the configuration of "

@@ -56,6 +56,30 @@ int etcd_error_code(const std::string& body) {
   return 0;
 }
 
+// httplib's error names ("Connection", "Read") in words.
+std::string etcd_transport_error(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "cannot connect";
+    case httplib::Error::Read:
+      return "connection closed while reading";
+    case httplib::Error::Write:
+      return "connection closed while writing";
+    case httplib::Error::ConnectionTimeout:
+      return "connect timed out";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load the TLS certificates";
+    case httplib::Error::SSLServerVerification:
+      return "its certificate failed verification";
+    case httplib::Error::Canceled:
+      return "canceled";
+    default:
+      return httplib::to_string(error);
+  }
+}
+
 }  // namespace
 
 std::string base64_encode_text(std::string_view bytes) {
@@ -161,7 +185,7 @@ Result<std::string> EtcdClient::token(httplib::Client& http, const EtcdEndpoint&
   if (!renew && !token_.empty() && now - token_time_ < options_.token_renewal) return token_;
   const nlohmann::json body = {{"name", options_.user}, {"password", options_.password}};
   auto res = http.Post("/v3/auth/authenticate", body.dump(), "application/json");
-  if (!res) return Error{ErrorCode::unavailable, httplib::to_string(res.error()), "store"};
+  if (!res) return Error{ErrorCode::unavailable, etcd_transport_error(res.error()), "store"};
   if (res->status != 200) {
     return Error{ErrorCode::store,
                  "etcd at " + endpoint.text() + " refused user " + xlb::quoted(options_.user) +
@@ -204,7 +228,7 @@ Result<nlohmann::json> EtcdClient::call(std::string_view api, const nlohmann::js
       auto res = http.Post(path, headers, payload, "application/json");
       if (!res) {
         failures += (failures.empty() ? "" : ", ") + endpoint.text() + " (" +
-                    httplib::to_string(res.error()) + ")";
+                    etcd_transport_error(res.error()) + ")";
         break;
       }
       if (res->status == 200) {
@@ -314,7 +338,7 @@ Result<void> EtcdClient::stream(std::string_view api, const nlohmann::json& body
         "etcd at " + endpoint.text() + " refused the watch: " + etcd_error_text(error_body),
         "store"};
   }
-  std::string why = res ? "the stream ended" : httplib::to_string(res.error());
+  std::string why = res ? "the stream ended" : etcd_transport_error(res.error());
   return Error{ErrorCode::unavailable, "watch on etcd at " + endpoint.text() + " ended: " + why,
                "store"};
 }

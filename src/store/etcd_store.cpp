@@ -132,7 +132,11 @@ Result<Revision> EtcdStore::commit(const std::vector<ItemWrite>& writes) {
   }
   auto answer =
       client_.call("kv/txn", {{"compare", compare}, {"success", success}, {"failure", failure}});
-  if (!answer) return answer.error();
+  if (!answer) {
+    Error e = answer.error();
+    if (e.code == ErrorCode::unavailable) e.message += "; nothing was changed";
+    return e;
+  }
   if (answer->value("succeeded", false)) return etcd_int((*answer)["header"], "revision");
 
   // Which item moved: the failure branch read each key.
