@@ -82,14 +82,8 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
     api_token = std::move(*token);
   }
 
-  auto datapath = BpfDatapath::open({.pin_dir = o.bpffs,
-                                     .ct_size = o.ct_size,
-                                     .ct_syn_size = o.ct_syn_size,
-                                     .max_services = o.max_services});
-  if (!datapath) return fail(datapath.error());
-  Datapath& dp = **datapath;
-
-  // --store=etcd://: the shared configuration; else the file store in --state-dir.
+  // --store=etcd://: the shared configuration; else the file store in --state-dir. First, so
+  // a refused start (a live node holds --node-name) touches no datapath.
   std::unique_ptr<SharedStore> shared;
   if (!o.store.empty()) {
     auto opened = SharedStore::open(o);
@@ -100,6 +94,13 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
       if (auto ok = shared->import_file_store(o.state_dir); !ok) return fail(ok.error());
     }
   }
+
+  auto datapath = BpfDatapath::open({.pin_dir = o.bpffs,
+                                     .ct_size = o.ct_size,
+                                     .ct_syn_size = o.ct_syn_size,
+                                     .max_services = o.max_services});
+  if (!datapath) return fail(datapath.error());
+  Datapath& dp = **datapath;
   FileStore file_store(o.state_dir);
   Store& store = shared ? shared->store() : static_cast<Store&>(file_store);
   Reconciler reconciler(dp, store);

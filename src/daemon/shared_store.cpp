@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/token_file.h"
+#include "daemon/state_dir.h"
 
 namespace xlb::daemon {
 
@@ -22,7 +23,10 @@ Result<std::unique_ptr<SharedStore>> SharedStore::open(const DaemonOptions& o) {
     options.client.password = std::move(*password);
   }
   options.prefix = o.store_prefix;
+  // Beside the file store's config.json, never over it: --store-import reads that one, and a
+  // node moved back to the file store finds it as it was.
   options.local_copy_dir = o.state_dir + "/etcd-copy";
+  if (auto ok = prepare_state_dir(options.local_copy_dir); !ok) return ok.error();
   return std::unique_ptr<SharedStore>(new SharedStore(o, std::move(options)));
 }
 

@@ -44,12 +44,12 @@ void SharedConfig::set_connected(bool connected, const std::string& error) {
   if (connected) local_copy_ = false;
 }
 
-void SharedConfig::apply(Items desired, Revision revision, std::optional<Error> invalid) {
-  std::optional<Error> refusal = std::move(invalid);
-  if (!refusal) {
-    if (auto done = reconciler_.apply_shared(config_from_items(desired)); !done) {
-      refusal = done.error();
-    }
+void SharedConfig::apply(Revision revision) {
+  std::optional<Error> refusal;
+  if (!invalid_.empty()) {
+    refusal = invalid_.begin()->second;
+  } else if (auto done = reconciler_.apply_shared(config_from_items(desired_)); !done) {
+    refusal = done.error();
   }
   std::optional<RefusedRevision> publish;
   bool changed = false;
@@ -57,7 +57,7 @@ void SharedConfig::apply(Items desired, Revision revision, std::optional<Error> 
     std::lock_guard lock(mu_);
     seen_ = std::max(seen_, revision);
     if (!refusal) {
-      applied_ = std::move(desired);
+      applied_ = desired_;
       applied_revision_ = revision;
       changed = refused_.has_value();
       if (changed)
@@ -87,19 +87,7 @@ void SharedConfig::apply(Items desired, Revision revision, std::optional<Error> 
 Result<void> SharedConfig::sync() {
   auto snapshot = store_.snapshot();
   if (!snapshot) {
-    if (snapshot.error().code == ErrorCode::unavailable) {
-      set_connected(false, snapshot.error().message);
-      return snapshot.error();
-    }
-    // Reached, but it holds something this node will not apply: refused whole.
-    set_connected(true, "");
-    std::lock_guard lock(apply_mu_);
-    Revision at = 0;
-    {
-      std::lock_guard state(mu_);
-      at = seen_;
-    }
-    apply({}, at, snapshot.error());
+    set_connected(false, snapshot.error().message);
     return snapshot.error();
   }
   set_connected(true, "");
@@ -109,21 +97,27 @@ Result<void> SharedConfig::sync() {
       desired.emplace(change.name, Applied{change.revision, std::move(*change.item)});
   }
   std::lock_guard lock(apply_mu_);
-  desired_ = desired;
-  apply(std::move(desired), snapshot->revision, std::nullopt);
+  desired_ = std::move(desired);
+  invalid_ = std::move(snapshot->invalid);
+  apply(snapshot->revision);
   return Ok{};
 }
 
 void SharedConfig::on_update(const StoreUpdate& update) {
   std::lock_guard lock(apply_mu_);
   for (const auto& change : update.changes) {
+    invalid_.erase(change.name);
     if (change.item) {
       desired_.insert_or_assign(change.name, Applied{change.revision, *change.item});
     } else {
       desired_.erase(change.name);
     }
   }
-  apply(desired_, update.revision, update.invalid);
+  for (const auto& [name, error] : update.invalid) {
+    desired_.erase(name);
+    invalid_.insert_or_assign(name, error);
+  }
+  apply(update.revision);
 }
 
 bool SharedConfig::pause(std::chrono::milliseconds delay) {

@@ -71,8 +71,9 @@ class SharedConfig final : public Reconciler::SharedWriter, public StoreStatusSo
 
   void run();
   void follow();  // run()'s loop
-  // Applies `desired` whole as revision `revision`; records a refusal when the node cannot.
-  void apply(Items desired, Revision revision, std::optional<Error> invalid);
+  // Applies desired_ whole as revision `revision`, unless an item of the store is invalid;
+  // records a refusal when the node cannot (apply_mu_ held).
+  void apply(Revision revision);
   void on_update(const StoreUpdate& update);
   void set_connected(bool connected, const std::string& error);
   // Waits between attempts to reach the store; false when stopping.
@@ -90,6 +91,7 @@ class SharedConfig final : public Reconciler::SharedWriter, public StoreStatusSo
   mutable std::mutex mu_;
   std::condition_variable progress_;  // seen_ moved, or stopping
   Items desired_;                     // the store at seen_ (apply_mu_)
+  InvalidItems invalid_;              // items of the store at seen_ this node refuses (apply_mu_)
   Items applied_;                     // what runs here, with each item's revision (mu_)
   Revision seen_ = 0, applied_revision_ = 0;
   std::optional<RefusedRevision> refused_;

@@ -259,8 +259,7 @@ Result<nlohmann::json> EtcdClient::call(std::string_view api, const nlohmann::js
           "store"};
     }
   }
-  return Error{ErrorCode::unavailable, "etcd is unreachable: " + failures + "; nothing was changed",
-               "store"};
+  return Error{ErrorCode::unavailable, "etcd is unreachable: " + failures, "store"};
 }
 
 Result<void> EtcdClient::stream(std::string_view api, const nlohmann::json& body,
@@ -295,6 +294,9 @@ Result<void> EtcdClient::stream(std::string_view api, const nlohmann::json& body
   req.path = "/v3/" + std::string(api);
   req.body = body.dump();
   req.set_header("Content-Type", "application/json");
+  // etcd's WithRequireLeader, through the gateway: a member that loses its leader (cut off
+  // from the others) cancels the watch instead of leaving this node silently stale.
+  req.set_header("Grpc-Metadata-hasleader", "true");
   if (!auth_header.empty()) req.set_header("Authorization", auth_header);
   std::string buffer;
   bool stopped_by_reader = false;
@@ -330,6 +332,7 @@ Result<void> EtcdClient::stream(std::string_view api, const nlohmann::json& body
   {
     std::lock_guard lock(stream_mu_);
     streaming_ = nullptr;
+    if (stream_stopped_.exchange(false)) stopped_by_reader = true;  // stop_stream() ended it
   }
   if (stopped_by_reader) return Ok{};
   if (status != 0 && status != 200) {
@@ -345,11 +348,10 @@ Result<void> EtcdClient::stream(std::string_view api, const nlohmann::json& body
 
 void EtcdClient::stop_stream() {
   std::lock_guard lock(stream_mu_);
-  if (streaming_) {
-    streaming_->stop();
-  } else {
-    stream_stopped_ = true;  // the next stream() returns at once
-  }
+  // Under way: stream() returns Ok once the connection closes; else the next stream() returns
+  // at once.
+  stream_stopped_ = true;
+  if (streaming_) streaming_->stop();
 }
 
 std::string EtcdClient::current_endpoint() const {

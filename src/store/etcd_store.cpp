@@ -100,7 +100,10 @@ Result<StoreSnapshot> EtcdStore::snapshot() {
       const std::string name = item_name_of(key);
       if (name.empty()) continue;
       auto item = etcd_item(name, key, kv);
-      if (!item) return item.error();
+      if (!item) {
+        snapshot.invalid.emplace(name, item.error());
+        continue;
+      }
       snapshot.items.push_back(ItemChange{name, etcd_int(kv, "mod_revision"), std::move(*item)});
     }
   }
@@ -200,7 +203,7 @@ Result<void> EtcdStore::watch(Revision after,
       }
       auto item = etcd_item(name, key, kv);
       if (!item) {
-        if (!update.invalid) update.invalid = item.error();
+        update.invalid.insert_or_assign(name, item.error());
         continue;
       }
       update.changes.push_back(ItemChange{name, rev, std::move(*item)});
@@ -216,10 +219,9 @@ Result<void> EtcdStore::watch(Revision after,
 Result<size_t> EtcdStore::import(const model::Config& cfg) {
   auto existing = snapshot();
   if (!existing) return existing.error();
-  if (!existing->items.empty()) {
+  if (const size_t held = existing->items.size() + existing->invalid.size(); held != 0) {
     return Error{ErrorCode::conflict,
-                 "etcd prefix " + versioned_prefix_ + " already holds " +
-                     std::to_string(existing->items.size()) +
+                 "etcd prefix " + versioned_prefix_ + " already holds " + std::to_string(held) +
                      " rules and probes; import only into an empty prefix (or drop "
                      "--store-import)",
                  "store-import"};

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,18 +20,22 @@
 
 namespace xlb {
 
+// Items that fail the checks API input gets, by name: while one is stored, a node refuses
+// every revision whole (it keeps what it runs) and says why.
+using InvalidItems = std::map<std::string, Error>;
+
 // Everything stored, with revisions: what a node applies after (re)connecting.
 struct StoreSnapshot {
   Revision revision = 0;          // the store's revision it was read at
-  std::vector<ItemChange> items;  // every item (none deleted), in key order
+  std::vector<ItemChange> items;  // every valid item (none deleted), in key order
+  InvalidItems invalid;
 };
 
 // One revision of the store as its watch delivers it.
 struct StoreUpdate {
   Revision revision = 0;
-  std::vector<ItemChange> changes;
-  // An item of this revision failed the checks API input gets: the revision is refused whole.
-  std::optional<Error> invalid;
+  std::vector<ItemChange> changes;  // valid items written, and items deleted
+  InvalidItems invalid;             // items written with content this node will not apply
 };
 
 class Store {
@@ -45,7 +50,8 @@ class Store {
 
   // --- the shared configuration; a local store has none ---
   virtual bool shared() const { return false; }
-  // Every item, validated like API input (an invalid one is an error naming its key).
+  // Every item, validated like API input (an invalid one is listed in `invalid`, naming its
+  // key); an error only when the store cannot be read.
   virtual Result<StoreSnapshot> snapshot() { return not_shared(); }
   // All or nothing: each write takes effect only if its item is still at `expected` (0: the
   // item must not exist); otherwise an ErrorCode::conflict error naming the item, nothing

@@ -59,12 +59,18 @@ Result<StoreItem> decode_item(std::string_view name, std::string_view text,
                                         " bytes, more than any rule or probe (" +
                                         std::to_string(kMaxStoredItemBytes) + "); delete it");
   }
-  auto j = model::parse_strict_json_object(text, where);
-  if (!j) return j.error();
   auto refuse = [&where](const Error& e) {
     return stored_item_error(
         where, "is not a valid item: " + (e.field.empty() ? "" : e.field + ": ") + e.message);
   };
+  auto j = model::parse_strict_json_object(text, where);
+  if (!j) {
+    // Errors about the text as a whole name it already; those inside it (a duplicate key, too
+    // deep) name only their path.
+    if (j.error().message.rfind(where, 0) == 0)
+      return stored_item_error(where, j.error().message.substr(where.size() + 1));
+    return refuse(j.error());
+  }
   StoreItem item;
   if (starts_with(name, kRuleItems)) {
     auto svc = model::service_from_json(*j);
