@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One configuration for a cluster (docs/cluster-config.md): a three-member etcd cluster and three
-# xlbd nodes A, B, C (--store=etcd://...) with FullNAT rules. A rule created on A is answered
+# xlbd nodes A, B, C (--store=etcd://...) with FullNAT rules; A imports its file store at start
+# (--store-import), and `save -f` / `apply -f` go through etcd. A rule created on A is answered
 # through C's datapath within 1 s; 20 concurrent creates on A and B all succeed and reach C; two
 # concurrent writes of one rule: one wins, the other gets 409, every node ends with the winner;
 # one etcd member stopped: writes and watches go on; every member stopped: traffic flows, writes
@@ -48,34 +49,6 @@ for i in 1 2 3; do
   etcd_cluster_define "e$i:10.9.0.1$i"
 done
 
-step "etcd: three members started together"
-t0=$EPOCHREALTIME
-etcd_start_all 15
-log "etcd cluster healthy after $(python3 -c "print(round($EPOCHREALTIME - $t0, 2))")s"
-STORE="etcd://$(etcd_endpoints)"
-
-step "xlbd A, B, C with --store=$STORE"
-for n in a b c; do
-  ha_xlbd_start "$n" --interfaces=eth0,eth1 --store="$STORE" --node-name="${n^^}"
-done
-cluster_nodes() {
-  xlbctl_in "$1" get cluster -o json | python3 -c '
-import json, sys
-print(",".join(sorted(n["name"] for n in json.load(sys.stdin)["nodes"])))'
-}
-nodes_are() { [[ $(cluster_nodes "$1") == "$2" ]]; }
-wait_until 3 nodes_are a A,B,C || fail "A does not list the three nodes" "$(cluster_nodes a)"
-xlbctl_in a get cluster
-
-step "a second live node named A is refused at start, in one line"
-status=0
-out=$(nsx b timeout 10 "$XLBD" --api=127.0.0.1:11112 --state-dir="$E2E_RUN_DIR/state-dup" \
-  --bpffs="$E2E_RUN_DIR/bpffs/dup" --store="$STORE" --node-name=A 2>&1) || status=$?
-assert_eq 1 "$status" "exit status of a second xlbd named A"
-assert_eq 1 "$(grep -c . <<<"$out")" "lines the refusal takes (output: $out)"
-assert_contains "$out" 'xlbd: node name "A" is already registered in etcd by a live node' "refusal"
-[[ ! -e $E2E_RUN_DIR/bpffs/dup ]] || fail "the refused xlbd touched the datapath (pins made)"
-
 # has_rule <ns> <port> [name]: the node lists VIP:<port>/tcp (named <name>, if given).
 rule_name_on() {
   xlbctl_in "$1" get lb -o json | python3 -c '
@@ -104,6 +77,45 @@ post_rule() {
 elapsed_since() { python3 -c "print(round($EPOCHREALTIME - $1, 3))"; }
 within() { python3 -c "import sys; sys.exit(0 if $1 <= $2 else 1)"; }
 
+step "etcd: three members started together"
+t0=$EPOCHREALTIME
+etcd_start_all 15
+log "etcd cluster healthy after $(python3 -c "print(round($EPOCHREALTIME - $t0, 2))")s"
+STORE="etcd://$(etcd_endpoints)"
+
+step "xlbd A (importing its file store once: --store-import), B, C with --store=$STORE"
+# A's file store, as a node that ran without etcd would have it.
+mkdir -p "$E2E_RUN_DIR/state-a"
+chmod 0700 "$E2E_RUN_DIR/state-a"
+cat >"$E2E_RUN_DIR/state-a/config.json" <<JSON
+{"services": [{"vip": "$VIP", "port": 90, "protocol": "tcp", "name": "imported", "mode": "fullnat",
+  "endpoints": [{"ip": "$B1_IP", "port": 8080}]}]}
+JSON
+ha_xlbd_start a --interfaces=eth0,eth1 --store="$STORE" --node-name=A --store-import
+for n in b c; do
+  ha_xlbd_start "$n" --interfaces=eth0,eth1 --store="$STORE" --node-name="${n^^}"
+done
+cluster_nodes() {
+  xlbctl_in "$1" get cluster -o json | python3 -c '
+import json, sys
+print(",".join(sorted(n["name"] for n in json.load(sys.stdin)["nodes"])))'
+}
+nodes_are() { [[ $(cluster_nodes "$1") == "$2" ]]; }
+wait_until 3 nodes_are a A,B,C || fail "A does not list the three nodes" "$(cluster_nodes a)"
+xlbctl_in a get cluster
+assert_contains "$(ha_log_tail xlbd-a 40)" "imported 1 rules and probes from" "A's log"
+wait_until 1 has_rule c 90 imported || fail "C does not have the rule A imported"
+answered_through_c 90 || fail "the imported rule is not answered through C"
+
+step "a second live node named A is refused at start, in one line"
+status=0
+out=$(nsx b timeout 10 "$XLBD" --api=127.0.0.1:11112 --state-dir="$E2E_RUN_DIR/state-dup" \
+  --bpffs="$E2E_RUN_DIR/bpffs/dup" --store="$STORE" --node-name=A 2>&1) || status=$?
+assert_eq 1 "$status" "exit status of a second xlbd named A"
+assert_eq 1 "$(grep -c . <<<"$out")" "lines the refusal takes (output: $out)"
+assert_contains "$out" 'xlbd: node name "A" is already registered in etcd by a live node' "refusal"
+[[ ! -e $E2E_RUN_DIR/bpffs/dup ]] || fail "the refused xlbd touched the datapath (pins made)"
+
 step "a FullNAT rule created on A is answered through C's datapath within 1 s"
 xlbctl_in a create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1" --mode=fullnat --name=web
 t0=$EPOCHREALTIME
@@ -115,6 +127,7 @@ assert_gt 0 "$(lb_rule_new_flows c)" "flows C's datapath counted"
 assert_eq 0 "$(lb_rule_new_flows a)" "flows A's datapath counted (none reach it)"
 
 step "20 creates of different rules, concurrently on A and B: all succeed, all reach C"
+rules=$(rule_count c)
 pids=()
 for i in $(seq 1 20); do
   n=$([[ $((i % 2)) == 0 ]] && echo a || echo b)
@@ -130,9 +143,20 @@ for i in "${!pids[@]}"; do
   }
 done
 assert_eq 0 "$failed" "concurrent creates that failed"
-wait_until 1 rules_are c 21 || fail "C does not list the 21 rules" "$(rule_count c)"
-wait_until 1 rules_are a 21 || fail "A does not list the 21 rules" "$(rule_count a)"
+rules=$((rules + 20))
+wait_until 1 rules_are c "$rules" || fail "C does not list the $rules rules" "$(rule_count c)"
+wait_until 1 rules_are a "$rules" || fail "A does not list the $rules rules" "$(rule_count a)"
 answered_through_c 1007 || fail "rule r7 (created on B) not answered through C"
+
+step "xlbctl save -f on A, two rules deleted on B, apply -f on C: every node has them again"
+xlbctl_in a save -f "$E2E_RUN_DIR/saved.json"
+xlbctl_in b delete lb "$VIP" --tcp=1001
+xlbctl_in b delete lb "$VIP" --tcp=1002
+wait_until 1 rules_are a $((rules - 2)) || fail "A did not follow B's deletes" "$(rule_count a)"
+xlbctl_in c apply -f "$E2E_RUN_DIR/saved.json"
+for n in a b c; do
+  wait_until 1 rules_are "$n" "$rules" || fail "node $n after apply -f" "$(rule_count "$n")"
+done
 
 step "two concurrent writes of one rule (A and B): one wins, the other gets 409"
 # Each try is a new rule both nodes create at once; a try where one create landed before the
