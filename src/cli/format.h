@@ -24,6 +24,8 @@ std::string format_conntrack(const nlohmann::json& answer, Output output);
 // peer (one row each), PEER, PEERSTATE (its state of the instance), CONNECTED ("no (why)"
 // while down), RESYNC.
 std::string format_ha(const nlohmann::json& answer, Output output);
+// A field as table text: strings bare, numbers and booleans as JSON, absent as "".
+std::string field_text(const nlohmann::json& obj, const char* key);
 // GET /api/v1/cluster → the store (file, or etcd: connection, applied and refused revisions),
 // then, for etcd, NODE, SELF, JOINED, REFUSED of every live node.
 std::string format_cluster(const nlohmann::json& answer, Output output);

@@ -20,18 +20,24 @@ Error no_endpoint_probe_error(const std::string& ip) {
   return Error{ErrorCode::not_found, "endpoint " + ip + " has no probe of its own", ""};
 }
 
+namespace {
+
+bool shared_has_rule(const model::Config& applied, const model::ServiceKey& key) {
+  return std::any_of(applied.services.begin(), applied.services.end(),
+                     [&key](const auto& s) { return s.key == key; });
+}
+
+}  // namespace
+
 Result<ConfigChange> shared_upsert(const model::Config& applied, const model::Service& svc,
                                    uint32_t max_services) {
-  const bool exists = std::any_of(applied.services.begin(), applied.services.end(),
-                                  [&svc](const auto& s) { return s.key == svc.key; });
-  if (!exists && applied.services.size() >= max_services) return too_many_rules_error(max_services);
+  if (!shared_has_rule(applied, svc.key) && applied.services.size() >= max_services)
+    return too_many_rules_error(max_services);
   return ConfigChange{{svc}, {}};
 }
 
 Result<ConfigChange> shared_remove(const model::Config& applied, const model::ServiceKey& key) {
-  const bool exists = std::any_of(applied.services.begin(), applied.services.end(),
-                                  [&key](const auto& s) { return s.key == key; });
-  if (!exists) return no_rule_error(key);
+  if (!shared_has_rule(applied, key)) return no_rule_error(key);
   return ConfigChange{{}, {rule_item_name(key)}};
 }
 

@@ -46,14 +46,6 @@ int etcd_dead_port() {
 
 class EtcdStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("xlb-etcd-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   EtcdStoreOptions options(std::vector<EtcdEndpoint> endpoints = {}) {
     EtcdStoreOptions o;
     o.client.endpoints =
@@ -64,7 +56,8 @@ class EtcdStoreTest : public ::testing::Test {
   }
 
   FakeEtcd etcd_;
-  std::filesystem::path dir_;
+  EtcdTestDir test_dir_{"etcd-store"};
+  const std::filesystem::path& dir_ = test_dir_.path();
 };
 
 TEST(EtcdBase64, MatchesRfc4648Vectors) {
@@ -391,7 +384,6 @@ TEST_F(EtcdStoreTest, AuthenticatesAndRenewsARefusedToken) {
 class EtcdTlsTest : public EtcdStoreTest {
  protected:
   void SetUp() override {
-    EtcdStoreTest::SetUp();
     if (std::system("command -v openssl >/dev/null") != 0) GTEST_SKIP() << "no openssl command";
     const std::string d = dir_.string();
     const std::string cmd =

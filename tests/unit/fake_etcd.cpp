@@ -1,5 +1,8 @@
 #include "fake_etcd.h"
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <chrono>
 
 #include "store/etcd_client.h"
@@ -30,6 +33,16 @@ void fake_etcd_error(httplib::Response& res, int http, int grpc, const std::stri
 }
 
 }  // namespace
+
+EtcdTestDir::EtcdTestDir(const std::string& what)
+    : path_(std::filesystem::temp_directory_path() /
+            ("xlb-" + what + "-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+EtcdTestDir::~EtcdTestDir() { std::filesystem::remove_all(path_); }
 
 FakeEtcd::FakeEtcd(std::optional<FakeEtcdTls> tls) : tls_(std::move(tls)) { start(); }
 

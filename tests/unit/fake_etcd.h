@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,17 @@
 #include <vector>
 
 namespace xlb {
+
+// A fresh directory for the running test (local copies, certificates), removed at the end.
+class EtcdTestDir {
+ public:
+  explicit EtcdTestDir(const std::string& what);
+  ~EtcdTestDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 struct FakeEtcdTls {
   std::string cert_file, key_file;  // the server's

@@ -74,19 +74,13 @@ struct SharedNode {
 
 class SharedConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("xlb-shared-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::unique_ptr<SharedNode> node(const std::string& name, uint32_t max_services = 64) {
     return std::make_unique<SharedNode>(etcd_, dir_ / name, max_services);
   }
 
   FakeEtcd etcd_;
-  std::filesystem::path dir_;
+  EtcdTestDir test_dir_{"shared"};
+  const std::filesystem::path& dir_ = test_dir_.path();
 };
 
 TEST_F(SharedConfigTest, AWriteIsAppliedByEveryNodeFromTheWatch) {
