@@ -32,7 +32,8 @@ Result<std::unique_ptr<SharedStore>> SharedStore::open(const DaemonOptions& o) {
 
 SharedStore::SharedStore(const DaemonOptions& o, EtcdStoreOptions options)
     : store_(std::move(options)),
-      membership_(store_, o.node_name, std::chrono::seconds(o.store_lease_ttl_s)) {
+      membership_(store_, o.node_name, std::chrono::seconds(o.store_lease_ttl_s),
+                  o.state_dir + "/etcd-copy/lease") {
   identity_.kind = "etcd";
   identity_.location = o.store;
   identity_.prefix = store_.versioned_prefix();

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <fstream>
+
+#include "common/file_io.h"
 #include "common/quote.h"
 #include "model/strict_json.h"
 
@@ -30,8 +34,31 @@ std::optional<NodeRecord> node_record(const std::string& name, const std::string
 
 }  // namespace
 
-EtcdMembership::EtcdMembership(EtcdStore& store, std::string node_name, std::chrono::seconds ttl)
-    : store_(store), name_(std::move(node_name)), ttl_(ttl) {}
+EtcdMembership::EtcdMembership(EtcdStore& store, std::string node_name, std::chrono::seconds ttl,
+                               std::string lease_file)
+    : store_(store), name_(std::move(node_name)), ttl_(ttl), lease_file_(std::move(lease_file)) {}
+
+void EtcdMembership::revoke_previous_lease() {
+  if (lease_file_.empty()) return;
+  std::ifstream in(lease_file_);
+  int64_t previous = 0;
+  if (!(in >> previous) || previous == 0) return;
+  // Our own lease from before: its key (this name) goes with it. Unknown to etcd (expired) is
+  // fine; unreachable is too (join() then fails the same way).
+  if (store_.client().call("lease/revoke", {{"ID", std::to_string(previous)}})) {
+    spdlog::info("revoked this node's previous lease {:x} in etcd", previous);
+  }
+}
+
+void EtcdMembership::remember_lease(int64_t lease) {
+  if (lease_file_.empty()) return;
+  // Atomically (a temp file renamed over it): a torn id could name another node's lease.
+  const std::string temp = lease_file_ + ".tmp";
+  auto ok = write_synced(temp, std::to_string(lease) + "\n", 0600);
+  if (ok && std::rename(temp.c_str(), lease_file_.c_str()) != 0)
+    ok = Error{ErrorCode::io, "cannot rename " + temp + " to " + lease_file_, ""};
+  if (!ok) spdlog::warn("cannot remember this node's etcd lease: {}", ok.error().message);
+}
 
 EtcdMembership::~EtcdMembership() { stop(); }
 
@@ -47,6 +74,7 @@ std::string EtcdMembership::value_text() const {
 
 Result<void> EtcdMembership::join() {
   EtcdClient& etcd = store_.client();
+  revoke_previous_lease();
   auto grant = etcd.call("lease/grant", {{"TTL", std::to_string(ttl_.count())}});
   if (!grant) return grant.error();
   const int64_t lease = etcd_int(*grant, "ID");
@@ -75,6 +103,7 @@ Result<void> EtcdMembership::join() {
                  "node-name"};
   }
   lease_ = lease;
+  remember_lease(lease);
   spdlog::info("joined the cluster as {} (etcd key {}, lease {:x}, {} s)", name_, this->key(),
                lease, ttl_.count());
   return Ok{};
@@ -146,7 +175,9 @@ void EtcdMembership::stop() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (const int64_t lease = lease_.exchange(0)) {
-    (void)store_.client().call("lease/revoke", {{"ID", std::to_string(lease)}});
+    if (store_.client().call("lease/revoke", {{"ID", std::to_string(lease)}}) &&
+        !lease_file_.empty())
+      std::remove(lease_file_.c_str());  // revoked: nothing to revoke at the next start
   }
 }
 

@@ -25,7 +25,11 @@ struct NodeRecord {
 
 class EtcdMembership {
  public:
-  EtcdMembership(EtcdStore& store, std::string node_name, std::chrono::seconds ttl);
+  // `lease_file` (may be empty): where this node keeps the id of its lease, so a restarted
+  // xlbd revokes the lease it held before (a crash, or a stop while etcd was unreachable)
+  // and takes its name back at once instead of waiting for that lease to expire.
+  EtcdMembership(EtcdStore& store, std::string node_name, std::chrono::seconds ttl,
+                 std::string lease_file = {});
   ~EtcdMembership();
 
   // Registers the name under a new lease. ErrorCode::conflict (one sentence naming the key and
@@ -49,12 +53,15 @@ class EtcdMembership {
  private:
   std::string value_text() const;
   Result<void> publish();  // rewrites the key under the current lease
+  void revoke_previous_lease();
+  void remember_lease(int64_t lease);
   void keep_alive();
   void run();
 
   EtcdStore& store_;
   std::string name_;
   std::chrono::seconds ttl_;
+  std::string lease_file_;
   std::atomic<int64_t> lease_{0};
   mutable std::mutex mu_;
   std::optional<RefusedRevision> refused_;  // guarded by mu_

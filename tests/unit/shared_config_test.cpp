@@ -320,5 +320,27 @@ TEST_F(SharedConfigTest, MembershipUnderALeaseRefusesALiveNodesName) {
   twin.stop();
 }
 
+TEST_F(SharedConfigTest, ARestartedNodeRevokesItsOwnPreviousLease) {
+  EtcdStore store(SharedNode::options(etcd_, dir_));
+  const std::string lease_file = (dir_ / "lease").string();
+  {
+    // Killed (or stopped while etcd was unreachable): its lease outlives it.
+    EtcdMembership before(store, "lb-a", 5s, lease_file);
+    ASSERT_TRUE(before.join().ok());
+    ASSERT_TRUE(std::filesystem::exists(lease_file));
+    etcd_.stop();  // the stop cannot revoke
+  }
+  etcd_.start();
+  ASSERT_TRUE(etcd_.get("/xlb/v1/nodes/lb-a")) << "the old lease still holds the name";
+  // Another node of that name (not this state dir) is still refused...
+  EtcdMembership stranger(store, "lb-a", 5s, (dir_ / "other-lease").string());
+  EXPECT_EQ(stranger.join().error().code, ErrorCode::conflict);
+  // ...while the same node, restarted, takes its name back at once.
+  EtcdMembership after(store, "lb-a", 5s, lease_file);
+  ASSERT_TRUE(after.join().ok());
+  after.stop();
+  EXPECT_FALSE(std::filesystem::exists(lease_file)) << "revoked at stop: nothing to remember";
+}
+
 }  // namespace
 }  // namespace xlb
