@@ -24,8 +24,10 @@ Error stored_item_error(const std::string& where, const std::string& what) {
 }  // namespace
 
 std::string rule_item_name(const model::ServiceKey& key) {
-  return std::string(kRuleItems) + key.vip + ":" + std::to_string(key.port) + ":" +
-         model::to_string(key.protocol);
+  std::string name = std::string(kRuleItems) + key.vip + ":" + std::to_string(key.port) + ":" +
+                     model::to_string(key.protocol);
+  // Fullproxy rules of one VIP:port differ by host: each its own key.
+  return key.host.empty() ? name : name + ":" + key.host;
 }
 
 std::string probe_item_name(const std::string& ip) { return std::string(kProbeItems) + ip; }

@@ -23,8 +23,8 @@ using StoreItem = std::variant<model::Service, model::EndpointProbe>;
 inline constexpr std::string_view kRuleItems = "rules/";
 inline constexpr std::string_view kProbeItems = "probes/";
 
-// "rules/20.20.20.1:80:tcp": the one place a rule's key becomes a name (a rule key that gains a
-// field gains it here).
+// "rules/20.20.20.1:80:tcp", "rules/20.20.20.1:8080:tcp:www.a.com" (a fullproxy rule's host):
+// the one place a rule's key becomes a name (a rule key that gains a field gains it here).
 std::string rule_item_name(const model::ServiceKey& key);
 // "probes/10.1.2.10".
 std::string probe_item_name(const std::string& ip);

@@ -128,6 +128,24 @@ TEST_F(EtcdStoreTest, OneKeyPerRuleAndPerProbeUnderTheVersionedPrefix) {
   EXPECT_EQ(std::get<model::EndpointProbe>(*snap->items[2].item).ip, "10.1.2.10");
 }
 
+TEST_F(EtcdStoreTest, FullproxyRulesOfOneVipPortDifferByHost) {
+  EtcdStore store(options());
+  model::Service a = etcd_rule("20.20.20.1", 8080, "10.1.2.10");
+  a.mode = model::Mode::fullproxy;
+  a.key.host = "www.a.com";
+  model::Service b = a;
+  b.key.host = "www.b.com";
+  ASSERT_TRUE(store.commit({{rule_item_name(a.key), 0, a}, {rule_item_name(b.key), 0, b}}).ok());
+  EXPECT_EQ(etcd_.keys("/xlb/"),
+            (std::vector<std::string>{"/xlb/v1/rules/20.20.20.1:8080:tcp:www.a.com",
+                                      "/xlb/v1/rules/20.20.20.1:8080:tcp:www.b.com"}));
+  auto snap = store.snapshot();
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(snap->items.size(), 2u)
+      << (snap->invalid.empty() ? "" : snap->invalid.begin()->second.message);
+  EXPECT_EQ(std::get<model::Service>(*snap->items[1].item).key.host, "www.b.com");
+}
+
 TEST_F(EtcdStoreTest, ConditionalWriteRefusesAMovedItemAndWritesNothing) {
   EtcdStore store(options());
   const std::string a = rule_item_name({"20.20.20.1", model::Protocol::tcp, 80});
