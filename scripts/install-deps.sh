@@ -20,6 +20,8 @@ PACKAGES=(
   prometheus
   # HA: keepalived decides which node of a pair is MASTER (contrib/keepalived, e2e ha_*)
   keepalived
+  # shared configuration: etcd holds a cluster's rules (docs/cluster-config.md, e2e cluster_config)
+  etcd-server etcd-client
 )
 
 missing=()
@@ -36,9 +38,9 @@ else
   echo "install-deps: all packages present"
 fi
 
-# Debian's nginx, haproxy, prometheus and keepalived packages start system-wide services; xlb's
+# Debian's nginx, haproxy, prometheus, keepalived and etcd packages start system-wide services; xlb's
 # tests start their own instances.
-for unit in nginx haproxy prometheus prometheus-node-exporter keepalived; do
+for unit in nginx haproxy prometheus prometheus-node-exporter keepalived etcd; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
     systemctl disable --now "$unit" >/dev/null 2>&1 || true
   fi

@@ -14,6 +14,7 @@
 #include "proxy/stats.h"
 #include "reconcile/reconciler.h"
 #include "status/source.h"
+#include "status/store_status.h"
 
 namespace httplib {
 class Server;
@@ -33,6 +34,8 @@ struct ApiContext {
   // xlb-proxy's state and counters for /metrics (fullproxy rules); empty, or nullopt while no
   // proxy was ever started: no such series.
   std::function<std::optional<proxy::ProxyStatus>()> l7_status = {};
+  // Where the configuration lives (file or etcd, connected, revisions); null: the file store.
+  const StoreStatusSource* store_status = nullptr;
 };
 
 class ApiServer {

@@ -1,5 +1,5 @@
-// Strict decoding of request bodies: size limit, valid UTF-8 JSON, no duplicate keys, bounded
-// nesting, and a top-level object. nlohmann does the parsing; this only adds the policy.
+// Strict decoding of request bodies: a size limit, then model::parse_strict_json_object (valid
+// UTF-8 JSON, no duplicate keys, bounded nesting, a top-level object).
 #pragma once
 
 #include <cstddef>
@@ -13,8 +13,6 @@ namespace xlb::api {
 // Large enough for a whole configuration of 10,000 rules with 32 endpoints each (PUT
 // /api/v1/config, `xlbctl apply`); anything bigger is refused before it is parsed.
 inline constexpr size_t kMaxBodyBytes = 32u << 20;
-// Rules nest three levels (config, services, endpoints); anything far deeper is not ours.
-inline constexpr int kMaxJsonDepth = 16;
 
 Result<nlohmann::json> parse_json_object(std::string_view body);
 

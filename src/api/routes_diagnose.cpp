@@ -17,6 +17,7 @@ void add_diagnose_routes(httplib::Server& server, const ApiContext& ctx) {
     diagnose::Sources sources{ctx.status, diagnose::gather_net_facts, ctx.ha.status()};
     auto snapshot = diagnose::collect(sources, *query, CtAger::monotonic_now_ns());
     if (!snapshot) return reply_error(res, snapshot.error());
+    if (ctx.store_status) snapshot->store = ctx.store_status->store_status(/*with_nodes=*/false);
     reply_json(res, 200, diagnose::to_json(diagnose::analyze(*snapshot)));
   });
 }

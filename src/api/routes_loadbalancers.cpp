@@ -74,11 +74,14 @@ void add_loadbalancer_routes(httplib::Server& server, const ApiContext& ctx) {
   Reconciler& rec = ctx.reconciler;
   const StatusSource& live = ctx.status;
 
-  server.Get("/api/v1/loadbalancers", [&live](const httplib::Request&, httplib::Response& res) {
-    json list = json::array();
-    for (const ServiceStatus& status : live.rules()) list.push_back(status_json(status));
-    reply_json(res, 200, {{"loadbalancers", std::move(list)}});
-  });
+  server.Get("/api/v1/loadbalancers",
+             [&live, &ctx](const httplib::Request&, httplib::Response& res) {
+               json list = json::array();
+               for (const ServiceStatus& status : live.rules()) list.push_back(status_json(status));
+               json answer = {{"loadbalancers", std::move(list)}};
+               mark_stale(answer, ctx);
+               reply_json(res, 200, answer);
+             });
 
   // Creates the rule, or replaces the rule with the same (vip, protocol, port).
   server.Post("/api/v1/loadbalancers",
@@ -113,8 +116,10 @@ void add_loadbalancer_routes(httplib::Server& server, const ApiContext& ctx) {
   server.Delete(kRulePath, delete_rule);
   server.Delete(kRuleHostPath, delete_rule);
 
-  server.Get("/api/v1/endpoints", [&live](const httplib::Request&, httplib::Response& res) {
-    reply_json(res, 200, endpoints_json(live.rules(), live.probes()));
+  server.Get("/api/v1/endpoints", [&live, &ctx](const httplib::Request&, httplib::Response& res) {
+    json answer = endpoints_json(live.rules(), live.probes());
+    mark_stale(answer, ctx);
+    reply_json(res, 200, answer);
   });
 
   // Operator state of an endpoint in every rule that lists it (e.g. draining), saved.

@@ -135,6 +135,10 @@ Result<void> set_ha(ApiClient& api, const std::string& instance, const std::stri
   return Ok{};
 }
 
+Result<void> get_cluster(ApiClient& api, Output output, std::ostream& out) {
+  return print(api.get("/api/v1/cluster"), format_cluster, output, out);
+}
+
 Result<void> save(ApiClient& api, const std::optional<std::string>& file, std::ostream& out) {
   auto config = api.get("/api/v1/config");
   if (!config) return config.error();

@@ -42,6 +42,7 @@ Result<void> get_ha_ready(ApiClient& api, const std::string& instance, std::ostr
 // A decider's state for `instance` (MASTER, BACKUP, FAULT, NOT_DEFINED).
 Result<void> set_ha(ApiClient& api, const std::string& instance, const std::string& state,
                     std::ostream& out);
+Result<void> get_cluster(ApiClient& api, Output output, std::ostream& out);
 // Without a file the configuration goes to `out`.
 Result<void> save(ApiClient& api, const std::optional<std::string>& file, std::ostream& out);
 Result<void> apply(ApiClient& api, const std::string& file, std::ostream& out);

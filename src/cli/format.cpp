@@ -10,25 +10,25 @@
 #include "cli/table.h"
 
 namespace xlb::cli {
-namespace {
 
-using nlohmann::json;
-
-// A field as table text: strings bare, numbers and booleans as JSON, absent as "".
-std::string cell(const json& obj, const char* key) {
+std::string field_text(const nlohmann::json& obj, const char* key) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return "";
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
+
+namespace {
+
+using nlohmann::json;
 
 // "packets:bytes", as loxicmd shows counters; a DSR rule's and endpoint's also say how the
 // datapath sent them: "packets:bytes l2:N ipip:M".
 std::string counters(const json& obj) {
   auto it = obj.find("counters");
   if (it == obj.end()) return "";
-  std::string text = cell(*it, "packets") + ":" + cell(*it, "bytes");
+  std::string text = field_text(*it, "packets") + ":" + field_text(*it, "bytes");
   if (auto dsr = it->find("dsr"); dsr != it->end() && dsr->is_object())
-    text += " l2:" + cell(*dsr, "l2") + " ipip:" + cell(*dsr, "ipip");
+    text += " l2:" + field_text(*dsr, "l2") + " ipip:" + field_text(*dsr, "ipip");
   return text;
 }
 
@@ -42,9 +42,9 @@ const json& health(const json& ep) {
 // What the endpoint gets: the operator's draining/down first, then its health (ok, down,
 // unknown); unknown when it is not monitored.
 std::string effective_state(const json& ep) {
-  const std::string state = cell(ep, "state");
+  const std::string state = field_text(ep, "state");
   if (state == "draining" || state == "down") return state;
-  const std::string probed = cell(health(ep), "state");
+  const std::string probed = field_text(health(ep), "state");
   return probed.empty() ? "unknown" : probed;
 }
 
@@ -69,8 +69,8 @@ std::string seconds(const json& h, const char* key) {
 // "host=www.a.com xff=append reuse=safe" of a fullproxy rule (host=* for the default), or "".
 std::string l7_cell(const json& r) {
   if (!r.contains("host")) return "";
-  std::string host = cell(r, "host");
-  std::string text = "host=" + (host.empty() ? "*" : host) + " xff=" + cell(r, "xff");
+  std::string host = field_text(r, "host");
+  std::string text = "host=" + (host.empty() ? "*" : host) + " xff=" + field_text(r, "xff");
   auto trusted = r.find("xff_trusted");
   if (trusted != r.end() && trusted->is_array() && !trusted->empty()) {
     text += " trusted=";
@@ -79,13 +79,20 @@ std::string l7_cell(const json& r) {
       text += (i ? "," : "") + (net.is_string() ? net.get<std::string>() : net.dump());
     }
   }
-  return text + " reuse=" + cell(r, "reuse");
+  return text + " reuse=" + field_text(r, "reuse");
 }
 
 const json& list(const json& answer, const char* key) {
   static const json kEmpty = json::array();
   auto it = answer.find(key);
   return it != answer.end() && it->is_array() ? *it : kEmpty;
+}
+
+// With a shared store (etcd) out of reach, the table says it shows what this node last applied.
+std::string stale_line(const json& answer) {
+  if (!answer.value("stale", false)) return "";
+  return "STALE: " + answer.value("stale_reason", std::string("the shared store is unreachable")) +
+         "\n";
 }
 
 }  // namespace
@@ -100,10 +107,11 @@ std::string format_loadbalancers(const json& answer, Output output) {
   if (output == Output::table) {
     Table t({"VIP", "PORT", "PROTO", "NAME", "SEL", "MODE", "ENDPOINTS"});
     for (const auto& r : rules) {
-      t.add_row({cell(r, "vip"), cell(r, "port"), cell(r, "protocol"), cell(r, "name"),
-                 cell(r, "select"), cell(r, "mode"), std::to_string(list(r, "endpoints").size())});
+      t.add_row({field_text(r, "vip"), field_text(r, "port"), field_text(r, "protocol"),
+                 field_text(r, "name"), field_text(r, "select"), field_text(r, "mode"),
+                 std::to_string(list(r, "endpoints").size())});
     }
-    return t.render();
+    return t.render() + stale_line(answer);
   }
   // The L7 column (host, xff, reuse) only when a fullproxy rule is listed.
   bool l7 = false;
@@ -116,12 +124,13 @@ std::string format_loadbalancers(const json& answer, Output output) {
   for (const auto& r : rules) {
     const auto& eps = list(r, "endpoints");
     // Wide shows what the mode does here (dsr:l2 / dsr:ipip), when the daemon says.
-    std::string mode = r.contains("effective_mode") ? cell(r, "effective_mode") : cell(r, "mode");
-    std::vector<std::string> row = {cell(r, "vip"),
-                                    cell(r, "port"),
-                                    cell(r, "protocol"),
-                                    cell(r, "name"),
-                                    cell(r, "select"),
+    std::string mode =
+        r.contains("effective_mode") ? field_text(r, "effective_mode") : field_text(r, "mode");
+    std::vector<std::string> row = {field_text(r, "vip"),
+                                    field_text(r, "port"),
+                                    field_text(r, "protocol"),
+                                    field_text(r, "name"),
+                                    field_text(r, "select"),
                                     mode,
                                     std::to_string(eps.size()),
                                     "",
@@ -139,16 +148,16 @@ std::string format_loadbalancers(const json& answer, Output output) {
                                          "",
                                          "",
                                          "",
-                                         cell(ep, "ip"),
-                                         cell(ep, "port"),
-                                         cell(ep, "weight"),
+                                         field_text(ep, "ip"),
+                                         field_text(ep, "port"),
+                                         field_text(ep, "weight"),
                                          effective_state(ep),
                                          counters(ep)};
       if (l7) ep_row.insert(ep_row.begin() + 6, "");
       t.add_row(ep_row);
     }
   }
-  return t.render();
+  return t.render() + stale_line(answer);
 }
 
 std::string format_endpoints(const json& answer, Output output) {
@@ -160,32 +169,34 @@ std::string format_endpoints(const json& answer, Output output) {
   Table t(headers);
   auto add = [&](const json& ep, const std::string& name, const std::string& port) {
     const json& h = health(ep);
-    const std::string probe = cell(h, "probe");
-    std::vector<std::string> row = {cell(ep, "ip"),
+    const std::string probe = field_text(h, "probe");
+    std::vector<std::string> row = {field_text(ep, "ip"),
                                     name,
                                     probe.empty() ? "none" : probe,
                                     port,
                                     seconds(h, "period"),
-                                    cell(h, "retries"),
+                                    field_text(h, "retries"),
                                     delay(h, "min_ms"),
                                     delay(h, "avg_ms"),
                                     delay(h, "max_ms"),
                                     effective_state(ep)};
-    if (wide) row.insert(row.end(), {cell(h, "last_error"), cell(h, "last_transition")});
+    if (wide)
+      row.insert(row.end(), {field_text(h, "last_error"), field_text(h, "last_transition")});
     t.add_row(std::move(row));
   };
   for (const auto& ep : list(answer, "endpoints")) {
     // NAME: the host probe's label when it has one, else the rule's name.
-    const std::string label = cell(health(ep), "name");
-    add(ep, label.empty() ? cell(ep.value("rule", json::object()), "name") : label,
-        cell(ep, "port"));
+    const std::string label = field_text(health(ep), "name");
+    add(ep, label.empty() ? field_text(ep.value("rule", json::object()), "name") : label,
+        field_text(ep, "port"));
   }
   // Hosts with their own probe that no rule lists yet: probed already, shown with their port.
   for (const auto& probe : list(answer, "probes")) {
     if (probe.value("listed", true)) continue;
-    add(probe, cell(probe, "name"), probe.value("port", 0) == 0 ? "" : cell(probe, "port"));
+    add(probe, field_text(probe, "name"),
+        probe.value("port", 0) == 0 ? "" : field_text(probe, "port"));
   }
-  return t.render();
+  return t.render() + stale_line(answer);
 }
 
 std::string format_conntrack(const json& answer, Output output) {
@@ -197,17 +208,18 @@ std::string format_conntrack(const json& answer, Output output) {
   auto rank = [](const json& f) {
     auto ip = [&f](const char* key) {
       in_addr a{};
-      return inet_pton(AF_INET, cell(f, key).c_str(), &a) == 1 ? ntohl(a.s_addr) : 0u;
+      return inet_pton(AF_INET, field_text(f, key).c_str(), &a) == 1 ? ntohl(a.s_addr) : 0u;
     };
-    return std::tuple(ip("dest_ip"), f.value("dport", 0), cell(f, "proto"), ip("src_ip"),
+    return std::tuple(ip("dest_ip"), f.value("dport", 0), field_text(f, "proto"), ip("src_ip"),
                       f.value("sport", 0));
   };
   std::stable_sort(flows.begin(), flows.end(),
                    [&rank](const json& a, const json& b) { return rank(a) < rank(b); });
   for (const auto& f : flows) {
-    t.add_row({cell(f, "service"), cell(f, "dest_ip"), cell(f, "src_ip"), cell(f, "dport"),
-               cell(f, "sport"), cell(f, "proto"), cell(f, "state"), cell(f, "act"),
-               cell(f, "packets"), cell(f, "bytes"), f.value("synced", false) ? "peer" : "-"});
+    t.add_row({field_text(f, "service"), field_text(f, "dest_ip"), field_text(f, "src_ip"),
+               field_text(f, "dport"), field_text(f, "sport"), field_text(f, "proto"),
+               field_text(f, "state"), field_text(f, "act"), field_text(f, "packets"),
+               field_text(f, "bytes"), f.value("synced", false) ? "peer" : "-"});
   }
   return t.render();
 }
@@ -224,7 +236,8 @@ std::vector<std::string> sync_cells(const json& sync) {
   char lag[32];
   std::snprintf(lag, sizeof lag, "%.3fs", sync.value("lag_seconds", 0.0));
   auto last = sync.find("last_full_resync");
-  return {cell(sync, "flows_sent"), cell(sync, "flows_received"), std::to_string(rejected), lag,
+  return {field_text(sync, "flows_sent"), field_text(sync, "flows_received"),
+          std::to_string(rejected), lag,
           last != sync.end() && last->is_string() ? last->get<std::string>() : "never"};
 }
 
@@ -235,15 +248,15 @@ std::string format_ha(const json& answer, Output output) {
   if (output == Output::table) {
     Table t({"INSTANCE", "HASTATE"});
     for (const auto& i : list(answer, "instances")) {
-      t.add_row({cell(i, "instance"), cell(i, "state")});
+      t.add_row({field_text(i, "instance"), field_text(i, "state")});
     }
     return t.render();
   }
   Table t({"INSTANCE", "HASTATE", "SINCE", "TRANSITIONS", "READY", "PEER", "PEERSTATE", "CONNECTED",
            "RESYNC", "SENT", "RECEIVED", "REJECTED", "LAG", "LASTRESYNC"});
   for (const auto& i : list(answer, "instances")) {
-    const std::vector<std::string> own = {cell(i, "instance"), cell(i, "state"), cell(i, "since"),
-                                          cell(i, "transitions"),
+    const std::vector<std::string> own = {field_text(i, "instance"), field_text(i, "state"),
+                                          field_text(i, "since"), field_text(i, "transitions"),
                                           i.value("ready", false) ? "yes" : "no"};
     const json& peers = list(answer, "peers");
     if (peers.empty()) {
@@ -255,12 +268,12 @@ std::string format_ha(const json& answer, Output output) {
       const bool up = p.value("connected", false);
       const json states = p.value("states", json::object());
       auto row = own;
-      row.insert(
-          row.end(),
-          {cell(p, "address"),
-           states.contains(cell(i, "instance")) ? states[cell(i, "instance")].get<std::string>()
-                                                : "-",
-           up ? "yes" : "no (" + cell(p, "last_error") + ")", up ? cell(p, "resync") : "-"});
+      row.insert(row.end(), {field_text(p, "address"),
+                             states.contains(field_text(i, "instance"))
+                                 ? states[field_text(i, "instance")].get<std::string>()
+                                 : "-",
+                             up ? "yes" : "no (" + field_text(p, "last_error") + ")",
+                             up ? field_text(p, "resync") : "-"});
       const auto sync = sync_cells(p.value("sync", json::object()));
       row.insert(row.end(), sync.begin(), sync.end());
       t.add_row(std::move(row));

@@ -9,6 +9,7 @@ namespace xlb::cli {
 
 enum class Output { table, wide, json };
 
+// Listings of a node whose shared store (etcd) is unreachable end with a "STALE: ..." line.
 // GET /api/v1/loadbalancers → VIP, PORT, PROTO, NAME, SEL, MODE, ENDPOINTS; wide lists each
 // endpoint on its own row under its rule: ENDPOINT, EPORT, WEIGHT, STATE, COUNTERS. STATE is the
 // effective state: draining/down when the operator says so, else the health (ok, down, unknown).
@@ -26,6 +27,11 @@ std::string format_conntrack(const nlohmann::json& answer, Output output);
 // (records not written), LAG (seconds the oldest record queued for it has waited), LASTRESYNC
 // (when its last full dump to this node completed).
 std::string format_ha(const nlohmann::json& answer, Output output);
+// A field as table text: strings bare, numbers and booleans as JSON, absent as "".
+std::string field_text(const nlohmann::json& obj, const char* key);
+// GET /api/v1/cluster → the store (file, or etcd: connection, applied and refused revisions),
+// then, for etcd, NODE, SELF, JOINED, REFUSED of every live node.
+std::string format_cluster(const nlohmann::json& answer, Output output);
 // GET /api/v1/stats → COUNTER, VALUE.
 std::string format_stats(const nlohmann::json& answer, Output output);
 

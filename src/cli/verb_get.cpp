@@ -1,4 +1,4 @@
-// xlbctl get lb | ep | ct | stats | ha.
+// xlbctl get lb | ep | ct | stats | ha | cluster.
 #include <iostream>
 #include <memory>
 
@@ -75,6 +75,9 @@ void add_get_verb(CLI::App& app, Invocation& run) {
   add_get_ct(get, run);
   add_get_listing(get, run, "stats", "Datapath verdict counters", {"json"}, get_stats);
   add_get_ha(get, run);
+  add_get_listing(get, run, "cluster",
+                  "Where the rules live (file or etcd), revision applied, live nodes", {"json"},
+                  get_cluster);
 }
 
 }  // namespace xlb::cli

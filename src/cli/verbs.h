@@ -35,7 +35,7 @@ void add_output_option(CLI::App* cmd, std::string& output, std::vector<std::stri
 void add_create_verb(CLI::App& app, Invocation& run);    // create lb | endpoint
 void add_delete_verb(CLI::App& app, Invocation& run);    // delete lb | endpoint
 void add_set_verb(CLI::App& app, Invocation& run);       // set ep | ha
-void add_get_verb(CLI::App& app, Invocation& run);       // get lb | ep | ct | stats | ha
+void add_get_verb(CLI::App& app, Invocation& run);       // get lb | ep | ct | stats | ha | cluster
 void add_diagnose_verb(CLI::App& app, Invocation& run);  // diagnose lb
 void add_save_verb(CLI::App& app, Invocation& run);
 void add_apply_verb(CLI::App& app, Invocation& run);

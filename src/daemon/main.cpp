@@ -19,6 +19,7 @@
 #include "daemon/proxy_route.h"
 #include "daemon/proxy_supervisor.h"
 #include "daemon/rst_socket.h"
+#include "daemon/shared_store.h"
 #include "daemon/signals.h"
 #include "daemon/state_dir.h"
 #include "datapath/bpf_datapath.h"
@@ -81,14 +82,27 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
     api_token = std::move(*token);
   }
 
+  // --store=etcd://: the shared configuration; else the file store in --state-dir. First, so
+  // a refused start (a live node holds --node-name) touches no datapath.
+  std::unique_ptr<SharedStore> shared;
+  if (!o.store.empty()) {
+    auto opened = SharedStore::open(o);
+    if (!opened) return fail(opened.error());
+    shared = std::move(*opened);
+    if (auto ok = shared->join(); !ok) return fail(ok.error());
+    if (o.store_import) {
+      if (auto ok = shared->import_file_store(o.state_dir); !ok) return fail(ok.error());
+    }
+  }
+
   auto datapath = BpfDatapath::open({.pin_dir = o.bpffs,
                                      .ct_size = o.ct_size,
                                      .ct_syn_size = o.ct_syn_size,
                                      .max_services = o.max_services});
   if (!datapath) return fail(datapath.error());
   Datapath& dp = **datapath;
-
-  FileStore store(o.state_dir);
+  FileStore file_store(o.state_dir);
+  Store& store = shared ? shared->store() : static_cast<Store&>(file_store);
   Reconciler reconciler(dp, store);
   if (auto ok = reconciler.restore(); !ok) return fail(ok.error());
   // Before the health threads: they push health to the proxy through the reconciler's hook.
@@ -97,6 +111,19 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   reconciler.set_on_l7_change(
       [&l7_proxy](std::vector<model::Service> rules) { l7_proxy.update(std::move(rules)); });
   l7_proxy.update(reconciler.l7_rules());
+  // Stops the watch and leaves the cluster before the reconciler goes, on every way out.
+  struct SharedStop {
+    SharedStore* shared;
+    ~SharedStop() {
+      if (shared) shared->stop();
+    }
+  } shared_stop{shared.get()};
+  if (shared) {
+    if (auto ok = shared->start(reconciler); !ok) return fail(ok.error());
+  }
+  const FixedStoreStatus file_status(StoreStatus{.kind = "file", .location = o.state_dir});
+  const StoreStatusSource& store_status =
+      shared ? shared->status() : static_cast<const StoreStatusSource&>(file_status);
   // Before the API: destroyed after it stops.
   HealthWiring health(reconciler,
                       [&live_metrics](const std::string& id, const health::ProbeResult& r) {
@@ -123,7 +150,8 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
                          .status = status,
                          .ha = (*ha)->controller(),
                          .live_metrics = &live_metrics,
-                         .l7_status = [&l7_proxy] { return l7_proxy.status(); }});
+                         .l7_status = [&l7_proxy] { return l7_proxy.status(); },
+                         .store_status = &store_status});
   server.require_token(std::move(api_token));
   if (auto ok = server.bind(o.api_host, o.api_port); !ok) return fail(ok.error());
   if (auto ok = interfaces.start(); !ok) return fail(ok.error());

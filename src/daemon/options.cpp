@@ -6,6 +6,7 @@
 
 #include "common/ip.h"
 #include "common/quote.h"
+#include "daemon/store_options.h"
 
 namespace xlb::daemon {
 namespace {
@@ -100,6 +101,7 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
   app.add_option("--cluster-key-file", o.cluster_key_file,
                  "File (mode 0600) with the key every --cluster node shares; required with "
                  "--cluster: peers without it are refused");
+  add_store_options(app, o);
   app.add_flag("--cleanup", o.cleanup,
                "Detach from every interface, remove the pinned maps, and exit");
 
@@ -117,6 +119,10 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
   split_api_address(api, &o.api_host, &o.api_port);
   if (auto ok = finish_l7_options(o.l7); !ok) {
     std::fprintf(stderr, "xlbd: %s\n", ok.error().message.c_str());
+    return 1;
+  }
+  if (auto problem = check_store_options(o); !problem.empty()) {
+    std::fprintf(stderr, "xlbd: %s\n", problem.c_str());
     return 1;
   }
   // Without a token anyone who can reach the API can rewrite the rules: only this host may.

@@ -37,6 +37,14 @@ struct DaemonOptions {
   int cluster_port = 22222;
   std::string cluster_key_file;
   L7Options l7;  // --l7-*: the fullproxy engine (xlb-proxy)
+  // Shared configuration (docs/cluster-config.md). Empty store: the file store in state_dir.
+  std::string store;                                // "etcd://host:port,..."
+  std::string store_prefix = "/xlb";                // keys under <prefix>/v1/
+  std::string node_name;                            // default: the host name
+  std::string store_cacert, store_cert, store_key;  // TLS to etcd
+  std::string store_user, store_password_file;      // etcd authentication
+  unsigned store_lease_ttl_s = 5;                   // membership lease
+  bool store_import = false;  // one-shot import of the file store into an empty prefix
 };
 
 // The options, or the exit code when there is nothing to run (--help: 0, a parse error: 1,

@@ -30,6 +30,8 @@ void check_ha(const Snapshot& s, Report& r);
 void check_ct_sync(const Snapshot& s, Report& r);
 // This node does not answer for the VIPs now (BACKUP or FAULT): silence is expected.
 bool ha_standby(const Snapshot& s);
+// The shared configuration store: unreachable (stale configuration), a revision refused here.
+void check_store(const Snapshot& s, Report& r);
 
 std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
 std::string seconds(double s);                                    // "12 s"

@@ -15,6 +15,7 @@
 #include "conntrack/summary.h"
 #include "model/service.h"
 #include "status/status.h"
+#include "status/store_status.h"
 
 extern "C" {
 #include "xlb/abi/conntrack.h"
@@ -115,6 +116,7 @@ struct Snapshot {
   DpCounters counters{};
   NetFacts net;
   cluster::HaStatus ha;  // this node's HA states and what its --cluster peers report
+  std::optional<StoreStatus> store;  // where the configuration lives; nullopt: not reported
 };
 
 }  // namespace xlb::diagnose

@@ -279,6 +279,28 @@ void add_daemon(Registry& r, uint64_t errors) {
       .Set(1);
 }
 
+// The store the configuration lives in (file or etcd): connected, revisions, refusals.
+void add_store(Registry& r, const std::optional<StoreStatus>& store) {
+  if (!store) return;
+  const Labels labels{{"store", store->kind}};
+  gauge(r, "xlb_store_connected",
+        "1 while the configuration store answers (always for the file store); 0: reads are stale")
+      .Add(labels)
+      .Set(store->connected ? 1 : 0);
+  if (!store->shared()) return;
+  gauge(r, "xlb_store_applied_revision", "The etcd revision whose configuration this node runs")
+      .Add(labels)
+      .Set(static_cast<double>(store->applied_revision));
+  gauge(r, "xlb_store_refused_revision",
+        "The etcd revision this node refuses to apply now (0: none)")
+      .Add(labels)
+      .Set(static_cast<double>(store->refused_revision));
+  counter(r, "xlb_store_refused_revisions_total",
+          "etcd revisions this node refused to apply since it started")
+      .Add(labels)
+      .Increment(static_cast<double>(store->refused_total));
+}
+
 }  // namespace
 
 std::string render(const ScrapeInput& input, const LiveMetrics* live) {
@@ -289,6 +311,7 @@ std::string render(const ScrapeInput& input, const LiveMetrics* live) {
   add_ha(registry, input.ha);
   add_daemon(registry, input.control_plane_errors);
   if (input.l7) add_l7(registry, *input.l7, input.rules);
+  add_store(registry, input.store);
 
   std::vector<prometheus::MetricFamily> families = registry.Collect();
   if (live) {

@@ -11,6 +11,7 @@
 #include "conntrack/summary.h"
 #include "proxy/stats.h"
 #include "status/status.h"
+#include "status/store_status.h"
 
 namespace xlb::metrics {
 
@@ -23,6 +24,7 @@ struct ScrapeInput {
   uint64_t control_plane_errors = 0;     // error-level log events since start
   cluster::HaStatus ha;                  // HA states and the --cluster peers
   std::optional<proxy::ProxyStatus> l7;  // xlb-proxy, when xlbd supervises one
+  std::optional<StoreStatus> store;      // where the configuration lives; nullopt: not reported
 };
 
 }  // namespace xlb::metrics

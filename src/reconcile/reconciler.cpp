@@ -14,6 +14,7 @@
 #include "model/validate.h"
 #include "reconcile/abi.h"
 #include "reconcile/flow_reset.h"
+#include "reconcile/shared_changes.h"
 #include "reconcile/supported.h"
 #include "reconcile/undo.h"
 
@@ -94,10 +95,6 @@ Result<void> sync_maglev(Datapath& datapath, const xlb_svc& dp) {
   return datapath.set_maglev_table(dp.id, table);
 }
 
-Error too_many_rules(uint32_t max) {
-  return Error{ErrorCode::limit_exceeded, "too many rules (max " + std::to_string(max) + ")", ""};
-}
-
 xlb_vip_info vip_info(uint32_t rules) {
   auto info = zeroed<xlb_vip_info>();
   info.rules = rules;
@@ -129,7 +126,8 @@ Result<Reconciler::Rules> Reconciler::plan(const Rules& current,
       id = previous->id;  // a replaced rule keeps its id: counters and flows continue
     } else {
       while (used.contains(candidate)) ++candidate;
-      if (candidate >= datapath_.max_services()) return too_many_rules(datapath_.max_services());
+      if (candidate >= datapath_.max_services())
+        return too_many_rules_error(datapath_.max_services());
       id = candidate;
       used.insert(id);
     }
@@ -160,7 +158,7 @@ Result<uint32_t> Reconciler::free_id() const {
     if (rule.dp.id < used.size()) used[rule.dp.id] = true;
   }
   auto it = std::find(used.begin(), used.end(), false);
-  if (it == used.end()) return too_many_rules(datapath_.max_services());
+  if (it == used.end()) return too_many_rules_error(datapath_.max_services());
   return static_cast<uint32_t>(it - used.begin());
 }
 
@@ -490,6 +488,11 @@ bool Reconciler::l4_rule_on(const model::ServiceKey& port) const {
 Result<void> Reconciler::upsert(const model::Service& svc) {
   XLB_TRY(model::validate(svc));
   XLB_TRY(check_supported(svc));
+  if (shared_writer_) {
+    return shared_writer_->write([&svc, max = datapath_.max_services()](const auto& applied) {
+      return shared_upsert(applied, svc, max);
+    });
+  }
   std::unique_lock lock(mu_);
   for (const auto& [key, rule] : rules_) {
     if (key != svc.key) XLB_TRY(model::check_port_sharing(svc, rule.service, "mode"));
@@ -514,9 +517,13 @@ Result<void> Reconciler::upsert(const model::Service& svc) {
 }
 
 Result<void> Reconciler::remove(const model::ServiceKey& key) {
+  if (shared_writer_) {
+    return shared_writer_->write(
+        [&key](const auto& applied) { return shared_remove(applied, key); });
+  }
   std::unique_lock lock(mu_);
   auto it = rules_.find(key);
-  if (it == rules_.end()) return Error{ErrorCode::not_found, "no rule for " + to_string(key), ""};
+  if (it == rules_.end()) return no_rule_error(key);
   Delta delta;
   delta.before.emplace(it->first, it->second);
   auto done = apply(delta, ApplyOptions{});
@@ -525,6 +532,19 @@ Result<void> Reconciler::remove(const model::ServiceKey& key) {
 }
 
 Result<void> Reconciler::replace_all(const model::Config& cfg) {
+  if (!shared_writer_) return replace_locally(cfg);
+  XLB_TRY(model::validate(cfg));
+  for (size_t i = 0; i < cfg.services.size(); ++i) {
+    XLB_TRY(check_supported(cfg.services[i], "services[" + std::to_string(i) + "]."));
+  }
+  return shared_writer_->write([&cfg, max = datapath_.max_services()](const auto& applied) {
+    return shared_replace(applied, cfg, max);
+  });
+}
+
+Result<void> Reconciler::apply_shared(const model::Config& cfg) { return replace_locally(cfg); }
+
+Result<void> Reconciler::replace_locally(const model::Config& cfg) {
   XLB_TRY(model::validate(cfg));
   for (size_t i = 0; i < cfg.services.size(); ++i) {
     XLB_TRY(check_supported(cfg.services[i], "services[" + std::to_string(i) + "]."));
@@ -539,6 +559,9 @@ Result<void> Reconciler::replace_all(const model::Config& cfg) {
 
 Result<void> Reconciler::upsert_endpoint_probe(const model::EndpointProbe& probe) {
   XLB_TRY(model::validate(probe));
+  if (shared_writer_) {
+    return shared_writer_->write([&probe](const auto&) { return shared_probe_upsert(probe); });
+  }
   std::unique_lock lock(mu_);
   auto next = probes_;
   std::erase_if(next, [&probe](const auto& p) { return p.ip == probe.ip; });
@@ -553,10 +576,14 @@ Result<void> Reconciler::upsert_endpoint_probe(const model::EndpointProbe& probe
 }
 
 Result<void> Reconciler::remove_endpoint_probe(const std::string& ip) {
+  if (shared_writer_) {
+    return shared_writer_->write(
+        [&ip](const auto& applied) { return shared_probe_remove(applied, ip); });
+  }
   std::unique_lock lock(mu_);
   auto next = probes_;
   if (std::erase_if(next, [&ip](const auto& p) { return p.ip == ip; }) == 0) {
-    return Error{ErrorCode::not_found, "endpoint " + ip + " has no probe of its own", ""};
+    return no_endpoint_probe_error(ip);
   }
   auto previous = std::exchange(probes_, std::move(next));
   auto done = reapply(/*save=*/true);
@@ -573,6 +600,10 @@ std::optional<model::EndpointProbe> Reconciler::endpoint_probe(const std::string
 }
 
 Result<void> Reconciler::set_endpoint_state(const std::string& ip, model::EndpointState state) {
+  if (shared_writer_) {
+    return shared_writer_->write(
+        [&ip, state](const auto& applied) { return shared_endpoint_state(applied, ip, state); });
+  }
   std::unique_lock lock(mu_);
   std::vector<model::Service> desired = services();
   bool listed = false;
@@ -583,7 +614,7 @@ Result<void> Reconciler::set_endpoint_state(const std::string& ip, model::Endpoi
       ep.state = state;
     }
   }
-  if (!listed) return Error{ErrorCode::not_found, "no rule lists endpoint " + ip, ""};
+  if (!listed) return no_rule_lists_endpoint_error(ip);
   auto done = apply_desired(desired);
   if (done) {
     std::string rules;

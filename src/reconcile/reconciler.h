@@ -15,6 +15,7 @@
 #include "model/service.h"
 #include "status/status.h"
 #include "store/store.h"
+#include "store/store_items.h"
 
 namespace xlb {
 
@@ -54,6 +55,23 @@ class Reconciler {
   // The fullproxy rules as xlb-proxy must serve them: endpoints with the health overlay applied
   // (down where their check says so).
   std::vector<model::Service> l7_rules() const;
+
+  // A shared store (etcd): the changes above become conditional writes to the store instead,
+  // which every node, this one included, applies when its watch delivers them (apply_shared).
+  class SharedWriter {
+   public:
+    virtual ~SharedWriter() = default;
+    // The change a request makes of the configuration this node applied.
+    using Build = std::function<Result<ConfigChange>(const model::Config& applied)>;
+    // Writes build's change on the revisions this node applied; returns once this node applied
+    // it. ErrorCode::conflict when another writer changed one of its items meanwhile.
+    virtual Result<void> write(const Build& build) = 0;
+  };
+  // Set once, before the API serves.
+  void set_shared_writer(SharedWriter* writer) { shared_writer_ = writer; }
+  // Makes `cfg`, read from the shared store, the applied configuration: validated like API
+  // input, all or nothing, then saved as this node's copy (store.save()).
+  Result<void> apply_shared(const model::Config& cfg);
 
   // Hooks, set once before the reconciler is shared between threads.
   // Called with the fullproxy rules (as l7_rules() returns them) after every change that
@@ -133,6 +151,8 @@ class Reconciler {
   std::vector<std::pair<uint32_t, uint16_t>> flows_to_reset(const std::string& check_id) const;
   std::vector<model::Service> services() const;
   Result<void> notify(Result<void> done);
+  // replace_all without the shared writer.
+  Result<void> replace_locally(const model::Config& cfg);
 
   Datapath& datapath_;
   Store& store_;
@@ -143,6 +163,7 @@ class Reconciler {
   std::function<void()> on_change_;
   HealthView health_view_;
   L7Listener l7_listener_;
+  SharedWriter* shared_writer_ = nullptr;
 };
 
 }  // namespace xlb

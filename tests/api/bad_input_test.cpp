@@ -4,6 +4,7 @@
 
 #include "api/request_body.h"
 #include "harness.h"
+#include "model/strict_json.h"
 
 namespace xlb::test {
 namespace {
@@ -33,7 +34,7 @@ std::vector<BadInput> cases() {
   const std::string base_head = R"({"vip":"10.0.0.100","protocol":"tcp","port":80,)";
   std::string deep = "{\"vip\":", deep_field = "vip";
   for (int i = 0; i < 100; ++i) deep += "[";
-  for (int i = 1; i < api::kMaxJsonDepth; ++i) deep_field += "[0]";  // where the limit is hit
+  for (int i = 1; i < model::kMaxJsonDepth; ++i) deep_field += "[0]";  // where the limit is hit
   for (int i = 0; i < 100; ++i) deep += "]";
   deep += "}";
   std::string huge = R"({"vip":"10.0.0.100","name":")" + std::string(33u << 20, 'a') + "\"}";

@@ -299,6 +299,29 @@ TEST(Exposition, HaStateTransitionsAndPeers) {
   EXPECT_EQ(text.find("xlb_cluster_"), std::string::npos) << text;
 }
 
+// The configuration store: the file store always answers; etcd's revisions and refusals.
+TEST(Exposition, StoreSeries) {
+  ScrapeInput in;
+  in.store = StoreStatus{.kind = "file", .location = "/var/lib/xlb"};
+  std::string text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, R"(xlb_store_connected{store="file"} 1)")) << text;
+  EXPECT_EQ(text.find("xlb_store_applied_revision"), std::string::npos) << text;
+
+  in.store = StoreStatus{.kind = "etcd",
+                         .connected = false,
+                         .applied_revision = 41,
+                         .refused_revision = 42,
+                         .refused_total = 3};
+  text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, R"(xlb_store_connected{store="etcd"} 0)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_store_applied_revision{store="etcd"} 41)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_store_refused_revision{store="etcd"} 42)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_store_refused_revisions_total{store="etcd"} 3)")) << text;
+
+  in.store.reset();  // not reported: no series at all
+  EXPECT_EQ(render(in, nullptr).find("xlb_store_"), std::string::npos);
+}
+
 // Every family of a scrape with every kind of state is in docs/metrics.md, and vice versa.
 TEST(Exposition, EveryMetricIsDocumented) {
   ScrapeInput in;
@@ -311,6 +334,7 @@ TEST(Exposition, EveryMetricIsDocumented) {
   in.conntrack = summary;
   in.ha = ha_pair();
   add_l7_input(in);
+  in.store = StoreStatus{.kind = "etcd", .refused_revision = 7, .refused_total = 1};
   LiveMetrics live;
   live.observe_probe("10.1.2.11:8080", true, 0.001);
   std::istringstream text(render(in, &live));

@@ -56,6 +56,7 @@ class ApiRoutesTest : public ::testing::Test {
     add_endpoint_probe_routes(server_, ctx_);
     add_metrics_routes(server_, ctx_);
     add_ha_routes(server_, ctx_);
+    add_cluster_routes(server_, ctx_);
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -79,6 +80,15 @@ class ApiRoutesTest : public ::testing::Test {
     if (!res) return {0, json()};
     return {res->status, json::parse(res->body, nullptr, false)};
   }
+
+  struct SettableStoreStatus final : StoreStatusSource {
+    StoreStatus store_status(bool with_nodes) const override {
+      StoreStatus out = status;
+      if (!with_nodes) out.nodes.clear();
+      return out;
+    }
+    StoreStatus status;
+  };
 
   struct QuietAnnouncer final : cluster::Announcer {
     void announce() override { ++announced; }
@@ -133,6 +143,58 @@ TEST_F(ApiRoutesTest, AFullproxyRuleIsFoundByItsHost) {
   EXPECT_EQ(get("/api/v1/loadbalancers/10.0.0.100/tcp/8080").first, 404) << "no default rule";
   EXPECT_EQ(get("/api/v1/loadbalancers/10.0.0.100/tcp/8080/www.b.com").first, 404);
   EXPECT_EQ(get("/api/v1/loadbalancers/10.0.0.100/tcp/8080/:80").first, 400) << "an empty host";
+}
+
+// GET /api/v1/cluster and the stale marks of listings, from the store's status.
+TEST_F(ApiRoutesTest, ClusterStatusAndStaleListings) {
+  auto [code, file] = get("/api/v1/cluster");
+  ASSERT_EQ(code, 200);
+  EXPECT_EQ(file["store"], "file");
+  EXPECT_FALSE(get("/api/v1/loadbalancers").second.contains("stale")) << "the file store";
+
+  SettableStoreStatus etcd;
+  etcd.status = StoreStatus{
+      .kind = "etcd",
+      .location = "etcd://10.0.9.5:2379",
+      .prefix = "/xlb/v1/",
+      .node_name = "lb-a",
+      .endpoint = "10.0.9.5:2379",
+      .applied_revision = 41,
+      .seen_revision = 42,
+      .refused_revision = 42,
+      .refused_reason = "too many rules (max 2)",
+      .nodes_known = true,
+      .nodes = {{"lb-a", true, 5, 42, "too many rules (max 2)"}, {"lb-b", false, 6, 0, ""}}};
+  ctx_.store_status = &etcd;
+  auto [ok, cluster] = get("/api/v1/cluster");
+  ASSERT_EQ(ok, 200);
+  EXPECT_EQ(cluster["store"], "etcd");
+  EXPECT_EQ(cluster["node"], "lb-a");
+  EXPECT_EQ(cluster["connected"], true);
+  EXPECT_EQ(cluster["applied_revision"], 41);
+  EXPECT_EQ(cluster["refused"]["revision"], 42);
+  ASSERT_EQ(cluster["nodes"].size(), 2u);
+  EXPECT_EQ(cluster["nodes"][1]["name"], "lb-b");
+  EXPECT_TRUE(cluster["nodes"][1]["refused"].is_null());
+  auto fresh = get("/api/v1/loadbalancers").second;
+  EXPECT_EQ(fresh["stale"], false);
+  EXPECT_FALSE(fresh.contains("stale_reason"));
+
+  etcd.status.connected = false;
+  etcd.status.error = "etcd is unreachable: 10.0.9.5:2379 (cannot connect)";
+  etcd.status.local_copy = true;
+  for (const char* path : {"/api/v1/loadbalancers", "/api/v1/endpoints"}) {
+    auto [status, listing] = get(path);
+    ASSERT_EQ(status, 200);
+    EXPECT_EQ(listing["stale"], true) << path;
+    EXPECT_EQ(listing["stale_reason"],
+              "the shared store is unreachable (etcd is unreachable: 10.0.9.5:2379 (cannot "
+              "connect)): this is the configuration of revision 41, this node's local copy, last "
+              "applied here")
+        << path;
+  }
+  EXPECT_EQ(get("/api/v1/cluster").second["stale"], true);
+  ctx_.store_status = nullptr;
 }
 
 TEST_F(ApiRoutesTest, VerdictCountersByName) {
