@@ -20,6 +20,8 @@ PACKAGES=(
   prometheus
   # HA: keepalived decides which node of a pair is MASTER (contrib/keepalived, e2e ha_*)
   keepalived
+  # scale-out: gobgpd (and its gobgp CLI) announces the VIPs; BIRD 2 is the e2e's ECMP router
+  gobgpd bird2
 )
 
 missing=()
@@ -38,7 +40,7 @@ fi
 
 # Debian's nginx, haproxy, prometheus and keepalived packages start system-wide services; xlb's
 # tests start their own instances.
-for unit in nginx haproxy prometheus prometheus-node-exporter keepalived; do
+for unit in nginx haproxy prometheus prometheus-node-exporter keepalived bird gobgpd; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
     systemctl disable --now "$unit" >/dev/null 2>&1 || true
   fi

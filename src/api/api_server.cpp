@@ -104,6 +104,7 @@ ApiServer::ApiServer(ApiContext ctx)
   add_metrics_routes(s, ctx_);
   add_diagnose_routes(s, ctx_);
   add_ha_routes(s, ctx_);
+  add_bgp_routes(s, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }

@@ -21,6 +21,9 @@ class Server;
 namespace xlb::metrics {
 class LiveMetrics;
 }
+namespace xlb::bgp {
+class BgpController;
+}
 
 namespace xlb::api {
 
@@ -33,6 +36,8 @@ struct ApiContext {
   // xlb-proxy's state and counters for /metrics (fullproxy rules); empty, or nullopt while no
   // proxy was ever started: no such series.
   std::function<std::optional<proxy::ProxyStatus>()> l7_status = {};
+  // BGP settings and sessions (xlbd --bgp / --bgp-api); null: the bgp routes answer 409.
+  bgp::BgpController* bgp = nullptr;
 };
 
 class ApiServer {

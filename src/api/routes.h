@@ -17,6 +17,7 @@ void add_metrics_routes(httplib::Server& server, const ApiContext& ctx);
 void add_endpoint_probe_routes(httplib::Server& server, const ApiContext& ctx);
 void add_diagnose_routes(httplib::Server& server, const ApiContext& ctx);
 void add_ha_routes(httplib::Server& server, const ApiContext& ctx);
+void add_bgp_routes(httplib::Server& server, const ApiContext& ctx);
 
 // "10.0.1.2" from the {ip} of an /api/v1/endpoints/{ip} path, or an error naming "ip".
 Result<std::string> endpoint_ip_from_path(const std::string& text);

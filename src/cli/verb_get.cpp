@@ -75,6 +75,7 @@ void add_get_verb(CLI::App& app, Invocation& run) {
   add_get_ct(get, run);
   add_get_listing(get, run, "stats", "Datapath verdict counters", {"json"}, get_stats);
   add_get_ha(get, run);
+  add_get_bgp(get, run);
 }
 
 }  // namespace xlb::cli

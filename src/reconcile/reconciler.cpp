@@ -404,6 +404,14 @@ std::vector<std::pair<uint32_t, uint16_t>> Reconciler::flows_to_reset(
   return out;
 }
 
+std::set<std::string> Reconciler::serving_vips() const {
+  std::lock_guard lock(mu_);
+  std::set<std::string> out;
+  for (const auto& [key, rule] : rules_)
+    if (rule.dp.nr_slots > 0) out.insert(key.vip);
+  return out;
+}
+
 std::vector<model::Service> Reconciler::services() const {
   std::vector<model::Service> out;
   for (const auto& [key, rule] : rules_) out.push_back(rule.service);
