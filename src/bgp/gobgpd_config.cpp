@@ -10,7 +10,7 @@ std::string gobgpd_config_text(const BgpConfig& cfg) {
   std::string out =
       "# Written by xlbd (xlbctl create bgpglobal / bgpneighbor); changes are lost.\n";
   out += "[global.config]\n  as = " + std::to_string(cfg.global->local_as) + "\n  router-id = \"" +
-         cfg.global->router_id + "\"\n  port = -1\n";
+         cfg.global->router_id + "\"\n  port = 179\n";
   // A global import policy applies to local routes too, so it rejects by neighbour: every
   // address a peer can have.
   out +=

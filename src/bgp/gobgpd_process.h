@@ -1,9 +1,8 @@
 // GobgpdProcess: xlbd's own gobgpd (`xlbd --bgp`). Its configuration file, pid file and log live
-// in <state dir>/bgp/; its gRPC API listens on 127.0.0.1 only and it listens for no BGP
-// connection (it dials the routers). A watcher thread restarts it when it dies (the epoch moves,
-// so the announcer announces everything again). Neighbour changes reach it by SIGHUP (gobgpd
-// reloads its file and keeps the other sessions); a new AS or router id restarts it.
-// With keep_running at stop it is left running, and the next xlbd adopts it from the pid file.
+// in <state dir>/bgp/; its gRPC API listens on 127.0.0.1 only. A watcher thread restarts it when it
+// dies (the epoch moves, so the announcer announces everything again). Neighbour changes reach it
+// by SIGHUP (gobgpd reloads its file and keeps the other sessions); a new AS or router id restarts
+// it. With keep_running at stop it is left running, and the next xlbd adopts it from the pid file.
 #pragma once
 
 #include <sys/types.h>

@@ -60,7 +60,7 @@ TEST(BgpConfig, PasswordsAreKeptInTheStateFileButNeverShown) {
   EXPECT_TRUE(to_public_json(n).at("password_set").get<bool>());
 }
 
-TEST(GobgpdConfig, NoListenerAcceptNothingAndEachNeighboursTimersAndKey) {
+TEST(GobgpdConfig, AcceptNothingAndEachNeighboursTimersAndKey) {
   BgpConfig cfg;
   EXPECT_EQ(gobgpd_config_text(cfg), "") << "no global: no gobgpd";
   cfg.global = BgpGlobal{65001, "10.0.1.11"};
@@ -73,7 +73,7 @@ TEST(GobgpdConfig, NoListenerAcceptNothingAndEachNeighboursTimersAndKey) {
   cfg.neighbors.push_back(n);
   const std::string text = gobgpd_config_text(cfg);
   for (const char* want :
-       {"as = 65001", "router-id = \"10.0.1.11\"", "port = -1",
+       {"as = 65001", "router-id = \"10.0.1.11\"", "port = 179",
         "import-policy-list = [\"xlb-accept-nothing\"]", "route-disposition = \"reject-route\"",
         "neighbor-info-list = [\"0.0.0.0/0\", \"::/0\"]", "neighbor-address = \"10.0.1.1\"",
         "peer-as = 65000", "auth-password = \"s3cret\"", "hold-time = 3", "keepalive-interval = 1",
