@@ -195,6 +195,28 @@ for b in b1 b2; do
   assert_eq "$(grep -c "^ok $b " "$transfers_out" || true)" "$served" "complete transfers served by $b"
 done
 
+step "lb2's xlbd stops: withdrawn at once; with --bgp-keep-on-exit the route stays and is adopted"
+t0=$EPOCHREALTIME
+stop_pid "${HA_XLBD_PID[lb2]}" "$(ns_name lb2)"
+wait_until 2 next_hops_are 2 || fail "lb2's route stayed after a clean stop"
+log "lb2's next hop gone $(elapsed_since "$t0")s after its xlbd stopped"
+ha_xlbd_launch lb2 --interfaces=eth0 --bgp --bgp-keep-on-exit
+ha_xlbd_wait_ready lb2 30
+wait_until 10 next_hops_are 3 || fail "lb2's next hop did not come back after its restart"
+gobgpd_pid=$(cat "$E2E_RUN_DIR/state-lb2/bgp/gobgpd.pid")
+stop_pid "${HA_XLBD_PID[lb2]}" "$(ns_name lb2)"
+kept_until=$((${EPOCHREALTIME/./} + 1000000))
+while ((${EPOCHREALTIME/./} < kept_until)); do
+  next_hops_are 3 || fail "lb2's route went with --bgp-keep-on-exit"
+done
+kill -0 "$gobgpd_pid" || fail "lb2's gobgpd stopped with --bgp-keep-on-exit"
+ha_xlbd_launch lb2 --interfaces=eth0 --bgp --bgp-keep-on-exit
+ha_xlbd_wait_ready lb2 30
+assert_contains "$(ha_log_tail xlbd-lb2 40)" "adopted the running gobgpd (pid $gobgpd_pid)" \
+  "lb2's log after its restart"
+next_hops_are 3 || fail "lb2's route went while xlbd restarted"
+assert_contains "$(birdc_ show protocols lb2)" "Established" "the router's session to lb2"
+
 step "HA BACKUP on lb3: its worse MED takes it out of the multipath; MASTER again: back"
 xlbctl_in lb3 set ha default --state=BACKUP >/dev/null
 wait_until 3 next_hops_are 2 || fail "lb3 as BACKUP still in the multipath" "$(birdc_ show route all "$VIP/32")"
