@@ -50,11 +50,8 @@ for lb in "${LBS[@]}"; do
   addr_add "$lb" eth0 "${LB_IP[$lb]}/24"
   sysctl_set "$lb" net.ipv4.ip_forward=1  # the datapath's FIB lookups need forwarding on
 done
+topo_backends fab "$ROUTER_FAB_IP"
 for b in b1 b2; do
-  ip=B${b#b}_IP
-  bridge_connect sw fab "$b" eth0
-  addr_add "$b" eth0 "${!ip}/24"
-  route_add "$b" default via "$ROUTER_FAB_IP"
   addr_add "$b" lo "$VIP/32"
   sysctl_set "$b" net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
   start_http_backend_with "$b" "$b" 80 "$b"
