@@ -174,9 +174,12 @@ void GobgpdProcess::watch() {
       backoff = 500ms;
       continue;
     }
-    spdlog::error("bgp: gobgpd (pid {}) exited ({}); restarting it in {} ms, see {}", pid_,
-                  child_ && WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                                                : "status " + std::to_string(WEXITSTATUS(status)),
+    // An adopted gobgpd is not our child: how it ended is not ours to know.
+    std::string how = !child_ ? "exited"
+                      : WIFSIGNALED(status)
+                          ? "exited (signal " + std::to_string(WTERMSIG(status)) + ")"
+                          : "exited (status " + std::to_string(WEXITSTATUS(status)) + ")";
+    spdlog::error("bgp: gobgpd (pid {}) {}; restarting it in {} ms, see {}", pid_, how,
                   backoff.count(), log_path());
     pid_ = -1;
     wake_.wait_for(lock, backoff);

@@ -6,7 +6,9 @@
 # routes is accepted by the nodes. 300 new connections reach all three nodes. 30 held
 # transfers keep running when one node is cut off (links down) and when it returns: each
 # completes with the right checksum on the backend it started on (maglev picks alike on every
-# node). An HA BACKUP node's worse MED takes it out of the multipath. The control: with rr the
+# node). A clean stop withdraws; --bgp-keep-on-exit keeps the route and the next xlbd adopts
+# gobgpd; a killed gobgpd is restarted. An HA BACKUP node's worse MED takes it out of the
+# multipath. The control: with rr the
 # same cut breaks some transfers. Every endpoint down on a node, then every rule deleted: its
 # next hop, then the route, are gone within 2 s.
 set -euo pipefail
@@ -213,6 +215,18 @@ assert_contains "$(ha_log_tail xlbd-lb2 40)" "adopted the running gobgpd (pid $g
   "lb2's log after its restart"
 next_hops_are 3 || fail "lb2's route went while xlbd restarted"
 assert_contains "$(birdc_ show protocols lb2)" "Established" "the router's session to lb2"
+
+step "lb2's gobgpd killed: xlbd restarts it, the route comes back; its log is kept"
+kill -KILL "$gobgpd_pid"
+gobgpd_restarted() { [[ $(cat "$E2E_RUN_DIR/state-lb2/bgp/gobgpd.pid" 2>/dev/null) != "$gobgpd_pid" ]]; }
+wait_until 5 gobgpd_restarted || fail "lb2's gobgpd was not restarted" "$(ha_log_tail xlbd-lb2)"
+assert_contains "$(ha_log_tail xlbd-lb2 20)" "gobgpd (pid $gobgpd_pid) exited" "lb2's log"
+# The old gobgpd is gone: a session Established with a route sent is the new one's.
+announcing() { [[ $(xlbctl_in lb2 get bgpneighbor) == *"| Established | "*"| 1 "* ]]; }
+wait_until 10 announcing || fail "lb2's new gobgpd does not announce" "$(xlbctl_in lb2 get bgpnei)"
+wait_until 5 next_hops_are 3 || fail "lb2's route did not come back after gobgpd was killed"
+assert_ge 2 "$(grep -c 'gobgpd started' "$E2E_RUN_DIR/state-lb2/bgp/gobgpd.log")" \
+  "gobgpd starts in its log (kept across restarts)"
 
 step "HA BACKUP on lb3: its worse MED takes it out of the multipath; MASTER again: back"
 xlbctl_in lb3 set ha default --state=BACKUP >/dev/null
