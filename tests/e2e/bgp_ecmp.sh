@@ -8,9 +8,8 @@
 # completes with the right checksum on the backend it started on (maglev picks alike on every
 # node). A clean stop withdraws; --bgp-keep-on-exit keeps the route and the next xlbd adopts
 # gobgpd; a killed gobgpd is restarted. An HA BACKUP node's worse MED takes it out of the
-# multipath. The control: with rr the
-# same cut breaks some transfers. Every endpoint down on a node, then every rule deleted: its
-# next hop, then the route, are gone within 2 s.
+# multipath. The control: with rr the same cut breaks some transfers. Every endpoint down on a
+# node, then every rule deleted: its next hop, then the route, are gone within 2 s.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
