@@ -86,17 +86,23 @@ Result<std::vector<BgpPeerState>> peers_from_gobgp_json(const std::string& text,
     return Error{ErrorCode::unavailable, "gobgp neighbor -j did not print a JSON list", ""};
   }
   std::vector<BgpPeerState> out;
-  for (const auto& e : j) {
-    BgpPeerState p;
-    p.address = e.value("/conf/neighbor_address"_json_pointer, std::string{});
-    p.remote_as = e.value("/conf/peer_asn"_json_pointer, 0u);
-    p.state = session_state_name(e.value("/state/session_state"_json_pointer, 0));
-    if (p.state == "Established") {
-      // gobgp reports when the session came up, in seconds since the epoch.
-      uint64_t since = e.value("/timers/state/uptime/seconds"_json_pointer, uint64_t{0});
-      if (since > 0 && since <= now_s) p.uptime_s = now_s - since;
+  // value() throws on a field of another type: another gobgp's output, refused as a whole.
+  try {
+    for (const auto& e : j) {
+      BgpPeerState p;
+      p.address = e.value("/conf/neighbor_address"_json_pointer, std::string{});
+      p.remote_as = e.value("/conf/peer_asn"_json_pointer, 0u);
+      p.state = session_state_name(e.value("/state/session_state"_json_pointer, 0));
+      if (p.state == "Established") {
+        // gobgp reports when the session came up, in seconds since the epoch.
+        uint64_t since = e.value("/timers/state/uptime/seconds"_json_pointer, uint64_t{0});
+        if (since > 0 && since <= now_s) p.uptime_s = now_s - since;
+      }
+      out.push_back(std::move(p));
     }
-    out.push_back(std::move(p));
+  } catch (const nlohmann::json::exception& e) {
+    return Error{ErrorCode::unavailable,
+                 std::string("gobgp neighbor -j printed an unexpected shape: ") + e.what(), ""};
   }
   return out;
 }
@@ -105,7 +111,11 @@ uint32_t advertised_from_gobgp_json(const std::string& text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   uint32_t total = 0;
   if (!j.is_object() || !j.contains("afi_safis") || !j["afi_safis"].is_array()) return 0;
-  for (const auto& af : j["afi_safis"]) total += af.value("/state/advertised"_json_pointer, 0u);
+  try {
+    for (const auto& af : j["afi_safis"]) total += af.value("/state/advertised"_json_pointer, 0u);
+  } catch (const nlohmann::json::exception&) {
+    return 0;  // a count of another type: shown as none rather than guessed
+  }
   return total;
 }
 

@@ -98,6 +98,7 @@ TEST(GobgpCliJson, PeersStatesUptimeAndAdvertised) {
   EXPECT_FALSE((*peers)[1].uptime_s.has_value());
   EXPECT_TRUE(peers_from_gobgp_json("", 0)->empty());
   EXPECT_FALSE(peers_from_gobgp_json("{oops", 0).ok());
+  EXPECT_FALSE(peers_from_gobgp_json(R"([{"state":{"session_state":"up"}}])", 0).ok());
   EXPECT_EQ(advertised_from_gobgp_json(
                 R"({"afi_safis":[{"state":{"advertised":2}},{"state":{"advertised":1}}]})"),
             3u);
