@@ -158,7 +158,8 @@ Result<std::vector<BgpNeighborStatus>> BgpController::neighbors() const {
   }
   std::vector<BgpNeighborStatus> out;
   for (const auto& n : cfg.neighbors) {
-    BgpNeighborStatus s{n};
+    BgpNeighborStatus s;
+    s.config = n;
     s.state = "Idle";
     for (const auto& p : peers) {
       if (p.address != n.address) continue;
