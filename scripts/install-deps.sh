@@ -22,6 +22,8 @@ PACKAGES=(
   keepalived
   # shared configuration: etcd holds a cluster's rules (docs/cluster-config.md, e2e cluster_config)
   etcd-server etcd-client
+  # scale-out: gobgpd (and its gobgp CLI) announces the VIPs; BIRD 2 is the e2e's ECMP router
+  gobgpd bird2
 )
 
 missing=()
@@ -40,7 +42,7 @@ fi
 
 # Debian's nginx, haproxy, prometheus, keepalived and etcd packages start system-wide services; xlb's
 # tests start their own instances.
-for unit in nginx haproxy prometheus prometheus-node-exporter keepalived etcd; do
+for unit in nginx haproxy prometheus prometheus-node-exporter keepalived etcd bird gobgpd; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
     systemctl disable --now "$unit" >/dev/null 2>&1 || true
   fi

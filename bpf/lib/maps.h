@@ -88,9 +88,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } XLB_MAP_EP_DSR_ID SEC(".maps");
 
-/* maglev: one inner array per rule id (its size is the rule's table size, so inner maps of
- * different sizes are allowed: BPF_F_INNER_MAP). Values are endpoint indexes. Built by the
- * control plane (src/select/maglev.cpp). */
+/* maglev: two inner arrays per rule id, at xlb_maglev_key(id, generation); the rule value's
+ * maglev_gen names its own (its size is the rule's table size, so inner maps of different
+ * sizes are allowed: BPF_F_INNER_MAP). Values are endpoint indexes. Built by the control plane
+ * (src/select/maglev.cpp). */
 struct xlb_maglev_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_INNER_MAP);
@@ -101,8 +102,8 @@ struct xlb_maglev_inner {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__type(key, __u32);			       /* rule id */
-	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES); /* set at load */
+	__type(key, __u32); /* xlb_maglev_key(rule id, generation) */
+	__uint(max_entries, XLB_DEFAULT_MAX_SERVICES *XLB_MAGLEV_GENERATIONS); /* set at load */
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__array(values, struct xlb_maglev_inner);
 } XLB_MAP_MAGLEV_ID SEC(".maps");

@@ -60,25 +60,30 @@ static __always_inline int select_slot(const struct xlb_svc *svc, const struct x
 	return valid_endpoint(svc, ep) ? ep : -1;
 }
 
+/* The rule's own table (maglev_gen) was built from exactly its up endpoints and is swapped in
+ * with it (xlb_maglev_key), so the pick depends only on the tuple and the endpoint set: every
+ * node with the same endpoints picks the same one, whatever order they were added in and in the
+ * middle of an update. There is deliberately no fallback to the rule's hash slots (their order
+ * follows each node's edit history): a table that is missing or names an unusable endpoint can
+ * only come from a failed push, and a new flow is then refused rather than sent somewhere
+ * another node would not send it. */
 static __always_inline int select_maglev(const struct xlb_svc *svc, const struct xlb_pkt *p)
 {
-	__u32 id = svc->id, slot;
+	__u32 key = xlb_maglev_key(svc->id, svc->maglev_gen), slot;
 	__u32 *ep;
 	void *table;
 
-	if (svc->nr_slots == 0)
+	if (svc->nr_slots == 0 || svc->maglev_size == 0)
 		return -1; /* no eligible endpoint: the table may still name a dead one */
-	table = bpf_map_lookup_elem(&XLB_MAP_MAGLEV_ID, &id);
-	if (!table || svc->maglev_size == 0)
-		return select_slot(svc, p, 1); /* table not pushed yet: plain hash */
+	table = bpf_map_lookup_elem(&XLB_MAP_MAGLEV_ID, &key);
+	if (!table)
+		return -1;
 	slot = tuple_hash(p) % svc->maglev_size;
 	ep = bpf_map_lookup_elem(table, &slot);
-	/* Mid-update the table may not match the rule yet (other size, an endpoint not up):
-	 * fall back to the rule's own hash slots rather than drop. */
 	if (ep && valid_endpoint(svc, *ep) &&
 	    svc->eps[*ep & (XLB_MAX_ENDPOINTS - 1)].state == XLB_EP_UP)
 		return *ep;
-	return select_slot(svc, p, 1);
+	return -1;
 }
 
 /* Fewest active flows per unit of weight: a/wa < b/wb  <=>  a*wb < b*wa. Ties go to the lower

@@ -105,6 +105,7 @@ ApiServer::ApiServer(ApiContext ctx)
   add_diagnose_routes(s, ctx_);
   add_ha_routes(s, ctx_);
   add_cluster_routes(s, ctx_);
+  add_bgp_routes(s, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }

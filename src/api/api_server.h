@@ -22,6 +22,9 @@ class Server;
 namespace xlb::metrics {
 class LiveMetrics;
 }
+namespace xlb::bgp {
+class BgpController;
+}
 
 namespace xlb::api {
 
@@ -36,6 +39,8 @@ struct ApiContext {
   std::function<std::optional<proxy::ProxyStatus>()> l7_status = {};
   // Where the configuration lives (file or etcd, connected, revisions); null: the file store.
   const StoreStatusSource* store_status = nullptr;
+  // BGP settings and sessions (xlbd --bgp / --bgp-api); null: the bgp routes answer 409.
+  bgp::BgpController* bgp = nullptr;
 };
 
 class ApiServer {

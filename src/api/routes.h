@@ -21,6 +21,7 @@ void add_cluster_routes(httplib::Server& server, const ApiContext& ctx);
 
 // With a shared store: "stale" (and "stale_reason" while etcd is unreachable) in a listing.
 void mark_stale(nlohmann::json& answer, const ApiContext& ctx);
+void add_bgp_routes(httplib::Server& server, const ApiContext& ctx);
 
 // "10.0.1.2" from the {ip} of an /api/v1/endpoints/{ip} path, or an error naming "ip".
 Result<std::string> endpoint_ip_from_path(const std::string& text);

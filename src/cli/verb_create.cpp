@@ -69,6 +69,7 @@ void add_create_verb(CLI::App& app, Invocation& run) {
   auto* create = app.add_subcommand("create", "Create (or replace) a rule")->require_subcommand(1);
   add_create_lb(create, run);
   add_create_endpoint(create, run);
+  add_create_bgp(create, run);
 }
 
 }  // namespace xlb::cli

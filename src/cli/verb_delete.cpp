@@ -40,6 +40,7 @@ void add_delete_verb(CLI::App& app, Invocation& run) {
   auto* del = app.add_subcommand("delete", "Delete a rule")->require_subcommand(1);
   add_delete_lb(del, run);
   add_delete_endpoint(del, run);
+  add_delete_bgp(del, run);
 }
 
 }  // namespace xlb::cli

@@ -78,6 +78,7 @@ void add_get_verb(CLI::App& app, Invocation& run) {
   add_get_listing(get, run, "cluster",
                   "Where the rules live (file or etcd), revision applied, live nodes", {"json"},
                   get_cluster);
+  add_get_bgp(get, run);
 }
 
 }  // namespace xlb::cli

@@ -38,6 +38,10 @@ void add_set_verb(CLI::App& app, Invocation& run);       // set ep | ha
 void add_get_verb(CLI::App& app, Invocation& run);       // get lb | ep | ct | stats | ha | cluster
 void add_diagnose_verb(CLI::App& app, Invocation& run);  // diagnose lb
 void add_save_verb(CLI::App& app, Invocation& run);
+// bgpglobal and bgpneighbor under create, get and delete (verb_bgp.cpp).
+void add_create_bgp(CLI::App* create, Invocation& run);
+void add_get_bgp(CLI::App* get, Invocation& run);
+void add_delete_bgp(CLI::App* del, Invocation& run);
 void add_apply_verb(CLI::App& app, Invocation& run);
 
 // The whole grammar: global options, every verb, global options accepted after subcommands.

@@ -14,4 +14,8 @@ namespace xlb {
 // Errors: code "io", message "cannot <step> <path>: <reason>".
 Result<void> write_synced(const std::string& path, const std::string& data, mode_t mode);
 
+// Replaces `path` atomically: a synced temp file beside it ("<path>.tmp.<pid>") renamed over it,
+// then the directory synced. After a crash the file is whole, old or new.
+Result<void> replace_file(const std::string& path, const std::string& data, mode_t mode);
+
 }  // namespace xlb

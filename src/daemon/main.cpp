@@ -12,6 +12,7 @@
 #include "api/api_server.h"
 #include "common/token_file.h"
 #include "daemon/aging_loop.h"
+#include "daemon/bgp_wiring.h"
 #include "daemon/ha_wiring.h"
 #include "daemon/health_wiring.h"
 #include "daemon/interfaces.h"
@@ -146,12 +147,15 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   // Before the API (which drives it); gratuitous ARPs go out where the datapath answers ARP.
   auto ha = HaWiring::start(o, dp, reconciler, [&interfaces] { return interfaces.managed(); });
   if (!ha) return fail(ha.error());
+  auto bgp = BgpWiring::start(o, reconciler, (*ha)->controller());
+  if (!bgp) return fail(bgp.error());
   api::ApiServer server({.reconciler = reconciler,
                          .status = status,
                          .ha = (*ha)->controller(),
                          .live_metrics = &live_metrics,
                          .l7_status = [&l7_proxy] { return l7_proxy.status(); },
-                         .store_status = &store_status});
+                         .store_status = &store_status,
+                         .bgp = *bgp ? &(*bgp)->controller() : nullptr});
   server.require_token(std::move(api_token));
   if (auto ok = server.bind(o.api_host, o.api_port); !ok) return fail(ok.error());
   if (auto ok = interfaces.start(); !ok) return fail(ok.error());
@@ -168,6 +172,7 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   server.serve();
 
   aging.stop();
+  if (*bgp) (*bgp)->stop();  // withdraws first: routers move the flows before anything else stops
   (*ha)->stop();
   interfaces.stop();
   spdlog::info(

@@ -12,9 +12,11 @@ namespace xlb::daemon {
 namespace {
 
 // "<ipv4>:<port>" → host, port; empty error string when valid.
-std::string split_api_address(const std::string& text, std::string* host, int* port) {
+std::string split_api_address(const std::string& text, std::string* host, int* port,
+                              const std::string& flag = "--api",
+                              const std::string& example = "127.0.0.1:11111") {
   const std::string hint =
-      "--api must be <IPv4>:<port> such as 127.0.0.1:11111, got " + xlb::quoted(text);
+      flag + " must be <IPv4>:<port> such as " + example + ", got " + xlb::quoted(text);
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) return hint;
   const std::string h = text.substr(0, colon), p = text.substr(colon + 1);
@@ -102,6 +104,23 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
                  "File (mode 0600) with the key every --cluster node shares; required with "
                  "--cluster: peers without it are refused");
   add_store_options(app, o);
+  std::string bgp_api;
+  app.add_flag("--bgp", o.bgp,
+               "Scale-out: run and supervise gobgpd (state in <state-dir>/bgp, its API on "
+               "127.0.0.1) and announce each VIP that can serve to the bgpneighbors");
+  app.add_option("--bgp-api", bgp_api,
+                 "Announce through the gobgpd you run, at <IPv4>:<port> (its gRPC API), "
+                 "instead of xlbd's own")
+      ->check([](const std::string& v) {
+        return split_api_address(v, nullptr, nullptr, "--bgp-api", "127.0.0.1:50051");
+      });
+  app.add_option("--bgp-api-port", o.bgp_api_port,
+                 "With --bgp: the port of xlbd's gobgpd's API on 127.0.0.1")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  app.add_flag("--bgp-keep-on-exit", o.bgp_keep_on_exit,
+               "On a clean stop keep the routes announced (and xlbd's gobgpd running, adopted "
+               "by the next xlbd): the datapath keeps forwarding while xlbd restarts");
   app.add_flag("--cleanup", o.cleanup,
                "Detach from every interface, remove the pinned maps, and exit");
 
@@ -117,6 +136,14 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
     return app.exit(e);
   }
   split_api_address(api, &o.api_host, &o.api_port);
+  if (!bgp_api.empty()) {
+    split_api_address(bgp_api, &o.bgp_api_host, &o.bgp_api_port);
+    if (o.bgp) {
+      std::fprintf(stderr,
+                   "xlbd: --bgp runs xlbd's own gobgpd and --bgp-api uses yours: give one\n");
+      return 1;
+    }
+  }
   if (auto ok = finish_l7_options(o.l7); !ok) {
     std::fprintf(stderr, "xlbd: %s\n", ok.error().message.c_str());
     return 1;

@@ -45,6 +45,12 @@ struct DaemonOptions {
   std::string store_user, store_password_file;      // etcd authentication
   unsigned store_lease_ttl_s = 5;                   // membership lease
   bool store_import = false;  // one-shot import of the file store into an empty prefix
+  // Scale-out (loxilb's flag): run and supervise gobgpd and announce the VIPs over BGP; or use
+  // the gobgpd an operator runs, at bgp_api_host:bgp_api_port.
+  bool bgp = false;
+  std::string bgp_api_host;  // set: --bgp-api
+  int bgp_api_port = 50051;  // the API port of xlbd's own gobgpd too (127.0.0.1 only)
+  bool bgp_keep_on_exit = false;
 };
 
 // The options, or the exit code when there is nothing to run (--help: 0, a parse error: 1,

@@ -140,7 +140,7 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   bpf_map__set_max_entries(maps->XLB_MAP_EP_STATS_ID, options.max_services * XLB_MAX_ENDPOINTS);
   bpf_map__set_max_entries(maps->XLB_MAP_EP_CONNS_ID, options.max_services * XLB_MAX_ENDPOINTS);
   bpf_map__set_max_entries(maps->XLB_MAP_EP_DSR_ID, options.max_services * XLB_MAX_ENDPOINTS);
-  bpf_map__set_max_entries(maps->XLB_MAP_MAGLEV_ID, options.max_services);
+  bpf_map__set_max_entries(maps->XLB_MAP_MAGLEV_ID, options.max_services * XLB_MAGLEV_GENERATIONS);
   bpf_map__set_max_entries(maps->XLB_MAP_PERSIST_ID, options.ct_size);
   if (int rc = xlb_tc__load(dp->skel_); rc != 0) return load_error(-rc, options);
   if (!options.pin_dir.empty()) remove_retired_pins(options.pin_dir, XLB_RETIRED_MAPS);
@@ -298,14 +298,17 @@ Result<void> BpfDatapath::delete_flow(const xlb_ct_key& key) {
   return ct_syn_map(skel_).erase(key);
 }
 
-Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) {
+Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, uint8_t generation,
+                                           const std::vector<uint32_t>& table) {
   XLB_TRY(check_rule_id(svc_id, options_.max_services));
+  XLB_TRY(check_maglev_generation(generation));
   XLB_TRY(check_maglev_table_size(table.size()));
   int outer = bpf_map__fd(skel_->maps.XLB_MAP_MAGLEV_ID);
+  const uint32_t key = xlb_maglev_key(svc_id, generation);
 
   // Same size as the installed table: rewrite only the entries that changed, in place.
   uint32_t inner_id = 0;
-  if (bpf_map_lookup_elem(outer, &svc_id, &inner_id) == 0) {
+  if (bpf_map_lookup_elem(outer, &key, &inner_id) == 0) {
     int inner = bpf_map_get_fd_by_id(inner_id);
     bpf_map_info info{};
     uint32_t len = sizeof info;
@@ -338,7 +341,7 @@ Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<ui
       return r;
     }
   }
-  int rc = bpf_map_update_elem(outer, &svc_id, &inner, BPF_ANY);
+  int rc = bpf_map_update_elem(outer, &key, &inner, BPF_ANY);
   int err = errno;
   close(inner);  // the outer map holds its own reference
   if (rc != 0) return map_error("update", XLB_MAP_MAGLEV, err);
@@ -348,8 +351,12 @@ Result<void> BpfDatapath::set_maglev_table(uint32_t svc_id, const std::vector<ui
 Result<void> BpfDatapath::clear_maglev_table(uint32_t svc_id) {
   XLB_TRY(check_rule_id(svc_id, options_.max_services));
   int outer = bpf_map__fd(skel_->maps.XLB_MAP_MAGLEV_ID);
-  if (bpf_map_delete_elem(outer, &svc_id) == 0 || errno == ENOENT) return Ok{};
-  return map_error("delete", XLB_MAP_MAGLEV, errno);
+  for (uint32_t gen = 0; gen < XLB_MAGLEV_GENERATIONS; ++gen) {
+    const uint32_t key = xlb_maglev_key(svc_id, gen);
+    if (bpf_map_delete_elem(outer, &key) != 0 && errno != ENOENT)
+      return map_error("delete", XLB_MAP_MAGLEV, errno);
+  }
+  return Ok{};
 }
 
 Result<uint32_t> BpfDatapath::active_flows(uint32_t svc_id, uint32_t ep_idx) const {

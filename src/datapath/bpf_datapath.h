@@ -47,7 +47,8 @@ class BpfDatapath final : public Datapath {
   Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const override;
   Result<std::optional<xlb_ct_entry>> lookup_flow(const xlb_ct_key& key) const override;
   Result<void> delete_flow(const xlb_ct_key& key) override;
-  Result<void> set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) override;
+  Result<void> set_maglev_table(uint32_t svc_id, uint8_t generation,
+                                const std::vector<uint32_t>& table) override;
   Result<void> clear_maglev_table(uint32_t svc_id) override;
   Result<uint32_t> active_flows(uint32_t svc_id, uint32_t ep_idx) const override;
   Result<void> set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) override;

@@ -63,9 +63,11 @@ class Datapath : public ConntrackReader {
   // Conntrack (reads: ConntrackReader): delete_flow deletes from both CT maps.
   virtual Result<void> delete_flow(const xlb_ct_key& key) = 0;
 
-  // maglev: the rule's lookup table (endpoint index per entry; size = xlb_svc.maglev_size).
-  // Replacing a table of the same size rewrites only the entries that changed.
-  virtual Result<void> set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) = 0;
+  // maglev: one of the rule's two lookup tables (endpoint index per entry; size =
+  // xlb_svc.maglev_size), the one xlb_svc.maglev_gen == `generation` uses. Replacing a table of
+  // the same size rewrites only the entries that changed. Clearing removes both.
+  virtual Result<void> set_maglev_table(uint32_t svc_id, uint8_t generation,
+                                        const std::vector<uint32_t>& table) = 0;
   virtual Result<void> clear_maglev_table(uint32_t svc_id) = 0;
 
   // Active flows per endpoint (lc and metrics). The datapath counts them up and down; the

@@ -40,6 +40,12 @@ inline Result<void> check_maglev_table_size(size_t entries) {
                                     " entries, got " + std::to_string(entries));
 }
 
+inline Result<void> check_maglev_generation(uint32_t generation) {
+  if (generation < XLB_MAGLEV_GENERATIONS) return Ok{};
+  return Error{ErrorCode::datapath,
+               "maglev table generation " + std::to_string(generation) + " is not 0 or 1", ""};
+}
+
 inline Result<void> check_ha_instance(uint32_t instance) {
   if (instance < XLB_HA_MAX_INSTANCES) return Ok{};
   return Error{ErrorCode::datapath,

@@ -148,7 +148,13 @@ xlb_svc build_svc(const model::Service& svc, uint32_t id, const xlb_svc* previou
     e.state = abi_state(ep.state);
     e.family = XLB_AF_INET;
   }
-  return select::encode_svc(spec);
+  xlb_svc out = select::encode_svc(spec);
+  // A changed maglev rule moves to its other table, so the rule and its table change together.
+  if (previous && previous->select == XLB_SEL_MAGLEV && out.select == XLB_SEL_MAGLEV) {
+    out.maglev_gen = previous->maglev_gen;
+    if (!same_bytes(out, *previous)) out.maglev_gen ^= 1;
+  }
+  return out;
 }
 
 std::vector<uint32_t> build_maglev_table(const xlb_svc& dp) {

@@ -31,7 +31,8 @@ std::optional<uint8_t> find_endpoint(const xlb_svc& svc, const model::Endpoint& 
 std::vector<uint8_t> endpoint_indexes(const model::Service& svc, const xlb_svc* previous);
 
 // The datapath value for a validated rule. Unused indexes below nr_endpoints are holes:
-// weight 0, state down, never in the slot table.
+// weight 0, state down, never in the slot table. A maglev rule that differs from `previous`
+// names the other of its two tables (maglev_gen), which the reconciler fills first.
 xlb_svc build_svc(const model::Service& svc, uint32_t id, const xlb_svc* previous);
 
 // maglev: the rule's lookup table over its up endpoints (empty when none is up).

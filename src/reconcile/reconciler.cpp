@@ -86,13 +86,14 @@ std::vector<model::EndpointProbe> sorted_by_ip(std::vector<model::EndpointProbe>
   return probes;
 }
 
-// Pushes (or clears) the rule's Maglev table so it matches dp; same-size tables are rewritten
-// entry by entry, only where they changed.
+// Pushes (or clears) the Maglev table dp names (its maglev_gen), so it matches dp; the rule's
+// other table, which the datapath may still be reading through the rule's previous value, is
+// left alone. Same-size tables are rewritten entry by entry, only where they changed.
 Result<void> sync_maglev(Datapath& datapath, const xlb_svc& dp) {
   if (dp.select != XLB_SEL_MAGLEV) return datapath.clear_maglev_table(dp.id);
   std::vector<uint32_t> table = build_maglev_table(dp);
   if (table.empty()) return datapath.clear_maglev_table(dp.id);  // no endpoint is up
-  return datapath.set_maglev_table(dp.id, table);
+  return datapath.set_maglev_table(dp.id, dp.maglev_gen, table);
 }
 
 xlb_vip_info vip_info(uint32_t rules) {
@@ -287,7 +288,14 @@ Result<void> Reconciler::apply(const Delta& delta, const ApplyOptions& options) 
     auto it = current.find(key);
     const Rule* old =
         it == current.end() || model::is_l7(it->second.service) ? nullptr : &it->second;
-    if (old && same_bytes(old->dp, rule.dp)) continue;
+    if (old && same_bytes(old->dp, rule.dp)) {
+      // A restart adopts the pinned rule as it is; its table is rewritten (unchanged entries
+      // are skipped), so an upgrade that renamed the table map fills the new one.
+      if (options.adopting && rule.dp.select == XLB_SEL_MAGLEV) {
+        if (auto r = sync_maglev(datapath_, rule.dp); !r) return fail(r.error());
+      }
+      continue;
+    }
     if (!old) {
       // A new id must not inherit the counters of the rule that last held it.
       if (auto r = datapath_.reset_service_counters(rule.dp.id); !r) return fail(r.error());
@@ -391,6 +399,14 @@ std::vector<std::pair<uint32_t, uint16_t>> Reconciler::flows_to_reset(
       }
     }
   }
+  return out;
+}
+
+std::set<std::string> Reconciler::serving_vips() const {
+  std::lock_guard lock(mu_);
+  std::set<std::string> out;
+  for (const auto& [key, rule] : rules_)
+    if (rule.dp.nr_slots > 0) out.insert(key.vip);
   return out;
 }
 

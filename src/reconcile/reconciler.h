@@ -87,6 +87,9 @@ class Reconciler {
   void set_health_view(HealthView view) { health_view_ = std::move(view); }
 
   model::Config config() const;
+  // VIPs with a rule that can take new flows now (an eligible endpoint, or a fail-open rule's):
+  // what a node announces over BGP.
+  std::set<std::string> serving_vips() const;
   std::optional<ServiceStatus> status(const model::ServiceKey& key) const;
   std::vector<ServiceStatus> status() const;
   std::vector<ProbeStatus> probe_status() const;  // sorted by ip

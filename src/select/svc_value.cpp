@@ -17,6 +17,7 @@ xlb_svc encode_svc(const SvcValueSpec& spec) {
   out.inactive_timeout_s = spec.inactive_timeout_s;
   out.persist_timeout_s = spec.persist_timeout_s;
   out.maglev_size = spec.maglev_size;
+  out.maglev_gen = spec.maglev_gen & 1;
   out.nr_snat = static_cast<uint8_t>(std::min<size_t>(spec.snat.size(), XLB_MAX_SNAT));
   std::copy_n(spec.snat.begin(), out.nr_snat, out.snat);
 

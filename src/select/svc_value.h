@@ -22,6 +22,7 @@ struct SvcValueSpec {
   uint32_t inactive_timeout_s = 0;
   uint32_t persist_timeout_s = 0;
   uint32_t maglev_size = 0;
+  uint8_t maglev_gen = 0;               // maglev: which of the rule's two tables it uses
   std::vector<xlb_ip> snat;             // at most XLB_MAX_SNAT are kept
   std::vector<xlb_endpoint> endpoints;  // at most XLB_MAX_ENDPOINTS are kept
 };

@@ -263,7 +263,7 @@ TEST_P(DatapathContract, SlotsBeyondTheRuleOrEndpointLimitsAreRefused) {
   EXPECT_FALSE(dp().set_active_flows(0, XLB_MAX_ENDPOINTS, 1).ok());
   EXPECT_FALSE(dp().set_active_flows(max, 0, 1).ok());
   EXPECT_EQ(*dp().active_flows(1, 0), 0u);  // endpoint 32 of rule 0 is not rule 1's endpoint 0
-  EXPECT_FALSE(dp().set_maglev_table(max, {0, 0, 0}).ok());
+  EXPECT_FALSE(dp().set_maglev_table(max, 0, {0, 0, 0}).ok());
   EXPECT_FALSE(dp().clear_maglev_table(max).ok());
 }
 
@@ -328,27 +328,42 @@ TEST_P(DatapathContract, DeleteFlowRemovesTheKeyFromBothMaps) {
 }
 
 TEST_P(DatapathContract, MaglevTablesAreInstalledReplacedAndCleared) {
-  EXPECT_FALSE(subject().maglev_table(1).has_value());
+  EXPECT_FALSE(subject().maglev_table(1, 0).has_value());
   const std::vector<uint32_t> first = {0, 1, 0, 1, 1, 0, 1};
-  EXPECT_DP_OK(dp().set_maglev_table(1, first));
-  EXPECT_EQ(subject().maglev_table(1), first);
+  EXPECT_DP_OK(dp().set_maglev_table(1, 0, first));
+  EXPECT_EQ(subject().maglev_table(1, 0), first);
   const std::vector<uint32_t> same_size = {1, 1, 1, 0, 0, 0, 1};
-  EXPECT_DP_OK(dp().set_maglev_table(1, same_size));
-  EXPECT_EQ(subject().maglev_table(1), same_size);
+  EXPECT_DP_OK(dp().set_maglev_table(1, 0, same_size));
+  EXPECT_EQ(subject().maglev_table(1, 0), same_size);
   const std::vector<uint32_t> resized = {2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0};
-  EXPECT_DP_OK(dp().set_maglev_table(1, resized));
-  EXPECT_EQ(subject().maglev_table(1), resized);
-  EXPECT_FALSE(subject().maglev_table(2).has_value());
+  EXPECT_DP_OK(dp().set_maglev_table(1, 0, resized));
+  EXPECT_EQ(subject().maglev_table(1, 0), resized);
+  EXPECT_FALSE(subject().maglev_table(2, 0).has_value());
+  EXPECT_FALSE(subject().maglev_table(1, 1).has_value());
+  EXPECT_FALSE(subject().maglev_table(0, 1).has_value());  // rule 0's second is not rule 1's first
   EXPECT_DP_OK(dp().clear_maglev_table(1));
-  EXPECT_FALSE(subject().maglev_table(1).has_value());
+  EXPECT_FALSE(subject().maglev_table(1, 0).has_value());
   EXPECT_DP_OK(dp().clear_maglev_table(1));  // none installed: the state asked for holds
 }
 
+TEST_P(DatapathContract, EachRuleHasTwoMaglevTablesClearedTogether) {
+  const std::vector<uint32_t> first = {0, 1, 0, 1, 1};
+  const std::vector<uint32_t> second = {1, 1, 0};
+  EXPECT_DP_OK(dp().set_maglev_table(3, 0, first));
+  EXPECT_DP_OK(dp().set_maglev_table(3, 1, second));
+  EXPECT_EQ(subject().maglev_table(3, 0), first);
+  EXPECT_EQ(subject().maglev_table(3, 1), second);
+  EXPECT_FALSE(dp().set_maglev_table(3, 2, first).ok());
+  EXPECT_DP_OK(dp().clear_maglev_table(3));
+  EXPECT_FALSE(subject().maglev_table(3, 0).has_value());
+  EXPECT_FALSE(subject().maglev_table(3, 1).has_value());
+}
+
 TEST_P(DatapathContract, MaglevTablesAreOneToMaxSizeEntries) {
-  EXPECT_FALSE(dp().set_maglev_table(1, {}).ok());
-  EXPECT_FALSE(dp().set_maglev_table(1, std::vector<uint32_t>(XLB_MAGLEV_MAX_SIZE + 1, 0)).ok());
-  EXPECT_FALSE(subject().maglev_table(1).has_value());
-  EXPECT_DP_OK(dp().set_maglev_table(1, std::vector<uint32_t>(XLB_MAGLEV_MAX_SIZE, 0)));
+  EXPECT_FALSE(dp().set_maglev_table(1, 0, {}).ok());
+  EXPECT_FALSE(dp().set_maglev_table(1, 0, std::vector<uint32_t>(XLB_MAGLEV_MAX_SIZE + 1, 0)).ok());
+  EXPECT_FALSE(subject().maglev_table(1, 0).has_value());
+  EXPECT_DP_OK(dp().set_maglev_table(1, 1, std::vector<uint32_t>(XLB_MAGLEV_MAX_SIZE, 0)));
 }
 
 TEST_P(DatapathContract, HaStatesStartNotDefinedAndAreSetPerInstance) {

@@ -41,7 +41,7 @@ class ContractSubject {
   virtual void put_datapath_counter(uint32_t reason, uint64_t value) = 0;
   virtual std::optional<xlb_vip_info> vip(const xlb_ip& ip) = 0;
   // A rule's maglev table as installed; nullopt when it has none.
-  virtual std::optional<std::vector<uint32_t>> maglev_table(uint32_t svc_id) = 0;
+  virtual std::optional<std::vector<uint32_t>> maglev_table(uint32_t svc_id, uint8_t gen) = 0;
   // An interface that exists where the subject runs (attach must succeed on it).
   virtual std::string existing_interface() = 0;
 };

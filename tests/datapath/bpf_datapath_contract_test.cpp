@@ -45,9 +45,10 @@ class BpfSubject final : public ContractSubject {
     if (bpf_map_lookup_elem(fd(XLB_MAP_VIP), &ip, &info) != 0) return std::nullopt;
     return info;
   }
-  std::optional<std::vector<uint32_t>> maglev_table(uint32_t svc_id) override {
+  std::optional<std::vector<uint32_t>> maglev_table(uint32_t svc_id, uint8_t gen) override {
     uint32_t inner_id = 0;
-    if (bpf_map_lookup_elem(fd(XLB_MAP_MAGLEV), &svc_id, &inner_id) != 0) return std::nullopt;
+    const uint32_t key = xlb_maglev_key(svc_id, gen);
+    if (bpf_map_lookup_elem(fd(XLB_MAP_MAGLEV), &key, &inner_id) != 0) return std::nullopt;
     int inner = bpf_map_get_fd_by_id(inner_id);
     bpf_map_info info{};
     uint32_t len = sizeof info;

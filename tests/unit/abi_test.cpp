@@ -140,7 +140,7 @@ TEST(SvcValue, PaddingIsZeroAndListsAreCappedToTheAbi) {
   xlb_svc svc = select::encode_svc(spec);
   EXPECT_EQ(svc.nr_endpoints, XLB_MAX_ENDPOINTS);
   EXPECT_EQ(svc.nr_snat, XLB_MAX_SNAT);
-  EXPECT_EQ(svc.pad0, 0);
+  EXPECT_EQ(svc.maglev_gen, 0);
   for (const auto& e : svc.eps) EXPECT_EQ(e.pad[0] | e.pad[1] | e.pad[2], 0);
 }
 

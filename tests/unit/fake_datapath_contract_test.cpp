@@ -34,8 +34,8 @@ class FakeSubject final : public ContractSubject {
     auto it = dp_.vips().find(ip);
     return it == dp_.vips().end() ? std::nullopt : std::optional(it->second);
   }
-  std::optional<std::vector<uint32_t>> maglev_table(uint32_t svc_id) override {
-    auto it = dp_.maglev_tables().find(svc_id);
+  std::optional<std::vector<uint32_t>> maglev_table(uint32_t svc_id, uint8_t gen) override {
+    auto it = dp_.maglev_tables().find(xlb_maglev_key(svc_id, gen));
     return it == dp_.maglev_tables().end() ? std::nullopt : std::optional(it->second);
   }
   std::string existing_interface() override { return kFakeInterface; }

@@ -243,3 +243,25 @@ TEST_F(HealthOverlayTest, ProbeStatusTellsWhetherARuleListsTheHost) {
 
 }  // namespace
 }  // namespace xlb
+
+namespace xlb {
+namespace {
+
+// What a node announces over BGP: VIPs with a rule able to take new flows.
+TEST_F(HealthOverlayTest, ServingVipsFollowHealthFailOpenAndDeletion) {
+  model::Service s = rule(80, true, {"10.0.1.2", "10.0.1.3"});
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  EXPECT_EQ(rec_.serving_vips(), (std::set<std::string>{s.key.vip}));
+  rec_.set_health("10.0.1.2:8080", false);
+  EXPECT_EQ(rec_.serving_vips(), (std::set<std::string>{s.key.vip})) << "one endpoint left";
+  rec_.set_health("10.0.1.3:8080", false);
+  EXPECT_TRUE(rec_.serving_vips().empty()) << "every endpoint down";
+  s.fail_open = true;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  EXPECT_EQ(rec_.serving_vips(), (std::set<std::string>{s.key.vip})) << "fail open serves";
+  ASSERT_TRUE(rec_.remove(s.key).ok());
+  EXPECT_TRUE(rec_.serving_vips().empty());
+}
+
+}  // namespace
+}  // namespace xlb

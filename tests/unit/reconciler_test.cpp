@@ -537,13 +537,25 @@ const xlb_svc* find_svc(const FakeDatapath& dp, const model::Service& s) {
   return it == dp.services().end() ? nullptr : &it->second;
 }
 
-// The rule's Maglev table with each entry shown as its endpoint's address; empty when the
-// datapath holds no table (or no rule).
+// The Maglev table the rule's value names (maglev_gen) with each entry shown as its endpoint's
+// address; empty when the datapath holds no such table (or no rule).
 std::vector<std::string> table_ips(const FakeDatapath& dp, const model::Service& s) {
   const xlb_svc* svc = find_svc(dp, s);
-  if (!svc || !dp.maglev_tables().contains(svc->id)) return {};
+  if (!svc) return {};
+  auto it = dp.maglev_tables().find(xlb_maglev_key(svc->id, svc->maglev_gen));
+  if (it == dp.maglev_tables().end()) return {};
   std::vector<std::string> out;
-  for (uint32_t idx : dp.maglev_tables().at(svc->id)) out.push_back(format_ip(svc->eps[idx].addr));
+  for (uint32_t idx : it->second) out.push_back(format_ip(svc->eps[idx].addr));
+  return out;
+}
+
+// Every rule's table as the datapath uses it: rule id -> the table its value names.
+std::map<uint32_t, std::vector<uint32_t>> tables_in_use(const FakeDatapath& dp) {
+  std::map<uint32_t, std::vector<uint32_t>> out;
+  for (const auto& [key, svc] : dp.services()) {
+    auto it = dp.maglev_tables().find(xlb_maglev_key(svc.id, svc.maglev_gen));
+    if (it != dp.maglev_tables().end()) out[svc.id] = it->second;
+  }
   return out;
 }
 
@@ -568,6 +580,25 @@ TEST_F(ReconcilerTest, MaglevRuleGetsATableOfItsUpEndpoints) {
   EXPECT_EQ(dp_svc(sized).maglev_size, 101u);
   EXPECT_EQ(table_ips(dp_, sized), std::vector<std::string>(101, "10.0.1.1"));
   EXPECT_EQ(dp_.maglev_tables().size(), 2u);
+}
+
+TEST_F(ReconcilerTest, AChangedMaglevRuleMovesToItsOtherTableWrittenFirst) {
+  auto s = maglev_rule({"10.0.1.1", "10.0.1.2", "10.0.1.3"});
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  const uint8_t gen = dp_svc(s).maglev_gen;
+  const auto old_table = table_ips(dp_, s);
+  // A change: the rule names the other table, and the one it named before is left as it was
+  // (a packet holding the previous rule value may still be reading it).
+  s.endpoints[1].state = EndpointState::down;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  EXPECT_NE(dp_svc(s).maglev_gen, gen);
+  EXPECT_EQ(owners(table_ips(dp_, s)), (std::set<std::string>{"10.0.1.1", "10.0.1.3"}));
+  const auto& stale = dp_.maglev_tables().at(xlb_maglev_key(dp_svc(s).id, gen));
+  EXPECT_EQ(stale.size(), old_table.size());
+  // No change: the same value, the same table.
+  const uint8_t now = dp_svc(s).maglev_gen;
+  ASSERT_TRUE(rec_.upsert(s).ok());
+  EXPECT_EQ(dp_svc(s).maglev_gen, now);
 }
 
 TEST_F(ReconcilerTest, EndpointGoingDownLeavesTheTableAndOthersKeepTheirEntries) {
@@ -626,28 +657,28 @@ TEST_F(ReconcilerTest, NodesWithDifferentHistoriesBuildTheSameTable) {
 TEST_F(ReconcilerTest, FailedChangesRestoreTheMaglevTable) {
   auto s = maglev_rule({"10.0.1.1", "10.0.1.2", "10.0.1.3"});
   ASSERT_TRUE(rec_.upsert(s).ok());
-  const auto tables = dp_.maglev_tables();
+  const auto tables = tables_in_use(dp_);
 
   auto fewer = maglev_rule({"10.0.1.1", "10.0.1.2"}, 101);
   dp_.fail_next(Op::upsert_service);
   ASSERT_FALSE(rec_.upsert(fewer).ok());
-  EXPECT_EQ(dp_.maglev_tables(), tables);
+  EXPECT_EQ(tables_in_use(dp_), tables);
 
   auto hashed = s;
   hashed.select = model::Select::hash;
   dp_.fail_next(Op::upsert_service);
   ASSERT_FALSE(rec_.upsert(hashed).ok());
-  EXPECT_EQ(dp_.maglev_tables(), tables);
+  EXPECT_EQ(tables_in_use(dp_), tables);
 
   store_.fail_next_save = true;
   ASSERT_FALSE(rec_.remove(s.key).ok());
-  EXPECT_EQ(dp_.maglev_tables(), tables);
+  EXPECT_EQ(tables_in_use(dp_), tables);
 
   auto fresh = maglev_rule({"10.0.1.5"});
   fresh.key.port = 443;
   dp_.fail_next(Op::upsert_vip);
   ASSERT_FALSE(rec_.upsert(fresh).ok());
-  EXPECT_EQ(dp_.maglev_tables(), tables);  // the new rule's table went with it
+  EXPECT_EQ(tables_in_use(dp_), tables);  // the new rule's table went with it
 }
 
 TEST(BuildSvc, CarriesModeOptions) {

@@ -16,7 +16,7 @@
 #define XLB_MAP_SVC_STATS_ID xlb_svc_stat_v1
 #define XLB_MAP_EP_STATS_ID xlb_ep_stat_v1
 #define XLB_MAP_DP_STATS_ID xlb_dp_stat_v4 /* XLB_DP_STAT_SLOTS counters */
-#define XLB_MAP_MAGLEV_ID xlb_maglev_v1
+#define XLB_MAP_MAGLEV_ID xlb_maglev_v2	   /* key: xlb_maglev_key(rule id, generation) */
 #define XLB_MAP_PERSIST_ID xlb_persist_v1
 #define XLB_MAP_EP_CONNS_ID xlb_ep_conns_v1
 #define XLB_MAP_EP_DSR_ID xlb_ep_dsr_v1
@@ -47,7 +47,7 @@
  * xlbd removes them at start so an upgrade does not leave them allocated forever. */
 #define XLB_RETIRED_MAPS                                                                           \
 	{                                                                                          \
-		"xlb_ct_v1", "xlb_dp_stat_v1", "xlb_dp_stat_v2", "xlb_dp_stat_v3"                  \
+		"xlb_ct_v1", "xlb_dp_stat_v1", "xlb_dp_stat_v2", "xlb_dp_stat_v3", "xlb_maglev_v1" \
 	}
 
 #endif

@@ -79,7 +79,7 @@ struct xlb_svc {
 	__u8 flags;	   /* 7: XLB_SVC_F_* */
 	__u16 nr_slots;	   /* 8: valid entries in slots[]; 0 = no endpoint can take new flows */
 	__u8 nr_snat;	   /* 10: valid entries in snat[] */
-	__u8 pad0;	   /* 11 */
+	__u8 maglev_gen;   /* 11: maglev: which of the rule's two tables is its own (0/1) */
 	__u32 inactive_timeout_s; /* 12: 0 = protocol default */
 	__u32 persist_timeout_s;  /* 16: persist: client affinity lasts this long idle */
 	__u32 maglev_size;	  /* 20: maglev: entries of this rule's table in xlb_maglev_v1 */
@@ -114,6 +114,16 @@ XLB_ASSERT_OFFSET(struct xlb_persist_entry, last_seen_ns, 24);
 
 #define XLB_MAGLEV_DEFAULT_SIZE 16381 /* prime */
 #define XLB_MAGLEV_MAX_SIZE 65537     /* prime */
+
+/* maglev: each rule has two table slots in xlb_maglev_v2. The control plane fills the slot the
+ * rule does not use, then replaces the rule value (one atomic map update) with maglev_gen naming
+ * it: a packet sees a rule together with the table built for exactly its endpoints, never a
+ * half-updated pair, so no fallback is needed and every node picks alike at every moment. */
+#define XLB_MAGLEV_GENERATIONS 2
+static inline __u32 xlb_maglev_key(__u32 svc_id, __u32 gen)
+{
+	return svc_id * XLB_MAGLEV_GENERATIONS + (gen & 1);
+}
 
 /* VIPs the datapath answers ARP and ICMP echo for. Value: number of rules on the VIP. */
 struct xlb_vip_info {

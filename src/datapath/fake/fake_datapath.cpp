@@ -154,16 +154,19 @@ std::vector<std::string> FakeDatapath::attached() const {
   return std::vector<std::string>(attached_.begin(), attached_.end());
 }
 
-Result<void> FakeDatapath::set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) {
+Result<void> FakeDatapath::set_maglev_table(uint32_t svc_id, uint8_t generation,
+                                            const std::vector<uint32_t>& table) {
   XLB_TRY(check_rule_id(svc_id, max_services_));
+  XLB_TRY(check_maglev_generation(generation));
   XLB_TRY(check_maglev_table_size(table.size()));
-  maglev_[svc_id] = table;
+  maglev_[xlb_maglev_key(svc_id, generation)] = table;
   return Ok{};
 }
 
 Result<void> FakeDatapath::clear_maglev_table(uint32_t svc_id) {
   XLB_TRY(check_rule_id(svc_id, max_services_));
-  maglev_.erase(svc_id);
+  for (uint32_t gen = 0; gen < XLB_MAGLEV_GENERATIONS; ++gen)
+    maglev_.erase(xlb_maglev_key(svc_id, gen));
   return Ok{};
 }
 

@@ -78,6 +78,7 @@ class FakeDatapath final : public Datapath {
     ct_syn_capacity_ = syn;
   }
   void set_datapath_counters(std::vector<uint64_t> c) { dp_counters_ = std::move(c); }
+  // By xlb_maglev_key(rule id, generation).
   const std::map<uint32_t, std::vector<uint32_t>>& maglev_tables() const { return maglev_; }
 
   Result<void> upsert_service(const xlb_svc_key& key, const xlb_svc& svc) override;
@@ -93,7 +94,8 @@ class FakeDatapath final : public Datapath {
   Result<void> for_each_flow(const std::function<bool(const CtFlow&)>& fn) const override;
   Result<std::optional<xlb_ct_entry>> lookup_flow(const xlb_ct_key& key) const override;
   Result<void> delete_flow(const xlb_ct_key& key) override;
-  Result<void> set_maglev_table(uint32_t svc_id, const std::vector<uint32_t>& table) override;
+  Result<void> set_maglev_table(uint32_t svc_id, uint8_t generation,
+                                const std::vector<uint32_t>& table) override;
   Result<void> clear_maglev_table(uint32_t svc_id) override;
   Result<uint32_t> active_flows(uint32_t svc_id, uint32_t ep_idx) const override;
   Result<void> set_active_flows(uint32_t svc_id, uint32_t ep_idx, uint32_t count) override;

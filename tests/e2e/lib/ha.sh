@@ -61,6 +61,12 @@ ha_key_file() {
 # ha_xlbd_start <ns> [xlbd args...]: xlbd in <ns> with its own state dir, pins and log
 # (logs/xlbd-<ns>.log); waits for its API. Stopped and cleaned up at teardown.
 ha_xlbd_start() {
+  ha_xlbd_launch "$@"
+  ha_xlbd_wait_ready "$1"
+}
+
+# ha_xlbd_launch <ns> [xlbd args...]: ha_xlbd_start without the wait, so nodes start in parallel.
+ha_xlbd_launch() {
   local ns=$1 pins state
   shift
   xlb_require_binaries
@@ -70,10 +76,17 @@ ha_xlbd_start() {
   bg_run "$ns" "xlbd-$ns" "$XLBD" --api="$XLB_API" --state-dir="$state" --bpffs="$pins" "$@"
   HA_XLBD_PID[$ns]=$BG_PID
   e2e_defer ha_xlbd_cleanup "$ns" "$pins"
-  local deadline=$((SECONDS + 10))
+}
+
+# ha_xlbd_wait_ready <ns> [seconds]: waits (10 s by default) for the API of the xlbd launched
+# in <ns>.
+ha_xlbd_wait_ready() {
+  local ns=$1 limit=${2:-10}
+  local deadline=$((SECONDS + limit))
   until nsx "$ns" curl -sf --max-time 1 "http://$XLB_API/healthz" >/dev/null 2>&1; do
-    kill -0 "$BG_PID" 2>/dev/null || fail "xlbd in $ns exited during start-up" "$(ha_log_tail "xlbd-$ns")"
-    ((SECONDS < deadline)) || fail "xlbd in $ns: API not ready after 10 s" "$(ha_log_tail "xlbd-$ns")"
+    kill -0 "${HA_XLBD_PID[$ns]}" 2>/dev/null ||
+      fail "xlbd in $ns exited during start-up" "$(ha_log_tail "xlbd-$ns")"
+    ((SECONDS < deadline)) || fail "xlbd in $ns: API not ready after $limit s" "$(ha_log_tail "xlbd-$ns")"
     sleep 0.1
   done
 }

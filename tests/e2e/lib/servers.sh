@@ -235,7 +235,7 @@ $(nginx_conf_head "$dir")
   server {
     listen $listen;
     location = / { default_type text/plain; return 200 "$answer\n"; }
-    location /files/ { alias $files/; }
+    location /files/ { alias $files/; add_header X-Backend "$name"; }
     location /upload/ {
       alias $dir/uploads/;
       dav_methods PUT;
