@@ -11,6 +11,8 @@ PACKAGES=(
   # control-plane libraries
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libnl-3-dev libnl-route-3-dev libssl-dev prometheus-cpp-dev
+  # xlbd tells systemd when it is ready (sd_notify)
+  libsystemd-dev
   # tests
   libgtest-dev libgmock-dev libtins-dev libpcap-dev
   # e2e, demo and benchmarks: real servers and clients
