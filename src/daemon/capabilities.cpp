@@ -19,6 +19,8 @@ constexpr NeededCapability kDatapathCapabilities[] = {
     {CAP_BPF, "CAP_BPF", "to load the datapath and open its maps"},
     {CAP_NET_ADMIN, "CAP_NET_ADMIN", "to attach the datapath to the interfaces"},
     {CAP_PERFMON, "CAP_PERFMON", "without it the kernel's verifier rejects the datapath"},
+    {CAP_NET_RAW, "CAP_NET_RAW",
+     "for HA gratuitous ARPs, ping health probes and --ct-expiry-rst resets"},
 };
 
 bool capability_is_set(CapabilityBits bits, int number) { return (bits >> number) & 1u; }
@@ -36,11 +38,11 @@ Result<void> check_datapath_capabilities(CapabilityBits effective) {
   const bool sys_admin = capability_is_set(effective, CAP_SYS_ADMIN);
   for (const auto& cap : kDatapathCapabilities) {
     if (capability_is_set(effective, cap.number)) continue;
-    if (sys_admin && cap.number != CAP_NET_ADMIN) continue;
+    if (sys_admin && (cap.number == CAP_BPF || cap.number == CAP_PERFMON)) continue;
     return Error{ErrorCode::permission,
                  std::string("missing capability ") + cap.name + " (" + cap.why +
-                     "): run xlbd as root or grant it CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON "
-                     "(the xlbd.service unit does)",
+                     "): run xlbd as root or grant it CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON and "
+                     "CAP_NET_RAW (the xlbd.service unit does)",
                  "capabilities"};
   }
   return Ok{};

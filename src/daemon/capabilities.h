@@ -1,7 +1,9 @@
 // The capabilities xlbd needs, checked before anything changes, so a service or container that
 // grants too few fails with one line naming the missing one instead of a misleading error from
 // the kernel's verifier. The set was measured (docs/packaging.md): CAP_BPF and CAP_NET_ADMIN
-// load and attach the datapath, and without CAP_PERFMON the verifier rejects it.
+// load and attach the datapath, without CAP_PERFMON the verifier rejects it, and CAP_NET_RAW
+// opens the packet socket HA's gratuitous ARPs go out on (at every start: keepalived may make
+// any node MASTER).
 #pragma once
 
 #include <cstdint>

@@ -23,13 +23,16 @@ CapabilityBits caps(std::initializer_list<int> numbers) {
 }
 
 TEST(DatapathCapabilities, TheUnitsSetIsEnough) {
-  EXPECT_TRUE(check_datapath_capabilities(caps({CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON})));
+  EXPECT_TRUE(
+      check_datapath_capabilities(caps({CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_NET_RAW})));
   EXPECT_TRUE(check_datapath_capabilities(~CapabilityBits{0}));  // root
 }
 
 TEST(DatapathCapabilities, EachMissingOneIsNamedWithTheFix) {
-  const std::pair<int, const char*> needed[] = {
-      {CAP_BPF, "CAP_BPF"}, {CAP_NET_ADMIN, "CAP_NET_ADMIN"}, {CAP_PERFMON, "CAP_PERFMON"}};
+  const std::pair<int, const char*> needed[] = {{CAP_BPF, "CAP_BPF"},
+                                                {CAP_NET_ADMIN, "CAP_NET_ADMIN"},
+                                                {CAP_PERFMON, "CAP_PERFMON"},
+                                                {CAP_NET_RAW, "CAP_NET_RAW"}};
   for (const auto& [number, name] : needed) {
     CapabilityBits bits = caps({CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, CAP_NET_RAW});
     bits &= ~(CapabilityBits{1} << number);
@@ -42,9 +45,9 @@ TEST(DatapathCapabilities, EachMissingOneIsNamedWithTheFix) {
   }
 }
 
-TEST(DatapathCapabilities, SysAdminStandsInForBpfAndPerfmonButNotNetAdmin) {
-  EXPECT_TRUE(check_datapath_capabilities(caps({CAP_SYS_ADMIN, CAP_NET_ADMIN})));
-  auto ok = check_datapath_capabilities(caps({CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON}));
+TEST(DatapathCapabilities, SysAdminStandsInForBpfAndPerfmonOnly) {
+  EXPECT_TRUE(check_datapath_capabilities(caps({CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW})));
+  auto ok = check_datapath_capabilities(caps({CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON, CAP_NET_RAW}));
   ASSERT_FALSE(ok);
   EXPECT_NE(ok.error().message.find("CAP_NET_ADMIN"), std::string::npos);
 }
