@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Building and querying xlb's Debian package from a configured build tree, for the packaging
-# tests and scripts/package-proof.sh.
+# Building and querying xlb's Debian package from a configured build tree, and running xlbd as
+# its unit does: for the packaging tests and scripts/measure-capabilities.sh.
 
 # deb_version <build-dir>: the version `make package` gives the package (the project's).
 deb_version() {
@@ -39,3 +39,13 @@ deb_is_installed() {
 }
 
 deb_installed_version() { dpkg-query -W -f='${Version}' "$1"; }
+
+# as_unit_argv "<CAP_X CAP_Y ...>": AS_UNIT=(setpriv ...), the command prefix that runs a program
+# as xlbd.service runs xlbd: root with exactly those capabilities as its bounding set (hence
+# permitted and effective: CapabilityBoundingSet=), no new privileges (NoNewPrivileges=).
+as_unit_argv() {
+  local list="-all" cap
+  for cap in $1; do list+=",+$(tr '[:upper:]' '[:lower:]' <<<"${cap#CAP_}")"; done
+  # shellcheck disable=SC2034  # the caller's
+  AS_UNIT=(setpriv --bounding-set="$list" --inh-caps=-all --no-new-privs)
+}
