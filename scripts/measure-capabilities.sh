@@ -7,7 +7,8 @@
 #      one-line refusal;
 #   3. what the unit does not grant and why (CAP_SYS_ADMIN, CAP_NET_BIND_SERVICE, a memlock
 #      limit);
-#   4. every system call xlbd made through the scenario, against the unit's SystemCallFilter.
+#   4. every system call xlbd made through the scenario, against the unit's SystemCallFilter;
+#   5. the files it opened, against the unit's file-system sandbox.
 # usage: bash scripts/measure-capabilities.sh   (root; the build tree's binaries, or $XLBD/$XLBCTL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,3 +125,11 @@ used=$(sed -n 's/^[0-9]* *\([a-z0-9_]*\)(.*/\1/p' "$strace_out" | sort -u)
 beyond_group=$(comm -23 <(echo "$used") <(syscall_set @system-service) | tr '\n' ' ')
 outside=$(comm -23 <(echo "$used") <(syscall_set "${filter[@]}") | tr '\n' ' ')
 log "$(wc -w <<<"$used") distinct system calls; beyond @system-service: ${beyond_group:-none}; outside the unit's filter: ${outside:-none}"
+
+step "5. files xlbd opened (after its execve; not this run's state and pins, libraries, locales)"
+# ProtectSystem=strict: read-only but for /var/lib/xlb and /sys/fs/bpf; ProcSubset=pid: /proc
+# holds only processes (no /proc/sys); PrivateDevices: /dev/null, zero, urandom ... only.
+awk '/execve\(".*\/xlbd"/ { on = 1 } on' "$strace_out" |
+  sed -n 's/^[0-9]* *openat([^"]*"\([^"]*\)", \([A-Z_|]*\).*/\1 \2/p' |
+  grep -v -E "^($E2E_RUN_DIR|/lib/|/usr/lib/(locale|x86_64-linux-gnu/gconv)|/etc/ld.so.cache|/usr/share/locale)" |
+  sed -E 's/\|?O_(CLOEXEC|NOCTTY|NONBLOCK|DIRECTORY|LARGEFILE)//g; s/ \|/ /' | sort -u | sed 's/^/    /'
