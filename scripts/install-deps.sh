@@ -20,6 +20,10 @@ PACKAGES=(
   python3 procps psmisc shellcheck haproxy wrk iperf3 gnuplot-nox
   # metrics: promtool checks the /metrics exposition
   prometheus
+  # packaging: make package (CPack runs dpkg-shlibdeps), its checks (lintian, systemd-analyze),
+  # scripts/measure-capabilities.sh (strace; setpriv is util-linux's); man-db: the unit's
+  # Documentation=man:xlbd(8) must resolve
+  dpkg-dev lintian systemd strace man-db
   # HA: keepalived decides which node of a pair is MASTER (contrib/keepalived, e2e ha_*)
   keepalived
 )
