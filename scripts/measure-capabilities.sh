@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Measures what xlbd.service grants (docs/packaging.md records the output):
 #   1. the capability bounding set read from packaging/systemd/xlbd.service is enough for the
-#      demo's scenario plus a ping health probe and --ct-expiry-rst (xlbd run as the unit runs
-#      it: root, that bounding set, no new privileges);
+#      demo's scenario plus a ping health probe, --ct-expiry-rst and a fullproxy rule (xlbd run
+#      as the unit runs it: root, that bounding set, no new privileges; xlb-proxy its child);
 #   2. each capability of the set is needed: what the kernel answers without it, and xlbd's
 #      one-line refusal;
 #   3. what the unit does not grant and why (CAP_SYS_ADMIN, CAP_NET_BIND_SERVICE, a memlock
@@ -20,6 +20,8 @@ UNIT=$REPO/packaging/systemd/xlbd.service
 source "$REPO/tests/e2e/lib/e2e.sh"
 # shellcheck source=tests/e2e/lib/health.sh
 source "$REPO/tests/e2e/lib/health.sh"
+# shellcheck source=tests/e2e/lib/l7.sh
+source "$REPO/tests/e2e/lib/l7.sh"
 # shellcheck source=tests/packaging/deb.sh
 source "$REPO/tests/packaging/deb.sh"
 E2E_PASS_MESSAGE="measured"
@@ -49,9 +51,12 @@ wait_ep_state "$B1_IP" ok 5
 answers=$(http_get_n client "http://$VIP/" 4)
 assert_eq 2 "$(count_lines "$answers" b1)" "answers from b1 of 4 (round robin)"
 assert_ok "ping $VIP (answered by the datapath)" nsx client ping -c 1 -W 2 "$VIP"
-log "OK: rule created, ping probe of $B1_IP ok, 4 requests balanced, VIP answers ping, --ct-expiry-rst on"
 # SIGTERM to xlbd itself (strace's child), as systemd stops it.
 XLBD_PID=$(pgrep -P "$strace_pid")
+xlbctl create lb "$VIP" --tcp=81:8080 --endpoints="$B1_IP:1,$B2_IP:1" --mode=fullproxy --name=web-l7
+wait_until 10 vip_answers "$VIP" 81 || fail "no answer from the fullproxy rule" "$(xlbd_log_tail)"
+assert_ok "xlb-proxy runs" proxy_running
+log "OK: rule created, ping probe of $B1_IP ok, 4 requests balanced, VIP answers ping, --ct-expiry-rst on, fullproxy rule served by xlb-proxy"
 kill -TERM "$XLBD_PID"
 wait_until 5 pid_gone "$XLBD_PID" || fail "xlbd still running 5 s after SIGTERM"
 wait "$strace_pid" || true
@@ -86,8 +91,10 @@ out=$("${AS_UNIT[@]}" mount -t bpf bpf "$E2E_RUN_DIR/bpffs" 2>&1 || true)
 log "CAP_SYS_ADMIN: mounting a bpffs with the unit's set: ${out:-mounted?}"
 log "  -> the unit mounts /sys/fs/bpf in ExecStartPre=+ (full privileges for that command only)"
 status=0
-out=$(nsx lb "${AS_UNIT[@]}" timeout 5 "$XLBD" --api=127.0.0.1:80 --state-dir="$E2E_RUN_DIR/state" --bpffs="$(xlb_pin_dir)" 2>&1) || status=$?
-log "CAP_NET_BIND_SERVICE: --api=127.0.0.1:80 with the unit's set: exit $status: $(tail -1 <<<"$out")"
+# A state dir of its own: no rule restored, so only the API's bind is tried.
+out=$(nsx lb "${AS_UNIT[@]}" timeout 5 "$XLBD" --api=127.0.0.1:80 --state-dir="$E2E_RUN_DIR/state-bind" \
+  --bpffs="$(xlb_pin_dir)" 2>&1) || status=$?
+log "CAP_NET_BIND_SERVICE: --api=127.0.0.1:80 with the unit's set: exit $status: $(grep -m1 'xlbd:' <<<"$out")"
 log "  -> not granted: the API (11111) and the cluster port (22222) are above 1024"
 xlbd_cleanup
 status=0
@@ -96,7 +103,7 @@ nsx lb prlimit --memlock=65536 "${AS_UNIT[@]}" timeout 3 "$XLBD" --state-dir="$E
 log "RLIMIT_MEMLOCK 64 KiB: xlbd $( ((status == 124)) && echo "ran until stopped (the kernel charges BPF maps to the cgroup, not the limit)" || echo "exited $status: $(tail -1 "$E2E_RUN_DIR/memlock.log")")"
 log "  -> no CAP_IPC_LOCK / CAP_SYS_RESOURCE, no LimitMEMLOCK="
 
-step "4. system calls made through the scenario, against SystemCallFilter=$(sed -n 's/^SystemCallFilter=//p' "$UNIT")"
+step "4. system calls made through the scenario (xlbd and xlb-proxy), against SystemCallFilter=$(sed -n 's/^SystemCallFilter=//p' "$UNIT")"
 # The filter's groups name other groups (@basic-io ...): expanded from the full listing.
 read -ra filter <<<"$(sed -n 's/^SystemCallFilter=//p' "$UNIT")"
 # syscall_set <filter words...>: the system calls they allow, one per line.
@@ -126,7 +133,7 @@ beyond_group=$(comm -23 <(echo "$used") <(syscall_set @system-service) | tr '\n'
 outside=$(comm -23 <(echo "$used") <(syscall_set "${filter[@]}") | tr '\n' ' ')
 log "$(wc -w <<<"$used") distinct system calls; beyond @system-service: ${beyond_group:-none}; outside the unit's filter: ${outside:-none}"
 
-step "5. files xlbd opened (after its execve; not this run's state and pins, libraries, locales)"
+step "5. files xlbd and xlb-proxy opened (after xlbd's execve; not this run's state and pins, libraries, locales)"
 # ProtectSystem=strict: read-only but for /var/lib/xlb and /sys/fs/bpf; ProcSubset=pid: /proc
 # holds only processes (no /proc/sys); PrivateDevices: /dev/null, zero, urandom ... only.
 awk '/execve\(".*\/xlbd"/ { on = 1 } on' "$strace_out" |

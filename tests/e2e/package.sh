@@ -9,6 +9,8 @@
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
+# shellcheck source=tests/e2e/lib/l7.sh
+source "$(dirname "$0")/lib/l7.sh"
 # shellcheck source=tests/packaging/deb.sh
 source "$(dirname "$0")/../packaging/deb.sh"
 e2e_init "e2e package" 110
@@ -126,6 +128,12 @@ xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1,$B2_IP:1" --name=web
 answers=$(http_get_n client "http://$VIP/" 4)
 assert_eq 2 "$(count_lines "$answers" b1)" "answers from b1 of 4 (round robin)"
 assert_eq 2 "$(count_lines "$answers" b2)" "answers from b2 of 4 (round robin)"
+
+step "a fullproxy rule: the installed xlbd starts the installed xlb-proxy, with the unit's set"
+xlbctl create lb "$VIP" --tcp=81:8080 --endpoints="$B1_IP:1,$B2_IP:1" --mode=fullproxy --name=web-l7
+wait_until 10 vip_answers "$VIP" 81 || fail "no answer from http://$VIP:81/" "$(xlbd_log_tail)"
+assert_eq /usr/sbin/xlb-proxy "$(readlink "/proc/$(proxy_pid)/exe")" "xlb-proxy started by xlbd"
+assert_one_of "$(http_get client "http://$VIP:81/")" "the answer through xlb-proxy" b1 b2
 
 step "upgrade to $v2 while a download runs; restart xlbd as the unit would"
 big=$(e2e_file big 24)
