@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build configure deps install test test-unit test-datapath test-e2e demo bench format clean
+.PHONY: all build configure deps install package test test-unit test-datapath test-e2e demo bench format clean
 
 all: build
 
@@ -19,6 +19,12 @@ deps:
 
 install: build
 	cmake --install $(BUILD)
+
+# The Debian package, $(BUILD)/package/xlb_<version>_<arch>.deb: builds only what it holds
+# (not the tests), then CPack (docs/packaging.md).
+package: configure
+	cmake --build $(BUILD) -j$(JOBS) --target xlb_package_payload
+	cd $(BUILD) && cpack -G DEB
 
 # Every test layer; tests needing root/BPF skip with a message when run without them.
 test: build

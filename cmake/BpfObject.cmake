@@ -1,5 +1,6 @@
-# xlb_bpf_object(NAME <name> SOURCE <file.bpf.c> [DEPENDS ...])
-# Compiles a BPF C file with clang -target bpf and generates <name>.skel.h with bpftool.
+# xlb_bpf_object(NAME <name> SOURCE <file.bpf.c> [DEPENDS ...] [NO_INSTALL])
+# Compiles a BPF C file with clang -target bpf and generates <name>.skel.h with bpftool. The
+# object is installed to lib/xlb/ unless NO_INSTALL (a benchmark's or a test's program).
 find_program(CLANG_BPF NAMES clang clang-14 REQUIRED)
 find_program(BPFTOOL NAMES bpftool PATHS /usr/sbin /usr/local/sbin REQUIRED)
 execute_process(COMMAND ${CMAKE_C_COMPILER} -print-multiarch
@@ -16,7 +17,7 @@ set(XLB_BPF_CFLAGS -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_${XLB_BPF_ARCH}
     -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/bpf -I/usr/include/${XLB_MULTIARCH})
 
 function(xlb_bpf_object)
-  cmake_parse_arguments(ARG "" "NAME;SOURCE" "DEPENDS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_INSTALL" "NAME;SOURCE" "DEPENDS" ${ARGN})
   set(obj ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.bpf.o)
   set(skel ${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.skel.h)
   file(GLOB_RECURSE bpf_headers ${CMAKE_SOURCE_DIR}/bpf/lib/*.h ${CMAKE_SOURCE_DIR}/include/xlb/abi/*.h)
@@ -33,7 +34,9 @@ function(xlb_bpf_object)
     COMMENT "skeleton ${ARG_NAME}.skel.h"
     VERBATIM)
   add_custom_target(${ARG_NAME}_bpf DEPENDS ${obj} ${skel})
-  install(FILES ${obj} DESTINATION ${CMAKE_INSTALL_LIBDIR}/xlb)
+  if(NOT ARG_NO_INSTALL)
+    install(FILES ${obj} DESTINATION ${CMAKE_INSTALL_LIBDIR}/xlb)
+  endif()
 endfunction()
 
 # xlb_bpf_header_check(NAME <target> HEADERS <h>...)

@@ -11,6 +11,8 @@ PACKAGES=(
   # control-plane libraries
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libnl-3-dev libnl-route-3-dev libssl-dev prometheus-cpp-dev
+  # xlbd tells systemd when it is ready (sd_notify)
+  libsystemd-dev
   # tests
   libgtest-dev libgmock-dev libtins-dev libpcap-dev
   # e2e, demo and benchmarks: real servers and clients
@@ -18,6 +20,10 @@ PACKAGES=(
   python3 procps psmisc shellcheck haproxy wrk iperf3 gnuplot-nox
   # metrics: promtool checks the /metrics exposition
   prometheus
+  # packaging: make package (CPack runs dpkg-shlibdeps), its checks (lintian, systemd-analyze),
+  # scripts/measure-capabilities.sh (strace; setpriv is util-linux's); man-db: the unit's
+  # Documentation=man:xlbd(8) must resolve
+  dpkg-dev lintian systemd strace man-db
   # HA: keepalived decides which node of a pair is MASTER (contrib/keepalived, e2e ha_*)
   keepalived
   # shared configuration: etcd holds a cluster's rules (docs/cluster-config.md, e2e cluster_config)

@@ -4,12 +4,14 @@
 #include <iostream>
 
 #include "cli/verbs.h"
+#include "clidoc/request.h"
 #include "common/token_file.h"
 
 int main(int argc, char** argv) {
   using namespace xlb;
   cli::Invocation run;
   auto app = cli::make_xlbctl(run);
+  if (auto documented = clidoc::answer_clidoc_request(*app, argc, argv)) return *documented;
   try {
     app->parse(argc, argv);
   } catch (const CLI::ParseError& e) {

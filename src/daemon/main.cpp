@@ -1,5 +1,6 @@
 // xlbd: wiring only. Start-up order puts the checks that change nothing first, so a failed
 // start leaves the host as it was (and a running datapath keeps forwarding).
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +14,7 @@
 #include "common/token_file.h"
 #include "daemon/aging_loop.h"
 #include "daemon/bgp_wiring.h"
+#include "daemon/capabilities.h"
 #include "daemon/ha_wiring.h"
 #include "daemon/health_wiring.h"
 #include "daemon/interfaces.h"
@@ -20,10 +22,12 @@
 #include "daemon/proxy_route.h"
 #include "daemon/proxy_supervisor.h"
 #include "daemon/rst_socket.h"
+#include "daemon/service_notify.h"
 #include "daemon/shared_store.h"
 #include "daemon/signals.h"
 #include "daemon/state_dir.h"
 #include "datapath/bpf_datapath.h"
+#include "logging/journal.h"
 #include "logging/json_formatter.h"
 #include "metrics/live_metrics.h"
 #include "reconcile/reconciler.h"
@@ -42,14 +46,19 @@ int fail(const Error& error) {
 }
 
 // Logs go to stderr (text or JSON lines) and through `error_counter`, which counts errors for
-// /metrics.
+// /metrics. Into the journal, each line carries its priority and the text no time of its own.
 void setup_logging(const DaemonOptions& o, spdlog::sink_ptr error_counter) {
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  const bool journal = logging::stderr_is_journal();
+  std::unique_ptr<spdlog::formatter> formatter;
   if (o.log_format == "json") {
-    console->set_formatter(std::make_unique<logging::JsonFormatter>());
+    formatter = std::make_unique<logging::JsonFormatter>();
   } else {
-    console->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    formatter = std::make_unique<spdlog::pattern_formatter>(
+        journal ? "%l %v" : "%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   }
+  if (journal) formatter = logging::with_journal_priority(std::move(formatter));
+  console->set_formatter(std::move(formatter));
   auto logger = std::make_shared<spdlog::logger>(
       "xlbd", spdlog::sinks_init_list{std::move(console), std::move(error_counter)});
   spdlog::set_default_logger(logger);
@@ -72,6 +81,7 @@ int run_cleanup(const DaemonOptions& o) {
 int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   ShutdownSignals signals;  // before any thread exists
 
+  if (auto ok = check_datapath_capabilities(effective_capabilities()); !ok) return fail(ok.error());
   if (!o.interfaces.empty()) {
     if (auto ok = check_interfaces_exist(o.interfaces); !ok) return fail(ok.error());
   }
@@ -164,11 +174,15 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
 
   signals.start([&server](int signo) {
     spdlog::info("received {}, stopping the API", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    notify_service_stopping();
     server.stop();
   });
   spdlog::info("serving the API on {}:{} ({}), {} rules restored", o.api_host, o.api_port,
                o.api_token_file.empty() ? "no token" : "token required",
                reconciler.config().services.size());
+  // The API is listening (connections queue until serve() accepts them) and the datapath is
+  // attached: a Type=notify unit's start has succeeded.
+  notify_service_ready("serving the API on " + o.api_host + ":" + std::to_string(o.api_port));
   server.serve();
 
   aging.stop();

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "clidoc/request.h"
 #include "common/ip.h"
 #include "common/quote.h"
 #include "daemon/store_options.h"
@@ -130,6 +131,7 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
     return std::string("xlbd: ") + e.what() + " (see xlbd --help)\n";
   });
 
+  if (auto documented = clidoc::answer_clidoc_request(app, argc, argv)) return *documented;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

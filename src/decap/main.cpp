@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "clidoc/request.h"
 #include "datapath/decap_loader.h"
 
 namespace {
@@ -21,7 +22,8 @@ std::string joined(const std::vector<std::string>& items) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"xlb-decap: IPIP decapsulation for xlb L3-DSR backends (TC ingress program)"};
+  CLI::App app{"xlb-decap: IPIP decapsulation for xlb L3-DSR backends (TC ingress program)",
+               "xlb-decap"};
   app.require_subcommand(1);
   std::string ifname;
   std::vector<std::string> addresses;
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
                      "this host now; attach again after the host's addresses change)");
   auto* detach = app.add_subcommand("detach", "remove from an interface");
   detach->add_option("ifname", ifname, "interface to detach from")->required();
+  if (auto documented = xlb::clidoc::answer_clidoc_request(app, argc, argv)) return *documented;
   CLI11_PARSE(app, argc, argv);
 
   if (detach->parsed()) {

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "clidoc/request.h"
 #include "proxy/control.h"
 #include "proxy/runtime.h"
 #include "proxy/worker.h"
@@ -116,12 +117,13 @@ void pin_to_core(std::thread& t, unsigned index) {
 
 int main(int argc, char** argv) {
   ProxyOptions o;
-  CLI::App app{"xlb-proxy: the L7 engine of xlb (started by xlbd)"};
+  CLI::App app{"xlb-proxy: the L7 engine of xlb (started by xlbd)", "xlb-proxy"};
   app.add_option("--control-fd", o.control_fd, "Control channel from xlbd (inherited)");
   app.add_option("--listen-fd", o.listen_fds, "Listening socket of one worker (inherited)");
   app.add_option("--config", o.config_file, "Standalone: a config message in a file");
   app.add_option("--listen", o.listen, "Standalone: IP:PORT to listen on");
   app.add_option("--workers", o.workers, "Standalone: event loops (default: one per core)");
+  if (auto documented = xlb::clidoc::answer_clidoc_request(app, argc, argv)) return *documented;
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("xlb-proxy");
