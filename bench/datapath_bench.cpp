@@ -209,7 +209,8 @@ void new_flows(const Baseline& b, uint32_t flows) {
       std::vector<xlb::select::MaglevBackend> backends;
       for (uint32_t i = 0; i < eps.size(); ++i)
         backends.push_back({i, std::string(eps[i].host.ip) + ":8080", eps[i].weight});
-      if (!dp->set_maglev_table(1, xlb::select::build_maglev(backends, kMaglevSize)).ok())
+      // make_svc leaves maglev_gen at 0: the rule reads table 0.
+      if (!dp->set_maglev_table(1, 0, xlb::select::build_maglev(backends, kMaglevSize)).ok())
         die("set_maglev_table failed");
     }
     const Target cli{dp->program_fd(), env().cli_ifindex};
