@@ -95,6 +95,20 @@ class ProbingDatapath final : public xlb::Datapath {
   xlb::Result<void> attach(const std::string& ifname) override { return in_.attach(ifname); }
   xlb::Result<void> detach(const std::string& ifname) override { return in_.detach(ifname); }
   std::vector<std::string> attached() const override { return in_.attached(); }
+  xlb::Result<void> set_flow_events(bool on) override { return in_.set_flow_events(on); }
+  xlb::Result<size_t> poll_flow_events(int timeout_ms,
+                                       const std::function<void(const FlowEvent&)>& fn) override {
+    return in_.poll_flow_events(timeout_ms, fn);
+  }
+  xlb::Result<void> install_synced_flow(const xlb_ct_key& key, const xlb_ct_entry& orig) override {
+    return in_.install_synced_flow(key, orig);
+  }
+  xlb::Result<void> remove_synced_flow(const xlb_ct_key& key) override {
+    return in_.remove_synced_flow(key);
+  }
+  xlb::Result<void> set_snat_port_range(uint16_t lo, uint16_t hi) override {
+    return in_.set_snat_port_range(lo, hi);
+  }
   uint32_t max_services() const override { return in_.max_services(); }
 
  private:
