@@ -79,12 +79,13 @@ def complete(script_path, name, words):
     return [w for w in out.stdout.splitlines() if w]
 
 
-def check_binary(clidoc_dir, binary):
+def check_binary(clidoc_dir, binary, grammar):
     name = os.path.basename(binary)
     page = gzip.open(os.path.join(clidoc_dir, name + ".8.gz"), "rt").read()
     script = open(os.path.join(clidoc_dir, name)).read()
     commands = options_seen = 0
     for path, options, subs in walk(binary):
+        grammar[(name, path)] = (options, subs)
         commands += 1
         key = " ".join(path)
         entry = completion_entry(script, key)
@@ -110,7 +111,8 @@ def check_binary(clidoc_dir, binary):
 
 def main():
     clidoc_dir, binaries = sys.argv[1], sys.argv[2:]
-    scripts = {os.path.basename(b): check_binary(clidoc_dir, b) for b in binaries}
+    grammar = {}  # (binary name, command path) -> (options, subcommand names) from --help
+    scripts = {os.path.basename(b): check_binary(clidoc_dir, b, grammar) for b in binaries}
 
     # What an operator sees pressing TAB: bash runs the generated function.
     def expect(name, words, want, exact=False):
@@ -118,16 +120,26 @@ def main():
         ok = sorted(got) == sorted(want) if exact else set(want) <= set(got)
         check(ok, f"{name} {' '.join(words)}<TAB>: want {want}, got {got}")
 
+    def expect_subcommands(name, path):
+        want = [n for names in grammar[(name, path)][1] for n in names]
+        expect(name, [*path, ""], want, exact=True)
+
+    def expect_options(name, path, prefix):
+        want = [o for o in grammar[(name, path)][0] if o.startswith(prefix)]
+        check(len(want) > 0, f"{name}: --help lists no option starting with {prefix}")
+        expect(name, [*path, prefix], want, exact=True)
+
     if "xlbctl" in scripts:
-        expect("xlbctl", ["get", ""], ["lb", "ep", "ct", "stats", "ha", "hastate"], exact=True)
-        expect("xlbctl", ["set", ""], ["ep", "ha"], exact=True)
+        expect_subcommands("xlbctl", ())
+        expect_subcommands("xlbctl", ("get",))  # aliases too: hastate, bgpnei...
+        expect_subcommands("xlbctl", ("set",))
         expect("xlbctl", ["set", "ha", "default", "--state", ""],
                ["MASTER", "BACKUP", "FAULT", "NOT_DEFINED"], exact=True)
         expect("xlbctl", ["set", "ha", "default", "--state=B"], ["--state=BACKUP"], exact=True)
         # A global option (and its value) before the verb does not hide the verb.
         expect("xlbctl", ["-s", "10.0.0.1", "get", "hastate", "-"], ["--help"])
     if "xlbd" in scripts:
-        expect("xlbd", ["--clu"], ["--cluster", "--cluster-port", "--cluster-key-file"], exact=True)
+        expect_options("xlbd", (), "--clu")
         expect("xlbd", ["--log-format", ""], ["text", "json"], exact=True)
 
     for f in failures:
