@@ -2,7 +2,8 @@
 # `make bench`: every benchmark xlb has, then one report. Settings (environment):
 #   BENCH_ROUNDS=3 BENCH_SECONDS=5     alternating rounds of the system benchmark, seconds per figure
 #   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"   (direct is required)
-#   BENCH_PARTS="system datapath control health sync"   which benchmarks run
+#   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"   (part l7)
+#   BENCH_PARTS="system l7 datapath control health sync"   which benchmarks run
 #   BENCH_BUILD=build                  build directory holding xlbd, xlbctl and the bench tools
 #   BENCH_OUT=$BENCH_BUILD/bench       raw results, report.md, benchmarks.png
 #   BENCH_UPDATE_DOCS=1                write the report into docs/benchmarks.md (+ .png)
@@ -11,11 +12,13 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"
-ALL_PARTS="system datapath control health sync"
+ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"
+ALL_PARTS="system l7 datapath control health sync"
 
 export BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 export BENCH_SECONDS=${BENCH_SECONDS:-5}
 export BENCH_SYSTEMS=${BENCH_SYSTEMS:-$ALL_SYSTEMS}
+export BENCH_L7_SYSTEMS=${BENCH_L7_SYSTEMS:-$ALL_L7_SYSTEMS}
 BENCH_PARTS=${BENCH_PARTS:-$ALL_PARTS}
 BENCH_BUILD=$(cd "$ROOT" && realpath -m "${BENCH_BUILD:-build}")
 BENCH_OUT=$(realpath -m "${BENCH_OUT:-$BENCH_BUILD/bench}")
@@ -46,6 +49,8 @@ validate() {
   [[ " $BENCH_SYSTEMS " == *" direct "* ]] ||
     die "BENCH_SYSTEMS must include 'direct' (every ratio is relative to it), got '$BENCH_SYSTEMS'"
   # shellcheck disable=SC2086
+  for item in $BENCH_L7_SYSTEMS; do one_of BENCH_L7_SYSTEMS "$item" $ALL_L7_SYSTEMS; done
+  # shellcheck disable=SC2086
   for item in $BENCH_PARTS; do one_of BENCH_PARTS "$item" $ALL_PARTS; done
   [[ $BENCH_UPDATE_DOCS == [01] ]] || die "BENCH_UPDATE_DOCS must be 0 or 1, got '$BENCH_UPDATE_DOCS'"
   [[ $(id -u) == 0 ]] || die "run as root (network namespaces, eBPF)"
@@ -63,6 +68,7 @@ run_part() {
   echo "== bench: $part ($(date -u +%T) UTC)"
   case $part in
     system) bash "$BENCH_DIR/system.sh" "$BENCH_OUT/system.tsv" ;;
+    l7) bash "$BENCH_DIR/l7.sh" "$BENCH_OUT/l7.tsv" ;;
     datapath) "$(tool datapath_bench)" | tee "$BENCH_OUT/datapath.txt" ;;
     control) bash "$BENCH_DIR/control_plane.sh" "$(tool ct_fill)" | tee "$BENCH_OUT/control.txt" ;;
     health) "$(tool health_probe_cost)" --targets 2000 --seconds 10 --period 1 |
@@ -74,7 +80,7 @@ run_part() {
 
 validate
 mkdir -p "$BENCH_OUT"
-rm -f "$BENCH_OUT"/{system.tsv,datapath.txt,control.txt,health.txt,sync.txt}
+rm -f "$BENCH_OUT"/{system.tsv,l7.tsv,datapath.txt,control.txt,health.txt,sync.txt}
 {
   echo "date: $(date -u '+%F %T') UTC"
   echo "host: $(nproc) CPUs, $(uname -r), load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the benchmark code (ctest bench_smoke, label e2e): bench/run.sh with tiny
-# settings (1 round of 1 s, direct and xlb-nat, system part only, docs untouched) must produce
-# a report with a row per system and every figure of both systems above zero.
+# settings (1 round of 1 s; direct and xlb-nat in the system part, direct and xlb-fullproxy in
+# the L7 part; docs untouched) must produce a report with a row per system and every figure of
+# those systems above zero.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/e2e/lib/assert.sh
@@ -13,8 +14,9 @@ fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/xlb-bench-smoke-XXXX")
 trap 'rm -rf "$out"' EXIT
 
-BENCH_OUT=$out BENCH_UPDATE_DOCS=0 BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_PARTS=system \
-  BENCH_SYSTEMS="direct xlb-nat" BENCH_BUDGET=60 bash "$ROOT/bench/run.sh"
+BENCH_OUT=$out BENCH_UPDATE_DOCS=0 BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_PARTS="system l7" \
+  BENCH_SYSTEMS="direct xlb-nat" BENCH_L7_SYSTEMS="direct xlb-fullproxy" BENCH_BUDGET=60 \
+  bash "$ROOT/bench/run.sh"
 
 report=$(cat "$out/report.md")
 for system in direct xlb-nat; do
@@ -27,4 +29,10 @@ for system in direct xlb-nat; do
   done
 done
 assert_contains "$report" "| xlb-nat keep-alive req/s ≥ 0.95 × direct | " "targets table"
+assert_contains "$report" "| xlb-fullproxy | " "report row of xlb-fullproxy"
+for figure in ka_rps cc_rps p50_us p99_us cpu_us_per_req backend_conns_per_1k idle_kib_per_10k; do
+  value=$(awk -F'\t' -v f="$figure" '$2 == "xlb-fullproxy" && $3 == f { print $4 }' "$out/l7.tsv")
+  awk -v v="$value" 'BEGIN { exit !(v > 0) }' ||
+    fail "xlb-fullproxy $figure is not a positive number" "seen: ${value:-<none>}"
+done
 echo "PASS: bench smoke (report in $out/report.md)"

@@ -4,16 +4,8 @@
 #   bench/system.sh <results.tsv>   (bench/run.sh calls it; settings from BENCH_* variables)
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=tests/e2e/lib/e2e.sh
-source "$BENCH_DIR/../tests/e2e/lib/e2e.sh"
-# shellcheck source=bench/lib/topology.sh
-source "$BENCH_DIR/lib/topology.sh"
-# shellcheck source=bench/lib/measure.sh
-source "$BENCH_DIR/lib/measure.sh"
-for system_file in "$BENCH_DIR"/systems/*.sh; do
-  # shellcheck source=/dev/null
-  source "$system_file"
-done
+# shellcheck source=bench/lib/bench.sh
+source "$BENCH_DIR/lib/bench.sh"
 
 results=$1
 : "${BENCH_ROUNDS:?} ${BENCH_SECONDS:?} ${BENCH_SYSTEMS:?}"
@@ -42,18 +34,6 @@ done
 e2e_init "bench: systems" "${BENCH_BUDGET:-0}"
 step "topology: client | lb | b1, b2 (nginx :$BENCH_HTTP_PORT, iperf3 :$BENCH_IPERF_PORT on b1)"
 bench_topology
-clean_state=$(bench_state)
+BENCH_CLEAN_STATE=$(bench_state)
 : >"$results"
-for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-  for system in $BENCH_SYSTEMS; do
-    step "round $round/$BENCH_ROUNDS: $system"
-    system_up "$system"
-    measure_system "$results" "$round" "$system"
-    system_down "$system"
-    bench_forget_connections
-    # The next system must find the hosts as the first one did (no order effects).
-    state=$(bench_state)
-    [[ $state == "$clean_state" ]] || fail "$system's teardown left the hosts changed" \
-      "$(diff <(echo "$clean_state") <(echo "$state") || true)"
-  done
-done
+bench_rounds "" "$BENCH_SYSTEMS" system_up system_down no_pids measure_system "$results"

@@ -16,7 +16,7 @@ PACKAGES=(
   # tests
   libgtest-dev libgmock-dev libtins-dev libpcap-dev
   # e2e, demo and benchmarks: real servers and clients
-  iproute2 iputils-ping nginx-light curl socat netcat-openbsd tcpdump nftables
+  iproute2 iputils-ping nginx-light curl socat netcat-openbsd tcpdump nftables openssl
   python3 procps psmisc shellcheck haproxy wrk iperf3 gnuplot-nox
   # metrics: promtool checks the /metrics exposition
   prometheus

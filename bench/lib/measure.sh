@@ -37,21 +37,28 @@ system_answers() {
   done
 }
 
-# measure_system <results-file> <round> <system>: every figure, in a fixed order.
-measure_system() {
-  local out=$1 round=$2 system=$3 rps p50 p99 errors requests streams
-  system_answers "$SYS_HTTP_HOST"
+# measure_http_rates <results-file> <round> <system> [prefix]: saturated keep-alive req/s, with
+# its p50/p99 (recorded as <prefix>p50_us, <prefix>p99_us), and new connections/s.
+measure_http_rates() {
+  local out=$1 round=$2 system=$3 prefix=${4:-} rps p50 p99 errors requests
   read -r rps p50 p99 errors requests < <(wrk_run "http://$SYS_HTTP_HOST/")
   log "$system keep-alive: $rps req/s, p50 $p50 us, p99 $p99 us, $errors errors / $requests"
   record "$out" "$round" "$system" ka_rps "$rps"
-  record "$out" "$round" "$system" p50_us "$p50"
-  record "$out" "$round" "$system" p99_us "$p99"
+  record "$out" "$round" "$system" "${prefix}p50_us" "$p50"
+  record "$out" "$round" "$system" "${prefix}p99_us" "$p99"
   record "$out" "$round" "$system" ka_errors "$errors"
   read -r rps p50 p99 errors requests < <(wrk_run "http://$SYS_HTTP_HOST/" \
     --header "Connection: close")
   log "$system new connections: $rps conn/s, $errors errors / $requests"
   record "$out" "$round" "$system" cc_rps "$rps"
   record "$out" "$round" "$system" cc_errors "$errors"
+}
+
+# measure_system <results-file> <round> <system>: every figure, in a fixed order.
+measure_system() {
+  local out=$1 round=$2 system=$3 rps streams
+  system_answers "$SYS_HTTP_HOST"
+  measure_http_rates "$out" "$round" "$system"
   for streams in 1 4; do
     rps=$(iperf_run "$SYS_IPERF_HOST" "$streams")
     log "$system iperf3 x$streams: $rps Gbit/s"

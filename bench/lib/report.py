@@ -5,6 +5,7 @@ lib/ratios.gp) and, with --doc, the generated part of docs/benchmarks.md.
 Inputs in the results directory, each optional (a part that did not run is left out):
   run.txt       free text about the run, quoted as is
   system.tsv    <round> <system> <figure> <value>      (bench/system.sh)
+  l7.tsv        <round> <system> <figure> <value>      (bench/l7.sh)
   datapath.txt  dp <case> <method> <gross ns> <net ns> (datapath_bench)
                 sync <figure> <value> <unit>          (datapath_bench: conntrack sync sizes)
   control.txt   cp <figure> <value> <unit>             (bench/control_plane.sh)
@@ -28,6 +29,18 @@ FIGURES = {
     "p50_us": ("p50 latency µs", "{:,.0f}", "p50 latency"),
     "p99_us": ("p99 latency µs", "{:,.0f}", "p99 latency"),
 }
+L7_SYSTEMS = ["direct", "haproxy-http", "nginx-proxy", "xlb-fullproxy"]
+# figure -> (column title, format of a value, True when higher is better)
+L7_FIGURES = {
+    "ka_rps": ("keep-alive req/s", "{:,.0f}", True),
+    "cc_rps": ("new conn/s", "{:,.0f}", True),
+    "p50_us": ("p50 µs (fixed rate)", "{:,.0f}", False),
+    "p99_us": ("p99 µs (fixed rate)", "{:,.0f}", False),
+    "cpu_us_per_req": ("proxy CPU µs/request", "{:.1f}", False),
+    "backend_conns_per_1k": ("backend conns / 1,000 requests", "{:.1f}", False),
+    "idle_kib_per_10k": ("KiB / 10,000 idle clients", "{:,.0f}", False),
+}
+L7_BASE = "xlb-fullproxy"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -57,30 +70,33 @@ def paired_ratio(res, a, b, figure):
     return median(ratios)
 
 
-def systems_table(res):
-    systems = [s for s in SYSTEMS if s in res]
+def systems_table(res, known=SYSTEMS, figures=FIGURES, base="direct", note=None):
+    systems = [s for s in known if s in res]
     rounds = max((len(v) for s in res.values() for v in s.values()), default=0)
+    note = note or (
+        "in brackets the median of the per-round ratios to `direct` (throughput: higher is "
+        "better; latency: lower is better)."
+    )
     out = [
-        f"Medians of {rounds} round(s); in brackets the median of the per-round ratios to "
-        "`direct` (throughput: higher is better; latency: lower is better).",
+        f"Medians of {rounds} round(s); {note}",
         "",
-        "| system | " + " | ".join(f[0] for f in FIGURES.values()) + " |",
-        "|---|" + "---:|" * len(FIGURES),
+        "| system | " + " | ".join(f[0] for f in figures.values()) + " |",
+        "|---|" + "---:|" * len(figures),
     ]
     for s in systems:
         cells = []
-        for fig, (_, fmt, _) in FIGURES.items():
+        for fig, (_, fmt, _) in figures.items():
             m = median(list(res[s].get(fig, {}).values()))
             if m is None:
                 cells.append("–")
                 continue
             cell = fmt.format(m)
-            if s != "direct":
-                r = paired_ratio(res, s, "direct", fig)
+            if s != base:
+                r = paired_ratio(res, s, base, fig)
                 cell += f" ({r:.2f}×)" if r is not None else ""
             cells.append(cell)
         out.append(f"| {s} | " + " | ".join(cells) + " |")
-    runs = {"ka_errors": "keep-alive", "cc_errors": "new conn"}
+    runs = {"ka_errors": "keep-alive", "cc_errors": "new conn", "paced_errors": "fixed rate"}
     errors = [
         f"{s} {name}: {median(list(res[s][fig].values())):.0f}"
         for s in systems
@@ -89,6 +105,27 @@ def systems_table(res):
     ]
     if errors:
         out += ["", "wrk reported errors (median over rounds): " + ", ".join(errors) + "."]
+    return out
+
+
+def l7_standing(res):
+    """Where xlb's fullproxy is ahead of each other proxy and where not: per figure, xlb's
+    advantage (the other's value / xlb's for lower-is-better figures), median over rounds."""
+    others = [s for s in ("haproxy-http", "nginx-proxy") if s in res]
+    if L7_BASE not in res or not others:
+        return []
+    out = [
+        "xlb-fullproxy against each proxy: its advantage, × (over 1: xlb ahead; under 1: behind).",
+        "",
+        "| figure | " + " | ".join(others) + " |",
+        "|---|" + "---:|" * len(others),
+    ]
+    for fig, (title, _, higher_better) in L7_FIGURES.items():
+        cells = []
+        for o in others:
+            r = paired_ratio(res, L7_BASE, o, fig) if higher_better else paired_ratio(res, o, L7_BASE, fig)
+            cells.append("–" if r is None else f"{r:.2f}× {'ahead' if r > 1 else 'behind'}")
+        out.append(f"| {title} | " + " | ".join(cells) + " |")
     return out
 
 
@@ -182,6 +219,20 @@ def build_report(d):
     sync = sync_table(os.path.join(d, "datapath.txt"), dp)
     if sync:
         lines += ["### Conntrack sync (datapath)", ""] + sync + [""]
+    l7 = system_results(os.path.join(d, "l7.tsv"))
+    if l7:
+        rate = median([v for s in l7.values() for v in s.get("offered_rps", {}).values()])
+        lines += ["### L7 proxies (plain HTTP)", ""]
+        lines += systems_table(
+            l7,
+            L7_SYSTEMS,
+            {f: (t, fmt, None) for f, (t, fmt, _) in L7_FIGURES.items()},
+            L7_BASE,
+            "in brackets the median of the per-round ratios to `xlb-fullproxy` (req/s, conn/s: "
+            "higher is better; the rest: lower is better). p50/p99 at one fixed offered rate"
+            + (f", {rate:,.0f} req/s (half the slowest keep-alive maximum)." if rate else "."),
+        )
+        lines += [""] + l7_standing(l7) + [""]
     cp = control_table(os.path.join(d, "control.txt"))
     if cp:
         lines += ["### Control plane", ""] + cp + [""]

@@ -28,7 +28,8 @@ bench_topology() {
 }
 
 # bench_http_backend <ns>: nginx on :80 answering "<ns>\n" to GET /, tuned for load: no access
-# log, unlimited keep-alive requests (wrk's connections must stay open for the whole run).
+# log, unlimited keep-alive requests (wrk's connections must stay open for the whole run);
+# /status (stub_status, from the backend itself only) counts its connections and requests.
 bench_http_backend() {
   local ns=$1 dir="$E2E_RUN_DIR/nginx-$1"
   mkdir -p "$dir"
@@ -40,6 +41,7 @@ $(nginx_conf_head "$dir")
     listen $BENCH_HTTP_PORT backlog=4096;
     access_log off;
     location = / { default_type text/plain; return 200 "$ns\n"; }
+    location = /status { stub_status; allow 127.0.0.1; deny all; }
   }
 }
 CONF

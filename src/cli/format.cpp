@@ -79,7 +79,9 @@ std::string l7_cell(const json& r) {
       text += (i ? "," : "") + (net.is_string() ? net.get<std::string>() : net.dump());
     }
   }
-  return text + " reuse=" + field_text(r, "reuse");
+  text += " reuse=" + field_text(r, "reuse");
+  if (r.contains("security")) text += " tls=" + field_text(r, "security");
+  return text;
 }
 
 const json& list(const json& answer, const char* key) {

@@ -119,12 +119,18 @@ Result<LbPlan> plan_rules(const CreateLbArgs& args) {
   return plan;
 }
 
-// The fullproxy flags, in the decoder's order (host, xff, reuse, xff_trusted).
+// The fullproxy flags, in the decoder's order (host, xff, reuse, security, tls_cert, tls_key,
+// xff_trusted).
 Result<void> l7_flags_into(model::Service& svc, const CreateLbArgs& args) {
   using namespace model;
   svc.key.host = normalize_host(args.host.value_or(""));
   if (args.xff) XLB_TRY(store_enum_field<Xff>(svc.xff, kXffNames, *args.xff, "xff"));
   if (args.reuse) XLB_TRY(store_enum_field<Reuse>(svc.reuse, kReuseNames, *args.reuse, "reuse"));
+  if (args.security) {
+    XLB_TRY(store_enum_field<Security>(svc.security, kSecurityNames, *args.security, "security"));
+  }
+  svc.tls_cert = args.tls_cert.value_or("");
+  svc.tls_key = args.tls_key.value_or("");
   for (const auto& value : args.xff_trusted) {
     for (auto& cidr : split(value, ',')) {
       if (cidr.empty()) {

@@ -47,8 +47,8 @@ struct CreateLbArgs {
   std::optional<std::string> on_down;      // --ondown=keep|reset: flows of a health-down endpoint
   bool fail_open = false;                  // --failopen: all endpoints down → select them anyway
   // fullproxy (docs/l7.md): --host, --xff=append|replace|off, --xff-trusted=<cidr>[,...],
-  // --reuse=safe|always|never.
-  std::optional<std::string> host, xff, reuse;
+  // --reuse=safe|always|never, --security=none|https with --tls-cert/--tls-key (paths).
+  std::optional<std::string> host, xff, reuse, security, tls_cert, tls_key;
   std::vector<std::string> xff_trusted;
 };
 

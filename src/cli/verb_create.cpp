@@ -36,6 +36,12 @@ void add_create_lb(CLI::App* create, Invocation& run) {
                   "fullproxy: clients whose XFF chain and PPv2 are kept <cidr>[,<cidr>]");
   cmd->add_option("--reuse", args->reuse,
                   "fullproxy: backend connection reuse safe|always|never (safe)");
+  cmd->add_option("--security", args->security,
+                  "fullproxy: TLS toward the client none|https (none)");
+  cmd->add_option("--tls-cert", args->tls_cert,
+                  "https: PEM certificate chain file (absolute path, on xlbd's host)");
+  cmd->add_option("--tls-key", args->tls_key,
+                  "https: PEM private key file, owner-only (absolute path, on xlbd's host)");
   run_when_chosen(cmd, run, [args](ApiClient& api) { return create_lb(api, *args, std::cout); });
 }
 

@@ -30,6 +30,7 @@
 #include "logging/journal.h"
 #include "logging/json_formatter.h"
 #include "metrics/live_metrics.h"
+#include "proxy/tls_context.h"
 #include "reconcile/reconciler.h"
 #include "status/live_status.h"
 #include "store/file_store.h"
@@ -121,6 +122,8 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
       **datapath, {.binary = o.l7.proxy_bin, .workers = o.l7.workers, .limits = o.l7.limits});
   reconciler.set_on_l7_change(
       [&l7_proxy](std::vector<model::Service> rules) { l7_proxy.update(std::move(rules)); });
+  // An https rule's certificate and key must load (the key owner-only) before it is accepted.
+  reconciler.set_rule_file_check(proxy::check_rule_tls_files);
   l7_proxy.update(reconciler.l7_rules());
   // Stops the watch and leaves the cluster before the reconciler goes, on every way out.
   struct SharedStop {

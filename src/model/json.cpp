@@ -15,11 +15,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 20> kServiceFields = {
-    "vip",         "protocol",         "port",      "name", "mode",     "select",
-    "monitor",     "inactive_timeout", "ppv2",      "snat", "dsr_ipip", "persist_timeout",
-    "maglev_size", "on_down",          "fail_open", "host", "xff",      "xff_trusted",
-    "reuse",       "endpoints"};
+constexpr std::array<std::string_view, 23> kServiceFields = {
+    "vip",         "protocol",         "port",      "name",    "mode",     "select",
+    "monitor",     "inactive_timeout", "ppv2",      "snat",    "dsr_ipip", "persist_timeout",
+    "maglev_size", "on_down",          "fail_open", "host",    "xff",      "xff_trusted",
+    "reuse",       "security",         "tls_cert",  "tls_key", "endpoints"};
 constexpr std::array<std::string_view, 4> kEndpointFields = {"ip", "port", "weight", "state"};
 constexpr std::array<std::string_view, 12> kProbeFields = {
     "ip",     "name",   "type",    "port",    "request", "expect_status",
@@ -158,7 +158,8 @@ Result<std::vector<std::string>> read_string_list(const json& v, const std::stri
   return out;
 }
 
-// The fullproxy fields (host, xff, xff_trusted, reuse); validation refuses them elsewhere.
+// The fullproxy fields (host, xff, xff_trusted, reuse, security, tls_cert, tls_key); validation
+// refuses them elsewhere.
 Result<void> read_l7_fields(const json& j, const std::string& prefix, Service& svc) {
   XLB_TRY(read_optional(j, "host", prefix, svc.key.host, [](const json& v, const std::string& f) {
     return read_string(v, f, "a host name such as www.a.com");
@@ -170,6 +171,16 @@ Result<void> read_l7_fields(const json& j, const std::string& prefix, Service& s
   XLB_TRY(read_optional(j, "reuse", prefix, svc.reuse, [](const json& v, const std::string& f) {
     return read_enum<Reuse>(v, f, kReuseNames);
   }));
+  XLB_TRY(
+      read_optional(j, "security", prefix, svc.security, [](const json& v, const std::string& f) {
+        return read_enum<Security>(v, f, kSecurityNames);
+      }));
+  for (auto [name, path] :
+       {std::pair{"tls_cert", &svc.tls_cert}, std::pair{"tls_key", &svc.tls_key}}) {
+    XLB_TRY(read_optional(j, name, prefix, *path, [](const json& v, const std::string& f) {
+      return read_string(v, f, "an absolute path of a PEM file");
+    }));
+  }
   return read_optional(j, "xff_trusted", prefix, svc.xff_trusted,
                        [](const json& v, const std::string& f) {
                          return read_string_list(v, f, "CIDRs such as 10.0.0.0/8");
@@ -332,6 +343,12 @@ json to_json(const Service& svc) {
     out["xff"] = to_string(svc.xff);
     out["xff_trusted"] = svc.xff_trusted;
     out["reuse"] = to_string(svc.reuse);
+    // Paths only: the key itself never leaves its file (not in answers, the store or save).
+    if (svc.security != Security::none) {
+      out["security"] = to_string(svc.security);
+      out["tls_cert"] = svc.tls_cert;
+      out["tls_key"] = svc.tls_key;
+    }
   }
   return out;
 }

@@ -31,8 +31,9 @@ inline constexpr uint32_t kDefaultPersistTimeoutS = 300;
 inline constexpr uint32_t kDefaultMaglevSize = 16381;
 inline constexpr size_t kMaxSnatAddresses = 4;  // XLB_MAX_SNAT
 inline constexpr size_t kMaxNameLength = 63;
-inline constexpr size_t kMaxHostLength = 253;  // a DNS name
-inline constexpr size_t kMaxXffTrusted = 16;   // fullproxy: --xff-trusted networks
+inline constexpr size_t kMaxHostLength = 253;      // a DNS name
+inline constexpr size_t kMaxTlsPathLength = 4096;  // fullproxy https: tls_cert, tls_key (PATH_MAX)
+inline constexpr size_t kMaxXffTrusted = 16;       // fullproxy: --xff-trusted networks
 
 // "<field> must be an integer from <lo> to <hi>, got <got>"
 inline std::string range_message(const std::string& field, IntRange r, const std::string& got) {

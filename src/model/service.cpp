@@ -13,6 +13,7 @@ std::string to_string(OnDown d) { return enum_name<OnDown>(kOnDownNames, d); }
 
 std::string to_string(Xff x) { return enum_name<Xff>(kXffNames, x); }
 std::string to_string(Reuse r) { return enum_name<Reuse>(kReuseNames, r); }
+std::string to_string(Security s) { return enum_name<Security>(kSecurityNames, s); }
 
 std::string to_string(const ServiceKey& key) {
   std::string text = key.vip + ":" + std::to_string(key.port) + "/" + to_string(key.protocol);

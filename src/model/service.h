@@ -22,6 +22,9 @@ enum class OnDown { keep, reset };
 enum class Xff { append, replace, off };
 // fullproxy: when an idle backend connection may carry another request (HAProxy's http-reuse).
 enum class Reuse { safe, always, never };
+// fullproxy: TLS toward the client. https: terminated by the proxy with the rule's certificate
+// (chosen by SNI among the rules of its VIP:port). Re-encryption to the endpoint comes later.
+enum class Security { none, https };
 
 struct Endpoint {
   std::string ip;                           // dotted quad as given (validated)
@@ -69,6 +72,9 @@ struct Service {
   Xff xff = Xff::append;                 // fullproxy: X-Forwarded-For handling
   std::vector<std::string> xff_trusted;  // fullproxy: CIDRs whose XFF chain and PPv2 are kept
   Reuse reuse = Reuse::safe;             // fullproxy: backend connection reuse
+  Security security = Security::none;    // fullproxy: TLS toward the client
+  std::string tls_cert;                  // https: PEM certificate (chain) file, absolute path
+  std::string tls_key;                   // https: PEM private key file (owner-only), absolute path
   std::vector<Endpoint> endpoints;
 
   bool operator==(const Service&) const = default;
@@ -98,6 +104,7 @@ std::string to_string(EndpointState s);
 std::string to_string(OnDown d);
 std::string to_string(Xff x);
 std::string to_string(Reuse r);
+std::string to_string(Security s);
 // "10.0.0.100:80/tcp", and "10.0.0.100:80/tcp/www.a.com" for a fullproxy rule with a host.
 std::string to_string(const ServiceKey& key);
 // The rule's name, or "<vip>:<port>/<proto>" when it has none.

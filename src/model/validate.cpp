@@ -117,7 +117,29 @@ Result<void> check_host(const std::string& field, const std::string& host) {
                             std::to_string(kMaxHostLength) + " characters), got " + shown(host));
 }
 
-// host, xff, xff_trusted and reuse belong to fullproxy rules; a fullproxy rule is HTTP over TCP.
+// https needs a certificate and a key, both absolute paths (xlbd reads them, the proxy too:
+// a relative path would depend on each one's working directory); without TLS, neither.
+Result<void> validate_tls_paths(const Service& svc, const std::string& prefix) {
+  for (auto [name, path] :
+       {std::pair{"tls_cert", &svc.tls_cert}, std::pair{"tls_key", &svc.tls_key}}) {
+    const std::string field = prefix + name;
+    if (svc.security == Security::none) {
+      if (!path->empty()) return invalid(field, field + " applies to --security=https only");
+      continue;
+    }
+    if (path->empty())
+      return invalid(field, field + " is required with --security=https (a PEM file's path)");
+    if (path->front() != '/' || path->size() > kMaxTlsPathLength ||
+        path->find('\0') != std::string::npos)
+      return invalid(field, field + " must be an absolute path of at most " +
+                                std::to_string(kMaxTlsPathLength) + " characters, got " +
+                                shown(*path));
+  }
+  return Ok{};
+}
+
+// host, xff, xff_trusted, reuse, security and its files belong to fullproxy rules; a fullproxy
+// rule is HTTP over TCP.
 Result<void> validate_l7_options(const Service& svc, const std::string& prefix) {
   if (!is_l7(svc)) {
     auto only_l7 = [&prefix](const char* name) {
@@ -127,6 +149,9 @@ Result<void> validate_l7_options(const Service& svc, const std::string& prefix) 
     if (svc.xff != Xff::append) return only_l7("xff");
     if (!svc.xff_trusted.empty()) return only_l7("xff_trusted");
     if (svc.reuse != Reuse::safe) return only_l7("reuse");
+    if (svc.security != Security::none) return only_l7("security");
+    if (!svc.tls_cert.empty()) return only_l7("tls_cert");
+    if (!svc.tls_key.empty()) return only_l7("tls_key");
     return Ok{};
   }
   if (svc.key.protocol != Protocol::tcp)
@@ -147,7 +172,7 @@ Result<void> validate_l7_options(const Service& svc, const std::string& prefix) 
     return invalid(at, at + " must be an IPv4 network such as 10.0.0.0/8 or an address, got " +
                            shown(svc.xff_trusted[i]));
   }
-  return Ok{};
+  return validate_tls_paths(svc, prefix);
 }
 
 Result<void> validate_at(const Service& svc, const std::string& prefix) {
@@ -202,6 +227,13 @@ Result<void> check_port_sharing(const Service& rule, const Service& other,
   const ServiceKey& a = rule.key;
   const ServiceKey& b = other.key;
   if (a.vip != b.vip || a.protocol != b.protocol || a.port != b.port) return Ok{};
+  // One listener serves the port: its hosts are all TLS or none is.
+  if (is_l7(rule) && is_l7(other) && rule.security != other.security) {
+    return invalid(field, field + " (security " + to_string(rule.security) + ") cannot share " +
+                              a.vip + ":" + std::to_string(a.port) + "/" + to_string(a.protocol) +
+                              " with a rule of security " + to_string(other.security) +
+                              ": every host of a port is https, or none is");
+  }
   if (is_l7(rule) == is_l7(other)) return Ok{};
   return invalid(field, field + " (" + to_string(rule.mode) + ") cannot share " + a.vip + ":" +
                             std::to_string(a.port) + "/" + to_string(a.protocol) + " with a " +

@@ -98,7 +98,7 @@ std::string backend_request_head(const MessageHead& request, const ForwardContex
     add_field(out, "X-Forwarded-For", chain.empty() ? ctx.client : chain + ", " + ctx.client);
   }
   if (!ctx.client_trusted || !request.count("X-Forwarded-Proto"))
-    add_field(out, "X-Forwarded-Proto", "http");
+    add_field(out, "X-Forwarded-Proto", ctx.client_tls ? "https" : "http");
   if (!ctx.client_trusted || !request.count("X-Forwarded-Port"))
     add_field(out, "X-Forwarded-Port", std::to_string(ctx.listen_port));
   if (request.framing == Framing::chunked) add_field(out, "Transfer-Encoding", "chunked");

@@ -17,6 +17,7 @@ struct ForwardContext {
   model::Xff xff = model::Xff::append;
   uint16_t listen_port = 0;    // the VIP's port the client connected to
   bool close_backend = false;  // --reuse=never: ask the endpoint to close after the response
+  bool client_tls = false;     // the client spoke TLS to the proxy: X-Forwarded-Proto https
 };
 
 // The request head for the endpoint, ending with the empty line.

@@ -71,7 +71,9 @@ Result<void> apply_config(const nlohmann::json& message, ConfigStore& store,
                           StatsRegistry& registry) {
   auto config = config_from_message(message);
   if (!config) return config.error();
-  store.publish(build_runtime(*config, registry));
+  auto runtime = build_runtime(*config, registry);
+  for (const auto& why : runtime->tls_errors) spdlog::error("xlb-proxy: https rule {}", why);
+  store.publish(std::move(runtime));
   spdlog::info("xlb-proxy: configuration with {} rules applied", config->rules.size());
   return Ok{};
 }

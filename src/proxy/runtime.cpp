@@ -32,10 +32,22 @@ bool RuntimeConfig::trusts_on_listener(uint32_t vip, uint16_t port, uint32_t pee
   return false;
 }
 
+bool RuntimeConfig::is_tls(uint32_t vip, uint16_t port) const {
+  auto it = by_listener.find({vip, port});
+  return it != by_listener.end() && !it->second.empty() &&
+         rules[it->second.front()].service.security != model::Security::none;
+}
+
+std::shared_ptr<const TlsListener> RuntimeConfig::tls_for(uint32_t vip, uint16_t port) const {
+  auto it = tls.find({vip, port});
+  return it == tls.end() ? nullptr : it->second;
+}
+
 std::shared_ptr<const RuntimeConfig> build_runtime(const ProxyConfig& config,
                                                    StatsRegistry& registry) {
   auto rt = std::make_shared<RuntimeConfig>();
   rt->limits = config.limits;
+  std::map<std::pair<uint32_t, uint16_t>, std::shared_ptr<TlsListener>> tls;
   for (const auto& svc : config.rules) {
     RuntimeRule r;
     r.service = svc;
@@ -45,9 +57,20 @@ std::shared_ptr<const RuntimeConfig> build_runtime(const ProxyConfig& config,
     }
     r.stats = registry.rule(r.key);
     const auto vip = parse_ipv4(svc.key.vip);
-    rt->by_listener[{vip ? ntohl(vip->w[0]) : 0, svc.key.port}].push_back(rt->rules.size());
+    const std::pair<uint32_t, uint16_t> listener{vip ? ntohl(vip->w[0]) : 0, svc.key.port};
+    rt->by_listener[listener].push_back(rt->rules.size());
     rt->rules.push_back(std::move(r));
+    if (svc.security == model::Security::none) continue;
+    auto ctx = load_server_context(svc.tls_cert, svc.tls_key);
+    if (!ctx) {
+      rt->tls_errors.push_back(model::to_string(svc.key) + ": " + ctx.error().message);
+      continue;
+    }
+    auto& group = tls[listener];
+    if (!group) group = std::make_shared<TlsListener>();
+    group->add(svc.key.host, std::move(*ctx));
   }
+  rt->tls.insert(tls.begin(), tls.end());
   return rt;
 }
 

@@ -17,6 +17,7 @@
 #include "common/ip.h"
 #include "proxy/control.h"
 #include "proxy/stats.h"
+#include "proxy/tls_context.h"
 
 namespace xlb::proxy {
 
@@ -34,12 +35,20 @@ struct RuntimeConfig {
   std::vector<RuntimeRule> rules;
   // (VIP, port), host order -> indexes in rules.
   std::map<std::pair<uint32_t, uint16_t>, std::vector<size_t>> by_listener;
+  // (VIP, port) of https rules -> their certificates; a port absent here is plain HTTP.
+  std::map<std::pair<uint32_t, uint16_t>, std::shared_ptr<const TlsListener>> tls;
+  // https rules whose files did not load (logged by the caller); their port stays TLS with the
+  // other rules' certificates, or refuses handshakes when none loaded.
+  std::vector<std::string> tls_errors;
 
   // The rule for a request to vip:port with Host `host` (normalized): that host's rule, else
   // the listener's default (no --host) rule, else none (404).
   const RuntimeRule* route(uint32_t vip, uint16_t port, std::string_view host) const;
   // A PPv2 header on vip:port is accepted from `peer` when a rule there trusts it.
   bool trusts_on_listener(uint32_t vip, uint16_t port, uint32_t peer) const;
+  // Whether vip:port is an https port (true even when no certificate loaded).
+  bool is_tls(uint32_t vip, uint16_t port) const;
+  std::shared_ptr<const TlsListener> tls_for(uint32_t vip, uint16_t port) const;
 };
 
 std::shared_ptr<const RuntimeConfig> build_runtime(const ProxyConfig& config,

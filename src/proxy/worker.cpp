@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -10,6 +12,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -84,9 +87,20 @@ struct ProxySession {
   std::string retry_head;  // a body-less request's head, to resend once on a fresh connection
   Instant started{};
   uint64_t served = 0;  // exchanges finished on this connection
+  // https ports: the client's TLS session (the socket's bytes are its records), and the
+  // certificates it was started with (kept alive for the SNI callback).
+  SSL* ssl = nullptr;
+  std::shared_ptr<const TlsListener> tls;
+  bool tls_want_write = false;  // a read needs the socket writable first (handshake records)
+  bool tls_closed = false;      // close_notify sent
 
   ProxySession(const Limits& limits)
       : request(HttpParser::Kind::request, limits), response(HttpParser::Kind::response, limits) {}
+  ~ProxySession() {
+    if (ssl) SSL_free(ssl);
+  }
+  ProxySession(const ProxySession&) = delete;
+  ProxySession& operator=(const ProxySession&) = delete;
 };
 
 uint32_t ms_since(Instant from, Instant now) {
@@ -177,12 +191,16 @@ struct Worker::Loop {
         close(fd);
         continue;
       }
-      connections.fetch_add(1, std::memory_order_relaxed);
-      set_nodelay(fd);
       auto s = std::make_unique<ProxySession>(limits);
       s->fd = fd;
       s->vip = ntohl(local.sin_addr.s_addr);
       s->port = ntohs(local.sin_port);
+      if (config->is_tls(s->vip, s->port) && !start_tls(*s)) {
+        close(fd);  // an https port none of whose certificates loaded
+        continue;
+      }
+      connections.fetch_add(1, std::memory_order_relaxed);
+      set_nodelay(fd);
       s->peer_ip = s->client_ip = ntohl(peer.sin_addr.s_addr);
       char text[INET_ADDRSTRLEN] = {};
       inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
@@ -192,6 +210,16 @@ struct Worker::Loop {
       sessions.emplace(raw, std::move(s));
       watch(fd, &raw->tag);
     }
+  }
+
+  bool start_tls(ProxySession& s) {
+    s.tls = config->tls_for(s.vip, s.port);
+    if (!s.tls || !s.tls->default_context()) return false;
+    s.ssl = SSL_new(s.tls->default_context());
+    if (!s.ssl) return false;
+    SSL_set_fd(s.ssl, s.fd);
+    SSL_set_accept_state(s.ssl);
+    return true;
   }
 
   void close_session(ProxySession& s) {
@@ -268,6 +296,55 @@ struct Worker::Loop {
         writable = false;
         break;
       }
+      return false;
+    }
+    return true;
+  }
+
+  // The client's bytes: from the socket, or decrypted from its TLS records (the handshake runs
+  // inside the first reads). A TLS failure or close_notify is the client's end of input.
+  bool read_client(ProxySession& s) {
+    if (!s.ssl) return read_socket(s.fd, s.in, in_cap(), s.readable, s.eof);
+    if (!s.readable || s.eof || s.in.size() >= in_cap()) return false;
+    char buf[16384];
+    const int want = static_cast<int>(std::min(sizeof buf, in_cap() - s.in.size()));
+    const int r = SSL_read(s.ssl, buf, want);
+    if (r > 0) {
+      s.in.append(buf, static_cast<size_t>(r));
+      return true;
+    }
+    switch (SSL_get_error(s.ssl, r)) {
+      case SSL_ERROR_WANT_READ:
+        s.readable = false;
+        return false;
+      case SSL_ERROR_WANT_WRITE:
+        s.readable = false;
+        s.tls_want_write = true;
+        return false;
+      default:  // close_notify, a reset, or a refused handshake (TLS 1.1, no common cipher...)
+        ERR_clear_error();
+        s.eof = true;
+        return true;
+    }
+  }
+
+  // false when the connection failed (the caller closes).
+  bool write_client(ProxySession& s, bool& progress) {
+    if (!s.ssl) return write_socket(s.fd, s.out, s.writable, progress);
+    while (s.writable && !s.out.empty()) {
+      const int w =
+          SSL_write(s.ssl, s.out.data(), static_cast<int>(std::min<size_t>(s.out.size(), INT_MAX)));
+      if (w > 0) {
+        s.out.erase(0, static_cast<size_t>(w));
+        progress = true;
+        continue;
+      }
+      const int e = SSL_get_error(s.ssl, w);
+      if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+        s.writable = false;
+        break;
+      }
+      ERR_clear_error();
       return false;
     }
     return true;
@@ -377,6 +454,7 @@ struct Worker::Loop {
     ctx.xff = s.rule->service.xff;
     ctx.listen_port = s.port;
     ctx.close_backend = s.rule->service.reuse == model::Reuse::never;
+    ctx.client_tls = s.ssl != nullptr;
     std::string head = backend_request_head(req, ctx);
     const bool no_body = s.request.state() == HttpParser::State::done;
     if (!attach_backend(s)) return answer_and_close(s, 502, "cannot connect to the endpoint");
@@ -628,15 +706,20 @@ struct Worker::Loop {
 
   void pump(ProxySession& s) {
     for (int round = 0; round < 256 && !s.dead; ++round) {
-      bool progress = read_socket(s.fd, s.in, in_cap(), s.readable, s.eof);
+      bool progress = read_client(s);
       progress = handle_client_input(s) || progress;
       if (!s.dead) progress = handle_backend(s) || progress;
       if (s.dead) break;
-      if (!write_socket(s.fd, s.out, s.writable, progress)) {
+      if (!write_client(s, progress)) {
         close_session(s);
         break;
       }
       if (s.phase == Phase::closing && s.out.empty()) {
+        if (s.ssl && !s.tls_closed && SSL_is_init_finished(s.ssl)) {
+          s.tls_closed = true;
+          SSL_shutdown(s.ssl);  // close_notify: the client knows the response was whole
+          ERR_clear_error();
+        }
         shutdown(s.fd, SHUT_WR);
         if (s.eof) close_session(s);
       }
@@ -663,6 +746,10 @@ struct Worker::Loop {
   void on_client_event(ProxySession& s, uint32_t events) {
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s.readable = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) s.writable = true;
+    if (s.tls_want_write && (events & EPOLLOUT)) {
+      s.tls_want_write = false;
+      s.readable = true;
+    }
     pump(s);
   }
 

@@ -504,6 +504,8 @@ bool Reconciler::l4_rule_on(const model::ServiceKey& port) const {
 Result<void> Reconciler::upsert(const model::Service& svc) {
   XLB_TRY(model::validate(svc));
   XLB_TRY(check_supported(svc));
+  // The files are this node's: checked before the change goes anywhere, shared or not.
+  if (rule_file_check_) XLB_TRY(rule_file_check_(svc, ""));
   if (shared_writer_) {
     return shared_writer_->write([&svc, max = datapath_.max_services()](const auto& applied) {
       return shared_upsert(applied, svc, max);
@@ -548,11 +550,14 @@ Result<void> Reconciler::remove(const model::ServiceKey& key) {
 }
 
 Result<void> Reconciler::replace_all(const model::Config& cfg) {
-  if (!shared_writer_) return replace_locally(cfg);
   XLB_TRY(model::validate(cfg));
   for (size_t i = 0; i < cfg.services.size(); ++i) {
-    XLB_TRY(check_supported(cfg.services[i], "services[" + std::to_string(i) + "]."));
+    const std::string prefix = "services[" + std::to_string(i) + "].";
+    XLB_TRY(check_supported(cfg.services[i], prefix));
+    // The files are this node's: checked before the change goes anywhere, shared or not.
+    if (rule_file_check_) XLB_TRY(rule_file_check_(cfg.services[i], prefix));
   }
+  if (!shared_writer_) return replace_locally(cfg);
   return shared_writer_->write([&cfg, max = datapath_.max_services()](const auto& applied) {
     return shared_replace(applied, cfg, max);
   });

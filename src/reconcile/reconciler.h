@@ -78,6 +78,13 @@ class Reconciler {
   // touched one, health included; with the reconciler's lock held, so it must not call back.
   using L7Listener = std::function<void(std::vector<model::Service>)>;
   void set_on_l7_change(L7Listener listener) { l7_listener_ = std::move(listener); }
+  // Checks a rule's files before a change takes it (fullproxy https: the certificate and key
+  // readable, the key owner-only and matching); `prefix` as in validation errors. Not called on
+  // restore, nor for a configuration another node shared (apply_shared): a rule already
+  // accepted is served as it is.
+  using RuleFileCheck =
+      std::function<Result<void>(const model::Service&, const std::string& prefix)>;
+  void set_rule_file_check(RuleFileCheck check) { rule_file_check_ = std::move(check); }
   // Called after every successful upsert/remove/replace_all/set_endpoint_state, without the
   // reconciler's lock held (it may read config()).
   void set_on_change(std::function<void()> listener) { on_change_ = std::move(listener); }
@@ -167,6 +174,7 @@ class Reconciler {
   HealthView health_view_;
   L7Listener l7_listener_;
   SharedWriter* shared_writer_ = nullptr;
+  RuleFileCheck rule_file_check_;
 };
 
 }  // namespace xlb

@@ -31,9 +31,14 @@ TEST(L7Args, FlagsRoundTripThroughTheApiDecoder) {
   args.xff = "replace";
   args.xff_trusted = {"10.0.0.0/8,192.0.2.1"};
   args.reuse = "never";
+  args.security = "https";
+  args.tls_cert = "/etc/xlb/tls/a.crt";
+  args.tls_key = "/etc/xlb/tls/a.key";
   auto svc = l7_rule_of(args);
   ASSERT_TRUE(svc) << svc.error().message;
   EXPECT_EQ(svc->key.host, "www.a.com");
+  EXPECT_EQ(svc->security, model::Security::https);
+  EXPECT_EQ(svc->tls_key, "/etc/xlb/tls/a.key");
   EXPECT_EQ(svc->xff, model::Xff::replace);
   EXPECT_EQ(svc->reuse, model::Reuse::never);
   EXPECT_EQ(svc->xff_trusted, (std::vector<std::string>{"10.0.0.0/8", "192.0.2.1"}));

@@ -99,6 +99,47 @@ TEST(L7Model, RulesShareAPortOnlyAsFullproxyRulesWithDistinctHosts) {
       << mixed.error().message;
 }
 
+TEST(L7Model, HttpsNeedsAbsoluteCertAndKeyAndOnePortAgrees) {
+  Service s = l7_rule("www.a.com");
+  s.security = Security::https;
+  EXPECT_EQ(validate(s).error().field, "tls_cert");
+  s.tls_cert = "/etc/xlb/a.crt";
+  EXPECT_EQ(validate(s).error().field, "tls_key");
+  s.tls_key = "a.key";
+  auto relative = validate(s);
+  ASSERT_FALSE(relative.ok());
+  EXPECT_EQ(relative.error().field, "tls_key");
+  EXPECT_NE(relative.error().message.find("absolute path"), std::string::npos);
+  s.tls_key = "/etc/xlb/a.key";
+  ASSERT_TRUE(validate(s).ok()) << validate(s).error().message;
+
+  // On the wire: paths only, and back.
+  nlohmann::json j = to_json(s);
+  EXPECT_EQ(j["security"], "https");
+  EXPECT_EQ(j["tls_key"], "/etc/xlb/a.key");
+  auto back = service_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, s);
+  EXPECT_FALSE(to_json(l7_rule()).contains("security")) << "absent without TLS";
+
+  Service plain = l7_rule();
+  plain.tls_cert = "/etc/xlb/a.crt";
+  EXPECT_EQ(validate(plain).error().field, "tls_cert");
+  Service l4 = l7_rule();
+  l4.mode = Mode::nat;
+  l4.security = Security::https;
+  EXPECT_EQ(validate(l4).error().field, "security");
+
+  Config cfg;
+  cfg.services = {s, l7_rule()};
+  auto mixed = validate(cfg);
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_EQ(mixed.error().field, "services[1]");
+  EXPECT_NE(mixed.error().message.find("every host of a port is https, or none is"),
+            std::string::npos)
+      << mixed.error().message;
+}
+
 TEST(L7Model, NormalizeHost) {
   EXPECT_EQ(normalize_host("WWW.A.COM"), "www.a.com");
   EXPECT_EQ(normalize_host("www.a.com:8080"), "www.a.com");

@@ -31,17 +31,19 @@ nginx_temp_paths() {
   done
 }
 
-# The part of every backend's nginx.conf that only depends on its run directory; the caller
-# closes the http block.
+# nginx_conf_head <dir> [workers] [connections]: the part of every nginx.conf that only depends
+# on its run directory (1 worker of 512 connections unless told); the caller closes the http
+# block.
 nginx_conf_head() {
-  local dir=$1
+  local dir=$1 workers=${2:-1} connections=${3:-512}
   cat <<CONF
 daemon off;
 master_process on;
-worker_processes 1;
+worker_processes $workers;
+worker_rlimit_nofile $((connections + 1024));
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 512; }
+events { worker_connections $connections; }
 http {
   access_log $dir/access.log;
   $(nginx_temp_paths "$dir")

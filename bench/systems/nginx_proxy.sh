@@ -1,0 +1,44 @@
+# shellcheck shell=bash
+# nginx-proxy: nginx as the L7 proxy people would otherwise use: an upstream of both backends
+# with `keepalive` (pooled backend connections), `$proxy_add_x_forwarded_for`, one worker per
+# CPU. It listens on the VIP, which the LB holds on lo while it runs.
+
+NGINX_PROXY_PID=""
+
+nginx_proxy_up() {
+  local dir="$E2E_RUN_DIR/nginx-proxy"
+  mkdir -p "$dir"
+  # shellcheck disable=SC2016  # nginx variables, expanded by nginx
+  cat >"$dir/nginx.conf" <<CONF
+$(nginx_conf_head "$dir" auto 12000)
+  access_log off;
+  keepalive_requests 100000000;
+  upstream backends {
+    server $B1_IP:$BENCH_HTTP_PORT;
+    server $B2_IP:$BENCH_HTTP_PORT;
+    keepalive 64;
+    keepalive_requests 100000000;
+  }
+  server {
+    listen $VIP:$BENCH_HTTP_PORT backlog=4096;
+    location / {
+      proxy_pass http://backends;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    }
+  }
+}
+CONF
+  addr_add lb lo "$VIP/32"
+  bg_run lb nginx-proxy nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+  NGINX_PROXY_PID=$BG_PID
+  wait_listening lb tcp "$BENCH_HTTP_PORT" || fail "nginx-proxy did not listen" \
+    "log: $(cat "$dir/error.log" "$E2E_RUN_DIR/logs/nginx-proxy.log" 2>/dev/null)"
+}
+
+nginx_proxy_down() {
+  stop_pid "$NGINX_PROXY_PID" "$(ns_name lb)"
+  ip -n "$(ns_name lb)" addr del "$VIP/32" dev lo
+}
