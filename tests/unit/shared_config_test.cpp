@@ -164,9 +164,15 @@ TEST_F(SharedConfigTest, AWriteOnARevisionSomeoneChangedIsRefusedWith409AndNothi
 }
 
 TEST_F(SharedConfigTest, ARevisionANodeCannotApplyIsRefusedWholeAndReported) {
-  auto a = node("a"), small = node("small", /*max_services=*/2);
+  // Declared before the nodes so they outlive the node's thread, which calls the hook; the hook
+  // runs after the status changes, so the test waits for it rather than reading it at once.
   std::vector<std::pair<int64_t, std::string>> published;
   std::mutex mu;
+  auto published_count = [&] {
+    std::lock_guard lock(mu);
+    return published.size();
+  };
+  auto a = node("a"), small = node("small", /*max_services=*/2);
   small->shared->set_on_refusal([&](int64_t rev, const std::string& reason) {
     std::lock_guard lock(mu);
     published.emplace_back(rev, reason);
@@ -188,6 +194,7 @@ TEST_F(SharedConfigTest, ARevisionANodeCannotApplyIsRefusedWholeAndReported) {
   EXPECT_EQ(st.applied_revision, third - 1) << "keeps running what it had";
   EXPECT_EQ(small->rules(), 2u);
   EXPECT_EQ(small->dp.services().size(), 2u);
+  ASSERT_TRUE(shared_eventually([&] { return published_count() >= 1; }));
   {
     std::lock_guard lock(mu);
     ASSERT_EQ(published.size(), 1u);
@@ -200,6 +207,7 @@ TEST_F(SharedConfigTest, ARevisionANodeCannotApplyIsRefusedWholeAndReported) {
   EXPECT_TRUE(small->has(shared_rule(82)));
   EXPECT_FALSE(small->has(shared_rule(80)));
   EXPECT_EQ(small->shared->store_status(false).refused_total, 1u);
+  ASSERT_TRUE(shared_eventually([&] { return published_count() >= 2; }));
   std::lock_guard lock(mu);
   ASSERT_EQ(published.size(), 2u);
   EXPECT_EQ(published[1].first, 0) << "the refusal's end is published too";
