@@ -224,6 +224,15 @@ std::optional<proxy::ProxyStatus> ProxySupervisor::status() {
   return out;
 }
 
+Result<nlohmann::json> ProxySupervisor::reload_tls() {
+  if (!started_once_.load())
+    return Error{ErrorCode::conflict, "no TLS rule: xlb-proxy is not running on this node", ""};
+  auto answer = exchange({{"op", "reload_tls"}});
+  if (answer && !answer->contains("loaded"))
+    return Error{ErrorCode::internal, "xlb-proxy did not understand the reload", ""};
+  return answer;
+}
+
 void ProxySupervisor::run() {
   auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstBackoff);
   auto next_start = SupervisorClock::now();
