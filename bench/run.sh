@@ -2,7 +2,7 @@
 # `make bench`: every benchmark xlb has, then one report. Settings (environment):
 #   BENCH_ROUNDS=3 BENCH_SECONDS=5     alternating rounds of the system benchmark, seconds per figure
 #   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"   (direct is required)
-#   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"   (part l7)
+#   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
 #   BENCH_PARTS="system l7 datapath control health sync"   which benchmarks run
 #   BENCH_BUILD=build                  build directory holding xlbd, xlbctl and the bench tools
 #   BENCH_OUT=$BENCH_BUILD/bench       raw results, report.md, benchmarks.png
@@ -12,7 +12,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"
-ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"
+ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
 ALL_PARTS="system l7 datapath control health sync"
 
 export BENCH_ROUNDS=${BENCH_ROUNDS:-3}

@@ -75,7 +75,7 @@ measure_l7_paced() {
   system_answers "$SYS_HTTP_HOST"
   read -r accepts0 requests0 < <(backend_counts)
   (($#)) && ticks0=$(proc_cpu_ticks "$@")
-  read -r rps p50 p99 errors requests < <(BENCH_WRK_CONNS=$conns wrk_run "http://$SYS_HTTP_HOST/" \
+  read -r rps p50 p99 errors requests < <(BENCH_WRK_CONNS=$conns wrk_run "$(sys_url "$SYS_HTTP_HOST")" \
     --script "$BENCH_DIR/lib/wrk_paced.lua")
   (($#)) && ticks1=$(proc_cpu_ticks "$@")
   read -r accepts1 requests1 < <(backend_counts)

@@ -16,12 +16,18 @@ xlb_up() {
     --mode="$mode" --name=iperf >/dev/null
 }
 
+# xlb_fullproxy_up [tls]: with "tls", the rule is --security=https with the bench's
+# certificate (xlb-https).
 xlb_fullproxy_up() {
+  local tls=()
+  [[ ${1:-} == tls ]] && tls=(--security=https --tls-cert="$BENCH_TLS_CERT" --tls-key="$BENCH_TLS_KEY")
   rm -rf "$E2E_RUN_DIR/state"
   # Room for the idle-connections figure (5,000 held at once) beside the check's own.
-  xlbd_start lb --interfaces=eth0,eth1 --l7-max-connections=12000 >/dev/null
+  # BENCH_XLBD_ARGS: extra xlbd flags for an ablation run (e.g. --l7-workers=1).
+  # shellcheck disable=SC2086  # split on purpose
+  xlbd_start lb --interfaces=eth0,eth1 --l7-max-connections=12000 ${BENCH_XLBD_ARGS:-} >/dev/null
   xlbctl create lb "$VIP" --tcp="$BENCH_HTTP_PORT" --endpoints="$B1_IP:1,$B2_IP:1" \
-    --mode=fullproxy --select=rr --name=http >/dev/null
+    --mode=fullproxy --select=rr --name=http "${tls[@]}" >/dev/null
   wait_until 10 xlb_proxy_pid || fail "xlbd did not start xlb-proxy" "$(xlbd_log_tail)"
 }
 
