@@ -38,6 +38,7 @@ L7_FIGURES = {
     "p50_us": ("p50 µs (fixed rate)", "{:,.0f}", False),
     "p99_us": ("p99 µs (fixed rate)", "{:,.0f}", False),
     "cpu_us_per_req": ("proxy CPU µs/request", "{:.1f}", False),
+    "cpu_us_per_conn": ("proxy CPU µs/new conn", "{:.0f}", False),
     "backend_conns_per_1k": ("backend conns / 1,000 requests", "{:.1f}", False),
     "idle_kib_per_10k": ("KiB / 10,000 idle clients", "{:,.0f}", False),
 }
