@@ -26,6 +26,7 @@ l7_up() {
     haproxy-https) haproxy_https_up ;;
     nginx-https) nginx_proxy_up tls ;;
     xlb-https) xlb_fullproxy_up tls ;;
+    xlb-proxy-alone) xlb_proxy_alone_up ;;
   esac
   [[ $1 == *-https ]] && SYS_HTTP_SCHEME=https
   return 0
@@ -37,6 +38,7 @@ l7_down() {
     haproxy-http | haproxy-https) haproxy_down ;;
     nginx-proxy | nginx-https) nginx_proxy_down ;;
     xlb-fullproxy | xlb-https) xlb_down ;;
+    xlb-proxy-alone) xlb_proxy_alone_down ;;
   esac
 }
 
@@ -46,6 +48,7 @@ l7_pids() {
     haproxy-http | haproxy-https) echo "$HAPROXY_PID" ;;
     nginx-proxy | nginx-https) echo "$NGINX_PROXY_PID" "$(pgrep -P "$NGINX_PROXY_PID" | tr '\n' ' ')" ;;
     xlb-fullproxy | xlb-https) xlb_proxy_pid ;;
+    xlb-proxy-alone) echo "$XLB_PROXY_ALONE_PID" ;;
   esac
 }
 

@@ -29,7 +29,7 @@ FIGURES = {
     "p50_us": ("p50 latency µs", "{:,.0f}", "p50 latency"),
     "p99_us": ("p99 latency µs", "{:,.0f}", "p99 latency"),
 }
-L7_SYSTEMS = ["direct", "haproxy-http", "nginx-proxy", "xlb-fullproxy"]
+L7_SYSTEMS = ["direct", "haproxy-http", "nginx-proxy", "xlb-fullproxy", "xlb-proxy-alone"]
 L7_TLS_SYSTEMS = ["haproxy-https", "nginx-https", "xlb-https"]
 # figure -> (column title, format of a value, True when higher is better)
 L7_FIGURES = {
