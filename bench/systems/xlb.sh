@@ -21,6 +21,8 @@ xlb_up() {
 xlb_fullproxy_up() {
   local tls=()
   [[ ${1:-} == tls ]] && tls=(--security=https --tls-cert="$BENCH_TLS_CERT" --tls-key="$BENCH_TLS_KEY")
+  local -a rule_args
+  read -r -a rule_args <<<"${BENCH_XLB_RULE_ARGS:-}"
   rm -rf "$E2E_RUN_DIR/state"
   # Room for the idle-connections figure (5,000 held at once) beside the check's own.
   # BENCH_XLBD_ARGS, BENCH_XLB_RULE_ARGS: extra xlbd and rule flags for an ablation run (e.g.
@@ -28,7 +30,7 @@ xlb_fullproxy_up() {
   # shellcheck disable=SC2086  # split on purpose
   xlbd_start lb --interfaces=eth0,eth1 --l7-max-connections=12000 ${BENCH_XLBD_ARGS:-} >/dev/null
   xlbctl create lb "$VIP" --tcp="$BENCH_HTTP_PORT" --endpoints="$B1_IP:1,$B2_IP:1" \
-    --mode=fullproxy --select=rr --name=http "${tls[@]}" ${BENCH_XLB_RULE_ARGS:-} >/dev/null
+    --mode=fullproxy --select=rr --name=http "${tls[@]}" "${rule_args[@]}" >/dev/null
   wait_until 10 xlb_proxy_pid || fail "xlbd did not start xlb-proxy" "$(xlbd_log_tail)"
 }
 
