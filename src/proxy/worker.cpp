@@ -513,6 +513,8 @@ struct Worker::Loop {
     ctx.client_tls = s.tls_io.ssl != nullptr;
     std::string head = backend_request_head(req, ctx);
     const bool no_body = s.request.state() == HttpParser::State::done;
+    if (s.rule->service.security == model::Security::e2ehttps && !s.rule->backend_tls)
+      return answer_and_close(s, 502, "the rule's TLS settings for its endpoints did not load");
     if (!attach_backend(s)) return answer_and_close(s, 502, "cannot connect to the endpoint");
     if (no_body && s.backend->reused) s.retry_head = head;
     s.backend->out += head;

@@ -307,6 +307,23 @@ TEST_F(ProxyE2eHttps, TheEndpointsIpMustBeInItsCertificate) {
   EXPECT_EQ(proxy_.failures("backend", "ip_address_mismatch"), 1u);
 }
 
+TEST_F(ProxyE2eHttps, ARuleWhoseCaFileDoesNotLoadAnswers502AndSaysWhy) {
+  model::Service r = rule("");
+  r.backend_ca = "/nonexistent/xlb-test-ca.pem";
+  auto applied = proxy_.applier().apply(config_message(ProxyConfig{{}, {r}}));
+  ASSERT_TRUE(applied.ok());
+  ASSERT_EQ(applied->errors.size(), 1u);
+  EXPECT_NE(applied->errors[0].find("backend_ca /nonexistent/xlb-test-ca.pem"), std::string::npos)
+      << applied->errors[0];
+  proxy_.start();
+  TlsTestClient client(proxy_.port());
+  const std::string answer = client.get("a.test");
+  EXPECT_EQ(answer.substr(0, 3), "502");
+  EXPECT_NE(answer.find("TLS settings for its endpoints did not load"), std::string::npos)
+      << answer;
+  EXPECT_EQ(endpoint_->handshakes(), 0) << "nothing unverified reached the endpoint";
+}
+
 TEST_F(ProxyE2eHttps, AReloadKeepsOpenConnectionsAndServesNewHandshakesTheNewCertificate) {
   configure({rule("")});
   proxy_.start();
