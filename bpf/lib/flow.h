@@ -245,6 +245,21 @@ static __noinline xlb_verdict start_dsr_flow(struct __sk_buff *skb, const struct
 	return dsr_forward(skb, p, tunnel, ep_addr, route, &fib, flow_started(svc, ep_idx));
 }
 
+/* A tracked flow's packet that found no route onward goes to the kernel, as a new flow's would
+ * (follow_flow), with one exception. A FullNAT reply (its reply entry un-NATs the destination)
+ * is addressed to this LB's own SNAT address, and the kernel answers it with a reset (no socket
+ * holds that port), ending the endpoint's side of a flow that a returning route or the HA peer
+ * could carry on. That one is dropped (drop_no_route): the endpoint retransmits. (An HA node
+ * losing its client-side link a moment before its backend-side one reset the FullNAT flows its
+ * peer was taking over.) */
+static __always_inline xlb_verdict tracked_flow_verdict(const struct xlb_ct_entry *e, xlb_verdict v)
+{
+	if (v == verdict_pass(XLB_STAT_PASS_NO_ROUTE) && e->dir == XLB_DIR_REPLY &&
+	    (e->flags & XLB_CT_F_DNAT))
+		return verdict_drop(XLB_STAT_DROP_NO_ROUTE);
+	return v;
+}
+
 /* A new flow starts in the main map, and is reported to conntrack sync at once, unless it is a
  * TCP handshake (ct_initial_state): that is reported when it completes (ct_promote). */
 static __always_inline void flow_started_in_main(struct xlb_pkt *p)
@@ -268,7 +283,7 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt
 	e = ct_lookup(&key, &in_syn);
 	/* A fresh SYN on a finished flow's tuple (port reuse) starts over instead of stalling. */
 	if (e && !(new_syn && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state)))
-		return follow_flow(skb, p, &key, e, in_syn);
+		return tracked_flow_verdict(e, follow_flow(skb, p, &key, e, in_syn));
 
 	skey.vip.w[0] = p->daddr;
 	skey.port = p->dport;

@@ -90,7 +90,8 @@ void check_capacity(const Snapshot& s, Report& r) {
 void check_drops(const Snapshot& s, Report& r) {
   // drop_ct_full, drop_snat_exhausted and drop_no_endpoint have their own findings.
   std::vector<std::string> evidence;
-  for (xlb_dp_stat stat : {XLB_STAT_DROP_MALFORMED, XLB_STAT_DROP_REWRITE}) {
+  for (xlb_dp_stat stat :
+       {XLB_STAT_DROP_MALFORMED, XLB_STAT_DROP_REWRITE, XLB_STAT_DROP_NO_ROUTE}) {
     if (uint64_t n = counter(s, stat))
       evidence.push_back(std::string(xlb_dp_stat_names[stat]) + " = " + std::to_string(n) + ".");
   }

@@ -59,5 +59,34 @@ TEST_F(RouteCacheTest, EstablishedFlowIsHandedToTheKernelOnceItsRouteIsGoneAndTh
   EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_NO_ROUTE, 1}}));
 }
 
+// A FullNAT reply is addressed to the LB's own SNAT address: handed to the kernel when the route
+// back to the client is gone, it would be answered with a reset that ends the endpoint's side of
+// the flow. It is held back (counted) instead, its entries kept, and the flow goes on once the
+// route is back. (An HA node losing its client-side link before its backend-side one did this.)
+TEST_F(RouteCacheTest, FullNatReplyWithoutRouteToTheClientIsHeldBackAndTheFlowLivesOn) {
+  const EpSpec ep{kEndpoints[0], 8080};
+  Flow f;
+  f.client = {"10.0.4.50", kGateway.mac};  // behind the gateway: its route can be taken away
+  f.cport = 20004;
+  install(f.rule, fullnat(make_svc(kSvcId, XLB_SEL_RR, {ep})));
+  const Bytes syn = f.client_tcp(tcpf::SYN);
+  Verdict v = from_client(syn);
+  f.snat = source_of(v);
+  ASSERT_TRUE(f.snat) << "SYN not forwarded";
+  ASSERT_TRUE(Forwarded(v, f.to_endpoint(syn, ep)));
+
+  const std::string route = std::string(" 10.0.4.0/24 via ") + kGateway.ip + " dev " + kGwIf;
+  change_topology("ip route del" + route, "ip route replace" + route);
+  const Bytes synack = f.endpoint_tcp(ep, tcpf::SYN | tcpf::ACK);
+  auto before = stats();
+  EXPECT_TRUE(Dropped(from_backend(synack))) << "not held back";
+  EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_DROP_NO_ROUTE, 1}}));
+  EXPECT_TRUE(FlowTracked(dp(), f, ep, kSvcId, 0, XLB_CT_SYN_SENT)) << "entries kept, unchanged";
+
+  ASSERT_EQ(run_shell("ip route replace" + route), "");
+  EXPECT_TRUE(
+      Forwarded(from_backend(synack), Rewrite(f.to_client(synack)).eth_src(kLbGwMac).build()));
+}
+
 }  // namespace
 }  // namespace xlbtest

@@ -26,7 +26,8 @@ TEST(AbiStats, VerdictNamesAreTheWireNamesInCounterOrder) {
       "pass_no_route",    "pass_ttl",       "drop_malformed", "drop_no_endpoint",
       "drop_ct_full",     "fwd_new",        "fwd_est",        "icmp_echo_reply",
       "arp_reply",        "pass_malformed", "drop_rewrite",   "drop_snat_exhausted",
-      "icmp_frag_needed", "pass_dsr_reply", "pass_proxy",     "flow_events_lost"};
+      "icmp_frag_needed", "pass_dsr_reply", "pass_proxy",     "flow_events_lost",
+      "drop_no_route"};
   ASSERT_EQ(static_cast<size_t>(XLB_STAT_MAX), wire.size());
   for (size_t i = 0; i < wire.size(); ++i) EXPECT_EQ(xlb_dp_stat_names[i], wire[i]) << i;
   EXPECT_STREQ(xlb_dp_stat_names[XLB_STAT_DROP_REWRITE], "drop_rewrite");

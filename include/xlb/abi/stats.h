@@ -51,7 +51,9 @@ static inline __u32 xlb_ep_slot(__u32 svc_id, __u32 ep_idx)
 						 * routed via the LB (it should bypass it) */      \
 	X(PASS_PROXY, "pass_proxy") /* to a fullproxy VIP:port: marked for xlb-proxy */            \
 	X(FLOW_EVENTS_LOST, "flow_events_lost") /* not a verdict: a conntrack sync event dropped   \
-						 * because the ring buffer was full */
+						 * because the ring buffer was full */             \
+	X(DROP_NO_ROUTE, "drop_no_route") /* FullNAT reply, no route to the client: the kernel     \
+					   * would reset it (it holds the SNAT address) */
 
 #define XLB_DP_STAT_ENUM_(id, name) XLB_STAT_##id,
 /* Index into the datapath verdict counters (xlb_dp_stat_*). */
@@ -59,7 +61,8 @@ enum xlb_dp_stat { XLB_DP_STATS(XLB_DP_STAT_ENUM_) XLB_STAT_MAX };
 #undef XLB_DP_STAT_ENUM_
 /* Appending keeps the indexes; anything else renumbers the pinned counters. */
 XLB_STATIC_ASSERT(XLB_STAT_FWD_NEW == 9 && XLB_STAT_PASS_DSR_REPLY == 17 &&
-		      XLB_STAT_PASS_PROXY == 18 && XLB_STAT_FLOW_EVENTS_LOST == 19,
+		      XLB_STAT_PASS_PROXY == 18 && XLB_STAT_FLOW_EVENTS_LOST == 19 &&
+		      XLB_STAT_DROP_NO_ROUTE == 20,
 		  "verdict reasons keep their counter index");
 /* The counter map's size: room to append reasons without a new map (a pinned map of another size
  * is never re-adopted, so growing it would mean a new name and lost counters). */
