@@ -13,6 +13,10 @@
 #include "lib/verdict.h"
 
 #define XLB_IPIP_HLEN 20
+#define XLB_IP6IP6_HLEN 40
+#ifndef IPPROTO_IPV6
+#define IPPROTO_IPV6 41
+#endif
 #ifndef IPPROTO_IPIP
 #define IPPROTO_IPIP 4
 #endif
@@ -20,10 +24,10 @@
 #define ICMP_FRAG_NEEDED 4
 
 /* L2-DSR goes only to an endpoint that is its own next hop, i.e. on a connected subnet. */
-static __always_inline int dsr_needs_tunnel(const struct xlb_svc *svc, __u32 ep_addr,
+static __always_inline int dsr_needs_tunnel(const struct xlb_svc *svc, const struct xlb_ip *ep_addr,
 					    const struct bpf_fib_lookup *fib)
 {
-	return (svc->flags & XLB_SVC_F_DSR_IPIP) || fib->ipv4_dst != ep_addr;
+	return (svc->flags & XLB_SVC_F_DSR_IPIP) || !ip_equal(fib_dst(fib), ep_addr);
 }
 
 struct xlb_icmp_frag_reply {
@@ -55,8 +59,8 @@ static __always_inline xlb_verdict send_frag_needed(struct __sk_buff *skb, const
 	r.ip.tot_len = bpf_htons(sizeof(r));
 	r.ip.ttl = 64;
 	r.ip.protocol = IPPROTO_ICMP;
-	r.ip.saddr = p->daddr;
-	r.ip.daddr = p->saddr;
+	r.ip.saddr = p->daddr.w[0];
+	r.ip.daddr = p->saddr.w[0];
 	r.ip.check = csum_buffer(&r.ip, sizeof(r.ip));
 	r.icmp.type = ICMP_DEST_UNREACH;
 	r.icmp.code = ICMP_FRAG_NEEDED;
@@ -70,6 +74,29 @@ static __always_inline xlb_verdict send_frag_needed(struct __sk_buff *skb, const
 		return rewrite_failed();
 	return verdict_sent(bpf_redirect(skb->ifindex, 0),
 			    verdict(TC_ACT_REDIRECT, XLB_STAT_ICMP_FRAG_NEEDED));
+}
+
+/* Prepends an outer IPv6 header (outer_src -> ep, next header 41: IPv6-in-IPv6, RFC 2473) in
+ * front of the packet's IPv6 header. */
+static __always_inline int ip6ip6_encap(struct __sk_buff *skb, const struct xlb_pkt *p,
+					const struct xlb_ip *outer_src,
+					const struct xlb_ip *outer_dst)
+{
+	struct ipv6hdr outer = {};
+
+	outer.version = 6;
+	outer.priority = p->tos >> 4;
+	outer.flow_lbl[0] = (p->tos & 0xf) << 4;
+	outer.payload_len = bpf_htons(p->tot_len);
+	outer.nexthdr = IPPROTO_IPV6;
+	outer.hop_limit = 64;
+	__builtin_memcpy(&outer.saddr, outer_src, sizeof(outer.saddr));
+	__builtin_memcpy(&outer.daddr, outer_dst, sizeof(outer.daddr));
+
+	if (bpf_skb_adjust_room(skb, XLB_IP6IP6_HLEN, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
+		return -1;
+	return bpf_skb_store_bytes(skb, ETH_HLEN, &outer, sizeof(outer), 0);
 }
 
 /* Prepends an outer IPv4 header (outer_src -> ep) in front of the packet's IPv4 header. */
@@ -126,11 +153,12 @@ static __always_inline xlb_verdict dsr_refuse_too_big(struct __sk_buff *skb,
  * is its verdict if it leaves, marked with the path taken (the per-endpoint L2/IPIP counters).
  * A tunnelled packet has passed dsr_refuse_too_big. */
 static __always_inline xlb_verdict dsr_forward(struct __sk_buff *skb, const struct xlb_pkt *p,
-					       int tunnel, __u32 ep_addr, int route,
+					       int tunnel, const struct xlb_ip *ep_addr, int route,
 					       const struct bpf_fib_lookup *fib, xlb_verdict sent)
 {
 	/* L2: IP and L4 untouched; IPIP: an outer header first. */
-	if (tunnel && ipip_encap(skb, p, fib->ipv4_src, ep_addr))
+	if (tunnel && (pkt_is_v6(p) ? ip6ip6_encap(skb, p, fib_src(fib), ep_addr)
+				    : ipip_encap(skb, p, fib->ipv4_src, ep_addr->w[0])))
 		return rewrite_failed();
 	return verdict_sent(redirect_route(skb, p, route, fib),
 			    verdict_with(sent, tunnel ? XLB_VF_DSR_IPIP : XLB_VF_DSR_L2));

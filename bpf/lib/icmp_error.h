@@ -59,26 +59,29 @@ static __noinline xlb_verdict translate_icmp_error(struct __sk_buff *skb, const 
 	    (q.ip.protocol != IPPROTO_TCP && q.ip.protocol != IPPROTO_UDP))
 		return XLB_NO_VERDICT;
 	/* The quoted packet went endpoint-ward; the reply entry is keyed by its reverse. */
-	ct_key_init(&key, q.ip.daddr, q.ip.saddr, q.dport, q.sport, q.ip.protocol);
+	ip_set_v4(&key.saddr, q.ip.daddr);
+	ip_set_v4(&key.daddr, q.ip.saddr);
+	ct_key_init(&key, &key.saddr, &key.daddr, q.dport, q.sport, q.ip.protocol, XLB_AF_INET);
 	e = ct_lookup(&key, &in_syn);
 	if (!e || e->dir != XLB_DIR_REPLY)
 		return XLB_NO_VERDICT;
 	ct_translated(&key, e, &t); /* VIP:vport -> client:cport */
 
 	/* From the endpoint itself it becomes from the VIP; a router on the way keeps its name. */
-	out_saddr = p->saddr == key.saddr.w[0] ? t.saddr : p->saddr;
-	route = route_lookup(skb, p, out_saddr, t.daddr, 0, 0, 0, &fib);
+	out_saddr = p->saddr.w[0] == key.saddr.w[0] ? t.saddr.w[0] : p->saddr.w[0];
+	ip_set_v4(&key.saddr, out_saddr); /* key is done with: the route's question */
+	route = route_lookup(skb, p, &key.saddr, &t.daddr, 0, 0, 0, &fib);
 	if (route == ROUTE_NONE)
 		return XLB_NO_VERDICT;
 
 	/* Quoted packet back to what the client sent: client:cport -> VIP:vport. */
 	old_check = q.ip.check;
-	new_check = csum16_apply(
-	    old_check, csum_diff32(csum_diff32(0, q.ip.saddr, t.daddr), q.ip.daddr, t.saddr));
+	new_check = csum16_apply(old_check, csum_diff32(csum_diff32(0, q.ip.saddr, t.daddr.w[0]),
+							q.ip.daddr, t.saddr.w[0]));
 	if (icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, saddr),
-			       q.ip.saddr, t.daddr, 4) ||
+			       q.ip.saddr, t.daddr.w[0], 4) ||
 	    icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, daddr),
-			       q.ip.daddr, t.saddr, 4) ||
+			       q.ip.daddr, t.saddr.w[0], 4) ||
 	    icmp_payload_store(skb, icmp_csum_off, inner + offsetof(struct iphdr, check), old_check,
 			       new_check, 2) ||
 	    icmp_payload_store(skb, icmp_csum_off, inner + 20, q.sport, t.dport, 2) ||
@@ -89,9 +92,9 @@ static __noinline xlb_verdict translate_icmp_error(struct __sk_buff *skb, const 
 	l4csum_off = inner + 20 + (q.ip.protocol == IPPROTO_TCP ? 16 : 6);
 	if (l4csum_off + 2 <= ip_end && !bpf_skb_load_bytes(skb, l4csum_off, &l4check, 2) &&
 	    !(q.ip.protocol == IPPROTO_UDP && l4check == 0)) {
-		__u64 diff = csum_diff32(0, q.ip.saddr, t.daddr);
+		__u64 diff = csum_diff32(0, q.ip.saddr, t.daddr.w[0]);
 
-		diff = csum_diff32(diff, q.ip.daddr, t.saddr);
+		diff = csum_diff32(diff, q.ip.daddr, t.saddr.w[0]);
 		diff = csum_diff16(diff, q.sport, t.dport);
 		diff = csum_diff16(diff, q.dport, t.sport);
 		if (icmp_payload_store(skb, icmp_csum_off, l4csum_off, l4check,
@@ -100,12 +103,13 @@ static __noinline xlb_verdict translate_icmp_error(struct __sk_buff *skb, const 
 	}
 
 	/* Outer header: ICMP has no pseudo-header, so only the IPv4 checksum follows. */
-	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->saddr, out_saddr,
-				4) ||
+	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->saddr.w[0],
+				out_saddr, 4) ||
 	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, saddr), &out_saddr, 4, 0) ||
-	    bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->daddr, t.daddr,
-				4) ||
-	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &t.daddr, 4, 0))
+	    bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), p->daddr.w[0],
+				t.daddr.w[0], 4) ||
+	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &t.daddr.w[0], 4,
+				0))
 		return rewrite_failed();
 	return verdict_sent(forward(skb, p, route, &fib),
 			    verdict(TC_ACT_REDIRECT, XLB_STAT_FWD_EST));

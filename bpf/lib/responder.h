@@ -39,13 +39,15 @@ static __always_inline xlb_verdict answer_arp(struct __sk_buff *skb, const struc
 	__u32 ifindex = skb->ifindex;
 	struct xlb_iface *iface;
 	__be32 requester_ip, vip;
+	struct xlb_ip vip_key;
 
 	if (p->l3_off > ETH_HLEN + 4 || (void *)(arp + 1) > data_end)
 		return XLB_NO_VERDICT;
 	if (arp->htype != bpf_htons(ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
 	    arp->hlen != ETH_ALEN || arp->plen != 4 || arp->op != bpf_htons(ARPOP_REQUEST))
 		return XLB_NO_VERDICT;
-	if (!is_vip(arp->tpa) || !ha_answers_for_vips())
+	ip_set_v4(&vip_key, arp->tpa);
+	if (!is_vip(&vip_key) || !ha_answers_for_vips())
 		return XLB_NO_VERDICT;
 	iface = bpf_map_lookup_elem(&XLB_MAP_IFACE_ID, &ifindex);
 	if (!iface)
@@ -80,8 +82,10 @@ static __always_inline xlb_verdict answer_echo(struct __sk_buff *skb, const stru
 	if (bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0) ||
 	    bpf_skb_store_bytes(skb, p->l4_off, &reply_type, 1, 0) ||
 	    bpf_l4_csum_replace(skb, icmp_csum_off, old_type, new_type, sizeof(new_type)) ||
-	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, saddr), &p->daddr, 4, 0) ||
-	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &p->saddr, 4, 0) ||
+	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, saddr), &p->daddr.w[0], 4,
+				0) ||
+	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &p->saddr.w[0], 4,
+				0) ||
 	    set_ttl(skb, p, 64))
 		return rewrite_failed();
 	return verdict_sent(bpf_redirect(skb->ifindex, 0),
