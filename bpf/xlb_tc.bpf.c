@@ -43,15 +43,18 @@ static __always_inline xlb_verdict decide(struct __sk_buff *skb, struct xlb_pkt 
 						      : XLB_STAT_PASS_NOT_VIP);
 	}
 
-	if (p->proto == IPPROTO_ICMPV6)
-		return verdict_pass(is_vip(&p->daddr) ? XLB_STAT_PASS_NO_RULE
-						      : XLB_STAT_PASS_NOT_VIP);
-	if (p->proto == IPPROTO_ICMP) {
+	if (pkt_is_v6(p) && p->proto == IPPROTO_ICMPV6 && p->icmp_type == ICMPV6_NEIGH_SOLICIT) {
+		v = answer_ns(skb, p);
+		if (v != XLB_NO_VERDICT)
+			return v;
+	}
+	if (p->proto == (pkt_is_v6(p) ? IPPROTO_ICMPV6 : IPPROTO_ICMP)) {
 		/* A BACKUP or FAULT node does not answer for the VIPs: the kernel has the ping. */
-		if (p->icmp_type == ICMP_ECHO && is_vip(&p->daddr))
+		if (p->icmp_type == (pkt_is_v6(p) ? ICMPV6_ECHO_REQUEST : ICMP_ECHO) &&
+		    is_vip(&p->daddr))
 			return ha_answers_for_vips() ? answer_echo(skb, p)
 						     : verdict_pass(XLB_STAT_PASS_NO_RULE);
-		if (icmp_is_error(p->icmp_type) && p->ttl > 1) {
+		if (!pkt_is_v6(p) && icmp_is_error(p->icmp_type) && p->ttl > 1) {
 			v = translate_icmp_error(skb, p);
 			if (v != XLB_NO_VERDICT)
 				return v;
