@@ -1,19 +1,40 @@
-/* Per-CPU scratch for the packet path's large locals: the FIB question/answer and a new flow's
- * conntrack entry. Each BPF frame of the path (entry, follow_flow or a start_*_flow, then the
- * helpers they call) shares one 512-byte stack; with 16-byte addresses these two no longer fit
- * on it. follow_flow and the start_*_flow functions never run for the same packet, and a CPU
- * runs one packet at a time (TC runs with preemption off), so one slot per CPU serves them. */
+/* Per-CPU scratch for the packet path's large locals: the FIB question/answer, a new flow's
+ * conntrack entry and the buffers of an ICMPv6 Packet Too Big. Each BPF frame of the path (entry,
+ * follow_flow or a start_*_flow, then the helpers they call) shares one 512-byte stack; with
+ * 16-byte addresses these two no longer fit on it. follow_flow and the start_*_flow functions never
+ * run for the same packet, and a CPU runs one packet at a time (TC runs with preemption off), so
+ * one slot per CPU serves them. */
 #ifndef XLB_BPF_SCRATCH_H
 #define XLB_BPF_SCRATCH_H
 
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ipv6.h>
 #include <bpf/bpf_helpers.h>
 
 #include "xlb/abi/conntrack.h"
 
+/* The ICMPv6 Packet Too Big header and the pseudo-header its checksum covers (dsr.h). */
+struct xlb_ptb6 {
+	struct xlb_ip pseudo_src;
+	struct xlb_ip pseudo_dst;
+	__be32 pseudo_len;
+	__be32 pseudo_next;
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+	__be32 mtu;
+};
+
 struct xlb_scratch {
 	struct bpf_fib_lookup fib;
 	struct xlb_ct_entry e;
+	struct { /* send_pkt_too_big6, which runs below follow_flow */
+		struct xlb_ptb6 h;
+		struct ipv6hdr ip6;
+		__u8 macs[2 * ETH_ALEN];
+		__u8 swapped[2 * ETH_ALEN];
+	} ptb6;
 };
 
 struct {
