@@ -54,8 +54,9 @@ static __always_inline xlb_verdict decide(struct __sk_buff *skb, struct xlb_pkt 
 		    is_vip(&p->daddr))
 			return ha_answers_for_vips() ? answer_echo(skb, p)
 						     : verdict_pass(XLB_STAT_PASS_NO_RULE);
-		if (!pkt_is_v6(p) && icmp_is_error(p->icmp_type) && p->ttl > 1) {
-			v = translate_icmp_error(skb, p);
+		if (icmp_is_error(p) && p->ttl > 1) {
+			v = pkt_is_v6(p) ? translate_icmp6_error(skb, p)
+					 : translate_icmp_error(skb, p);
 			if (v != XLB_NO_VERDICT)
 				return v;
 		}

@@ -1,9 +1,9 @@
 /* Per-CPU scratch for the packet path's large locals: the FIB question/answer, a new flow's
- * conntrack entry and the buffers of an ICMPv6 Packet Too Big. Each BPF frame of the path (entry,
- * follow_flow or a start_*_flow, then the helpers they call) shares one 512-byte stack; with
- * 16-byte addresses these two no longer fit on it. follow_flow and the start_*_flow functions never
- * run for the same packet, and a CPU runs one packet at a time (TC runs with preemption off), so
- * one slot per CPU serves them. */
+ * conntrack entry, the buffers of an ICMPv6 Packet Too Big and of an ICMPv6 error's quote. Each BPF
+ * frame of the path (entry, follow_flow or a start_*_flow, then the helpers they call) shares one
+ * 512-byte stack; with 16-byte addresses these two no longer fit on it. follow_flow and the
+ * start_*_flow functions never run for the same packet, and a CPU runs one packet at a time (TC
+ * runs with preemption off), so one slot per CPU serves them. */
 #ifndef XLB_BPF_SCRATCH_H
 #define XLB_BPF_SCRATCH_H
 
@@ -26,6 +26,13 @@ struct xlb_ptb6 {
 	__be32 mtu;
 };
 
+/* The start of the packet an ICMPv6 error quotes (icmp_error.h). */
+struct quoted_flow6 {
+	struct ipv6hdr ip;
+	__be16 sport;
+	__be16 dport;
+};
+
 struct xlb_scratch {
 	struct bpf_fib_lookup fib;
 	struct xlb_ct_entry e;
@@ -35,6 +42,10 @@ struct xlb_scratch {
 		__u8 macs[2 * ETH_ALEN];
 		__u8 swapped[2 * ETH_ALEN];
 	} ptb6;
+	struct { /* translate_icmp6_error */
+		struct quoted_flow6 q;
+		struct xlb_ct_key key;
+	} icmp6;
 };
 
 struct {
