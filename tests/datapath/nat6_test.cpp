@@ -3,6 +3,7 @@
 // address or the rule's), every selection algorithm with v6 keys, and Proxy Protocol v2 with
 // IPv6 addresses. Every rewritten frame is compared whole; Forwarded() verifies its checksums
 // with the tests' own RFC 1071 code over the IPv6 pseudo-header.
+#include <cstring>
 #include <set>
 #include <string>
 
@@ -174,6 +175,20 @@ TEST_F(Nat6Test, FullNatUsesTheRulesV6SnatAddressAndAllocatesAPortOnCollision) {
   EXPECT_TRUE(FlowTracked(dp(), f, ep_, 8, 0, XLB_CT_SYN_SENT));
   Bytes synack = f.endpoint_tcp(ep_, tcpf::SYN | tcpf::ACK);
   EXPECT_TRUE(Forwarded(from_backend(synack), f.to_client(synack)));
+}
+
+TEST_F(Nat6Test, FlowEventsCarryTheV6Key) {
+  ASSERT_TRUE(dp().set_flow_events(true).ok());
+  Flow udp = v6_flow(53, IPPROTO_UDP);
+  install(udp.rule, make_svc(7, XLB_SEL_RR, {ep_}));
+  ASSERT_EQ(from_client(udp.client_udp({1, 2, 3})).action, TC_ACT_REDIRECT);
+  auto events = flow_events();
+  ASSERT_EQ(events.size(), 1u) << "a UDP flow is reported as it starts";
+  const xlb_ct_key want = udp.orig_key();
+  EXPECT_EQ(std::memcmp(&events[0].key, &want, sizeof want), 0);
+  EXPECT_EQ(events[0].key.family, XLB_AF_INET6);
+  xlb_ip ep = xip(ep_.host.ip);
+  EXPECT_EQ(std::memcmp(&events[0].entry.nat_daddr, &ep, sizeof ep), 0);
 }
 
 // Every selection algorithm picks among v6 endpoints with v6 keys: the picks are whole DNATed
