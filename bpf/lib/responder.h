@@ -103,10 +103,7 @@ static __noinline xlb_verdict answer_echo(struct __sk_buff *skb, const struct xl
 /* A Neighbor Advertisement (RFC 4861 4.4) with the target link-layer address option, and the
  * IPv6 pseudo-header its checksum covers, laid out so one buffer sums both. */
 struct xlb_na_reply {
-	struct xlb_ip pseudo_src; /* pseudo-header: source, destination, length, next header */
-	struct xlb_ip pseudo_dst;
-	__be32 pseudo_len;
-	__be32 pseudo_next;
+	struct xlb_ipv6_pseudo pseudo;
 	__u8 type;
 	__u8 code;
 	__sum16 checksum;
@@ -176,10 +173,10 @@ static __noinline xlb_verdict answer_ns(struct __sk_buff *skb, const struct xlb_
 	if (!iface)
 		return XLB_NO_VERDICT;
 
-	na.pseudo_src = na.target;
-	na.pseudo_dst = p->saddr;
-	na.pseudo_len = bpf_htonl(XLB_NA_LEN);
-	na.pseudo_next = bpf_htonl(IPPROTO_ICMPV6);
+	__builtin_memcpy(na.pseudo.src, &na.target, sizeof(na.pseudo.src));
+	__builtin_memcpy(na.pseudo.dst, &p->saddr, sizeof(na.pseudo.dst));
+	na.pseudo.len = bpf_htonl(XLB_NA_LEN);
+	na.pseudo.next = bpf_htonl(IPPROTO_ICMPV6);
 	na.type = ICMPV6_NEIGH_ADVERT;
 	na.flags = bpf_htonl(XLB_NA_F_SOLICITED | XLB_NA_F_OVERRIDE);
 	na.opt_type = 2;

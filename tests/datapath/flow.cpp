@@ -146,4 +146,11 @@ Bytes Flow::to_client(const Bytes& in) const {
       .build();
 }
 
+Flow v6_flow(uint16_t port, uint8_t proto) {
+  Flow f;
+  f.client = kClient6;
+  f.rule = {kVip6, port, proto};
+  return f;
+}
+
 }  // namespace xlbtest

@@ -98,4 +98,7 @@ struct Flow {
   Bytes to_client(const Bytes& in) const;
 };
 
+// A Flow over IPv6: kClient6 to kVip6 (port 80, TCP), otherwise the defaults.
+Flow v6_flow(uint16_t port = 80, uint8_t proto = IPPROTO_TCP);
+
 }  // namespace xlbtest

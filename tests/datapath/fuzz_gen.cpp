@@ -133,16 +133,21 @@ Frame FrameGen::endpoint_reply(const OpenFlow& f) {
   return {udp_frame(l2, hdr, f.ep_port, f.peer_port, payload()), true};
 }
 
-// ICMPv6 errors about a v6 flow: the packet the endpoint received, quoted up to its ports, whole,
-// or cut too short, from the endpoint or a router, of each error type.
-Frame FrameGen::icmp6_error_about(const OpenFlow& f) {
+// A packet of flow f as the endpoint received it from the LB (peer -> endpoint, one hop on).
+Bytes FrameGen::packet_at_endpoint(const OpenFlow& f) {
   L2 none{kLbBeMac, f.ep_mac, std::nullopt};
   Ip4 quoted{f.peer_ip.c_str(), f.ep_ip.c_str()};
   quoted.ttl = 63;
   Bytes sent = f.proto == IPPROTO_TCP ? tcp_frame(none, quoted, f.peer_port, f.ep_port, tcpf::ACK,
                                                   static_cast<uint32_t>(rng_.next()), 1, payload())
                                       : udp_frame(none, quoted, f.peer_port, f.ep_port, payload());
-  Bytes quote = ip_packet(sent);
+  return ip_packet(sent);
+}
+
+// ICMPv6 errors about a v6 flow: the packet the endpoint received, quoted up to its ports, whole,
+// or cut too short, from the endpoint or a router, of each error type.
+Frame FrameGen::icmp6_error_about(const OpenFlow& f) {
+  Bytes quote = packet_at_endpoint(f);
   uint32_t cut = rng_.below(10);
   if (cut < 5)
     quote.resize(std::min<size_t>(quote.size(), 48));
@@ -163,13 +168,7 @@ Frame FrameGen::icmp_error_about(const OpenFlow& f) {
   if (is_v6(f.ep_ip.c_str())) return icmp6_error_about(f);
   // What the endpoint received from the LB (peer -> endpoint), quoted as RFC 792 asks (IP header
   // + 8 bytes) or whole, as Linux does.
-  L2 none{kLbBeMac, f.ep_mac, std::nullopt};
-  Ip4 quoted{f.peer_ip.c_str(), f.ep_ip.c_str()};
-  quoted.ttl = 63;
-  Bytes sent = f.proto == IPPROTO_TCP ? tcp_frame(none, quoted, f.peer_port, f.ep_port, tcpf::ACK,
-                                                  static_cast<uint32_t>(rng_.next()), 1, payload())
-                                      : udp_frame(none, quoted, f.peer_port, f.ep_port, payload());
-  Bytes quote = ip_packet(sent);
+  Bytes quote = packet_at_endpoint(f);
   uint32_t cut = rng_.below(10);
   if (cut < 6)
     quote.resize(28);

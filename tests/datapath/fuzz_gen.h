@@ -68,6 +68,7 @@ class FrameGen {
   Frame endpoint_reply(const OpenFlow& f);
   Frame icmp_error_about(const OpenFlow& f);
   Frame icmp6_error_about(const OpenFlow& f);
+  Bytes packet_at_endpoint(const OpenFlow& f);
   Frame icmp_error_about_nothing();
   Frame echo();
   Frame arp();

@@ -21,10 +21,8 @@ class Nat6Test : public DatapathTest {
     install(flow_.rule, make_svc(kSvcId, XLB_SEL_RR, {ep_}));
   }
   static Flow v6_flow(uint16_t port = 80, uint8_t proto = IPPROTO_TCP) {
-    Flow f;
-    f.client = kClient6;
+    Flow f = xlbtest::v6_flow(port, proto);
     f.cport = 20000;  // in the SNAT range: FullNAT keeps it
-    f.rule = {kVip6, port, proto};
     return f;
   }
   static std::vector<EpSpec> v6_endpoints(size_t n) {
@@ -259,7 +257,7 @@ TEST_F(Nat6Test, ProxyProtocolHeaderCarriesTheV6Addresses) {
   xlb_svc svc = make_svc(12, XLB_SEL_RR, {ep_});
   svc.flags |= XLB_SVC_F_PPV2;
   install(f.rule, svc);
-  Bytes header = proxy_v2_header6(f.client.ip, f.rule.vip, f.cport, f.rule.port);
+  Bytes header = proxy_v2_header(f.client.ip, f.rule.vip, f.cport, f.rule.port);
   ASSERT_EQ(header.size(), kHdr);
   auto client_sends = [&](const Seg& in, const Seg& out) {
     EXPECT_TRUE(Forwarded(from_client(f.client_seg(in)), f.to_endpoint(f.client_seg(out), ep_)));
