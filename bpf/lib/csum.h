@@ -13,6 +13,15 @@ static __always_inline __u16 csum_fold32(__u32 sum)
 	return (__u16)~sum;
 }
 
+/* The IPv6 pseudo-header (RFC 8200 8.1) as laid out in front of a message the datapath builds,
+ * so one bpf_csum_diff sums both. */
+struct xlb_ipv6_pseudo {
+	__u32 src[4];
+	__u32 dst[4];
+	__be32 len;
+	__be32 next; /* three zero bytes, then the next header */
+};
+
 /* Ones' complement checksum of a buffer whose size is a multiple of 4 (bpf_csum_diff's rule). */
 static __always_inline __u16 csum_buffer(void *buf, __u32 size)
 {
@@ -26,6 +35,15 @@ static __always_inline __u16 csum_buffer(void *buf, __u32 size)
 static __always_inline __u64 csum_diff32(__u64 diff, __u32 from, __u32 to)
 {
 	return diff + (__u32)~from + to;
+}
+
+/* A 16-byte address (xlb_ip) changed: four words. An IPv4 address's zero words add nothing. */
+static __always_inline __u64 csum_diff_ip(__u64 diff, const __u32 *from, const __u32 *to)
+{
+	diff = csum_diff32(diff, from[0], to[0]);
+	diff = csum_diff32(diff, from[1], to[1]);
+	diff = csum_diff32(diff, from[2], to[2]);
+	return csum_diff32(diff, from[3], to[3]);
 }
 
 static __always_inline __u64 csum_diff16(__u64 diff, __u16 from, __u16 to)

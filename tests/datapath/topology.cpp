@@ -69,9 +69,24 @@ std::string build_topology() {
   cmds.push_back(std::string("ip neigh replace ") + kGateway.ip + " lladdr " +
                  mac_text(kGateway.mac) + " dev " + kGwIf + " nud permanent");
   cmds.push_back(std::string("ip route add 10.0.4.0/24 via ") + kGateway.ip + " dev " + kGwIf);
+  cmds.push_back(std::string("ip -6 addr add ") + kLbCliIp6 + "/64 dev " + kCliIf + " nodad");
+  cmds.push_back(std::string("ip -6 addr add ") + kLbBeIp6 + "/64 dev " + kBeIf + " nodad");
+  cmds.push_back(std::string("ip -6 addr add ") + kLbGwIp6 + "/64 dev " + kGwIf + " nodad");
+  for (const Host& h : {kClient6, kClient6b})
+    cmds.push_back(std::string("ip -6 neigh replace ") + h.ip + " lladdr " + mac_text(h.mac) +
+                   " dev " + kCliIf + " nud permanent");
+  for (const Host& h : kEndpoints6)
+    cmds.push_back(std::string("ip -6 neigh replace ") + h.ip + " lladdr " + mac_text(h.mac) +
+                   " dev " + kBeIf + " nud permanent");
+  cmds.push_back(std::string("ip -6 neigh replace ") + kGateway6.ip + " lladdr " +
+                 mac_text(kGateway6.mac) + " dev " + kGwIf + " nud permanent");
+  cmds.push_back(std::string("ip -6 route add fd00:4::/64 via ") + kGateway6.ip + " dev " + kGwIf);
   for (const auto& c : cmds)
     if (auto err = run_shell(c); !err.empty()) return err;
   if (auto err = write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"); !err.empty()) return err;
+  // bpf_fib_lookup refuses IPv6 routes while forwarding is off.
+  if (auto err = write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1"); !err.empty())
+    return err;
   return "";
 }
 
@@ -118,6 +133,17 @@ Host client_host(size_t i) {
   static std::deque<std::string> ips;  // stable c_str()s for the program's lifetime
   while (ips.size() <= i) ips.push_back("10.0.1." + std::to_string(100 + ips.size()));
   return {ips[i].c_str(), {0x02, 0, 0, 0, 0x01, static_cast<uint8_t>(100 + i)}};
+}
+
+Host client_host6(size_t i) {
+  Host v4 = client_host(i);  // bounds i, and gives the MAC
+  static std::deque<std::string> ips;
+  while (ips.size() <= i) {
+    char text[32];
+    std::snprintf(text, sizeof text, "fd00:1::%zx", 0x100 + ips.size());
+    ips.emplace_back(text);
+  }
+  return {ips[i].c_str(), v4.mac};
 }
 
 bool mount_bpffs(const std::string& dir) {
