@@ -134,8 +134,12 @@ struct Baseline {
 // parse_route (unchanged frame) by both, stateless_nat (rewrites) per call.
 Baseline baselines(uint32_t repeat) {
   auto* skel = parse_only__open();
+  if (!skel) die("opening parse_only.bpf.o failed");
+  // The library's map definitions come along (nat.h includes conntrack.h): none is pinned.
+  bpf_map* map;
+  bpf_object__for_each_map(map, skel->obj) bpf_map__set_pin_path(map, nullptr);
   // ct_insert2 adds two entries per call, a new flow each: room for all, so no LRU eviction.
-  if (!skel || bpf_map__set_max_entries(skel->maps.bench_ct, 2 * repeat + 1024) != 0 ||
+  if (bpf_map__set_max_entries(skel->maps.bench_ct, 2 * repeat + 1024) != 0 ||
       parse_only__load(skel) != 0)
     die("loading parse_only.bpf.o failed");
   const Bytes frame = Flow{}.client_tcp(tcpf::ACK);

@@ -27,7 +27,7 @@ int parse_only(struct __sk_buff *skb)
 	pull_headers(skb);
 	rc = parse_packet(skb, &p);
 	/* Use the parsed tuple, so the compiler cannot drop the parse. */
-	skb->cb[0] = p.saddr ^ p.daddr ^ p.sport ^ p.dport ^ p.proto;
+	skb->cb[0] = p.saddr.w[0] ^ p.daddr.w[0] ^ p.daddr.w[3] ^ p.sport ^ p.dport ^ p.proto;
 	return rc == PARSE_OK ? TC_ACT_OK : TC_ACT_UNSPEC;
 }
 
@@ -40,7 +40,7 @@ int parse_route(struct __sk_buff *skb)
 	pull_headers(skb);
 	if (parse_packet(skb, &p) != PARSE_OK)
 		return TC_ACT_UNSPEC;
-	if (route_lookup(skb, &p, p.saddr, p.daddr, p.sport, p.dport, 0, &fib) != ROUTE_OK)
+	if (route_lookup(skb, &p, &p.saddr, &p.daddr, p.sport, p.dport, 0, &fib) != ROUTE_OK)
 		return TC_ACT_UNSPEC;
 	return TC_ACT_OK;
 }
@@ -48,19 +48,22 @@ int parse_route(struct __sk_buff *skb)
 SEC("tc")
 int stateless_nat(struct __sk_buff *skb)
 {
-	__u32 daddr = skb->cb[0];
-	__u16 dport = (__u16)skb->cb[1];
 	struct bpf_fib_lookup fib;
 	struct xlb_pkt p = {};
+	struct xlb_tuple t;
 	int route;
 
 	pull_headers(skb);
 	if (parse_packet(skb, &p) != PARSE_OK)
 		return TC_ACT_UNSPEC;
-	route = route_lookup(skb, &p, p.saddr, daddr, p.sport, dport, 0, &fib);
+	t.saddr = p.saddr;
+	ip_set_v4(&t.daddr, skb->cb[0]);
+	t.sport = p.sport;
+	t.dport = (__u16)skb->cb[1];
+	route = route_lookup(skb, &p, &t.saddr, &t.daddr, t.sport, t.dport, 0, &fib);
 	if (route != ROUTE_OK)
 		return TC_ACT_UNSPEC;
-	if (rewrite_tuple(skb, &p, p.saddr, daddr, p.sport, dport))
+	if (rewrite_tuple(skb, &p, &t))
 		return TC_ACT_SHOT;
 	return forward(skb, &p, route, &fib);
 }
@@ -86,7 +89,7 @@ static __always_inline int bench_ct_key(struct __sk_buff *skb, struct xlb_pkt *p
 	k->sport = p->sport;
 	k->dport = p->dport;
 	k->proto = p->proto;
-	k->family = XLB_AF_INET;
+	k->family = p->family;
 	return 0;
 }
 
