@@ -41,10 +41,7 @@ l7_pids() {
   esac
 }
 
-for tool in wrk haproxy nginx; do
-  command -v "$tool" >/dev/null || fail "bench needs '$tool'" "bash scripts/install-deps.sh installs it"
-done
-e2e_init "bench: L7 proxies" "${BENCH_BUDGET:-0}"
+bench_start "bench: L7 proxies" wrk haproxy nginx
 step "topology: client | lb | b1, b2 (nginx :$BENCH_HTTP_PORT)"
 bench_topology
 BENCH_CLEAN_STATE=$(bench_state)

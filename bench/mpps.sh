@@ -9,7 +9,8 @@
 #   CPU 0, TSO off)  │  NAPI on    │  backends add to a system's figure; ARP passes, so the
 #                    │  CPU 1      │  LB still resolves its next hops
 #
-# A figure is the frames count_drop saw during the send, per second of sending; each is checked
+# A figure is the frames count_drop saw during the send, per second of sending, and per second
+# of CPU time the LB's NAPI thread used (what one core forwards, whatever else shares it); each is checked
 # against the system's own forwarded counter (kernel: Ip ForwDatagrams; xlb: fwd_new + fwd_est;
 # the redirect-only program: its redirects) and the run stops if they differ by more than 0.5%.
 set -euo pipefail
@@ -98,6 +99,15 @@ mpps_xdp_redirect_down() {
   fi
 }
 
+# napi_cpu_ticks: CPU time (user + system clock ticks) the LB's NAPI threads have used so far.
+napi_cpu_ticks() {
+  local pid total=0
+  for pid in $MPPS_NAPI_PIDS; do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+
 mpps_up() { "mpps_${1//-/_}_up"; }
 mpps_down() { "mpps_${1//-/_}_down"; }
 
@@ -116,11 +126,12 @@ forwarded() {
 
 # measure_mpps <results> <round> <system>: the figures of one system with 1 and N flows.
 measure_mpps() {
-  local results=$1 round=$2 system=$3 flows pid got0 fwd0 got fwd out sent secs pushback
+  local results=$1 round=$2 system=$3 flows pid got0 fwd0 got fwd out sent secs pushback ticks0 ticks
   for pid in $MPPS_NAPI_PIDS; do
     kill -0 "$pid" 2>/dev/null || fail "the LB's NAPI thread $pid is gone: its CPU pinning is lost"
   done
   for flows in 1 "$BENCH_MPPS_FLOWS"; do
+    ticks0=$(napi_cpu_ticks)
     got0=$(mpps_count sw count)
     fwd0=$(forwarded "$system")
     out=$(nsx client taskset -c "$BENCH_MPPS_SEND_CPU" "$MPPS_TOOL" send --dev eth0 \
@@ -130,6 +141,7 @@ measure_mpps() {
     # Frames still in the veth rings when the sender stops land within moments.
     sleep 0.3
     got=$(($(mpps_count sw count) - got0))
+    ticks=$(($(napi_cpu_ticks) - ticks0))
     fwd=$(($(forwarded "$system") - fwd0))
     ((got > 0)) || fail "$system, $flows flow(s): nothing arrived past the LB" "sent $sent"
     awk -v g="$got" -v f="$fwd" 'BEGIN { d = g - f; if (d < 0) d = -d; exit !(d <= f * 0.005) }' ||
@@ -139,13 +151,15 @@ measure_mpps() {
     record "$results" "$round" "$system" "mpps_${flows}" "$(awk -v g="$got" -v s="$secs" 'BEGIN { printf "%.4f", g / s / 1e6 }')"
     record "$results" "$round" "$system" "sent_mpps_${flows}" "$(awk -v n="$sent" -v s="$secs" 'BEGIN { printf "%.4f", n / s / 1e6 }')"
     record "$results" "$round" "$system" "pushback_${flows}" "$pushback"
+    # Per second of the LB thread's own CPU time: on a shared machine the scheduler decides
+    # how much of its CPU the thread gets; this figure does not depend on that.
+    ((ticks > 0)) || fail "$system, $flows flow(s): the LB's NAPI thread used no CPU time"
+    record "$results" "$round" "$system" "mpps_cpu_${flows}" "$(awk -v g="$got" -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.4f", g / (t / hz) / 1e6 }')"
+    record "$results" "$round" "$system" "cpu_share_${flows}" "$(awk -v t="$ticks" -v s="$secs" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz / s }')"
   done
 }
 
-for tool in nft ethtool taskset; do
-  command -v "$tool" >/dev/null || fail "bench needs '$tool'" "bash scripts/install-deps.sh installs it"
-done
-e2e_init "bench: mpps" "${BENCH_BUDGET:-0}"
+bench_start "bench: mpps" nft ethtool taskset
 step "topology: client | lb | sw (count_drop) | b1, b2; UDP to the VIP, port $MPPS_PORT"
 mpps_topology
 BENCH_CLEAN_STATE=$(bench_state)

@@ -21,12 +21,12 @@ BENCH_OUT=$out BENCH_UPDATE_DOCS=0 BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_PARTS=mp
 report=$(cat "$out/report.md")
 for system in $systems; do
   assert_contains "$report" "| $system | " "report row of $system"
-  for figure in mpps_1 mpps_16 sent_mpps_1 sent_mpps_16; do
+  for figure in mpps_1 mpps_16 mpps_cpu_1 mpps_cpu_16 sent_mpps_1 sent_mpps_16; do
     value=$(awk -F'\t' -v s="$system" -v f="$figure" '$2 == s && $3 == f { print $4 }' \
       "$out/mpps.tsv")
     awk -v v="$value" 'BEGIN { exit !(v > 0) }' ||
       fail "$system $figure is not a positive number" "seen: ${value:-<none>}"
   done
 done
-assert_contains "$report" "| xlb-tc ≥ 1.0 × routing, 16 flow(s) | " "Mpps targets table"
+assert_contains "$report" "| xlb-tc ≥ 1.0 × routing, 16 flow(s), per LB CPU-second | " "Mpps targets table"
 echo "PASS: bench mpps smoke (report in $out/report.md)"

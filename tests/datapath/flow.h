@@ -98,4 +98,8 @@ struct Flow {
   Bytes to_client(const Bytes& in) const;
 };
 
+// The orig entry an HA peer holds for f (established) toward ep of rule svc_id, as conntrack
+// sync delivers it (BpfDatapath::install_synced_flow); FullNAT takes f.snat.
+xlb_ct_entry peer_orig(const Flow& f, const EpSpec& ep, uint32_t svc_id, uint8_t mode);
+
 }  // namespace xlbtest

@@ -76,16 +76,9 @@ TEST_F(PrefilterTest, FullNatRepliesToTheLbAddressFindTheirFlow) {
 
 TEST_F(PrefilterTest, ASyncedFlowsEndpointIsLearntSoItsRepliesFindTheFlow) {
   install(flow_.rule, make_svc(kSvcId, XLB_SEL_RR, {ep_}));
-  xlb_ct_entry orig{};
-  orig.dir = XLB_DIR_ORIG;
-  orig.state = XLB_CT_EST;
-  orig.mode = XLB_MODE_NAT;
-  orig.svc_id = kSvcId;
-  orig.nat_daddr = xip(ep_.host.ip);
-  orig.nat_dport = htons(ep_.port);
-  orig.flags = XLB_CT_F_DNAT;
   ASSERT_FALSE(known(ep_.host.ip));
-  ASSERT_TRUE(dp().install_synced_flow(flow_.orig_key(), orig).ok());
+  ASSERT_TRUE(
+      dp().install_synced_flow(flow_.orig_key(), peer_orig(flow_, ep_, kSvcId, XLB_MODE_NAT)).ok());
   EXPECT_TRUE(known(ep_.host.ip)) << "written by xlbd, not by the datapath: xlbd marks it";
   const Bytes ack = flow_.endpoint_tcp(ep_, tcpf::ACK | tcpf::PSH, Bytes(10, 0x11));
   EXPECT_TRUE(Forwarded(from_backend(ack), flow_.to_client(ack)));
