@@ -206,6 +206,24 @@ void pass_and_established(const Baseline& b, uint32_t repeat) {
   if (!ct.ok() || !*ct || (*ct)->state != XLB_CT_EST) die("the measured flow is not established");
 }
 
+// The same established NAT flow over IPv6 (NAT66): one packet path, 16-byte keys.
+void established_v6(const Baseline& b, uint32_t repeat) {
+  auto dp = open_datapath(65536);
+  const std::vector<EpSpec> eps = {{kEndpoints6[0], 8080}};
+  Flow f;
+  f.client = kClient6;
+  f.rule.vip = kVip6;
+  install(*dp, f.rule, make_svc(1, XLB_SEL_RR, eps));
+  const Target cli{dp->program_fd(), env().cli_ifindex}, be{dp->program_fd(), env().be_ifindex};
+  repeated(cli, f.client_tcp(tcpf::SYN), 1, TC_ACT_REDIRECT);
+  repeated(be, f.endpoint_tcp(eps[0], tcpf::SYN | tcpf::ACK), 1, TC_ACT_REDIRECT);
+  const Bytes ack = f.client_tcp(tcpf::ACK);
+  print("established_nat6", "per-call", per_call(cli, ack, repeat, TC_ACT_REDIRECT), b.per_call);
+  auto ct = dp->lookup_flow(f.orig_key());
+  if (!ct.ok() || !*ct || (*ct)->state != XLB_CT_EST)
+    die("the measured v6 flow is not established");
+}
+
 // A new flow per call (distinct SYNs), in a fresh datapath per selection algorithm.
 void new_flows(const Baseline& b, uint32_t flows) {
   const struct {
@@ -335,6 +353,7 @@ int main(int argc, char** argv) {
               repeat);
   const Baseline b = baselines(repeat);
   pass_and_established(b, repeat);
+  established_v6(b, repeat);
   new_flows(b, repeat);
   sync_on_off(b, repeat);
   return 0;

@@ -27,7 +27,8 @@ int parse_only(struct __sk_buff *skb)
 	pull_headers(skb);
 	rc = parse_packet(skb, &p);
 	/* Use the parsed tuple, so the compiler cannot drop the parse. */
-	skb->cb[0] = p.saddr.w[0] ^ p.daddr.w[0] ^ p.daddr.w[3] ^ p.sport ^ p.dport ^ p.proto;
+	skb->cb[0] =
+	    p.saddr.w[0] ^ p.saddr.w[3] ^ p.daddr.w[0] ^ p.daddr.w[3] ^ p.sport ^ p.dport ^ p.proto;
 	return rc == PARSE_OK ? TC_ACT_OK : TC_ACT_UNSPEC;
 }
 
@@ -48,16 +49,16 @@ int parse_route(struct __sk_buff *skb)
 SEC("tc")
 int stateless_nat(struct __sk_buff *skb)
 {
+	struct xlb_tuple t = {};
 	struct bpf_fib_lookup fib;
 	struct xlb_pkt p = {};
-	struct xlb_tuple t;
 	int route;
 
 	pull_headers(skb);
 	if (parse_packet(skb, &p) != PARSE_OK)
 		return TC_ACT_UNSPEC;
 	t.saddr = p.saddr;
-	ip_set_v4(&t.daddr, skb->cb[0]);
+	t.daddr.w[0] = skb->cb[0]; /* an IPv4 endpoint */
 	t.sport = p.sport;
 	t.dport = (__u16)skb->cb[1];
 	route = route_lookup(skb, &p, &t.saddr, &t.daddr, t.sport, t.dport, 0, &fib);

@@ -13,6 +13,15 @@ static __always_inline __u16 csum_fold32(__u32 sum)
 	return (__u16)~sum;
 }
 
+/* The IPv6 pseudo-header (RFC 8200 8.1) as laid out in front of a message the datapath builds,
+ * so one bpf_csum_diff sums both. */
+struct xlb_ipv6_pseudo {
+	__u32 src[4];
+	__u32 dst[4];
+	__be32 len;
+	__be32 next; /* three zero bytes, then the next header */
+};
+
 /* Ones' complement checksum of a buffer whose size is a multiple of 4 (bpf_csum_diff's rule). */
 static __always_inline __u16 csum_buffer(void *buf, __u32 size)
 {

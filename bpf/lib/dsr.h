@@ -134,10 +134,10 @@ static __noinline xlb_verdict send_pkt_too_big6(struct __sk_buff *skb, const str
 	if (sum < 0)
 		return rewrite_failed();
 
-	h->pseudo_src = p->daddr;
-	h->pseudo_dst = p->saddr;
-	h->pseudo_len = bpf_htonl(8 + XLB_PTB6_QUOTE);
-	h->pseudo_next = bpf_htonl(IPPROTO_ICMPV6);
+	__builtin_memcpy(h->pseudo.src, &p->daddr, sizeof(h->pseudo.src));
+	__builtin_memcpy(h->pseudo.dst, &p->saddr, sizeof(h->pseudo.dst));
+	h->pseudo.len = bpf_htonl(8 + XLB_PTB6_QUOTE);
+	h->pseudo.next = bpf_htonl(IPPROTO_ICMPV6);
 	h->type = ICMPV6_PKT_TOOBIG;
 	h->mtu = bpf_htonl(mtu - XLB_IP6IP6_HLEN);
 	h->checksum = csum_fold32(bpf_csum_diff(0, 0, (__be32 *)h, sizeof(*h), sum));

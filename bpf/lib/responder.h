@@ -103,10 +103,7 @@ static __noinline xlb_verdict answer_echo(struct __sk_buff *skb, const struct xl
 /* A Neighbor Advertisement (RFC 4861 4.4) with the target link-layer address option, and the
  * IPv6 pseudo-header its checksum covers, laid out so one buffer sums both. */
 struct xlb_na_reply {
-	struct xlb_ip pseudo_src; /* pseudo-header: source, destination, length, next header */
-	struct xlb_ip pseudo_dst;
-	__be32 pseudo_len;
-	__be32 pseudo_next;
+	struct xlb_ipv6_pseudo pseudo;
 	__u8 type;
 	__u8 code;
 	__sum16 checksum;
@@ -121,21 +118,38 @@ struct xlb_na_reply {
 #define XLB_NA_F_SOLICITED 0x40000000
 #define XLB_NA_F_OVERRIDE 0x20000000
 
+/* Longest Neighbor Solicitation answered: 24 bytes and up to 5 options of 8 bytes (a longer one,
+ * unusual, goes to the kernel). */
+#define XLB_NS_MAX_LEN 64
+
 /* The NS's target, if it is a valid Neighbor Solicitation (RFC 4861 7.1.1: hop limit 255, code
- * 0, at least 24 bytes) from an address that can be answered (not the unspecified one: duplicate
- * address detection is not a question xlb answers). */
+ * 0, at least 24 bytes, options in 8-byte units, checksum verifies over the pseudo-header) from
+ * an address that can be answered (not the unspecified one: duplicate address detection is not a
+ * question xlb answers). */
 static __always_inline int ns_target(struct __sk_buff *skb, const struct xlb_pkt *p,
 				     struct xlb_ip *target)
 {
-	__u8 code;
+	__u32 msg[XLB_NS_MAX_LEN / 4] = {};
+	__u32 len = p->tot_len - (p->l4_off - p->l3_off);
+	__s64 sum;
 
-	if (p->ttl != 255 || p->tot_len - (p->l4_off - p->l3_off) < 24)
+	if (p->ttl != 255 || len < 24 || len > XLB_NS_MAX_LEN || (len & 7))
 		return -1;
 	if (!(p->saddr.w[0] | p->saddr.w[1] | p->saddr.w[2] | p->saddr.w[3]))
 		return -1;
-	if (bpf_skb_load_bytes(skb, p->l4_off + 1, &code, 1) || code != 0 ||
-	    bpf_skb_load_bytes(skb, p->l4_off + 8, target, sizeof(*target)))
+	if (bpf_skb_load_bytes(skb, p->l4_off, msg, len))
 		return -1;
+	/* The message (zero-padded to 64 bytes: zeros add nothing), then the pseudo-header. */
+	sum = bpf_csum_diff(0, 0, msg, sizeof(msg), 0);
+	if (sum < 0)
+		return -1;
+	sum = bpf_csum_diff(0, 0, (__be32 *)&p->saddr, 2 * sizeof(p->saddr), sum);
+	if (sum < 0 || csum_fold32(csum_diff_wsum((__u64)(__u32)sum + bpf_htonl(len) +
+						  bpf_htonl(IPPROTO_ICMPV6))) != 0)
+		return -1;
+	if (((__u8 *)msg)[1] != 0) /* code */
+		return -1;
+	__builtin_memcpy(target, &msg[2], sizeof(*target));
 	return 0;
 }
 
@@ -159,10 +173,10 @@ static __noinline xlb_verdict answer_ns(struct __sk_buff *skb, const struct xlb_
 	if (!iface)
 		return XLB_NO_VERDICT;
 
-	na.pseudo_src = na.target;
-	na.pseudo_dst = p->saddr;
-	na.pseudo_len = bpf_htonl(XLB_NA_LEN);
-	na.pseudo_next = bpf_htonl(IPPROTO_ICMPV6);
+	__builtin_memcpy(na.pseudo.src, &na.target, sizeof(na.pseudo.src));
+	__builtin_memcpy(na.pseudo.dst, &p->saddr, sizeof(na.pseudo.dst));
+	na.pseudo.len = bpf_htonl(XLB_NA_LEN);
+	na.pseudo.next = bpf_htonl(IPPROTO_ICMPV6);
 	na.type = ICMPV6_NEIGH_ADVERT;
 	na.flags = bpf_htonl(XLB_NA_F_SOLICITED | XLB_NA_F_OVERRIDE);
 	na.opt_type = 2;

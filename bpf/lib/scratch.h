@@ -14,12 +14,11 @@
 
 #include "xlb/abi/conntrack.h"
 
+#include "lib/csum.h"
+
 /* The ICMPv6 Packet Too Big header and the pseudo-header its checksum covers (dsr.h). */
 struct xlb_ptb6 {
-	struct xlb_ip pseudo_src;
-	struct xlb_ip pseudo_dst;
-	__be32 pseudo_len;
-	__be32 pseudo_next;
+	struct xlb_ipv6_pseudo pseudo;
 	__u8 type;
 	__u8 code;
 	__sum16 checksum;

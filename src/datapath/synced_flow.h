@@ -26,14 +26,19 @@ inline Result<void> check_snat_port_range(uint16_t lo, uint16_t hi) {
 }
 
 // A synced flow's key and orig entry must be one the datapath itself could have written: an
-// IPv4 TCP or UDP client tuple, an orig entry of a known mode and state whose translation that
-// mode makes, and a rule id and endpoint index this node has room for.
+// IPv4 or IPv6 TCP or UDP client tuple (an IPv4 address in the first word only), an orig entry of a
+// known mode and state whose translation that mode makes, and a rule id and endpoint index this
+// node has room for.
 inline Result<void> check_synced_flow(const xlb_ct_key& key, const xlb_ct_entry& e,
                                       uint32_t max_services) {
   auto bad = [](const std::string& what) {
     return invalid("flow", "a synced flow must be " + what);
   };
-  if (key.family != XLB_AF_INET || key.pad != 0) return bad("an IPv4 tuple (family 2, pad 0)");
+  if ((key.family != XLB_AF_INET && key.family != XLB_AF_INET6) || key.pad != 0)
+    return bad("an IPv4 or IPv6 tuple (family 2 or 10, pad 0)");
+  if (key.family == XLB_AF_INET && (key.saddr.w[1] | key.saddr.w[2] | key.saddr.w[3] |
+                                    key.daddr.w[1] | key.daddr.w[2] | key.daddr.w[3]) != 0)
+    return bad("an IPv4 tuple whose addresses use their first 4 bytes only");
   if (key.proto != 6 && key.proto != 17) return bad("TCP or UDP");
   if (e.dir != XLB_DIR_ORIG) return bad("an orig (client-side) entry");
   const bool tcp_state = e.state <= XLB_CT_CLOSED;

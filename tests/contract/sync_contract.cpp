@@ -256,10 +256,42 @@ TEST_P(DatapathContract, SyncFlowsTheDatapathCouldNotHaveWrittenAreRefused) {
   xlb_ct_entry untranslated = sync_entry(XLB_MODE_NAT, XLB_CT_EST);
   untranslated.flags = 0;
   refused(key, untranslated, "NAT without DNAT");
-  xlb_ct_key v6 = key;
-  v6.family = XLB_AF_INET6;
-  refused(v6, sync_entry(XLB_MODE_NAT, XLB_CT_EST), "IPv6");
+  xlb_ct_key other_family = key;
+  other_family.family = 7;
+  refused(other_family, sync_entry(XLB_MODE_NAT, XLB_CT_EST), "a family neither IPv4 nor IPv6");
+  xlb_ct_key wide_v4 = key;
+  wide_v4.saddr.w[2] = 1;
+  refused(wide_v4, sync_entry(XLB_MODE_NAT, XLB_CT_EST), "an IPv4 key with more than 4 bytes");
   EXPECT_TRUE(sync_all(dp()).empty());
+}
+
+// IPv6: the same flow with 16-byte addresses, both entries derived as for IPv4.
+TEST_P(DatapathContract, SyncInstallsAndRemovesAnIpv6FullNatFlow) {
+  auto ip6 = [](const char* text) {
+    xlb_ip ip{};
+    inet_pton(AF_INET6, text, ip.w);
+    return ip;
+  };
+  xlb_ct_key key = sync_key("10.9.2.1", 40000);
+  key.saddr = ip6("2001:db8:9:2::1");
+  key.daddr = ip6("2001:db8:9::1");
+  key.family = XLB_AF_INET6;
+  xlb_ct_entry e = sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST);
+  e.nat_daddr = ip6("2001:db8:9:1::1");
+  e.nat_saddr = ip6("2001:db8:9:3::1");
+  ASSERT_TRUE(dp().install_synced_flow(key, e).ok());
+  auto orig = sync_find(dp(), key);
+  ASSERT_TRUE(orig);
+  EXPECT_EQ(std::memcmp(&orig->entry.nat_daddr, &e.nat_daddr, sizeof e.nat_daddr), 0);
+  const xlb_ct_key reply = sync_reply_key(key, e);
+  EXPECT_EQ(reply.family, XLB_AF_INET6);
+  auto r = sync_find(dp(), reply);
+  ASSERT_TRUE(r) << "the reply entry, keyed endpoint -> SNAT address";
+  EXPECT_EQ(std::memcmp(&r->entry.nat_daddr, &key.saddr, sizeof key.saddr), 0);
+  EXPECT_EQ(sync_active(dp()), 1u);
+  ASSERT_TRUE(dp().remove_synced_flow(key).ok());
+  EXPECT_TRUE(sync_all(dp()).empty());
+  EXPECT_EQ(sync_active(dp()), 0u);
 }
 
 TEST_P(DatapathContract, SyncRemovalDeletesBothEntriesAndTheCountOnce) {

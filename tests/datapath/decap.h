@@ -3,6 +3,10 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "fixture.h"
 
 struct xlb_decap;  // generated skeleton
 
@@ -24,5 +28,15 @@ class DecapProgram {
   xlb_decap* skel_ = nullptr;
   std::string error_;
 };
+
+// A SYN and a data segment of `flow`, run through the LB program `lb_fd` (a tunnelling DSR rule
+// to `ep`, arriving on the client side) and then through `decap` (on the backend side), must
+// come out as the client sent them behind the LB -> endpoint Ethernet header, to the kernel.
+void expect_decap_restores(int lb_fd, const DecapProgram& decap, const Flow& flow,
+                           const EpSpec& ep);
+
+// Each named frame, run through `decap` on the backend side, is handed to the kernel untouched.
+void expect_decap_leaves_untouched(const DecapProgram& decap,
+                                   const std::vector<std::pair<const char*, Bytes>>& cases);
 
 }  // namespace xlbtest

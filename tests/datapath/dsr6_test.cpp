@@ -11,13 +11,6 @@ namespace {
 constexpr size_t kIp6ip6Len = 40;
 constexpr size_t kQuote = 1280 - 40 - 8;
 
-Bytes macs_only6(const Bytes& in, const Mac& src, const Mac& dst) {
-  Bytes out = in;
-  std::copy(dst.begin(), dst.end(), out.begin());
-  std::copy(src.begin(), src.end(), out.begin() + 6);
-  return out;
-}
-
 // The expected tunnelled frame, built with libtins: outer src -> dst around the input's packet.
 Bytes tunnelled6(const Bytes& in, const L2& l2, const char* outer_src, const char* outer_dst) {
   Ip4 outer{outer_src, outer_dst};
@@ -42,8 +35,6 @@ class Dsr6Test : public DatapathTest {
   void SetUp() override {
     DatapathTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    flow_.client = kClient6;
-    flow_.rule.vip = kVip6;
     install(flow_.rule, dsr(make_svc(kSvcId, XLB_SEL_HASH, {ep_})));
   }
   void expect_dsr_entry(const EpSpec& ep, uint8_t state, bool tunnel) {
@@ -59,17 +50,17 @@ class Dsr6Test : public DatapathTest {
   static constexpr uint32_t kSvcId = 26;
   const EpSpec ep_{kEndpoints6[0], 80};
   const EpSpec routed_{kRoutedEndpoints6[0], 80};
-  Flow flow_;
+  Flow flow_ = v6_flow();
 };
 
 TEST_F(Dsr6Test, L2ChangesOnlyTheMacs) {
   Bytes syn = flow_.client_tcp(tcpf::SYN);
   Verdict v = from_client(syn);
-  EXPECT_TRUE(Forwarded(v, macs_only6(syn, kLbBeMac, ep_.host.mac)));
+  EXPECT_TRUE(Forwarded(v, with_macs(syn, kLbBeMac, ep_.host.mac)));
   EXPECT_EQ(ip_packet(v.frame), ip_packet(syn)) << "IPv6 and L4 bytes, hop limit included";
   expect_dsr_entry(ep_, XLB_CT_SYN_SENT, false);
   Bytes ack = flow_.client_tcp(tcpf::ACK, {'o', 'k'});
-  EXPECT_TRUE(Forwarded(from_client(ack), macs_only6(ack, kLbBeMac, ep_.host.mac)));
+  EXPECT_TRUE(Forwarded(from_client(ack), with_macs(ack, kLbBeMac, ep_.host.mac)));
   expect_dsr_entry(ep_, XLB_CT_EST, false);
   EXPECT_EQ(dsr_counter(kSvcId, 0).l2, 2u);
 }
@@ -133,14 +124,7 @@ class Decap6Test : public Dsr6Test {
 
 TEST_F(Decap6Test, DecapRestoresTheClientsPacketExactly) {
   install(flow_.rule, dsr(make_svc(kSvcId, XLB_SEL_HASH, {ep_}), /*ipip=*/true));
-  for (const Bytes& in :
-       {flow_.client_tcp(tcpf::SYN), flow_.client_tcp(tcpf::ACK | tcpf::PSH, Bytes(1001, 7))}) {
-    Verdict lb = from_client(in);
-    ASSERT_EQ(lb.action, TC_ACT_REDIRECT);
-    Verdict v = decap(lb.frame);
-    EXPECT_EQ(v.err, 0);
-    EXPECT_TRUE(Passed(v, macs_only6(in, kLbBeMac, ep_.host.mac)));
-  }
+  expect_decap_restores(dp().program_fd(), decap_, flow_, ep_);
 }
 
 TEST_F(Decap6Test, TunnelsForOtherHostsAndPlainPacketsAreUntouched) {
@@ -153,11 +137,7 @@ TEST_F(Decap6Test, TunnelsForOtherHostsAndPlainPacketsAreUntouched) {
       {"for another host", ip6ip6_frame(l2, Ip4{kLbBeIp6, kEndpoints6[1].ip}, inner)},
       {"no IPv6 packet inside", ip6ip6_frame(l2, Ip4{kLbBeIp6, kEndpoints6[0].ip}, not_v6_inside)},
   };
-  for (const auto& [what, in] : cases) {
-    Verdict v = decap(in);
-    EXPECT_EQ(v.err, 0) << what;
-    EXPECT_TRUE(PassedUntouched(v, in)) << what;
-  }
+  expect_decap_leaves_untouched(decap_, cases);
 }
 
 }  // namespace

@@ -41,14 +41,6 @@ constexpr size_t kIpipLen = 20;
   return ok ? ::testing::AssertionSuccess() : failure;
 }
 
-// Expected L2-DSR output: the input with only the MACs changed.
-Bytes macs_only(const Bytes& in, const Mac& src, const Mac& dst) {
-  Bytes out = in;
-  std::copy(dst.begin(), dst.end(), out.begin());
-  std::copy(src.begin(), src.end(), out.begin() + 6);
-  return out;
-}
-
 // Expected IPIP output: an outer header (version 4, IHL 5, TOS and DF copied from the inner
 // packet, id 0, TTL 64, protocol 4) in front of the input's IPv4 packet, byte for byte.
 Bytes tunnelled(const Bytes& in, const L2& l2, const char* outer_src, const char* outer_dst) {
@@ -93,7 +85,7 @@ TEST_F(DsrTest, L2SynLeavesIpAndL4BytesUntouchedAndChangesOnlyMacs) {
   Bytes syn = flow_.client_tcp(tcpf::SYN);
   auto before = stats();
   Verdict v = from_client(syn);
-  EXPECT_TRUE(Forwarded(v, macs_only(syn, kLbBeMac, ep_.host.mac)));
+  EXPECT_TRUE(Forwarded(v, with_macs(syn, kLbBeMac, ep_.host.mac)));
   EXPECT_EQ(ip_packet(v.frame), ip_packet(syn)) << "IP and L4 bytes, TTL included";
   EXPECT_TRUE(DsrTracked(dp(), flow_, ep_, kSvcId, XLB_CT_SYN_SENT, false));
   EXPECT_EQ(flows().size(), 1u) << "DSR tracks the client -> server direction only";
@@ -103,20 +95,20 @@ TEST_F(DsrTest, L2SynLeavesIpAndL4BytesUntouchedAndChangesOnlyMacs) {
 
 TEST_F(DsrTest, L2FlowIsEstablishedByTheClientsFirstAckAndStaysOnItsEndpoint) {
   Bytes syn = flow_.client_tcp(tcpf::SYN);
-  ASSERT_TRUE(Forwarded(from_client(syn), macs_only(syn, kLbBeMac, ep_.host.mac)));
+  ASSERT_TRUE(Forwarded(from_client(syn), with_macs(syn, kLbBeMac, ep_.host.mac)));
   // The SYN+ACK goes endpoint -> client directly: the next packet the LB sees is the ACK.
   Bytes ack = flow_.client_tcp(tcpf::ACK);
-  EXPECT_TRUE(Forwarded(from_client(ack), macs_only(ack, kLbBeMac, ep_.host.mac)));
+  EXPECT_TRUE(Forwarded(from_client(ack), with_macs(ack, kLbBeMac, ep_.host.mac)));
   EXPECT_TRUE(DsrTracked(dp(), flow_, ep_, kSvcId, XLB_CT_EST, false));
 
   // The rule now lists another endpoint first: the established flow keeps its own.
   install(flow_.rule, dsr(make_svc(kSvcId, XLB_SEL_HASH, {{kEndpoints[1], 80}, ep_})));
   Bytes data = flow_.client_tcp(tcpf::ACK | tcpf::PSH, Bytes(500, 0x42));
   auto before = stats();
-  EXPECT_TRUE(Forwarded(from_client(data), macs_only(data, kLbBeMac, ep_.host.mac)));
+  EXPECT_TRUE(Forwarded(from_client(data), with_macs(data, kLbBeMac, ep_.host.mac)));
   EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_FWD_EST, 1}}));
   Bytes fin = flow_.client_tcp(tcpf::FIN | tcpf::ACK);
-  EXPECT_TRUE(Forwarded(from_client(fin), macs_only(fin, kLbBeMac, ep_.host.mac)));
+  EXPECT_TRUE(Forwarded(from_client(fin), with_macs(fin, kLbBeMac, ep_.host.mac)));
   EXPECT_TRUE(DsrTracked(dp(), flow_, ep_, kSvcId, XLB_CT_FIN_WAIT, false));
   EXPECT_EQ(flows().size(), 1u);
 }
@@ -154,7 +146,7 @@ TEST_F(DsrTest, L2UdpDatagramsChangeOnlyMacs) {
   const EpSpec dns{kEndpoints[1], 53};
   install(udp.rule, dsr(make_svc(22, XLB_SEL_HASH, {dns})));
   for (const Bytes& q : {udp.client_udp({'q', '1'}), udp.client_udp({'q', '2', '!'})})
-    EXPECT_TRUE(Forwarded(from_client(q), macs_only(q, kLbBeMac, dns.host.mac)));
+    EXPECT_TRUE(Forwarded(from_client(q), with_macs(q, kLbBeMac, dns.host.mac)));
   EXPECT_TRUE(DsrTracked(dp(), udp, dns, 22, XLB_CT_UDP_NEW, false));
 }
 
@@ -290,15 +282,7 @@ class DecapTest : public DsrTest {
 
 TEST_F(DecapTest, DecapRestoresTheClientsPacketExactly) {
   install(flow_.rule, dsr(make_svc(kSvcId, XLB_SEL_HASH, {ep_}), /*ipip=*/true));
-  for (const Bytes& in :
-       {flow_.client_tcp(tcpf::SYN), flow_.client_tcp(tcpf::ACK | tcpf::PSH, Bytes(1001, 7))}) {
-    Verdict lb = from_client(in);
-    ASSERT_EQ(lb.action, TC_ACT_REDIRECT);
-    Verdict v = decap(lb.frame);
-    EXPECT_EQ(v.err, 0);
-    EXPECT_TRUE(Passed(v, macs_only(in, kLbBeMac, ep_.host.mac)))
-        << "the packet the client sent, behind the LB -> endpoint Ethernet header";
-  }
+  expect_decap_restores(dp().program_fd(), decap_, flow_, ep_);
 }
 
 TEST_F(DecapTest, HandCraftedIpipFrameLosesExactlyItsOuterHeader) {
@@ -333,11 +317,7 @@ TEST_F(DecapTest, AnythingButAPlainIpipFrameIsUntouched) {
       {"IPIP carrying no IPv4 packet", ipip_frame(l2, outer, not_ipv4_inside)},
       {"IPIP for another host", ipip_frame(l2, Ip4{kLbBeIp, kEndpoints[1].ip}, inner)},
   };
-  for (const auto& [what, in] : cases) {
-    Verdict v = decap(in);
-    EXPECT_EQ(v.err, 0) << what;
-    EXPECT_TRUE(PassedUntouched(v, in)) << what;
-  }
+  expect_decap_leaves_untouched(decap_, cases);
 }
 
 }  // namespace

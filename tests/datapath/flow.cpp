@@ -164,4 +164,11 @@ xlb_ct_entry peer_orig(const Flow& f, const EpSpec& ep, uint32_t svc_id, uint8_t
   return e;
 }
 
+Flow v6_flow(uint16_t port, uint8_t proto) {
+  Flow f;
+  f.client = kClient6;
+  f.rule = {kVip6, port, proto};
+  return f;
+}
+
 }  // namespace xlbtest

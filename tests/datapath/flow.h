@@ -102,4 +102,7 @@ struct Flow {
 // sync delivers it (BpfDatapath::install_synced_flow); FullNAT takes f.snat.
 xlb_ct_entry peer_orig(const Flow& f, const EpSpec& ep, uint32_t svc_id, uint8_t mode);
 
+// A Flow over IPv6: kClient6 to kVip6 (port 80, TCP), otherwise the defaults.
+Flow v6_flow(uint16_t port = 80, uint8_t proto = IPPROTO_TCP);
+
 }  // namespace xlbtest

@@ -159,6 +159,13 @@ uint32_t ip_be(const char* dotted) {
   return a.s_addr;
 }
 
+Bytes with_macs(const Bytes& in, const Mac& src, const Mac& dst) {
+  Bytes out = in;
+  std::copy(dst.begin(), dst.end(), out.begin());
+  std::copy(src.begin(), src.end(), out.begin() + 6);
+  return out;
+}
+
 void fix_checksums(Bytes& f) {
   auto l = ip_layout(f);
   if (!l) throw std::invalid_argument("fix_checksums: not a well-formed IP frame");

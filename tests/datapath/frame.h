@@ -62,6 +62,9 @@ class Rewrite {
   Layout l_;
 };
 
+// The frame with only its Ethernet source and destination changed (what L2-DSR sends).
+Bytes with_macs(const Bytes& in, const Mac& src, const Mac& dst);
+
 // Recomputes the IPv4 header and TCP/UDP/ICMP checksums of a well-formed IPv4 frame, or the
 // TCP/UDP/ICMPv6 checksum of an IPv6 one. A UDP checksum of 0 ("none", RFC 768) stays 0.
 void fix_checksums(Bytes& frame);

@@ -41,7 +41,7 @@ uint64_t Prng::next() {
 }
 
 void fix_checksums_if_possible(Bytes& f) {
-  if (ipv4_layout(f)) {
+  if (ip_layout(f)) {
     fix_checksums(f);
     return;
   }
@@ -49,6 +49,12 @@ void fix_checksums_if_possible(Bytes& f) {
   if (f.size() < l3 + 20) return;
   size_t ihl = (f[l3] & 0x0f) * 4u;
   if (ihl >= 20 && l3 + ihl <= f.size()) set_ip_checksum(f, l3, ihl);
+}
+
+// The client behind a client-side frame's MAC, in the family of the address it talks to.
+Host FrameGen::client_for(const L2& l2, const char* dst) {
+  size_t i = l2.src[5] - 100u;
+  return is_v6(dst) ? client_host6(i) : client_host(i);
 }
 
 L2 FrameGen::l2_from_client() {
@@ -65,6 +71,10 @@ Ip4 FrameGen::ip(const char* src, const char* dst) {
   ip.dont_fragment = rng_.chance(50);
   if (rng_.chance(15)) ip.noop_options = 1 + rng_.below(39);
   if (rng_.chance(10)) ip.tos = rng_.byte();
+  if (is_v6(src) && rng_.chance(15)) {  // IPv6 extension headers, a fragment header at times
+    static constexpr uint8_t kExt[] = {0, 60, 43, 60, 0, 44};
+    for (uint32_t n = 1 + rng_.below(5); n > 0; --n) ip.ext.push_back(kExt[rng_.below(6)]);
+  }
   return ip;
 }
 
@@ -90,9 +100,11 @@ Frame FrameGen::client_to_rule(uint8_t proto) {
   const FuzzRule& rule = *same[rng_.below(static_cast<uint32_t>(same.size()))];
   L2 l2 = l2_from_client();
   // The client's address is the one whose MAC l2 carries (client_host(i) has MAC ...:(100+i)).
-  Host c = client_host(l2.src[5] - 100);
+  Host c = client_for(l2, rule.vip);
   uint16_t dport = rng_.chance(90) ? rule.port : static_cast<uint16_t>(rng_.next());
-  const char* vip = rng_.chance(95) ? rule.vip : (rng_.chance(50) ? kVip : kVip2);
+  const char* vip = rng_.chance(95)   ? rule.vip
+                    : is_v6(rule.vip) ? (rng_.chance(50) ? kVip6 : kVip6b)
+                                      : (rng_.chance(50) ? kVip : kVip2);
   uint16_t sport = static_cast<uint16_t>(kFirstClientPort + rng_.below(kClientPorts));
   Ip4 hdr = ip(c.ip, vip);
   if (proto == IPPROTO_TCP) {
@@ -102,7 +114,9 @@ Frame FrameGen::client_to_rule(uint8_t proto) {
                       payload())};
   }
   Frame f{udp_frame(l2, hdr, sport, dport, payload())};
-  if (rng_.chance(10)) put16(f.bytes, ipv4_layout(f.bytes)->l4 + 6, 0);  // "no checksum"
+  auto l = ip_layout(f.bytes);
+  if (rng_.chance(10) && l && l->proto == IPPROTO_UDP)
+    put16(f.bytes, l->l4 + 6, 0);  // "no checksum" (invalid over IPv6)
   return f;
 }
 
@@ -119,16 +133,42 @@ Frame FrameGen::endpoint_reply(const OpenFlow& f) {
   return {udp_frame(l2, hdr, f.ep_port, f.peer_port, payload()), true};
 }
 
-Frame FrameGen::icmp_error_about(const OpenFlow& f) {
-  // What the endpoint received from the LB (peer -> endpoint), quoted as RFC 792 asks (IP header
-  // + 8 bytes) or whole, as Linux does.
+// A packet of flow f as the endpoint received it from the LB (peer -> endpoint, one hop on).
+Bytes FrameGen::packet_at_endpoint(const OpenFlow& f) {
   L2 none{kLbBeMac, f.ep_mac, std::nullopt};
   Ip4 quoted{f.peer_ip.c_str(), f.ep_ip.c_str()};
   quoted.ttl = 63;
   Bytes sent = f.proto == IPPROTO_TCP ? tcp_frame(none, quoted, f.peer_port, f.ep_port, tcpf::ACK,
                                                   static_cast<uint32_t>(rng_.next()), 1, payload())
                                       : udp_frame(none, quoted, f.peer_port, f.ep_port, payload());
-  Bytes quote = ip_packet(sent);
+  return ip_packet(sent);
+}
+
+// ICMPv6 errors about a v6 flow: the packet the endpoint received, quoted up to its ports, whole,
+// or cut too short, from the endpoint or a router, of each error type.
+Frame FrameGen::icmp6_error_about(const OpenFlow& f) {
+  Bytes quote = packet_at_endpoint(f);
+  uint32_t cut = rng_.below(10);
+  if (cut < 5)
+    quote.resize(std::min<size_t>(quote.size(), 48));
+  else if (cut == 5)
+    quote.resize(rng_.below(48));  // too short to name a flow
+  else if (cut == 6)
+    quote.resize(std::min<size_t>(quote.size(), 1232));
+  const char* from = rng_.chance(75) ? f.ep_ip.c_str() : kEndpoints6[3].ip;
+  Ip4 outer = ip(from, f.peer_ip.c_str());
+  outer.ext.clear();
+  uint8_t type = static_cast<uint8_t>(1 + rng_.below(4));
+  return {icmp6_error_frame({f.ep_mac, kLbBeMac, std::nullopt}, outer, type,
+                            static_cast<uint8_t>(rng_.below(8)), 1280 + rng_.below(200), quote),
+          true};
+}
+
+Frame FrameGen::icmp_error_about(const OpenFlow& f) {
+  if (is_v6(f.ep_ip.c_str())) return icmp6_error_about(f);
+  // What the endpoint received from the LB (peer -> endpoint), quoted as RFC 792 asks (IP header
+  // + 8 bytes) or whole, as Linux does.
+  Bytes quote = packet_at_endpoint(f);
   uint32_t cut = rng_.below(10);
   if (cut < 6)
     quote.resize(28);
@@ -161,17 +201,32 @@ Frame FrameGen::icmp_error_about_nothing() {
 
 Frame FrameGen::echo() {
   static constexpr const char* kTargets[] = {kVip, kVip2, kLbCliIp, "10.0.1.250"};
+  static constexpr const char* kTargets6[] = {kVip6, kVip6b, kLbCliIp6, "fd00:1::250"};
   L2 l2 = l2_from_client();
-  Host c = client_host(l2.src[5] - 100);
   Bytes data(rng_.below(64));
   for (auto& b : data) b = rng_.byte();
+  if (rng_.chance(40)) {
+    const char* dst = kTargets6[rng_.below(4)];
+    return {icmp6_echo_frame(l2, ip(client_for(l2, dst).ip, dst), 128,
+                             static_cast<uint16_t>(rng_.next()), static_cast<uint16_t>(rng_.next()),
+                             data)};
+  }
+  Host c = client_host(l2.src[5] - 100);
   return {icmp_echo_frame(l2, ip(c.ip, kTargets[rng_.below(4)]), static_cast<uint16_t>(rng_.next()),
                           static_cast<uint16_t>(rng_.next()), data)};
 }
 
 Frame FrameGen::arp() {
   static constexpr const char* kTargets[] = {kVip, kVip2, kLbCliIp, "10.0.1.250"};
+  static constexpr const char* kTargets6[] = {kVip6, kVip6b, kLbCliIp6, "fd00:1::250"};
   L2 l2 = l2_from_client();
+  if (rng_.chance(40)) {  // IPv6's ARP: a Neighbor Solicitation, mostly well-formed
+    const char* target = kTargets6[rng_.below(4)];
+    Ip4 hdr{client_for(l2, kVip6).ip, rng_.chance(80) ? "ff02::1:ff00:200" : target};
+    hdr.ttl = rng_.chance(85) ? 255 : rng_.byte();
+    if (rng_.chance(5)) hdr.src = "::";
+    return {neighbor_solicit_frame(l2, hdr, target, l2.src)};
+  }
   Host c = client_host(l2.src[5] - 100);
   l2.dst = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   uint16_t op = rng_.chance(85) ? 1 : static_cast<uint16_t>(rng_.below(4));
@@ -193,10 +248,11 @@ Frame FrameGen::other_ethertype() {
 }
 
 Frame FrameGen::not_for_a_vip() {
-  static constexpr const char* kTargets[] = {kLbCliIp, "10.0.1.250", "192.0.2.1", kLbBeIp};
+  static constexpr const char* kTargets[] = {kLbCliIp,  "10.0.1.250",  "192.0.2.1", kLbBeIp,
+                                             kLbCliIp6, "fd00:1::250", kLbBeIp6,    "2001:db8::1"};
   L2 l2 = l2_from_client();
-  Host c = client_host(l2.src[5] - 100);
-  const char* dst = kTargets[rng_.below(4)];
+  const char* dst = kTargets[rng_.below(8)];
+  Host c = client_for(l2, dst);
   uint16_t port = rng_.chance(50) ? 80 : static_cast<uint16_t>(rng_.next());
   if (rng_.chance(50))
     return {tcp_frame(l2, ip(c.ip, dst), 40000, port, tcp_flags(), 1, 0, payload())};
@@ -206,8 +262,9 @@ Frame FrameGen::not_for_a_vip() {
 Frame FrameGen::garbage() {
   Bytes f(kEthLen + 1 + rng_.below(120));
   for (auto& b : f) b = rng_.byte();
-  if (rng_.chance(60)) put16(f, 12, 0x0800);
-  if (rng_.chance(50) && f.size() > kEthLen) f[kEthLen] = 0x45;
+  const bool v6 = rng_.chance(30);
+  if (rng_.chance(60)) put16(f, 12, v6 ? 0x86dd : 0x0800);
+  if (rng_.chance(50) && f.size() > kEthLen) f[kEthLen] = v6 ? 0x60 : 0x45;
   if (rng_.chance(50)) fix_checksums_if_possible(f);
   return {f, rng_.chance(50)};
 }
@@ -231,10 +288,11 @@ void FrameGen::mutate(Bytes& f) {
       case 3:  // bad IHL
         if (f.size() > l3) f[l3] = static_cast<uint8_t>((f[l3] & 0xf0) | rng_.below(16));
         break;
-      case 4: {  // total length off by a little, or anything
-        if (f.size() < l3 + 4) break;
-        uint16_t tot = get16(f, l3 + 2);
-        put16(f, l3 + 2,
+      case 4: {  // total length (IPv6: payload length) off by a little, or anything
+        const size_t at = l3 + (f.size() > l3 && f[l3] >> 4 == 6 ? 4 : 2);
+        if (f.size() < at + 2) break;
+        uint16_t tot = get16(f, at);
+        put16(f, at,
               rng_.chance(50) ? static_cast<uint16_t>(tot + rng_.below(41) - 20)
                               : static_cast<uint16_t>(rng_.next()));
         break;
@@ -302,6 +360,10 @@ std::vector<Frame> FrameGen::templates(const std::vector<OpenFlow>& flows) {
   L2 tagged{kClient.mac, kLbCliMac, 42};
   Ip4 with_options{kClient.ip, kVip};
   with_options.noop_options = 7;
+  Ip4 with_ext{kClient6.ip, kVip6};
+  with_ext.ext = {0, 43, 60};
+  Ip4 ns_hdr{kClient6.ip, "ff02::1:ff00:200"};
+  ns_hdr.ttl = 255;
   std::vector<Frame> out = {
       {tcp_frame(tagged, with_options, 40000, 80, tcpf::SYN, 1, 0, Bytes(16, 0xab))},
       {udp_frame({kClient.mac, kLbCliMac, std::nullopt}, {kClient.ip, kVip}, 40001, 53,
@@ -310,9 +372,23 @@ std::vector<Frame> FrameGen::templates(const std::vector<OpenFlow>& flows) {
                        Bytes(8, 0xef))},
       {arp_frame({kClient.mac, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, std::nullopt}, 1, kClient.mac,
                  kClient.ip, {}, kVip)},
+      {tcp_frame(tagged, with_ext, 40000, 80, tcpf::SYN, 1, 0, Bytes(16, 0xab))},
+      {neighbor_solicit_frame({kClient6.mac, kLbCliMac, std::nullopt}, ns_hdr, kVip6,
+                              kClient6.mac)},
+      {icmp6_echo_frame({kClient6.mac, kLbCliMac, std::nullopt}, {kClient6.ip, kVip6}, 128, 7, 1,
+                        Bytes(8, 0xef))},
   };
   for (const auto& f : flows) {
-    if (f.proto != IPPROTO_TCP) continue;
+    if (f.proto != IPPROTO_TCP || !is_v6(f.ep_ip.c_str())) continue;
+    Bytes quote = ip_packet(tcp_frame({}, {f.peer_ip.c_str(), f.ep_ip.c_str()}, f.peer_port,
+                                      f.ep_port, tcpf::ACK, 1001, 5000, Bytes(20, 0x22)));
+    out.push_back({icmp6_error_frame({f.ep_mac, kLbBeMac, std::nullopt},
+                                     {f.ep_ip.c_str(), f.peer_ip.c_str()}, 2, 0, 1280, quote),
+                   true});
+    break;
+  }
+  for (const auto& f : flows) {
+    if (f.proto != IPPROTO_TCP || is_v6(f.ep_ip.c_str())) continue;
     out.push_back(
         {tcp_frame({f.ep_mac, kLbBeMac, std::nullopt}, {f.ep_ip.c_str(), f.peer_ip.c_str()},
                    f.ep_port, f.peer_port, tcpf::ACK, 5000, 1001, Bytes(10, 0x11)),
@@ -331,9 +407,10 @@ std::vector<Frame> FrameGen::every_tcp_flag_combination() {
   std::vector<Frame> out;
   for (const auto& r : rules_) {
     if (r.proto != IPPROTO_TCP) continue;
+    const char* client = is_v6(r.vip) ? kClient6b.ip : kClient2.ip;
     for (unsigned flags = 0; flags < 256; ++flags)
       out.push_back(
-          {tcp_frame({kClient2.mac, kLbCliMac, std::nullopt}, {kClient2.ip, r.vip},
+          {tcp_frame({kClient2.mac, kLbCliMac, std::nullopt}, {client, r.vip},
                      static_cast<uint16_t>(kFirstClientPort + flags % kClientPorts), r.port,
                      static_cast<uint8_t>(flags), 1000 + flags, (flags & tcpf::ACK) ? 1 : 0)});
   }

@@ -67,6 +67,8 @@ class FrameGen {
   Frame client_to_rule(uint8_t proto);
   Frame endpoint_reply(const OpenFlow& f);
   Frame icmp_error_about(const OpenFlow& f);
+  Frame icmp6_error_about(const OpenFlow& f);
+  Bytes packet_at_endpoint(const OpenFlow& f);
   Frame icmp_error_about_nothing();
   Frame echo();
   Frame arp();
@@ -76,6 +78,7 @@ class FrameGen {
   void mutate(Bytes& f);
 
   L2 l2_from_client();
+  Host client_for(const L2& l2, const char* dst);
   Ip4 ip(const char* src, const char* dst);
   uint8_t tcp_flags();
   Bytes payload();
@@ -85,7 +88,8 @@ class FrameGen {
 };
 
 // Recomputes the IPv4 header checksum (when the header is in the frame) and the L4 checksum
-// (when the frame is well formed), so a mutation tests one defect rather than a bad checksum.
+// (when the frame is well formed, IPv4 or IPv6), so a mutation tests one defect rather than a
+// bad checksum.
 void fix_checksums_if_possible(Bytes& f);
 
 }  // namespace xlbtest::fuzz

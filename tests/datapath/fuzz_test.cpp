@@ -2,8 +2,8 @@
 // FullNAT and DSR rules (fuzz_gen.h), checked against an independent reading of each frame
 // (fuzz_oracle.h). Invariants:
 //   - a frame comes out changed (and not dropped) only when it is fully valid traffic for xlb:
-//     TCP/UDP to a rule or of a tracked flow, an ICMP error quoting a tracked flow, an echo
-//     request to a VIP, an ARP request for a VIP;
+//     TCP/UDP to a rule or of a tracked flow, an ICMP/ICMPv6 error quoting a tracked flow, an
+//     echo request to a VIP, an ARP request or a Neighbor Solicitation for a VIP;
 //   - a changed frame's checksums verify (RFC 1071, tests/datapath/checksum.h) when the input's
 //     did, and a bad L4 checksum is carried, never repaired (it is end to end);
 //   - conntrack gains entries only for valid new flows to a rule;
@@ -28,6 +28,7 @@
 #include "fixture.h"
 #include "fuzz_gen.h"
 #include "fuzz_oracle.h"
+#include "select/maglev.h"
 
 namespace xlbtest {
 namespace {
@@ -52,12 +53,15 @@ struct FuzzRuleSpec {
   uint8_t mode;
 };
 
-// One rule of each mode, TCP and UDP, on two VIPs.
+// One rule of each mode, TCP and UDP, on two VIPs of each family.
 const std::vector<FuzzRuleSpec> kRules = {
-    {{kVip, 80, IPPROTO_TCP}, XLB_MODE_NAT},  {{kVip, 81, IPPROTO_TCP}, XLB_MODE_FULLNAT},
-    {{kVip, 82, IPPROTO_TCP}, XLB_MODE_DSR},  {{kVip, 83, IPPROTO_TCP}, XLB_MODE_DSR},
-    {{kVip, 53, IPPROTO_UDP}, XLB_MODE_NAT},  {{kVip2, 54, IPPROTO_UDP}, XLB_MODE_FULLNAT},
-    {{kVip2, 80, IPPROTO_TCP}, XLB_MODE_NAT},
+    {{kVip, 80, IPPROTO_TCP}, XLB_MODE_NAT},       {{kVip, 81, IPPROTO_TCP}, XLB_MODE_FULLNAT},
+    {{kVip, 82, IPPROTO_TCP}, XLB_MODE_DSR},       {{kVip, 83, IPPROTO_TCP}, XLB_MODE_DSR},
+    {{kVip, 53, IPPROTO_UDP}, XLB_MODE_NAT},       {{kVip2, 54, IPPROTO_UDP}, XLB_MODE_FULLNAT},
+    {{kVip2, 80, IPPROTO_TCP}, XLB_MODE_NAT},      {{kVip6, 80, IPPROTO_TCP}, XLB_MODE_NAT},
+    {{kVip6, 81, IPPROTO_TCP}, XLB_MODE_FULLNAT},  {{kVip6, 82, IPPROTO_TCP}, XLB_MODE_DSR},
+    {{kVip6, 83, IPPROTO_TCP}, XLB_MODE_DSR},      {{kVip6, 53, IPPROTO_UDP}, XLB_MODE_NAT},
+    {{kVip6b, 54, IPPROTO_UDP}, XLB_MODE_FULLNAT},
 };
 
 std::string hex(const Bytes& f) {
@@ -70,14 +74,20 @@ std::string hex(const Bytes& f) {
   return s;
 }
 
+bool is_v6_frame(const Bytes& f) {
+  auto l = ip_layout(f);
+  return l && l->v6;
+}
+
 std::string key_bytes(const xlb_ct_key& k) {
   return std::string(reinterpret_cast<const char*>(&k), sizeof k);
 }
 
 std::string describe_key(const xlb_ct_key& k) {
-  char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &k.saddr.w[0], s, sizeof s);
-  inet_ntop(AF_INET, &k.daddr.w[0], d, sizeof d);
+  char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+  const int af = k.family == XLB_AF_INET6 ? AF_INET6 : AF_INET;
+  inet_ntop(af, k.saddr.w, s, sizeof s);
+  inet_ntop(af, k.daddr.w, d, sizeof d);
   return std::string(s) + ":" + std::to_string(ntohs(k.sport)) + " -> " + d + ":" +
          std::to_string(ntohs(k.dport)) + " proto " + std::to_string(k.proto);
 }
@@ -99,13 +109,18 @@ xlb_ct_key orig_key_of_reply(const xlb_ct_key& reply, const xlb_ct_entry& e) {
 
 xlb_ct_key ct_key_of(const fuzz::Tuple& t) {
   xlb_ct_key k{};
-  k.saddr.w[0] = t.saddr;
-  k.daddr.w[0] = t.daddr;
+  std::copy(t.saddr.begin(), t.saddr.end(), k.saddr.w);
+  std::copy(t.daddr.begin(), t.daddr.end(), k.daddr.w);
   k.sport = htons(t.sport);
   k.dport = htons(t.dport);
   k.proto = t.proto;
-  k.family = XLB_AF_INET;
+  k.family = t.v6 ? XLB_AF_INET6 : XLB_AF_INET;
   return k;
+}
+
+fuzz::Addr addr_of(const char* text) {
+  xlb_ip ip = xip(text);
+  return {ip.w[0], ip.w[1], ip.w[2], ip.w[3]};
 }
 
 // The verdict counters summed over CPUs, read in one batched syscall: cheap enough to read
@@ -157,6 +172,9 @@ class FuzzTest : public DatapathTest {
     auto two = [](size_t first, uint16_t port) {
       return std::vector<EpSpec>{{kEndpoints[first], port}, {kEndpoints[first + 1], port}};
     };
+    auto two6 = [](size_t first, uint16_t port) {
+      return std::vector<EpSpec>{{kEndpoints6[first], port}, {kEndpoints6[first + 1], port}};
+    };
     install(rule(0), make_svc(1, XLB_SEL_RR, two(0, 8080)));
     install(rule(1), fullnat(make_svc(2, XLB_SEL_HASH, two(0, 8081))));
     install(rule(2), dsr(make_svc(3, XLB_SEL_HASH, two(2, 82))));
@@ -166,6 +184,15 @@ class FuzzTest : public DatapathTest {
     install(rule(4), make_svc(5, XLB_SEL_RR, two(0, 5353)));
     install(rule(5), fullnat(make_svc(6, XLB_SEL_RR, two(2, 5454))));
     install(rule(6), make_svc(7, XLB_SEL_HASH, two(2, 8080)));
+    install(rule(7), make_svc(8, XLB_SEL_RR, two6(0, 8080)));
+    install(rule(8), fullnat(make_svc(9, XLB_SEL_HASH, two6(0, 8081))));
+    install(rule(9), dsr(make_svc(10, XLB_SEL_HASH, two6(2, 82))));
+    install(rule(10), dsr(make_svc(11, XLB_SEL_HASH,
+                                   {{kRoutedEndpoints6[0], 83}, {kRoutedEndpoints6[1], 83}}),
+                          /*ipip=*/true));
+    install(rule(11), make_svc(12, XLB_SEL_MAGLEV, two6(0, 5353)));
+    install_maglev_table(12, two6(0, 5353));
+    install(rule(12), fullnat(make_svc(13, XLB_SEL_PERSIST, two6(2, 5454))));
     ct_fds_ = {map_fd(XLB_MAP_CT), map_fd(XLB_MAP_CT_SYN)};
     ASSERT_GE(ct_fds_[0], 0);
     ASSERT_GE(ct_fds_[1], 0);
@@ -181,11 +208,25 @@ class FuzzTest : public DatapathTest {
 
   const FuzzRuleSpec* rule_for(const fuzz::Tuple& t) const {
     for (const auto& r : kRules)
-      if (ip_be(r.rule.vip) == t.daddr && r.rule.port == t.dport && r.rule.proto == t.proto)
+      if (addr_of(r.rule.vip) == t.daddr && is_v6(r.rule.vip) == t.v6 && r.rule.port == t.dport &&
+          r.rule.proto == t.proto)
         return &r;
     return nullptr;
   }
-  static bool is_vip(uint32_t addr) { return addr == ip_be(kVip) || addr == ip_be(kVip2); }
+  static bool is_vip(const fuzz::Addr& addr) {
+    for (const char* vip : {kVip, kVip2, kVip6, kVip6b})
+      if (addr == addr_of(vip)) return true;
+    return false;
+  }
+  // maglev needs its table (src/select builds it, as the reconciler does).
+  void install_maglev_table(uint32_t id, const std::vector<EpSpec>& eps) {
+    std::vector<xlb::select::MaglevBackend> backends;
+    for (uint32_t i = 0; i < eps.size(); ++i)
+      backends.push_back({i, std::string(eps[i].host.ip) + ":" + std::to_string(eps[i].port), 1});
+    ASSERT_TRUE(
+        dp().set_maglev_table(id, 0, xlb::select::build_maglev(backends, XLB_MAGLEV_DEFAULT_SIZE))
+            .ok());
+  }
 
   std::optional<xlb_ct_entry> ct_entry(const xlb_ct_key& k) const {
     xlb_ct_entry e{};
@@ -213,6 +254,7 @@ class FuzzTest : public DatapathTest {
   bool may_rewrite(const Reading& r) const {
     switch (r.kind) {
       case Reading::kArpRequest:
+      case Reading::kNeighborSolicit:
         return is_vip(r.arp_target);
       case Reading::kIcmpEcho:
         return is_vip(r.tuple.daddr);
@@ -220,7 +262,8 @@ class FuzzTest : public DatapathTest {
         return r.ttl > 1 && (rule_for(r.tuple) || ct_entry(ct_key_of(r.tuple)));
       case Reading::kIcmpError: {
         if (r.ttl <= 1 || !r.quote_names_flow) return false;
-        fuzz::Tuple back{r.quote.daddr, r.quote.saddr, r.quote.dport, r.quote.sport, r.quote.proto};
+        fuzz::Tuple back{r.quote.daddr, r.quote.saddr, r.quote.dport,
+                         r.quote.sport, r.quote.proto, r.quote.v6};
         auto e = ct_entry(ct_key_of(back));
         return e && e->dir == XLB_DIR_REPLY;
       }
@@ -278,6 +321,7 @@ class FuzzTest : public DatapathTest {
     const bool changed = v.action != TC_ACT_SHOT && v.frame != f.bytes;
     if (!changed) return true;
     ++rewritten_;
+    if (is_v6_frame(f.bytes)) ++rewritten6_;
     if (!may_rewrite(r)) {
       fail(index, f,
            "changed (verdict " + std::to_string(v.action) +
@@ -300,26 +344,26 @@ class FuzzTest : public DatapathTest {
     // A corrupt L4 checksum travels on (the endpoint drops the segment), but is never repaired
     // into one that verifies. Frames the datapath answers with a new packet quote too little of
     // the input to carry its L4 checksum, so only same-protocol outputs are compared.
-    auto in = ipv4_layout(f.bytes);
-    auto out = ipv4_layout(v.frame);
+    auto in = ip_layout(f.bytes);
+    auto out = ip_layout(v.frame);
     if (in && out && in->proto == out->proto && ChecksumsValid(v.frame))
       fail(index, f, "a bad input checksum came out valid; output " + hex(v.frame));
   }
 
   // A forwarded new NAT/FullNAT flow: remember the endpoint side for replies and ICMP errors.
   void remember_flow(const Reading& r, const Verdict& v) {
-    auto l = ipv4_layout(v.frame);
+    auto l = ip_layout(v.frame);
     if (!l || l->proto != r.tuple.proto) return;
     auto addr = [&](size_t off) {
-      char buf[INET_ADDRSTRLEN];
-      inet_ntop(AF_INET, &v.frame[off], buf, sizeof buf);
+      char buf[INET6_ADDRSTRLEN];
+      inet_ntop(l->v6 ? AF_INET6 : AF_INET, &v.frame[off], buf, sizeof buf);
       return std::string(buf);
     };
     auto port = [&](size_t off) {
       return static_cast<uint16_t>(v.frame[off] << 8 | v.frame[off + 1]);
     };
-    OpenFlow of{r.tuple.proto,    addr(l->l3 + 16), port(l->l4 + 2), {},
-                addr(l->l3 + 12), port(l->l4)};
+    const size_t saddr = l->l3 + (l->v6 ? 8 : 12), daddr = l->l3 + (l->v6 ? 24 : 16);
+    OpenFlow of{r.tuple.proto, addr(daddr), port(l->l4 + 2), {}, addr(saddr), port(l->l4)};
     std::copy_n(v.frame.begin(), 6, of.ep_mac.begin());
     if (flows_.size() < kMaxOpenFlows)
       flows_.push_back(of);
@@ -344,6 +388,7 @@ class FuzzTest : public DatapathTest {
       // A reply entry belongs to the orig entry its reversed translation names.
       const xlb_ct_key orig = e->dir == XLB_DIR_REPLY ? orig_key_of_reply(k, *e) : k;
       if (e->dir == XLB_DIR_ORIG) ++new_flows_;
+      if (e->dir == XLB_DIR_ORIG && k.family == XLB_AF_INET6) ++new_flows6_;
       if (!flow_starts.count(key_bytes(orig))) {
         ADD_FAILURE() << (e->dir == XLB_DIR_REPLY ? "reply" : "orig") << " conntrack entry "
                       << describe_key(k) << " created by no valid new flow (batch ending at frame #"
@@ -364,7 +409,8 @@ class FuzzTest : public DatapathTest {
   uint64_t seed_ = kDefaultSeed;
   std::unique_ptr<fuzz::FrameGen> gen_;
   std::vector<OpenFlow> flows_;
-  uint64_t sent_ = 0, ran_ = 0, rewritten_ = 0, new_flows_ = 0, failures_ = 0;
+  uint64_t sent_ = 0, ran_ = 0, rewritten_ = 0, rewritten6_ = 0, new_flows_ = 0, failures_ = 0;
+  uint64_t new_flows6_ = 0;
 };
 
 TEST_F(FuzzTest, MillionFramesKeepTheInvariants) {
@@ -395,17 +441,21 @@ TEST_F(FuzzTest, MillionFramesKeepTheInvariants) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "fuzz: seed %#llx, %llu frames (%llu run, %llu refused by the kernel), %llu changed, %llu "
-      "flows started, %.1f s\n",
+      "fuzz: seed %#llx, %llu frames (%llu run, %llu refused by the kernel), %llu changed (%llu "
+      "IPv6), %llu flows started (%llu IPv6), %.1f s\n",
       static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(sent_),
       static_cast<unsigned long long>(ran_), static_cast<unsigned long long>(sent_ - ran_),
-      static_cast<unsigned long long>(rewritten_), static_cast<unsigned long long>(new_flows_),
+      static_cast<unsigned long long>(rewritten_), static_cast<unsigned long long>(rewritten6_),
+      static_cast<unsigned long long>(new_flows_), static_cast<unsigned long long>(new_flows6_),
       secs);
   EXPECT_GE(sent_, total);
   EXPECT_EQ(failures_, 0u);
   // The generator must reach the interesting paths, or the invariants prove nothing.
   EXPECT_GT(rewritten_, sent_ / 10);
   EXPECT_GT(new_flows_, 100u);
+  // IPv6 too: its share of rewrites and new flows.
+  EXPECT_GT(rewritten6_, sent_ / 40);
+  EXPECT_GT(new_flows6_, 50u);
 }
 
 }  // namespace

@@ -16,8 +16,6 @@ class Icmp6ErrorTest : public DatapathTest {
   void SetUp() override {
     DatapathTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    flow_.client = kClient6;
-    flow_.rule.vip = kVip6;
     install(flow_.rule, make_svc(16, XLB_SEL_RR, {web_}));
   }
   // Forwards `in` from the client and returns the frame the endpoint received.
@@ -43,7 +41,7 @@ class Icmp6ErrorTest : public DatapathTest {
   static Bytes as_sent_one_hop_on(const Bytes& in) { return Rewrite(in).dec_ttl().build(); }
 
   const EpSpec web_{kEndpoints6[0], 8080};
-  Flow flow_;
+  Flow flow_ = v6_flow();
 };
 
 TEST_F(Icmp6ErrorTest, PacketTooBigFromTheEndpointReachesTheClientFromTheVip) {

@@ -3,6 +3,7 @@
 // address or the rule's), every selection algorithm with v6 keys, and Proxy Protocol v2 with
 // IPv6 addresses. Every rewritten frame is compared whole; Forwarded() verifies its checksums
 // with the tests' own RFC 1071 code over the IPv6 pseudo-header.
+#include <cstring>
 #include <set>
 #include <string>
 
@@ -20,10 +21,8 @@ class Nat6Test : public DatapathTest {
     install(flow_.rule, make_svc(kSvcId, XLB_SEL_RR, {ep_}));
   }
   static Flow v6_flow(uint16_t port = 80, uint8_t proto = IPPROTO_TCP) {
-    Flow f;
-    f.client = kClient6;
+    Flow f = xlbtest::v6_flow(port, proto);
     f.cport = 20000;  // in the SNAT range: FullNAT keeps it
-    f.rule = {kVip6, port, proto};
     return f;
   }
   static std::vector<EpSpec> v6_endpoints(size_t n) {
@@ -176,6 +175,20 @@ TEST_F(Nat6Test, FullNatUsesTheRulesV6SnatAddressAndAllocatesAPortOnCollision) {
   EXPECT_TRUE(Forwarded(from_backend(synack), f.to_client(synack)));
 }
 
+TEST_F(Nat6Test, FlowEventsCarryTheV6Key) {
+  ASSERT_TRUE(dp().set_flow_events(true).ok());
+  Flow udp = v6_flow(53, IPPROTO_UDP);
+  install(udp.rule, make_svc(7, XLB_SEL_RR, {ep_}));
+  ASSERT_EQ(from_client(udp.client_udp({1, 2, 3})).action, TC_ACT_REDIRECT);
+  auto events = flow_events();
+  ASSERT_EQ(events.size(), 1u) << "a UDP flow is reported as it starts";
+  const xlb_ct_key want = udp.orig_key();
+  EXPECT_EQ(std::memcmp(&events[0].key, &want, sizeof want), 0);
+  EXPECT_EQ(events[0].key.family, XLB_AF_INET6);
+  xlb_ip ep = xip(ep_.host.ip);
+  EXPECT_EQ(std::memcmp(&events[0].entry.nat_daddr, &ep, sizeof ep), 0);
+}
+
 // Every selection algorithm picks among v6 endpoints with v6 keys: the picks are whole DNATed
 // frames (open_flow), spread where the algorithm spreads, and stable where it must be.
 class Select6Test : public Nat6Test {
@@ -244,7 +257,7 @@ TEST_F(Nat6Test, ProxyProtocolHeaderCarriesTheV6Addresses) {
   xlb_svc svc = make_svc(12, XLB_SEL_RR, {ep_});
   svc.flags |= XLB_SVC_F_PPV2;
   install(f.rule, svc);
-  Bytes header = proxy_v2_header6(f.client.ip, f.rule.vip, f.cport, f.rule.port);
+  Bytes header = proxy_v2_header(f.client.ip, f.rule.vip, f.cport, f.rule.port);
   ASSERT_EQ(header.size(), kHdr);
   auto client_sends = [&](const Seg& in, const Seg& out) {
     EXPECT_TRUE(Forwarded(from_client(f.client_seg(in)), f.to_endpoint(f.client_seg(out), ep_)));

@@ -159,13 +159,19 @@ Bytes ipip_frame(const L2& l2, const Ip4& spec, const Bytes& inner) {
 }
 
 Bytes proxy_v2_header(const char* src, const char* dst, uint16_t sport, uint16_t dport) {
-  Bytes h = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51,
-             0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 0x0c};
+  const bool v6 = is_v6(src);
+  Bytes h = {0x0d, 0x0a,
+             0x0d, 0x0a,
+             0x00, 0x0d,
+             0x0a, 0x51,
+             0x55, 0x49,
+             0x54, 0x0a,
+             0x21, static_cast<uint8_t>(v6 ? 0x21 : 0x11),
+             0x00, static_cast<uint8_t>(v6 ? 36 : 12)};
   for (const char* a : {src, dst}) {
-    in_addr addr{};
-    if (inet_pton(AF_INET, a, &addr) != 1) throw std::invalid_argument(a);
-    auto* b = reinterpret_cast<const uint8_t*>(&addr.s_addr);
-    h.insert(h.end(), b, b + 4);
+    uint8_t addr[16];
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, a, addr) != 1) throw std::invalid_argument(a);
+    h.insert(h.end(), addr, addr + (v6 ? 16 : 4));
   }
   for (uint16_t port : {sport, dport}) {
     h.push_back(static_cast<uint8_t>(port >> 8));
@@ -221,21 +227,6 @@ Bytes ip6ip6_frame(const L2& l2, const Ip4& spec, const Bytes& inner) {
   ip6.inner_pdu(Tins::RawPDU(inner));
   ip6.next_header(41);  // a raw inner PDU leaves the next header as set
   return frame(l2, ip6);
-}
-
-Bytes proxy_v2_header6(const char* src, const char* dst, uint16_t sport, uint16_t dport) {
-  Bytes h = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51,
-             0x55, 0x49, 0x54, 0x0a, 0x21, 0x21, 0x00, 0x24};
-  for (const char* a : {src, dst}) {
-    in6_addr addr{};
-    if (inet_pton(AF_INET6, a, &addr) != 1) throw std::invalid_argument(a);
-    h.insert(h.end(), addr.s6_addr, addr.s6_addr + 16);
-  }
-  for (uint16_t port : {sport, dport}) {
-    h.push_back(static_cast<uint8_t>(port >> 8));
-    h.push_back(static_cast<uint8_t>(port));
-  }
-  return h;
 }
 
 }  // namespace xlbtest

@@ -62,9 +62,10 @@ Bytes icmp_error_frame(const L2& l2, const Ip4& ip, uint8_t type, uint8_t code, 
 // IPv4-in-IPv4 (protocol 4): an outer header (ip.src -> ip.dst; TTL, id, DF, TOS from `ip`)
 // in front of `inner`, a whole IPv4 packet.
 Bytes ipip_frame(const L2& l2, const Ip4& ip, const Bytes& inner);
-// Proxy Protocol v2 header for TCP over IPv4 (HAProxy doc/proxy-protocol.txt, section 2.2),
-// built byte by byte from the spec: 12-byte signature, 0x21 (v2, PROXY), 0x11 (TCP/IPv4),
-// length 12, source and destination address, source and destination port.
+// Proxy Protocol v2 header (HAProxy doc/proxy-protocol.txt, section 2.2), built byte by byte
+// from the spec: 12-byte signature, 0x21 (v2, PROXY), 0x11 (TCP/IPv4) and length 12, or 0x21
+// (TCP/IPv6) and length 36 for IPv6 addresses, source and destination address, source and
+// destination port.
 Bytes proxy_v2_header(const char* src, const char* dst, uint16_t sport, uint16_t dport);
 Bytes ipv6_udp_frame(const L2& l2, const char* src, const char* dst, uint16_t sport,
                      uint16_t dport);
@@ -79,7 +80,5 @@ Bytes icmp6_error_frame(const L2& l2, const Ip4& ip, uint8_t type, uint8_t code,
 // IPv6-in-IPv6 (next header 41): an outer header (ip.src -> ip.dst, hop limit and traffic
 // class from `ip`) in front of `inner`, a whole IPv6 packet.
 Bytes ip6ip6_frame(const L2& l2, const Ip4& ip, const Bytes& inner);
-// Proxy Protocol v2 header for TCP over IPv6: 0x21 (v2, PROXY), 0x21 (TCP/IPv6), length 36.
-Bytes proxy_v2_header6(const char* src, const char* dst, uint16_t sport, uint16_t dport);
 
 }  // namespace xlbtest

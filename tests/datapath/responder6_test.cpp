@@ -69,7 +69,10 @@ TEST_F(Responder6Test, TheAdvertisementCarriesTheMacOfTheInterfaceItCameIn) {
 }
 
 TEST_F(Responder6Test, SolicitationsTheDatapathMustNotAnswerGoToTheKernel) {
-  for (const Bytes& ns : {solicit(kVip6b), solicit(kEndpoints6[0].ip), solicit(kVip6, 64)}) {
+  Bytes bad_checksum = solicit(kVip6);
+  bad_checksum[kEthHeaderLen + 40 + 2] ^= 0x01;  // RFC 4861 7.1.1: silently discarded
+  for (const Bytes& ns :
+       {solicit(kVip6b), solicit(kEndpoints6[0].ip), solicit(kVip6, 64), bad_checksum}) {
     auto before = stats();
     EXPECT_TRUE(PassedUntouched(from_client(ns), ns));
     EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_NOT_VIP, 1}}));

@@ -135,6 +135,17 @@ Host client_host(size_t i) {
   return {ips[i].c_str(), {0x02, 0, 0, 0, 0x01, static_cast<uint8_t>(100 + i)}};
 }
 
+Host client_host6(size_t i) {
+  Host v4 = client_host(i);  // bounds i, and gives the MAC
+  static std::deque<std::string> ips;
+  while (ips.size() <= i) {
+    char text[32];
+    std::snprintf(text, sizeof text, "fd00:1::%zx", 0x100 + ips.size());
+    ips.emplace_back(text);
+  }
+  return {ips[i].c_str(), v4.mac};
+}
+
 bool mount_bpffs(const std::string& dir) {
   return mount("bpf", dir.c_str(), "bpf", 0, "mode=0700") == 0;
 }

@@ -78,6 +78,8 @@ inline constexpr std::array<Host, 2> kRoutedEndpoints6 = {{
     {"fd00:4::10", kGateway.mac},
     {"fd00:4::11", kGateway.mac},
 }};
+// fd00:1::(0x100 + i) with client_host(i)'s MAC: client_host6(0) is kClient6, (1) kClient6b.
+Host client_host6(size_t i);
 inline constexpr const char* kVip6 = "fd00:1::200";
 inline constexpr const char* kVip6b = "fd00:1::201";
 

@@ -30,8 +30,8 @@ static inline __u32 xlb_ep_slot(__u32 svc_id, __u32 ep_idx)
 /* The datapath verdict reasons, in counter-index order (the index is the map layout: append
  * only), each with the name the API, metrics and CLI show. X(enum suffix, name). */
 #define XLB_DP_STATS(X)                                                                            \
-	X(PASS_NOT_IP, "pass_not_ip")		/* not IPv4 (ARP not for a VIP, IPv6, ...) */      \
-	X(PASS_NOT_VIP, "pass_not_vip")		/* IPv4 not to a VIP or tracked flow */            \
+	X(PASS_NOT_IP, "pass_not_ip")		/* neither IPv4 nor IPv6 (ARP not for a VIP) */    \
+	X(PASS_NOT_VIP, "pass_not_vip")		/* IP not to a VIP or tracked flow */              \
 	X(PASS_NO_RULE, "pass_no_rule")		/* VIP, but no rule for this port/protocol */      \
 	X(PASS_FRAGMENT, "pass_fragment")	/* IP fragment: never rewritten */                 \
 	X(PASS_NO_ROUTE, "pass_no_route")	/* no route to the endpoint: kernel decides */     \
@@ -41,12 +41,12 @@ static inline __u32 xlb_ep_slot(__u32 svc_id, __u32 ep_idx)
 	X(DROP_CT_FULL, "drop_ct_full")		/* conntrack insert failed */                      \
 	X(FWD_NEW, "fwd_new")			/* new flow forwarded */                           \
 	X(FWD_EST, "fwd_est")			/* tracked flow forwarded */                       \
-	X(ICMP_ECHO_REPLY, "icmp_echo_reply")	/* ping to a VIP answered */                       \
-	X(ARP_REPLY, "arp_reply")		/* ARP for a VIP answered */                       \
+	X(ICMP_ECHO_REPLY, "icmp_echo_reply")	/* ping/ping6 to a VIP answered */                 \
+	X(ARP_REPLY, "arp_reply")		/* ARP or IPv6 NS for a VIP answered */            \
 	X(PASS_MALFORMED, "pass_malformed")	/* truncated/invalid, not for a VIP */             \
 	X(DROP_REWRITE, "drop_rewrite") /* a helper failed rewriting or sending the frame */       \
 	X(DROP_SNAT_EXHAUSTED, "drop_snat_exhausted") /* FullNAT: no free source port */           \
-	X(ICMP_FRAG_NEEDED, "icmp_frag_needed") /* DSR/IPIP: too big once tunnelled, ICMP sent */  \
+	X(ICMP_FRAG_NEEDED, "icmp_frag_needed") /* DSR: too big once tunnelled, ICMP(v6) sent */   \
 	X(PASS_DSR_REPLY, "pass_dsr_reply")	/* from VIP:port of a DSR rule: a backend's reply  \
 						 * routed via the LB (it should bypass it) */      \
 	X(PASS_PROXY, "pass_proxy") /* to a fullproxy VIP:port: marked for xlb-proxy */            \
