@@ -2,7 +2,7 @@
 # `make bench`: every benchmark xlb has, then one report. Settings (environment):
 #   BENCH_ROUNDS=3 BENCH_SECONDS=5     alternating rounds of the system benchmark, seconds per figure
 #   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"   (direct is required)
-#   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"   (part l7)
+#   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
 #   BENCH_MPPS_SYSTEMS="routing nftables xlb-tc xdp-redirect"   (part mpps; routing is required;
 #                                      xlb-xdp is a slot until xlb has an XDP datapath, issue 26)
 #   BENCH_MPPS_FLOWS=1024              the many-flows figure of part mpps (the other is 1 flow)
@@ -15,7 +15,9 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"
-ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"
+ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
+# Ablations, run only when named in BENCH_L7_SYSTEMS.
+L7_ABLATIONS="xlb-proxy-alone"
 ALL_MPPS_SYSTEMS="routing nftables xlb-tc xlb-xdp xdp-redirect"
 ALL_PARTS="system l7 mpps datapath control health sync"
 
@@ -55,7 +57,7 @@ validate() {
   [[ " $BENCH_SYSTEMS " == *" direct "* ]] ||
     die "BENCH_SYSTEMS must include 'direct' (every ratio is relative to it), got '$BENCH_SYSTEMS'"
   # shellcheck disable=SC2086
-  for item in $BENCH_L7_SYSTEMS; do one_of BENCH_L7_SYSTEMS "$item" $ALL_L7_SYSTEMS; done
+  for item in $BENCH_L7_SYSTEMS; do one_of BENCH_L7_SYSTEMS "$item" $ALL_L7_SYSTEMS $L7_ABLATIONS; done
   # shellcheck disable=SC2086
   for item in $BENCH_MPPS_SYSTEMS; do one_of BENCH_MPPS_SYSTEMS "$item" $ALL_MPPS_SYSTEMS; done
   [[ " $BENCH_MPPS_SYSTEMS " == *" routing "* ]] ||
