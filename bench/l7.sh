@@ -73,10 +73,7 @@ print(int(min(statistics.median(v) for v in rates.values()) / 2) if rates else 0
   bench_rounds "latency, " "$systems" l7_up l7_down l7_pids measure_l7_paced "$results" "$rate"
 }
 
-for tool in wrk haproxy nginx; do
-  command -v "$tool" >/dev/null || fail "bench needs '$tool'" "bash scripts/install-deps.sh installs it"
-done
-e2e_init "bench: L7 proxies" "${BENCH_BUDGET:-0}"
+bench_start "bench: L7 proxies" wrk haproxy nginx
 # The HTTPS systems' certificate: self-signed P-256, the key owner-only (xlbd refuses others).
 export BENCH_TLS_CERT="$E2E_RUN_DIR/bench-tls.crt" BENCH_TLS_KEY="$E2E_RUN_DIR/bench-tls.key"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \

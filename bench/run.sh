@@ -3,7 +3,10 @@
 #   BENCH_ROUNDS=3 BENCH_SECONDS=5     alternating rounds of the system benchmark, seconds per figure
 #   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"   (direct is required)
 #   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
-#   BENCH_PARTS="system l7 datapath control health sync"   which benchmarks run
+#   BENCH_MPPS_SYSTEMS="routing nftables xlb-tc xdp-redirect"   (part mpps; routing is required;
+#                                      xlb-xdp is a slot until xlb has an XDP datapath, issue 26)
+#   BENCH_MPPS_FLOWS=1024              the many-flows figure of part mpps (the other is 1 flow)
+#   BENCH_PARTS="system l7 mpps datapath control health sync"   which benchmarks run
 #   BENCH_BUILD=build                  build directory holding xlbd, xlbctl and the bench tools
 #   BENCH_OUT=$BENCH_BUILD/bench       raw results, report.md, benchmarks.png
 #   BENCH_UPDATE_DOCS=1                write the report into docs/benchmarks.md (+ .png)
@@ -15,12 +18,15 @@ ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"
 ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
 # Ablations, run only when named in BENCH_L7_SYSTEMS.
 L7_ABLATIONS="xlb-proxy-alone"
-ALL_PARTS="system l7 datapath control health sync"
+ALL_MPPS_SYSTEMS="routing nftables xlb-tc xlb-xdp xdp-redirect"
+ALL_PARTS="system l7 mpps datapath control health sync"
 
 export BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 export BENCH_SECONDS=${BENCH_SECONDS:-5}
 export BENCH_SYSTEMS=${BENCH_SYSTEMS:-$ALL_SYSTEMS}
 export BENCH_L7_SYSTEMS=${BENCH_L7_SYSTEMS:-$ALL_L7_SYSTEMS}
+export BENCH_MPPS_SYSTEMS=${BENCH_MPPS_SYSTEMS:-routing nftables xlb-tc xdp-redirect}
+export BENCH_MPPS_FLOWS=${BENCH_MPPS_FLOWS:-1024}
 BENCH_PARTS=${BENCH_PARTS:-$ALL_PARTS}
 BENCH_BUILD=$(cd "$ROOT" && realpath -m "${BENCH_BUILD:-build}")
 BENCH_OUT=$(realpath -m "${BENCH_OUT:-$BENCH_BUILD/bench}")
@@ -53,6 +59,14 @@ validate() {
   # shellcheck disable=SC2086
   for item in $BENCH_L7_SYSTEMS; do one_of BENCH_L7_SYSTEMS "$item" $ALL_L7_SYSTEMS $L7_ABLATIONS; done
   # shellcheck disable=SC2086
+  for item in $BENCH_MPPS_SYSTEMS; do one_of BENCH_MPPS_SYSTEMS "$item" $ALL_MPPS_SYSTEMS; done
+  [[ " $BENCH_MPPS_SYSTEMS " == *" routing "* ]] ||
+    die "BENCH_MPPS_SYSTEMS must include 'routing' (every Mpps ratio is relative to it), got '$BENCH_MPPS_SYSTEMS'"
+  [[ " $BENCH_MPPS_SYSTEMS " != *" xlb-xdp "* ]] ||
+    die "BENCH_MPPS_SYSTEMS: xlb-xdp is not available yet (xlb has no XDP datapath: issue 26)"
+  [[ $BENCH_MPPS_FLOWS =~ ^[1-9][0-9]{0,3}$|^[1-4][0-9]{4}$|^50000$ ]] ||
+    die "BENCH_MPPS_FLOWS must be a whole number from 1 to 50000, got '$BENCH_MPPS_FLOWS'"
+  # shellcheck disable=SC2086
   for item in $BENCH_PARTS; do one_of BENCH_PARTS "$item" $ALL_PARTS; done
   [[ $BENCH_UPDATE_DOCS == [01] ]] || die "BENCH_UPDATE_DOCS must be 0 or 1, got '$BENCH_UPDATE_DOCS'"
   [[ $(id -u) == 0 ]] || die "run as root (network namespaces, eBPF)"
@@ -71,6 +85,7 @@ run_part() {
   case $part in
     system) bash "$BENCH_DIR/system.sh" "$BENCH_OUT/system.tsv" ;;
     l7) bash "$BENCH_DIR/l7.sh" "$BENCH_OUT/l7.tsv" ;;
+    mpps) MPPS_TOOL=$(tool mpps_tool) bash "$BENCH_DIR/mpps.sh" "$BENCH_OUT/mpps.tsv" ;;
     datapath) "$(tool datapath_bench)" | tee "$BENCH_OUT/datapath.txt" ;;
     control) bash "$BENCH_DIR/control_plane.sh" "$(tool ct_fill)" | tee "$BENCH_OUT/control.txt" ;;
     health) "$(tool health_probe_cost)" --targets 2000 --seconds 10 --period 1 |
@@ -82,7 +97,7 @@ run_part() {
 
 validate
 mkdir -p "$BENCH_OUT"
-rm -f "$BENCH_OUT"/{system.tsv,l7.tsv,datapath.txt,control.txt,health.txt,sync.txt}
+rm -f "$BENCH_OUT"/{system.tsv,l7.tsv,mpps.tsv,datapath.txt,control.txt,health.txt,sync.txt}
 {
   echo "date: $(date -u '+%F %T') UTC"
   echo "host: $(nproc) CPUs, $(uname -r), load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -28,10 +28,7 @@ system_down() {
   esac
 }
 
-for tool in wrk iperf3 nft haproxy; do
-  command -v "$tool" >/dev/null || fail "bench needs '$tool'" "bash scripts/install-deps.sh installs it"
-done
-e2e_init "bench: systems" "${BENCH_BUDGET:-0}"
+bench_start "bench: systems" wrk iperf3 nft haproxy
 step "topology: client | lb | b1, b2 (nginx :$BENCH_HTTP_PORT, iperf3 :$BENCH_IPERF_PORT on b1)"
 bench_topology
 BENCH_CLEAN_STATE=$(bench_state)

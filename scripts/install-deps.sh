@@ -18,6 +18,8 @@ PACKAGES=(
   # e2e, demo and benchmarks: real servers and clients
   iproute2 iputils-ping nginx-light curl socat netcat-openbsd tcpdump nftables openssl
   python3 procps psmisc shellcheck haproxy wrk iperf3 gnuplot-nox
+  # the Mpps benchmark sets offloads (TSO off, GRO on) on its veths
+  ethtool
   # metrics: promtool checks the /metrics exposition
   prometheus
   # packaging: make package (CPack runs dpkg-shlibdeps), its checks (lintian, systemd-analyze),

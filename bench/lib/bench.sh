@@ -14,6 +14,17 @@ for system_file in "$BENCH_DIR"/systems/*.sh; do
   source "$system_file"
 done
 
+# bench_start <what> <tools...>: stops unless every tool is installed, then starts the e2e run
+# (namespaces, teardown, the optional BENCH_BUDGET watchdog).
+bench_start() {
+  local what=$1 tool
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || fail "bench needs '$tool'" "bash scripts/install-deps.sh installs it"
+  done
+  e2e_init "$what" "${BENCH_BUDGET:-0}"
+}
+
 # bench_rounds <pass> <systems> <up> <down> <pids> <command...>: BENCH_ROUNDS alternating rounds
 # (A B C ... A B C ...): each system set up (<up> <system>), measured (<command...> <round>
 # <system> <the pids <pids> <system> prints>), torn down (<down> <system>), and the hosts found

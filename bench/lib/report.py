@@ -6,6 +6,7 @@ Inputs in the results directory, each optional (a part that did not run is left 
   run.txt       free text about the run, quoted as is
   system.tsv    <round> <system> <figure> <value>      (bench/system.sh)
   l7.tsv        <round> <system> <figure> <value>      (bench/l7.sh)
+  mpps.tsv      <round> <system> <figure> <value>      (bench/mpps.sh: mpps_, sent_mpps_, pushback_<flows>)
   datapath.txt  dp <case> <method> <gross ns> <net ns> (datapath_bench)
                 sync <figure> <value> <unit>          (datapath_bench: conntrack sync sizes)
   control.txt   cp <figure> <value> <unit>             (bench/control_plane.sh)
@@ -43,6 +44,7 @@ L7_FIGURES = {
     "idle_kib_per_10k": ("KiB / 10,000 idle clients", "{:,.0f}", False),
 }
 L7_BASE = "xlb-fullproxy"
+MPPS_SYSTEMS = ["routing", "nftables", "xlb-tc", "xlb-xdp", "xdp-redirect"]
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -128,6 +130,52 @@ def l7_standing(res, base=L7_BASE, rivals=("haproxy-http", "nginx-proxy")):
             r = paired_ratio(res, base, o, fig) if higher_better else paired_ratio(res, o, base, fig)
             cells.append("–" if r is None else f"{r:.2f}× {'ahead' if r > 1 else 'behind'}")
         out.append(f"| {title} | " + " | ".join(cells) + " |")
+    return out
+
+
+def mpps_section(res):
+    """The Mpps table (forwarded and offered, by flow count; ratios to routing in the same
+    round) and the Mpps targets."""
+    flows = sorted({int(f[len("mpps_"):]) for s in res.values() for f in s
+                    if f.startswith("mpps_") and f[len("mpps_"):].isdigit()})
+    figures = {}
+    for n in flows:
+        figures[f"mpps_{n}"] = (f"Mpps, {n} flow{'s' if n > 1 else ''}", "{:.3f}", None)
+    for n in flows:
+        figures[f"mpps_cpu_{n}"] = (f"Mpps per LB CPU-second, {n} flow{'s' if n > 1 else ''}", "{:.3f}", None)
+    for n in flows:
+        figures[f"cpu_share_{n}"] = (f"LB thread's CPU share, {n} flow{'s' if n > 1 else ''}", "{:.2f}", None)
+    for n in flows:
+        figures[f"sent_mpps_{n}"] = (f"offered Mpps, {n} flow{'s' if n > 1 else ''}", "{:.3f}", None)
+    for n in flows:
+        figures[f"pushback_{n}"] = (f"pushed back, {n} flow{'s' if n > 1 else ''}", "{:.2f}", None)
+    out = systems_table(res, MPPS_SYSTEMS, figures, "routing",
+                        "in brackets the median of the per-round ratios to `routing`. Mpps: frames "
+                        "that came out of the LB, per second of sending (each checked against the "
+                        "system's own forwarded counter); per LB CPU-second: the same frames per second of CPU "
+                        "time the LB's NAPI thread used (what one core forwards, whatever else "
+                        "shares it); CPU share: that time per second of sending; offered: what "
+                        "the sender wrote; pushed back: the "
+                        "share of the sender's calls the LB's full queue refused (near 0: the "
+                        "sender, not the LB, set the pace).")
+
+    def ratio(a, b, fig):
+        return paired_ratio(res, a, b, fig) if a in res and b in res else None
+
+    checks = []
+    for n in flows:
+        fig = f"mpps_cpu_{n}"
+        checks += [
+            (f"xlb-tc ≥ 1.0 × routing, {n} flow(s), per LB CPU-second", ratio("xlb-tc", "routing", fig), 1.0),
+            (f"xlb-xdp ≥ 0.9 × xdp-redirect, {n} flow(s), per LB CPU-second", ratio("xlb-xdp", "xdp-redirect", fig), 0.9),
+            (f"xlb-xdp ≥ 1.5 × nftables, {n} flow(s), per LB CPU-second", ratio("xlb-xdp", "nftables", fig), 1.5),
+        ]
+    out += ["", "| target | measured | |", "|---|---:|---|"]
+    for what, value, bound in checks:
+        if value is None:
+            out.append(f"| {what} | not measured | |")
+        else:
+            out.append(f"| {what} | {value:.2f}× | {'met' if value >= bound else '**missed**'} |")
     return out
 
 
@@ -241,6 +289,9 @@ def build_report(d):
             + (f", {rate:,.0f} req/s (half the group's slowest keep-alive maximum)." if rate else "."),
         )
         lines += [""] + l7_standing(l7, base, rivals) + [""]
+    mpps = system_results(os.path.join(d, "mpps.tsv"))
+    if mpps:
+        lines += ["### Forwarding rate (Mpps)", ""] + mpps_section(mpps) + [""]
     cp = control_table(os.path.join(d, "control.txt"))
     if cp:
         lines += ["### Control plane", ""] + cp + [""]

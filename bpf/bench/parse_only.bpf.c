@@ -2,9 +2,11 @@
  * empty (the cost of running a program at all), parse_only (pull_headers + parse_packet),
  * parse_route (+ the FIB lookup xlb does per packet) and stateless_nat (+ the DNAT rewrite and
  * redirect to the address and port in cb[0], cb[1]: xlb's path without conntrack, rules and
- * counters). The gaps between them and xlb_tc say where a packet's time goes. */
+ * counters), ct_miss and ct_insert2 (conntrack alone: a lookup that misses, the two inserts
+ * of a new flow). The gaps between them and xlb_tc say where a packet's time goes. */
 #include "lib/fwd.h"
 #include "lib/parse.h"
+#include "xlb/abi/conntrack.h"
 
 #include <linux/pkt_cls.h>
 
@@ -65,4 +67,63 @@ int stateless_nat(struct __sk_buff *skb)
 	if (rewrite_tuple(skb, &p, &t))
 		return TC_ACT_SHOT;
 	return forward(skb, &p, route, &fib);
+}
+
+/* What conntrack costs on its own, in a map of xlb's key and value types (not pinned: the
+ * bench's own; sized by the loader). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct xlb_ct_key);
+	__type(value, struct xlb_ct_entry);
+	__uint(max_entries, 1024); /* set at load */
+} bench_ct SEC(".maps");
+
+static __always_inline int bench_ct_key(struct __sk_buff *skb, struct xlb_pkt *p,
+					struct xlb_ct_key *k)
+{
+	pull_headers(skb);
+	if (parse_packet(skb, p) != PARSE_OK)
+		return -1;
+	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memcpy(&k->saddr, &p->saddr, sizeof(p->saddr));
+	__builtin_memcpy(&k->daddr, &p->daddr, sizeof(p->daddr));
+	k->sport = p->sport;
+	k->dport = p->dport;
+	k->proto = p->proto;
+	k->family = p->family;
+	return 0;
+}
+
+/* parse + one conntrack lookup that misses: what a packet not for the LB pays per lookup. */
+SEC("tc")
+int ct_miss(struct __sk_buff *skb)
+{
+	struct xlb_ct_key k;
+	struct xlb_pkt p = {};
+
+	if (bench_ct_key(skb, &p, &k))
+		return TC_ACT_UNSPEC;
+	return bpf_map_lookup_elem(&bench_ct, &k) ? TC_ACT_UNSPEC : TC_ACT_OK;
+}
+
+/* parse + the two inserts of a new flow (its orig key and the reversed one), as xlb's
+ * conntrack writes them: the floor under a new flow's cost in a two-entry design. */
+SEC("tc")
+int ct_insert2(struct __sk_buff *skb)
+{
+	struct xlb_ct_entry e = {};
+	struct xlb_ct_key k, r;
+	struct xlb_pkt p = {};
+
+	if (bench_ct_key(skb, &p, &k))
+		return TC_ACT_UNSPEC;
+	r = k;
+	r.saddr = k.daddr;
+	r.daddr = k.saddr;
+	r.sport = k.dport;
+	r.dport = k.sport;
+	if (bpf_map_update_elem(&bench_ct, &k, &e, BPF_NOEXIST) ||
+	    bpf_map_update_elem(&bench_ct, &r, &e, BPF_NOEXIST))
+		return TC_ACT_UNSPEC;
+	return TC_ACT_OK;
 }

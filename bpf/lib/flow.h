@@ -5,6 +5,7 @@
 #ifndef XLB_BPF_FLOW_H
 #define XLB_BPF_FLOW_H
 
+#include "lib/addr_filter.h"
 #include "lib/conntrack.h"
 #include "lib/dsr.h"
 #include "lib/fwd.h"
@@ -316,6 +317,9 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt
 		      (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
 
 	ct_key_of(&key, p);
+	/* Neither for a VIP nor part of a tracked flow: one lookup says so (addr_filter.h). */
+	if (!addr_filter_may_concern(&key.saddr, &key.daddr))
+		return verdict_pass(XLB_STAT_PASS_NOT_VIP);
 	e = ct_lookup(&key, &in_syn);
 	/* A fresh SYN on a finished flow's tuple (port reuse) starts over instead of stalling. */
 	if (e && !(new_syn && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state)))
@@ -343,6 +347,9 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt
 	if (e)
 		ct_forget_finished(&key, e);
 	flow_started_in_main(p);
+	/* Its replies come from the endpoint's address: the pre-filter learns it before the flow
+	 * exists. (Its client's packets are for the VIP, which the control plane marked.) */
+	addr_filter_mark(&svc->eps[idx & (XLB_MAX_ENDPOINTS - 1)].addr);
 	if (svc->mode == XLB_MODE_FULLNAT)
 		return start_fullnat_flow(skb, p, svc, idx, &key);
 	if (svc->mode == XLB_MODE_DSR)

@@ -142,8 +142,17 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   bpf_map__set_max_entries(maps->XLB_MAP_EP_DSR_ID, options.max_services * XLB_MAX_ENDPOINTS);
   bpf_map__set_max_entries(maps->XLB_MAP_MAGLEV_ID, options.max_services * XLB_MAGLEV_GENERATIONS);
   bpf_map__set_max_entries(maps->XLB_MAP_PERSIST_ID, options.ct_size);
+  // A pre-filter created beside conntrack pinned by an older xlbd knows none of its flows:
+  // it lets every packet through to the full path until the maps are next created afresh.
+  const bool filter_behind_flows = !options.pin_dir.empty() &&
+                                   pinned(options.pin_dir, XLB_MAP_CT) &&
+                                   !pinned(options.pin_dir, XLB_MAP_ADDR_FILTER);
   if (int rc = xlb_tc__load(dp->skel_); rc != 0) return load_error(-rc, options);
   if (!options.pin_dir.empty()) remove_retired_pins(options.pin_dir, XLB_RETIRED_MAPS);
+  auto filter = AddrFilterMapping::map(bpf_map__fd(maps->XLB_MAP_ADDR_FILTER_ID));
+  if (!filter) return filter.error();
+  dp->addr_filter_.emplace(std::move(*filter));
+  if (filter_behind_flows) dp->addr_filter_->mark_all();
   return dp;
 }
 
@@ -210,6 +219,7 @@ Result<std::vector<std::pair<xlb_svc_key, xlb_svc>>> BpfDatapath::list_services(
 }
 
 Result<void> BpfDatapath::upsert_vip(const xlb_ip& vip, const xlb_vip_info& info) {
+  addr_filter_->mark(vip);  // before the VIP exists: none of its packets may skip the rules
   return vip_map(skel_).update(vip, info);
 }
 

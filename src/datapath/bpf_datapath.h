@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "datapath/addr_filter.h"
 #include "datapath/datapath.h"
 
 struct xlb_tc;       // generated skeleton
@@ -73,6 +74,8 @@ class BpfDatapath final : public Datapath {
   int program_fd() const;
   // The rule map, shared with xlb_steer (proxy_steering.h).
   int rule_map_fd() const;
+  // Whether the pre-filter sends packets from or to `addr` down the full path (tests).
+  bool addr_filter_has(const xlb_ip& addr) const { return addr_filter_->has(addr); }
 
  private:
   explicit BpfDatapath(BpfDatapathOptions options);
@@ -84,6 +87,7 @@ class BpfDatapath final : public Datapath {
   xlb_tc* skel_ = nullptr;
   std::set<std::string> attached_;
   ring_buffer* flow_events_ = nullptr;
+  std::optional<AddrFilterMapping> addr_filter_;                          // set by open()
   const std::function<void(const FlowEvent&)>* flow_event_fn_ = nullptr;  // during a poll
   size_t flow_events_delivered_ = 0;
 };

@@ -173,6 +173,11 @@ Result<void> BpfDatapath::install_synced_flow(const xlb_ct_key& key, const xlb_c
       static_cast<uint8_t>(counts ? orig.flags | XLB_CT_F_COUNTED : orig.flags & ~XLB_CT_F_COUNTED);
   const bool syn = sync_in_syn_map(orig.state);
   CtMap target = sync_ct_map(skel_, syn), other = sync_ct_map(skel_, !syn);
+  // The addresses the pre-filter must let through to these entries, before they exist.
+  xlb_ct_key reply_key;
+  xlb_ct_peer_key(&key, &orig, &reply_key);
+  addr_filter_->mark(key.daddr);
+  addr_filter_->mark(reply_key.saddr);
 
   // The reply entry first, as the datapath writes a new flow: an orig entry without its reply
   // would forward into a black hole.

@@ -85,4 +85,9 @@ int remove_retired_pins(const std::string& dir, std::initializer_list<const char
   return removed;
 }
 
+bool pinned(const std::string& dir, const char* name) {
+  std::error_code ec;
+  return fs::exists(fs::path(dir) / name, ec);
+}
+
 }  // namespace xlb

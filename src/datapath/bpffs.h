@@ -17,5 +17,7 @@ Result<void> remove_pins(const std::string& dir);
 // Removes the pins in dir with these names (maps of an older version), saying which; returns
 // how many there were.
 int remove_retired_pins(const std::string& dir, std::initializer_list<const char*> names);
+// Whether dir holds a pin with this name.
+bool pinned(const std::string& dir, const char* name);
 
 }  // namespace xlb

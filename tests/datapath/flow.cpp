@@ -146,6 +146,24 @@ Bytes Flow::to_client(const Bytes& in) const {
       .build();
 }
 
+// The orig entry a peer holds for f (established) toward endpoint 0 of rule svc_id.
+xlb_ct_entry peer_orig(const Flow& f, const EpSpec& ep, uint32_t svc_id, uint8_t mode) {
+  xlb_ct_entry e{};
+  e.dir = XLB_DIR_ORIG;
+  e.state = XLB_CT_EST;
+  e.mode = mode;
+  e.svc_id = svc_id;
+  e.nat_daddr = xip(ep.host.ip);
+  e.nat_dport = htons(ep.port);
+  e.flags = XLB_CT_F_DNAT | XLB_CT_F_COUNTED;  // counted on the peer: means nothing here
+  if (mode == XLB_MODE_FULLNAT) {
+    e.flags |= XLB_CT_F_SNAT;
+    e.nat_saddr = xip(f.snat->ip.c_str());
+    e.nat_sport = htons(f.snat->port);
+  }
+  return e;
+}
+
 Flow v6_flow(uint16_t port, uint8_t proto) {
   Flow f;
   f.client = kClient6;

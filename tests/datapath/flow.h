@@ -98,6 +98,10 @@ struct Flow {
   Bytes to_client(const Bytes& in) const;
 };
 
+// The orig entry an HA peer holds for f (established) toward ep of rule svc_id, as conntrack
+// sync delivers it (BpfDatapath::install_synced_flow); FullNAT takes f.snat.
+xlb_ct_entry peer_orig(const Flow& f, const EpSpec& ep, uint32_t svc_id, uint8_t mode);
+
 // A Flow over IPv6: kClient6 to kVip6 (port 80, TCP), otherwise the defaults.
 Flow v6_flow(uint16_t port = 80, uint8_t proto = IPPROTO_TCP);
 

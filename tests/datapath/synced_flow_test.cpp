@@ -145,24 +145,6 @@ INSTANTIATE_TEST_SUITE_P(Modes, SyncedFlowTest,
                                            SyncCase{"L2Dsr", XLB_MODE_DSR, false}),
                          [](const auto& info) { return std::string(info.param.name); });
 
-// The orig entry a peer holds for f (established) toward endpoint 0 of rule svc_id.
-xlb_ct_entry peer_orig(const Flow& f, const EpSpec& ep, uint32_t svc_id, uint8_t mode) {
-  xlb_ct_entry e{};
-  e.dir = XLB_DIR_ORIG;
-  e.state = XLB_CT_EST;
-  e.mode = mode;
-  e.svc_id = svc_id;
-  e.nat_daddr = xip(ep.host.ip);
-  e.nat_dport = htons(ep.port);
-  e.flags = XLB_CT_F_DNAT | XLB_CT_F_COUNTED;  // counted on the peer: means nothing here
-  if (mode == XLB_MODE_FULLNAT) {
-    e.flags |= XLB_CT_F_SNAT;
-    e.nat_saddr = xip(f.snat->ip.c_str());
-    e.nat_sport = htons(f.snat->port);
-  }
-  return e;
-}
-
 class SyncedPortsTest : public DatapathTest {
  protected:
   static constexpr uint32_t kSvcId = 52;

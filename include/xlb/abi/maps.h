@@ -21,6 +21,7 @@
 #define XLB_MAP_EP_CONNS_ID xlb_ep_conns_v1
 #define XLB_MAP_EP_DSR_ID xlb_ep_dsr_v1
 #define XLB_MAP_HA_ID xlb_ha_v1 /* HA state per instance */
+#define XLB_MAP_ADDR_FILTER_ID xlb_addrflt_v1 /* pre-filter bitmap (addr_filter.h) */
 /* Conntrack sync events (ring buffer): not pinned, it belongs to the program that fills it. */
 #define XLB_MAP_FLOW_EVENTS_ID xlb_flow_ev_v1
 
@@ -41,6 +42,7 @@
 #define XLB_MAP_EP_CONNS XLB_MAP_NAME(XLB_MAP_EP_CONNS_ID)
 #define XLB_MAP_EP_DSR XLB_MAP_NAME(XLB_MAP_EP_DSR_ID)
 #define XLB_MAP_HA XLB_MAP_NAME(XLB_MAP_HA_ID)
+#define XLB_MAP_ADDR_FILTER XLB_MAP_NAME(XLB_MAP_ADDR_FILTER_ID)
 #define XLB_MAP_FLOW_EVENTS XLB_MAP_NAME(XLB_MAP_FLOW_EVENTS_ID)
 
 /* Pins of maps an older xlb used and this one replaced (a layout change means a new name):

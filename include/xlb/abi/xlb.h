@@ -2,6 +2,7 @@
 #ifndef XLB_ABI_XLB_H
 #define XLB_ABI_XLB_H
 
+#include "addr_filter.h"
 #include "common.h"
 #include "conntrack.h"
 #include "ha.h"
