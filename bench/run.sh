@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark xlb has, then one report. Settings (environment):
 #   BENCH_ROUNDS=3 BENCH_SECONDS=5     alternating rounds of the system benchmark, seconds per figure
-#   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"   (direct is required)
+#   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr direct6 xlb-nat6"
+#                                      (direct is required; IPv6 rows are compared with direct6)
 #   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"   (part l7)
 #   BENCH_PARTS="system l7 datapath control health sync"   which benchmarks run
 #   BENCH_BUILD=build                  build directory holding xlbd, xlbctl and the bench tools
@@ -11,7 +12,7 @@
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"
+ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr direct6 xlb-nat6"
 ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"
 ALL_PARTS="system l7 datapath control health sync"
 

@@ -95,6 +95,14 @@ TEST(Validate, MixedFamiliesAreRefusedNamingTheField) {
   expect_invalid(s, "snat[0]");
 }
 
+TEST(Validate, FullproxyOverIpv6IsRefusedAsNotSupportedYet) {
+  Service s = valid_v6_rule();
+  s.mode = Mode::fullproxy;
+  expect_invalid(s, "vip",
+                 "vip: --mode=fullproxy over IPv6 is not supported yet (xlb-proxy listens on IPv4 "
+                 "VIPs); use an IPv4 VIP, or an L4 mode for this IPv6 VIP");
+}
+
 TEST(Validate, DuplicateIpv6EndpointsAreNamedWithBrackets) {
   Service s = valid_v6_rule();
   s.endpoints[1].ip = s.endpoints[0].ip;
