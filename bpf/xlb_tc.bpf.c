@@ -9,10 +9,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-static __always_inline xlb_verdict malformed(__u32 daddr_known, __u32 daddr)
+static __always_inline xlb_verdict malformed(const struct xlb_ip *daddr)
 {
 	/* Garbage aimed at a VIP is ours to drop; anything else the kernel judges. */
-	if (daddr_known && is_vip(daddr))
+	if (daddr && is_vip(daddr))
 		return verdict_drop(XLB_STAT_DROP_MALFORMED);
 	return verdict_pass(XLB_STAT_PASS_MALFORMED);
 }
@@ -33,28 +33,35 @@ static __always_inline xlb_verdict decide(struct __sk_buff *skb, struct xlb_pkt 
 		}
 		return verdict_pass(XLB_STAT_PASS_NOT_IP);
 	case PARSE_BAD_IP:
-		return malformed(0, 0);
+		return malformed(NULL);
 	case PARSE_BAD_L4:
-		return malformed(1, p->daddr);
+		return malformed(&p->daddr);
 	case PARSE_FRAGMENT:
 		return verdict_pass(XLB_STAT_PASS_FRAGMENT);
 	default: /* another L4 protocol */
-		return verdict_pass(is_vip(p->daddr) ? XLB_STAT_PASS_NO_RULE
-						     : XLB_STAT_PASS_NOT_VIP);
+		return verdict_pass(is_vip(&p->daddr) ? XLB_STAT_PASS_NO_RULE
+						      : XLB_STAT_PASS_NOT_VIP);
 	}
 
-	if (p->proto == IPPROTO_ICMP) {
+	if (pkt_is_v6(p) && p->proto == IPPROTO_ICMPV6 && p->icmp_type == ICMPV6_NEIGH_SOLICIT) {
+		v = answer_ns(skb, p);
+		if (v != XLB_NO_VERDICT)
+			return v;
+	}
+	if (p->proto == (pkt_is_v6(p) ? IPPROTO_ICMPV6 : IPPROTO_ICMP)) {
 		/* A BACKUP or FAULT node does not answer for the VIPs: the kernel has the ping. */
-		if (p->icmp_type == ICMP_ECHO && is_vip(p->daddr))
+		if (p->icmp_type == (pkt_is_v6(p) ? ICMPV6_ECHO_REQUEST : ICMP_ECHO) &&
+		    is_vip(&p->daddr))
 			return ha_answers_for_vips() ? answer_echo(skb, p)
 						     : verdict_pass(XLB_STAT_PASS_NO_RULE);
-		if (icmp_is_error(p->icmp_type) && p->ttl > 1) {
-			v = translate_icmp_error(skb, p);
+		if (icmp_is_error(p) && p->ttl > 1) {
+			v = pkt_is_v6(p) ? translate_icmp6_error(skb, p)
+					 : translate_icmp_error(skb, p);
 			if (v != XLB_NO_VERDICT)
 				return v;
 		}
-		return verdict_pass(is_vip(p->daddr) ? XLB_STAT_PASS_NO_RULE
-						     : XLB_STAT_PASS_NOT_VIP);
+		return verdict_pass(is_vip(&p->daddr) ? XLB_STAT_PASS_NO_RULE
+						      : XLB_STAT_PASS_NOT_VIP);
 	}
 
 	/* Not ours to expire: the kernel sends the time-exceeded. */

@@ -7,22 +7,29 @@
 #include "lib/maps.h"
 #include "lib/parse.h"
 
-static __always_inline void ct_key_init(struct xlb_ct_key *k, __u32 saddr, __u32 daddr, __u16 sport,
-					__u16 dport, __u8 proto)
+static __always_inline void ct_key_init(struct xlb_ct_key *k, const struct xlb_ip *saddr,
+					const struct xlb_ip *daddr, __u16 sport, __u16 dport,
+					__u8 proto, __u8 family)
 {
-	__builtin_memset(k, 0, sizeof(*k));
-	k->saddr.w[0] = saddr;
-	k->daddr.w[0] = daddr;
+	k->saddr = *saddr;
+	k->daddr = *daddr;
 	k->sport = sport;
 	k->dport = dport;
 	k->proto = proto;
-	k->family = XLB_AF_INET;
+	k->family = family;
+	k->pad = 0;
+}
+
+/* The key of packet p's own direction. */
+static __always_inline void ct_key_of(struct xlb_ct_key *k, const struct xlb_pkt *p)
+{
+	ct_key_init(k, &p->saddr, &p->daddr, p->sport, p->dport, p->proto, p->family);
 }
 
 /* The tuple a packet matching `key` carries after `e` is applied. */
 struct xlb_tuple {
-	__u32 saddr;
-	__u32 daddr;
+	struct xlb_ip saddr;
+	struct xlb_ip daddr;
 	__u16 sport;
 	__u16 dport;
 };
@@ -30,13 +37,12 @@ struct xlb_tuple {
 static __always_inline void ct_translated(const struct xlb_ct_key *key,
 					  const struct xlb_ct_entry *e, struct xlb_tuple *t)
 {
-	struct xlb_ct_key k;
+	const int snat = e->flags & XLB_CT_F_SNAT, dnat = e->flags & XLB_CT_F_DNAT;
 
-	xlb_ct_translated(key, e, &k);
-	t->saddr = k.saddr.w[0];
-	t->daddr = k.daddr.w[0];
-	t->sport = k.sport;
-	t->dport = k.dport;
+	t->saddr = snat ? e->nat_saddr : key->saddr;
+	t->daddr = dnat ? e->nat_daddr : key->daddr;
+	t->sport = snat ? e->nat_sport : key->sport;
+	t->dport = dnat ? e->nat_dport : key->dport;
 }
 
 /* Two maps (maps.h): a flow's entries live in the syn map while its TCP handshake is under

@@ -28,6 +28,15 @@ static __always_inline __u64 csum_diff32(__u64 diff, __u32 from, __u32 to)
 	return diff + (__u32)~from + to;
 }
 
+/* A 16-byte address (xlb_ip) changed: four words. An IPv4 address's zero words add nothing. */
+static __always_inline __u64 csum_diff_ip(__u64 diff, const __u32 *from, const __u32 *to)
+{
+	diff = csum_diff32(diff, from[0], to[0]);
+	diff = csum_diff32(diff, from[1], to[1]);
+	diff = csum_diff32(diff, from[2], to[2]);
+	return csum_diff32(diff, from[3], to[3]);
+}
+
 static __always_inline __u64 csum_diff16(__u64 diff, __u16 from, __u16 to)
 {
 	return diff + (__u16)~from + to;

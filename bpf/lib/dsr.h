@@ -1,7 +1,8 @@
 /* Direct server return: the request reaches the endpoint with IP and L4 untouched.
  * L2: only MACs change (endpoint on a directly connected subnet).
- * IPIP: the packet is tunnelled to the endpoint (routed endpoint, or forced by the rule);
- * a packet too big once tunnelled is answered with ICMP "fragmentation needed". */
+ * IPIP: the packet is tunnelled to the endpoint (routed endpoint, or forced by the rule), in
+ * IPv4-in-IPv4 or IPv6-in-IPv6 (next header 41) after its family; a packet too big once
+ * tunnelled is answered with ICMP "fragmentation needed" or ICMPv6 "packet too big". */
 #ifndef XLB_BPF_DSR_H
 #define XLB_BPF_DSR_H
 
@@ -10,9 +11,14 @@
 #include "lib/csum.h"
 #include "lib/fwd.h"
 #include "lib/parse.h"
+#include "lib/scratch.h"
 #include "lib/verdict.h"
 
 #define XLB_IPIP_HLEN 20
+#define XLB_IP6IP6_HLEN 40
+#ifndef IPPROTO_IPV6
+#define IPPROTO_IPV6 41
+#endif
 #ifndef IPPROTO_IPIP
 #define IPPROTO_IPIP 4
 #endif
@@ -20,10 +26,10 @@
 #define ICMP_FRAG_NEEDED 4
 
 /* L2-DSR goes only to an endpoint that is its own next hop, i.e. on a connected subnet. */
-static __always_inline int dsr_needs_tunnel(const struct xlb_svc *svc, __u32 ep_addr,
+static __always_inline int dsr_needs_tunnel(const struct xlb_svc *svc, const struct xlb_ip *ep_addr,
 					    const struct bpf_fib_lookup *fib)
 {
-	return (svc->flags & XLB_SVC_F_DSR_IPIP) || fib->ipv4_dst != ep_addr;
+	return (svc->flags & XLB_SVC_F_DSR_IPIP) || !ip_equal(fib_dst(fib), ep_addr);
 }
 
 struct xlb_icmp_frag_reply {
@@ -55,8 +61,8 @@ static __always_inline xlb_verdict send_frag_needed(struct __sk_buff *skb, const
 	r.ip.tot_len = bpf_htons(sizeof(r));
 	r.ip.ttl = 64;
 	r.ip.protocol = IPPROTO_ICMP;
-	r.ip.saddr = p->daddr;
-	r.ip.daddr = p->saddr;
+	r.ip.saddr = p->daddr.w[0];
+	r.ip.daddr = p->saddr.w[0];
 	r.ip.check = csum_buffer(&r.ip, sizeof(r.ip));
 	r.icmp.type = ICMP_DEST_UNREACH;
 	r.icmp.code = ICMP_FRAG_NEEDED;
@@ -70,6 +76,109 @@ static __always_inline xlb_verdict send_frag_needed(struct __sk_buff *skb, const
 		return rewrite_failed();
 	return verdict_sent(bpf_redirect(skb->ifindex, 0),
 			    verdict(TC_ACT_REDIRECT, XLB_STAT_ICMP_FRAG_NEEDED));
+}
+
+/* RFC 4443 2.4(c): an ICMPv6 error quotes as much of the packet as fits in the minimum IPv6
+ * MTU (1280) with its IPv6 and ICMPv6 headers. */
+#define XLB_PTB6_QUOTE (1280 - 40 - 8)
+
+/* Sums the quote (XLB_PTB6_QUOTE bytes at off) into csum: bpf_csum_diff takes at most 512. */
+static __always_inline __s64 ptb6_quote_sum(struct __sk_buff *skb, __u32 off)
+{
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	__u8 *q = data + off;
+	__s64 sum;
+
+	if (off != ETH_HLEN + 48 || (void *)(q + XLB_PTB6_QUOTE) > data_end)
+		return -1;
+	sum = bpf_csum_diff(0, 0, (__be32 *)q, 512, 0);
+	if (sum < 0)
+		return sum;
+	sum = bpf_csum_diff(0, 0, (__be32 *)(q + 512), 512, sum);
+	if (sum < 0)
+		return sum;
+	return bpf_csum_diff(0, 0, (__be32 *)(q + 1024), XLB_PTB6_QUOTE - 1024, sum);
+}
+
+/* IPv6's "fragmentation needed": turns the packet into an ICMPv6 Packet Too Big from the VIP to
+ * the client (RFC 4443 3.2), quoting its first XLB_PTB6_QUOTE bytes, and sends it back out of
+ * the interface it came in on (VLAN already stripped by the caller). A packet too big for a
+ * 1280-byte link is always longer than the quote. */
+static __noinline xlb_verdict send_pkt_too_big6(struct __sk_buff *skb, const struct xlb_pkt *p,
+						__u32 mtu)
+{
+	struct xlb_scratch *scratch = scratch_get();
+	struct xlb_ptb6 *h;
+	struct ipv6hdr *ip6;
+	__u8 *macs, *swapped;
+	__u32 l3 = ETH_HLEN;
+	__s64 sum;
+
+	/* Off the stack: this runs below follow_flow's frame. */
+	if (!p || !scratch || p->tot_len < XLB_PTB6_QUOTE)
+		return rewrite_failed();
+	h = &scratch->ptb6.h;
+	ip6 = &scratch->ptb6.ip6;
+	macs = scratch->ptb6.macs;
+	swapped = scratch->ptb6.swapped;
+	__builtin_memset(h, 0, sizeof(*h));
+	__builtin_memset(ip6, 0, sizeof(*ip6));
+	if (bpf_skb_load_bytes(skb, 0, macs, 2 * ETH_ALEN))
+		return rewrite_failed();
+	/* Cut the packet to the quote, open room for the new headers in front of it. */
+	if (bpf_skb_change_tail(skb, l3 + XLB_PTB6_QUOTE, 0) ||
+	    bpf_skb_adjust_room(skb, sizeof(*ip6) + 8, BPF_ADJ_ROOM_MAC, 0) ||
+	    bpf_skb_pull_data(skb, l3 + sizeof(*ip6) + 8 + XLB_PTB6_QUOTE))
+		return rewrite_failed();
+	sum = ptb6_quote_sum(skb, l3 + sizeof(*ip6) + 8);
+	if (sum < 0)
+		return rewrite_failed();
+
+	h->pseudo_src = p->daddr;
+	h->pseudo_dst = p->saddr;
+	h->pseudo_len = bpf_htonl(8 + XLB_PTB6_QUOTE);
+	h->pseudo_next = bpf_htonl(IPPROTO_ICMPV6);
+	h->type = ICMPV6_PKT_TOOBIG;
+	h->mtu = bpf_htonl(mtu - XLB_IP6IP6_HLEN);
+	h->checksum = csum_fold32(bpf_csum_diff(0, 0, (__be32 *)h, sizeof(*h), sum));
+
+	ip6->version = 6;
+	ip6->payload_len = bpf_htons(8 + XLB_PTB6_QUOTE);
+	ip6->nexthdr = IPPROTO_ICMPV6;
+	ip6->hop_limit = 64;
+	__builtin_memcpy(&ip6->saddr, &p->daddr, sizeof(p->daddr));
+	__builtin_memcpy(&ip6->daddr, &p->saddr, sizeof(p->saddr));
+	__builtin_memcpy(swapped, macs + ETH_ALEN, ETH_ALEN);
+	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
+	if (bpf_skb_store_bytes(skb, 0, swapped, 2 * ETH_ALEN, 0) ||
+	    bpf_skb_store_bytes(skb, l3, ip6, sizeof(*ip6), 0) ||
+	    bpf_skb_store_bytes(skb, l3 + sizeof(*ip6), &h->type, 8, 0))
+		return rewrite_failed();
+	return verdict_sent(bpf_redirect(skb->ifindex, 0),
+			    verdict(TC_ACT_REDIRECT, XLB_STAT_ICMP_FRAG_NEEDED));
+}
+
+/* Prepends an outer IPv6 header (outer_src -> ep, next header 41: IPv6-in-IPv6, RFC 2473) in
+ * front of the packet's IPv6 header. */
+static __always_inline int ip6ip6_encap(struct __sk_buff *skb, const struct xlb_pkt *p,
+					const struct xlb_ip *outer_src,
+					const struct xlb_ip *outer_dst)
+{
+	struct ipv6hdr outer = {};
+
+	outer.version = 6;
+	outer.priority = p->tos >> 4;
+	outer.flow_lbl[0] = (p->tos & 0xf) << 4;
+	outer.payload_len = bpf_htons(p->tot_len);
+	outer.nexthdr = IPPROTO_IPV6;
+	outer.hop_limit = 64;
+	__builtin_memcpy(&outer.saddr, outer_src, sizeof(outer.saddr));
+	__builtin_memcpy(&outer.daddr, outer_dst, sizeof(outer.daddr));
+
+	if (bpf_skb_adjust_room(skb, XLB_IP6IP6_HLEN, BPF_ADJ_ROOM_MAC,
+				BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
+		return -1;
+	return bpf_skb_store_bytes(skb, ETH_HLEN, &outer, sizeof(outer), 0);
 }
 
 /* Prepends an outer IPv4 header (outer_src -> ep) in front of the packet's IPv4 header. */
@@ -107,18 +216,18 @@ static __always_inline xlb_verdict dsr_refuse_too_big(struct __sk_buff *skb,
 						      const struct xlb_pkt *p,
 						      const struct bpf_fib_lookup *fib)
 {
-	__u32 mtu = 0;
+	__u32 mtu = 0, hlen = pkt_is_v6(p) ? XLB_IP6IP6_HLEN : XLB_IPIP_HLEN;
 
 	if (p->vlan || skb->vlan_present) {
 		if (bpf_skb_vlan_pop(skb))
 			return rewrite_failed();
 	}
-	if (bpf_check_mtu(skb, fib->ifindex, &mtu, XLB_IPIP_HLEN, 0) != BPF_MTU_CHK_RET_SUCCESS)
-		return send_frag_needed(skb, p, mtu);
-	/* A GSO super-packet passes the check above; its segments must fit once tunnelled too. */
-	if (skb->gso_size &&
-	    skb->gso_size + (p->l4_off - p->l3_off) + p->l4_hlen + XLB_IPIP_HLEN > mtu)
-		return send_frag_needed(skb, p, mtu);
+	if (bpf_check_mtu(skb, fib->ifindex, &mtu, hlen, 0) != BPF_MTU_CHK_RET_SUCCESS ||
+	    /* A GSO super-packet passes the check above; its segments must fit once tunnelled
+	     * too. */
+	    (skb->gso_size && skb->gso_size + (p->l4_off - p->l3_off) + p->l4_hlen + hlen > mtu))
+		return pkt_is_v6(p) ? send_pkt_too_big6(skb, p, mtu)
+				    : send_frag_needed(skb, p, mtu);
 	return XLB_NO_VERDICT;
 }
 
@@ -126,11 +235,12 @@ static __always_inline xlb_verdict dsr_refuse_too_big(struct __sk_buff *skb,
  * is its verdict if it leaves, marked with the path taken (the per-endpoint L2/IPIP counters).
  * A tunnelled packet has passed dsr_refuse_too_big. */
 static __always_inline xlb_verdict dsr_forward(struct __sk_buff *skb, const struct xlb_pkt *p,
-					       int tunnel, __u32 ep_addr, int route,
+					       int tunnel, const struct xlb_ip *ep_addr, int route,
 					       const struct bpf_fib_lookup *fib, xlb_verdict sent)
 {
 	/* L2: IP and L4 untouched; IPIP: an outer header first. */
-	if (tunnel && ipip_encap(skb, p, fib->ipv4_src, ep_addr))
+	if (tunnel && (pkt_is_v6(p) ? ip6ip6_encap(skb, p, fib_src(fib), ep_addr)
+				    : ipip_encap(skb, p, fib->ipv4_src, ep_addr->w[0])))
 		return rewrite_failed();
 	return verdict_sent(redirect_route(skb, p, route, fib),
 			    verdict_with(sent, tunnel ? XLB_VF_DSR_IPIP : XLB_VF_DSR_L2));

@@ -10,6 +10,7 @@
 #include "lib/fwd.h"
 #include "lib/ppv2.h"
 #include "lib/route_cache.h"
+#include "lib/scratch.h"
 #include "lib/select.h"
 #include "lib/snat.h"
 #include "lib/verdict.h"
@@ -23,7 +24,7 @@ static __always_inline xlb_verdict translate_and_forward(struct __sk_buff *skb,
 							 const struct bpf_fib_lookup *fib,
 							 xlb_verdict sent)
 {
-	if (rewrite_tuple(skb, p, t->saddr, t->daddr, t->sport, t->dport))
+	if (rewrite_tuple(skb, p, t))
 		return rewrite_failed();
 	return verdict_sent(forward(skb, p, route, fib), sent);
 }
@@ -35,7 +36,8 @@ static __always_inline xlb_verdict translate_and_forward(struct __sk_buff *skb,
 __noinline xlb_verdict follow_flow(struct __sk_buff *skb, struct xlb_pkt *p,
 				   const struct xlb_ct_key *key, struct xlb_ct_entry *e, int in_syn)
 {
-	struct bpf_fib_lookup fib;
+	struct xlb_scratch *scratch = scratch_get();
+	struct bpf_fib_lookup *fib;
 	struct xlb_ct_entry *orig = e;
 	const struct xlb_ct_key *orig_key = key;
 	struct xlb_ct_key peer;
@@ -43,26 +45,27 @@ __noinline xlb_verdict follow_flow(struct __sk_buff *skb, struct xlb_pkt *p,
 	xlb_verdict sent;
 	int route, dsr, orig_in_syn = in_syn;
 
-	if (!p || !key || !e)
+	if (!p || !key || !e || !scratch)
 		return verdict_pass(
 		    XLB_STAT_PASS_NOT_VIP); /* never: the caller passes valid ones */
+	fib = &scratch->fib;
 	dsr = e->mode == XLB_MODE_DSR;
 	__u64 now = bpf_ktime_get_ns();
 
 	if (dsr) {
 		/* Only client -> endpoint passes the LB; the endpoint address rides in nat_daddr.
 		 */
-		route = route_lookup_cached(skb, p, p->saddr, e->nat_daddr.w[0], p->sport, p->dport,
-					    BPF_FIB_LOOKUP_SRC, &fib, now);
+		route = route_lookup_cached(skb, p, &p->saddr, &e->nat_daddr, p->sport, p->dport,
+					    BPF_FIB_LOOKUP_SRC, fib, now);
 	} else {
 		ct_translated(key, e, &t);
 		route =
-		    route_lookup_cached(skb, p, t.saddr, t.daddr, t.sport, t.dport, 0, &fib, now);
+		    route_lookup_cached(skb, p, &t.saddr, &t.daddr, t.sport, t.dport, 0, fib, now);
 	}
 	if (route == ROUTE_NONE)
 		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 	if (dsr && (e->flags & XLB_CT_F_IPIP)) {
-		xlb_verdict refused = dsr_refuse_too_big(skb, p, &fib);
+		xlb_verdict refused = dsr_refuse_too_big(skb, p, fib);
 
 		if (refused != XLB_NO_VERDICT)
 			return refused;
@@ -86,12 +89,12 @@ __noinline xlb_verdict follow_flow(struct __sk_buff *skb, struct xlb_pkt *p,
 	if (orig && orig_in_syn && orig->state == XLB_CT_EST && ct_promote(orig_key, orig) == 0)
 		p->flow_event = XLB_FLOW_EV_ESTABLISHED;
 	if (e->flags & XLB_CT_F_PERSIST)
-		persist_touch(e->svc_id, p->saddr, e->last_seen_ns);
+		persist_touch(e->svc_id, &p->saddr, e->last_seen_ns);
 	sent = verdict_flow(XLB_STAT_FWD_EST, e->svc_id, e->ep_idx, 0);
 	if (dsr)
-		return dsr_forward(skb, p, e->flags & XLB_CT_F_IPIP, e->nat_daddr.w[0], route, &fib,
+		return dsr_forward(skb, p, e->flags & XLB_CT_F_IPIP, &e->nat_daddr, route, fib,
 				   sent);
-	return translate_and_forward(skb, p, &t, route, &fib, sent);
+	return translate_and_forward(skb, p, &t, route, fib, sent);
 }
 
 /* The fields every new entry shares. */
@@ -136,7 +139,7 @@ static __always_inline xlb_verdict finish_translated_flow(
     const struct xlb_ct_key *orig_key, struct xlb_ct_entry *e, const struct xlb_ct_key *reply_key,
     const struct xlb_tuple *t, int route, const struct bpf_fib_lookup *fib)
 {
-	e->nat_daddr.w[0] = t->daddr;
+	e->nat_daddr = t->daddr;
 	e->nat_dport = t->dport;
 	if (ct_insert(orig_key, e, BPF_ANY)) {
 		ct_uninsert(reply_key, e); /* same state, same map as the reply entry */
@@ -151,29 +154,34 @@ static __noinline xlb_verdict start_nat_flow(struct __sk_buff *skb, const struct
 					     const struct xlb_ct_key *orig_key)
 {
 	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
-	struct xlb_tuple t = {p->saddr, ep->addr.w[0], p->sport, ep->port};
-	struct bpf_fib_lookup fib;
-	struct xlb_ct_entry e;
+	struct xlb_tuple t = {p->saddr, ep->addr, p->sport, ep->port};
+	struct xlb_scratch *scratch = scratch_get();
+	struct bpf_fib_lookup *fib;
+	struct xlb_ct_entry *e;
 	struct xlb_ct_key reply_key;
 	int route;
 
-	route = route_lookup(skb, p, t.saddr, t.daddr, t.sport, t.dport, 0, &fib);
+	if (!scratch)
+		return rewrite_failed();
+	fib = &scratch->fib;
+	e = &scratch->e;
+
+	route = route_lookup(skb, p, &t.saddr, &t.daddr, t.sport, t.dport, 0, fib);
 	if (route == ROUTE_NONE)
 		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 
 	/* Reply entry first: an orig entry without its reply would forward into a black hole. */
-	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_REPLY);
-	e.flags = XLB_CT_F_SNAT;
-	e.nat_saddr.w[0] = p->daddr;
-	e.nat_sport = p->dport;
-	ct_key_init(&reply_key, t.daddr, t.saddr, t.dport, t.sport, p->proto);
-	if (ct_insert(&reply_key, &e, BPF_ANY))
+	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_REPLY);
+	e->flags = XLB_CT_F_SNAT;
+	e->nat_saddr = p->daddr;
+	e->nat_sport = p->dport;
+	ct_key_init(&reply_key, &t.daddr, &t.saddr, t.dport, t.sport, p->proto, p->family);
+	if (ct_insert(&reply_key, e, BPF_ANY))
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 
-	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
-	e.flags |= XLB_CT_F_DNAT;
-	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, &e, &reply_key, &t, route,
-				      &fib);
+	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_ORIG);
+	e->flags |= XLB_CT_F_DNAT;
+	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
 }
 
 /* FullNAT: destination becomes the endpoint and source an LB address with a port allocated
@@ -183,35 +191,44 @@ static __noinline xlb_verdict start_fullnat_flow(struct __sk_buff *skb, const st
 						 const struct xlb_ct_key *orig_key)
 {
 	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
-	__u32 snat_ip = snat_rule_address(svc, p);
-	struct xlb_tuple t = {snat_ip ? snat_ip : p->saddr, ep->addr.w[0], 0, ep->port};
-	struct bpf_fib_lookup fib;
-	struct xlb_ct_entry e;
+	const struct xlb_ip *snat_ip = snat_rule_address(svc, p);
+	struct xlb_tuple t = {snat_ip ? *snat_ip : p->saddr, ep->addr, 0, ep->port};
+	struct xlb_scratch *scratch = scratch_get();
+	struct bpf_fib_lookup *fib;
+	struct xlb_ct_entry *e;
 	struct xlb_ct_key reply_key;
 	int route;
 
-	route = route_lookup(skb, p, t.saddr, t.daddr, p->sport, t.dport,
-			     snat_ip ? 0 : BPF_FIB_LOOKUP_SRC, &fib);
-	if (route == ROUTE_NONE || (!snat_ip && !fib.ipv4_src))
-		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
-	t.saddr = snat_ip ? snat_ip : fib.ipv4_src;
+	if (!scratch)
+		return rewrite_failed();
+	fib = &scratch->fib;
+	e = &scratch->e;
 
-	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_REPLY);
-	e.flags = XLB_CT_F_SNAT | XLB_CT_F_DNAT;
-	e.nat_saddr.w[0] = p->daddr;
-	e.nat_sport = p->dport;
-	e.nat_daddr.w[0] = p->saddr;
-	e.nat_dport = p->sport;
-	t.sport = snat_claim_port(p, t.saddr, ep, &e, &reply_key);
+	route = route_lookup(skb, p, &t.saddr, &t.daddr, p->sport, t.dport,
+			     snat_ip ? 0 : BPF_FIB_LOOKUP_SRC, fib);
+	if (route == ROUTE_NONE)
+		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
+	if (!snat_ip) {
+		t.saddr = *fib_src(fib);
+		if (!(t.saddr.w[0] | t.saddr.w[1] | t.saddr.w[2] | t.saddr.w[3]))
+			return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
+	}
+
+	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_REPLY);
+	e->flags = XLB_CT_F_SNAT | XLB_CT_F_DNAT;
+	e->nat_saddr = p->daddr;
+	e->nat_sport = p->dport;
+	e->nat_daddr = p->saddr;
+	e->nat_dport = p->sport;
+	t.sport = snat_claim_port(p, &t.saddr, ep, e, &reply_key);
 	if (!t.sport)
 		return verdict_drop(XLB_STAT_DROP_SNAT_EXHAUSTED);
 
-	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
-	e.flags |= XLB_CT_F_SNAT | XLB_CT_F_DNAT;
-	e.nat_saddr.w[0] = t.saddr;
-	e.nat_sport = t.sport;
-	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, &e, &reply_key, &t, route,
-				      &fib);
+	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_ORIG);
+	e->flags |= XLB_CT_F_SNAT | XLB_CT_F_DNAT;
+	e->nat_saddr = t.saddr;
+	e->nat_sport = t.sport;
+	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
 }
 
 /* DSR: one entry (the reply never passes here); IP and ports untouched. */
@@ -220,29 +237,34 @@ static __noinline xlb_verdict start_dsr_flow(struct __sk_buff *skb, const struct
 					     const struct xlb_ct_key *orig_key)
 {
 	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
-	__u32 ep_addr = ep->addr.w[0];
-	struct bpf_fib_lookup fib;
-	struct xlb_ct_entry e;
+	struct xlb_scratch *scratch = scratch_get();
+	struct bpf_fib_lookup *fib;
+	struct xlb_ct_entry *e;
 	int route, tunnel;
 
+	if (!scratch)
+		return rewrite_failed();
+	fib = &scratch->fib;
+	e = &scratch->e;
+
 	route =
-	    route_lookup(skb, p, p->saddr, ep_addr, p->sport, p->dport, BPF_FIB_LOOKUP_SRC, &fib);
+	    route_lookup(skb, p, &p->saddr, &ep->addr, p->sport, p->dport, BPF_FIB_LOOKUP_SRC, fib);
 	if (route == ROUTE_NONE)
 		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
-	tunnel = dsr_needs_tunnel(svc, ep_addr, &fib);
+	tunnel = dsr_needs_tunnel(svc, &ep->addr, fib);
 	if (tunnel) {
-		xlb_verdict refused = dsr_refuse_too_big(skb, p, &fib);
+		xlb_verdict refused = dsr_refuse_too_big(skb, p, fib);
 
 		if (refused != XLB_NO_VERDICT)
 			return refused; /* no flow: the client retries with a smaller packet */
 	}
 
-	ct_entry_init(&e, p, svc, ep_idx, XLB_DIR_ORIG);
-	e.nat_daddr = ep->addr;
-	e.flags |= tunnel ? XLB_CT_F_IPIP : 0;
-	if (ct_insert(orig_key, &e, BPF_ANY))
+	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_ORIG);
+	e->nat_daddr = ep->addr;
+	e->flags |= tunnel ? XLB_CT_F_IPIP : 0;
+	if (ct_insert(orig_key, e, BPF_ANY))
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
-	return dsr_forward(skb, p, tunnel, ep_addr, route, &fib, flow_started(svc, ep_idx));
+	return dsr_forward(skb, p, tunnel, &ep->addr, route, fib, flow_started(svc, ep_idx));
 }
 
 /* A new flow starts in the main map, and is reported to conntrack sync at once, unless it is a
@@ -253,10 +275,24 @@ static __always_inline void flow_started_in_main(struct xlb_pkt *p)
 		p->flow_event = XLB_FLOW_EV_ESTABLISHED;
 }
 
+/* A finished flow's tuple is reused: its reply entry goes, so its SNAT port or tuple is free
+ * again, and its orig entry too: the new one starts in the syn map, where a main-map leftover
+ * would shadow it. A function of its own: its key never adds to the entry program's frame. */
+static __noinline void ct_forget_finished(const struct xlb_ct_key *key,
+					  const struct xlb_ct_entry *e)
+{
+	struct xlb_ct_key stale_reply;
+
+	xlb_ct_peer_key(key, e, &stale_reply);
+	if (e->mode != XLB_MODE_DSR)
+		ct_delete(&stale_reply);
+	ct_delete(key);
+}
+
 /* TCP or UDP, fully parsed, TTL checked. */
 static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt *p)
 {
-	struct xlb_ct_key key, stale_reply;
+	struct xlb_ct_key key;
 	struct xlb_ct_entry *e;
 	struct xlb_svc_key skey = {};
 	struct xlb_svc *svc;
@@ -264,16 +300,16 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt
 	    new_syn = p->proto == IPPROTO_TCP &&
 		      (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
 
-	ct_key_init(&key, p->saddr, p->daddr, p->sport, p->dport, p->proto);
+	ct_key_of(&key, p);
 	e = ct_lookup(&key, &in_syn);
 	/* A fresh SYN on a finished flow's tuple (port reuse) starts over instead of stalling. */
 	if (e && !(new_syn && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state)))
 		return follow_flow(skb, p, &key, e, in_syn);
 
-	skey.vip.w[0] = p->daddr;
+	skey.vip = p->daddr;
 	skey.port = p->dport;
 	skey.proto = p->proto;
-	skey.family = XLB_AF_INET;
+	skey.family = p->family;
 	svc = bpf_map_lookup_elem(&XLB_MAP_SVC_ID, &skey);
 	if (!svc)
 		return pass_unbalanced(p);
@@ -289,15 +325,8 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt
 	idx = select_endpoint(svc, p);
 	if (idx < 0)
 		return verdict_drop(XLB_STAT_DROP_NO_ENDPOINT);
-	if (e) {
-		/* The finished flow's reply entry goes, so its SNAT port or tuple is free again,
-		 * and its orig entry too: the new one starts in the syn map, where a main-map
-		 * leftover would shadow it. */
-		xlb_ct_peer_key(&key, e, &stale_reply);
-		if (e->mode != XLB_MODE_DSR)
-			ct_delete(&stale_reply);
-		ct_delete(&key);
-	}
+	if (e)
+		ct_forget_finished(&key, e);
 	flow_started_in_main(p);
 	if (svc->mode == XLB_MODE_FULLNAT)
 		return start_fullnat_flow(skb, p, svc, idx, &key);

@@ -33,7 +33,7 @@ __noinline int flow_event_report(const struct xlb_pkt *p)
 
 	if (!p)
 		return 0;
-	ct_key_init(&key, p->saddr, p->daddr, p->sport, p->dport, p->proto);
+	ct_key_of(&key, p);
 	e = bpf_map_lookup_elem(&XLB_MAP_CT_ID, &key);
 	if (!e)
 		return 0;

@@ -12,6 +12,9 @@
 #ifndef AF_INET
 #define AF_INET 2
 #endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
 
 enum route_result {
 	ROUTE_OK,	/* egress and both MACs known */
@@ -20,23 +23,38 @@ enum route_result {
 };
 
 /* The question for bpf_fib_lookup: the packet's flow as it will leave (saddr, daddr, ports),
- * arriving on skb's interface. */
+ * arriving on skb's interface. The addresses are copied whole whatever the family: ipv4_src
+ * is ipv6_src[0], and an IPv4 xlb_ip's other words are zero, so one path serves both (and the
+ * answer's source and next hop read back the same way). */
 static __always_inline void route_query_init(struct __sk_buff *skb, const struct xlb_pkt *p,
-					     __u32 saddr, __u32 daddr, __u16 sport, __u16 dport,
-					     struct bpf_fib_lookup *fib)
+					     const struct xlb_ip *saddr, const struct xlb_ip *daddr,
+					     __u16 sport, __u16 dport, struct bpf_fib_lookup *fib)
 {
 	__builtin_memset(fib, 0, sizeof(*fib));
-	fib->family = AF_INET;
-	fib->tos = p->tos;
+	fib->family = pkt_is_v6(p) ? AF_INET6 : AF_INET;
+	if (!pkt_is_v6(p))
+		fib->tos = p->tos; /* IPv6 leaves flowinfo 0: no flow label routing */
 	fib->l4_protocol = p->proto;
 	fib->sport = sport;
 	fib->dport = dport;
 	/* tot_len 0 skips the FIB's MTU check: GSO super-packets are larger than the MTU and are
 	 * segmented by the egress device; tunnelling checks its MTU itself (dsr.h). */
 	fib->tot_len = 0;
-	fib->ipv4_src = saddr;
-	fib->ipv4_dst = daddr;
+	__builtin_memcpy(fib->ipv6_src, saddr, sizeof(*saddr));
+	__builtin_memcpy(fib->ipv6_dst, daddr, sizeof(*daddr));
 	fib->ifindex = skb->ifindex;
+}
+
+/* The lookup's addresses as xlb_ip: before the lookup the question's source and destination;
+ * after it the source the kernel chose (BPF_FIB_LOOKUP_SRC) and the next hop. */
+static __always_inline const struct xlb_ip *fib_src(const struct bpf_fib_lookup *fib)
+{
+	return (const struct xlb_ip *)fib->ipv6_src;
+}
+
+static __always_inline const struct xlb_ip *fib_dst(const struct bpf_fib_lookup *fib)
+{
+	return (const struct xlb_ip *)fib->ipv6_dst;
 }
 
 /* Asks the kernel's FIB; fib holds the question (route_query_init) and receives the answer. */
@@ -52,10 +70,11 @@ static __always_inline int route_query(struct __sk_buff *skb, struct bpf_fib_loo
 	return ROUTE_NONE;
 }
 
-/* flags: 0, or BPF_FIB_LOOKUP_SRC to have the kernel fill fib->ipv4_src with the address it
+/* flags: 0, or BPF_FIB_LOOKUP_SRC to have the kernel fill fib_src() with the address it
  * would use toward daddr (FullNAT's default source, IPIP's outer source; Linux >= 6.7). */
-static __always_inline int route_lookup(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 saddr,
-					__u32 daddr, __u16 sport, __u16 dport, __u32 flags,
+static __always_inline int route_lookup(struct __sk_buff *skb, const struct xlb_pkt *p,
+					const struct xlb_ip *saddr, const struct xlb_ip *daddr,
+					__u16 sport, __u16 dport, __u32 flags,
 					struct bpf_fib_lookup *fib)
 {
 	route_query_init(skb, p, saddr, daddr, sport, dport, fib);
@@ -83,8 +102,9 @@ static __always_inline int redirect_route(struct __sk_buff *skb, const struct xl
 		__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
 		return bpf_redirect(fib->ifindex, 0);
 	}
-	nh.nh_family = AF_INET;
-	nh.ipv4_nh = fib->ipv4_dst; /* the gateway or the destination itself */
+	nh.nh_family = pkt_is_v6(p) ? AF_INET6 : AF_INET;
+	/* The gateway or the destination itself (ipv4_nh is ipv6_nh[0]). */
+	__builtin_memcpy(nh.ipv6_nh, fib->ipv6_dst, sizeof(nh.ipv6_nh));
 	return bpf_redirect_neigh(fib->ifindex, &nh, sizeof(nh), 0);
 }
 

@@ -1,8 +1,10 @@
-/* Address/port and TTL rewrites with incremental IPv4 and L4 checksum updates (RFC 1624). */
+/* Address/port and TTL rewrites with incremental IPv4 and L4 checksum updates (RFC 1624), for
+ * both families: IPv6 has no header checksum, its addresses are in the L4 pseudo-header alike. */
 #ifndef XLB_BPF_NAT_H
 #define XLB_BPF_NAT_H
 
 #include <stddef.h>
+#include "lib/conntrack.h"
 #include "lib/csum.h"
 #include "lib/parse.h"
 #include "lib/vlan.h"
@@ -26,12 +28,27 @@ static __always_inline struct iphdr *pkt_iph(struct __sk_buff *skb, const struct
 	__u32 off = p->l3_off;
 	struct iphdr *iph;
 
-	if (off > ETH_HLEN + sizeof(struct xlb_vlan_hdr)) /* bounds the offset for the verifier */
+	if (off > XLB_L3_OFF_MAX) /* bounds the offset for the verifier */
 		return NULL;
 	iph = data + off;
 	if ((void *)(iph + 1) > data_end)
 		return NULL;
 	return iph;
+}
+
+/* The same for an IPv6 header. */
+static __always_inline struct ipv6hdr *pkt_ip6h(struct __sk_buff *skb, const struct xlb_pkt *p)
+{
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	__u32 off = p->l3_off;
+	struct ipv6hdr *ip6h;
+
+	if (off > XLB_L3_OFF_MAX)
+		return NULL;
+	ip6h = data + off;
+	if ((void *)(ip6h + 1) > data_end)
+		return NULL;
+	return ip6h;
 }
 
 /* The L4 source and destination ports (same offsets in TCP and UDP), or NULL. */
@@ -41,7 +58,7 @@ static __always_inline __be16 *pkt_ports(struct __sk_buff *skb, const struct xlb
 	__u32 off = p->l4_off;
 	__be16 *ports;
 
-	if (off > ETH_HLEN + sizeof(struct xlb_vlan_hdr) + 60) /* longest IPv4 header */
+	if (off > XLB_L4_OFF_MAX)
 		return NULL;
 	ports = data + off;
 	if ((void *)(ports + 2) > data_end)
@@ -67,33 +84,52 @@ static __always_inline int l4_csum_update(struct __sk_buff *skb, const struct xl
 	return bpf_l4_csum_replace(skb, off, 0, csum_diff_wsum(diff), flags);
 }
 
-/* Rewrites the packet's 4-tuple to (saddr, daddr, sport, dport), in place, keeping the IPv4
- * and L4 checksums valid (incrementally, RFC 1624). Ports are rewritten for TCP and UDP only. */
-static __always_inline int rewrite_tuple(struct __sk_buff *skb, const struct xlb_pkt *p,
-					 __u32 saddr, __u32 daddr, __u16 sport, __u16 dport)
+/* Writes the addresses into the IP header; IPv4's header checksum follows (addr_diff). */
+static __always_inline int store_addrs(struct __sk_buff *skb, const struct xlb_pkt *p,
+				       const struct xlb_tuple *t, __u64 addr_diff)
 {
-	int addrs = saddr != p->saddr || daddr != p->daddr;
-	int ports = l4_csum_off(p) && (sport != p->sport || dport != p->dport);
+	if (pkt_is_v6(p)) {
+		struct ipv6hdr *ip6h = pkt_ip6h(skb, p);
+
+		if (!ip6h)
+			return -1;
+		__builtin_memcpy(&ip6h->saddr, &t->saddr, sizeof(t->saddr));
+		__builtin_memcpy(&ip6h->daddr, &t->daddr, sizeof(t->daddr));
+		return 0;
+	}
+	struct iphdr *iph = pkt_iph(skb, p);
+
+	if (!iph)
+		return -1;
+	iph->saddr = t->saddr.w[0];
+	iph->daddr = t->daddr.w[0];
+	iph->check = csum16_apply(iph->check, addr_diff);
+	return 0;
+}
+
+/* Rewrites the packet's 4-tuple to t, in place, keeping the IPv4 and L4 checksums valid
+ * (incrementally, RFC 1624). Ports are rewritten for TCP and UDP only. */
+static __always_inline int rewrite_tuple(struct __sk_buff *skb, const struct xlb_pkt *p,
+					 const struct xlb_tuple *t)
+{
+	int addrs = !ip_equal(&t->saddr, &p->saddr) || !ip_equal(&t->daddr, &p->daddr);
+	int ports = l4_csum_off(p) && (t->sport != p->sport || t->dport != p->dport);
 	__u64 addr_diff = 0, port_diff = 0;
-	struct iphdr *iph;
 	__be16 *l4;
 
 	if (addrs) {
-		iph = pkt_iph(skb, p);
-		if (!iph)
+		addr_diff =
+		    csum_diff_ip(csum_diff_ip(0, p->saddr.w, t->saddr.w), p->daddr.w, t->daddr.w);
+		if (store_addrs(skb, p, t, addr_diff))
 			return -1;
-		addr_diff = csum_diff32(csum_diff32(0, p->saddr, saddr), p->daddr, daddr);
-		iph->saddr = saddr;
-		iph->daddr = daddr;
-		iph->check = csum16_apply(iph->check, addr_diff);
 	}
 	if (ports) {
 		l4 = pkt_ports(skb, p);
 		if (!l4)
 			return -1;
-		port_diff = csum_diff16(csum_diff16(0, p->sport, sport), p->dport, dport);
-		l4[0] = sport;
-		l4[1] = dport;
+		port_diff = csum_diff16(csum_diff16(0, p->sport, t->sport), p->dport, t->dport);
+		l4[0] = t->sport;
+		l4[1] = t->dport;
 	}
 	/* The helpers last: they invalidate the packet pointers used above. */
 	if (addrs && l4_csum_update(skb, p, addr_diff, BPF_F_PSEUDO_HDR))
@@ -103,13 +139,23 @@ static __always_inline int rewrite_tuple(struct __sk_buff *skb, const struct xlb
 	return 0;
 }
 
-/* Sets the TTL, keeping the IPv4 header checksum valid. TTL shares a 16-bit word with protocol. */
+/* Sets the TTL (IPv6: hop limit, no checksum), keeping the IPv4 header checksum valid. TTL
+ * shares a 16-bit word with protocol. */
 static __always_inline int set_ttl(struct __sk_buff *skb, const struct xlb_pkt *p, __u8 ttl)
 {
 	__u16 old_word = bpf_htons(((__u16)p->ttl << 8) | p->proto);
 	__u16 new_word = bpf_htons(((__u16)ttl << 8) | p->proto);
-	struct iphdr *iph = pkt_iph(skb, p);
+	struct iphdr *iph;
 
+	if (pkt_is_v6(p)) {
+		struct ipv6hdr *ip6h = pkt_ip6h(skb, p);
+
+		if (!ip6h)
+			return -1;
+		ip6h->hop_limit = ttl;
+		return 0;
+	}
+	iph = pkt_iph(skb, p);
 	if (!iph)
 		return -1;
 	iph->ttl = ttl;

@@ -1,5 +1,6 @@
 /* Proxy Protocol v2 (HAProxy's doc/proxy-protocol.txt): the client's address travels to the
- * endpoint as a 28-byte binary header in front of the client's first byte. The LB inserts it
+ * endpoint as a binary header in front of the client's first byte (28 bytes for TCP over IPv4,
+ * 52 over IPv6). The LB inserts it
  * into the TCP stream, so afterwards every client sequence number is shifted up by its length
  * and every endpoint acknowledgement (and SACK block) down.
  *
@@ -15,24 +16,35 @@
 #include "lib/nat.h"
 #include "lib/parse.h"
 
-#define XLB_PPV2_LEN 28 /* 16-byte preamble + IPv4 addresses and ports */
+#define XLB_PPV2_LEN 28	 /* 16-byte preamble + IPv4 addresses and ports (12) */
+#define XLB_PPV2_LEN6 52 /* 16-byte preamble + IPv6 addresses and ports (36) */
 #define XLB_TCP_OPT_SACK 5
 
-struct xlb_ppv2_v4 {
+struct xlb_ppv2_hdr {
 	__u8 signature[12];
 	__u8 ver_cmd;
-	__u8 family;
-	__be16 len; /* of the address block: 12 */
-	__be32 src_addr;
-	__be32 dst_addr;
-	__be16 src_port;
-	__be16 dst_port;
+	__u8 family; /* 0x11 TCP over IPv4, 0x21 TCP over IPv6 */
+	__be16 len;  /* of the address block: 12 or 36 */
+	union {
+		struct {
+			__be32 src_addr;
+			__be32 dst_addr;
+			__be16 src_port;
+			__be16 dst_port;
+		} v4;
+		struct {
+			__u8 src_addr[16];
+			__u8 dst_addr[16];
+			__be16 src_port;
+			__be16 dst_port;
+		} v6;
+	};
 } __attribute__((packed));
 
 /* Per-CPU scratch for the insertion, which runs three calls deep: off the 512-byte stack. */
 struct xlb_ppv2_scratch {
 	__u8 tcph[60];
-	struct xlb_ppv2_v4 hdr;
+	struct xlb_ppv2_hdr hdr;
 };
 
 struct {
@@ -46,7 +58,7 @@ struct {
 static __always_inline void ppv2_arm(struct xlb_ct_entry *orig, const struct xlb_pkt *p)
 {
 	orig->ppv2_seq = p->tcp_seq + 1;
-	orig->ppv2_len = XLB_PPV2_LEN;
+	orig->ppv2_len = pkt_is_v6(p) ? XLB_PPV2_LEN6 : XLB_PPV2_LEN;
 	orig->ppv2_flags = XLB_PPV2_F_ON;
 }
 
@@ -74,38 +86,59 @@ static __noinline int ppv2_insert(struct __sk_buff *skb, const struct xlb_pkt *p
 	struct xlb_ppv2_scratch *s = bpf_map_lookup_elem(&xlb_ppv2_scratch, &zero);
 	__u32 thl = p->l4_hlen;
 	__u32 check_off = p->l4_off + offsetof(struct tcphdr, check);
-	__be16 old_tot = bpf_htons(p->tot_len), new_tot = bpf_htons(p->tot_len + XLB_PPV2_LEN);
+	int v6 = pkt_is_v6(p);
+	__u32 hlen = v6 ? XLB_PPV2_LEN6 : XLB_PPV2_LEN;
+	__be16 old_tot = bpf_htons(p->tot_len), new_tot = bpf_htons(p->tot_len + hlen);
 	__be16 old_l4 = bpf_htons(p->tot_len - (p->l4_off - p->l3_off));
-	__be16 new_l4 = bpf_htons(p->tot_len - (p->l4_off - p->l3_off) + XLB_PPV2_LEN);
+	__be16 new_l4 = bpf_htons(p->tot_len - (p->l4_off - p->l3_off) + hlen);
 	__s64 payload_sum;
 
 	if (!s || thl < 20 || thl > 60)
 		return -1;
 	__builtin_memcpy(s->hdr.signature, signature, sizeof(signature));
 	s->hdr.ver_cmd = 0x21; /* version 2, PROXY */
-	s->hdr.family = 0x11;  /* AF_INET, STREAM */
-	s->hdr.len = bpf_htons(12);
-	s->hdr.src_addr = p->saddr;
-	s->hdr.dst_addr = p->daddr;
-	s->hdr.src_port = p->sport;
-	s->hdr.dst_port = p->dport;
+	if (v6) {
+		s->hdr.family = 0x21; /* AF_INET6, STREAM */
+		s->hdr.len = bpf_htons(36);
+		__builtin_memcpy(s->hdr.v6.src_addr, &p->saddr, 16);
+		__builtin_memcpy(s->hdr.v6.dst_addr, &p->daddr, 16);
+		s->hdr.v6.src_port = p->sport;
+		s->hdr.v6.dst_port = p->dport;
+	} else {
+		s->hdr.family = 0x11; /* AF_INET, STREAM */
+		s->hdr.len = bpf_htons(12);
+		s->hdr.v4.src_addr = p->saddr.w[0];
+		s->hdr.v4.dst_addr = p->daddr.w[0];
+		s->hdr.v4.src_port = p->sport;
+		s->hdr.v4.dst_port = p->dport;
+	}
 	if (bpf_skb_load_bytes(skb, p->l4_off, s->tcph, thl))
 		return -1;
-	/* Room opens between IPv4 and TCP; the TCP header then moves back in front of it. */
-	if (bpf_skb_adjust_room(skb, XLB_PPV2_LEN, BPF_ADJ_ROOM_NET, 0))
+	/* Room opens between the IP and TCP headers; the TCP header then moves back in front of
+	 * it. */
+	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0))
 		return -1;
 	if (bpf_skb_store_bytes(skb, p->l4_off, s->tcph, thl, 0) ||
-	    bpf_skb_store_bytes(skb, p->l4_off + thl, &s->hdr, sizeof(s->hdr), 0))
+	    bpf_skb_store_bytes(skb, p->l4_off + thl, &s->hdr, v6 ? XLB_PPV2_LEN6 : XLB_PPV2_LEN,
+				0))
 		return -1;
-	/* IPv4 length and checksum; TCP pseudo-header length; the inserted bytes' sum. */
-	if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), old_tot, new_tot,
-				sizeof(new_tot)) ||
-	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, tot_len), &new_tot,
-				sizeof(new_tot), 0))
+	/* IP length (IPv4: and its checksum; IPv6: the payload length, no checksum); TCP
+	 * pseudo-header length; the inserted bytes' sum. */
+	if (v6) {
+		__be16 payload_len = bpf_htons(p->tot_len - 40 + hlen);
+
+		if (bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct ipv6hdr, payload_len),
+					&payload_len, sizeof(payload_len), 0))
+			return -1;
+	} else if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), old_tot,
+				       new_tot, sizeof(new_tot)) ||
+		   bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, tot_len), &new_tot,
+				       sizeof(new_tot), 0)) {
 		return -1;
+	}
 	if (bpf_l4_csum_replace(skb, check_off, old_l4, new_l4, BPF_F_PSEUDO_HDR | sizeof(new_l4)))
 		return -1;
-	payload_sum = bpf_csum_diff(0, 0, (__be32 *)&s->hdr, sizeof(s->hdr), 0);
+	payload_sum = bpf_csum_diff(0, 0, (__be32 *)&s->hdr, v6 ? XLB_PPV2_LEN6 : XLB_PPV2_LEN, 0);
 	if (payload_sum < 0 || bpf_l4_csum_replace(skb, check_off, 0, payload_sum, 0))
 		return -1;
 	return 0;

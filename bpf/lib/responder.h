@@ -1,5 +1,6 @@
-/* Answers for the VIP itself: ARP requests and ICMP echo, so "can I reach the VIP" works
- * without configuring the VIP on any interface of the LB. */
+/* Answers for the VIP itself: ARP requests and IPv6 Neighbor Solicitations, ICMP and ICMPv6
+ * echo, so "can I reach the VIP" works without configuring the VIP on any interface of the LB.
+ * Neighbor Advertisements count as arp_reply, ICMPv6 echo replies as icmp_echo_reply. */
 #ifndef XLB_BPF_RESPONDER_H
 #define XLB_BPF_RESPONDER_H
 
@@ -39,13 +40,15 @@ static __always_inline xlb_verdict answer_arp(struct __sk_buff *skb, const struc
 	__u32 ifindex = skb->ifindex;
 	struct xlb_iface *iface;
 	__be32 requester_ip, vip;
+	struct xlb_ip vip_key;
 
 	if (p->l3_off > ETH_HLEN + 4 || (void *)(arp + 1) > data_end)
 		return XLB_NO_VERDICT;
 	if (arp->htype != bpf_htons(ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
 	    arp->hlen != ETH_ALEN || arp->plen != 4 || arp->op != bpf_htons(ARPOP_REQUEST))
 		return XLB_NO_VERDICT;
-	if (!is_vip(arp->tpa) || !ha_answers_for_vips())
+	ip_set_v4(&vip_key, arp->tpa);
+	if (!is_vip(&vip_key) || !ha_answers_for_vips())
 		return XLB_NO_VERDICT;
 	iface = bpf_map_lookup_elem(&XLB_MAP_IFACE_ID, &ifindex);
 	if (!iface)
@@ -63,29 +66,127 @@ static __always_inline xlb_verdict answer_arp(struct __sk_buff *skb, const struc
 	return verdict_sent(bpf_redirect(ifindex, 0), verdict(TC_ACT_REDIRECT, XLB_STAT_ARP_REPLY));
 }
 
-/* Turns an ICMP echo request to a VIP into the reply, in place. */
-static __always_inline xlb_verdict answer_echo(struct __sk_buff *skb, const struct xlb_pkt *p)
+/* Turns an ICMP or ICMPv6 echo request to a VIP into the reply, in place. A function of its own:
+ * its MAC buffers never add to the entry program's frame. */
+static __noinline xlb_verdict answer_echo(struct __sk_buff *skb, const struct xlb_pkt *p)
 {
 	__u8 macs[2 * ETH_ALEN], swapped[2 * ETH_ALEN];
-	__u8 reply_type = ICMP_ECHOREPLY;
-	__u16 old_type = bpf_htons(ICMP_ECHO << 8), new_type = bpf_htons(ICMP_ECHOREPLY << 8);
+	int v6 = pkt_is_v6(p);
+	__u8 reply_type = v6 ? ICMPV6_ECHO_REPLY : ICMP_ECHOREPLY;
+	__u16 old_type = bpf_htons((v6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO) << 8),
+	      new_type = bpf_htons(reply_type << 8);
 	__u32 icmp_csum_off = p->l4_off + offsetof(struct icmphdr, checksum);
+	/* Where the addresses sit; IPv4's are w[0] of xlb_ip, IPv6's all of it. */
+	__u32 saddr_off =
+	    p->l3_off + (v6 ? offsetof(struct ipv6hdr, saddr) : offsetof(struct iphdr, saddr));
+	__u32 daddr_off =
+	    p->l3_off + (v6 ? offsetof(struct ipv6hdr, daddr) : offsetof(struct iphdr, daddr));
+	__u32 addr_len = v6 ? sizeof(struct xlb_ip) : 4;
 
 	if (bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)))
 		return rewrite_failed();
 	__builtin_memcpy(swapped, macs + ETH_ALEN, ETH_ALEN);
 	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
-	/* Swapping addresses leaves the IPv4 checksum as it is (a sum does not care for order);
-	 * ICMP has no pseudo-header, so only the type change touches its checksum. */
+	/* Swapping addresses leaves the IPv4 checksum and ICMPv6's pseudo-header sum as they are
+	 * (a sum does not care for order); ICMP has no pseudo-header: only the type change
+	 * touches the checksum. */
 	if (bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0) ||
 	    bpf_skb_store_bytes(skb, p->l4_off, &reply_type, 1, 0) ||
 	    bpf_l4_csum_replace(skb, icmp_csum_off, old_type, new_type, sizeof(new_type)) ||
-	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, saddr), &p->daddr, 4, 0) ||
-	    bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, daddr), &p->saddr, 4, 0) ||
-	    set_ttl(skb, p, 64))
+	    bpf_skb_store_bytes(skb, saddr_off, &p->daddr, addr_len, 0) ||
+	    bpf_skb_store_bytes(skb, daddr_off, &p->saddr, addr_len, 0) || set_ttl(skb, p, 64))
 		return rewrite_failed();
 	return verdict_sent(bpf_redirect(skb->ifindex, 0),
 			    verdict(TC_ACT_REDIRECT, XLB_STAT_ICMP_ECHO_REPLY));
+}
+
+/* A Neighbor Advertisement (RFC 4861 4.4) with the target link-layer address option, and the
+ * IPv6 pseudo-header its checksum covers, laid out so one buffer sums both. */
+struct xlb_na_reply {
+	struct xlb_ip pseudo_src; /* pseudo-header: source, destination, length, next header */
+	struct xlb_ip pseudo_dst;
+	__be32 pseudo_len;
+	__be32 pseudo_next;
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+	__be32 flags; /* R S O + reserved */
+	struct xlb_ip target;
+	__u8 opt_type; /* 2: target link-layer address */
+	__u8 opt_len;  /* in 8-byte units: 1 */
+	__u8 opt_mac[ETH_ALEN];
+};
+
+#define XLB_NA_LEN 32 /* the ICMPv6 message: 24 + one 8-byte option */
+#define XLB_NA_F_SOLICITED 0x40000000
+#define XLB_NA_F_OVERRIDE 0x20000000
+
+/* The NS's target, if it is a valid Neighbor Solicitation (RFC 4861 7.1.1: hop limit 255, code
+ * 0, at least 24 bytes) from an address that can be answered (not the unspecified one: duplicate
+ * address detection is not a question xlb answers). */
+static __always_inline int ns_target(struct __sk_buff *skb, const struct xlb_pkt *p,
+				     struct xlb_ip *target)
+{
+	__u8 code;
+
+	if (p->ttl != 255 || p->tot_len - (p->l4_off - p->l3_off) < 24)
+		return -1;
+	if (!(p->saddr.w[0] | p->saddr.w[1] | p->saddr.w[2] | p->saddr.w[3]))
+		return -1;
+	if (bpf_skb_load_bytes(skb, p->l4_off + 1, &code, 1) || code != 0 ||
+	    bpf_skb_load_bytes(skb, p->l4_off + 8, target, sizeof(*target)))
+		return -1;
+	return 0;
+}
+
+/* Returns the verdict if the frame was a Neighbor Solicitation for a VIP this node answers for
+ * (HA: MASTER or no state, as for ARP), answered with a solicited Neighbor Advertisement from
+ * the VIP to the soliciting address with the interface's MAC; else XLB_NO_VERDICT. The
+ * frame is rebuilt in place (Ethernet, IPv6, NA), an in-band VLAN tag kept. */
+static __noinline xlb_verdict answer_ns(struct __sk_buff *skb, const struct xlb_pkt *p)
+{
+	struct xlb_na_reply na = {};
+	struct ipv6hdr ip6 = {};
+	__u8 macs[2 * ETH_ALEN];
+	__u32 ifindex = skb->ifindex;
+	struct xlb_iface *iface;
+
+	if (!p || p->l3_off > XLB_L3_OFF_MAX)
+		return XLB_NO_VERDICT;
+	if (ns_target(skb, p, &na.target) || !is_vip(&na.target) || !ha_answers_for_vips())
+		return XLB_NO_VERDICT;
+	iface = bpf_map_lookup_elem(&XLB_MAP_IFACE_ID, &ifindex);
+	if (!iface)
+		return XLB_NO_VERDICT;
+
+	na.pseudo_src = na.target;
+	na.pseudo_dst = p->saddr;
+	na.pseudo_len = bpf_htonl(XLB_NA_LEN);
+	na.pseudo_next = bpf_htonl(IPPROTO_ICMPV6);
+	na.type = ICMPV6_NEIGH_ADVERT;
+	na.flags = bpf_htonl(XLB_NA_F_SOLICITED | XLB_NA_F_OVERRIDE);
+	na.opt_type = 2;
+	na.opt_len = 1;
+	__builtin_memcpy(na.opt_mac, iface->mac, ETH_ALEN);
+	na.checksum = csum_buffer(&na, sizeof(na));
+
+	ip6.version = 6;
+	ip6.payload_len = bpf_htons(XLB_NA_LEN);
+	ip6.nexthdr = IPPROTO_ICMPV6;
+	ip6.hop_limit = 255;
+	__builtin_memcpy(&ip6.saddr, &na.target, sizeof(na.target));
+	__builtin_memcpy(&ip6.daddr, &p->saddr, sizeof(p->saddr));
+
+	/* To the solicitor's MAC (the frame's source), from the interface's. */
+	if (bpf_skb_load_bytes(skb, ETH_ALEN, macs, ETH_ALEN))
+		return rewrite_failed();
+	__builtin_memcpy(macs + ETH_ALEN, iface->mac, ETH_ALEN);
+	if (bpf_skb_change_tail(skb, p->l3_off + sizeof(ip6) + XLB_NA_LEN, 0) ||
+	    bpf_skb_store_bytes(skb, 0, macs, sizeof(macs), 0) ||
+	    bpf_skb_store_bytes(skb, p->l3_off, &ip6, sizeof(ip6), 0) ||
+	    bpf_skb_store_bytes(skb, p->l3_off + sizeof(ip6), &na.type, XLB_NA_LEN, 0))
+		return rewrite_failed();
+	return verdict_sent(bpf_redirect(ifindex, 0), verdict(TC_ACT_REDIRECT, XLB_STAT_ARP_REPLY));
 }
 
 #endif

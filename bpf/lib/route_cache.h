@@ -24,18 +24,18 @@
 
 /* One direct-mapped slot: the question, then the answer. */
 struct xlb_route_slot {
-	__u32 saddr;
-	__u32 daddr;
+	struct xlb_ip saddr;
+	struct xlb_ip daddr;
 	__u16 sport;
 	__u16 dport;
 	__u32 iif;
 	__u8 proto;
 	__u8 tos;
-	__u8 flags; /* BPF_FIB_LOOKUP_* */
-	__u8 pad;
+	__u8 flags;  /* BPF_FIB_LOOKUP_* */
+	__u8 family; /* the fib's AF_INET or AF_INET6 */
 	__u32 oif;
-	__u32 src;     /* fib.ipv4_src (BPF_FIB_LOOKUP_SRC) */
-	__u32 nexthop; /* fib.ipv4_dst: the gateway or the destination */
+	struct xlb_ip src;     /* fib_src() (BPF_FIB_LOOKUP_SRC) */
+	struct xlb_ip nexthop; /* fib_dst() after the lookup: the gateway or the destination */
 	__u8 smac[ETH_ALEN];
 	__u8 dmac[ETH_ALEN];
 	__u64 expires_ns;
@@ -55,26 +55,30 @@ static __always_inline int route_slot_answers(const struct xlb_route_slot *s,
 					      const struct bpf_fib_lookup *q, __u32 flags,
 					      __u64 now)
 {
-	return s->expires_ns > now && s->saddr == q->ipv4_src && s->daddr == q->ipv4_dst &&
-	       s->sport == q->sport && s->dport == q->dport && s->iif == q->ifindex &&
-	       s->proto == q->l4_protocol && s->tos == q->tos && s->flags == flags;
+	return s->expires_ns > now && s->family == q->family && ip_equal(&s->saddr, fib_src(q)) &&
+	       ip_equal(&s->daddr, fib_dst(q)) && s->sport == q->sport && s->dport == q->dport &&
+	       s->iif == q->ifindex && s->proto == q->l4_protocol && s->tos == q->tos &&
+	       s->flags == flags;
 }
 
 /* route_lookup() for a tracked flow's packet, answered from the cache while it is fresh. */
 static __always_inline int route_lookup_cached(struct __sk_buff *skb, const struct xlb_pkt *p,
-					       __u32 saddr, __u32 daddr, __u16 sport, __u16 dport,
+					       const struct xlb_ip *saddr,
+					       const struct xlb_ip *daddr, __u16 sport, __u16 dport,
 					       __u32 flags, struct bpf_fib_lookup *fib, __u64 now)
 {
-	__u32 idx = mix32(saddr ^ mix32(daddr ^ (((__u32)sport << 16) | dport))) &
+	__u32 idx = mix32(ip_hash(saddr) ^ mix32(ip_hash(daddr) ^ (((__u32)sport << 16) | dport))) &
 		    (XLB_ROUTE_CACHE_SLOTS - 1);
 	struct xlb_route_slot *s = bpf_map_lookup_elem(&xlb_route_cache, &idx);
 	int route;
+	__u8 tos;
 
 	route_query_init(skb, p, saddr, daddr, sport, dport, fib);
+	tos = fib->tos; /* the lookup may overwrite the question */
 	if (s && route_slot_answers(s, fib, flags, now)) {
 		fib->ifindex = s->oif;
-		fib->ipv4_src = s->src;
-		fib->ipv4_dst = s->nexthop;
+		__builtin_memcpy(fib->ipv6_src, &s->src, sizeof(s->src));
+		__builtin_memcpy(fib->ipv6_dst, &s->nexthop, sizeof(s->nexthop));
 		__builtin_memcpy(fib->smac, s->smac, ETH_ALEN);
 		__builtin_memcpy(fib->dmac, s->dmac, ETH_ALEN);
 		return ROUTE_OK;
@@ -82,17 +86,18 @@ static __always_inline int route_lookup_cached(struct __sk_buff *skb, const stru
 	route = route_query(skb, fib, flags);
 	if (!s || route != ROUTE_OK)
 		return route;
-	s->saddr = saddr;
-	s->daddr = daddr;
+	s->saddr = *saddr;
+	s->daddr = *daddr;
 	s->sport = sport;
 	s->dport = dport;
 	s->iif = skb->ifindex;
 	s->proto = p->proto;
-	s->tos = p->tos;
+	s->tos = tos;
 	s->flags = flags;
+	s->family = fib->family;
 	s->oif = fib->ifindex;
-	s->src = fib->ipv4_src;
-	s->nexthop = fib->ipv4_dst;
+	s->src = *fib_src(fib);
+	s->nexthop = *fib_dst(fib);
 	__builtin_memcpy(s->smac, fib->smac, ETH_ALEN);
 	__builtin_memcpy(s->dmac, fib->dmac, ETH_ALEN);
 	s->expires_ns = now + XLB_ROUTE_CACHE_TTL_NS;

@@ -18,11 +18,22 @@ static __always_inline __u32 mix32(__u32 h)
 	return h;
 }
 
+/* An address in one word: each word mixed in turn, so all 16 bytes of an IPv6 address count
+ * (an IPv4 address's zero words still stir the state, alike on every node). */
+static __always_inline __u32 ip_hash(const struct xlb_ip *ip)
+{
+	__u32 h = mix32(ip->w[0] ^ 0x9e3779b9);
+
+	h = mix32(h ^ ip->w[1]);
+	h = mix32(h ^ ip->w[2]);
+	return h ^ ip->w[3];
+}
+
 static __always_inline __u32 tuple_hash(const struct xlb_pkt *p)
 {
-	__u32 h = mix32(p->saddr ^ 0x9e3779b9);
+	__u32 h = mix32(ip_hash(&p->saddr));
 
-	h = mix32(h ^ p->daddr);
+	h = mix32(h ^ ip_hash(&p->daddr));
 	h = mix32(h ^ (((__u32)p->sport << 16) | p->dport));
 	return mix32(h ^ p->proto);
 }
@@ -128,11 +139,12 @@ static __always_inline int select_least_conns(const struct xlb_svc *svc)
 	return scan.best;
 }
 
-static __always_inline void persist_key_init(struct xlb_persist_key *k, __u32 svc_id, __u32 client)
+static __always_inline void persist_key_init(struct xlb_persist_key *k, __u32 svc_id,
+					     const struct xlb_ip *client)
 {
-	__builtin_memset(k, 0, sizeof(*k));
 	k->svc_id = svc_id;
-	k->client.w[0] = client;
+	k->pad = 0;
+	k->client = *client;
 }
 
 /* The client's remembered endpoint if it is still up and the affinity has not idled out;
@@ -145,7 +157,7 @@ static __always_inline int select_persistent(const struct xlb_svc *svc, const st
 	__u64 now = bpf_ktime_get_ns();
 	int idx;
 
-	persist_key_init(&key, svc->id, p->saddr);
+	persist_key_init(&key, svc->id, &p->saddr);
 	seen = bpf_map_lookup_elem(&XLB_MAP_PERSIST_ID, &key);
 	if (seen && now - seen->last_seen_ns < (__u64)svc->persist_timeout_s * 1000000000ull) {
 		__u32 i = seen->ep_idx;
@@ -153,7 +165,7 @@ static __always_inline int select_persistent(const struct xlb_svc *svc, const st
 		if (valid_endpoint(svc, i)) {
 			const struct xlb_endpoint *ep = &svc->eps[i & (XLB_MAX_ENDPOINTS - 1)];
 
-			if (ep->state == XLB_EP_UP && ep->addr.w[0] == seen->ep_addr.w[0]) {
+			if (ep->state == XLB_EP_UP && ip_equal(&ep->addr, &seen->ep_addr)) {
 				seen->last_seen_ns = now;
 				return i;
 			}
@@ -170,7 +182,7 @@ static __always_inline int select_persistent(const struct xlb_svc *svc, const st
 }
 
 /* Refreshes a client's affinity while its flows are active. */
-static __always_inline void persist_touch(__u32 svc_id, __u32 client, __u64 now)
+static __always_inline void persist_touch(__u32 svc_id, const struct xlb_ip *client, __u64 now)
 {
 	struct xlb_persist_key key;
 	struct xlb_persist_entry *seen;

@@ -46,7 +46,7 @@ static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 
 }
 
 /* Inserts `reply` under a free source port toward ep; returns the port (network order) or 0. */
-static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, __u32 snat_ip,
+static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, const struct xlb_ip *snat_ip,
 					     const struct xlb_endpoint *ep,
 					     const struct xlb_ct_entry *reply,
 					     struct xlb_ct_key *reply_key)
@@ -56,7 +56,7 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, __u32 snat
 	for (__u32 i = 0; i < XLB_SNAT_PORT_TRIES; i++) {
 		__u16 port = snat_port_candidate(p, start, i);
 
-		ct_key_init(reply_key, ep->addr.w[0], snat_ip, ep->port, port, p->proto);
+		ct_key_init(reply_key, &ep->addr, snat_ip, ep->port, port, p->proto, p->family);
 		if (ct_insert(reply_key, reply, BPF_NOEXIST))
 			continue;
 		/* Free in this flow's map; a flow in the other map may still hold it. */
@@ -67,18 +67,19 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, __u32 snat
 	return 0;
 }
 
-/* The rule's own SNAT address for this flow, or 0 to use the route's source address. */
-static __always_inline __u32 snat_rule_address(const struct xlb_svc *svc, const struct xlb_pkt *p)
+/* The rule's own SNAT address for this flow, or NULL to use the route's source address. */
+static __always_inline const struct xlb_ip *snat_rule_address(const struct xlb_svc *svc,
+							      const struct xlb_pkt *p)
 {
 	__u32 n = svc->nr_snat, idx;
 
 	if (n == 0 || n > XLB_MAX_SNAT)
-		return 0;
+		return NULL;
 	idx = tuple_hash(p) % n;
 	/* The verifier loses the bound of a modulo; the barrier keeps clang from dropping the mask.
 	 */
 	asm volatile("" : "+r"(idx));
-	return svc->snat[idx & (XLB_MAX_SNAT - 1)].w[0];
+	return &svc->snat[idx & (XLB_MAX_SNAT - 1)];
 }
 
 #endif

@@ -10,11 +10,9 @@
 #include "lib/parse.h"
 #include "lib/verdict.h"
 
-static __always_inline int is_vip(__u32 addr)
+static __always_inline int is_vip(const struct xlb_ip *addr)
 {
-	struct xlb_ip key = {.w = {addr, 0, 0, 0}};
-
-	return bpf_map_lookup_elem(&XLB_MAP_VIP_ID, &key) != NULL;
+	return bpf_map_lookup_elem(&XLB_MAP_VIP_ID, addr) != NULL;
 }
 
 /* Sent from VIP:port of a DSR rule: the backend answers its client with the VIP as source, and
@@ -25,12 +23,12 @@ static __always_inline int is_dsr_reply(const struct xlb_pkt *p)
 	struct xlb_svc_key key = {};
 	struct xlb_svc *svc;
 
-	if (!is_vip(p->saddr))
+	if (!is_vip(&p->saddr))
 		return 0;
-	key.vip.w[0] = p->saddr;
+	key.vip = p->saddr;
 	key.port = p->sport;
 	key.proto = p->proto;
-	key.family = XLB_AF_INET;
+	key.family = p->family;
 	svc = bpf_map_lookup_elem(&XLB_MAP_SVC_ID, &key);
 	return svc && svc->mode == XLB_MODE_DSR;
 }
@@ -39,7 +37,7 @@ static __always_inline int is_dsr_reply(const struct xlb_pkt *p)
  * BPF function so its rule key does not grow the entry program's stack frame. */
 static __noinline xlb_verdict pass_unbalanced(const struct xlb_pkt *p)
 {
-	if (is_vip(p->daddr))
+	if (is_vip(&p->daddr))
 		return verdict_pass(XLB_STAT_PASS_NO_RULE);
 	if (is_dsr_reply(p))
 		return verdict_pass(XLB_STAT_PASS_DSR_REPLY);

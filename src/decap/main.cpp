@@ -1,5 +1,6 @@
-// xlb-decap: run on an L3-DSR backend. `xlb-decap attach eth0` strips the IPIP header that
-// xlb's DSR mode adds to packets for this host, so the inner packet reaches the VIP on lo.
+// xlb-decap: run on an L3-DSR backend. `xlb-decap attach eth0` strips the IPIP (IPv4) or
+// IPv6-in-IPv6 header that xlb's DSR mode adds to packets for this host, so the inner packet
+// reaches the VIP on lo.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -30,8 +31,8 @@ int main(int argc, char** argv) {
   auto* attach = app.add_subcommand("attach", "attach to an interface (stays after exit)");
   attach->add_option("ifname", ifname, "interface that receives the tunnelled traffic")->required();
   attach->add_option("--address", addresses,
-                     "outer destination to accept, repeatable (default: every IPv4 address on "
-                     "this host now; attach again after the host's addresses change)");
+                     "outer destination to accept, repeatable (default: every IPv4 and IPv6 "
+                     "address on this host now; attach again after the host's addresses change)");
   auto* detach = app.add_subcommand("detach", "remove from an interface");
   detach->add_option("ifname", ifname, "interface to detach from")->required();
   if (auto documented = xlb::clidoc::answer_clidoc_request(app, argc, argv)) return *documented;
@@ -43,11 +44,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (addresses.empty()) {
-    auto host = xlb::host_ipv4_addresses();
+    auto host = xlb::host_ip_addresses();
     if (!host) return fail(host.error());
     addresses = std::move(*host);
   }
   if (auto done = xlb::attach_decap(ifname, addresses); !done) return fail(done.error());
-  std::cout << "attached to " << ifname << ", decapsulating IPIP for " << joined(addresses) << "\n";
+  std::cout << "attached to " << ifname << ", decapsulating IPIP and IPv6-in-IPv6 for "
+            << joined(addresses) << "\n";
   return 0;
 }

@@ -25,6 +25,13 @@ uint64_t pseudo_header(std::span<const uint8_t, 4> saddr, std::span<const uint8_
   return acc + proto + l4_len;
 }
 
+uint64_t pseudo_header6(std::span<const uint8_t, 16> saddr, std::span<const uint8_t, 16> daddr,
+                        uint8_t next_header, uint32_t l4_len) {
+  uint64_t acc = add(0, saddr);
+  acc = add(acc, daddr);
+  return acc + (l4_len >> 16) + (l4_len & 0xffff) + next_header;
+}
+
 bool verifies(std::span<const uint8_t> data, uint64_t acc) {
   return fold(add(acc, data)) == 0xffff;
 }

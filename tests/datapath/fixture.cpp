@@ -93,10 +93,14 @@ const char* action_name(int a) {
   };
   const bool full = flow.snat.has_value();
   const uint8_t both = XLB_CT_F_DNAT | XLB_CT_F_SNAT;
-  check(o.nat_daddr.w[0] == ip_be(ep.host.ip), "orig.nat_daddr != endpoint");
+  auto same = [](const xlb_ip& a, const char* text) {
+    xlb_ip b = xip(text);
+    return std::equal(a.w, a.w + 4, b.w);
+  };
+  check(same(o.nat_daddr, ep.host.ip), "orig.nat_daddr != endpoint");
   check(o.nat_dport == htons(ep.port), "orig.nat_dport != endpoint port");
   if (full) {
-    check(o.nat_saddr.w[0] == ip_be(flow.peer_ip()), "orig.nat_saddr != SNAT address");
+    check(same(o.nat_saddr, flow.peer_ip()), "orig.nat_saddr != SNAT address");
     check(o.nat_sport == htons(flow.peer_port()), "orig.nat_sport != SNAT port");
   }
   check(o.dir == XLB_DIR_ORIG, "orig.dir != ORIG");
@@ -110,10 +114,10 @@ const char* action_name(int a) {
     failure << "\n  orig.state " << int{o.state} << ", expected " << int{state};
     ok = false;
   }
-  check(r.nat_saddr.w[0] == ip_be(flow.rule.vip), "reply.nat_saddr != VIP");
+  check(same(r.nat_saddr, flow.rule.vip), "reply.nat_saddr != VIP");
   check(r.nat_sport == htons(flow.rule.port), "reply.nat_sport != VIP port");
   if (full) {
-    check(r.nat_daddr.w[0] == ip_be(flow.client.ip), "reply.nat_daddr != client");
+    check(same(r.nat_daddr, flow.client.ip), "reply.nat_daddr != client");
     check(r.nat_dport == htons(flow.cport), "reply.nat_dport != client port");
   }
   check(r.dir == XLB_DIR_REPLY, "reply.dir != REPLY");
@@ -317,22 +321,22 @@ void DatapathTest::put_ct(const xlb_ct_key& key, const xlb_ct_entry& entry) {
 }
 
 int DatapathTest::endpoint_of(const Verdict& v, const std::vector<EpSpec>& eps) {
-  auto l = ipv4_layout(v.frame);
+  auto l = ip_layout(v.frame);
   if (v.action != TC_ACT_REDIRECT || !l) return -1;
-  uint32_t daddr;
-  std::copy_n(v.frame.begin() + static_cast<long>(l->l3 + 16), 4,
-              reinterpret_cast<uint8_t*>(&daddr));
+  size_t off = l->l3 + (l->v6 ? 24 : 16), len = l->v6 ? 16 : 4;
+  Bytes daddr(v.frame.begin() + static_cast<long>(off),
+              v.frame.begin() + static_cast<long>(off + len));
   uint16_t dport = static_cast<uint16_t>(v.frame[l->l4 + 2] << 8 | v.frame[l->l4 + 3]);
   for (size_t i = 0; i < eps.size(); ++i)
-    if (ip_be(eps[i].host.ip) == daddr && eps[i].port == dport) return static_cast<int>(i);
+    if (ip_bytes(eps[i].host.ip) == daddr && eps[i].port == dport) return static_cast<int>(i);
   return -1;
 }
 
 std::optional<Snat> DatapathTest::source_of(const Verdict& v) {
-  auto l = ipv4_layout(v.frame);
+  auto l = ip_layout(v.frame);
   if (v.action != TC_ACT_REDIRECT || !l) return std::nullopt;
-  char ip[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &v.frame[l->l3 + 12], ip, sizeof ip);
+  char ip[INET6_ADDRSTRLEN];
+  inet_ntop(l->v6 ? AF_INET6 : AF_INET, &v.frame[l->l3 + (l->v6 ? 8 : 12)], ip, sizeof ip);
   return Snat{ip, static_cast<uint16_t>(v.frame[l->l4] << 8 | v.frame[l->l4 + 1])};
 }
 

@@ -6,11 +6,14 @@
 
 namespace xlbtest {
 
-xlb_ip xip(const char* dotted) {
+xlb_ip xip(const char* text) {
   xlb_ip ip{};
-  ip.w[0] = ip_be(dotted);
+  auto b = ip_bytes(text);
+  std::copy(b.begin(), b.end(), reinterpret_cast<uint8_t*>(ip.w));
   return ip;
 }
+
+uint8_t xfamily(const char* text) { return is_v6(text) ? XLB_AF_INET6 : XLB_AF_INET; }
 
 xlb_ct_entry fullnat_reply_entry(uint32_t svc_id, const char* vip, uint16_t vport,
                                  const char* client, uint16_t cport) {
@@ -31,7 +34,7 @@ xlb_svc_key svc_key(const Rule& rule) {
   key.vip = xip(rule.vip);
   key.port = htons(rule.port);
   key.proto = rule.proto;
-  key.family = XLB_AF_INET;
+  key.family = xfamily(rule.vip);
   return key;
 }
 
@@ -45,7 +48,7 @@ xlb_svc make_svc(uint32_t id, uint8_t select, const std::vector<EpSpec>& eps) {
     e.port = htons(ep.port);
     e.weight = ep.weight;
     e.state = ep.state;
-    e.family = XLB_AF_INET;
+    e.family = xfamily(ep.host.ip);
     spec.endpoints.push_back(e);
   }
   return xlb::select::encode_svc(spec);
@@ -106,7 +109,7 @@ xlb_ct_key Flow::orig_key() const {
   key.sport = htons(cport);
   key.dport = htons(rule.port);
   key.proto = rule.proto;
-  key.family = XLB_AF_INET;
+  key.family = xfamily(rule.vip);
   return key;
 }
 xlb_ct_key Flow::reply_key(const EpSpec& ep) const {
@@ -116,7 +119,7 @@ xlb_ct_key Flow::reply_key(const EpSpec& ep) const {
   key.sport = htons(ep.port);
   key.dport = htons(peer_port());
   key.proto = rule.proto;
-  key.family = XLB_AF_INET;
+  key.family = xfamily(rule.vip);
   return key;
 }
 

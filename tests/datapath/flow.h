@@ -32,7 +32,8 @@ struct EpSpec {
   uint8_t state = XLB_EP_UP;
 };
 
-xlb_ip xip(const char* dotted);
+xlb_ip xip(const char* text);       // IPv4 or IPv6 (a ':' in the text)
+uint8_t xfamily(const char* text);  // XLB_AF_INET or XLB_AF_INET6
 // The reply entry a live FullNAT flow from `client`:cport to vip:vport holds for its SNAT tuple
 // (what the source-port allocator probes); the caller picks the key.
 xlb_ct_entry fullnat_reply_entry(uint32_t svc_id, const char* vip, uint16_t vport,

@@ -33,9 +33,9 @@ TEST_F(PassTest, UdpToNonVipIsUntouched) {
                 XLB_STAT_PASS_NOT_VIP);
 }
 
-TEST_F(PassTest, Ipv6IsUntouched) {
+TEST_F(PassTest, Ipv6ToNonVipIsUntouched) {
   expect_passed(ipv6_udp_frame(flow_.client_l2(), "fd00::1", "fd00::2", 5000, 80),
-                XLB_STAT_PASS_NOT_IP);
+                XLB_STAT_PASS_NOT_VIP);
 }
 
 TEST_F(PassTest, VipPortWithoutRuleIsUntouched) {

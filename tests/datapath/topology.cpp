@@ -69,9 +69,24 @@ std::string build_topology() {
   cmds.push_back(std::string("ip neigh replace ") + kGateway.ip + " lladdr " +
                  mac_text(kGateway.mac) + " dev " + kGwIf + " nud permanent");
   cmds.push_back(std::string("ip route add 10.0.4.0/24 via ") + kGateway.ip + " dev " + kGwIf);
+  cmds.push_back(std::string("ip -6 addr add ") + kLbCliIp6 + "/64 dev " + kCliIf + " nodad");
+  cmds.push_back(std::string("ip -6 addr add ") + kLbBeIp6 + "/64 dev " + kBeIf + " nodad");
+  cmds.push_back(std::string("ip -6 addr add ") + kLbGwIp6 + "/64 dev " + kGwIf + " nodad");
+  for (const Host& h : {kClient6, kClient6b})
+    cmds.push_back(std::string("ip -6 neigh replace ") + h.ip + " lladdr " + mac_text(h.mac) +
+                   " dev " + kCliIf + " nud permanent");
+  for (const Host& h : kEndpoints6)
+    cmds.push_back(std::string("ip -6 neigh replace ") + h.ip + " lladdr " + mac_text(h.mac) +
+                   " dev " + kBeIf + " nud permanent");
+  cmds.push_back(std::string("ip -6 neigh replace ") + kGateway6.ip + " lladdr " +
+                 mac_text(kGateway6.mac) + " dev " + kGwIf + " nud permanent");
+  cmds.push_back(std::string("ip -6 route add fd00:4::/64 via ") + kGateway6.ip + " dev " + kGwIf);
   for (const auto& c : cmds)
     if (auto err = run_shell(c); !err.empty()) return err;
   if (auto err = write_sysctl("/proc/sys/net/ipv4/ip_forward", "1"); !err.empty()) return err;
+  // bpf_fib_lookup refuses IPv6 routes while forwarding is off.
+  if (auto err = write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1"); !err.empty())
+    return err;
   return "";
 }
 

@@ -59,6 +59,28 @@ inline constexpr std::array<Host, 2> kRoutedEndpoints = {{
 inline constexpr const char* kVip = "10.0.1.200";
 inline constexpr const char* kVip2 = "10.0.1.201";
 
+// IPv6 beside IPv4 on the same links and MACs (addresses without DAD, permanent neighbours):
+// fd00:1::/64 client side, fd00:2::/64 backends, fd00:3::/64 routed side with fd00:4::/64 behind
+// the gateway.
+inline constexpr Host kClient6 = {"fd00:1::100", kClient.mac};
+inline constexpr Host kClient6b = {"fd00:1::101", kClient2.mac};
+inline constexpr const char* kLbCliIp6 = "fd00:1::1";
+inline constexpr std::array<Host, 4> kEndpoints6 = {{
+    {"fd00:2::10", kEndpoints[0].mac},
+    {"fd00:2::11", kEndpoints[1].mac},
+    {"fd00:2::12", kEndpoints[2].mac},
+    {"fd00:2::13", kEndpoints[3].mac},
+}};
+inline constexpr const char* kLbBeIp6 = "fd00:2::1";
+inline constexpr const char* kLbGwIp6 = "fd00:3::1";
+inline constexpr Host kGateway6 = {"fd00:3::fe", kGateway.mac};
+inline constexpr std::array<Host, 2> kRoutedEndpoints6 = {{
+    {"fd00:4::10", kGateway.mac},
+    {"fd00:4::11", kGateway.mac},
+}};
+inline constexpr const char* kVip6 = "fd00:1::200";
+inline constexpr const char* kVip6b = "fd00:1::201";
+
 struct Env {
   bool ready = false;
   std::string skip_reason;  // set when the tests cannot run here (not root, no BPF)
