@@ -206,8 +206,20 @@ Result<void> validate_l7_options(const Service& svc, const std::string& prefix) 
   return validate_tls_paths(svc, prefix);
 }
 
+// The datapath's VIP table is keyed by the 16 address bytes alone (IPv4 in the first four), so
+// an IPv6 VIP whose last 96 bits are zero would share its entry with an IPv4 VIP. Such an
+// address is its /32's subnet-router anycast address (RFC 4291 2.6.1), no host's.
+Result<void> check_vip_key(const std::string& field, const std::string& vip) {
+  auto ip = parse_ip(vip);
+  if (!ip || !ip->v6() || ip->addr.w[1] || ip->addr.w[2] || ip->addr.w[3]) return Ok{};
+  return invalid(field, field + " " + vip +
+                            " is a subnet-router anycast address (its last 96 bits are zero), "
+                            "which the datapath cannot tell from an IPv4 VIP: choose another");
+}
+
 Result<void> validate_at(const Service& svc, const std::string& prefix) {
   XLB_TRY(check_ip(prefix + "vip", svc.key.vip));
+  XLB_TRY(check_vip_key(prefix + "vip", svc.key.vip));
   XLB_TRY(int_field(svc.key.port, prefix + "port", kPortRange));
   XLB_TRY(check_name(prefix + "name", svc.name));
   XLB_TRY(int_field(svc.inactive_timeout_s, prefix + "inactive_timeout", kInactiveTimeoutRange));

@@ -95,6 +95,17 @@ TEST(Validate, MixedFamiliesAreRefusedNamingTheField) {
   expect_invalid(s, "snat[0]");
 }
 
+// The VIP table has no family: an IPv6 VIP spelling an IPv4 one in its first word is refused.
+TEST(Validate, Ipv6VipThatWouldShareAnIpv4VipsEntryIsRefused) {
+  Service s = valid_v6_rule();
+  s.key.vip = "2001:db8::";
+  expect_invalid(s, "vip",
+                 "vip 2001:db8:: is a subnet-router anycast address (its last 96 bits are zero), "
+                 "which the datapath cannot tell from an IPv4 VIP: choose another");
+  s.key.vip = "2001:db8::1";
+  EXPECT_TRUE(validate(s).ok());
+}
+
 TEST(Validate, FullproxyOverIpv6IsRefusedAsNotSupportedYet) {
   Service s = valid_v6_rule();
   s.mode = Mode::fullproxy;
