@@ -42,12 +42,12 @@ bench_topology6() {
   for host in client:eth0:$CLIENT6 lb:eth0:$LB_CLIENT6 lb:eth1:$LB_BACKEND6 b1:eth0:$B1_6 \
     b2:eth0:$B2_6; do
     IFS=: read -r ns dev _ <<<"$host"
-    ip -n "$(ns_name "$ns")" -6 addr add "${host#*:*:}/64" dev "$dev" nodad
+    addr6_add "$ns" "$dev" "${host#*:*:}/64"
   done
   ip -n "$(ns_name client)" -6 route add default via "$LB_CLIENT6"
   for host in b1 b2; do
     ip -n "$(ns_name "$host")" -6 route add default via "$LB_BACKEND6"
-    ip -n "$(ns_name "$host")" -6 addr add "$V6_VIP/128" dev lo nodad
+    addr6_add "$host" lo "$V6_VIP/128"
   done
   sysctl_set lb net.ipv6.conf.all.forwarding=1
 }

@@ -92,21 +92,6 @@ std::string format_ip_port(const xlb_ip& ip, uint8_t family, uint16_t host_order
   return ip_with_port(format_ip(ip, family), host_order_port);
 }
 
-std::optional<Ipv4Cidr> parse_ipv4_cidr(const std::string& text) {
-  const size_t slash = text.find('/');
-  auto ip = parse_ipv4(text.substr(0, slash));
-  if (!ip) return std::nullopt;
-  Ipv4Cidr cidr;
-  if (slash != std::string::npos) {
-    auto bits = cidr_prefix_bits(text.substr(slash + 1), 32);
-    if (!bits) return std::nullopt;
-    cidr.prefix = *bits;
-  }
-  const uint32_t mask = cidr.prefix == 0 ? 0 : ~uint32_t{0} << (32 - cidr.prefix);
-  cidr.network = ntohl(ip->w[0]) & mask;
-  return cidr;
-}
-
 std::optional<IpCidr> ip_cidr(const IpAddress& ip, unsigned prefix) {
   if (prefix > (ip.v6() ? 128u : 32u)) return std::nullopt;
   IpCidr cidr;

@@ -39,19 +39,6 @@ IpSortKey ip_sort_key(const std::string& ip_text);
 // The family of the address text: XLB_AF_INET6 when it holds a ':', else XLB_AF_INET.
 uint8_t family_of(const std::string& ip_text);
 
-// An IPv4 network ("10.0.0.0/8"; a bare address is a /32), addresses in host byte order.
-struct Ipv4Cidr {
-  uint32_t network = 0;  // host bits cleared
-  uint8_t prefix = 32;
-  bool contains(uint32_t host_order_addr) const {
-    const uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
-    return (host_order_addr & mask) == network;
-  }
-};
-// nullopt unless `text` is a dotted quad with an optional "/0".."/32" (host bits may be set:
-// "10.1.2.3/8" is 10.0.0.0/8).
-std::optional<Ipv4Cidr> parse_ipv4_cidr(const std::string& text);
-
 // A network of either family ("10.0.0.0/8", "2001:db8::/32"; a bare address is a /32 or /128).
 struct IpCidr {
   IpAddress network;  // host bits cleared

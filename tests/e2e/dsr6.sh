@@ -23,7 +23,6 @@ ROUTER6=2001:db8:1::2
 ROUTER_BACK6=2001:db8:4::1
 VIP6=2001:db8:f::100
 
-addr6() { ip -n "$(ns_name "$1")" -6 addr add "$3" dev "$2" nodad; }
 
 step "topology: client, lb, b1, b2, router on one link; b3, b4 behind the router; VIP on lo"
 ns_create front back client lb router b1 b2 b3 b4
@@ -31,25 +30,25 @@ bridge_create front br0
 bridge_create back br0
 for host in client:$CLIENT6 lb:$LB6 router:$ROUTER6 b1:2001:db8:1::21 b2:2001:db8:1::22; do
   bridge_connect front br0 "${host%%:*}" eth0
-  addr6 "${host%%:*}" eth0 "${host#*:}/64"
+  addr6_add "${host%%:*}" eth0 "${host#*:}/64"
 done
 ip -n "$(ns_name client)" -6 route add "$VIP6/128" via "$LB6"
 ip -n "$(ns_name lb)" -6 route add 2001:db8:4::/64 via "$ROUTER6"
 bridge_connect back br0 router eth1
-addr6 router eth1 "$ROUTER_BACK6/64"
+addr6_add router eth1 "$ROUTER_BACK6/64"
 sysctl_set router net.ipv6.conf.all.forwarding=1
 sysctl_set lb net.ipv6.conf.all.forwarding=1
 big=$(e2e_file big.bin 4)
 for b in b1 b2; do
-  addr6 "$b" lo "$VIP6/128"
+  addr6_add "$b" lo "$VIP6/128"
   start_http_backend_with "$b" "$b" '[::]:80' "$b"
 done
 for host in b3:2001:db8:4::10 b4:2001:db8:4::11; do
   b=${host%%:*}
   bridge_connect back br0 "$b" eth0
-  addr6 "$b" eth0 "${host#*:}/64"
+  addr6_add "$b" eth0 "${host#*:}/64"
   ip -n "$(ns_name "$b")" -6 route add default via "$ROUTER_BACK6"
-  addr6 "$b" lo "$VIP6/128"
+  addr6_add "$b" lo "$VIP6/128"
   assert_ok "xlb-decap attach eth0 in $b" nsx "$b" "$XLB_DECAP" attach eth0
   start_http_backend_with "$b" "$b" '[::]:81' "$b"
 done

@@ -25,7 +25,6 @@ B1_6=2001:db8:b::10
 B2_6=2001:db8:b::11
 VIP6=2001:db8:f::100
 
-addr6() { ip -n "$(ns_name "$1")" -6 addr add "$3" dev "$2" nodad; }
 route6() { ip -n "$(ns_name "$1")" -6 route add default via "$2"; }
 
 step "topology: client and b3 | lb | b1, b2 (nginx [::]:8080), IPv6 only, nodad"
@@ -35,12 +34,12 @@ bridge_create sw br0
 for host in client b3 lb; do bridge_connect sw br1 "$host" eth0; done
 bridge_connect sw br0 lb eth1
 for b in b1 b2; do bridge_connect sw br0 "$b" eth0; done
-addr6 client eth0 "$CLIENT6/64"
-addr6 b3 eth0 "$B3_6/64"
-addr6 lb eth0 "$LB_CLIENT6/64"
-addr6 lb eth1 "$LB_BACKEND6/64"
-addr6 b1 eth0 "$B1_6/64"
-addr6 b2 eth0 "$B2_6/64"
+addr6_add client eth0 "$CLIENT6/64"
+addr6_add b3 eth0 "$B3_6/64"
+addr6_add lb eth0 "$LB_CLIENT6/64"
+addr6_add lb eth1 "$LB_BACKEND6/64"
+addr6_add b1 eth0 "$B1_6/64"
+addr6_add b2 eth0 "$B2_6/64"
 route6 client "$LB_CLIENT6"
 route6 b3 "$LB_CLIENT6"
 route6 b1 "$LB_BACKEND6"
