@@ -3,7 +3,7 @@
 #   BENCH_ROUNDS=3 BENCH_SECONDS=5     alternating rounds of the system benchmark, seconds per figure
 #   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr direct6 xlb-nat6"
 #                                      (direct is required; IPv6 rows are compared with direct6)
-#   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"   (part l7)
+#   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
 #   BENCH_PARTS="system l7 datapath control health sync"   which benchmarks run
 #   BENCH_BUILD=build                  build directory holding xlbd, xlbctl and the bench tools
 #   BENCH_OUT=$BENCH_BUILD/bench       raw results, report.md, benchmarks.png
@@ -13,7 +13,9 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr direct6 xlb-nat6"
-ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy"
+ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
+# Ablations, run only when named in BENCH_L7_SYSTEMS.
+L7_ABLATIONS="xlb-proxy-alone"
 ALL_PARTS="system l7 datapath control health sync"
 
 export BENCH_ROUNDS=${BENCH_ROUNDS:-3}
@@ -50,7 +52,7 @@ validate() {
   [[ " $BENCH_SYSTEMS " == *" direct "* ]] ||
     die "BENCH_SYSTEMS must include 'direct' (every ratio is relative to it), got '$BENCH_SYSTEMS'"
   # shellcheck disable=SC2086
-  for item in $BENCH_L7_SYSTEMS; do one_of BENCH_L7_SYSTEMS "$item" $ALL_L7_SYSTEMS; done
+  for item in $BENCH_L7_SYSTEMS; do one_of BENCH_L7_SYSTEMS "$item" $ALL_L7_SYSTEMS $L7_ABLATIONS; done
   # shellcheck disable=SC2086
   for item in $BENCH_PARTS; do one_of BENCH_PARTS "$item" $ALL_PARTS; done
   [[ $BENCH_UPDATE_DOCS == [01] ]] || die "BENCH_UPDATE_DOCS must be 0 or 1, got '$BENCH_UPDATE_DOCS'"

@@ -49,6 +49,15 @@ measure_l7_capacity() {
   # Saturated latency is kept apart: the table's p50/p99 come from the fixed-rate pass.
   measure_http_rates "$out" "$round" "$system" saturated_
   (($#)) || return 0
+  # The proxy's CPU per new connection (what it costs, apart from how the 2 CPUs were shared):
+  # a second new-connection run, its ticks over the connections wrk completed.
+  local ticks0 ticks1 rps p50 p99 errors requests
+  ticks0=$(proc_cpu_ticks "$@")
+  read -r rps p50 p99 errors requests < <(wrk_run "$(sys_url "$SYS_HTTP_HOST")" \
+    --header "Connection: close")
+  ticks1=$(proc_cpu_ticks "$@")
+  record "$out" "$round" "$system" cpu_us_per_conn \
+    "$(awk -v t="$((ticks1 - ticks0))" -v r="$requests" 'BEGIN { printf "%.1f", t * 10000 / r }')"
   before=$(proc_rss_kib "$@")
   bg_run client idle-clients python3 "$BENCH_DIR/lib/idle_clients.py" "$SYS_HTTP_HOST" \
     "$BENCH_HTTP_PORT" "$BENCH_IDLE_CONNS" --hold=3
@@ -75,7 +84,7 @@ measure_l7_paced() {
   system_answers "$SYS_HTTP_HOST"
   read -r accepts0 requests0 < <(backend_counts)
   (($#)) && ticks0=$(proc_cpu_ticks "$@")
-  read -r rps p50 p99 errors requests < <(BENCH_WRK_CONNS=$conns wrk_run "http://$SYS_HTTP_HOST/" \
+  read -r rps p50 p99 errors requests < <(BENCH_WRK_CONNS=$conns wrk_run "$(sys_url "$SYS_HTTP_HOST")" \
     --script "$BENCH_DIR/lib/wrk_paced.lua")
   (($#)) && ticks1=$(proc_cpu_ticks "$@")
   read -r accepts1 requests1 < <(backend_counts)

@@ -28,11 +28,22 @@ record() {
   printf '%s\t%s\t%s\t%s\n' "$2" "$3" "$4" "$5" >>"$1"
 }
 
+# sys_url <host>: the system's HTTP service on <host>: http://<host>/, or https on the bench's
+# HTTP port for the systems terminating TLS (SYS_HTTP_SCHEME=https).
+sys_url() {
+  if [[ ${SYS_HTTP_SCHEME:-http} == https ]]; then
+    echo "https://$1:$BENCH_HTTP_PORT/"
+  else
+    echo "http://$1/"
+  fi
+}
+
 # system_answers <host>: the system forwards HTTP to a backend (else its figures mean nothing).
 system_answers() {
   local i body
   for i in 1 2 3 4; do
-    body=$(http_get client "http://$1/") || fail "no HTTP answer from $1 (attempt $i)"
+    # -k: the HTTPS systems serve the bench's self-signed certificate.
+    body=$(http_get client "$(sys_url "$1")" -k) || fail "no HTTP answer from $1 (attempt $i)"
     assert_one_of "$body" "answer through $1" b1 b2
   done
 }
@@ -41,13 +52,13 @@ system_answers() {
 # its p50/p99 (recorded as <prefix>p50_us, <prefix>p99_us), and new connections/s.
 measure_http_rates() {
   local out=$1 round=$2 system=$3 prefix=${4:-} rps p50 p99 errors requests
-  read -r rps p50 p99 errors requests < <(wrk_run "http://$SYS_HTTP_HOST/")
+  read -r rps p50 p99 errors requests < <(wrk_run "$(sys_url "$SYS_HTTP_HOST")")
   log "$system keep-alive: $rps req/s, p50 $p50 us, p99 $p99 us, $errors errors / $requests"
   record "$out" "$round" "$system" ka_rps "$rps"
   record "$out" "$round" "$system" "${prefix}p50_us" "$p50"
   record "$out" "$round" "$system" "${prefix}p99_us" "$p99"
   record "$out" "$round" "$system" ka_errors "$errors"
-  read -r rps p50 p99 errors requests < <(wrk_run "http://$SYS_HTTP_HOST/" \
+  read -r rps p50 p99 errors requests < <(wrk_run "$(sys_url "$SYS_HTTP_HOST")" \
     --header "Connection: close")
   log "$system new connections: $rps conn/s, $errors errors / $requests"
   record "$out" "$round" "$system" cc_rps "$rps"

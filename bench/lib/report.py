@@ -34,7 +34,8 @@ FIGURES = {
     "p50_us": ("p50 latency µs", "{:,.0f}", "p50 latency"),
     "p99_us": ("p99 latency µs", "{:,.0f}", "p99 latency"),
 }
-L7_SYSTEMS = ["direct", "haproxy-http", "nginx-proxy", "xlb-fullproxy"]
+L7_SYSTEMS = ["direct", "haproxy-http", "nginx-proxy", "xlb-fullproxy", "xlb-proxy-alone"]
+L7_TLS_SYSTEMS = ["haproxy-https", "nginx-https", "xlb-https"]
 # figure -> (column title, format of a value, True when higher is better)
 L7_FIGURES = {
     "ka_rps": ("keep-alive req/s", "{:,.0f}", True),
@@ -42,6 +43,7 @@ L7_FIGURES = {
     "p50_us": ("p50 µs (fixed rate)", "{:,.0f}", False),
     "p99_us": ("p99 µs (fixed rate)", "{:,.0f}", False),
     "cpu_us_per_req": ("proxy CPU µs/request", "{:.1f}", False),
+    "cpu_us_per_conn": ("proxy CPU µs/new conn", "{:.0f}", False),
     "backend_conns_per_1k": ("backend conns / 1,000 requests", "{:.1f}", False),
     "idle_kib_per_10k": ("KiB / 10,000 idle clients", "{:,.0f}", False),
 }
@@ -113,14 +115,14 @@ def systems_table(res, known=SYSTEMS, figures=FIGURES, base="direct", note=None)
     return out
 
 
-def l7_standing(res):
+def l7_standing(res, base=L7_BASE, rivals=("haproxy-http", "nginx-proxy")):
     """Where xlb's fullproxy is ahead of each other proxy and where not: per figure, xlb's
     advantage (the other's value / xlb's for lower-is-better figures), median over rounds."""
-    others = [s for s in ("haproxy-http", "nginx-proxy") if s in res]
-    if L7_BASE not in res or not others:
+    others = [s for s in rivals if s in res]
+    if base not in res or not others:
         return []
     out = [
-        "xlb-fullproxy against each proxy: its advantage, × (over 1: xlb ahead; under 1: behind).",
+        f"{base} against each proxy: its advantage, × (over 1: xlb ahead; under 1: behind).",
         "",
         "| figure | " + " | ".join(others) + " |",
         "|---|" + "---:|" * len(others),
@@ -128,7 +130,7 @@ def l7_standing(res):
     for fig, (title, _, higher_better) in L7_FIGURES.items():
         cells = []
         for o in others:
-            r = paired_ratio(res, L7_BASE, o, fig) if higher_better else paired_ratio(res, o, L7_BASE, fig)
+            r = paired_ratio(res, base, o, fig) if higher_better else paired_ratio(res, o, base, fig)
             cells.append("–" if r is None else f"{r:.2f}× {'ahead' if r > 1 else 'behind'}")
         out.append(f"| {title} | " + " | ".join(cells) + " |")
     return out
@@ -225,19 +227,25 @@ def build_report(d):
     if sync:
         lines += ["### Conntrack sync (datapath)", ""] + sync + [""]
     l7 = system_results(os.path.join(d, "l7.tsv"))
-    if l7:
-        rate = median([v for s in l7.values() for v in s.get("offered_rps", {}).values()])
-        lines += ["### L7 proxies (plain HTTP)", ""]
+    for title, systems, base, rivals in (
+        ("plain HTTP", L7_SYSTEMS, L7_BASE, ("haproxy-http", "nginx-proxy")),
+        ("HTTPS, TLS terminated", L7_TLS_SYSTEMS, "xlb-https", ("haproxy-https", "nginx-https")),
+    ):
+        if not any(s in l7 for s in systems):
+            continue
+        rates = [v for s in systems for v in l7.get(s, {}).get("offered_rps", {}).values()]
+        rate = median(rates) if rates else 0
+        lines += [f"### L7 proxies ({title})", ""]
         lines += systems_table(
             l7,
-            L7_SYSTEMS,
+            systems,
             {f: (t, fmt, None) for f, (t, fmt, _) in L7_FIGURES.items()},
-            L7_BASE,
-            "in brackets the median of the per-round ratios to `xlb-fullproxy` (req/s, conn/s: "
+            base,
+            f"in brackets the median of the per-round ratios to `{base}` (req/s, conn/s: "
             "higher is better; the rest: lower is better). p50/p99 at one fixed offered rate"
-            + (f", {rate:,.0f} req/s (half the slowest keep-alive maximum)." if rate else "."),
+            + (f", {rate:,.0f} req/s (half the group's slowest keep-alive maximum)." if rate else "."),
         )
-        lines += [""] + l7_standing(l7) + [""]
+        lines += [""] + l7_standing(l7, base, rivals) + [""]
     cp = control_table(os.path.join(d, "control.txt"))
     if cp:
         lines += ["### Control plane", ""] + cp + [""]

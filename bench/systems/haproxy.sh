@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # haproxy: HAProxy `mode tcp`, round robin — a userspace L4 proxy; haproxy-http: HAProxy
 # `mode http` (`option forwardfor`, `http-reuse safe`), the L7 proxy xlb's fullproxy is compared
-# with. Either listens on the VIP, which the LB holds on lo while it runs; the default thread
+# with; haproxy-https: that, terminating TLS. Either listens on the VIP, which the LB holds on lo while it runs; the default thread
 # count (one per CPU) is kept.
 
 HAPROXY_PID=""
@@ -20,14 +20,14 @@ haproxy_start() {
     fail "$name did not listen on $VIP:$BENCH_HTTP_PORT" "$(cat "$E2E_RUN_DIR/logs/$name.log")"
 }
 
-# haproxy_defaults <mode> [extra lines]: the defaults section, then the HTTP frontend and its
-# round-robin backend over both backends.
+# haproxy_defaults <mode> [extra lines] [bind options]: the defaults section, then the HTTP
+# frontend and its round-robin backend over both backends.
 haproxy_defaults() {
   printf 'defaults\n  mode %s\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n%s' \
     "$1" "${2:-}"
   cat <<CFG
 frontend http
-  bind $VIP:$BENCH_HTTP_PORT
+  bind $VIP:$BENCH_HTTP_PORT ${3:-}
   default_backend http
 backend http
   balance roundrobin
@@ -52,7 +52,19 @@ haproxy_http_up() {
 ')"
 }
 
+# haproxy-https: the same, terminating TLS with the bench's certificate (cert and key in one
+# PEM, as HAProxy wants it); plain HTTP to the backends.
+haproxy_https_up() {
+  cat "$BENCH_TLS_CERT" "$BENCH_TLS_KEY" >"$E2E_RUN_DIR/haproxy-tls.pem"
+  haproxy_start haproxy-https "$(haproxy_defaults http '  option forwardfor
+  http-reuse safe
+  timeout http-request 10s
+' "ssl crt $E2E_RUN_DIR/haproxy-tls.pem")"
+}
+
 haproxy_down() {
   stop_pid "$HAPROXY_PID" "$(ns_name lb)"
+  # stop_pid may end with a SIGKILL it does not wait for: the next system binds the same port.
+  wait_until 5 pid_gone "$HAPROXY_PID" || fail "haproxy (pid $HAPROXY_PID) did not exit"
   ip -n "$(ns_name lb)" addr del "$VIP/32" dev lo
 }

@@ -106,6 +106,7 @@ ApiServer::ApiServer(ApiContext ctx)
   add_ha_routes(s, ctx_);
   add_cluster_routes(s, ctx_);
   add_bgp_routes(s, ctx_);
+  add_tls_routes(s, ctx_);
 }
 
 ApiServer::~ApiServer() { stop(); }

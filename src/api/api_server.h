@@ -37,6 +37,9 @@ struct ApiContext {
   // xlb-proxy's state and counters for /metrics (fullproxy rules); empty, or nullopt while no
   // proxy was ever started: no such series.
   std::function<std::optional<proxy::ProxyStatus>()> l7_status = {};
+  // Asks xlb-proxy to load every TLS file again (its answer: loaded, errors, warnings); empty:
+  // POST /api/v1/tls/reload answers 409.
+  std::function<Result<nlohmann::json>()> l7_reload_tls = {};
   // Where the configuration lives (file or etcd, connected, revisions); null: the file store.
   const StoreStatusSource* store_status = nullptr;
   // BGP settings and sessions (xlbd --bgp / --bgp-api); null: the bgp routes answer 409.

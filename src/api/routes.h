@@ -18,6 +18,7 @@ void add_endpoint_probe_routes(httplib::Server& server, const ApiContext& ctx);
 void add_diagnose_routes(httplib::Server& server, const ApiContext& ctx);
 void add_ha_routes(httplib::Server& server, const ApiContext& ctx);
 void add_cluster_routes(httplib::Server& server, const ApiContext& ctx);
+void add_tls_routes(httplib::Server& server, const ApiContext& ctx);
 
 // With a shared store: "stale" (and "stale_reason" while etcd is unreachable) in a listing.
 void mark_stale(nlohmann::json& answer, const ApiContext& ctx);

@@ -52,6 +52,7 @@ std::unique_ptr<CLI::App> make_xlbctl(Invocation& run) {
   add_diagnose_verb(app, run);
   add_save_verb(app, run);
   add_apply_verb(app, run);
+  add_reload_verb(app, run);
   let_global_options_follow(&app);
   return owned;
 }

@@ -80,6 +80,7 @@ std::string l7_cell(const json& r) {
   }
   text += " reuse=" + field_text(r, "reuse");
   if (r.contains("security")) text += " tls=" + field_text(r, "security");
+  if (r.value("insecure_backend", false)) text += " backend=insecure";
   return text;
 }
 

@@ -155,7 +155,7 @@ Result<LbPlan> plan_rules(const CreateLbArgs& args) {
 }
 
 // The fullproxy flags, in the decoder's order (host, xff, reuse, security, tls_cert, tls_key,
-// xff_trusted).
+// backend_ca, backend_name, insecure_backend, xff_trusted).
 Result<void> l7_flags_into(model::Service& svc, const CreateLbArgs& args) {
   using namespace model;
   svc.key.host = normalize_host(args.host.value_or(""));
@@ -166,6 +166,9 @@ Result<void> l7_flags_into(model::Service& svc, const CreateLbArgs& args) {
   }
   svc.tls_cert = args.tls_cert.value_or("");
   svc.tls_key = args.tls_key.value_or("");
+  svc.backend_ca = args.backend_ca.value_or("");
+  svc.backend_name = normalize_host(args.backend_name.value_or(""));
+  svc.insecure_backend = args.insecure_backend;
   for (const auto& value : args.xff_trusted) {
     for (auto& cidr : split(value, ',')) {
       if (cidr.empty()) {

@@ -49,6 +49,9 @@ struct CreateLbArgs {
   // fullproxy (docs/l7.md): --host, --xff=append|replace|off, --xff-trusted=<cidr>[,...],
   // --reuse=safe|always|never, --security=none|https with --tls-cert/--tls-key (paths).
   std::optional<std::string> host, xff, reuse, security, tls_cert, tls_key;
+  // e2ehttps: --backend-ca (a PEM file), --backend-name, --insecure-backend.
+  std::optional<std::string> backend_ca, backend_name;
+  bool insecure_backend = false;
   std::vector<std::string> xff_trusted;
 };
 

@@ -37,11 +37,20 @@ void add_create_lb(CLI::App* create, Invocation& run) {
   cmd->add_option("--reuse", args->reuse,
                   "fullproxy: backend connection reuse safe|always|never (safe)");
   cmd->add_option("--security", args->security,
-                  "fullproxy: TLS toward the client none|https (none)");
+                  "fullproxy: TLS toward the client none|https|e2ehttps (none; e2ehttps: TLS "
+                  "to the endpoints too)");
   cmd->add_option("--tls-cert", args->tls_cert,
                   "https: PEM certificate chain file (absolute path, on xlbd's host)");
   cmd->add_option("--tls-key", args->tls_key,
                   "https: PEM private key file, owner-only (absolute path, on xlbd's host)");
+  cmd->add_option("--backend-ca", args->backend_ca,
+                  "e2ehttps: PEM CA file the endpoints' certificates chain to (default: the "
+                  "system's trust store)");
+  cmd->add_option("--backend-name", args->backend_name,
+                  "e2ehttps: the name endpoints' certificates must carry, sent as SNI (default: "
+                  "each endpoint's IP)");
+  cmd->add_flag("--insecure-backend", args->insecure_backend,
+                "e2ehttps: do not verify the endpoints' certificates (logged at every load)");
   run_when_chosen(cmd, run, [args](ApiClient& api) { return create_lb(api, *args, std::cout); });
 }
 

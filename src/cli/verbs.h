@@ -43,6 +43,7 @@ void add_create_bgp(CLI::App* create, Invocation& run);
 void add_get_bgp(CLI::App* get, Invocation& run);
 void add_delete_bgp(CLI::App* del, Invocation& run);
 void add_apply_verb(CLI::App& app, Invocation& run);
+void add_reload_verb(CLI::App& app, Invocation& run);  // reload certs
 
 // The whole grammar: global options, every verb, global options accepted after subcommands.
 // Parsing a command line with it fills `run`.

@@ -167,6 +167,7 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
                          .ha = (*ha)->controller(),
                          .live_metrics = &live_metrics,
                          .l7_status = [&l7_proxy] { return l7_proxy.status(); },
+                         .l7_reload_tls = [&l7_proxy] { return l7_proxy.reload_tls(); },
                          .store_status = &store_status,
                          .bgp = *bgp ? &(*bgp)->controller() : nullptr});
   server.require_token(std::move(api_token));

@@ -58,6 +58,11 @@ Result<int> open_proxy_listener(uint16_t port) {
   if (fd < 0) return system_error("cannot create the proxy's listener");
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  // Inherited by the accepted connections, whose local address is the VIP:port: once closed
+  // (TIME_WAIT, FIN_WAIT) they must not keep another program's SO_REUSEADDR listener off that
+  // port (nginx or HAProxy on the VIP after xlb stopped; the kernel files each connection under
+  // its own port, not the listener's).
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one) != 0) {
     close(fd);
     return system_error("cannot set IP_TRANSPARENT on the proxy's listener (needs CAP_NET_ADMIN)");
@@ -222,6 +227,15 @@ std::optional<proxy::ProxyStatus> ProxySupervisor::status() {
   out.running = answer.ok();
   if (answer && answer->contains("stats")) out.stats = proxy::stats_from_json((*answer)["stats"]);
   return out;
+}
+
+Result<nlohmann::json> ProxySupervisor::reload_tls() {
+  if (!started_once_.load())
+    return Error{ErrorCode::conflict, "no TLS rule: xlb-proxy is not running on this node", ""};
+  auto answer = exchange({{"op", "reload_tls"}});
+  if (answer && !answer->contains("loaded"))
+    return Error{ErrorCode::internal, "xlb-proxy did not understand the reload", ""};
+  return answer;
 }
 
 void ProxySupervisor::run() {

@@ -48,6 +48,9 @@ class ProxySupervisor {
   // Asks the running proxy for its counters (bounded wait); for /metrics. nullopt while no
   // fullproxy rule ever asked for a proxy.
   std::optional<proxy::ProxyStatus> status();
+  // Has the running proxy load every TLS rule's files again (xlbctl reload certs): its answer,
+  // {"ok", "loaded", "errors": [one line per file refused], "warnings"}.
+  Result<nlohmann::json> reload_tls();
 
  private:
   void run();

@@ -8,6 +8,46 @@
 #include <string>
 
 namespace xlb::metrics {
+namespace {
+
+// Handshakes with clients and endpoints, failures by OpenSSL's reason, and the time left on
+// each served certificate (labelled like the rule's other series, plus its file), in seconds
+// as Prometheus' base unit wants.
+void add_l7_tls(prometheus::Registry& r, const proxy::ProxyStatsSnapshot& stats,
+                const std::map<std::string, prometheus::Labels>& rule_labels) {
+  auto& handshakes = prometheus::BuildCounter()
+                         .Name("xlb_l7_tls_handshakes_total")
+                         .Help(
+                             "TLS handshakes completed by xlb-proxy, with clients (side=client) "
+                             "and with endpoints (side=backend, e2ehttps)")
+                         .Register(r);
+  for (const auto& [side, n] : stats.tls_handshakes)
+    handshakes.Add({{"side", side}}).Increment(static_cast<double>(n));
+  auto& failures = prometheus::BuildCounter()
+                       .Name("xlb_l7_tls_handshake_failures_total")
+                       .Help(
+                           "TLS handshakes that failed, by side and OpenSSL's reason "
+                           "(connection_closed: the peer left without one)")
+                       .Register(r);
+  for (const auto& f : stats.tls_failures) {
+    failures.Add({{"side", f.side}, {"reason", f.reason}}).Increment(static_cast<double>(f.count));
+  }
+  auto& expiry = prometheus::BuildGauge()
+                     .Name("xlb_l7_tls_certificate_expiry_seconds")
+                     .Help(
+                         "Seconds until the certificate a TLS rule serves expires (/ 86400: "
+                         "days; negative: expired)")
+                     .Register(r);
+  for (const auto& c : stats.certificates) {
+    auto it = rule_labels.find(c.key);
+    if (it == rule_labels.end()) continue;  // deleted since
+    prometheus::Labels with_file = it->second;
+    with_file["certificate"] = c.file;
+    expiry.Add(with_file).Set(c.days_left * 86400);
+  }
+}
+
+}  // namespace
 
 void add_l7(prometheus::Registry& r, const proxy::ProxyStatus& proxy,
             const std::vector<ServiceStatus>& rules) {
@@ -71,6 +111,7 @@ void add_l7(prometheus::Registry& r, const proxy::ProxyStatus& proxy,
     std::vector<double> increments(rule.latency_buckets.begin(), rule.latency_buckets.end());
     latency.Add(base, bounds).ObserveMultiple(increments, rule.latency_sum_seconds);
   }
+  add_l7_tls(r, *proxy.stats, labels);
   auto& refused = prometheus::BuildCounter()
                       .Name("xlb_l7_refused_total")
                       .Help(

@@ -39,8 +39,8 @@ inline constexpr EnumName<Xff> kXffNames[] = {
     {Xff::append, "append"}, {Xff::replace, "replace"}, {Xff::off, "off"}};
 inline constexpr EnumName<Reuse> kReuseNames[] = {
     {Reuse::safe, "safe"}, {Reuse::always, "always"}, {Reuse::never, "never"}};
-inline constexpr EnumName<Security> kSecurityNames[] = {{Security::none, "none"},
-                                                        {Security::https, "https"}};
+inline constexpr EnumName<Security> kSecurityNames[] = {
+    {Security::none, "none"}, {Security::https, "https"}, {Security::e2ehttps, "e2ehttps"}};
 
 template <class E>
 std::string enum_name(std::span<const EnumName<E>> table, E value) {

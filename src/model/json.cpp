@@ -16,11 +16,32 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 23> kServiceFields = {
-    "vip",         "protocol",         "port",      "name",    "mode",     "select",
-    "monitor",     "inactive_timeout", "ppv2",      "snat",    "dsr_ipip", "persist_timeout",
-    "maglev_size", "on_down",          "fail_open", "host",    "xff",      "xff_trusted",
-    "reuse",       "security",         "tls_cert",  "tls_key", "endpoints"};
+constexpr std::array<std::string_view, 26> kServiceFields = {"vip",
+                                                             "protocol",
+                                                             "port",
+                                                             "name",
+                                                             "mode",
+                                                             "select",
+                                                             "monitor",
+                                                             "inactive_timeout",
+                                                             "ppv2",
+                                                             "snat",
+                                                             "dsr_ipip",
+                                                             "persist_timeout",
+                                                             "maglev_size",
+                                                             "on_down",
+                                                             "fail_open",
+                                                             "host",
+                                                             "xff",
+                                                             "xff_trusted",
+                                                             "reuse",
+                                                             "security",
+                                                             "tls_cert",
+                                                             "tls_key",
+                                                             "backend_ca",
+                                                             "backend_name",
+                                                             "insecure_backend",
+                                                             "endpoints"};
 constexpr std::array<std::string_view, 4> kEndpointFields = {"ip", "port", "weight", "state"};
 constexpr std::array<std::string_view, 12> kProbeFields = {
     "ip",     "name",   "type",    "port",    "request", "expect_status",
@@ -159,8 +180,8 @@ Result<std::vector<std::string>> read_string_list(const json& v, const std::stri
   return out;
 }
 
-// The fullproxy fields (host, xff, xff_trusted, reuse, security, tls_cert, tls_key); validation
-// refuses them elsewhere.
+// The fullproxy fields (host, xff, xff_trusted, reuse, security, tls_cert, tls_key, backend_ca,
+// backend_name, insecure_backend); validation refuses them elsewhere.
 Result<void> read_l7_fields(const json& j, const std::string& prefix, Service& svc) {
   XLB_TRY(read_optional(j, "host", prefix, svc.key.host, [](const json& v, const std::string& f) {
     return read_string(v, f, "a host name such as www.a.com");
@@ -177,11 +198,18 @@ Result<void> read_l7_fields(const json& j, const std::string& prefix, Service& s
         return read_enum<Security>(v, f, kSecurityNames);
       }));
   for (auto [name, path] :
-       {std::pair{"tls_cert", &svc.tls_cert}, std::pair{"tls_key", &svc.tls_key}}) {
+       {std::pair{"tls_cert", &svc.tls_cert}, std::pair{"tls_key", &svc.tls_key},
+        std::pair{"backend_ca", &svc.backend_ca}}) {
     XLB_TRY(read_optional(j, name, prefix, *path, [](const json& v, const std::string& f) {
       return read_string(v, f, "an absolute path of a PEM file");
     }));
   }
+  XLB_TRY(read_optional(j, "backend_name", prefix, svc.backend_name,
+                        [](const json& v, const std::string& f) {
+                          return read_string(v, f, "a host name such as api.internal");
+                        }));
+  svc.backend_name = normalize_host(svc.backend_name);
+  XLB_TRY(read_optional(j, "insecure_backend", prefix, svc.insecure_backend, read_bool));
   return read_optional(j, "xff_trusted", prefix, svc.xff_trusted,
                        [](const json& v, const std::string& f) {
                          return read_string_list(v, f, "CIDRs such as 10.0.0.0/8");
@@ -349,6 +377,11 @@ json to_json(const Service& svc) {
       out["security"] = to_string(svc.security);
       out["tls_cert"] = svc.tls_cert;
       out["tls_key"] = svc.tls_key;
+    }
+    if (svc.security == Security::e2ehttps) {
+      out["backend_ca"] = svc.backend_ca;
+      out["backend_name"] = svc.backend_name;
+      out["insecure_backend"] = svc.insecure_backend;
     }
   }
   return out;

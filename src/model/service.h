@@ -23,8 +23,9 @@ enum class Xff { append, replace, off };
 // fullproxy: when an idle backend connection may carry another request (HAProxy's http-reuse).
 enum class Reuse { safe, always, never };
 // fullproxy: TLS toward the client. https: terminated by the proxy with the rule's certificate
-// (chosen by SNI among the rules of its VIP:port). Re-encryption to the endpoint comes later.
-enum class Security { none, https };
+// (chosen by SNI among the rules of its VIP:port), plain HTTP to the endpoints. e2ehttps: the
+// same toward the client, and TLS again to the endpoints, whose certificates are verified.
+enum class Security { none, https, e2ehttps };
 
 struct Endpoint {
   std::string ip;                           // IPv4 or IPv6 (RFC 5952), validated
@@ -75,6 +76,11 @@ struct Service {
   Security security = Security::none;    // fullproxy: TLS toward the client
   std::string tls_cert;                  // https: PEM certificate (chain) file, absolute path
   std::string tls_key;                   // https: PEM private key file (owner-only), absolute path
+  std::string backend_ca;    // e2ehttps: PEM CA file the endpoints' certificates chain to; empty:
+                             // the system's trust store
+  std::string backend_name;  // e2ehttps: the name endpoints' certificates must carry (and SNI);
+                             // empty: each endpoint's IP address (an IP subjectAltName)
+  bool insecure_backend = false;  // e2ehttps: endpoints' certificates are not verified (logged)
   std::vector<Endpoint> endpoints;
 
   bool operator==(const Service&) const = default;

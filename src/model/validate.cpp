@@ -141,6 +141,35 @@ Result<void> check_host(const std::string& field, const std::string& host) {
                             std::to_string(kMaxHostLength) + " characters), got " + shown(host));
 }
 
+// An absolute path without NUL, at most kMaxTlsPathLength long.
+Result<void> check_tls_path(const std::string& field, const std::string& path) {
+  if (path.front() == '/' && path.size() <= kMaxTlsPathLength &&
+      path.find('\0') == std::string::npos)
+    return Ok{};
+  return invalid(field, field + " must be an absolute path of at most " +
+                            std::to_string(kMaxTlsPathLength) + " characters, got " + shown(path));
+}
+
+// The endpoint side of e2ehttps: a CA file (absolute path) or the system store, a name to verify
+// (else the endpoint's IP), or --insecure-backend (which then takes neither).
+Result<void> validate_backend_tls(const Service& svc, const std::string& prefix) {
+  const bool e2e = svc.security == Security::e2ehttps;
+  auto only_e2e = [&prefix](const char* name) {
+    return invalid(prefix + name, prefix + name + " applies to --security=e2ehttps only");
+  };
+  if (!e2e && !svc.backend_ca.empty()) return only_e2e("backend_ca");
+  if (!e2e && !svc.backend_name.empty()) return only_e2e("backend_name");
+  if (!e2e && svc.insecure_backend) return only_e2e("insecure_backend");
+  if (svc.insecure_backend && (!svc.backend_ca.empty() || !svc.backend_name.empty()))
+    return invalid(prefix + "insecure_backend",
+                   prefix +
+                       "insecure_backend skips verification: backend_ca and backend_name "
+                       "cannot be given with it");
+  if (!svc.backend_ca.empty()) XLB_TRY(check_tls_path(prefix + "backend_ca", svc.backend_ca));
+  if (!svc.backend_name.empty()) XLB_TRY(check_host(prefix + "backend_name", svc.backend_name));
+  return Ok{};
+}
+
 // https needs a certificate and a key, both absolute paths (xlbd reads them, the proxy too:
 // a relative path would depend on each one's working directory); without TLS, neither.
 Result<void> validate_tls_paths(const Service& svc, const std::string& prefix) {
@@ -148,18 +177,16 @@ Result<void> validate_tls_paths(const Service& svc, const std::string& prefix) {
        {std::pair{"tls_cert", &svc.tls_cert}, std::pair{"tls_key", &svc.tls_key}}) {
     const std::string field = prefix + name;
     if (svc.security == Security::none) {
-      if (!path->empty()) return invalid(field, field + " applies to --security=https only");
+      if (!path->empty())
+        return invalid(field, field + " applies to --security=https or e2ehttps only");
       continue;
     }
     if (path->empty())
-      return invalid(field, field + " is required with --security=https (a PEM file's path)");
-    if (path->front() != '/' || path->size() > kMaxTlsPathLength ||
-        path->find('\0') != std::string::npos)
-      return invalid(field, field + " must be an absolute path of at most " +
-                                std::to_string(kMaxTlsPathLength) + " characters, got " +
-                                shown(*path));
+      return invalid(field, field + " is required with --security=" + to_string(svc.security) +
+                                " (a PEM file's path)");
+    XLB_TRY(check_tls_path(field, *path));
   }
-  return Ok{};
+  return validate_backend_tls(svc, prefix);
 }
 
 // host, xff, xff_trusted, reuse, security and its files belong to fullproxy rules; a fullproxy
@@ -176,6 +203,9 @@ Result<void> validate_l7_options(const Service& svc, const std::string& prefix) 
     if (svc.security != Security::none) return only_l7("security");
     if (!svc.tls_cert.empty()) return only_l7("tls_cert");
     if (!svc.tls_key.empty()) return only_l7("tls_key");
+    if (!svc.backend_ca.empty()) return only_l7("backend_ca");
+    if (!svc.backend_name.empty()) return only_l7("backend_name");
+    if (svc.insecure_backend) return only_l7("insecure_backend");
     return Ok{};
   }
   if (family_of(svc.key.vip) == XLB_AF_INET6)
@@ -270,8 +300,9 @@ Result<void> check_port_sharing(const Service& rule, const Service& other,
   const ServiceKey& a = rule.key;
   const ServiceKey& b = other.key;
   if (a.vip != b.vip || a.protocol != b.protocol || a.port != b.port) return Ok{};
-  // One listener serves the port: its hosts are all TLS or none is.
-  if (is_l7(rule) && is_l7(other) && rule.security != other.security) {
+  // One listener serves the port: its hosts are all TLS (https or e2ehttps) or none is.
+  if (is_l7(rule) && is_l7(other) &&
+      (rule.security == Security::none) != (other.security == Security::none)) {
     return invalid(field, field + " (security " + to_string(rule.security) + ") cannot share " +
                               ip_with_port(a.vip, a.port) + "/" + to_string(a.protocol) +
                               " with a rule of security " + to_string(other.security) +

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "clidoc/request.h"
+#include "proxy/config_applier.h"
 #include "proxy/control.h"
 #include "proxy/runtime.h"
 #include "proxy/worker.h"
@@ -32,8 +33,10 @@ using namespace xlb;
 using namespace xlb::proxy;
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload_tls{false};
 
 void on_stop_signal(int) { g_stop.store(true); }
+void on_reload_signal(int) { g_reload_tls.store(true); }
 
 struct ProxyOptions {
   int control_fd = -1;
@@ -67,19 +70,30 @@ std::vector<int> open_listeners(const std::string& ip_port, unsigned workers) {
   return fds;
 }
 
-Result<void> apply_config(const nlohmann::json& message, ConfigStore& store,
-                          StatsRegistry& registry) {
-  auto config = config_from_message(message);
-  if (!config) return config.error();
-  auto runtime = build_runtime(*config, registry);
-  for (const auto& why : runtime->tls_errors) spdlog::error("xlb-proxy: https rule {}", why);
-  store.publish(std::move(runtime));
-  spdlog::info("xlb-proxy: configuration with {} rules applied", config->rules.size());
+// One line per file that did not load (its rule keeps what it had) and per loud setting.
+void log_tls_report(const TlsLoadReport& report) {
+  for (const auto& why : report.errors) spdlog::error("xlb-proxy: TLS rule {}", why);
+  for (const auto& note : report.warnings) spdlog::warn("xlb-proxy: TLS rule {}", note);
+}
+
+nlohmann::json tls_report_json(const TlsLoadReport& report) {
+  return {{"ok", report.errors.empty()},
+          {"loaded", report.loaded},
+          {"errors", report.errors},
+          {"warnings", report.warnings}};
+}
+
+Result<void> apply_config(const nlohmann::json& message, ConfigApplier& applier) {
+  auto report = applier.apply(message);
+  if (!report) return report.error();
+  log_tls_report(*report);
+  spdlog::info("xlb-proxy: configuration with {} rules applied", report->rules);
   return Ok{};
 }
 
 // The control channel: until xlbd closes it (then the proxy exits: it serves only xlbd).
-void serve_control(int fd, ConfigStore& store, StatsRegistry& registry) {
+void serve_control(int fd, ConfigApplier& applier, const ConfigStore& store,
+                   StatsRegistry& registry) {
   while (!g_stop.load()) {
     auto message = receive_message(fd);
     if (!message) {
@@ -90,20 +104,46 @@ void serve_control(int fd, ConfigStore& store, StatsRegistry& registry) {
     const std::string op = message->value("op", "");
     nlohmann::json reply = {{"op", op}};
     if (op == "config") {
-      auto done = apply_config(*message, store, registry);
+      auto done = apply_config(*message, applier);
       reply["ok"] = done.ok();
       if (!done) {
         reply["error"] = done.error().message;
         spdlog::error("xlb-proxy: configuration refused: {}", done.error().message);
       }
+    } else if (op == "reload_tls") {
+      const TlsLoadReport report = applier.reload_tls();
+      log_tls_report(report);
+      spdlog::info("xlb-proxy: certificates reloaded ({} TLS rules)", report.loaded);
+      reply.update(tls_report_json(report));
     } else if (op == "stats") {
+      auto current = store.current();
       std::vector<std::string> keys;
-      for (const auto& r : store.current()->rules) keys.push_back(r.key);
-      reply["stats"] = registry.snapshot(keys);
+      for (const auto& r : current->rules) keys.push_back(r.key);
+      reply["stats"] = registry.snapshot(keys, current->certificates());
     } else {
       reply["error"] = "unknown op";
     }
     if (!send_message(fd, reply)) return;
+  }
+}
+
+// Certificates are reloaded on SIGHUP (all of them) and when a TLS file changes on disk
+// (polled once a second: a renewal tool's rename or rewrite alike).
+void watch_tls_files(ConfigApplier& applier) {
+  int ticks = 0;
+  while (!g_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_reload_tls.exchange(false)) {
+      const TlsLoadReport report = applier.reload_tls();
+      log_tls_report(report);
+      spdlog::info("xlb-proxy: SIGHUP: certificates reloaded ({} TLS rules)", report.loaded);
+      continue;
+    }
+    if (++ticks % 10 != 0) continue;
+    if (auto report = applier.reload_changed_tls()) {
+      log_tls_report(*report);
+      spdlog::info("xlb-proxy: TLS files changed: {} TLS rules reloaded", report->loaded);
+    }
   }
 }
 
@@ -134,15 +174,17 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGHUP, on_reload_signal);
 
   ConfigStore store;
   StatsRegistry registry;
+  ConfigApplier applier(store, registry);
   if (!o.config_file.empty()) {
     std::ifstream in(o.config_file);
     std::stringstream text;
     text << in.rdbuf();
     auto message = nlohmann::json::parse(text.str(), nullptr, false);
-    if (auto done = apply_config(message, store, registry); !done) {
+    if (auto done = apply_config(message, applier); !done) {
       std::fprintf(stderr, "xlb-proxy: %s\n", done.error().message.c_str());
       return 1;
     }
@@ -170,8 +212,9 @@ int main(int argc, char** argv) {
     pin_to_core(threads.back(), static_cast<unsigned>(i));
   }
   spdlog::info("xlb-proxy: serving with {} event loops", workers.size());
+  threads.emplace_back([&applier] { watch_tls_files(applier); });
   if (o.control_fd >= 0) {
-    serve_control(o.control_fd, store, registry);
+    serve_control(o.control_fd, applier, store, registry);
     g_stop.store(true);  // xlbd is gone or closed the channel: the proxy goes with it
   } else {
     while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));

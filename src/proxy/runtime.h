@@ -26,6 +26,9 @@ struct RuntimeRule {
   std::string key;              // model::to_string(service.key): the stats key
   std::vector<IpCidr> trusted;  // --xff-trusted networks of both families
   std::shared_ptr<RuleStats> stats;
+  SslCtxPtr server_tls;   // https, e2ehttps: its certificate toward clients (null: did not load)
+  SslCtxPtr backend_tls;  // e2ehttps: how its endpoints are verified (null: did not load)
+  std::string tls_stamp;  // the TLS files' identity when loaded (tls_files_stamp)
 
   // Whether `client` (the TCP peer, or a trusted PPv2 source: IPv4 or IPv6) is in --xff-trusted.
   bool trusts(const IpAddress& client) const;
@@ -38,9 +41,16 @@ struct RuntimeConfig {
   std::map<std::pair<uint32_t, uint16_t>, std::vector<size_t>> by_listener;
   // (VIP, port) of https rules -> their certificates; a port absent here is plain HTTP.
   std::map<std::pair<uint32_t, uint16_t>, std::shared_ptr<const TlsListener>> tls;
-  // https rules whose files did not load (logged by the caller); their port stays TLS with the
-  // other rules' certificates, or refuses handshakes when none loaded.
+  // TLS rules whose files did not load (logged by the caller): the rule keeps the contexts it
+  // had before if it had some, else its port stays TLS with the other rules' certificates (or
+  // refuses handshakes when none loaded) and an e2ehttps rule answers 502.
   std::vector<std::string> tls_errors;
+  // Loud notes of the load (--insecure-backend), logged by the caller.
+  std::vector<std::string> tls_warnings;
+  size_t tls_loaded = 0;  // rules whose TLS files were (re)loaded by this build
+
+  // The certificates served now, with their days to expiry (for /metrics).
+  std::vector<TlsCertificateExpiry> certificates() const;
 
   // The rule for a request to vip:port with Host `host` (normalized): that host's rule, else
   // the listener's default (no --host) rule, else none (404).
@@ -52,8 +62,17 @@ struct RuntimeConfig {
   std::shared_ptr<const TlsListener> tls_for(uint32_t vip, uint16_t port) const;
 };
 
+// The identity of a rule's TLS files (inode, size, modification time of each): a change means
+// they must be loaded again. Empty for a rule without TLS.
+std::string tls_files_stamp(const model::Service& svc);
+
+// The configuration to serve. A TLS rule takes its contexts from `previous` when its files and
+// settings are unchanged there (unless `reload_tls`: every file is loaded again); a file that
+// fails to load leaves the rule with the contexts `previous` had for it (and an error).
 std::shared_ptr<const RuntimeConfig> build_runtime(const ProxyConfig& config,
-                                                   StatsRegistry& registry);
+                                                   StatsRegistry& registry,
+                                                   const RuntimeConfig* previous = nullptr,
+                                                   bool reload_tls = false);
 
 class ConfigStore {
  public:

@@ -29,6 +29,13 @@ nlohmann::json RuleStats::to_json() const {
           {"latency_sum_seconds", latency_sum_us.load(std::memory_order_relaxed) / 1e6}};
 }
 
+std::string to_string(TlsSide side) { return side == TlsSide::client ? "client" : "backend"; }
+
+void StatsRegistry::count_tls_failure(TlsSide side, const std::string& reason) {
+  std::lock_guard lock(mu_);
+  ++tls_failures_[{side, reason}];
+}
+
 std::shared_ptr<RuleStats> StatsRegistry::rule(const std::string& key) {
   std::lock_guard lock(mu_);
   auto& slot = rules_[key];
@@ -41,7 +48,9 @@ void StatsRegistry::count_refused(int status) {
   ++refused_[status];
 }
 
-nlohmann::json StatsRegistry::snapshot(const std::vector<std::string>& keys) const {
+nlohmann::json StatsRegistry::snapshot(
+    const std::vector<std::string>& keys,
+    const std::vector<TlsCertificateExpiry>& certificates) const {
   std::lock_guard lock(mu_);
   nlohmann::json rules = nlohmann::json::object();
   for (const auto& key : keys) {
@@ -50,8 +59,46 @@ nlohmann::json StatsRegistry::snapshot(const std::vector<std::string>& keys) con
   }
   nlohmann::json refused = nlohmann::json::object();
   for (const auto& [status, n] : refused_) refused[std::to_string(status)] = n;
-  return {{"rules", std::move(rules)}, {"refused", std::move(refused)}};
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& [what, n] : tls_failures_)
+    failures.push_back({{"side", to_string(what.first)}, {"reason", what.second}, {"count", n}});
+  nlohmann::json certs = nlohmann::json::array();
+  for (const auto& c : certificates)
+    certs.push_back({{"rule", c.key}, {"file", c.file}, {"days_left", c.days_left}});
+  nlohmann::json tls = {{"handshakes",
+                         {{"client", tls_handshakes_[0].load(std::memory_order_relaxed)},
+                          {"backend", tls_handshakes_[1].load(std::memory_order_relaxed)}}},
+                        {"failures", std::move(failures)},
+                        {"certificates", std::move(certs)}};
+  return {{"rules", std::move(rules)}, {"refused", std::move(refused)}, {"tls", std::move(tls)}};
 }
+
+namespace {
+
+// The "tls" part of a stats answer; entries of another shape are skipped.
+void tls_stats_from_json(const nlohmann::json& tls, ProxyStatsSnapshot& out) {
+  if (auto it = tls.find("handshakes"); it != tls.end() && it->is_object()) {
+    for (const auto& [side, n] : it->items()) {
+      if (n.is_number_unsigned()) out.tls_handshakes[side] = n.get<uint64_t>();
+    }
+  }
+  if (auto it = tls.find("failures"); it != tls.end() && it->is_array()) {
+    for (const auto& f : *it) {
+      if (!f.is_object()) continue;
+      out.tls_failures.push_back({f.value("side", std::string()), f.value("reason", std::string()),
+                                  f.value("count", uint64_t{0})});
+    }
+  }
+  if (auto it = tls.find("certificates"); it != tls.end() && it->is_array()) {
+    for (const auto& c : *it) {
+      if (!c.is_object()) continue;
+      out.certificates.push_back({c.value("rule", std::string()), c.value("file", std::string()),
+                                  c.value("days_left", 0.0)});
+    }
+  }
+}
+
+}  // namespace
 
 std::optional<ProxyStatsSnapshot> stats_from_json(const nlohmann::json& j) {
   ProxyStatsSnapshot out;
@@ -79,6 +126,7 @@ std::optional<ProxyStatsSnapshot> stats_from_json(const nlohmann::json& j) {
       if (n.is_number_unsigned()) out.refused[std::atoi(status.c_str())] = n.get<uint64_t>();
     }
   }
+  if (auto it = j.find("tls"); it != j.end() && it->is_object()) tls_stats_from_json(*it, out);
   return out;
 }
 

@@ -32,6 +32,23 @@ struct RuleStats {
   nlohmann::json to_json() const;
 };
 
+// TLS handshakes of the proxy: with clients (https, e2ehttps ports) and with endpoints
+// (e2ehttps).
+enum class TlsSide : uint8_t { client, backend };
+std::string to_string(TlsSide side);
+
+// A handshake failure of one side for one reason (tls_failure_reason's label).
+struct TlsFailureCount {
+  std::string side, reason;
+  uint64_t count = 0;
+};
+// The certificate an https rule serves: its file, days to its notAfter.
+struct TlsCertificateExpiry {
+  std::string key;  // the rule's stats key
+  std::string file;
+  double days_left = 0;
+};
+
 // What xlbd reads back (the "stats" answer of the control channel), for /metrics.
 struct RuleStatsSnapshot {
   std::string key;  // model::to_string of the rule's key
@@ -43,7 +60,10 @@ struct RuleStatsSnapshot {
 };
 struct ProxyStatsSnapshot {
   std::vector<RuleStatsSnapshot> rules;
-  std::map<int, uint64_t> refused;  // by status
+  std::map<int, uint64_t> refused;                 // by status
+  std::map<std::string, uint64_t> tls_handshakes;  // by side: "client", "backend"
+  std::vector<TlsFailureCount> tls_failures;
+  std::vector<TlsCertificateExpiry> certificates;
 };
 // The proxy process as xlbd sees it: /metrics shows this beside the counters.
 struct ProxyStatus {
@@ -62,13 +82,21 @@ class StatsRegistry {
   std::shared_ptr<RuleStats> rule(const std::string& key);
   // Requests refused before a rule was known (malformed, too large, timeouts), by status.
   void count_refused(int status);
-  // {"rules": {key: {...}}, "refused": {"400": n, ...}} for the rules in `keys`.
-  nlohmann::json snapshot(const std::vector<std::string>& keys) const;
+  void count_tls_handshake(TlsSide side) {
+    tls_handshakes_[static_cast<size_t>(side)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void count_tls_failure(TlsSide side, const std::string& reason);
+  // {"rules": {key: {...}}, "refused": {"400": n, ...}, "tls": {...}} for the rules in `keys`
+  // and the certificates now served.
+  nlohmann::json snapshot(const std::vector<std::string>& keys,
+                          const std::vector<TlsCertificateExpiry>& certificates = {}) const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<RuleStats>> rules_;
   std::map<int, uint64_t> refused_;
+  std::array<std::atomic<uint64_t>, 2> tls_handshakes_{};
+  std::map<std::pair<TlsSide, std::string>, uint64_t> tls_failures_;  // reasons are OpenSSL's
 };
 
 }  // namespace xlb::proxy

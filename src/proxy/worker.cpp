@@ -5,7 +5,6 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -40,10 +40,32 @@ struct FdTag {
 
 struct ProxySession;
 
+// A connection's TLS session when it has one (the socket's bytes are then its records).
+struct TlsChannel {
+  SSL* ssl = nullptr;
+  bool want_write = false;   // a read needs the socket writable first (handshake records)
+  bool established = false;  // the handshake finished (and was counted)
+  std::string failure;       // why the handshake failed (tls_failure_reason), once it did
+
+  TlsChannel() = default;
+  TlsChannel(const TlsChannel&) = delete;
+  TlsChannel& operator=(const TlsChannel&) = delete;
+  ~TlsChannel() {
+    if (ssl) SSL_free(ssl);
+  }
+};
+
+// Idle backend connections are pooled by endpoint ((IPv4 << 16) | port, host order) and by the
+// TLS context they were verified with (null: plain): a connection verified for one rule's
+// name and CA never carries another rule's request.
+using PoolKey = std::pair<uint64_t, const SSL_CTX*>;
+
 struct ProxyBackend {
   FdTag tag{FdKind::backend, this};
   int fd = -1;
-  uint64_t endpoint = 0;  // (IPv4 << 16) | port, host order: the pool's key
+  PoolKey pool_key{};
+  SslCtxPtr tls_ctx;  // e2ehttps: the rule's context this connection was opened with
+  TlsChannel tls_io;
   bool connecting = true;
   bool readable = false, writable = false, eof = false;
   bool reused = false;            // taken from the pool for this exchange
@@ -88,18 +110,15 @@ struct ProxySession {
   std::string retry_head;  // a body-less request's head, to resend once on a fresh connection
   Instant started{};
   uint64_t served = 0;  // exchanges finished on this connection
-  // https ports: the client's TLS session (the socket's bytes are its records), and the
-  // certificates it was started with (kept alive for the SNI callback).
-  SSL* ssl = nullptr;
+  // TLS ports: the client's TLS session, and the certificates it was started with (kept
+  // alive for the SNI callback, whatever reload came since).
+  TlsChannel tls_io;
   std::shared_ptr<const TlsListener> tls;
-  bool tls_want_write = false;  // a read needs the socket writable first (handshake records)
-  bool tls_closed = false;      // close_notify sent
+  bool tls_closed = false;  // close_notify sent
+  bool write_shut = false;  // our side of the TCP connection is shut (FIN sent)
 
   ProxySession(const Limits& limits)
       : request(HttpParser::Kind::request, limits), response(HttpParser::Kind::response, limits) {}
-  ~ProxySession() {
-    if (ssl) SSL_free(ssl);
-  }
   ProxySession(const ProxySession&) = delete;
   ProxySession& operator=(const ProxySession&) = delete;
 };
@@ -137,7 +156,7 @@ struct Worker::Loop {
   std::unordered_map<std::string, RuleBalancer> balancers;
   std::unordered_map<ProxySession*, std::unique_ptr<ProxySession>> sessions;
   std::unordered_map<ProxyBackend*, std::unique_ptr<ProxyBackend>> backends;
-  std::unordered_map<uint64_t, std::vector<ProxyBackend*>> pool;
+  std::map<PoolKey, std::vector<ProxyBackend*>> pool;
   std::vector<ProxySession*> doomed;
   Instant now = SteadyClock::now();
 
@@ -217,12 +236,9 @@ struct Worker::Loop {
 
   bool start_tls(ProxySession& s) {
     s.tls = config->tls_for(s.vip, s.port);
-    if (!s.tls || !s.tls->default_context()) return false;
-    s.ssl = SSL_new(s.tls->default_context());
-    if (!s.ssl) return false;
-    SSL_set_fd(s.ssl, s.fd);
-    SSL_set_accept_state(s.ssl);
-    return true;
+    if (!s.tls) return false;
+    s.tls_io.ssl = s.tls->accept_session(s.fd);
+    return s.tls_io.ssl != nullptr;
   }
 
   void close_session(ProxySession& s) {
@@ -304,53 +320,93 @@ struct Worker::Loop {
     return true;
   }
 
-  // The client's bytes: from the socket, or decrypted from its TLS records (the handshake runs
-  // inside the first reads). A TLS failure or close_notify is the client's end of input.
-  bool read_client(ProxySession& s) {
-    if (!s.ssl) return read_socket(s.fd, s.in, in_cap(), s.readable, s.eof);
-    if (!s.readable || s.eof || s.in.size() >= in_cap()) return false;
+  // The handshake of `io` finished: counted once.
+  void note_tls_progress(TlsChannel& io, TlsSide side) {
+    if (io.established || !SSL_is_init_finished(io.ssl)) return;
+    io.established = true;
+    registry.count_tls_handshake(side);
+  }
+
+  // The TLS session failed or closed: a failure before the end of its handshake is counted,
+  // with OpenSSL's reason.
+  void note_tls_end(TlsChannel& io, TlsSide side) {
+    if (io.established || !io.failure.empty()) {
+      ERR_clear_error();
+      return;
+    }
+    io.failure = tls_failure_reason(io.ssl);
+    registry.count_tls_failure(side, io.failure);
+  }
+
+  // Bytes decrypted from the TLS records of a socket (the handshake runs inside the first
+  // reads). A TLS failure or close_notify is the end of input.
+  bool read_tls(TlsChannel& io, TlsSide side, std::string& into, size_t cap, bool& readable,
+                bool& eof) {
+    if (!readable || eof || into.size() >= cap) return false;
     char buf[16384];
-    const int want = static_cast<int>(std::min(sizeof buf, in_cap() - s.in.size()));
-    const int r = SSL_read(s.ssl, buf, want);
+    const int want = static_cast<int>(std::min(sizeof buf, cap - into.size()));
+    const int r = SSL_read(io.ssl, buf, want);
+    note_tls_progress(io, side);
     if (r > 0) {
-      s.in.append(buf, static_cast<size_t>(r));
+      into.append(buf, static_cast<size_t>(r));
       return true;
     }
-    switch (SSL_get_error(s.ssl, r)) {
+    switch (SSL_get_error(io.ssl, r)) {
       case SSL_ERROR_WANT_READ:
-        s.readable = false;
+        readable = false;
         return false;
       case SSL_ERROR_WANT_WRITE:
-        s.readable = false;
-        s.tls_want_write = true;
+        readable = false;
+        io.want_write = true;
         return false;
       default:  // close_notify, a reset, or a refused handshake (TLS 1.1, no common cipher...)
-        ERR_clear_error();
-        s.eof = true;
+        note_tls_end(io, side);
+        eof = true;
         return true;
     }
   }
 
   // false when the connection failed (the caller closes).
-  bool write_client(ProxySession& s, bool& progress) {
-    if (!s.ssl) return write_socket(s.fd, s.out, s.writable, progress);
-    while (s.writable && !s.out.empty()) {
+  bool write_tls(TlsChannel& io, TlsSide side, std::string& from, bool& writable, bool& progress) {
+    while (writable && !from.empty()) {
       const int w =
-          SSL_write(s.ssl, s.out.data(), static_cast<int>(std::min<size_t>(s.out.size(), INT_MAX)));
+          SSL_write(io.ssl, from.data(), static_cast<int>(std::min<size_t>(from.size(), INT_MAX)));
+      note_tls_progress(io, side);
       if (w > 0) {
-        s.out.erase(0, static_cast<size_t>(w));
+        from.erase(0, static_cast<size_t>(w));
         progress = true;
         continue;
       }
-      const int e = SSL_get_error(s.ssl, w);
+      const int e = SSL_get_error(io.ssl, w);
       if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
-        s.writable = false;
+        writable = false;
         break;
       }
-      ERR_clear_error();
+      note_tls_end(io, side);
       return false;
     }
     return true;
+  }
+
+  // A connection's bytes in or out: through its TLS session when it has one.
+  bool read_stream(int fd, TlsChannel& io, TlsSide side, std::string& into, bool& readable,
+                   bool& eof) {
+    if (!io.ssl) return read_socket(fd, into, in_cap(), readable, eof);
+    return read_tls(io, side, into, in_cap(), readable, eof);
+  }
+
+  bool write_stream(int fd, TlsChannel& io, TlsSide side, std::string& from, bool& writable,
+                    bool& progress) {
+    if (!io.ssl) return write_socket(fd, from, writable, progress);
+    return write_tls(io, side, from, writable, progress);
+  }
+
+  bool read_client(ProxySession& s) {
+    return read_stream(s.fd, s.tls_io, TlsSide::client, s.in, s.readable, s.eof);
+  }
+
+  bool write_client(ProxySession& s, bool& progress) {
+    return write_stream(s.fd, s.tls_io, TlsSide::client, s.out, s.writable, progress);
   }
 
   // PPv2 before the first request: only a peer a rule of this listener trusts may send one.
@@ -457,9 +513,11 @@ struct Worker::Loop {
     ctx.xff = s.rule->service.xff;
     ctx.listen_port = s.port;
     ctx.close_backend = s.rule->service.reuse == model::Reuse::never;
-    ctx.client_tls = s.ssl != nullptr;
+    ctx.client_tls = s.tls_io.ssl != nullptr;
     std::string head = backend_request_head(req, ctx);
     const bool no_body = s.request.state() == HttpParser::State::done;
+    if (s.rule->service.security == model::Security::e2ehttps && !s.rule->backend_tls)
+      return answer_and_close(s, 502, "the rule's TLS settings for its endpoints did not load");
     if (!attach_backend(s)) return answer_and_close(s, 502, "cannot connect to the endpoint");
     if (no_body && s.backend->reused) s.retry_head = head;
     s.backend->out += head;
@@ -487,7 +545,11 @@ struct Worker::Loop {
     const model::Endpoint& ep = endpoint_of(s);
     in_addr addr{};
     if (inet_pton(AF_INET, ep.ip.c_str(), &addr) != 1) return false;
-    const uint64_t key = (uint64_t{ntohl(addr.s_addr)} << 16) | ep.port;
+    // e2ehttps: TLS to the endpoint under the rule's context (none when its CA did not load).
+    const bool e2e = s.rule->service.security == model::Security::e2ehttps;
+    if (e2e && !s.rule->backend_tls) return false;
+    const PoolKey key{(uint64_t{ntohl(addr.s_addr)} << 16) | ep.port,
+                      e2e ? s.rule->backend_tls.get() : nullptr};
     const model::Reuse reuse = s.rule->service.reuse;
     // safe: a client's first request never rides a reused connection (HAProxy's meaning), so
     // a connection the endpoint closes at that moment fails a request the client can retry.
@@ -522,7 +584,15 @@ struct Worker::Loop {
     }
     auto b = std::make_unique<ProxyBackend>();
     b->fd = fd;
-    b->endpoint = key;
+    b->pool_key = key;
+    if (e2e) {
+      b->tls_ctx = s.rule->backend_tls;
+      b->tls_io.ssl = open_backend_session(b->tls_ctx.get(), fd, s.rule->service, ep.ip);
+      if (!b->tls_io.ssl) {
+        close(fd);
+        return false;
+      }
+    }
     b->owner = &s;
     b->deadline = now + std::chrono::milliseconds(limits.connect_timeout_ms);
     ProxyBackend* raw = b.get();
@@ -544,7 +614,7 @@ struct Worker::Loop {
   }
 
   void release_to_pool(ProxyBackend& b) {
-    auto& idle = pool[b.endpoint];
+    auto& idle = pool[b.pool_key];
     if (idle.size() >= limits.pool_max_idle) return destroy_backend(b);
     b.owner = nullptr;
     b.in.clear();
@@ -553,7 +623,7 @@ struct Worker::Loop {
   }
 
   void forget_pooled(ProxyBackend& b) {
-    auto it = pool.find(b.endpoint);
+    auto it = pool.find(b.pool_key);
     if (it != pool.end()) std::erase(it->second, &b);
     destroy_backend(b);
   }
@@ -590,6 +660,12 @@ struct Worker::Loop {
     answer_and_close(s, 502, why);
   }
 
+  // Why a backend connection failed: its TLS handshake's reason when that is what failed.
+  static std::string backend_failure(const ProxyBackend& b, const char* otherwise) {
+    if (b.tls_io.failure.empty()) return otherwise;
+    return "TLS with the endpoint failed (" + b.tls_io.failure + ")";
+  }
+
   bool handle_backend(ProxySession& s) {
     if (!s.backend) return false;
     ProxyBackend& b = *s.backend;
@@ -601,13 +677,17 @@ struct Worker::Loop {
       }
       return false;
     }
-    if (!write_socket(b.fd, b.out, b.writable, progress)) {
-      backend_failed(s, "the endpoint closed the connection");
+    if (!write_stream(b.fd, b.tls_io, TlsSide::backend, b.out, b.writable, progress)) {
+      backend_failed(s, backend_failure(b, "the endpoint closed the connection"));
       return true;
     }
-    if (read_socket(b.fd, b.in, in_cap(), b.readable, b.eof)) {
+    if (read_stream(b.fd, b.tls_io, TlsSide::backend, b.in, b.readable, b.eof)) {
       progress = true;
       b.answered = b.answered || !b.in.empty();
+    }
+    if (!b.tls_io.failure.empty()) {
+      backend_failed(s, backend_failure(b, ""));
+      return true;
     }
     return handle_response(s) || progress;
   }
@@ -718,12 +798,16 @@ struct Worker::Loop {
         break;
       }
       if (s.phase == Phase::closing && s.out.empty()) {
-        if (s.ssl && !s.tls_closed && SSL_is_init_finished(s.ssl)) {
+        if (s.tls_io.ssl && !s.tls_closed && SSL_is_init_finished(s.tls_io.ssl)) {
           s.tls_closed = true;
-          SSL_shutdown(s.ssl);  // close_notify: the client knows the response was whole
+          SSL_shutdown(s.tls_io.ssl);  // close_notify: the client knows the response was whole
           ERR_clear_error();
         }
-        shutdown(s.fd, SHUT_WR);
+        // Once: every call takes the socket lock and wakes its waiters, and a closing
+        // connection is pumped again at each ACK (a profile of new connections/s showed
+        // repeated shutdowns at a quarter of the proxy's CPU).
+        if (!s.write_shut) shutdown(s.fd, SHUT_WR);
+        s.write_shut = true;
         if (s.eof) close_session(s);
       }
       if (s.eof && !s.dead && s.phase == Phase::idle && s.in.empty()) close_session(s);
@@ -736,9 +820,22 @@ struct Worker::Loop {
     }
   }
 
+  // A TLS session may need to read before it can write (handshake records): input may
+  // unblock a write, and room to write may unblock a read that wanted to write first.
+  static void note_tls_events(TlsChannel& io, uint32_t events, bool& readable, bool& writable) {
+    if (!io.ssl) return;
+    if (events & EPOLLIN) writable = true;
+    if (io.want_write && (events & EPOLLOUT)) {
+      io.want_write = false;
+      readable = true;
+    }
+  }
+
   void on_backend_event(ProxyBackend& b, uint32_t events) {
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) b.readable = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) b.writable = true;
+    // (Not while connecting: there, writable is what says the connection is made.)
+    if (!b.connecting) note_tls_events(b.tls_io, events, b.readable, b.writable);
     if (!b.owner) {  // idle in the pool: anything from the endpoint now is a close
       if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) forget_pooled(b);
       return;
@@ -749,10 +846,7 @@ struct Worker::Loop {
   void on_client_event(ProxySession& s, uint32_t events) {
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s.readable = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) s.writable = true;
-    if (s.tls_want_write && (events & EPOLLOUT)) {
-      s.tls_want_write = false;
-      s.readable = true;
-    }
+    note_tls_events(s.tls_io, events, s.readable, s.writable);
     pump(s);
   }
 

@@ -60,7 +60,9 @@ const std::vector<std::vector<std::string>> kEveryCommand = {{},
                                                              {"diagnose"},
                                                              {"diagnose", "lb"},
                                                              {"save"},
-                                                             {"apply"}};
+                                                             {"apply"},
+                                                             {"reload"},
+                                                             {"reload", "certs"}};
 
 std::string golden_name(const std::vector<std::string>& words) {
   std::string name;

@@ -4,7 +4,10 @@
 # alone, so another one fails), a client without SNI or with an unknown name gets the default,
 # the endpoint sees X-Forwarded-Proto https, TLS 1.1 is refused while TLS 1.2 is served, a key
 # others may read is refused at create with one line naming the field (and nothing changes),
-# and no answer of the API carries a key.
+# and no answer of the API carries a key. e2ehttps to an nginx with TLS: verified against the
+# rule's CA and the endpoint's IP (an nginx under another CA gets 502, counted by reason). A
+# certificate reload in the middle of an open keep-alive connection: it goes on, new handshakes
+# get the new certificate, a key others may read is refused and the renewed one keeps serving.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
@@ -25,12 +28,22 @@ for cn in www.a.com www.b.com default.example; do
     -out "$certs/$cn.crt" 2>/dev/null
   chmod 600 "$certs/$cn.key"
 done
+# e2ehttps: a CA signing b1's nginx certificate (for its IP), and another CA.
+for ca in ca other-ca; do
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+    -subj "/CN=xlb e2e $ca" -keyout "$certs/$ca.key" -out "$certs/$ca.crt" 2>/dev/null
+done
 # tls_flags <cn>: the create flags of an https rule with that certificate.
 tls_flags() { echo "--security=https --tls-cert=$certs/$1.crt --tls-key=$certs/$1.key"; }
 
 step "topology: client | lb | b1, b2 (nginx :8080); VIP:443 default, www.a.com (b1), www.b.com (b2)"
 topo_two_arm
-start_l7_backend b1 b1 8080
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=b1" \
+  -keyout "$certs/b1.key" -out "$certs/b1.csr" 2>/dev/null
+openssl x509 -req -in "$certs/b1.csr" -CA "$certs/ca.crt" -CAkey "$certs/ca.key" \
+  -CAcreateserial -days 1 -extfile <(echo "subjectAltName=IP:$B1_IP") -out "$certs/b1.crt" \
+  2>/dev/null
+L7_BACKEND_CERT="$certs/b1.crt" L7_BACKEND_KEY="$certs/b1.key" start_l7_backend b1 b1 8080 8443/tls
 start_l7_backend b2 b2 8080
 xlbd_start lb --interfaces=eth0,eth1
 read -r -a flags <<<"$(tls_flags default.example)"
@@ -99,3 +112,53 @@ step "the API answers paths, never a key"
 config=$(nsx "$XLB_NS" curl -sS --max-time 3 "http://$XLB_API/api/v1/config")
 assert_contains "$config" "\"tls_key\":\"$certs/www.a.com.key\"" "the key's path in the config"
 assert_not_contains "$config" "PRIVATE KEY" "key material in the config"
+
+chmod 600 "$certs/www.b.com.key"  # as it was before the refused create
+
+step "e2ehttps: TLS again to nginx, verified against the rule's CA and the endpoint's IP"
+flags=(--tls-cert="$certs/default.example.crt" --tls-key="$certs/default.example.key")
+xlbctl create lb "$VIP" --tcp=444:8443 --endpoints="$B1_IP:1" --mode=fullproxy --name=e2e \
+  --security=e2ehttps --backend-ca="$certs/ca.crt" "${flags[@]}"
+xlbctl create lb "$VIP" --tcp=445:8443 --endpoints="$B1_IP:1" --mode=fullproxy --name=wrong-ca \
+  --security=e2ehttps --backend-ca="$certs/other-ca.crt" "${flags[@]}"
+e2e_get() { nsx client curl -sS -k --max-time 3 "https://$VIP:$1/" 2>&1; }
+e2e_answers() { [[ $(e2e_get 444) == *"tls=TLS"* ]]; }
+wait_until 10 e2e_answers || fail "no e2ehttps answer" "$(e2e_get 444)" "$(xlbd_log_tail)"
+assert_contains "$(e2e_get 444)" "b1 host=$VIP xff=$CLIENT_IP xfp=https xfport=444" "e2ehttps"
+status=$(nsx client curl -sk -o /dev/null -w '%{http_code}' --max-time 3 "https://$VIP:445/")
+assert_eq 502 "$status" "an endpoint under another CA"
+assert_eq 1 "$(l7_metric xlb_l7_tls_handshake_failures_total '' \
+  'reason="unable_to_get_local_issuer_certificate",side="backend"')" "failures counted by reason"
+assert_gt 0 "$(l7_metric xlb_l7_tls_handshakes_total '' 'side="backend"')" "backend handshakes"
+days=$(l7_metric xlb_l7_tls_certificate_expiry_seconds default 'certificate=')
+assert_gt 80000 "${days%.*}" "seconds left on the default certificate (1 day)"
+
+step "reload in the middle of an open connection: it goes on; new handshakes, the new certificate"
+trigger="$E2E_RUN_DIR/second-request"
+bg_run client tls-keepalive python3 "$E2E_TOOLS/tls_keepalive.py" "$VIP" 443 default.example \
+  "$trigger"
+keepalive_log="$E2E_RUN_DIR/logs/tls-keepalive.log"
+first_done() { grep -q "^first 200 b" "$keepalive_log"; }
+wait_until 5 first_done || fail "no first answer on the held connection" "$(cat "$keepalive_log")"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj "/CN=renewed.example" -keyout "$certs/renewed.key" -out "$certs/renewed.crt" 2>/dev/null
+chmod 600 "$certs/renewed.key"
+mv "$certs/renewed.key" "$certs/default.example.key"
+mv "$certs/renewed.crt" "$certs/default.example.crt"
+assert_contains "$(xlbctl reload certs)" "certificates reloaded" "xlbctl reload certs"
+assert_eq renewed.example "$(served_cn -noservername)" "certificate after the reload"
+touch "$trigger"
+second_done() { grep -q "^second" "$keepalive_log"; }
+wait_until 5 second_done || fail "the held connection did not answer" "$(cat "$keepalive_log")"
+assert_contains "$(grep "^second" "$keepalive_log")" "second 200 b" "the held connection"
+
+step "a renewed key others may read: refused in one line, the certificate before keeps serving"
+chmod 644 "$certs/default.example.key"
+status=0
+out=$(xlbctl reload certs 2>&1) || status=$?
+log "$out"
+assert_gt 0 "$status" "exit status of the refused reload"
+assert_contains "$out" "tls_key $certs/default.example.key must be readable by its owner only" \
+  "the refusal"
+assert_eq renewed.example "$(served_cn -noservername)" "certificate after the refused reload"
+chmod 600 "$certs/default.example.key"

@@ -69,6 +69,9 @@ void add_l7_input(ScrapeInput& in) {
   proxy::ProxyStatus l7{.running = true, .restarts = 1, .stats = proxy::ProxyStatsSnapshot{}};
   l7.stats->rules = {r};
   l7.stats->refused = {{400, 3}};
+  l7.stats->tls_handshakes = {{"client", 9}, {"backend", 4}};
+  l7.stats->tls_failures = {{"backend", "hostname_mismatch", 2}};
+  l7.stats->certificates = {{r.key, "/etc/xlb/tls/a.crt", 41.5}};
   in.l7 = l7;
 }
 
@@ -85,6 +88,15 @@ TEST(Exposition, L7SeriesOfAFullproxyRule) {
             std::string::npos);
   EXPECT_NE(text.find("xlb_l7_refused_total{status=\"400\"} 3"), std::string::npos);
   EXPECT_NE(text.find("xlb_l7_proxy_up 1"), std::string::npos);
+  EXPECT_NE(text.find("xlb_l7_tls_handshakes_total{side=\"backend\"} 4"), std::string::npos);
+  EXPECT_NE(text.find("xlb_l7_tls_handshake_failures_total{reason=\"hostname_mismatch\","
+                      "side=\"backend\"} 2"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("xlb_l7_tls_certificate_expiry_seconds{certificate=\"/etc/xlb/tls/a.crt\"," +
+                      labels + "} 3585600"),
+            std::string::npos)
+      << text;
 }
 
 ServiceStatus dsr_rule() {

@@ -116,7 +116,8 @@ TEST(Json, UnknownFieldIsRejectedWithTheAllowedList) {
   EXPECT_EQ(e.message,
             "unknown field \"foo\"; allowed: vip, protocol, port, name, mode, select, monitor, "
             "inactive_timeout, ppv2, snat, dsr_ipip, persist_timeout, maglev_size, on_down, "
-            "fail_open, host, xff, xff_trusted, reuse, security, tls_cert, tls_key, endpoints");
+            "fail_open, host, xff, xff_trusted, reuse, security, tls_cert, tls_key, backend_ca, "
+            "backend_name, insecure_backend, endpoints");
 
   j = minimal();
   j["endpoints"][0]["wieght"] = 3;

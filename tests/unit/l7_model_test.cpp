@@ -140,6 +140,53 @@ TEST(L7Model, HttpsNeedsAbsoluteCertAndKeyAndOnePortAgrees) {
       << mixed.error().message;
 }
 
+// e2ehttps: the client side as https, and the endpoint side's CA file (absolute), name (a host
+// name) or insecure_backend (alone); none of them on other rules. It shares a port with https.
+TEST(L7Model, E2eHttpsBackendVerificationSettings) {
+  Service s = l7_rule("www.a.com");
+  s.security = Security::e2ehttps;
+  s.tls_cert = "/etc/xlb/a.crt";
+  s.tls_key = "/etc/xlb/a.key";
+  ASSERT_TRUE(validate(s).ok()) << "the system store and the endpoint's IP by default";
+  s.backend_ca = "ca.pem";
+  EXPECT_EQ(validate(s).error().field, "backend_ca");
+  s.backend_ca = "/etc/xlb/ca.pem";
+  s.backend_name = "api internal";
+  EXPECT_EQ(validate(s).error().field, "backend_name");
+  s.backend_name = "api.internal";
+  ASSERT_TRUE(validate(s).ok()) << validate(s).error().message;
+  auto back = service_from_json(to_json(s));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, s);
+
+  s.insecure_backend = true;
+  auto both = validate(s);
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.error().field, "insecure_backend");
+  s.backend_ca.clear();
+  s.backend_name.clear();
+  ASSERT_TRUE(validate(s).ok());
+  EXPECT_EQ(to_json(s)["insecure_backend"], true);
+
+  Service https = s;
+  https.security = Security::https;
+  auto not_e2e = validate(https);
+  ASSERT_FALSE(not_e2e.ok());
+  EXPECT_EQ(not_e2e.error().field, "insecure_backend");
+  EXPECT_NE(not_e2e.error().message.find("applies to --security=e2ehttps only"), std::string::npos);
+  https.insecure_backend = false;
+  EXPECT_FALSE(to_json(https).contains("backend_ca")) << "https rules carry no endpoint side";
+  Service l4 = l7_rule();
+  l4.mode = Mode::nat;
+  l4.backend_ca = "/etc/xlb/ca.pem";
+  EXPECT_EQ(validate(l4).error().field, "backend_ca");
+
+  Config cfg;
+  https.key.host = "www.b.com";
+  cfg.services = {s, https};
+  EXPECT_TRUE(validate(cfg).ok()) << "both terminate TLS on the port";
+}
+
 TEST(L7Model, NormalizeHost) {
   EXPECT_EQ(normalize_host("WWW.A.COM"), "www.a.com");
   EXPECT_EQ(normalize_host("www.a.com:8080"), "www.a.com");

@@ -1,63 +1,35 @@
 // TLS files of https rules: what xlbd refuses before a rule is accepted (a key others may read,
-// a key of another certificate, a missing file) and the certificate a handshake gets by SNI.
+// a key of another certificate, a missing file), the certificate a handshake gets by SNI, the
+// reload of renewed files (and the refusal of bad ones), the days left on a certificate.
 #include <gtest/gtest.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
 
-#include <cstdio>
+#include <filesystem>
 #include <string>
 
+#include "proxy/config_applier.h"
 #include "proxy/tls_context.h"
+#include "tls_test_pki.h"
 
 namespace xlb::proxy {
 namespace {
 
-struct TestPem {
-  std::string cert, key;
-};
+using testing_pki::PemFiles;
 
-// A fresh P-256 key and a self-signed certificate for `cn`, written as PEM under the test's
-// temporary directory; the key with `key_mode`.
-TestPem write_test_pem(const std::string& cn, mode_t key_mode) {
-  EVP_PKEY* pkey = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), 0);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, pkey);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  X509_sign(x, pkey, EVP_sha256());
-  const std::string base = ::testing::TempDir() + "xlb_tls_" + cn;
-  TestPem pem{base + ".crt", base + ".key"};
-  FILE* f = std::fopen(pem.cert.c_str(), "w");
-  PEM_write_X509(f, x);
-  std::fclose(f);
-  f = std::fopen(pem.key.c_str(), "w");
-  PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(f);
-  chmod(pem.key.c_str(), key_mode);
-  X509_free(x);
-  EVP_PKEY_free(pkey);
-  return pem;
+// A fresh self-signed certificate for `cn`, its key with `key_mode`.
+PemFiles write_test_pem(const std::string& cn, mode_t key_mode) {
+  return testing_pki::write_self_signed_pem(cn, key_mode);
 }
 
 // The subject CN of a context's certificate.
 std::string context_cn(SSL_CTX* ctx) {
-  X509* x = SSL_CTX_get0_certificate(ctx);
-  char cn[256] = {};
-  X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
-  return cn;
+  return testing_pki::subject_cn(SSL_CTX_get0_certificate(ctx));
 }
 
 TEST(ProxyTls, KeyFilesAreCheckedBeforeARuleIsAccepted) {
-  const TestPem a = write_test_pem("a.example", 0600);
-  const TestPem b = write_test_pem("b.example", 0644);
+  const PemFiles a = write_test_pem("a.example", 0600);
+  const PemFiles b = write_test_pem("b.example", 0644);
   ASSERT_TRUE(load_server_context(a.cert, a.key).ok());
 
   auto open = load_server_context(b.cert, b.key, "services[0].");
@@ -85,15 +57,15 @@ TEST(ProxyTls, KeyFilesAreCheckedBeforeARuleIsAccepted) {
   EXPECT_TRUE(check_rule_tls_files(rule, "").ok()) << "nothing to check without TLS";
 }
 
-SslCtxPtr loaded_context(const TestPem& pem) {
+SslCtxPtr loaded_context(const PemFiles& pem) {
   auto ctx = load_server_context(pem.cert, pem.key);
   EXPECT_TRUE(ctx.ok()) << ctx.error().message;
   return ctx.ok() ? std::move(*ctx) : nullptr;
 }
 
 TEST(ProxyTls, SniPicksTheHostsCertificateElseTheDefault) {
-  const TestPem a = write_test_pem("www.a.com", 0600);
-  const TestPem d = write_test_pem("default.example", 0600);
+  const PemFiles a = write_test_pem("www.a.com", 0600);
+  const PemFiles d = write_test_pem("default.example", 0600);
   TlsListener hosts_only;
   hosts_only.add("www.a.com", loaded_context(a));
   EXPECT_EQ(context_cn(hosts_only.default_context()), "www.a.com") << "no default rule";
@@ -105,6 +77,99 @@ TEST(ProxyTls, SniPicksTheHostsCertificateElseTheDefault) {
   ASSERT_NE(listener.context_for("WWW.A.COM"), nullptr);
   EXPECT_EQ(context_cn(listener.context_for("WWW.A.COM")), "www.a.com");
   EXPECT_EQ(listener.context_for("www.b.com"), nullptr);
+}
+
+model::Service reload_test_rule(const PemFiles& pem) {
+  model::Service r;
+  r.key = {"20.20.20.1", model::Protocol::tcp, 443};
+  r.mode = model::Mode::fullproxy;
+  r.security = model::Security::https;
+  r.tls_cert = pem.cert;
+  r.tls_key = pem.key;
+  r.endpoints = {{"10.1.2.10", 8080}};
+  return r;
+}
+
+std::shared_ptr<const TlsListener> served_listener(const ConfigStore& store) {
+  return store.current()->tls_for(0x14141401, 443);  // 20.20.20.1:443
+}
+
+std::string served_cn(const ConfigStore& store) {
+  auto listener = served_listener(store);
+  return listener ? context_cn(listener->default_context()) : "";
+}
+
+// Certificates renewed on disk are taken by new handshakes (a file watch or a forced reload);
+// a listener a connection started with keeps its certificate; a key that does not match, or
+// one others may read, is refused with one line and the certificate before stays in use.
+TEST(ProxyTlsReload, RenewedFilesServeNewHandshakesABadOneKeepsTheOld) {
+  ConfigStore store;
+  StatsRegistry registry;
+  ConfigApplier applier(store, registry);
+  const auto first = testing_pki::make_test_cert("old.example", nullptr);
+  const PemFiles pem = testing_pki::write_test_pem(first, "reload");
+  const auto message = config_message(ProxyConfig{{}, {reload_test_rule(pem)}});
+  ASSERT_TRUE(applier.apply(message).ok());
+  EXPECT_EQ(served_cn(store), "old.example");
+  const auto open_connection_listener = served_listener(store);
+  EXPECT_FALSE(applier.reload_changed_tls().has_value()) << "nothing changed on disk";
+  auto pushed = applier.apply(message);
+  ASSERT_TRUE(pushed.ok());
+  EXPECT_EQ(pushed->loaded, 0u) << "a push with unchanged files keeps the loaded contexts";
+  EXPECT_EQ(served_listener(store)->default_context(), open_connection_listener->default_context());
+
+  const auto renewed = testing_pki::make_test_cert("new.example", nullptr);
+  testing_pki::write_test_pem(renewed, "reload");
+  auto report = applier.reload_changed_tls();
+  ASSERT_TRUE(report.has_value()) << "the watch saw the new files";
+  EXPECT_EQ(report->loaded, 1u);
+  EXPECT_TRUE(report->errors.empty());
+  EXPECT_EQ(served_cn(store), "new.example");
+  EXPECT_EQ(context_cn(open_connection_listener->default_context()), "old.example")
+      << "a connection keeps the certificate it started with";
+
+  // A key of another certificate put in place of the right one.
+  const PemFiles other = write_test_pem("other.example", 0600);
+  std::filesystem::copy_file(other.key, pem.key, std::filesystem::copy_options::overwrite_existing);
+  report = applier.reload_tls();
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_NE(report->errors[0].find("does not match the certificate"), std::string::npos);
+  EXPECT_NE(report->errors[0].find("the certificate loaded before stays in use"), std::string::npos)
+      << report->errors[0];
+  EXPECT_EQ(served_cn(store), "new.example");
+
+  // The right key again, but readable by others.
+  testing_pki::write_test_pem(renewed, "reload", 0644);
+  report = applier.reload_changed_tls();
+  ASSERT_TRUE(report.has_value());
+  ASSERT_EQ(report->errors.size(), 1u);
+  EXPECT_NE(report->errors[0].find("must be readable by its owner only (mode 0644"),
+            std::string::npos)
+      << report->errors[0];
+  EXPECT_EQ(served_cn(store), "new.example");
+  chmod(pem.key.c_str(), 0600);
+  report = applier.reload_changed_tls();
+  ASSERT_TRUE(report.has_value());
+  EXPECT_TRUE(report->errors.empty());
+}
+
+TEST(ProxyTls, CertificateExpiryInDays) {
+  const auto cert = testing_pki::make_test_cert("soon.example", nullptr, "", 30);
+  const PemFiles pem = testing_pki::write_test_pem(cert, "expiry");
+  auto ctx = load_server_context(pem.cert, pem.key);
+  ASSERT_TRUE(ctx.ok());
+  auto days = certificate_days_left(ctx->get());
+  ASSERT_TRUE(days.has_value());
+  EXPECT_NEAR(*days, 30.0, 0.01);
+  ConfigStore store;
+  StatsRegistry registry;
+  ConfigApplier applier(store, registry);
+  ASSERT_TRUE(applier.apply(config_message(ProxyConfig{{}, {reload_test_rule(pem)}})).ok());
+  const auto certs = store.current()->certificates();
+  ASSERT_EQ(certs.size(), 1u);
+  EXPECT_EQ(certs[0].key, "20.20.20.1:443/tcp");
+  EXPECT_EQ(certs[0].file, pem.cert);
+  EXPECT_NEAR(certs[0].days_left, 30.0, 0.01);
 }
 
 }  // namespace

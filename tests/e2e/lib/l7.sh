@@ -8,23 +8,31 @@ E2E_TOOLS=$(cd "$E2E_LIB/../tools" && pwd)
 # "<name> host=<Host> xff=<X-Forwarded-For> xfp=<X-Forwarded-Proto> xfport=<X-Forwarded-Port>
 # conn=<nginx connection serial>", logging "<connection> <host> <xff> <request>" per port to
 # $E2E_RUN_DIR/nginx-<name>/access-<port>.log; /files/ serves the run's files (e2e_files_dir).
-# Connections stay up for 100000 requests.
+# Connections stay up for 100000 requests. A port given as <port>/tls speaks HTTPS with
+# $L7_BACKEND_CERT and $L7_BACKEND_KEY, and its answers end in " tls=<protocol>".
 start_l7_backend() {
-  local ns=$1 name=$2 port servers="" files
+  local ns=$1 name=$2 spec port listen tls_note servers="" files
   shift 2
   local dir="$E2E_RUN_DIR/nginx-$name"
   files=$(e2e_files_dir)
   mkdir -p "$dir"
-  for port in "$@"; do
+  for spec in "$@"; do
+    port=${spec%/tls} listen=$port tls_note=""
+    if [[ $spec == */tls ]]; then
+      listen="$port ssl;
+    ssl_certificate $L7_BACKEND_CERT;
+    ssl_certificate_key $L7_BACKEND_KEY"
+      tls_note=" tls=\$ssl_protocol"
+    fi
     # shellcheck disable=SC2016  # nginx variables, expanded by nginx
     servers+="
   server {
-    listen $port;
+    listen $listen;
     access_log $dir/access-$port.log l7;
     location /files/ { alias $files/; }
     location / {
       default_type text/plain;
-      return 200 \"$name host=\$host xff=\$http_x_forwarded_for xfp=\$http_x_forwarded_proto xfport=\$http_x_forwarded_port conn=\$connection\\n\";
+      return 200 \"$name host=\$host xff=\$http_x_forwarded_for xfp=\$http_x_forwarded_proto xfport=\$http_x_forwarded_port conn=\$connection$tls_note\\n\";
     }
   }"
   done
@@ -37,7 +45,8 @@ $servers
 }
 CONF
   bg_run "$ns" "nginx-$name" nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
-  for port in "$@"; do
+  for spec in "$@"; do
+    port=${spec%/tls}
     wait_listening "$ns" tcp "$port" || fail "nginx '$name' in $ns did not listen on :$port" \
       "log: $(cat "$dir/error.log" "$E2E_RUN_DIR/logs/nginx-$name.log" 2>/dev/null)"
   done
@@ -89,12 +98,13 @@ distinct_connections() {
 }
 
 # l7_metric <name> <rule-label> [extra-label-match]: the value of an xlb_l7_* series of the
-# rule (0 when absent).
+# rule (any rule when <rule-label> is empty; 0 when absent).
 l7_metric() {
   local name=$1 rule=$2 extra=${3:-}
   nsx "$XLB_NS" curl -sS --max-time 5 "http://$XLB_API/metrics" |
-    awk -v n="$name" -v r="rule=\"$rule\"" -v x="$extra" \
-      'index($1, n "{") == 1 && index($0, r) && index($0, x) { v = $2 } END { print v + 0 }'
+    awk -v n="$name" -v r="${rule:+rule=\"$rule\"}" -v x="$extra" \
+      'index($1, n "{") == 1 && (r == "" || index($0, r)) && index($0, x) { v = $2 }
+       END { print v + 0 }'
 }
 
 # proxy_pid: the PID of the xlb-proxy xlbd runs now (empty when none).

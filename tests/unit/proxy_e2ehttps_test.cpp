@@ -1,0 +1,347 @@
+// e2ehttps in-process: a proxy event loop (the real Worker) between a TLS client and a real TLS
+// endpoint (OpenSSL, on loopback), one rule per Host with its own verification settings. The
+// endpoint's certificate is verified against the rule's CA and the endpoint's IP or the rule's
+// backend name; a refused one is a 502 and a counted failure with OpenSSL's reason. A reload in
+// the middle of a keep-alive connection leaves that connection serving while new handshakes get
+// the new certificate.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "proxy/config_applier.h"
+#include "proxy/worker.h"
+#include "tls_test_pki.h"
+
+namespace xlb::proxy {
+namespace {
+
+using testing_pki::PemFiles;
+using testing_pki::TestCert;
+
+// A loopback listener on an ephemeral port (blocking unless asked).
+int listen_loopback(uint16_t& port, bool nonblocking) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd, 64) != 0) {
+    close(fd);
+    return -1;
+  }
+  socklen_t len = sizeof sa;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  port = ntohs(sa.sin_port);
+  return fd;
+}
+
+void set_io_timeout(int fd, int seconds) {
+  timeval tv{seconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+// An HTTPS endpoint: answers every request of a keep-alive connection with 200 "from the
+// endpoint", one thread per connection.
+class TlsTestEndpoint {
+ public:
+  explicit TlsTestEndpoint(const PemFiles& pem) : ctx_(SSL_CTX_new(TLS_server_method())) {
+    SSL_CTX_use_certificate_file(ctx_, pem.cert.c_str(), SSL_FILETYPE_PEM);
+    SSL_CTX_use_PrivateKey_file(ctx_, pem.key.c_str(), SSL_FILETYPE_PEM);
+    listen_fd_ = listen_loopback(port_, false);
+    accept_thread_ = std::thread([this] { accept_loop(); });
+  }
+  ~TlsTestEndpoint() {
+    stop_ = true;
+    accept_thread_.join();
+    {
+      std::lock_guard lock(mu_);
+      for (int fd : fds_) shutdown(fd, SHUT_RDWR);
+    }
+    for (auto& t : connections_) t.join();
+    close(listen_fd_);
+    SSL_CTX_free(ctx_);
+  }
+  uint16_t port() const { return port_; }
+  int handshakes() const { return handshakes_.load(); }
+
+ private:
+  void accept_loop() {
+    while (!stop_) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      set_io_timeout(fd, 5);
+      std::lock_guard lock(mu_);
+      fds_.push_back(fd);
+      connections_.emplace_back([this, fd] { serve(fd); });
+    }
+  }
+
+  void serve(int fd) {
+    SSL* ssl = SSL_new(ctx_);
+    SSL_set_fd(ssl, fd);
+    if (SSL_accept(ssl) == 1) {
+      ++handshakes_;
+      std::string in;
+      char buf[4096];
+      for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) {
+        in.append(buf, static_cast<size_t>(n));
+        for (size_t end; (end = in.find("\r\n\r\n")) != std::string::npos;) {
+          in.erase(0, end + 4);
+          const std::string answer =
+              "HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\nfrom the endpoint";
+          SSL_write(ssl, answer.data(), static_cast<int>(answer.size()));
+        }
+      }
+    }
+    SSL_free(ssl);
+    ERR_clear_error();
+    close(fd);
+  }
+
+  SSL_CTX* ctx_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> handshakes_{0};
+  std::mutex mu_;
+  std::vector<int> fds_;
+  std::vector<std::thread> connections_;
+  std::thread accept_thread_;
+};
+
+// A client's TLS connection to the proxy (it trusts any certificate: what is checked here is
+// which one the proxy serves, and the endpoint side).
+class TlsTestClient {
+ public:
+  explicit TlsTestClient(uint16_t port) : ctx_(SSL_CTX_new(TLS_client_method())) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    set_io_timeout(fd_, 5);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(port);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, fd_);
+    connected_ = connected_ && SSL_connect(ssl_) == 1;
+  }
+  ~TlsTestClient() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+    close(fd_);
+  }
+  bool connected() const { return connected_; }
+  std::string served_cn() const {
+    X509* peer = SSL_get1_peer_certificate(ssl_);
+    std::string cn = testing_pki::subject_cn(peer);
+    X509_free(peer);
+    return cn;
+  }
+  // "<status> <body>" of GET / for `host`; empty when the connection failed.
+  std::string get(const std::string& host) {
+    const std::string request = "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+    if (SSL_write(ssl_, request.data(), static_cast<int>(request.size())) <= 0) return "";
+    std::string in;
+    char buf[4096];
+    for (;;) {
+      const size_t head_end = in.find("\r\n\r\n");
+      if (head_end != std::string::npos) {
+        const size_t cl = in.find("Content-Length: ");
+        const size_t length = cl < head_end ? std::stoul(in.substr(cl + 16)) : 0;
+        if (in.size() >= head_end + 4 + length) {
+          const std::string answer = in.substr(9, 3) + " " + in.substr(head_end + 4, length);
+          in.erase(0, head_end + 4 + length);
+          return answer;
+        }
+      }
+      const int n = SSL_read(ssl_, buf, sizeof buf);
+      if (n <= 0) return "";
+      in.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  SSL_CTX* ctx_;
+  SSL* ssl_ = nullptr;
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// One xlb-proxy event loop on a loopback port, configured like xlbd would.
+class ProxyUnderTest {
+ public:
+  ProxyUnderTest() : applier_(store_, registry_) { listen_fd_ = listen_loopback(port_, true); }
+  ~ProxyUnderTest() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    worker_.reset();
+    close(listen_fd_);
+  }
+  uint16_t port() const { return port_; }
+  ConfigApplier& applier() { return applier_; }
+  void start() {
+    worker_ = std::make_unique<Worker>(listen_fd_, store_, registry_, connections_);
+    thread_ = std::thread([this] { worker_->run(stop_); });
+  }
+  nlohmann::json tls_stats() const { return registry_.snapshot({})["tls"]; }
+  uint64_t failures(const std::string& side, const std::string& reason) const {
+    const nlohmann::json stats = tls_stats();
+    for (const auto& f : stats["failures"]) {
+      if (f["side"] == side && f["reason"] == reason) return f["count"].get<uint64_t>();
+    }
+    return 0;
+  }
+
+ private:
+  ConfigStore store_;
+  StatsRegistry registry_;
+  ConfigApplier applier_;
+  std::atomic<uint32_t> connections_{0};
+  std::atomic<bool> stop_{false};
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::unique_ptr<Worker> worker_;
+  std::thread thread_;
+};
+
+class ProxyE2eHttps : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    trusted_ca_ = testing_pki::make_test_cert("xlb test CA", nullptr, "", 1, true);
+    other_ca_ = testing_pki::make_test_cert("another CA", nullptr, "", 1, true);
+    const TestCert endpoint_cert =
+        testing_pki::make_test_cert("backend.test", &trusted_ca_, "DNS:backend.test,IP:127.0.0.1");
+    endpoint_pem_ = testing_pki::write_test_pem(endpoint_cert, "e2e_endpoint");
+    trusted_ca_file_ = testing_pki::write_test_pem(trusted_ca_, "e2e_trusted_ca").cert;
+    other_ca_file_ = testing_pki::write_test_pem(other_ca_, "e2e_other_ca").cert;
+    proxy_pem_ = testing_pki::write_self_signed_pem("proxy.test");
+    endpoint_ = std::make_unique<TlsTestEndpoint>(endpoint_pem_);
+  }
+
+  // An e2ehttps rule of the proxy's port for `host` ("" = the default) to the endpoint.
+  model::Service rule(const std::string& host) const {
+    model::Service r;
+    r.key = {"127.0.0.1", model::Protocol::tcp, proxy_.port(), host};
+    r.mode = model::Mode::fullproxy;
+    r.security = model::Security::e2ehttps;
+    r.tls_cert = proxy_pem_.cert;
+    r.tls_key = proxy_pem_.key;
+    r.backend_ca = trusted_ca_file_;
+    r.endpoints = {{"127.0.0.1", endpoint_->port()}};
+    return r;
+  }
+
+  void configure(std::vector<model::Service> rules) {
+    auto applied = proxy_.applier().apply(config_message(ProxyConfig{{}, std::move(rules)}));
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    ASSERT_TRUE(applied->errors.empty()) << applied->errors[0];
+  }
+
+  TestCert trusted_ca_, other_ca_;
+  PemFiles endpoint_pem_, proxy_pem_;
+  std::string trusted_ca_file_, other_ca_file_;
+  std::unique_ptr<TlsTestEndpoint> endpoint_;
+  ProxyUnderTest proxy_;
+};
+
+TEST_F(ProxyE2eHttps, EndpointsAreVerifiedByCaAndNameAndRefusalsCounted) {
+  model::Service by_ip = rule("");  // the endpoint's IP must be in its certificate
+  model::Service wrong_ca = rule("wrong-ca.test");
+  wrong_ca.backend_ca = other_ca_file_;
+  model::Service by_name = rule("name.test");
+  by_name.backend_name = "backend.test";
+  model::Service wrong_name = rule("wrong-name.test");
+  wrong_name.backend_name = "other.test";
+  model::Service insecure = rule("insecure.test");
+  insecure.backend_ca.clear();
+  insecure.insecure_backend = true;
+  model::Service system_store = rule("system.test");  // the test CA is in no system store
+  system_store.backend_ca.clear();
+  configure({by_ip, wrong_ca, by_name, wrong_name, insecure, system_store});
+  proxy_.start();
+
+  TlsTestClient client(proxy_.port());
+  ASSERT_TRUE(client.connected());
+  EXPECT_EQ(client.get("any.test"), "200 from the endpoint");
+  EXPECT_EQ(client.get("name.test"), "200 from the endpoint");
+  EXPECT_EQ(client.get("insecure.test"), "200 from the endpoint");
+  const int verified_handshakes = endpoint_->handshakes();
+  EXPECT_GE(verified_handshakes, 3) << "one connection per rule (pools are per rule's context)";
+  EXPECT_EQ(proxy_.tls_stats()["handshakes"]["backend"].get<uint64_t>(),
+            static_cast<uint64_t>(verified_handshakes));
+
+  const auto refused_with = [this](const std::string& host) {
+    TlsTestClient c(proxy_.port());
+    return c.get(host).substr(0, 3);
+  };
+  EXPECT_EQ(refused_with("wrong-ca.test"), "502");
+  EXPECT_EQ(proxy_.failures("backend", "unable_to_get_local_issuer_certificate"), 1u);
+  EXPECT_EQ(refused_with("wrong-name.test"), "502");
+  EXPECT_EQ(proxy_.failures("backend", "hostname_mismatch"), 1u);
+  EXPECT_EQ(refused_with("system.test"), "502");
+  EXPECT_EQ(proxy_.failures("backend", "unable_to_get_local_issuer_certificate"), 2u);
+  EXPECT_GE(proxy_.tls_stats()["handshakes"]["client"].get<uint64_t>(), 4u);
+}
+
+TEST_F(ProxyE2eHttps, TheEndpointsIpMustBeInItsCertificate) {
+  const TestCert no_ip = testing_pki::make_test_cert("dns-only", &trusted_ca_, "DNS:backend.test");
+  endpoint_.reset();
+  endpoint_ = std::make_unique<TlsTestEndpoint>(testing_pki::write_test_pem(no_ip, "e2e_dns_only"));
+  configure({rule("")});
+  proxy_.start();
+  TlsTestClient client(proxy_.port());
+  EXPECT_EQ(client.get("any.test").substr(0, 3), "502");
+  EXPECT_EQ(proxy_.failures("backend", "ip_address_mismatch"), 1u);
+}
+
+TEST_F(ProxyE2eHttps, ARuleWhoseCaFileDoesNotLoadAnswers502AndSaysWhy) {
+  model::Service r = rule("");
+  r.backend_ca = "/nonexistent/xlb-test-ca.pem";
+  auto applied = proxy_.applier().apply(config_message(ProxyConfig{{}, {r}}));
+  ASSERT_TRUE(applied.ok());
+  ASSERT_EQ(applied->errors.size(), 1u);
+  EXPECT_NE(applied->errors[0].find("backend_ca /nonexistent/xlb-test-ca.pem"), std::string::npos)
+      << applied->errors[0];
+  proxy_.start();
+  TlsTestClient client(proxy_.port());
+  const std::string answer = client.get("a.test");
+  EXPECT_EQ(answer.substr(0, 3), "502");
+  EXPECT_NE(answer.find("TLS settings for its endpoints did not load"), std::string::npos)
+      << answer;
+  EXPECT_EQ(endpoint_->handshakes(), 0) << "nothing unverified reached the endpoint";
+}
+
+TEST_F(ProxyE2eHttps, AReloadKeepsOpenConnectionsAndServesNewHandshakesTheNewCertificate) {
+  configure({rule("")});
+  proxy_.start();
+  TlsTestClient before(proxy_.port());
+  ASSERT_TRUE(before.connected());
+  EXPECT_EQ(before.get("a.test"), "200 from the endpoint");
+  EXPECT_EQ(before.served_cn(), "proxy.test");
+
+  testing_pki::write_test_pem(testing_pki::make_test_cert("renewed.test", nullptr), "proxy.test");
+  const TlsLoadReport report = proxy_.applier().reload_tls();
+  EXPECT_TRUE(report.errors.empty());
+  EXPECT_EQ(before.get("a.test"), "200 from the endpoint") << "the open connection goes on";
+  TlsTestClient after(proxy_.port());
+  ASSERT_TRUE(after.connected());
+  EXPECT_EQ(after.served_cn(), "renewed.test");
+  EXPECT_EQ(after.get("a.test"), "200 from the endpoint");
+  EXPECT_EQ(before.get("a.test"), "200 from the endpoint");
+}
+
+}  // namespace
+}  // namespace xlb::proxy
