@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark xlb has, then one report. Settings (environment):
 #   BENCH_ROUNDS=3 BENCH_SECONDS=5     alternating rounds of the system benchmark, seconds per figure
-#   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"   (direct is required)
+#   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr direct6 xlb-nat6"
+#                                      (direct is required; IPv6 rows are compared with direct6)
 #   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
 #   BENCH_MPPS_SYSTEMS="routing nftables xlb-tc xdp-redirect"   (part mpps; routing is required;
 #                                      xlb-xdp is a slot until xlb has an XDP datapath, issue 26)
@@ -14,7 +15,7 @@
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
-ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr"
+ALL_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr direct6 xlb-nat6"
 ALL_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
 # Ablations, run only when named in BENCH_L7_SYSTEMS.
 L7_ABLATIONS="xlb-proxy-alone"

@@ -14,8 +14,9 @@ system_up() {
   SYS_HTTP_HOST=$VIP
   SYS_IPERF_HOST=$VIP
   case $1 in
-    direct | nftables | haproxy) "$1_up" ;;
+    direct | nftables | haproxy | direct6) "$1_up" ;;
     xlb-nat) xlb_up default ;;
+    xlb-nat6) xlb_nat6_up ;;
     xlb-fullnat) xlb_up fullnat ;;
     xlb-dsr) xlb_up dsr ;;
   esac
@@ -23,7 +24,7 @@ system_up() {
 
 system_down() {
   case $1 in
-    direct | nftables | haproxy) "$1_down" ;;
+    direct | nftables | haproxy | direct6) "$1_down" ;;
     xlb-*) xlb_down ;;
   esac
 }

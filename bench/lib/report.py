@@ -20,7 +20,12 @@ import statistics
 import sys
 from collections import defaultdict
 
-SYSTEMS = ["direct", "nftables", "haproxy", "xlb-nat", "xlb-fullnat", "xlb-dsr"]
+SYSTEMS = ["direct", "nftables", "haproxy", "xlb-nat", "xlb-fullnat", "xlb-dsr", "direct6", "xlb-nat6"]
+
+
+def base_of(system, base, res):
+    """IPv6 rows (…6) are compared with direct6 when it ran; every other row with `base`."""
+    return base + "6" if system.endswith("6") and system != base + "6" and base + "6" in res else base
 # figure -> (column title, format of a value, chart label)
 FIGURES = {
     "ka_rps": ("keep-alive req/s", "{:,.0f}", "keep-alive"),
@@ -96,7 +101,7 @@ def systems_table(res, known=SYSTEMS, figures=FIGURES, base="direct", note=None)
                 continue
             cell = fmt.format(m)
             if s != base:
-                r = paired_ratio(res, s, base, fig)
+                r = paired_ratio(res, s, base_of(s, base, res), fig)
                 cell += f" ({r:.2f}×)" if r is not None else ""
             cells.append(cell)
         out.append(f"| {s} | " + " | ".join(cells) + " |")
@@ -184,7 +189,7 @@ def ratios_dat(res, path):
     with open(path, "w") as f:
         f.write("figure " + " ".join(systems) + "\n")
         for fig, (_, _, label) in FIGURES.items():
-            vals = [paired_ratio(res, s, "direct", fig) for s in systems]
+            vals = [paired_ratio(res, s, base_of(s, "direct", res), fig) for s in systems]
             f.write(f'"{label}" ' + " ".join("nan" if v is None else f"{v:.3f}" for v in vals) + "\n")
 
 

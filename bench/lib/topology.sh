@@ -11,6 +11,13 @@
 
 BENCH_HTTP_PORT=80
 BENCH_IPERF_PORT=5201
+# The IPv6 twin of the layout (nodad: no duplicate detection delay), for direct6 and xlb-nat6.
+CLIENT6=2001:db8:c1::10
+LB_CLIENT6=2001:db8:c1::1
+LB_BACKEND6=2001:db8:c2::1
+B1_6=2001:db8:c2::10
+B2_6=2001:db8:c2::11
+V6_VIP=2001:db8:f::1
 
 bench_topology() {
   topo_two_arm
@@ -20,11 +27,29 @@ bench_topology() {
     sysctl_set "$b" net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
     bench_http_backend "$b"
   done
+  bench_topology6
   bg_run b1 iperf3-b1 iperf3 --server --port "$BENCH_IPERF_PORT"
   wait_listening b1 tcp "$BENCH_IPERF_PORT" || fail "iperf3 server on b1 did not listen"
   # New connections/s: the client reuses its ports at once (the server closes first).
   sysctl_set client net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65535"
   sysctl_set lb net.ipv4.ip_local_port_range="1024 65535"
+}
+
+# bench_topology6: IPv6 addresses on the same links, the backends' IPv6 default route via the
+# LB, V6_VIP on their lo (for direct6); IPv6 forwarding on the LB.
+bench_topology6() {
+  local host ns dev
+  for host in client:eth0:$CLIENT6 lb:eth0:$LB_CLIENT6 lb:eth1:$LB_BACKEND6 b1:eth0:$B1_6 \
+    b2:eth0:$B2_6; do
+    IFS=: read -r ns dev _ <<<"$host"
+    addr6_add "$ns" "$dev" "${host#*:*:}/64"
+  done
+  ip -n "$(ns_name client)" -6 route add default via "$LB_CLIENT6"
+  for host in b1 b2; do
+    ip -n "$(ns_name "$host")" -6 route add default via "$LB_BACKEND6"
+    addr6_add "$host" lo "$V6_VIP/128"
+  done
+  sysctl_set lb net.ipv6.conf.all.forwarding=1
 }
 
 # bench_http_backend <ns>: nginx on :80 answering "<ns>\n" to GET /, tuned for load: no access
@@ -39,6 +64,7 @@ $(nginx_conf_head "$dir")
   keepalive_timeout 300s;
   server {
     listen $BENCH_HTTP_PORT backlog=4096;
+    listen [::]:$BENCH_HTTP_PORT backlog=4096;
     access_log off;
     location = / { default_type text/plain; return 200 "$ns\n"; }
     location = /status { stub_status; allow 127.0.0.1; deny all; }

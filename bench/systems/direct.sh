@@ -14,3 +14,15 @@ direct_up() {
 direct_down() {
   ip -n "$(ns_name lb)" route del "$VIP/32"
 }
+
+# direct6: the same over IPv6 (V6_VIP an ECMP /128 over both backends), the base of xlb-nat6.
+direct6_up() {
+  sysctl_set lb net.ipv6.fib_multipath_hash_policy=1
+  ip -n "$(ns_name lb)" -6 route add "$V6_VIP/128" nexthop via "$B1_6" dev eth1 nexthop via "$B2_6" dev eth1
+  SYS_HTTP_HOST="[$V6_VIP]"
+  SYS_IPERF_HOST=$B1_6
+}
+
+direct6_down() {
+  ip -n "$(ns_name lb)" -6 route del "$V6_VIP/128"
+}

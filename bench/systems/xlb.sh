@@ -16,6 +16,17 @@ xlb_up() {
     --mode="$mode" --name=iperf >/dev/null
 }
 
+# xlb_nat6_up: NAT66, the same two rules on V6_VIP (endpoints in brackets).
+xlb_nat6_up() {
+  rm -rf "$E2E_RUN_DIR/state"
+  xlbd_start lb --interfaces=eth0,eth1 >/dev/null
+  xlbctl create lb "$V6_VIP" --tcp="$BENCH_HTTP_PORT" --endpoints="[$B1_6]:1,[$B2_6]:1" \
+    --select=rr --name=http6 >/dev/null
+  xlbctl create lb "$V6_VIP" --tcp="$BENCH_IPERF_PORT" --endpoints="[$B1_6]:1" --name=iperf6 >/dev/null
+  SYS_HTTP_HOST="[$V6_VIP]"
+  SYS_IPERF_HOST=$V6_VIP
+}
+
 # xlb_fullproxy_up [tls]: with "tls", the rule is --security=https with the bench's
 # certificate (xlb-https).
 xlb_fullproxy_up() {

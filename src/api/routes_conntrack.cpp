@@ -15,11 +15,14 @@ namespace {
 constexpr size_t kRowsPerChunk = 512;
 
 Result<FlowFilter> filter_from_query(const httplib::Request& req) {
-  FlowFilter f{req.get_param_value("service"), req.get_param_value("vip"),
-               req.get_param_value("client")};
+  // Addresses compare as text: the RFC 5952 form the rows print.
+  FlowFilter f{req.get_param_value("service"), canonical_ip(req.get_param_value("vip")),
+               canonical_ip(req.get_param_value("client"))};
   for (const auto& [field, value] : {std::pair{"vip", f.vip}, std::pair{"client", f.client}}) {
-    if (!value.empty() && !parse_ipv4(value)) {
-      return invalid(field, std::string(field) + " must be an IPv4 address such as 10.0.0.1, got " +
+    if (!value.empty() && !parse_ip(value)) {
+      return invalid(field, std::string(field) +
+                                " must be an IPv4 or IPv6 address such as 10.0.0.1 or "
+                                "2001:db8::1, got " +
                                 xlb::quoted(value));
     }
   }

@@ -33,10 +33,12 @@ std::optional<ProbeStatus> find_probe_status(const StatusSource& status, const s
 }  // namespace
 
 Result<std::string> endpoint_ip_from_path(const std::string& text) {
-  auto ip = parse_ipv4(text);
+  auto ip = parse_ip(text);
   if (!ip) {
-    return invalid("ip", "endpoint in the path must be an IPv4 address such as 10.0.1.2, got " +
-                             xlb::quoted(text));
+    return invalid("ip",
+                   "endpoint in the path must be an IPv4 or IPv6 address such as 10.0.1.2 or "
+                   "2001:db8:1::2, got " +
+                       xlb::quoted(text));
   }
   return format_ip(*ip);
 }

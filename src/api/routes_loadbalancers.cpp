@@ -25,10 +25,12 @@ constexpr const char* kRuleHostPath = R"(/api/v1/loadbalancers/([^/]+)/([^/]+)/(
 Result<model::ServiceKey> key_from_path(const httplib::Match& m) {
   model::ServiceKey key;
   const std::string vip = m[1], proto = m[2], port = m[3];
-  auto ip = parse_ipv4(vip);
+  auto ip = parse_ip(vip);
   if (!ip) {
-    return invalid("vip", "vip in the path must be an IPv4 address such as 10.0.0.100, got " +
-                              xlb::quoted(vip));
+    return invalid("vip",
+                   "vip in the path must be an IPv4 or IPv6 address such as 10.0.0.100 or "
+                   "2001:db8::100, got " +
+                       xlb::quoted(vip));
   }
   key.vip = format_ip(*ip);
   auto p = model::parse_protocol(proto);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/routes.h"
+#include "common/ip.h"
 #include "metrics/exposition.h"
 
 namespace xlb::api {
@@ -17,7 +18,7 @@ std::set<std::string> health_check_ids(const std::vector<ServiceStatus>& rules) 
     for (const EndpointStatus& ep : rule.endpoints) {
       if (!ep.health) continue;
       out.insert(ep.endpoint.ip);
-      out.insert(ep.endpoint.ip + ":" + std::to_string(ep.endpoint.port));
+      out.insert(ip_with_port(ep.endpoint.ip, ep.endpoint.port));
     }
   }
   return out;

@@ -4,12 +4,16 @@
 
 #include <vector>
 
+#include "common/ip.h"
+
 namespace xlb::bgp {
 
 Routes desired_routes(const AnnouncerInputs& inputs) {
   Routes out;
+  // A host route of the VIP's family: /32, or /128 in the IPv6 unicast family.
   for (const auto& vip : inputs.serving_vips)
-    out[vip + "/32"] = inputs.backup ? kMedBackup : kMedActive;
+    out[vip + (family_of(vip) == XLB_AF_INET6 ? "/128" : "/32")] =
+        inputs.backup ? kMedBackup : kMedActive;
   return out;
 }
 

@@ -23,7 +23,7 @@ struct AnnouncerInputs {
   bool backup = false;                 // this node's HA state is BACKUP or FAULT
 };
 
-// prefix ("10.0.0.100/32") -> MED.
+// prefix ("10.0.0.100/32", "2001:db8::100/128") -> MED.
 using Routes = std::map<std::string, uint32_t>;
 
 Routes desired_routes(const AnnouncerInputs& inputs);

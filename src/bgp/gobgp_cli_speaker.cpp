@@ -48,14 +48,23 @@ Result<void> GobgpCliSpeaker::configure(const BgpConfig& cfg) {
   return own_->apply(cfg);
 }
 
+std::vector<std::string> gobgp_rib_args(const std::string& verb, const std::string& prefix,
+                                        std::optional<uint32_t> med) {
+  // The address family of the prefix: "-a ipv6" for an IPv6 /128 (MP-BGP, RFC 4760).
+  const std::string family = prefix.find(':') == std::string::npos ? "ipv4" : "ipv6";
+  std::vector<std::string> args = {"global", "rib", verb, prefix, "-a", family};
+  if (med) args.insert(args.end(), {"med", std::to_string(*med)});
+  return args;
+}
+
 Result<void> GobgpCliSpeaker::announce(const std::string& prefix, uint32_t med) {
-  auto r = gobgp({"global", "rib", "add", prefix, "-a", "ipv4", "med", std::to_string(med)});
+  auto r = gobgp(gobgp_rib_args("add", prefix, med));
   if (!r) return r.error();
   return Ok{};
 }
 
 Result<void> GobgpCliSpeaker::withdraw(const std::string& prefix) {
-  auto r = gobgp({"global", "rib", "del", prefix, "-a", "ipv4"});
+  auto r = gobgp(gobgp_rib_args("del", prefix, std::nullopt));
   if (!r) return r.error();
   return Ok{};
 }

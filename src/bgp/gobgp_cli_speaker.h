@@ -5,6 +5,7 @@
 // and reads.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ class GobgpCliSpeaker final : public BgpSpeaker {
   GobgpdProcess* own_;
 };
 
+// `gobgp global rib <verb> <prefix> -a ipv4|ipv6 [med N]`: the family follows the prefix.
+std::vector<std::string> gobgp_rib_args(const std::string& verb, const std::string& prefix,
+                                        std::optional<uint32_t> med);
 // The peers in `gobgp neighbor -j` output (advertised counts come separately).
 Result<std::vector<BgpPeerState>> peers_from_gobgp_json(const std::string& text, uint64_t now_s);
 // The advertised prefix count in `gobgp neighbor <address> -j` output.

@@ -41,6 +41,11 @@ std::string gobgpd_config_text(const BgpConfig& cfg) {
         "\n    connect-retry = 1\n    idle-hold-time-after-reset = 1\n";
     out += "  [neighbors.transport.config]\n    remote-port = " + std::to_string(n.remote_port) +
            "\n    passive-mode = false\n";
+    // Both unicast families on every session: IPv6 VIPs travel as /128 over it (MP-BGP).
+    for (const char* afi : {"ipv4-unicast", "ipv6-unicast"}) {
+      out += std::string("  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n") +
+             "      afi-safi-name = \"" + afi + "\"\n";
+    }
   }
   return out;
 }

@@ -28,7 +28,8 @@ class BgpSpeaker {
   // Makes the engine run with these settings (this node's AS, router id, neighbours, and an
   // import policy that accepts nothing). Neighbour changes keep the other sessions up.
   virtual Result<void> configure(const BgpConfig& cfg) = 0;
-  // A /32 route to `prefix` ("10.0.0.100/32") with next hop self and this MED.
+  // A host route to `prefix` ("10.0.0.100/32", "2001:db8::100/128") with next hop self and
+  // this MED.
   virtual Result<void> announce(const std::string& prefix, uint32_t med) = 0;
   virtual Result<void> withdraw(const std::string& prefix) = 0;
   virtual Result<std::vector<BgpPeerState>> peers() = 0;

@@ -1,13 +1,12 @@
 #include "cli/format.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <tuple>
 #include <vector>
 
 #include "cli/table.h"
+#include "common/ip.h"
 
 namespace xlb::cli {
 
@@ -209,10 +208,7 @@ std::string format_conntrack(const json& answer, Output output) {
   // The API streams flows in map order; the table reads best by VIP, port, client.
   std::vector<json> flows(list(answer, "flows").begin(), list(answer, "flows").end());
   auto rank = [](const json& f) {
-    auto ip = [&f](const char* key) {
-      in_addr a{};
-      return inet_pton(AF_INET, field_text(f, key).c_str(), &a) == 1 ? ntohl(a.s_addr) : 0u;
-    };
+    auto ip = [&f](const char* key) { return ip_sort_key(field_text(f, key)); };
     return std::tuple(ip("dest_ip"), f.value("dport", 0), field_text(f, "proto"), ip("src_ip"),
                       f.value("sport", 0));
   };

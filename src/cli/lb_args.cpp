@@ -68,18 +68,53 @@ Result<std::vector<int64_t>> parse_ports(const std::string& flag,
   return out;
 }
 
+namespace {
+
+// One --endpoints item: "10.0.0.1:2", "10.0.0.1", "[2001:db8::1]:2", "[2001:db8::1]" or a bare
+// "2001:db8::1". A bare item with more than one ':' is an IPv6 address of weight 1, never an
+// address plus a weight: "2001:db8:1::10:1" ends in a group of the address.
+std::optional<EndpointArg> parse_endpoint_item(const std::string& item) {
+  std::string ip = item, weight_text;
+  if (!item.empty() && item.front() == '[') {
+    const size_t close = item.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    ip = item.substr(1, close - 1);
+    const std::string rest = item.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::nullopt;
+      weight_text = rest.substr(1);
+      if (weight_text.empty()) return std::nullopt;
+    }
+    if (ip.find(':') == std::string::npos) return std::nullopt;  // brackets hold IPv6 only
+  } else if (const size_t colon = item.find(':');
+             colon != std::string::npos && item.find(':', colon + 1) == std::string::npos) {
+    ip = item.substr(0, colon);
+    weight_text = item.substr(colon + 1);
+    if (weight_text.empty()) return std::nullopt;
+  }
+  if (ip.empty()) return std::nullopt;
+  EndpointArg ep{ip, 1};
+  if (!weight_text.empty()) {
+    auto weight = number(weight_text);
+    if (!weight) return std::nullopt;
+    ep.weight = *weight;
+  }
+  return ep;
+}
+
+}  // namespace
+
 Result<std::vector<EndpointArg>> parse_endpoints(const std::vector<std::string>& values) {
   std::vector<EndpointArg> out;
   for (const auto& item : items(values)) {
-    const auto colon = item.rfind(':');
-    EndpointArg ep{item.substr(0, colon), 1};
-    if (colon != std::string::npos) {
-      auto weight = number(item.substr(colon + 1));
-      if (!weight) return bad_flag("--endpoints", "<ip>:<weight>[,<ip>:<weight>...]", item);
-      ep.weight = *weight;
+    auto ep = parse_endpoint_item(item);
+    if (!ep) {
+      return bad_flag("--endpoints",
+                      "<ip>:<weight>[,<ip>:<weight>...] (IPv6: [<ip>]:<weight>, or a bare <ip> "
+                      "for weight 1)",
+                      item);
     }
-    if (ep.ip.empty()) return bad_flag("--endpoints", "<ip>:<weight>[,<ip>:<weight>...]", item);
-    out.push_back(std::move(ep));
+    out.push_back(std::move(*ep));
   }
   return out;
 }

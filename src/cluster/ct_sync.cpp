@@ -233,8 +233,8 @@ std::shared_ptr<const RuleIndex> CtSync::rules(std::chrono::milliseconds max_age
 CtSync::RecordFate CtSync::apply_record(const wire::SyncRecord& r, uint64_t now_ns) {
   auto index = rules(options_.rules_max_age);
   if (r.kind == wire::SyncRecord::Kind::closed) {
-    if (!index->find(r.vip, r.vip_port, r.proto) &&
-        !rules(kRulesMissRereadAfter)->find(r.vip, r.vip_port, r.proto)) {
+    if (!index->find(r.family, r.vip, r.vip_port, r.proto) &&
+        !rules(kRulesMissRereadAfter)->find(r.family, r.vip, r.vip_port, r.proto)) {
       return SyncRejectReason::unknown_rule;
     }
     if (!datapath_.remove_synced_flow(record_key(r))) return SyncRejectReason::datapath;

@@ -25,6 +25,65 @@ std::array<uint8_t, kGarpFrameBytes> garp_frame(const MacAddress& mac, uint32_t 
   return f;
 }
 
+namespace {
+
+// The ICMPv6 checksum over the IPv6 pseudo-header (addresses, length, next header 58).
+uint16_t icmpv6_checksum(const uint8_t* ip6_header, const uint8_t* icmp, size_t len) {
+  uint32_t sum = 0;
+  auto add = [&sum](const uint8_t* p, size_t n) {
+    for (size_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
+    if (n % 2) sum += static_cast<uint32_t>(p[n - 1] << 8);
+  };
+  add(ip6_header + 8, 32);  // source and destination
+  sum += static_cast<uint32_t>(len) + 58;
+  add(icmp, len);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+}  // namespace
+
+std::array<uint8_t, kUnsolicitedNaFrameBytes> unsolicited_na_frame(const MacAddress& mac,
+                                                                   const xlb_ip& vip) {
+  constexpr size_t kEth = 14, kIp6 = 40, kNa = 32;  // NA 24 + option 8
+  std::array<uint8_t, kUnsolicitedNaFrameBytes> f{};
+  const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+  std::memcpy(f.data(), all_nodes_mac, 6);
+  std::copy(mac.begin(), mac.end(), f.begin() + 6);
+  f[12] = 0x86;  // ethertype IPv6
+  f[13] = 0xdd;
+  uint8_t* ip = f.data() + kEth;
+  ip[0] = 0x60;  // version 6, traffic class and flow label 0
+  ip[4] = 0;
+  ip[5] = kNa;                     // payload length
+  ip[6] = 58;                      // next header: ICMPv6
+  ip[7] = 255;                     // hop limit: receivers drop ND messages that crossed a router
+  std::memcpy(ip + 8, vip.w, 16);  // source: the VIP
+  ip[24] = 0xff;                   // destination ff02::1
+  ip[25] = 0x02;
+  ip[39] = 0x01;
+  uint8_t* na = ip + kIp6;
+  na[0] = 136;                     // Neighbor Advertisement
+  na[4] = 0x20;                    // flags: Override (Router and Solicited clear)
+  std::memcpy(na + 8, vip.w, 16);  // target address
+  na[24] = 2;                      // option: target link-layer address
+  na[25] = 1;                      // length in units of 8 bytes
+  std::copy(mac.begin(), mac.end(), na + 26);
+  const uint16_t sum = icmpv6_checksum(ip, na, kNa);
+  na[2] = static_cast<uint8_t>(sum >> 8);
+  na[3] = static_cast<uint8_t>(sum);
+  return f;
+}
+
+std::vector<uint8_t> announcement_frame(const MacAddress& mac, const IpAddress& vip) {
+  if (vip.v6()) {
+    const auto f = unsolicited_na_frame(mac, vip.addr);
+    return {f.begin(), f.end()};
+  }
+  const auto f = garp_frame(mac, vip.addr.w[0]);
+  return {f.begin(), f.end()};
+}
+
 GarpAnnouncer::GarpAnnouncer(GarpSender& sender, Targets targets,
                              std::chrono::milliseconds repeat_after)
     : sender_(sender), targets_(std::move(targets)), repeat_after_(repeat_after) {
@@ -81,7 +140,7 @@ void GarpAnnouncer::run() {
 }
 
 void GarpAnnouncer::burst() {
-  const std::vector<uint32_t> vips = targets_.vips();
+  const std::vector<IpAddress> vips = targets_.vips();
   const std::vector<std::string> interfaces = targets_.interfaces();
   if (vips.empty() || interfaces.empty()) return;
   std::string failed;
@@ -91,10 +150,10 @@ void GarpAnnouncer::burst() {
     }
   }
   if (!failed.empty()) {
-    spdlog::warn("gratuitous ARPs not sent everywhere: {}", failed);
+    spdlog::warn("gratuitous ARPs / unsolicited NAs not sent everywhere: {}", failed);
   } else {
-    spdlog::debug("sent gratuitous ARPs for {} VIPs on {} interfaces", vips.size(),
-                  interfaces.size());
+    spdlog::debug("sent gratuitous ARPs / unsolicited NAs for {} VIPs on {} interfaces",
+                  vips.size(), interfaces.size());
   }
 }
 

@@ -18,12 +18,14 @@ uint64_t ns_ago(uint64_t now_ns, uint32_t seconds) {
 }
 
 bool synced_protocol(uint8_t proto) { return proto == IPPROTO_TCP || proto == IPPROTO_UDP; }
+bool synced_family(uint8_t family) { return family == XLB_AF_INET || family == XLB_AF_INET6; }
 
 void fill_record_key(wire::SyncRecord& r, const xlb_ct_key& key) {
+  r.family = key.family;
   r.proto = key.proto;
-  r.client = key.saddr.w[0];
+  r.client = key.saddr;
   r.client_port = ntohs(key.sport);
-  r.vip = key.daddr.w[0];
+  r.vip = key.daddr;
   r.vip_port = ntohs(key.dport);
 }
 
@@ -31,7 +33,7 @@ void fill_record_key(wire::SyncRecord& r, const xlb_ct_key& key) {
 
 std::optional<wire::SyncRecord> flow_record(const xlb_ct_key& key, const xlb_ct_entry& orig,
                                             uint64_t now_ns) {
-  if (orig.dir != XLB_DIR_ORIG || key.family != XLB_AF_INET || !synced_protocol(key.proto))
+  if (orig.dir != XLB_DIR_ORIG || !synced_family(key.family) || !synced_protocol(key.proto))
     return std::nullopt;
   switch (orig.state) {
     case XLB_CT_SYN_SENT:
@@ -45,11 +47,11 @@ std::optional<wire::SyncRecord> flow_record(const xlb_ct_key& key, const xlb_ct_
   wire::SyncRecord r;
   r.kind = wire::SyncRecord::Kind::flow;
   fill_record_key(r, key);
-  r.endpoint = orig.nat_daddr.w[0];
+  r.endpoint = orig.nat_daddr;
   // DSR keeps the port (its endpoints listen on the rule's port); NAT translates it.
   r.endpoint_port = ntohs((orig.flags & XLB_CT_F_DNAT) ? orig.nat_dport : key.dport);
   if (orig.flags & XLB_CT_F_SNAT) {
-    r.snat = orig.nat_saddr.w[0];
+    r.snat = orig.nat_saddr;
     r.snat_port = ntohs(orig.nat_sport);
   }
   r.mode = orig.mode;
@@ -66,7 +68,7 @@ std::optional<wire::SyncRecord> flow_record(const xlb_ct_key& key, const xlb_ct_
 }
 
 std::optional<wire::SyncRecord> closed_record(const xlb_ct_key& key) {
-  if (key.family != XLB_AF_INET || !synced_protocol(key.proto)) return std::nullopt;
+  if (!synced_family(key.family) || !synced_protocol(key.proto)) return std::nullopt;
   wire::SyncRecord r;
   r.kind = wire::SyncRecord::Kind::closed;
   fill_record_key(r, key);
@@ -75,24 +77,27 @@ std::optional<wire::SyncRecord> closed_record(const xlb_ct_key& key) {
 
 xlb_ct_key record_key(const wire::SyncRecord& r) {
   xlb_ct_key key{};
-  key.saddr.w[0] = r.client;
-  key.daddr.w[0] = r.vip;
+  key.saddr = r.client;
+  key.daddr = r.vip;
   key.sport = htons(r.client_port);
   key.dport = htons(r.vip_port);
   key.proto = r.proto;
-  key.family = XLB_AF_INET;
+  key.family = r.family;
   return key;
 }
 
 RuleIndex::RuleIndex(const std::vector<std::pair<xlb_svc_key, xlb_svc>>& services) {
   for (const auto& [key, svc] : services) {
-    if (key.family != XLB_AF_INET) continue;
-    rules_.emplace(std::make_tuple(key.vip.w[0], ntohs(key.port), key.proto), svc);
+    if (!synced_family(key.family)) continue;
+    rules_.emplace(std::make_tuple(key.family, key.vip.w[0], key.vip.w[1], key.vip.w[2],
+                                   key.vip.w[3], ntohs(key.port), key.proto),
+                   svc);
   }
 }
 
-const xlb_svc* RuleIndex::find(uint32_t vip, uint16_t port, uint8_t proto) const {
-  auto it = rules_.find({vip, port, proto});
+const xlb_svc* RuleIndex::find(uint8_t family, const xlb_ip& vip, uint16_t port,
+                               uint8_t proto) const {
+  auto it = rules_.find({family, vip.w[0], vip.w[1], vip.w[2], vip.w[3], port, proto});
   return it == rules_.end() ? nullptr : &it->second;
 }
 
@@ -119,19 +124,19 @@ void count_reject(SyncRejects& rejects, SyncRejectReason reason) {
 std::variant<MappedFlow, SyncRejectReason> map_flow_record(const wire::SyncRecord& r,
                                                            const RuleIndex& rules,
                                                            uint64_t now_ns) {
-  const xlb_svc* svc = rules.find(r.vip, r.vip_port, r.proto);
+  const xlb_svc* svc = rules.find(r.family, r.vip, r.vip_port, r.proto);
   if (!svc) return SyncRejectReason::unknown_rule;
   if (svc->mode != r.mode) return SyncRejectReason::rule_differs;
   if ((r.flags & XLB_CT_F_SNAT) && svc->nr_snat > 0) {
     bool listed = false;
     for (uint8_t i = 0; i < svc->nr_snat && i < XLB_MAX_SNAT; ++i)
-      listed = listed || svc->snat[i].w[0] == r.snat;
+      listed = listed || svc->snat[i] == r.snat;
     // The endpoint answers the SNAT address: one this node's rule does not use is not ours.
     if (!listed) return SyncRejectReason::rule_differs;
   }
   uint32_t ep_idx = XLB_MAX_ENDPOINTS;
   for (uint32_t i = 0; i < svc->nr_endpoints && i < XLB_MAX_ENDPOINTS; ++i) {
-    if (svc->eps[i].addr.w[0] == r.endpoint && ntohs(svc->eps[i].port) == r.endpoint_port) {
+    if (svc->eps[i].addr == r.endpoint && ntohs(svc->eps[i].port) == r.endpoint_port) {
       ep_idx = i;
       break;
     }
@@ -146,10 +151,10 @@ std::variant<MappedFlow, SyncRejectReason> map_flow_record(const wire::SyncRecor
   e.flags = static_cast<uint8_t>(r.flags | XLB_CT_F_SYNCED);
   e.svc_id = svc->id;
   e.ep_idx = static_cast<uint16_t>(ep_idx);
-  e.nat_daddr.w[0] = r.endpoint;
+  e.nat_daddr = r.endpoint;
   if (r.flags & XLB_CT_F_DNAT) e.nat_dport = htons(r.endpoint_port);
   if (r.flags & XLB_CT_F_SNAT) {
-    e.nat_saddr.w[0] = r.snat;
+    e.nat_saddr = r.snat;
     e.nat_sport = htons(r.snat_port);
   }
   e.created_ns = ns_ago(now_ns, r.created_age_s);

@@ -36,11 +36,13 @@ class RuleIndex {
   RuleIndex() = default;
   explicit RuleIndex(const std::vector<std::pair<xlb_svc_key, xlb_svc>>& services);
   // The rule for a record's VIP (network order), port (host order) and protocol.
-  const xlb_svc* find(uint32_t vip, uint16_t port, uint8_t proto) const;
+  const xlb_svc* find(uint8_t family, const xlb_ip& vip, uint16_t port, uint8_t proto) const;
   size_t size() const { return rules_.size(); }
 
  private:
-  std::map<std::tuple<uint32_t, uint16_t, uint8_t>, xlb_svc> rules_;
+  // (family, the VIP's four words, port, protocol)
+  std::map<std::tuple<uint8_t, uint32_t, uint32_t, uint32_t, uint32_t, uint16_t, uint8_t>, xlb_svc>
+      rules_;
 };
 
 enum class SyncRejectReason { unknown_rule, rule_differs, unknown_endpoint, conflict, datapath };

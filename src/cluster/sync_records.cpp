@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <tuple>
 
 #include "cluster/wire_codec.h"
 
@@ -15,21 +16,29 @@ extern "C" {
 namespace xlb::cluster::wire {
 namespace {
 
-constexpr uint8_t kFamilyIpv4 = 4;
+// The family byte on the wire: the IP version, not the ABI's AF_* number.
+constexpr uint8_t kWireFamilyIpv4 = 4;
+constexpr uint8_t kWireFamilyIpv6 = 6;
 
-// Addresses travel as the 4 bytes they are on an IPv4 wire (xlb_ip.w[0] holds them so).
-void put_ipv4(std::vector<uint8_t>& out, uint32_t addr_be) {
-  uint8_t b[4];
-  std::memcpy(b, &addr_be, 4);
-  out.insert(out.end(), b, b + 4);
+size_t sync_address_bytes(uint8_t family) { return family == XLB_AF_INET6 ? 16 : 4; }
+
+// Addresses travel as the 4 or 16 bytes they are on the wire (xlb_ip holds them so).
+void put_sync_address(std::vector<uint8_t>& out, const xlb_ip& addr, uint8_t family) {
+  const auto* b = reinterpret_cast<const uint8_t*>(addr.w);
+  out.insert(out.end(), b, b + sync_address_bytes(family));
 }
 
-bool get_ipv4(PayloadCursor& in, uint32_t& addr_be) {
-  uint32_t v = 0;
-  if (!in.u32(v)) return false;
-  addr_be = htonl(v);  // the cursor read it big endian: back to the bytes' own order
+bool get_sync_address(PayloadCursor& in, xlb_ip& addr, uint8_t family) {
+  addr = xlb_ip{};
+  for (size_t word = 0; word < sync_address_bytes(family) / 4; ++word) {
+    uint32_t v = 0;
+    if (!in.u32(v)) return false;
+    addr.w[word] = htonl(v);  // the cursor read it big endian: back to the bytes' own order
+  }
   return true;
 }
+
+bool is_zero(const xlb_ip& a) { return !a.w[0] && !a.w[1] && !a.w[2] && !a.w[3]; }
 
 bool tcp_state(uint8_t s) { return s <= XLB_CT_CLOSED; }
 bool udp_state(uint8_t s) { return s == XLB_CT_UDP_NEW || s == XLB_CT_UDP_EST; }
@@ -51,14 +60,15 @@ bool nat_flags_fit_mode(uint8_t mode, uint8_t flags) {
 
 // The rules a flow record must meet beyond its length; the first broken one, or nullptr.
 const char* flow_record_fault(const SyncRecord& r) {
-  if (r.endpoint == 0 || r.endpoint_port == 0) return "a flow needs an endpoint address and port";
+  if (is_zero(r.endpoint) || r.endpoint_port == 0)
+    return "a flow needs an endpoint address and port";
   if (r.mode > XLB_MODE_DSR) return "mode is not nat (0), fullnat (1) or dsr (2)";
   if (r.proto == IPPROTO_TCP ? !tcp_state(r.state) : !udp_state(r.state))
     return "state is not a state of the flow's protocol";
   if (r.flags & ~synced_flag_mask()) return "flags carry bits a peer may not send";
   if (!nat_flags_fit_mode(r.mode, r.flags)) return "the translation flags do not fit the mode";
-  if ((r.flags & XLB_CT_F_SNAT) ? (r.snat == 0 || r.snat_port == 0)
-                                : (r.snat != 0 || r.snat_port != 0))
+  if ((r.flags & XLB_CT_F_SNAT) ? (is_zero(r.snat) || r.snat_port == 0)
+                                : (!is_zero(r.snat) || r.snat_port != 0))
     return "an SNAT address and port come with the SNAT flag, and only with it";
   if (r.seen & ~(XLB_CT_SEEN_SEQ | XLB_CT_SEEN_RST)) return "seen carries unknown bits";
   if (r.ppv2_flags & ~(XLB_PPV2_F_ON | XLB_PPV2_F_ACKED)) return "ppv2 flags carry unknown bits";
@@ -74,6 +84,15 @@ const char* flow_record_fault(const SyncRecord& r) {
 
 }  // namespace
 
+bool SyncRecord::operator==(const SyncRecord& o) const {
+  return std::tie(kind, family, proto, client_port, vip_port, endpoint_port, snat_port, mode, state,
+                  flags, seen, seq_next, ppv2_seq, ppv2_len, ppv2_flags, age_s, created_age_s) ==
+             std::tie(o.kind, o.family, o.proto, o.client_port, o.vip_port, o.endpoint_port,
+                      o.snat_port, o.mode, o.state, o.flags, o.seen, o.seq_next, o.ppv2_seq,
+                      o.ppv2_len, o.ppv2_flags, o.age_s, o.created_age_s) &&
+         client == o.client && vip == o.vip && endpoint == o.endpoint && snat == o.snat;
+}
+
 uint8_t synced_flag_mask() {
   return XLB_CT_F_DNAT | XLB_CT_F_SNAT | XLB_CT_F_CLIENT_FIN | XLB_CT_F_EP_FIN | XLB_CT_F_IPIP |
          XLB_CT_F_PERSIST;
@@ -85,17 +104,18 @@ void encode_flow_batch(const FlowBatch& batch, std::vector<uint8_t>& payload) {
   put_u16(payload, static_cast<uint16_t>(count));
   for (size_t i = 0; i < count; ++i) {
     const SyncRecord& r = batch.records[i];
+    const uint8_t af = r.family;
     put_u8(payload, static_cast<uint8_t>(r.kind));
-    put_u8(payload, kFamilyIpv4);
+    put_u8(payload, af == XLB_AF_INET6 ? kWireFamilyIpv6 : kWireFamilyIpv4);
     put_u8(payload, r.proto);
-    put_ipv4(payload, r.client);
+    put_sync_address(payload, r.client, af);
     put_u16(payload, r.client_port);
-    put_ipv4(payload, r.vip);
+    put_sync_address(payload, r.vip, af);
     put_u16(payload, r.vip_port);
     if (r.kind != SyncRecord::Kind::flow) continue;
-    put_ipv4(payload, r.endpoint);
+    put_sync_address(payload, r.endpoint, af);
     put_u16(payload, r.endpoint_port);
-    put_ipv4(payload, r.snat);
+    put_sync_address(payload, r.snat, af);
     put_u16(payload, r.snat_port);
     for (uint8_t b : {r.mode, r.state, r.flags, r.seen}) put_u8(payload, b);
     put_u32(payload, r.seq_next);
@@ -120,8 +140,13 @@ Result<FlowBatch> decode_flow_batch(std::span<const uint8_t> payload) {
     SyncRecord r;
     uint8_t kind = 0, family = 0;
     const std::string where = "record " + std::to_string(i) + ": ";
-    if (!in.u8(kind) || !in.u8(family) || !in.u8(r.proto) || !get_ipv4(in, r.client) ||
-        !in.u16(r.client_port) || !get_ipv4(in, r.vip) || !in.u16(r.vip_port)) {
+    if (!in.u8(kind) || !in.u8(family)) return wire_malformed(where + "truncated");
+    if (family != kWireFamilyIpv4 && family != kWireFamilyIpv6)
+      return wire_malformed(where + "family must be 4 (IPv4) or 6 (IPv6)");
+    r.family = family == kWireFamilyIpv6 ? XLB_AF_INET6 : XLB_AF_INET;
+    const uint8_t af = r.family;
+    if (!in.u8(r.proto) || !get_sync_address(in, r.client, af) || !in.u16(r.client_port) ||
+        !get_sync_address(in, r.vip, af) || !in.u16(r.vip_port)) {
       return wire_malformed(where + "truncated");
     }
     if (kind != static_cast<uint8_t>(SyncRecord::Kind::flow) &&
@@ -129,16 +154,16 @@ Result<FlowBatch> decode_flow_batch(std::span<const uint8_t> payload) {
       return wire_malformed(where + "kind " + std::to_string(kind) + " is not flow or closed");
     }
     r.kind = static_cast<SyncRecord::Kind>(kind);
-    if (family != kFamilyIpv4) return wire_malformed(where + "only IPv4 flows are synced");
     if (r.proto != IPPROTO_TCP && r.proto != IPPROTO_UDP)
       return wire_malformed(where + "protocol must be TCP (6) or UDP (17)");
-    if (r.client == 0 || r.vip == 0 || r.client_port == 0 || r.vip_port == 0)
+    if (is_zero(r.client) || is_zero(r.vip) || r.client_port == 0 || r.vip_port == 0)
       return wire_malformed(where + "a flow's key needs both addresses and ports");
     if (r.kind == SyncRecord::Kind::flow) {
-      if (!get_ipv4(in, r.endpoint) || !in.u16(r.endpoint_port) || !get_ipv4(in, r.snat) ||
-          !in.u16(r.snat_port) || !in.u8(r.mode) || !in.u8(r.state) || !in.u8(r.flags) ||
-          !in.u8(r.seen) || !in.u32(r.seq_next) || !in.u32(r.ppv2_seq) || !in.u16(r.ppv2_len) ||
-          !in.u16(r.ppv2_flags) || !in.u32(r.age_s) || !in.u32(r.created_age_s)) {
+      if (!get_sync_address(in, r.endpoint, af) || !in.u16(r.endpoint_port) ||
+          !get_sync_address(in, r.snat, af) || !in.u16(r.snat_port) || !in.u8(r.mode) ||
+          !in.u8(r.state) || !in.u8(r.flags) || !in.u8(r.seen) || !in.u32(r.seq_next) ||
+          !in.u32(r.ppv2_seq) || !in.u16(r.ppv2_len) || !in.u16(r.ppv2_flags) || !in.u32(r.age_s) ||
+          !in.u32(r.created_age_s)) {
         return wire_malformed(where + "truncated");
       }
       if (const char* fault = flow_record_fault(r)) return wire_malformed(where + fault);

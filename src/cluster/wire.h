@@ -14,7 +14,8 @@
 //   flows      (3): conntrack sync records, in the order they happened (sync_records.h)
 //   end_of_dump(4): flows (4, the flow records of the full dump just completed)
 //
-// Version 2 added flows and end_of_dump (conntrack sync); version 1 nodes are refused.
+// Version 2 added flows and end_of_dump (conntrack sync); version 3 IPv6 flow records (family 6
+// in a record: a version 2 node would call the frame malformed, so it is refused at hello).
 #pragma once
 
 #include <cstddef>
@@ -32,7 +33,7 @@
 namespace xlb::cluster::wire {
 
 inline constexpr uint8_t kMagic[2] = {'X', 'L'};
-inline constexpr uint8_t kVersion = 2;
+inline constexpr uint8_t kVersion = 3;
 inline constexpr size_t kHeaderBytes = 8;
 // One frame's payload at most: the receiver's buffer never holds more than one frame and one
 // read beyond it.

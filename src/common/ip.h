@@ -1,6 +1,7 @@
-// IPv4 text <-> ABI address conversion (the ABI is IPv6-sized; only IPv4 is wired up).
+// IP text <-> ABI address conversion for both families (the ABI is IPv6-sized: 16 bytes + family).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,25 +12,48 @@ extern "C" {
 
 namespace xlb {
 
+// An address with its family (XLB_AF_INET or XLB_AF_INET6); IPv4 lives in w[0], w[1..3] = 0.
+struct IpAddress {
+  xlb_ip addr{};
+  uint8_t family = XLB_AF_INET;
+  bool v6() const { return family == XLB_AF_INET6; }
+};
+
 // Strict dotted-quad parse ("10.0.0.1"); nullopt for anything else.
 std::optional<xlb_ip> parse_ipv4(const std::string& text);
-std::string format_ip(const xlb_ip& ip);
+// A dotted quad or any IPv6 text inet_pton accepts ("2001:db8::1", "::ffff:10.0.0.1"); no
+// brackets, no zone, no prefix.
+std::optional<IpAddress> parse_ip(const std::string& text);
+// RFC 5952 text for IPv6 (what inet_ntop writes), the dotted quad for IPv4.
+std::string format_ip(const xlb_ip& ip, uint8_t family = XLB_AF_INET);
+std::string format_ip(const IpAddress& ip);
+// `text` in its one canonical form when it is an address, else unchanged (validation refuses it
+// later with the field's name): rules compare addresses as text.
+std::string canonical_ip(const std::string& text);
+// "10.0.0.1:80", "[2001:db8::1]:80": an IPv6 address is bracketed where a port follows.
+std::string ip_with_port(const std::string& ip_text, uint16_t port);
+std::string format_ip_port(const xlb_ip& ip, uint8_t family, uint16_t host_order_port);
+// Orders address text: IPv4 before IPv6, each in numeric order; text that is no address first.
+using IpSortKey = std::array<uint8_t, 17>;
+IpSortKey ip_sort_key(const std::string& ip_text);
+// The family of the address text: XLB_AF_INET6 when it holds a ':', else XLB_AF_INET.
+uint8_t family_of(const std::string& ip_text);
 
-// An IPv4 network ("10.0.0.0/8"; a bare address is a /32), addresses in host byte order.
-struct Ipv4Cidr {
-  uint32_t network = 0;  // host bits cleared
+// A network of either family ("10.0.0.0/8", "2001:db8::/32"; a bare address is a /32 or /128).
+struct IpCidr {
+  IpAddress network;  // host bits cleared
   uint8_t prefix = 32;
-  bool contains(uint32_t host_order_addr) const {
-    const uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
-    return (host_order_addr & mask) == network;
-  }
+  bool contains(const IpAddress& ip) const;
 };
-// nullopt unless `text` is a dotted quad with an optional "/0".."/32" (host bits may be set:
-// "10.1.2.3/8" is 10.0.0.0/8).
-std::optional<Ipv4Cidr> parse_ipv4_cidr(const std::string& text);
+std::optional<IpCidr> parse_ip_cidr(const std::string& text);
+// The network of `ip` with `prefix` bits; nullopt when prefix exceeds the family's width.
+std::optional<IpCidr> ip_cidr(const IpAddress& ip, unsigned prefix);
 
 inline bool operator==(const xlb_ip& a, const xlb_ip& b) {
   return a.w[0] == b.w[0] && a.w[1] == b.w[1] && a.w[2] == b.w[2] && a.w[3] == b.w[3];
+}
+inline bool operator==(const IpAddress& a, const IpAddress& b) {
+  return a.family == b.family && a.addr == b.addr;
 }
 
 }  // namespace xlb

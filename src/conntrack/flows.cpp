@@ -29,26 +29,27 @@ std::string ct_proto_name(uint8_t proto) {
       return "udp";
     case IPPROTO_ICMP:
       return "icmp";
+    case IPPROTO_ICMPV6:
+      return "icmpv6";
   }
   return std::to_string(proto);
 }
 
 namespace {
 
-std::string endpoint(const xlb_ip& ip, uint16_t port_be) {
-  return format_ip(ip) + ":" + std::to_string(ntohs(port_be));
-}
-
 std::string action(const xlb_ct_key& key, const xlb_ct_entry& e) {
   bool dnat = e.flags & XLB_CT_F_DNAT;
   bool snat = e.flags & XLB_CT_F_SNAT;
-  std::string ep = endpoint(e.nat_daddr, e.nat_dport);
+  const uint8_t af = key.family;
+  std::string ep = format_ip_port(e.nat_daddr, af, ntohs(e.nat_dport));
   if (dnat && snat) {
-    return "fnat-" + format_ip(key.saddr) + "->" + endpoint(e.nat_saddr, e.nat_sport) + " -> " + ep;
+    return "fnat-" + format_ip(key.saddr, af) + "->" +
+           format_ip_port(e.nat_saddr, af, ntohs(e.nat_sport)) + " -> " + ep;
   }
   if (dnat) return "dnat-" + ep;
   if (e.mode == XLB_MODE_DSR)
-    return std::string(e.flags & XLB_CT_F_IPIP ? "dsr:ipip-" : "dsr:l2-") + format_ip(e.nat_daddr);
+    return std::string(e.flags & XLB_CT_F_IPIP ? "dsr:ipip-" : "dsr:l2-") +
+           format_ip(e.nat_daddr, af);
   return "none";
 }
 
@@ -73,16 +74,16 @@ Result<void> for_each_flow_row(const ConntrackReader& conntrack, const RuleNameO
     const xlb_ct_entry& e = f.entry;
     if (e.dir != XLB_DIR_ORIG) return true;
     FlowRow row;
-    row.dest_ip = format_ip(key.daddr);
-    row.src_ip = format_ip(key.saddr);
+    row.dest_ip = format_ip(key.daddr, key.family);
+    row.src_ip = format_ip(key.saddr, key.family);
     row.dport = ntohs(key.dport);
     row.sport = ntohs(key.sport);
     row.proto = ct_proto_name(key.proto);
     auto name = names.find(e.svc_id);
     if (name == names.end()) name = names.emplace(e.svc_id, rule_name(e.svc_id)).first;
     // A flow can outlive its rule (deleted rule, established flow): name it by its tuple.
-    row.service = name->second ? *name->second
-                               : row.dest_ip + ":" + std::to_string(row.dport) + "/" + row.proto;
+    row.service =
+        name->second ? *name->second : ip_with_port(row.dest_ip, row.dport) + "/" + row.proto;
     if (!matches(row, filter)) return true;
     row.state = ct_state_name(e.state);
     row.act = action(key, e);
@@ -106,11 +107,8 @@ Result<std::vector<FlowRow>> list_flows(const ConntrackReader& conntrack,
   }));
   std::sort(rows.begin(), rows.end(), [](const FlowRow& a, const FlowRow& b) {
     auto rank = [](const FlowRow& r) {
-      auto ip = [](const std::string& s) {
-        auto p = parse_ipv4(s);
-        return p ? ntohl(p->w[0]) : 0u;
-      };
-      return std::tuple(r.service, ip(r.dest_ip), r.dport, r.proto, ip(r.src_ip), r.sport);
+      return std::tuple(r.service, ip_sort_key(r.dest_ip), r.dport, r.proto, ip_sort_key(r.src_ip),
+                        r.sport);
     };
     return rank(a) < rank(b);
   });

@@ -16,10 +16,11 @@ void CtSummaryBuilder::add(const CtFlow& flow) {
   ++summary_.flows_by_state[ct_state_name(e.state)];
   ++summary_.flows_by_proto[ct_proto_name(flow.key.proto)];
   if (e.flags & XLB_CT_F_SNAT) {
-    const std::string snat = format_ip(e.nat_saddr);
+    const uint8_t af = flow.key.family;
+    const std::string snat = format_ip(e.nat_saddr, af);
     ++summary_.snat_ports[snat];
-    ++summary_.snat_ports_by_target[snat + " -> " + format_ip(e.nat_daddr) + ":" +
-                                    std::to_string(ntohs(e.nat_dport))];
+    ++summary_.snat_ports_by_target[snat + " -> " +
+                                    format_ip_port(e.nat_daddr, af, ntohs(e.nat_dport))];
   }
 }
 

@@ -28,23 +28,25 @@ Result<std::unique_ptr<GarpSocket>> GarpSocket::open() {
 
 GarpSocket::~GarpSocket() { ::close(fd_); }
 
-Result<void> GarpSocket::send(const std::string& ifname, const std::vector<uint32_t>& vips,
+Result<void> GarpSocket::send(const std::string& ifname, const std::vector<IpAddress>& vips,
                               unsigned copies) {
   auto dev = lookup_netdev(ifname);
   if (!dev) return dev.error();
   sockaddr_ll to{};
   to.sll_family = AF_PACKET;
-  to.sll_protocol = htons(ETH_P_ARP);
   to.sll_ifindex = dev->ifindex;
   to.sll_halen = ETH_ALEN;
-  std::memset(to.sll_addr, 0xff, ETH_ALEN);
   for (unsigned copy = 0; copy < copies; ++copy) {
-    for (uint32_t vip : vips) {
-      const auto frame = cluster::garp_frame(dev->mac, vip);
+    for (const IpAddress& vip : vips) {
+      const auto frame = cluster::announcement_frame(dev->mac, vip);
+      to.sll_protocol = htons(vip.v6() ? ETH_P_IPV6 : ETH_P_ARP);
+      std::memcpy(to.sll_addr, frame.data(), ETH_ALEN);  // the frame's own destination
       if (::sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<const sockaddr*>(&to),
                    sizeof to) != static_cast<ssize_t>(frame.size())) {
         return Error{ErrorCode::system,
-                     "gratuitous ARP on " + ifname + " not sent: " + std::strerror(errno), ""};
+                     std::string(vip.v6() ? "unsolicited NA" : "gratuitous ARP") + " on " + ifname +
+                         " not sent: " + std::strerror(errno),
+                     ""};
       }
     }
   }

@@ -17,7 +17,7 @@ class GarpSocket final : public cluster::GarpSender {
   GarpSocket(const GarpSocket&) = delete;
   GarpSocket& operator=(const GarpSocket&) = delete;
 
-  Result<void> send(const std::string& ifname, const std::vector<uint32_t>& vips,
+  Result<void> send(const std::string& ifname, const std::vector<IpAddress>& vips,
                     unsigned copies) override;
 
  private:

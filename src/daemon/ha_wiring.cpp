@@ -12,12 +12,14 @@
 
 namespace xlb::daemon {
 
-std::vector<uint32_t> configured_vips(const Reconciler& reconciler) {
-  std::set<uint32_t> vips;
-  for (const auto& svc : reconciler.config().services) {
-    if (auto ip = parse_ipv4(svc.key.vip)) vips.insert(ip->w[0]);
+std::vector<IpAddress> configured_vips(const Reconciler& reconciler) {
+  std::set<std::string> texts;  // one per VIP, whatever the number of its rules
+  for (const auto& svc : reconciler.config().services) texts.insert(svc.key.vip);
+  std::vector<IpAddress> vips;
+  for (const auto& text : texts) {
+    if (auto ip = parse_ip(text)) vips.push_back(*ip);
   }
-  return {vips.begin(), vips.end()};
+  return vips;
 }
 
 namespace {

@@ -46,7 +46,7 @@ class HaWiring {
   std::unique_ptr<cluster::HaController> controller_;
 };
 
-// The VIPs of the configured rules (network byte order), each once: what a MASTER announces.
-std::vector<uint32_t> configured_vips(const Reconciler& reconciler);
+// The VIPs of the configured rules (both families), each once: what a MASTER announces.
+std::vector<IpAddress> configured_vips(const Reconciler& reconciler);
 
 }  // namespace xlb::daemon

@@ -31,6 +31,8 @@ RstSocket::~RstSocket() {
 
 int RstSocket::reset(const ExpiredTcpFlow& flow) const {
   int sent = 0;
+  // The segments are IPv4 packets on an IPv4 raw socket; IPv6 flows expire without RSTs (yet).
+  if (flow.orig_key.family != XLB_AF_INET) return sent;
   for (const RstSegment& seg : rst_segments(flow)) {
     const auto packet = rst_packet(seg);
     sockaddr_in to{};

@@ -61,7 +61,8 @@ void check_reachability(const Snapshot& s, const std::vector<const ServiceStatus
           {Severity::problem,
            "vip_arp_unanswered",
            s.query.vip + " is on the connected subnet " + sub->prefix + " of " + sub->dev +
-               ", which xlb does not manage: nobody answers ARP for it there, so clients on that "
+               ", which xlb does not manage: nobody answers " + neighbour_protocol(s.query.vip) +
+               " for it there, so clients on that "
                "subnet cannot reach it.",
            {"xlbd manages " + join(managed) + "; " + s.query.vip + " belongs to " + sub->dev +
             "'s subnet."},
@@ -73,7 +74,8 @@ void check_reachability(const Snapshot& s, const std::vector<const ServiceStatus
       r.findings.push_back({Severity::info,
                             "vip_on_link",
                             s.query.vip + " is on the connected subnet " + sub->prefix + " (" +
-                                sub->dev + "): clients there resolve it by ARP, which xlb answers.",
+                                sub->dev + "): clients there resolve it by " +
+                                neighbour_protocol(s.query.vip) + ", which xlb answers.",
                             {},
                             ""});
     } else {
@@ -83,8 +85,8 @@ void check_reachability(const Snapshot& s, const std::vector<const ServiceStatus
            s.query.vip + " is on none of this host's subnets: clients reach it only through a "
                          "route whose next hop is this host.",
            {},
-           "on the clients (or their router): ip route add " + s.query.vip +
-               "/32 via <an address of this host>."});
+           "on the clients (or their router): " + route_command(s.query.vip) + " add " +
+               host_prefix(s.query.vip) + " via <an address of this host>."});
     }
   }
   uint64_t packets = 0;
@@ -103,7 +105,8 @@ void check_reachability(const Snapshot& s, const std::vector<const ServiceStatus
               {"the rule's packet counter is 0 and no flow is tracked."},
               "send traffic from a client; if it still does not arrive, check the client's route "
               "to " +
-                  s.query.vip + " (on-link: ARP; else a route via this host)."};
+                  s.query.vip + " (on-link: " + neighbour_protocol(s.query.vip) +
+                  "; else a route via this host)."};
     f.evidence.push_back("arp_reply = " + std::to_string(counter(s, XLB_STAT_ARP_REPLY)) +
                          " (ARP answers for all VIPs).");
     r.findings.push_back(std::move(f));

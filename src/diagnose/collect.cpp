@@ -24,8 +24,9 @@ void add_sample(std::vector<std::string>& samples, const std::string& client) {
   }
 }
 
-bool flow_matches(const Query& q, const xlb_ip& vip, const CtFlow& f) {
-  if (f.entry.dir != XLB_DIR_ORIG || !(f.key.daddr == vip)) return false;
+bool flow_matches(const Query& q, const IpAddress& vip, const CtFlow& f) {
+  if (f.entry.dir != XLB_DIR_ORIG || f.key.family != vip.family || !(f.key.daddr == vip.addr))
+    return false;
   if (q.port && ntohs(f.key.dport) != *q.port) return false;
   if (q.protocol) {
     const uint8_t proto = *q.protocol == model::Protocol::tcp ? IPPROTO_TCP : IPPROTO_UDP;
@@ -39,7 +40,7 @@ void fold(const ConntrackReader& conntrack, const CtFlow& f, uint64_t now_ns,
           std::map<std::pair<std::string, uint16_t>, EndpointFlows>& out) {
   const xlb_ct_entry& e = f.entry;
   const bool dsr = e.mode == XLB_MODE_DSR;
-  const std::string ep = format_ip(e.nat_daddr);
+  const std::string ep = format_ip(e.nat_daddr, f.key.family);
   const uint16_t port = ntohs(dsr ? f.key.dport : e.nat_dport);
   EndpointFlows& ef = out[{ep, port}];
   ef.endpoint = ep;
@@ -47,7 +48,7 @@ void fold(const ConntrackReader& conntrack, const CtFlow& f, uint64_t now_ns,
   ef.mode = mode_from_abi(e.mode);
   ++ef.flows;
   ++ef.by_state[static_cast<xlb_ct_state>(e.state)];
-  const std::string client = format_ip(f.key.saddr);
+  const std::string client = format_ip(f.key.saddr, f.key.family);
   add_sample(ef.clients, client);
 
   std::optional<xlb_ct_entry> reply;
@@ -74,11 +75,14 @@ void fold(const ConntrackReader& conntrack, const CtFlow& f, uint64_t now_ns,
 Result<Query> parse_query(const std::string& vip, const std::string& port,
                           const std::string& proto) {
   Query q;
-  if (!parse_ipv4(vip)) {
+  auto ip = parse_ip(vip);
+  if (!ip) {
     return invalid("vip",
-                   "vip must be an IPv4 address such as 20.20.20.1, got " + xlb::quoted(vip));
+                   "vip must be an IPv4 or IPv6 address such as 20.20.20.1 or 2001:db8::100, "
+                   "got " +
+                       xlb::quoted(vip));
   }
-  q.vip = vip;
+  q.vip = format_ip(*ip);  // rules hold the RFC 5952 form
   if (!port.empty()) {
     int n = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
@@ -113,7 +117,7 @@ Result<Snapshot> collect(const Sources& src, const Query& query, uint64_t now_ns
   // A datapath older than this build may count fewer verdicts: the rest stay 0.
   std::copy_n(counters->begin(), std::min(counters->size(), s.counters.size()), s.counters.begin());
 
-  const xlb_ip vip = *parse_ipv4(query.vip);
+  const IpAddress vip = *parse_ip(query.vip);
   std::map<std::pair<std::string, uint16_t>, EndpointFlows> folded;
   // The summary comes from the aging pass; only before the first pass is it built here too.
   const ConntrackReader& conntrack = src.status.conntrack();

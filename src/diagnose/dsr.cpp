@@ -114,9 +114,9 @@ void check_dsr(const Snapshot& s, const Rules& rules, Report& r) {
              {std::to_string(ef->unanswered) + " flows to " + text +
               " are in syn-sent (the oldest for " + seconds(ef->oldest_unanswered_s) +
               "): the clients' ACK never followed; clients: " + join(ef->sample_clients) + "."},
-             "on the backend: put " + svc.key.vip +
-                 "/32 on lo with arp_ignore=1 and arp_announce=2 (L2-DSR), or run xlb-decap "
-                 "(L3-DSR, IPIP); its replies must go to the clients directly."});
+             "on the backend: put " + backend_vip_setup(svc.key.vip) +
+                 " (L2-DSR), or run xlb-decap (L3-DSR, IPIP); its replies must go to the "
+                 "clients directly."});
       }
     }
   }

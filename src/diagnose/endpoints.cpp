@@ -1,6 +1,7 @@
 // Endpoint and flow checks: is anyone listening, do answers come back.
 #include <algorithm>
 
+#include "common/ip.h"
 #include "diagnose/checks.h"
 
 namespace xlb::diagnose {
@@ -87,7 +88,8 @@ void check_endpoint(const Snapshot& s, const ServiceStatus& st, const EndpointSt
   if (st.service.mode != model::Mode::dsr && neighbour_failed(n)) {
     r.findings.push_back({Severity::problem,
                           "endpoint_unreachable",
-                          "backend " + ep.endpoint.ip + " does not answer ARP on " + n->dev +
+                          "backend " + ep.endpoint.ip + " does not answer " +
+                              neighbour_protocol(ep.endpoint.ip) + " on " + n->dev +
                               ": it is down or not on that link.",
                           {"neighbour entry of " + ep.endpoint.ip + " on " + n->dev + ": " +
                            to_string(n->state) + "."},
@@ -143,9 +145,7 @@ void check_unanswered(const Snapshot& s, const EndpointFlows& ef, Report& r) {
 
 }  // namespace
 
-std::string endpoint_text(const std::string& ip, uint16_t port) {
-  return ip + ":" + std::to_string(port);
-}
+std::string endpoint_text(const std::string& ip, uint16_t port) { return ip_with_port(ip, port); }
 
 const EndpointFlows* flows_to(const Snapshot& s, const std::string& ip, uint16_t port) {
   for (const auto& ef : s.flows) {

@@ -21,23 +21,32 @@ namespace {
 using Socket = std::unique_ptr<nl_sock, decltype(&nl_socket_free)>;
 using Cache = std::unique_ptr<nl_cache, decltype(&nl_cache_free)>;
 
-uint32_t mask_of(int prefixlen) {
-  return prefixlen <= 0 ? 0 : prefixlen >= 32 ? 0xffffffffu : ~((1u << (32 - prefixlen)) - 1);
+// The address of a libnl address of either family; nullopt for anything else.
+std::optional<IpAddress> netlink_ip(nl_addr* addr) {
+  if (!addr) return std::nullopt;
+  IpAddress ip;
+  const int family = nl_addr_get_family(addr);
+  const unsigned len = nl_addr_get_len(addr);
+  if (family == AF_INET && len == 4) {
+    ip.family = XLB_AF_INET;
+  } else if (family == AF_INET6 && len == 16) {
+    ip.family = XLB_AF_INET6;
+  } else {
+    return std::nullopt;
+  }
+  std::memcpy(ip.addr.w, nl_addr_get_binary_addr(addr), len);
+  return ip;
 }
 
-// Host-order IPv4 of a libnl address; false when it is not one.
-bool ipv4_of(nl_addr* addr, uint32_t* out) {
-  if (!addr || nl_addr_get_family(addr) != AF_INET || nl_addr_get_len(addr) != 4) return false;
-  uint32_t be;
-  std::memcpy(&be, nl_addr_get_binary_addr(addr), 4);
-  *out = ntohl(be);
-  return true;
-}
-
-std::string dotted(uint32_t host) {
-  xlb_ip ip{};
-  ip.w[0] = htonl(host);
-  return format_ip(ip);
+// The route's destination as a network; a default route has no address (or a zero-length one).
+std::optional<IpCidr> route_destination(nl_addr* dst, uint8_t family) {
+  IpCidr net;
+  net.network.family = family;
+  net.prefix = 0;
+  if (!dst || nl_addr_get_len(dst) == 0) return net;
+  auto ip = netlink_ip(dst);
+  if (!ip || ip->family != family) return std::nullopt;
+  return ip_cidr(*ip, nl_addr_get_prefixlen(dst));
 }
 
 std::string link_name(nl_cache* links, int ifindex) {
@@ -71,7 +80,7 @@ std::string load(nl_sock* sock, Tables& t, bool neighbours) {
   t.links.reset(raw);
   if (int err = rtnl_addr_alloc_cache(sock, &raw); err < 0) return nl_geterror(err);
   t.addrs.reset(raw);
-  if (int err = rtnl_route_alloc_cache(sock, AF_INET, 0, &raw); err < 0) return nl_geterror(err);
+  if (int err = rtnl_route_alloc_cache(sock, AF_UNSPEC, 0, &raw); err < 0) return nl_geterror(err);
   t.routes.reset(raw);
   if (!neighbours) return "";
   if (int err = rtnl_neigh_alloc_cache(sock, &raw); err < 0) return nl_geterror(err);
@@ -82,40 +91,39 @@ std::string load(nl_sock* sock, Tables& t, bool neighbours) {
 void add_subnets(const Tables& t, NetFacts& facts) {
   for (nl_object* o = nl_cache_get_first(t.addrs.get()); o; o = nl_cache_get_next(o)) {
     auto* a = reinterpret_cast<rtnl_addr*>(o);
-    uint32_t local = 0;
-    if (!ipv4_of(rtnl_addr_get_local(a), &local) || (local >> 24) == 127) continue;
-    const int len = rtnl_addr_get_prefixlen(a);
-    const uint32_t mask = mask_of(len);
-    facts.subnets.push_back({dotted(local & mask) + "/" + std::to_string(len),
-                             link_name(t.links.get(), rtnl_addr_get_ifindex(a)), local & mask,
-                             mask});
+    auto local = netlink_ip(rtnl_addr_get_local(a));
+    if (!local) continue;
+    const std::string text = format_ip(*local);
+    // Loopback and IPv6 link-local addresses connect no endpoint a rule can name.
+    if (text.starts_with("127.") || text == "::1" || text.starts_with("fe80:")) continue;
+    auto net = ip_cidr(*local, rtnl_addr_get_prefixlen(a));
+    if (!net) continue;
+    facts.subnets.push_back({format_ip(net->network) + "/" + std::to_string(net->prefix),
+                             link_name(t.links.get(), rtnl_addr_get_ifindex(a)), *net});
   }
 }
 
-// Longest prefix match among the main table's unicast routes.
+// Longest prefix match among the main table's unicast routes of the address's family.
 RouteFact lookup_route(const Tables& t, const std::string& ip) {
   RouteFact fact;
   fact.destination = ip;
-  auto parsed = parse_ipv4(ip);
-  if (!parsed) return fact;
-  const uint32_t dst = ntohl(parsed->w[0]);
+  auto dst = parse_ip(ip);
+  if (!dst) return fact;
   int best_len = -1;
   for (nl_object* o = nl_cache_get_first(t.routes.get()); o; o = nl_cache_get_next(o)) {
     auto* r = reinterpret_cast<rtnl_route*>(o);
     if (rtnl_route_get_table(r) != RT_TABLE_MAIN || rtnl_route_get_type(r) != RTN_UNICAST) continue;
-    nl_addr* d = rtnl_route_get_dst(r);
-    uint32_t net = 0;
-    const int len = d ? static_cast<int>(nl_addr_get_prefixlen(d)) : 0;
-    if (d && nl_addr_get_len(d) && !ipv4_of(d, &net)) continue;
-    if ((dst & mask_of(len)) != (net & mask_of(len)) || len <= best_len) continue;
-    best_len = len;
+    const int route_family = rtnl_route_get_family(r);
+    if (route_family != (dst->v6() ? AF_INET6 : AF_INET)) continue;
+    auto net = route_destination(rtnl_route_get_dst(r), dst->family);
+    if (!net || !net->contains(*dst) || net->prefix <= best_len) continue;
+    best_len = net->prefix;
     fact.found = true;
     fact.via.clear();
     fact.dev.clear();
     if (rtnl_route_get_nnexthops(r) > 0) {
       rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
-      uint32_t gw = 0;
-      if (ipv4_of(rtnl_route_nh_get_gateway(nh), &gw)) fact.via = dotted(gw);
+      if (auto gw = netlink_ip(rtnl_route_nh_get_gateway(nh))) fact.via = format_ip(*gw);
       fact.dev = link_name(t.links.get(), rtnl_route_nh_get_ifindex(nh));
     }
   }
@@ -124,12 +132,12 @@ RouteFact lookup_route(const Tables& t, const std::string& ip) {
 
 NeighbourFact lookup_neighbour(const Tables& t, const std::string& ip, const std::string& dev) {
   NeighbourFact fact{ip, dev};
-  auto parsed = parse_ipv4(ip);
-  if (!parsed) return fact;
+  auto wanted = parse_ip(ip);
+  if (!wanted) return fact;
   for (nl_object* o = nl_cache_get_first(t.neighs.get()); o; o = nl_cache_get_next(o)) {
     auto* n = reinterpret_cast<rtnl_neigh*>(o);
-    uint32_t addr = 0;
-    if (!ipv4_of(rtnl_neigh_get_dst(n), &addr) || addr != ntohl(parsed->w[0])) continue;
+    auto addr = netlink_ip(rtnl_neigh_get_dst(n));
+    if (!addr || !(*addr == *wanted)) continue;
     if (link_name(t.links.get(), rtnl_neigh_get_ifindex(n)) != dev) continue;
     fact.state = neigh_state(rtnl_neigh_get_state(n));
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cluster/ha_status.h"
+#include "common/ip.h"
 #include "conntrack/summary.h"
 #include "model/service.h"
 #include "status/status.h"
@@ -86,11 +87,17 @@ struct NeighbourFact {
 // so a misspelt one does not compile.
 using DpCounters = std::array<uint64_t, XLB_STAT_MAX>;
 
+// Words that differ by the address's family: "ARP" or "Neighbor Discovery"; "10.0.0.1/32" or
+// "2001:db8::1/128"; "ip route" or "ip -6 route"; how a DSR backend holds the VIP.
+std::string neighbour_protocol(const std::string& ip);
+std::string host_prefix(const std::string& ip);
+std::string route_command(const std::string& ip);
+std::string backend_vip_setup(const std::string& vip);
+
 struct Subnet {
-  std::string prefix;  // "10.9.16.0/24"
+  std::string prefix;  // "10.9.16.0/24", "2001:db8:1::/64"
   std::string dev;
-  uint32_t network = 0;  // host byte order
-  uint32_t mask = 0;
+  IpCidr net;
   bool contains(const std::string& ip) const;
 };
 
@@ -98,7 +105,7 @@ struct NetFacts {
   bool checked = false;  // false: not gathered (netlink failed); the error says why
   std::string error;
   std::vector<std::string> managed_interfaces;
-  std::vector<Subnet> subnets;            // this host's connected IPv4 subnets
+  std::vector<Subnet> subnets;            // this host's connected subnets
   std::vector<RouteFact> routes;          // toward each endpoint and each sampled client
   std::vector<NeighbourFact> neighbours;  // of each on-link endpoint
 
@@ -115,7 +122,7 @@ struct Snapshot {
   std::vector<EndpointFlows> flows;  // flows matching the query
   DpCounters counters{};
   NetFacts net;
-  cluster::HaStatus ha;  // this node's HA states and what its --cluster peers report
+  cluster::HaStatus ha;              // this node's HA states and what its --cluster peers report
   std::optional<StoreStatus> store;  // where the configuration lives; nullopt: not reported
 };
 

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "common/ip.h"
 #include "health/byte_stream.h"
 #include "health/http_exchange.h"
 #include "health/probe.h"
@@ -19,14 +20,13 @@ class HttpProbe final : public Probe {
       : Probe(std::move(done)),
         env_(env),
         spec_(spec),
-        request_(http_request(http_path(spec), spec.host.empty()
-                                                   ? spec.ip + ":" + std::to_string(spec.port)
-                                                   : spec.host)),
+        request_(http_request(http_path(spec),
+                              spec.host.empty() ? ip_with_port(spec.ip, spec.port) : spec.host)),
         check_(spec.expect_status, spec.expect) {}
 
   std::optional<ProbeResult> start() override {
     mark_start();
-    ConnectStart c = start_connect(SOCK_STREAM, ipv4_sockaddr(spec_.ip, spec_.port));
+    ConnectStart c = start_connect(SOCK_STREAM, probe_sockaddr(spec_.ip, spec_.port));
     if (c.error) return ProbeResult::failure(errno_words(c.error));
     fd_ = std::move(c.fd);
     reset_on_close(fd_.get());

@@ -1,7 +1,5 @@
-// ping: up on an ICMP echo reply from the target; down on an ICMP error about the request (raw
-// sockets only), a send error or the timeout.
-#include <arpa/inet.h>
-
+// ping: ICMP echo or, to an IPv6 address, ICMPv6 echo; up on an echo reply from the target; down on
+// an ICMP error about the request (raw sockets only), a send error or the timeout.
 #include "health/icmp_socket.h"
 #include "health/probe.h"
 
@@ -11,16 +9,14 @@ namespace {
 class PingProbe final : public Probe {
  public:
   PingProbe(ProbeEnv& env, const ProbeSpec& spec, ProbeDone done)
-      : Probe(std::move(done)), env_(env) {
-    ::inet_pton(AF_INET, spec.ip.c_str(), &to_);
-  }
+      : Probe(std::move(done)), env_(env), to_(parse_ip(spec.ip).value_or(IpAddress{})) {}
   ~PingProbe() override {
     if (seq_) icmp_->forget(*seq_);
   }
 
   std::optional<ProbeResult> start() override {
     mark_start();
-    auto icmp = env_.icmp();
+    auto icmp = env_.icmp(to_.family);
     if (!icmp) return ProbeResult::failure(icmp.error().message);
     icmp_ = *icmp;
     auto seq = icmp_->send_echo(to_, [this](std::optional<std::string> error) {
@@ -34,7 +30,7 @@ class PingProbe final : public Probe {
 
  private:
   ProbeEnv& env_;
-  in_addr to_{};
+  IpAddress to_;  // validated
   IcmpSocket* icmp_ = nullptr;
   std::optional<uint16_t> seq_;
 };

@@ -63,13 +63,13 @@ class ProbeEnv {
   ProbeEnv& operator=(const ProbeEnv&) = delete;
 
   EventLoop& loop() { return loop_; }
-  Result<IcmpSocket*> icmp();  // opened on first use
+  Result<IcmpSocket*> icmp(uint8_t family);  // one per family, opened on first use
   Result<TlsContext*> tls(bool verify);
 
  private:
   EventLoop& loop_;
-  std::unique_ptr<IcmpSocket> icmp_;
-  std::unique_ptr<TlsContext> tls_[2];  // [verify]
+  std::unique_ptr<IcmpSocket> icmp_[2];  // [IPv6]
+  std::unique_ptr<TlsContext> tls_[2];   // [verify]
 };
 
 // The prober for spec.type (not none). Call start() on it.

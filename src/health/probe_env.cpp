@@ -7,13 +7,14 @@ namespace xlb::health {
 ProbeEnv::ProbeEnv(EventLoop& loop) : loop_(loop) {}
 ProbeEnv::~ProbeEnv() = default;
 
-Result<IcmpSocket*> ProbeEnv::icmp() {
-  if (!icmp_) {
-    auto opened = IcmpSocket::open(loop_);
+Result<IcmpSocket*> ProbeEnv::icmp(uint8_t family) {
+  auto& slot = icmp_[family == XLB_AF_INET6 ? 1 : 0];
+  if (!slot) {
+    auto opened = IcmpSocket::open(loop_, family);
     if (!opened) return opened.error();  // retried by the next ping, e.g. after a capability fix
-    icmp_ = std::move(*opened);
+    slot = std::move(*opened);
   }
-  return icmp_.get();
+  return slot.get();
 }
 
 Result<TlsContext*> ProbeEnv::tls(bool verify) {

@@ -164,9 +164,11 @@ Result<StatusRange> parse_status_range(std::string_view text, const std::string&
 
 Result<void> validate(const ProbeSpec& spec) {
   if (spec.type == ProbeType::none) return Ok{};  // nothing is probed; the target is ok
-  if (!parse_ipv4(spec.ip)) {
-    return invalid("probe.ip", "probe.ip must be an IPv4 address such as 10.0.0.2, got " +
-                                   xlb::quoted(spec.ip));
+  if (!parse_ip(spec.ip)) {
+    return invalid("probe.ip",
+                   "probe.ip must be an IPv4 or IPv6 address such as 10.0.0.2 or 2001:db8::2, "
+                   "got " +
+                       xlb::quoted(spec.ip));
   }
   if (uses_port(spec.type) && spec.port == 0) {
     return invalid("probe.port", "probe.port must be from 1 to 65535 for " +

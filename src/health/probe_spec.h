@@ -31,7 +31,7 @@ Result<StatusRange> parse_status_range(std::string_view text,
 
 struct ProbeSpec {
   ProbeType type = ProbeType::none;
-  std::string ip;             // IPv4 target, e.g. "10.0.0.2"
+  std::string ip;             // IPv4 or IPv6 target, e.g. "10.0.0.2"
   uint16_t port = 0;          // tcp/udp/http/https; ignored by ping and none
   std::string request;        // http(s): path (empty = "/"); udp: payload (may be empty)
   StatusRange expect_status;  // http(s)

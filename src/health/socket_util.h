@@ -2,6 +2,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <string>
@@ -10,7 +11,14 @@
 
 namespace xlb::health {
 
-sockaddr_in ipv4_sockaddr(const std::string& ip, uint16_t port);  // ip already validated
+// A probe target of either family, ready for connect/sendto.
+struct ProbeAddress {
+  sockaddr_storage storage{};
+  socklen_t len = 0;
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+  int family() const { return storage.ss_family; }
+};
+ProbeAddress probe_sockaddr(const std::string& ip, uint16_t port);  // ip already validated
 
 struct ConnectStart {
   UniqueFd fd;    // valid unless `error` is set
@@ -19,7 +27,7 @@ struct ConnectStart {
 
 // Creates a non-blocking socket of `type` (SOCK_STREAM, SOCK_DGRAM) and connects it to `to`;
 // a stream connect is usually still in progress on return (wait for EPOLLOUT).
-ConnectStart start_connect(int type, const sockaddr_in& to);
+ConnectStart start_connect(int type, const ProbeAddress& to);
 
 // The error a non-blocking connect ended with (SO_ERROR); 0 when connected.
 int socket_error(int fd);

@@ -10,7 +10,7 @@ namespace {
 class TcpProbe final : public Probe {
  public:
   TcpProbe(ProbeEnv& env, const ProbeSpec& spec, ProbeDone done)
-      : Probe(std::move(done)), loop_(env.loop()), to_(ipv4_sockaddr(spec.ip, spec.port)) {}
+      : Probe(std::move(done)), loop_(env.loop()), to_(probe_sockaddr(spec.ip, spec.port)) {}
 
   std::optional<ProbeResult> start() override {
     mark_start();
@@ -33,7 +33,7 @@ class TcpProbe final : public Probe {
   }
 
   EventLoop& loop_;
-  sockaddr_in to_;
+  ProbeAddress to_;
   UniqueFd fd_;
   FdWatch watch_;  // after fd_: released first
 };

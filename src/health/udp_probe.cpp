@@ -20,7 +20,7 @@ class UdpProbe final : public Probe {
   UdpProbe(ProbeEnv& env, const ProbeSpec& spec, ProbeDone done)
       : Probe(std::move(done)),
         loop_(env.loop()),
-        to_(ipv4_sockaddr(spec.ip, spec.port)),
+        to_(probe_sockaddr(spec.ip, spec.port)),
         payload_(spec.request),
         expect_(spec.expect) {}
 
@@ -67,7 +67,7 @@ class UdpProbe final : public Probe {
   }
 
   EventLoop& loop_;
-  sockaddr_in to_;
+  ProbeAddress to_;
   std::string payload_;
   std::string expect_;
   UniqueFd fd_;

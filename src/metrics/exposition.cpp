@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/ip.h"
 #include "metrics/l7.h"
 #include "metrics/verdicts.h"
 #include "model/enum_names.h"
@@ -125,7 +126,7 @@ void add_rules(Registry& r, const std::vector<ServiceStatus>& rules) {
     uint64_t rule_active = 0;
     for (const EndpointStatus& ep : rule.endpoints) {
       Labels ep_labels = labels;
-      ep_labels["endpoint"] = ep.endpoint.ip + ":" + std::to_string(ep.endpoint.port);
+      ep_labels["endpoint"] = ip_with_port(ep.endpoint.ip, ep.endpoint.port);
       endpoint_traffic.add(ep_labels, ep.counter, ep.active_flows);
       if (dsr) endpoint_dsr.add(ep_labels, ep.dsr);
       rule_active += ep.active_flows;

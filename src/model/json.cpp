@@ -5,6 +5,7 @@
 #include <span>
 #include <string_view>
 
+#include "common/ip.h"
 #include "common/quote.h"
 #include "model/enum_names.h"
 #include "model/field_values.h"
@@ -148,9 +149,9 @@ Result<Endpoint> endpoint_from_json(const json& j, const std::string& prefix, ui
   ep.port = rule_port;  // endpoint port defaults to the rule's port (no translation)
   const json* ip = find(j, "ip");
   if (!ip) return missing(prefix + "ip");
-  auto ip_text = read_string(*ip, prefix + "ip", "an IPv4 address");
+  auto ip_text = read_string(*ip, prefix + "ip", "an IPv4 or IPv6 address");
   if (!ip_text) return ip_text.error();
-  ep.ip = *ip_text;
+  ep.ip = canonical_ip(*ip_text);
   XLB_TRY(read_optional(j, "port", prefix, ep.port, [](const json& v, const std::string& f) {
     return read_int(v, f, kPortRange);
   }));
@@ -223,9 +224,9 @@ Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
 
   const json* vip = find(j, "vip");
   if (!vip) return missing(prefix + "vip");
-  auto vip_text = read_string(*vip, prefix + "vip", "an IPv4 address");
+  auto vip_text = read_string(*vip, prefix + "vip", "an IPv4 or IPv6 address");
   if (!vip_text) return vip_text.error();
-  svc.key.vip = *vip_text;
+  svc.key.vip = canonical_ip(*vip_text);
 
   const json* proto = find(j, "protocol");
   if (!proto) return missing(prefix + "protocol");
@@ -270,13 +271,13 @@ Result<Service> service_from_json_at(const json& j, const std::string& prefix) {
   if (const json* snat = find(j, "snat")) {
     if (!snat->is_array()) {
       return invalid(prefix + "snat",
-                     prefix + "snat must be an array of IPv4 addresses, got " + shown(*snat));
+                     prefix + "snat must be an array of IP addresses, got " + shown(*snat));
     }
     for (size_t i = 0; i < snat->size(); ++i) {
-      auto ip =
-          read_string((*snat)[i], prefix + "snat[" + std::to_string(i) + "]", "an IPv4 address");
+      auto ip = read_string((*snat)[i], prefix + "snat[" + std::to_string(i) + "]",
+                            "an IPv4 or IPv6 address");
       if (!ip) return ip.error();
-      svc.snat.push_back(*ip);
+      svc.snat.push_back(canonical_ip(*ip));
     }
   }
 
@@ -302,9 +303,9 @@ Result<EndpointProbe> endpoint_probe_from_json_at(const json& j, const std::stri
   EndpointProbe p;
   const json* ip = find(j, "ip");
   if (!ip) return missing(prefix + "ip");
-  auto ip_text = read_string(*ip, prefix + "ip", "an IPv4 address");
+  auto ip_text = read_string(*ip, prefix + "ip", "an IPv4 or IPv6 address");
   if (!ip_text) return ip_text.error();
-  p.ip = *ip_text;
+  p.ip = canonical_ip(*ip_text);
   const json* type = find(j, "type");
   if (!type) return missing(prefix + "type");
   const std::string type_field = prefix + "type";

@@ -1,5 +1,6 @@
 #include "model/service.h"
 
+#include "common/ip.h"
 #include "model/enum_names.h"
 
 namespace xlb::model {
@@ -16,7 +17,7 @@ std::string to_string(Reuse r) { return enum_name<Reuse>(kReuseNames, r); }
 std::string to_string(Security s) { return enum_name<Security>(kSecurityNames, s); }
 
 std::string to_string(const ServiceKey& key) {
-  std::string text = key.vip + ":" + std::to_string(key.port) + "/" + to_string(key.protocol);
+  std::string text = ip_with_port(key.vip, key.port) + "/" + to_string(key.protocol);
   return key.host.empty() ? text : text + "/" + key.host;
 }
 

@@ -28,7 +28,7 @@ enum class Reuse { safe, always, never };
 enum class Security { none, https, e2ehttps };
 
 struct Endpoint {
-  std::string ip;                           // dotted quad as given (validated)
+  std::string ip;                           // IPv4 or IPv6 (RFC 5952), validated
   uint16_t port = 0;                        // target port on the endpoint
   uint8_t weight = 1;                       // 1..255
   EndpointState state = EndpointState::up;  // operator/health state

@@ -19,19 +19,39 @@ extern "C" {
 namespace xlb::model {
 namespace {
 
-// A rule or endpoint address must be one host: not 0.0.0.0, multicast or limited broadcast.
-bool is_host_address(const xlb_ip& ip) {
-  uint32_t h = ntohl(ip.w[0]);
-  return h != 0 && (h >> 28) != 0xE && h != 0xFFFFFFFFu;
+// A rule or endpoint address must be one host. IPv4: not 0.0.0.0, multicast or limited
+// broadcast. IPv6: not ::, multicast (ff00::/8), link-local (fe80::/10: it needs a zone, which a
+// rule cannot name) or IPv4-mapped (::ffff:0:0/96: that is an IPv4 host, written as one).
+bool is_host_address(const IpAddress& ip) {
+  const uint32_t h = ntohl(ip.addr.w[0]);
+  if (!ip.v6()) return h != 0 && (h >> 28) != 0xE && h != 0xFFFFFFFFu;
+  const bool unspecified = !ip.addr.w[0] && !ip.addr.w[1] && !ip.addr.w[2] && !ip.addr.w[3];
+  const bool mapped = !ip.addr.w[0] && !ip.addr.w[1] && ntohl(ip.addr.w[2]) == 0xFFFFu;
+  return !unspecified && !mapped && (h >> 24) != 0xFF && (h >> 22) != (0xFE80u >> 6);
 }
 
 Result<void> check_ip(const std::string& field, const std::string& text) {
-  auto ip = parse_ipv4(text);
+  auto ip = parse_ip(text);
   if (ip && is_host_address(*ip)) return Ok{};
   return invalid(field, field +
-                            " must be a unicast IPv4 address such as 10.0.0.100 (not 0.0.0.0, "
-                            "multicast or broadcast), got " +
+                            " must be a unicast IPv4 or IPv6 address such as 10.0.0.100 or "
+                            "2001:db8::100 (not 0.0.0.0/::, multicast, broadcast, link-local or "
+                            "IPv4-mapped), got " +
                             shown(text));
+}
+
+const char* ip_family_name(uint8_t family) { return family == XLB_AF_INET6 ? "IPv6" : "IPv4"; }
+
+// One rule translates within one family: its VIP, endpoints and SNAT addresses are all IPv4 or
+// all IPv6 (translating between them is NAT64, not built yet).
+Result<void> check_same_family(const Service& svc, const std::string& field,
+                               const std::string& text) {
+  const uint8_t want = family_of(svc.key.vip), got = family_of(text);
+  if (want == got) return Ok{};
+  return invalid(field, field + " " + text + " is " + ip_family_name(got) + " but the vip " +
+                            svc.key.vip + " is " + ip_family_name(want) +
+                            ": a rule's vip, endpoints and snat share one family (translating "
+                            "between IPv4 and IPv6, NAT64, is not supported yet)");
 }
 
 Result<void> check_name(const std::string& field, const std::string& name) {
@@ -58,12 +78,13 @@ Result<void> validate_endpoints(const Service& svc, const std::string& prefix) {
     const Endpoint& ep = svc.endpoints[i];
     const std::string at = field + "[" + std::to_string(i) + "]";
     XLB_TRY(check_ip(at + ".ip", ep.ip));
+    XLB_TRY(check_same_family(svc, at + ".ip", ep.ip));
     XLB_TRY(int_field(ep.port, at + ".port", kPortRange));
     XLB_TRY(int_field(ep.weight, at + ".weight", kWeightRange));
     auto [it, fresh] = seen.emplace(std::pair{ep.ip, ep.port}, i);
     if (!fresh) {
       return invalid(at, at + " duplicates " + field + "[" + std::to_string(it->second) + "] (" +
-                             ep.ip + ":" + std::to_string(ep.port) + "): list each ip:port once");
+                             ip_with_port(ep.ip, ep.port) + "): list each ip:port once");
     }
     if (svc.mode == Mode::dsr && ep.port != svc.key.port) {
       // DSR rewrites only L2/L3 headers; the endpoint answers the client directly from the VIP
@@ -83,8 +104,11 @@ Result<void> validate_mode_options(const Service& svc, const std::string& prefix
   if (svc.snat.size() > kMaxSnatAddresses)
     return invalid(prefix + "snat", prefix + "snat may list at most " +
                                         std::to_string(kMaxSnatAddresses) + " addresses");
-  for (size_t i = 0; i < svc.snat.size(); ++i)
-    XLB_TRY(check_ip(prefix + "snat[" + std::to_string(i) + "]", svc.snat[i]));
+  for (size_t i = 0; i < svc.snat.size(); ++i) {
+    const std::string at = prefix + "snat[" + std::to_string(i) + "]";
+    XLB_TRY(check_ip(at, svc.snat[i]));
+    XLB_TRY(check_same_family(svc, at, svc.snat[i]));
+  }
   if (svc.dsr_ipip && svc.mode != Mode::dsr)
     return invalid(prefix + "dsr_ipip", prefix + "dsr_ipip applies to --mode=dsr only");
   if (svc.ppv2 && svc.mode == Mode::dsr)
@@ -184,6 +208,11 @@ Result<void> validate_l7_options(const Service& svc, const std::string& prefix) 
     if (svc.insecure_backend) return only_l7("insecure_backend");
     return Ok{};
   }
+  if (family_of(svc.key.vip) == XLB_AF_INET6)
+    return invalid(prefix + "vip", prefix +
+                                       "vip: --mode=fullproxy over IPv6 is not supported yet "
+                                       "(xlb-proxy listens on IPv4 VIPs); use an IPv4 VIP, or "
+                                       "an L4 mode for this IPv6 VIP");
   if (svc.key.protocol != Protocol::tcp)
     return invalid(prefix + "protocol", prefix +
                                             "protocol must be tcp for --mode=fullproxy "
@@ -197,16 +226,30 @@ Result<void> validate_l7_options(const Service& svc, const std::string& prefix) 
     return invalid(prefix + "xff_trusted", prefix + "xff_trusted may list at most " +
                                                std::to_string(kMaxXffTrusted) + " networks");
   for (size_t i = 0; i < svc.xff_trusted.size(); ++i) {
-    if (parse_ipv4_cidr(svc.xff_trusted[i])) continue;
+    if (parse_ip_cidr(svc.xff_trusted[i])) continue;
     const std::string at = prefix + "xff_trusted[" + std::to_string(i) + "]";
-    return invalid(at, at + " must be an IPv4 network such as 10.0.0.0/8 or an address, got " +
+    return invalid(at, at +
+                           " must be a network such as 10.0.0.0/8 or 2001:db8::/32, or an "
+                           "address, got " +
                            shown(svc.xff_trusted[i]));
   }
   return validate_tls_paths(svc, prefix);
 }
 
+// The datapath's VIP table is keyed by the 16 address bytes alone (IPv4 in the first four), so
+// an IPv6 VIP whose last 96 bits are zero would share its entry with an IPv4 VIP. Such an
+// address is its /32's subnet-router anycast address (RFC 4291 2.6.1), no host's.
+Result<void> check_vip_key(const std::string& field, const std::string& vip) {
+  auto ip = parse_ip(vip);
+  if (!ip || !ip->v6() || ip->addr.w[1] || ip->addr.w[2] || ip->addr.w[3]) return Ok{};
+  return invalid(field, field + " " + vip +
+                            " is a subnet-router anycast address (its last 96 bits are zero), "
+                            "which the datapath cannot tell from an IPv4 VIP: choose another");
+}
+
 Result<void> validate_at(const Service& svc, const std::string& prefix) {
   XLB_TRY(check_ip(prefix + "vip", svc.key.vip));
+  XLB_TRY(check_vip_key(prefix + "vip", svc.key.vip));
   XLB_TRY(int_field(svc.key.port, prefix + "port", kPortRange));
   XLB_TRY(check_name(prefix + "name", svc.name));
   XLB_TRY(int_field(svc.inactive_timeout_s, prefix + "inactive_timeout", kInactiveTimeoutRange));
@@ -261,13 +304,13 @@ Result<void> check_port_sharing(const Service& rule, const Service& other,
   if (is_l7(rule) && is_l7(other) &&
       (rule.security == Security::none) != (other.security == Security::none)) {
     return invalid(field, field + " (security " + to_string(rule.security) + ") cannot share " +
-                              a.vip + ":" + std::to_string(a.port) + "/" + to_string(a.protocol) +
+                              ip_with_port(a.vip, a.port) + "/" + to_string(a.protocol) +
                               " with a rule of security " + to_string(other.security) +
                               ": every host of a port is https, or none is");
   }
   if (is_l7(rule) == is_l7(other)) return Ok{};
-  return invalid(field, field + " (" + to_string(rule.mode) + ") cannot share " + a.vip + ":" +
-                            std::to_string(a.port) + "/" + to_string(a.protocol) + " with a " +
+  return invalid(field, field + " (" + to_string(rule.mode) + ") cannot share " +
+                            ip_with_port(a.vip, a.port) + "/" + to_string(a.protocol) + " with a " +
                             to_string(other.mode) +
                             " rule: use another port, or delete that rule first");
 }

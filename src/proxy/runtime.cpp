@@ -5,9 +5,9 @@
 
 namespace xlb::proxy {
 
-bool RuntimeRule::trusts(uint32_t host_order_addr) const {
+bool RuntimeRule::trusts(const IpAddress& client) const {
   for (const auto& cidr : trusted) {
-    if (cidr.contains(host_order_addr)) return true;
+    if (cidr.contains(client)) return true;
   }
   return false;
 }
@@ -27,8 +27,10 @@ const RuntimeRule* RuntimeConfig::route(uint32_t vip, uint16_t port, std::string
 bool RuntimeConfig::trusts_on_listener(uint32_t vip, uint16_t port, uint32_t peer) const {
   auto it = by_listener.find({vip, port});
   if (it == by_listener.end()) return false;
+  IpAddress peer_ip;  // the listener is IPv4, so is its TCP peer
+  peer_ip.addr.w[0] = htonl(peer);
   for (size_t i : it->second) {
-    if (rules[i].trusts(peer)) return true;
+    if (rules[i].trusts(peer_ip)) return true;
   }
   return false;
 }
@@ -133,7 +135,7 @@ std::shared_ptr<const RuntimeConfig> build_runtime(const ProxyConfig& config,
     r.service = svc;
     r.key = model::to_string(svc.key);
     for (const auto& text : svc.xff_trusted) {
-      if (auto cidr = parse_ipv4_cidr(text)) r.trusted.push_back(*cidr);
+      if (auto cidr = parse_ip_cidr(text)) r.trusted.push_back(*cidr);
     }
     r.stats = registry.rule(r.key);
     const auto vip = parse_ipv4(svc.key.vip);

@@ -23,14 +23,15 @@ namespace xlb::proxy {
 
 struct RuntimeRule {
   model::Service service;
-  std::string key;  // model::to_string(service.key): the stats key
-  std::vector<Ipv4Cidr> trusted;
+  std::string key;              // model::to_string(service.key): the stats key
+  std::vector<IpCidr> trusted;  // --xff-trusted networks of both families
   std::shared_ptr<RuleStats> stats;
   SslCtxPtr server_tls;   // https, e2ehttps: its certificate toward clients (null: did not load)
   SslCtxPtr backend_tls;  // e2ehttps: how its endpoints are verified (null: did not load)
   std::string tls_stamp;  // the TLS files' identity when loaded (tls_files_stamp)
 
-  bool trusts(uint32_t host_order_addr) const;
+  // Whether `client` (the TCP peer, or a trusted PPv2 source: IPv4 or IPv6) is in --xff-trusted.
+  bool trusts(const IpAddress& client) const;
 };
 
 struct RuntimeConfig {

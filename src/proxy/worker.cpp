@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/ip.h"
 #include "proxy/balancer.h"
 #include "proxy/forward.h"
 #include "proxy/http_parser.h"
@@ -85,9 +86,9 @@ struct ProxySession {
   int fd = -1;
   uint32_t vip = 0;  // host order: the listener (VIP:port) the client connected to
   uint16_t port = 0;
-  uint32_t peer_ip = 0;    // host order: the TCP peer (PPv2 trust is decided on it)
-  std::string client;      // the client's address: the peer, or a trusted PPv2 source
-  uint32_t client_ip = 0;  // host order of `client` when IPv4 (XFF trust)
+  uint32_t peer_ip = 0;  // host order: the TCP peer (PPv2 trust is decided on it)
+  std::string client;    // the client's address: the peer, or a trusted PPv2 source
+  IpAddress client_ip;   // `client` parsed (XFF trust); a PPv2 source may be IPv6
   bool ppv2_checked = false;
   bool readable = false, writable = false, eof = false;
   std::string in, out;
@@ -220,7 +221,9 @@ struct Worker::Loop {
       }
       connections.fetch_add(1, std::memory_order_relaxed);
       set_nodelay(fd);
-      s->peer_ip = s->client_ip = ntohl(peer.sin_addr.s_addr);
+      s->peer_ip = ntohl(peer.sin_addr.s_addr);
+      s->client_ip = IpAddress{};
+      s->client_ip.addr.w[0] = peer.sin_addr.s_addr;
       char text[INET_ADDRSTRLEN] = {};
       inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
       s->client = text;
@@ -424,9 +427,9 @@ struct Worker::Loop {
     }
     s.in.erase(0, h.length);
     if (!h.source.empty()) {
-      s.client = h.source;
-      in_addr a{};
-      s.client_ip = inet_pton(AF_INET, h.source.c_str(), &a) == 1 ? ntohl(a.s_addr) : 0;
+      s.client = h.source;  // ppv2.cpp wrote it with inet_ntop: RFC 5952 for IPv6
+      // An address that does not parse is trusted by no network (the unspecified family).
+      s.client_ip = parse_ip(h.source).value_or(IpAddress{{}, 0});
     }
     s.ppv2_checked = true;
     return true;

@@ -65,15 +65,16 @@ bool in_use(const xlb_endpoint& ep) { return ep.weight > 0; }
 
 xlb_svc_key to_abi_key(const model::ServiceKey& key) {
   auto k = zeroed<xlb_svc_key>();
-  k.vip = parse_ipv4(key.vip).value_or(xlb_ip{});
+  const IpAddress vip = parse_ip(key.vip).value_or(IpAddress{});
+  k.vip = vip.addr;
   k.port = htons(key.port);
   k.proto = key.protocol == model::Protocol::tcp ? IPPROTO_TCP : IPPROTO_UDP;
-  k.family = XLB_AF_INET;
+  k.family = vip.family;
   return k;
 }
 
 std::optional<model::ServiceKey> from_abi_key(const xlb_svc_key& key) {
-  if (key.family != XLB_AF_INET) return std::nullopt;
+  if (key.family != XLB_AF_INET && key.family != XLB_AF_INET6) return std::nullopt;
   model::ServiceKey out;
   if (key.proto == IPPROTO_TCP) {
     out.protocol = model::Protocol::tcp;
@@ -82,14 +83,15 @@ std::optional<model::ServiceKey> from_abi_key(const xlb_svc_key& key) {
   } else {
     return std::nullopt;
   }
-  out.vip = format_ip(key.vip);
+  out.vip = format_ip(key.vip, key.family);
   out.port = ntohs(key.port);
   return out;
 }
 
 std::optional<uint8_t> find_endpoint(const xlb_svc& svc, const model::Endpoint& ep) {
-  auto addr = parse_ipv4(ep.ip);
-  if (!addr) return std::nullopt;
+  auto ip = parse_ip(ep.ip);
+  if (!ip) return std::nullopt;
+  const xlb_ip* addr = &ip->addr;
   uint32_t n = std::min<uint32_t>(svc.nr_endpoints, XLB_MAX_ENDPOINTS);
   for (uint32_t i = 0; i < n; ++i) {
     const xlb_endpoint& e = svc.eps[i];
@@ -131,7 +133,7 @@ xlb_svc build_svc(const model::Service& svc, uint32_t id, const xlb_svc* previou
       svc.persist_timeout_s ? svc.persist_timeout_s : model::kDefaultPersistTimeoutS;
   if (svc.select == model::Select::maglev)
     spec.maglev_size = svc.maglev_size ? svc.maglev_size : model::kDefaultMaglevSize;
-  for (const auto& a : svc.snat) spec.snat.push_back(parse_ipv4(a).value_or(xlb_ip{}));
+  for (const auto& a : svc.snat) spec.snat.push_back(parse_ip(a).value_or(IpAddress{}).addr);
 
   std::vector<uint8_t> index = endpoint_indexes(svc, previous);
   size_t nr = 0;
@@ -142,11 +144,12 @@ xlb_svc build_svc(const model::Service& svc, uint32_t id, const xlb_svc* previou
   for (size_t k = 0; k < svc.endpoints.size(); ++k) {
     const model::Endpoint& ep = svc.endpoints[k];
     xlb_endpoint& e = spec.endpoints[index[k]];
-    e.addr = parse_ipv4(ep.ip).value_or(xlb_ip{});
+    const IpAddress addr = parse_ip(ep.ip).value_or(IpAddress{});
+    e.addr = addr.addr;
     e.port = htons(ep.port);
     e.weight = ep.weight;
     e.state = abi_state(ep.state);
-    e.family = XLB_AF_INET;
+    e.family = addr.family;
   }
   xlb_svc out = select::encode_svc(spec);
   // A changed maglev rule moves to its other table, so the rule and its table change together.
@@ -164,7 +167,7 @@ std::vector<uint32_t> build_maglev_table(const xlb_svc& dp) {
     const xlb_endpoint& e = dp.eps[i];
     if (!in_use(e) || e.state != XLB_EP_UP) continue;
     // Placement depends on the endpoint's address only, so every node agrees.
-    backends.push_back({i, format_ip(e.addr) + ":" + std::to_string(ntohs(e.port)), e.weight});
+    backends.push_back({i, format_ip_port(e.addr, e.family, ntohs(e.port)), e.weight});
   }
   return select::build_maglev(backends, dp.maglev_size);
 }

@@ -21,18 +21,13 @@
 namespace xlb {
 namespace {
 
-uint32_t host_order(const std::string& vip) {
-  auto ip = parse_ipv4(vip);
-  return ip ? ntohl(ip->w[0]) : 0;
-}
-
 // rule=web key=10.0.0.1:80/tcp id=3 mode=default select=rr endpoints="10.0.1.2:8080 w1 up #0"
 logging::Fields rule_fields(const model::Service& svc, const xlb_svc& dp) {
   std::string eps;
   for (const auto& ep : svc.endpoints) {
     if (!eps.empty()) eps += ", ";
     auto idx = find_endpoint(dp, ep);
-    eps += ep.ip + ":" + std::to_string(ep.port) + " w" + std::to_string(ep.weight) + " " +
+    eps += ip_with_port(ep.ip, ep.port) + " w" + std::to_string(ep.weight) + " " +
            to_string(ep.state) + " #" + (idx ? std::to_string(*idx) : "?");
   }
   return {{"rule", model::display_name(svc)}, {"key", to_string(svc.key)},
@@ -81,7 +76,7 @@ model::Config config_of(const Rules& rules, const std::vector<model::EndpointPro
 
 std::vector<model::EndpointProbe> sorted_by_ip(std::vector<model::EndpointProbe> probes) {
   std::sort(probes.begin(), probes.end(), [](const auto& a, const auto& b) {
-    return std::pair(host_order(a.ip), a.ip) < std::pair(host_order(b.ip), b.ip);
+    return std::pair(ip_sort_key(a.ip), a.ip) < std::pair(ip_sort_key(b.ip), b.ip);
   });
   return probes;
 }
@@ -105,8 +100,8 @@ xlb_vip_info vip_info(uint32_t rules) {
 }  // namespace
 
 bool Reconciler::KeyLess::operator()(const model::ServiceKey& a, const model::ServiceKey& b) const {
-  return std::tuple(host_order(a.vip), a.vip, a.port, a.protocol, a.host) <
-         std::tuple(host_order(b.vip), b.vip, b.port, b.protocol, b.host);
+  return std::tuple(ip_sort_key(a.vip), a.vip, a.port, a.protocol, a.host) <
+         std::tuple(ip_sort_key(b.vip), b.vip, b.port, b.protocol, b.host);
 }
 
 Reconciler::Reconciler(Datapath& datapath, Store& store) : datapath_(datapath), store_(store) {}
@@ -178,7 +173,7 @@ Result<void> Reconciler::apply_vips(const Delta& delta, bool adopting, Undo& und
     auto b = before.find(vip);
     uint32_t was = b == before.end() ? 0 : b->second;
     if (was == count && !adopting) continue;
-    xlb_ip ip = parse_ipv4(vip).value_or(xlb_ip{});
+    xlb_ip ip = parse_ip(vip).value_or(IpAddress{}).addr;
     XLB_TRY(datapath_.upsert_vip(ip, vip_info(count)));
     if (was > 0) {
       undo.add(
@@ -189,7 +184,7 @@ Result<void> Reconciler::apply_vips(const Delta& delta, bool adopting, Undo& und
   }
   for (const auto& [vip, was] : before) {
     if (after.contains(vip)) continue;
-    xlb_ip ip = parse_ipv4(vip).value_or(xlb_ip{});
+    xlb_ip ip = parse_ip(vip).value_or(IpAddress{}).addr;
     if (auto r = datapath_.delete_vip(ip); !r) {
       // When adopting, VIP entries of stale rules may already be gone.
       if (!adopting) return r.error();
@@ -452,7 +447,7 @@ Result<void> Reconciler::restore() {
     auto key = from_abi_key(k);
     if (!key) {
       spdlog::warn("removing datapath rule {} with a key this version cannot express",
-                   format_ip(k.vip));
+                   format_ip(k.vip, k.family));
       XLB_TRY(datapath_.delete_service(k));
       continue;
     }

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "common/ip.h"
 #include "model/json.h"
 #include "model/strict_json.h"
 #include "model/validate.h"
@@ -24,7 +25,8 @@ Error stored_item_error(const std::string& where, const std::string& what) {
 }  // namespace
 
 std::string rule_item_name(const model::ServiceKey& key) {
-  std::string name = std::string(kRuleItems) + key.vip + ":" + std::to_string(key.port) + ":" +
+  // "[v6]:port" keeps an IPv6 VIP's colons apart from the port's (IPv4 names are unchanged).
+  std::string name = std::string(kRuleItems) + ip_with_port(key.vip, key.port) + ":" +
                      model::to_string(key.protocol);
   // Fullproxy rules of one VIP:port differ by host: each its own key.
   return key.host.empty() ? name : name + ":" + key.host;

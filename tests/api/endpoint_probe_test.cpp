@@ -74,7 +74,7 @@ TEST_F(EndpointProbes, CreateReplaceGetDeleteAndSavedInTheConfig) {
   EXPECT_TRUE(config()["endpoint_probes"].empty());
   expect_error(http.Delete("/api/v1/endpoints/10.0.1.2"), 404, "", "has no probe of its own");
   expect_error(http.Get("/api/v1/endpoints/10.0.1.2"), 404, "", "has no probe of its own");
-  expect_error(http.Get("/api/v1/endpoints/10.0.1"), 400, "ip", "IPv4 address");
+  expect_error(http.Get("/api/v1/endpoints/10.0.1"), 400, "ip", "IPv4 or IPv6 address");
 }
 
 TEST_F(EndpointProbes, BadProbeIsRefusedNamingTheFieldAndChangesNothing) {

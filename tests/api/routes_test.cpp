@@ -75,10 +75,47 @@ TEST_F(Routes, DeleteThenGetIsNotFound) {
 }
 
 TEST_F(Routes, PathKeysAreValidated) {
-  expect_error(http.Get("/api/v1/loadbalancers/10.0.0.300/tcp/80"), 400, "vip", "IPv4");
+  expect_error(http.Get("/api/v1/loadbalancers/10.0.0.300/tcp/80"), 400, "vip", "IPv4 or IPv6");
+  expect_error(http.Get("/api/v1/loadbalancers/2001:db8:::1/tcp/80"), 400, "vip", "IPv4 or IPv6");
   expect_error(http.Get("/api/v1/loadbalancers/10.0.0.1/sctp/80"), 400, "protocol", "tcp, udp");
   expect_error(http.Get("/api/v1/loadbalancers/10.0.0.1/tcp/0"), 400, "port", "1 to 65535");
   expect_error(http.Delete("/api/v1/loadbalancers/10.0.0.1/udp/65536"), 400, "port", "1 to 65535");
+}
+
+// IPv6 rules (issue 24): held and shown in RFC 5952 form, found by any form of the VIP in the
+// path, exported and deleted like IPv4 ones; a rule mixing families is refused naming the field.
+TEST_F(Routes, Ipv6RuleRoundTripsInItsCanonicalForm) {
+  json rule = {{"vip", "2001:DB8:0::0100"},
+               {"protocol", "tcp"},
+               {"port", 80},
+               {"mode", "fullnat"},
+               {"snat", {"2001:db8:1::1"}},
+               {"endpoints",
+                {{{"ip", "2001:db8:1::10"}, {"port", 8080}},
+                 {{"ip", "2001:0db8:1::11"}, {"port", 8080}, {"weight", 2}}}}};
+  auto created = post(rule);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  EXPECT_EQ(body_json(created)["vip"], "2001:db8::100");
+  EXPECT_EQ(body_json(created)["endpoints"][1]["ip"], "2001:db8:1::11");
+  for (const char* path : {"/api/v1/loadbalancers/2001:db8::100/tcp/80",
+                           "/api/v1/loadbalancers/2001:DB8:0:0:0:0:0:100/tcp/80"}) {
+    auto one = http.Get(path);
+    ASSERT_TRUE(one);
+    EXPECT_EQ(one->status, 200) << path << ": " << one->body;
+  }
+  EXPECT_EQ(config()["services"][0]["vip"], "2001:db8::100");
+
+  json mixed = rule;
+  mixed["port"] = 81;
+  mixed["endpoints"][0]["ip"] = "10.0.1.2";
+  expect_error(post(mixed), 400, "endpoints[0].ip", "NAT64, is not supported yet");
+  EXPECT_EQ(config()["services"].size(), 1u) << "nothing changed";
+
+  auto deleted = http.Delete("/api/v1/loadbalancers/2001:db8::100/tcp/80");
+  ASSERT_TRUE(deleted);
+  EXPECT_LT(deleted->status, 300) << deleted->body;
+  EXPECT_EQ(config()["services"].size(), 0u);
 }
 
 TEST_F(Routes, ContentTypeIsNotRequired) {

@@ -64,6 +64,31 @@ TEST(Endpoints, BadSyntaxNamesTheFlag) {
   }
 }
 
+// IPv6: "[addr]:weight", "[addr]", or a bare address (weight 1); a bare item with several ':'
+// is always an address, so "2001:db8:1::10:1" is not 2001:db8:1::10 with weight 1.
+TEST(Endpoints, Ipv6InBracketsOrBare) {
+  auto eps = parse_endpoints({"[2001:db8:1::10]:3,[2001:db8:1::11],2001:db8:1::10:1"});
+  ASSERT_TRUE(eps) << eps.error().message;
+  ASSERT_EQ(eps->size(), 3u);
+  EXPECT_EQ((*eps)[0].ip, "2001:db8:1::10");
+  EXPECT_EQ((*eps)[0].weight, 3);
+  EXPECT_EQ((*eps)[1].ip, "2001:db8:1::11");
+  EXPECT_EQ((*eps)[1].weight, 1);
+  EXPECT_EQ((*eps)[2].ip, "2001:db8:1::10:1");
+  EXPECT_EQ((*eps)[2].weight, 1);
+}
+
+TEST(Endpoints, BadIpv6SyntaxNamesTheFlag) {
+  for (const char* bad : {"[2001:db8::1", "[2001:db8::1]:", "[2001:db8::1]:x", "[2001:db8::1]3",
+                          "[]:1", "[10.0.0.2]:1", "[2001:db8::1]:1:2"}) {
+    auto eps = parse_endpoints({bad});
+    ASSERT_FALSE(eps) << bad;
+    EXPECT_EQ(eps.error().field, "--endpoints");
+    EXPECT_NE(eps.error().message.find("IPv6: [<ip>]:<weight>"), std::string::npos)
+        << eps.error().message;
+  }
+}
+
 CreateLbArgs web_args() {
   CreateLbArgs args;
   args.vip = "10.0.0.100";

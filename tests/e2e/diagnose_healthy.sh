@@ -43,7 +43,7 @@ assert_contains "$DIAG_OUT" "VIPs with rules: $VIP" "and the VIPs that have rule
 
 step "bad arguments: one line naming the flag, exit 1"
 diagnose_expect 1 not-an-ip --tcp=80
-assert_contains "$DIAG_OUT" "vip must be an IPv4 address" "bad VIP"
+assert_contains "$DIAG_OUT" "vip must be an IPv4 or IPv6 address" "bad VIP"
 diagnose_expect 1 "$VIP" --tcp=0
 assert_contains "$DIAG_OUT" "--tcp" "bad port names --tcp"
 

@@ -35,7 +35,7 @@ TEST(ParseIcmp, EchoReplyFromAPingSocket) {
   EXPECT_FALSE(e->is_error);
   EXPECT_EQ(e->id, 0x1234);
   EXPECT_EQ(e->seq, 7);
-  EXPECT_EQ(e->peer, kTarget);
+  EXPECT_EQ(e->peer.w[0], kTarget);
 }
 
 TEST(ParseIcmp, EchoReplyFromARawSocketSkipsTheIpHeader) {
@@ -51,7 +51,7 @@ TEST(ParseIcmp, DestinationUnreachableQuotingOurRequest) {
   EXPECT_TRUE(e->is_error);
   EXPECT_EQ(e->id, 9);
   EXPECT_EQ(e->seq, 42);
-  EXPECT_EQ(e->peer, kTarget);  // the quoted destination, not the router
+  EXPECT_EQ(e->peer.w[0], kTarget);  // the quoted destination, not the router
   EXPECT_EQ(icmp_error_words(e->type, e->code), "icmp host unreachable");
 }
 
@@ -61,6 +61,59 @@ TEST(ParseIcmp, IgnoresRequestsErrorsAboutOtherTrafficAndRunts) {
   EXPECT_FALSE(parse_icmp(about_udp, false, kTarget));
   EXPECT_FALSE(parse_icmp(std::vector<uint8_t>{0, 0, 0}, false, kTarget));
   EXPECT_FALSE(parse_icmp(std::vector<uint8_t>(10, 0x45), true, kTarget));
+}
+
+// ICMPv6 (RFC 4443): echo reply 129; errors 1 (unreachable), 2 (too big), 3 (time exceeded)
+// quote the IPv6 header (destination at byte 24) and the echo request (128).
+xlb_ip ip6(uint8_t last) {
+  xlb_ip ip{};
+  ip.w[0] = htonl(0x20010db8);
+  ip.w[3] = htonl(last);
+  return ip;
+}
+
+std::vector<uint8_t> ipv6_header(const xlb_ip& dst, uint8_t next_header = 58) {
+  std::vector<uint8_t> h(40, 0);
+  h[0] = 0x60;
+  h[6] = next_header;
+  h[7] = 64;
+  std::memcpy(&h[24], dst.w, 16);
+  return h;
+}
+
+TEST(ParseIcmp6, EchoReply) {
+  auto e = parse_icmp6(icmp(129, 0, 0x1234, 7), ip6(2));
+  ASSERT_TRUE(e);
+  EXPECT_FALSE(e->is_error);
+  EXPECT_EQ(e->id, 0x1234);
+  EXPECT_EQ(e->seq, 7);
+  EXPECT_TRUE(e->peer == ip6(2));
+}
+
+TEST(ParseIcmp6, ErrorQuotingOurRequestNamesItsDestination) {
+  auto packet = icmp(1, 3, 0, 0) + ipv6_header(ip6(2)) + icmp(128, 0, 9, 42);
+  auto e = parse_icmp6(packet, ip6(0xfe));  // sent by a router
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->is_error);
+  EXPECT_EQ(e->seq, 42);
+  EXPECT_TRUE(e->peer == ip6(2)) << "the quoted destination, not the router";
+  EXPECT_EQ(icmp6_error_words(e->type, e->code), "icmpv6 address unreachable");
+  auto too_big = icmp(2, 0, 0, 0) + ipv6_header(ip6(2)) + icmp(128, 0, 9, 43);
+  ASSERT_TRUE(parse_icmp6(too_big, ip6(0xfe)));
+  EXPECT_EQ(icmp6_error_words(2, 0), "icmpv6 packet too big");
+  EXPECT_EQ(icmp6_error_words(3, 0), "icmpv6 time exceeded");
+}
+
+TEST(ParseIcmp6, IgnoresRequestsOtherErrorsAndRunts) {
+  EXPECT_FALSE(parse_icmp6(icmp(128, 0, 1, 1), ip6(2)));  // our own request on loopback
+  EXPECT_FALSE(parse_icmp6(icmp(135, 0, 0, 0), ip6(2)));  // a neighbour solicitation
+  auto about_udp = icmp(1, 4, 0, 0) + ipv6_header(ip6(2), 17) + icmp(0, 0, 1, 1);
+  EXPECT_FALSE(parse_icmp6(about_udp, ip6(2)));
+  auto truncated = icmp(1, 3, 0, 0) + ipv6_header(ip6(2));
+  EXPECT_FALSE(parse_icmp6(truncated, ip6(2)));
+  auto not_v6 = icmp(1, 3, 0, 0) + ipv4_header(kTarget) + std::vector<uint8_t>(28, 0);
+  EXPECT_FALSE(parse_icmp6(not_v6, ip6(2)));
+  EXPECT_FALSE(parse_icmp6(std::vector<uint8_t>{129, 0, 0}, ip6(2)));
 }
 
 TEST(IcmpErrorWords, NameTheCommonCodes) {

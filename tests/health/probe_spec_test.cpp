@@ -41,7 +41,9 @@ TEST(ProbeSpec, RejectsABadAddress) {
   auto r = validate(s);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().field, "probe.ip");
-  EXPECT_EQ(r.error().message, "probe.ip must be an IPv4 address such as 10.0.0.2, got \"10.0.0\"");
+  EXPECT_EQ(r.error().message,
+            "probe.ip must be an IPv4 or IPv6 address such as 10.0.0.2 or 2001:db8::2, "
+            "got \"10.0.0\"");
 }
 
 TEST(ProbeSpec, PortIsRequiredExceptForPing) {

@@ -41,6 +41,31 @@ TEST(TcpProbe, DownWhenRefused) {
               "connection refused");
 }
 
+// IPv6 targets: the same probers over ::1 (tcp, http with a bracketed Host, ICMPv6 echo).
+TEST(TcpProbe, UpOverIpv6AndRefusedWhenNothingListens) {
+  TcpListener server(0, kLoopback6);
+  expect_up(probe_once(local_spec(ProbeType::tcp, server.port(), 0.3, kLoopback6)));
+  EXPECT_TRUE(wait_until([&server] { return server.accepted() == 1; }));
+  expect_down(probe_once(local_spec(ProbeType::tcp, unused_port(SOCK_STREAM), 0.3, kLoopback6)),
+              "connection refused");
+}
+
+TEST(HttpProbe, UpOverIpv6) {
+  HttpServer server(kLoopback6);
+  auto spec = local_spec(ProbeType::http, server.port(), 0.3, kLoopback6);
+  spec.request = "/ok";
+  spec.expect = "all ok";
+  expect_up(probe_once(spec));
+  spec.request = "/fail";
+  expect_down(probe_once(spec), "http 503");
+}
+
+TEST(PingProbe, UpWhenIpv6LoopbackAnswers) {
+  ProbeResult r = probe_once(local_spec(ProbeType::ping, 0, 0.3, kLoopback6));
+  if (!r.up && r.error.starts_with("cannot open an icmpv6 socket")) GTEST_SKIP() << r.error;
+  expect_up(r);
+}
+
 TEST(UdpProbe, UpOnAReply) {
   UdpEcho server;
   auto spec = local_spec(ProbeType::udp, server.port());
@@ -83,7 +108,7 @@ TEST(PingProbe, ACancelledPingIgnoresItsLateReply) {
   auto loop = EventLoop::create();
   ASSERT_TRUE(loop);
   ProbeEnv env(**loop);
-  if (!env.icmp()) GTEST_SKIP() << env.icmp().error().message;
+  if (!env.icmp(XLB_AF_INET)) GTEST_SKIP() << env.icmp(XLB_AF_INET).error().message;
   ProbeSpec spec = local_spec(ProbeType::ping, 0);
   bool cancelled_called = false;
   auto cancelled =

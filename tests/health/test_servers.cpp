@@ -7,24 +7,25 @@
 
 #include <stdexcept>
 
+#include "health/socket_util.h"
+
 namespace xlb::health::testing {
 namespace {
 
-// A socket of `type` bound to 127.0.0.1:port (0 = any); returns it and the port it got.
-UniqueFd bound_socket(int type, uint16_t port, uint16_t& bound_port) {
-  UniqueFd fd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
+// A socket of `type` bound to host:port (0 = any port); returns it and the port it got.
+UniqueFd bound_socket(int type, uint16_t port, uint16_t& bound_port,
+                      const std::string& host = kLoopback) {
+  ProbeAddress to = probe_sockaddr(host, port);
+  UniqueFd fd(::socket(to.family(), type | SOCK_CLOEXEC, 0));
   int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(port);
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-    throw std::runtime_error("bind 127.0.0.1:" + std::to_string(port) + " failed");
+  if (::bind(fd.get(), to.get(), to.len) != 0) {
+    throw std::runtime_error("bind " + host + " port " + std::to_string(port) + " failed");
   }
-  socklen_t len = sizeof sa;
-  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&sa), &len);
-  bound_port = ntohs(sa.sin_port);
+  socklen_t len = to.len;
+  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&to.storage), &len);
+  // sin_port and sin6_port sit at the same offset.
+  bound_port = ntohs(reinterpret_cast<const sockaddr_in*>(&to.storage)->sin_port);
   return fd;
 }
 
@@ -45,18 +46,18 @@ uint16_t unused_port(int type) {
   return port;
 }
 
-ProbeSpec local_spec(ProbeType type, uint16_t port, double timeout_s) {
+ProbeSpec local_spec(ProbeType type, uint16_t port, double timeout_s, const std::string& host) {
   ProbeSpec spec;
   spec.type = type;
-  spec.ip = "127.0.0.1";
+  spec.ip = host;
   spec.port = port;
   spec.timeout_s = timeout_s;
   spec.period_s = 1;
   return spec;
 }
 
-TcpListener::TcpListener(uint16_t port) {
-  fd_ = bound_socket(SOCK_STREAM, port, port_);
+TcpListener::TcpListener(uint16_t port, const std::string& host) {
+  fd_ = bound_socket(SOCK_STREAM, port, port_, host);
   ::listen(fd_.get(), 128);
   // Accept, or the queue fills after 128 probes and later handshakes stall.
   thread_ = std::thread([this] {
@@ -104,7 +105,7 @@ UdpEcho::~UdpEcho() {
   thread_.join();
 }
 
-HttpServer::HttpServer() : server_(std::make_unique<httplib::Server>()) {
+HttpServer::HttpServer(const std::string& host) : server_(std::make_unique<httplib::Server>()) {
   server_->Get("/ok", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("all ok", "text/plain");
   });
@@ -115,7 +116,7 @@ HttpServer::HttpServer() : server_(std::make_unique<httplib::Server>()) {
   server_->Get("/wrong", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("nope", "text/plain");
   });
-  port_ = static_cast<uint16_t>(server_->bind_to_any_port("127.0.0.1"));
+  port_ = static_cast<uint16_t>(server_->bind_to_any_port(host));
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }

@@ -27,12 +27,16 @@ bool wait_until(const std::function<bool()>& done,
 uint16_t unused_port(int type);
 
 // A ProbeSpec for 127.0.0.1:port with fast timing for tests.
-ProbeSpec local_spec(ProbeType type, uint16_t port, double timeout_s = 0.3);
+inline const std::string kLoopback = "127.0.0.1";
+inline const std::string kLoopback6 = "::1";
+ProbeSpec local_spec(ProbeType type, uint16_t port, double timeout_s = 0.3,
+                     const std::string& host = kLoopback);
 
 // A TCP server on 127.0.0.1 that accepts connections and closes them at once.
 class TcpListener {
  public:
-  explicit TcpListener(uint16_t port = 0);  // 0: any free port
+  explicit TcpListener(uint16_t port = 0,  // 0: any free port
+                       const std::string& host = kLoopback);
   ~TcpListener();
   uint16_t port() const { return port_; }
   int accepted() const { return accepted_; }
@@ -86,7 +90,7 @@ class UdpEcho {
 // cpp-httplib on 127.0.0.1: /ok -> 200 "all ok", /fail -> 503 "down", /wrong -> 200 "nope".
 class HttpServer {
  public:
-  HttpServer();
+  explicit HttpServer(const std::string& host = kLoopback);
   ~HttpServer();
   uint16_t port() const { return port_; }
 

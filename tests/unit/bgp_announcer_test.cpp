@@ -16,6 +16,17 @@ TEST(BgpAnnouncer, ServingVipsAreAnnouncedAsHostRoutesWithTheActiveMed) {
   EXPECT_TRUE(desired_routes({{}, false}).empty());
 }
 
+TEST(BgpAnnouncer, Ipv6VipsAreAnnouncedAsSlash128) {
+  EXPECT_EQ(desired_routes({{"10.0.0.100", "2001:db8::100"}, false}),
+            (Routes{{"10.0.0.100/32", kMedActive}, {"2001:db8::100/128", kMedActive}}));
+  FakeBgpSpeaker speaker;
+  BgpAnnouncer a(speaker);
+  a.sync(desired_routes({{"2001:db8::100"}, true}));
+  EXPECT_EQ(speaker.routes, (std::map<std::string, uint32_t>{{"2001:db8::100/128", kMedBackup}}));
+  a.sync(desired_routes({{}, false}));
+  EXPECT_TRUE(speaker.routes.empty()) << "withdrawn when the VIP stops serving";
+}
+
 TEST(BgpAnnouncer, TheSpeakerHoldsExactlyTheDesiredRoutes) {
   FakeBgpSpeaker speaker;
   BgpAnnouncer a(speaker);

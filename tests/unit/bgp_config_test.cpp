@@ -77,9 +77,21 @@ TEST(GobgpdConfig, AcceptNothingAndEachNeighboursTimersAndKey) {
         "import-policy-list = [\"xlb-accept-nothing\"]", "route-disposition = \"reject-route\"",
         "neighbor-info-list = [\"0.0.0.0/0\", \"::/0\"]", "neighbor-address = \"10.0.1.1\"",
         "peer-as = 65000", "auth-password = \"s3cret\"", "hold-time = 3", "keepalive-interval = 1",
-        "remote-port = 1179", "idle-hold-time-after-reset = 1"}) {
+        "remote-port = 1179", "idle-hold-time-after-reset = 1", "afi-safi-name = \"ipv4-unicast\"",
+        "afi-safi-name = \"ipv6-unicast\""}) {
     EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
   }
+}
+
+// The gobgp CLI's address family follows the prefix: IPv6 /128 routes go in ipv6 unicast.
+TEST(GobgpCli, RibArgumentsNameTheFamilyOfThePrefix) {
+  using Args = std::vector<std::string>;
+  EXPECT_EQ(gobgp_rib_args("add", "10.0.0.100/32", 10),
+            (Args{"global", "rib", "add", "10.0.0.100/32", "-a", "ipv4", "med", "10"}));
+  EXPECT_EQ(gobgp_rib_args("add", "2001:db8::100/128", 100),
+            (Args{"global", "rib", "add", "2001:db8::100/128", "-a", "ipv6", "med", "100"}));
+  EXPECT_EQ(gobgp_rib_args("del", "2001:db8::100/128", std::nullopt),
+            (Args{"global", "rib", "del", "2001:db8::100/128", "-a", "ipv6"}));
 }
 
 TEST(GobgpCliJson, PeersStatesUptimeAndAdvertised) {

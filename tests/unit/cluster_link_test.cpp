@@ -309,11 +309,11 @@ TEST_F(ClusterSyncLinkTest, GarbageAfterValidRecordsWritesNothingOfThatRead) {
   wire::SyncRecord r;
   r.kind = wire::SyncRecord::Kind::flow;
   r.proto = IPPROTO_TCP;
-  r.client = parse_ipv4("10.0.0.9")->w[0];
+  r.client = parse_ipv4("10.0.0.9").value();
   r.client_port = 40002;
-  r.vip = parse_ipv4("20.20.20.1")->w[0];
+  r.vip = parse_ipv4("20.20.20.1").value();
   r.vip_port = 80;
-  r.endpoint = parse_ipv4("10.1.2.10")->w[0];
+  r.endpoint = parse_ipv4("10.1.2.10").value();
   r.endpoint_port = 8080;
   r.mode = XLB_MODE_NAT;
   r.state = XLB_CT_EST;

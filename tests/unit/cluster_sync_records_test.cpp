@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 
 #include "cluster/wire.h"
+#include "common/ip.h"
 
 extern "C" {
 #include "xlb/abi/conntrack.h"
@@ -16,9 +17,13 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
-  return htonl((uint32_t{a} << 24) | (uint32_t{b} << 16) | (uint32_t{c} << 8) | d);
+xlb_ip ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  xlb_ip ip{};
+  ip.w[0] = htonl((uint32_t{a} << 24) | (uint32_t{b} << 16) | (uint32_t{c} << 8) | d);
+  return ip;
 }
+
+xlb_ip ip6(const char* text) { return parse_ip(text).value().addr; }
 
 SyncRecord fullnat_ppv2_flow() {
   SyncRecord r;
@@ -42,6 +47,18 @@ SyncRecord fullnat_ppv2_flow() {
   r.ppv2_flags = XLB_PPV2_F_ON | XLB_PPV2_F_ACKED;
   r.age_s = 3;
   r.created_age_s = 70;
+  return r;
+}
+
+// The FullNAT flow over IPv6 (wire family 6, 16-byte addresses).
+SyncRecord fullnat6_flow() {
+  SyncRecord r = fullnat_ppv2_flow();
+  r.family = XLB_AF_INET6;
+  r.client = ip6("2001:db8:2::9");
+  r.vip = ip6("2001:db8::100");
+  r.endpoint = ip6("2001:db8:1::10");
+  r.snat = ip6("2001:db8:1::1");
+  r.ppv2_len = 52;  // PPv2 over IPv6: 16 + 36
   return r;
 }
 
@@ -91,6 +108,44 @@ TEST(ClusterSyncRecords, RecordsTakeTheDocumentedBytes) {
   EXPECT_LE(kBatchHeaderBytes + kMaxRecordsPerBatch * kFlowRecordBytes, kMaxPayloadBytes);
 }
 
+// IPv6 flows travel with 16-byte addresses beside IPv4 ones in one batch (wire version 3).
+TEST(ClusterSyncRecords, Ipv6RecordsRoundTripAtTheirDocumentedSize) {
+  SyncRecord closed6 = closed_flow();
+  closed6.family = XLB_AF_INET6;
+  closed6.client = ip6("2001:db8:2::8");
+  closed6.vip = ip6("2001:db8::100");
+  const FlowBatch batch{5, {fullnat6_flow(), fullnat_ppv2_flow(), closed6}};
+  auto out = decode_after_hello(encode(batch));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(std::get<FlowBatch>((*out)[0]), batch);
+  EXPECT_EQ(encode(FlowBatch{0, {fullnat6_flow()}}).size(),
+            kHeaderBytes + kBatchHeaderBytes + kFlowRecord6Bytes);
+  EXPECT_EQ(encode(FlowBatch{0, {closed6}}).size(),
+            kHeaderBytes + kBatchHeaderBytes + kClosedRecord6Bytes);
+  EXPECT_EQ(kFlowRecord6Bytes, 99u);
+  EXPECT_EQ(kClosedRecord6Bytes, 39u);
+  // A full batch of IPv6 flows still fits one frame.
+  EXPECT_LE(kBatchHeaderBytes + kMaxRecordsPerBatch * kFlowRecord6Bytes, kMaxPayloadBytes);
+  // The client's 16 bytes follow kind, family (6) and protocol.
+  const Bytes f = encode(FlowBatch{0, {fullnat6_flow()}});
+  const size_t at = kHeaderBytes + kBatchHeaderBytes;
+  EXPECT_EQ(f[at + 1], 6);
+  EXPECT_EQ(Bytes(f.begin() + at + 3, f.begin() + at + 19),
+            (Bytes{0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9}));
+}
+
+TEST(ClusterSyncRecords, Ipv6RecordsAreCheckedLikeIpv4Ones) {
+  SyncRecord no_snat = fullnat6_flow();
+  no_snat.snat = {};
+  EXPECT_FALSE(decode_after_hello(encode(FlowBatch{0, {no_snat}})).ok());
+  const Bytes good = encode(FlowBatch{0, {fullnat6_flow()}});
+  Bytes truncated(good.begin(), good.end() - 1);
+  truncated[kHeaderBytes - 1] -= 1;  // the frame's length says so too: the record is short
+  auto out = decode_after_hello(truncated);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, ErrorCode::invalid_argument);
+}
+
 TEST(ClusterSyncRecords, AddressesTravelInNetworkOrder) {
   const Bytes f = encode(FlowBatch{0, {fullnat_ppv2_flow()}});
   const size_t client_at = kHeaderBytes + kBatchHeaderBytes + 3;
@@ -102,7 +157,7 @@ TEST(ClusterSyncRecords, EveryModeRoundTrips) {
   SyncRecord nat = fullnat_ppv2_flow();
   nat.mode = XLB_MODE_NAT;
   nat.flags = XLB_CT_F_DNAT;
-  nat.snat = 0;
+  nat.snat = {};
   nat.snat_port = 0;
   SyncRecord dsr = nat;
   dsr.mode = XLB_MODE_DSR;
@@ -124,15 +179,15 @@ TEST(ClusterSyncRecords, RecordsOutOfTheirRulesAreMalformed) {
   const std::vector<std::pair<std::string, std::function<void(SyncRecord&)>>> cases = {
       {"protocol", [](SyncRecord& r) { r.proto = 1; }},
       {"no client port", [](SyncRecord& r) { r.client_port = 0; }},
-      {"no VIP", [](SyncRecord& r) { r.vip = 0; }},
-      {"no endpoint", [](SyncRecord& r) { r.endpoint = 0; }},
+      {"no VIP", [](SyncRecord& r) { r.vip = {}; }},
+      {"no endpoint", [](SyncRecord& r) { r.endpoint = {}; }},
       {"mode", [](SyncRecord& r) { r.mode = 3; }},
       {"a UDP state on TCP", [](SyncRecord& r) { r.state = XLB_CT_UDP_EST; }},
       {"state beyond the enum", [](SyncRecord& r) { r.state = XLB_CT_STATE_MAX; }},
       {"a local flag (counted)", [](SyncRecord& r) { r.flags |= XLB_CT_F_COUNTED; }},
       {"a local flag (synced)", [](SyncRecord& r) { r.flags |= XLB_CT_F_SYNCED; }},
       {"fullnat without SNAT", [](SyncRecord& r) { r.flags &= ~XLB_CT_F_SNAT; }},
-      {"SNAT flag without address", [](SyncRecord& r) { r.snat = 0; }},
+      {"SNAT flag without address", [](SyncRecord& r) { r.snat = {}; }},
       {"seen bits", [](SyncRecord& r) { r.seen = 0x80; }},
       {"ppv2 flag bits", [](SyncRecord& r) { r.ppv2_flags |= 0x100; }},
       {"ppv2 length without the flag", [](SyncRecord& r) { r.ppv2_flags = 0; }},
@@ -160,7 +215,7 @@ TEST(ClusterSyncRecords, ModesMustCarryTheirOwnTranslation) {
   SyncRecord nat_with_ipip = fullnat_ppv2_flow();
   nat_with_ipip.mode = XLB_MODE_NAT;
   nat_with_ipip.flags = XLB_CT_F_DNAT | XLB_CT_F_IPIP;
-  nat_with_ipip.snat = 0;
+  nat_with_ipip.snat = {};
   nat_with_ipip.snat_port = 0;
   EXPECT_FALSE(decode_after_hello(encode(FlowBatch{0, {nat_with_ipip}})).ok());
 }
@@ -186,8 +241,11 @@ TEST(ClusterSyncRecords, DamagedBatchesAreMalformed) {
   trailing.push_back(0);
   Bytes bad_kind = payload_of(good);
   bad_kind[kBatchHeaderBytes] = 3;
+  // A family-4 record relabelled 6: its 4-byte addresses no longer add up to a record.
   Bytes ipv6 = payload_of(good);
   ipv6[kBatchHeaderBytes + 1] = 6;
+  Bytes family_5 = payload_of(good);
+  family_5[kBatchHeaderBytes + 1] = 5;
   Bytes over_limit = payload_of(good);
   over_limit[4] = (kMaxRecordsPerBatch + 1) >> 8;
   over_limit[5] = (kMaxRecordsPerBatch + 1) & 0xff;
@@ -196,7 +254,8 @@ TEST(ClusterSyncRecords, DamagedBatchesAreMalformed) {
       {"a record short", frame(count_too_high)},
       {"bytes after the records", frame(trailing)},
       {"unknown kind", frame(bad_kind)},
-      {"IPv6", frame(ipv6)},
+      {"IPv4 record labelled IPv6", frame(ipv6)},
+      {"unknown family", frame(family_5)},
       {"over the batch limit", frame(over_limit)},
       {"end of dump too short", frame({0, 0, 1}, MsgType::end_of_dump)},
       {"end of dump too long", frame({0, 0, 0, 1, 0}, MsgType::end_of_dump)},

@@ -373,9 +373,9 @@ TEST_F(CtSyncTest, TheReceiveLimitPacesAPeer) {
   wire::SyncRecord closed;
   closed.kind = wire::SyncRecord::Kind::closed;
   closed.proto = IPPROTO_TCP;
-  closed.client = sync_ip("10.0.0.9").w[0];
+  closed.client = sync_ip("10.0.0.9");
   closed.client_port = 1;
-  closed.vip = sync_ip("20.20.20.1").w[0];
+  closed.vip = sync_ip("20.20.20.1");
   closed.vip_port = 80;
   batch.records.assign(50, closed);
   const auto start = std::chrono::steady_clock::now();

@@ -18,8 +18,8 @@ EndpointStatus endpoint(const std::string& ip, uint16_t port = 8080) {
   return ep;
 }
 
-Subnet subnet(const std::string& prefix, const std::string& dev, uint32_t network, int len) {
-  return {prefix, dev, network, len ? ~((1u << (32 - len)) - 1) : 0};
+Subnet subnet(const std::string& prefix, const std::string& dev) {
+  return {prefix, dev, parse_ip_cidr(prefix).value()};
 }
 
 // NAT rule 10.0.0.100:80/tcp -> 10.0.1.2:8080, 10.0.1.3:8080; clients on 192.168.1.0/24 (eth0),
@@ -52,8 +52,7 @@ Snapshot healthy() {
   s.counters[XLB_STAT_ARP_REPLY] = 1;
   s.net.checked = true;
   s.net.managed_interfaces = {"eth0", "eth1"};
-  s.net.subnets = {subnet("192.168.1.0/24", "eth0", 0xc0a80100, 24),
-                   subnet("10.0.1.0/24", "eth1", 0x0a000100, 24)};
+  s.net.subnets = {subnet("192.168.1.0/24", "eth0"), subnet("10.0.1.0/24", "eth1")};
   s.net.routes = {{"10.0.1.2", true, "", "eth1"},
                   {"10.0.1.3", true, "", "eth1"},
                   {"192.168.1.10", true, "", "eth0"}};
@@ -75,7 +74,7 @@ EndpointHealth probe_down(const std::string& error) {
 
 // Both rule endpoints and the client on one subnet, as in the one-arm layout.
 void one_arm(Snapshot& s) {
-  s.net.subnets = {subnet("10.9.16.0/24", "eth0", 0x0a091000, 24)};
+  s.net.subnets = {subnet("10.9.16.0/24", "eth0")};
   rule(s).endpoints = {endpoint("10.9.16.20")};
   flows(s).endpoint = "10.9.16.20";
   flows(s).clients = flows(s).sample_clients = {"10.9.16.10"};
@@ -240,7 +239,7 @@ const Case kCases[] = {
      },
      "dsr_no_handshake", Severity::problem, "10.0.0.100/32 on lo"},
     {"VipOnALinkXlbDoesNotManage",
-     [](Snapshot& s) { s.net.subnets.push_back(subnet("10.0.0.0/24", "eth2", 0x0a000000, 24)); },
+     [](Snapshot& s) { s.net.subnets.push_back(subnet("10.0.0.0/24", "eth2")); },
      "vip_arp_unanswered", Severity::problem, "add eth2 to xlbd --interfaces"},
     {"DsrRepliesThroughTheLb",
      [](Snapshot& s) {

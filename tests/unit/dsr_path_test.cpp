@@ -25,7 +25,7 @@ model::Service dsr_rule_to(std::vector<std::string> ips) {
 NetFacts dsr_test_routes() {
   NetFacts net;
   net.checked = true;
-  net.subnets = {{"10.0.1.0/24", "eth1", 0x0a000100, 0xffffff00}};
+  net.subnets = {{"10.0.1.0/24", "eth1", parse_ip_cidr("10.0.1.0/24").value()}};
   net.routes = {{"10.0.1.2", true, "", "eth1"},
                 {"10.0.9.2", true, "10.0.1.254", "eth1"},
                 {"10.0.1.50", true, "10.0.1.254", "eth1"},

@@ -57,6 +57,22 @@ TEST(Json, FullRuleRoundTrips) {
   EXPECT_EQ(*again, *r);
 }
 
+// Rules compare addresses as text, so IPv6 addresses are held in their one RFC 5952 form.
+TEST(Json, Ipv6AddressesAreHeldInRfc5952Form) {
+  json j = {{"vip", "2001:DB8:0::0100"},
+            {"protocol", "tcp"},
+            {"port", 80},
+            {"mode", "fullnat"},
+            {"snat", {"2001:db8:1:0:0:0:0:1"}},
+            {"endpoints", {{{"ip", "2001:0db8:0001::0010"}, {"port", 8080}}}}};
+  auto r = service_from_json(j);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->key.vip, "2001:db8::100");
+  EXPECT_EQ(r->snat, std::vector<std::string>{"2001:db8:1::1"});
+  EXPECT_EQ(r->endpoints[0].ip, "2001:db8:1::10");
+  EXPECT_EQ(to_json(*r)["vip"], "2001:db8::100");
+}
+
 TEST(Json, NatIsAnAliasOfDefault) {
   json j = minimal();
   j["mode"] = "nat";
@@ -147,7 +163,7 @@ TEST(Json, WrongJsonTypesAreRefused) {
     const char* expect;
   };
   for (const Case& c : {
-           Case{"vip", json(5), "vip must be a string (an IPv4 address), got 5"},
+           Case{"vip", json(5), "vip must be a string (an IPv4 or IPv6 address), got 5"},
            Case{"protocol", json("sctp"), "protocol must be one of tcp, udp, got \"sctp\""},
            Case{"mode", json("tunnel"),
                 "mode must be one of default, nat, fullnat, dsr, fullproxy, got \"tunnel\""},
@@ -160,7 +176,7 @@ TEST(Json, WrongJsonTypesAreRefused) {
                 "inactive_timeout must be an integer from 0 to 86400, got 86401"},
            Case{"endpoints", json::object(), "endpoints must be an array of endpoints, got {}"},
            Case{"snat", json("10.0.0.250"),
-                "snat must be an array of IPv4 addresses, got \"10.0.0.250\""},
+                "snat must be an array of IP addresses, got \"10.0.0.250\""},
            Case{"dsr_ipip", json("yes"), "dsr_ipip must be true or false, got \"yes\""},
            Case{"persist_timeout", json(86401),
                 "persist_timeout must be an integer from 0 to 86400, got 86401"},
@@ -219,7 +235,7 @@ TEST(Json, SnatEntriesMustBeStringsAndNameTheirIndex) {
   j["snat"] = {"10.0.0.250", 7};
   Error e = parse_error(j);
   EXPECT_EQ(e.field, "snat[1]");
-  EXPECT_EQ(e.message, "snat[1] must be a string (an IPv4 address), got 7");
+  EXPECT_EQ(e.message, "snat[1] must be a string (an IPv4 or IPv6 address), got 7");
 
   json cfg = {{"services", json::array({minimal(), j})}};
   EXPECT_EQ(config_from_json(cfg).error().field, "services[1].snat[1]");

@@ -196,17 +196,36 @@ TEST(L7Model, NormalizeHost) {
 }
 
 TEST(L7Model, Cidr) {
-  auto c = parse_ipv4_cidr("10.1.2.3/8");
+  auto ip = [](const char* text) { return parse_ip(text).value(); };
+  auto c = parse_ip_cidr("10.1.2.3/8");
   ASSERT_TRUE(c);
-  EXPECT_TRUE(c->contains(0x0a000001));
-  EXPECT_FALSE(c->contains(0x0b000001));
-  auto host = parse_ipv4_cidr("192.0.2.7");
+  EXPECT_TRUE(c->contains(ip("10.0.0.1")));
+  EXPECT_FALSE(c->contains(ip("11.0.0.1")));
+  auto host = parse_ip_cidr("192.0.2.7");
   ASSERT_TRUE(host);
-  EXPECT_TRUE(host->contains(0xc0000207));
-  EXPECT_FALSE(host->contains(0xc0000208));
-  EXPECT_TRUE(parse_ipv4_cidr("0.0.0.0/0")->contains(0xffffffff));
-  for (const char* bad : {"10.0.0.0/", "10.0.0.0/33", "10.0.0/8", "10.0.0.0/x", "10.0.0.0/008"})
-    EXPECT_FALSE(parse_ipv4_cidr(bad)) << bad;
+  EXPECT_TRUE(host->contains(ip("192.0.2.7")));
+  EXPECT_FALSE(host->contains(ip("192.0.2.8")));
+  EXPECT_TRUE(parse_ip_cidr("0.0.0.0/0")->contains(ip("255.255.255.255")));
+  EXPECT_FALSE(parse_ip_cidr("0.0.0.0/0")->contains(ip("2001:db8::1"))) << "families never mix";
+  for (const char* bad : {"10.0.0.0/", "10.0.0.0/33", "10.0.0/8", "10.0.0.0/x", "10.0.0.0/008",
+                          "2001:db8::/129", "2001:db8::/064", "[2001:db8::]/32"})
+    EXPECT_FALSE(parse_ip_cidr(bad)) << bad;
+}
+
+TEST(L7Model, Ipv6Cidr) {
+  auto ip = [](const char* text) { return parse_ip(text).value(); };
+  auto c = parse_ip_cidr("2001:db8:ff::1/33");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(format_ip(c->network), "2001:db8::") << "host bits cleared";
+  EXPECT_TRUE(c->contains(ip("2001:db8:7fff::5")));
+  EXPECT_FALSE(c->contains(ip("2001:db8:8000::5"))) << "bit 33 differs";
+  EXPECT_FALSE(c->contains(ip("32.1.13.184"))) << "the IPv4 address of the same first word";
+  auto host = parse_ip_cidr("2001:db8::7");
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->prefix, 128);
+  EXPECT_TRUE(host->contains(ip("2001:db8::7")));
+  EXPECT_FALSE(host->contains(ip("2001:db8::8")));
+  EXPECT_TRUE(parse_ip_cidr("::/0")->contains(ip("ff02::1")));
 }
 
 }  // namespace

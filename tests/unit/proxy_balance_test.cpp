@@ -75,10 +75,27 @@ TEST(ProxyRouting, HostThenDefaultThenNothing) {
   EXPECT_EQ(rt->route(vip, 82, "www.a.com"), nullptr);
   EXPECT_TRUE(rt->trusts_on_listener(vip, 81, 0x0a01010a));
   EXPECT_FALSE(rt->trusts_on_listener(vip, 80, 0x0a01010a));
+  EXPECT_FALSE(rt->trusts_on_listener(vip, 81, 0x0a01020a));
   // A rule's counters outlive a new configuration with the same rule.
   rt->rules[0].stats->requests += 3;
   auto again = build_runtime(config, registry);
   EXPECT_EQ(again->rules[0].stats->requests.load(), 3u);
+}
+
+// --xff-trusted holds IPv6 networks too: a client an upstream proxy names in PPv2 may be IPv6,
+// and only a trusted one keeps its X-Forwarded-For chain.
+TEST(ProxyRouting, TrustCoversIpv6ClientsAndNeverCrossesFamilies) {
+  StatsRegistry registry;
+  ProxyConfig config;
+  config.rules = {balanced_rule(model::Select::rr)};
+  config.rules[0].xff_trusted = {"2001:db8:aa::/48", "10.1.1.0/24"};
+  auto rt = build_runtime(config, registry);
+  const RuntimeRule& rule = rt->rules[0];
+  EXPECT_TRUE(rule.trusts(parse_ip("2001:db8:aa:1::9").value()));
+  EXPECT_FALSE(rule.trusts(parse_ip("2001:db8:ab::9").value()));
+  EXPECT_TRUE(rule.trusts(parse_ip("10.1.1.7").value()));
+  EXPECT_FALSE(rule.trusts(parse_ip("::ffff:10.1.1.7").value())) << "IPv6 is never IPv4";
+  EXPECT_FALSE(rule.trusts(IpAddress{{}, 0})) << "an unparsed source is trusted by nothing";
 }
 
 }  // namespace

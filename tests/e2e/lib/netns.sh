@@ -226,6 +226,10 @@ bridge_connect() {
 # addr_add <ns> <if> <cidr>
 addr_add() { ip -n "$(ns_name "$1")" addr add "$3" dev "$2"; }
 
+# addr6_add <ns> <if> <cidr>: an IPv6 address without duplicate address detection (nodad), so
+# it is usable at once instead of staying tentative for about a second.
+addr6_add() { ip -n "$(ns_name "$1")" -6 addr add "$3" dev "$2" nodad; }
+
 # route_add <ns> <ip route args...>   e.g. route_add client default via 10.1.1.1
 route_add() {
   local ns=$1
