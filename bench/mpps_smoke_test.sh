@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Smoke test of the Mpps benchmark (ctest bench_mpps_smoke, label e2e): bench/run.sh's mpps part
+# Smoke test of the Mpps benchmark (ctest bench_mpps_smoke, label bench): bench/run.sh's mpps part
 # with tiny settings (1 round of 1 s, 16 flows; docs untouched) must produce a row per system,
 # every figure above zero, and the targets table. (mpps.sh itself stops when a system's
 # forwarded counter disagrees with what arrived past the LB.)

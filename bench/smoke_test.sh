@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Smoke test of the benchmark code (ctest bench_smoke, label e2e): bench/run.sh with tiny
+# Smoke test of the benchmark code (ctest bench_smoke, label bench): bench/run.sh with tiny
 # settings (1 round of 1 s; direct and xlb-nat in the system part, direct and xlb-fullproxy in
 # the L7 part; docs untouched) must produce a report with a row per system and every figure of
 # those systems above zero.

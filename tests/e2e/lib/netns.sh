@@ -171,6 +171,11 @@ ns_create() {
     ip netns add "$full"
     e2e_defer ns_destroy "$full"
     ip -n "$full" link set lo up
+    # No duplicate address detection in a test's own namespaces: a link-local address stays
+    # tentative for a second or two after its link comes up, and until then the kernel sends
+    # no Neighbor Solicitation from that link (the first IPv6 connection of a scenario stalled).
+    ip netns exec "$full" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+      net.ipv6.conf.default.accept_dad=0
   done
 }
 
