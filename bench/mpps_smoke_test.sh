@@ -4,15 +4,9 @@
 # every figure above zero, and the targets table. (mpps.sh itself stops when a system's
 # forwarded counter disagrees with what arrived past the LB.)
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=tests/e2e/lib/assert.sh
-source "$ROOT/tests/e2e/lib/assert.sh"
-if [[ $(id -u) -ne 0 ]]; then
-  echo "SKIP: the Mpps bench smoke test needs root (network namespaces, eBPF)" >&2
-  exit 77
-fi
-out=$(mktemp -d "${TMPDIR:-/tmp}/xlb-mpps-smoke-XXXX")
-trap 'rm -rf "$out"' EXIT
+# shellcheck source=bench/lib/smoke.sh
+source "$(dirname "$0")/lib/smoke.sh" "the Mpps bench smoke test" xlb-mpps-smoke
+out=$SMOKE_OUT
 
 systems="routing nftables xlb-tc xdp-redirect"
 BENCH_OUT=$out BENCH_UPDATE_DOCS=0 BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_PARTS=mpps \

@@ -4,15 +4,9 @@
 # the L7 part; docs untouched) must produce a report with a row per system and every figure of
 # those systems above zero.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=tests/e2e/lib/assert.sh
-source "$ROOT/tests/e2e/lib/assert.sh"
-if [[ $(id -u) -ne 0 ]]; then
-  echo "SKIP: the bench smoke test needs root (network namespaces, eBPF)" >&2
-  exit 77
-fi
-out=$(mktemp -d "${TMPDIR:-/tmp}/xlb-bench-smoke-XXXX")
-trap 'rm -rf "$out"' EXIT
+# shellcheck source=bench/lib/smoke.sh
+source "$(dirname "$0")/lib/smoke.sh" "the bench smoke test" xlb-bench-smoke
+out=$SMOKE_OUT
 
 BENCH_OUT=$out BENCH_UPDATE_DOCS=0 BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_PARTS="system l7" \
   BENCH_SYSTEMS="direct xlb-nat" BENCH_L7_SYSTEMS="direct xlb-fullproxy" BENCH_BUDGET=60 \
