@@ -114,6 +114,9 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
                                       ") entries, or 0 for a quarter of it");
   if (options.max_services < 1 || options.max_services > (1u << 20))
     return invalid("max-services", "--max-services must be from 1 to 1048576");
+  if (options.attach != AttachRequest::tc)
+    return invalid("attach", "--attach=" + std::string(attach_request_name(options.attach)) +
+                                 " is not available yet: only tc is");
   if (!options.pin_dir.empty()) {
     auto r = ensure_bpffs_dir(options.pin_dir);
     if (!r) return r.error();
@@ -429,8 +432,10 @@ Result<void> BpfDatapath::detach(const std::string& ifname) {
   return tc_detach_ingress(ifindex, ifname, kTcHandleLb);
 }
 
-std::vector<std::string> BpfDatapath::attached() const {
-  return {attached_.begin(), attached_.end()};
+std::vector<Attachment> BpfDatapath::attachments() const {
+  std::vector<Attachment> out;
+  for (const auto& ifname : attached_) out.push_back({ifname, AttachHook::tc});
+  return out;
 }
 
 }  // namespace xlb

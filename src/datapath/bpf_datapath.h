@@ -22,6 +22,9 @@ struct BpfDatapathOptions {
   // Embryonic-flow (SYN) map entries; 0: ct_size / 4, at least 1024 (ct_syn_size_for).
   uint32_t ct_syn_size = 0;
   uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;
+  // The hook attach() uses (xlbd --attach). Only tc is implemented so far: open() refuses the
+  // others in one line until the XDP program lands (issue 26).
+  AttachRequest attach = AttachRequest::tc;
 };
 
 // The embryonic-flow map's size these options ask for (the default when ct_syn_size is 0).
@@ -57,7 +60,7 @@ class BpfDatapath final : public Datapath {
   Result<xlb_ha_state> ha_state(uint32_t instance) const override;
   Result<void> attach(const std::string& ifname) override;
   Result<void> detach(const std::string& ifname) override;
-  std::vector<std::string> attached() const override;
+  std::vector<Attachment> attachments() const override;
   Result<void> set_flow_events(bool on) override;
   Result<size_t> poll_flow_events(int timeout_ms,
                                   const std::function<void(const FlowEvent&)>& fn) override;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "datapath/attach_hook.h"
 
 extern "C" {
 #include "xlb/abi/xlb.h"
@@ -81,10 +82,16 @@ class Datapath : public ConntrackReader {
   virtual Result<void> set_ha_state(uint32_t instance, xlb_ha_state state) = 0;
   virtual Result<xlb_ha_state> ha_state(uint32_t instance) const = 0;
 
-  // Interfaces the datapath is attached to (clsact ingress).
+  // Interfaces the datapath is attached to, and with which hook (attach_hook.h): the hook
+  // follows the datapath's AttachRequest, decided per interface.
   virtual Result<void> attach(const std::string& ifname) = 0;
   virtual Result<void> detach(const std::string& ifname) = 0;
-  virtual std::vector<std::string> attached() const = 0;
+  virtual std::vector<Attachment> attachments() const = 0;
+  std::vector<std::string> attached() const {
+    std::vector<std::string> names;
+    for (const auto& a : attachments()) names.push_back(a.ifname);
+    return names;
+  }
 
   // Conntrack sync (docs/ha.md). Off by default: with events off the datapath emits nothing and
   // pays one map read per new or closing flow at most.

@@ -94,7 +94,7 @@ class ProbingDatapath final : public xlb::Datapath {
   }
   xlb::Result<void> attach(const std::string& ifname) override { return in_.attach(ifname); }
   xlb::Result<void> detach(const std::string& ifname) override { return in_.detach(ifname); }
-  std::vector<std::string> attached() const override { return in_.attached(); }
+  std::vector<xlb::Attachment> attachments() const override { return in_.attachments(); }
   xlb::Result<void> set_flow_events(bool on) override { return in_.set_flow_events(on); }
   xlb::Result<size_t> poll_flow_events(int timeout_ms,
                                        const std::function<void(const FlowEvent&)>& fn) override {

@@ -150,8 +150,10 @@ Result<void> FakeDatapath::detach(const std::string& ifname) {
   return Ok{};
 }
 
-std::vector<std::string> FakeDatapath::attached() const {
-  return std::vector<std::string>(attached_.begin(), attached_.end());
+std::vector<Attachment> FakeDatapath::attachments() const {
+  std::vector<Attachment> out;
+  for (const auto& ifname : attached_) out.push_back({ifname, AttachHook::tc});
+  return out;
 }
 
 Result<void> FakeDatapath::set_maglev_table(uint32_t svc_id, uint8_t generation,

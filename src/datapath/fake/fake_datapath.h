@@ -103,7 +103,7 @@ class FakeDatapath final : public Datapath {
   Result<xlb_ha_state> ha_state(uint32_t instance) const override;
   Result<void> attach(const std::string& ifname) override;
   Result<void> detach(const std::string& ifname) override;
-  std::vector<std::string> attached() const override;
+  std::vector<Attachment> attachments() const override;
   Result<void> set_flow_events(bool on) override;
   Result<size_t> poll_flow_events(int timeout_ms,
                                   const std::function<void(const FlowEvent&)>& fn) override;
