@@ -82,6 +82,21 @@ TEST_F(Daemon, BadOptionsAreRefused) {
   EXPECT_NE(level.err.find("--log-level"), std::string::npos) << level.err;
 }
 
+TEST_F(Daemon, BadAttachIsOneLineNamingTheChoices) {
+  auto r = xlbd(args({"--interfaces=v0", "--attach=fast"}));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--attach must be tc, xdp or auto"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(Daemon, StatsNameTheHookOfEachInterface) {
+  start({"--interfaces=v0,v1"});  // the default: --attach=tc
+  const json stats = body_json(api_client().Get("/api/v1/stats"));
+  EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "tc", "interfaces": [
+                               {"name": "v0", "hook": "tc"}, {"name": "v1", "hook": "tc"}]})"))
+      << stats.dump();
+}
+
 TEST_F(Daemon, DiscoversInterfacesAsTheyAppear) {
   start({});
   EXPECT_EQ(interfaces(), json::array({"v0", "v1"}));

@@ -1,0 +1,67 @@
+// Where the packet path runs: the hook of each interface, and veths on XDP whose peer has no
+// NAPI (frames XDP redirects into them are dropped by the kernel, counted nowhere xlb sees).
+#include "diagnose/checks.h"
+
+namespace xlb::diagnose {
+namespace {
+
+std::string hooks_title(const AttachStatus& attach) {
+  std::vector<std::string> xdp, tc;
+  for (const auto& a : attach.interfaces)
+    (a.hook == AttachHook::xdp ? xdp : tc).push_back(a.ifname);
+  std::string title = "The packet path runs";
+  if (!xdp.empty()) title += " in XDP on " + join(xdp);
+  if (!xdp.empty() && !tc.empty()) title += " and";
+  if (!tc.empty()) title += " at TC ingress on " + join(tc);
+  return title + " (xlbd --attach=" + std::string(attach_request_name(attach.requested)) + ").";
+}
+
+std::string peer_fix(const VethPeerFact& p) {
+  const std::string ns = p.peer_netns.empty() ? "" : "ip netns exec " + p.peer_netns + " ";
+  const std::string peer_if = p.peer_if.empty() ? "<peer>" : p.peer_if;
+  return "turn GRO on on the peer: " + ns + "ethtool -K " + peer_if +
+         " gro on (or give it an XDP program); or run xlbd with --attach=tc.";
+}
+
+}  // namespace
+
+void check_attach(const Snapshot& s, Report& r) {
+  const AttachStatus& attach = s.attach;
+  bool any_xdp = false;
+  for (const auto& a : attach.interfaces) any_xdp |= a.hook == AttachHook::xdp;
+  // The default (tc everywhere) needs no word.
+  if (attach.requested == AttachRequest::tc && !any_xdp) return;
+  Finding hooks{Severity::info, "attach_hooks", hooks_title(attach), {}, ""};
+  for (const auto& a : attach.interfaces) {
+    hooks.evidence.push_back(a.ifname + ": " + std::string(attach_hook_name(a.hook)));
+  }
+  if (attach.requested == AttachRequest::automatic && !attach.interfaces.empty() && !any_xdp) {
+    hooks.evidence.push_back("--attach=auto found no driver with native XDP here.");
+  }
+  r.findings.push_back(std::move(hooks));
+
+  for (const auto& p : s.veth_peers) {
+    if (!p.checked) {
+      r.findings.push_back({Severity::info,
+                            "veth_peer_unchecked",
+                            "Could not check the veth peer of " + p.ifname + " (" + p.error +
+                                "): frames XDP redirects into " + p.ifname +
+                                " are dropped unless that peer has GRO on or an XDP program.",
+                            {},
+                            peer_fix(p)});
+      continue;
+    }
+    if (p.xdp || p.gro) continue;
+    r.findings.push_back(
+        {Severity::warning,
+         "veth_peer_no_napi",
+         "Frames XDP redirects into " + p.ifname + " will be dropped: its veth peer " + p.peer +
+             " has neither an XDP program nor GRO on, so it has no NAPI to receive them.",
+         {p.peer + ": generic-receive-offload off, no XDP program.",
+          p.ifname + " is on xdp: traffic forwarded out of it (or answered back through it) is "
+                     "lost, while the kernel's own traffic still passes."},
+         peer_fix(p)});
+  }
+}
+
+}  // namespace xlb::diagnose
