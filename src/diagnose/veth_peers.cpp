@@ -67,9 +67,13 @@ int veth_parse_link(nl_msg* msg, void* arg) {
   return NL_OK;
 }
 
-// RTM_GETLINK by name (ifindex 0) or by index, in the namespace the socket was made in.
-VethLinkAnswer veth_query_link(nl_sock* sock, int ifindex, const std::string& name) {
+// RTM_GETLINK by name (ifindex 0) or by index, in the calling thread's namespace. A socket per
+// request: one reused across requests read a previous request's late ACK as its answer.
+VethLinkAnswer veth_query_link(int ifindex, const std::string& name) {
   VethLinkAnswer answer;
+  VethSocket own = veth_netlink_socket();
+  if (!own) return answer;
+  nl_sock* sock = own.get();
   nl_msg* msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST);
   if (!msg) return answer;
   ifinfomsg ifi{};
@@ -94,9 +98,13 @@ int veth_parse_nsid(nl_msg* msg, void* arg) {
   return NL_OK;
 }
 
-// The id this namespace gives the namespace behind `fd`; -1: none assigned (or an error).
-int veth_nsid_of(nl_sock* sock, int fd) {
+// The id this namespace gives the namespace behind `fd`; -1: none assigned (or an error). Its
+// own socket, as veth_query_link.
+int veth_nsid_of(int fd) {
   int nsid = -1;
+  VethSocket own = veth_netlink_socket();
+  if (!own) return nsid;
+  nl_sock* sock = own.get();
   nl_msg* msg = nlmsg_alloc_simple(RTM_GETNSID, NLM_F_REQUEST);
   if (!msg) return nsid;
   rtgenmsg gen{};
@@ -117,12 +125,12 @@ struct VethNetns {
 };
 
 // The namespace with id `nsid` here: the named ones (ip netns) first, then those of processes.
-std::optional<VethNetns> veth_find_netns(nl_sock* sock, int nsid) {
+std::optional<VethNetns> veth_find_netns(int nsid) {
   auto try_path = [&](const std::string& path,
                       const std::string& name) -> std::optional<VethNetns> {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
-    if (veth_nsid_of(sock, fd) == nsid) return VethNetns{fd, name};
+    if (veth_nsid_of(fd) == nsid) return VethNetns{fd, name};
     ::close(fd);
     return std::nullopt;
   };
@@ -155,12 +163,7 @@ std::optional<bool> veth_gro_on(const std::string& ifname) {
 
 // The peer's name, XDP program and GRO, read in the calling thread's namespace.
 void veth_inspect_peer(int peer_index, VethPeerFact& fact) {
-  VethSocket sock = veth_netlink_socket();
-  if (!sock) {
-    fact.error = "no netlink socket";
-    return;
-  }
-  const VethLinkAnswer peer = veth_query_link(sock.get(), peer_index, "");
+  const VethLinkAnswer peer = veth_query_link(peer_index, "");
   if (!peer.found) {
     fact.error = "its peer (ifindex " + std::to_string(peer_index) + ") is not found";
     return;
@@ -176,7 +179,7 @@ void veth_inspect_peer(int peer_index, VethPeerFact& fact) {
   fact.checked = true;
 }
 
-VethPeerFact veth_peer_fact(nl_sock* sock, const std::string& ifname, const VethLinkAnswer& link) {
+VethPeerFact veth_peer_fact(const std::string& ifname, const VethLinkAnswer& link) {
   VethPeerFact fact;
   fact.ifname = ifname;
   if (!link.link_netnsid) {
@@ -184,7 +187,7 @@ VethPeerFact veth_peer_fact(nl_sock* sock, const std::string& ifname, const Veth
     fact.peer = fact.peer_if;
     return fact;
   }
-  auto ns = veth_find_netns(sock, *link.link_netnsid);
+  auto ns = veth_find_netns(*link.link_netnsid);
   if (!ns) {
     fact.error = "its peer's network namespace (id " + std::to_string(*link.link_netnsid) +
                  ") has no name and no process";
@@ -212,12 +215,10 @@ VethPeerFact veth_peer_fact(nl_sock* sock, const std::string& ifname, const Veth
 
 std::vector<VethPeerFact> gather_veth_peers(const std::vector<std::string>& ifnames) {
   std::vector<VethPeerFact> out;
-  VethSocket sock = veth_netlink_socket();
-  if (!sock) return out;
   for (const auto& ifname : ifnames) {
-    const VethLinkAnswer link = veth_query_link(sock.get(), 0, ifname);
+    const VethLinkAnswer link = veth_query_link(0, ifname);
     if (!link.found || link.kind != "veth") continue;
-    out.push_back(veth_peer_fact(sock.get(), ifname, link));
+    out.push_back(veth_peer_fact(ifname, link));
   }
   return out;
 }
