@@ -31,6 +31,8 @@ void check_attach(const Snapshot& s, Report& r) {
   for (const auto& a : attach.interfaces) any_xdp |= a.hook == AttachHook::xdp;
   // The default (tc everywhere) needs no word.
   if (attach.requested == AttachRequest::tc && !any_xdp) return;
+  r.checked.push_back(
+      "each interface's hook, and whether the veth peers of those on xdp have NAPI");
   Finding hooks{Severity::info, "attach_hooks", hooks_title(attach), {}, ""};
   for (const auto& a : attach.interfaces) {
     hooks.evidence.push_back(a.ifname + ": " + std::string(attach_hook_name(a.hook)));
