@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -67,25 +68,36 @@ int veth_parse_link(nl_msg* msg, void* arg) {
   return NL_OK;
 }
 
-// RTM_GETLINK by name (ifindex 0) or by index, in the calling thread's namespace. A socket per
-// request: one reused across requests read a previous request's late ACK as its answer.
+// One rtnetlink request in the calling thread's namespace: `header` (`len` bytes), the
+// attributes `put` adds, each answer to `parse(msg, arg)`. False if it could not be sent or was
+// refused. A socket per request: one reused across requests read a previous request's late ACK
+// as its answer.
+bool veth_request(int type, const void* header, size_t len, const std::function<int(nl_msg*)>& put,
+                  nl_recvmsg_msg_cb_t parse, void* arg) {
+  VethSocket sock = veth_netlink_socket();
+  nl_msg* msg = sock ? nlmsg_alloc_simple(type, NLM_F_REQUEST) : nullptr;
+  if (!msg) return false;
+  if (nlmsg_append(msg, const_cast<void*>(header), len, NLMSG_ALIGNTO) < 0 || put(msg) < 0) {
+    nlmsg_free(msg);
+    return false;
+  }
+  nl_socket_modify_cb(sock.get(), NL_CB_VALID, NL_CB_CUSTOM, parse, arg);
+  return nl_send_sync(sock.get(), msg) >= 0;  // frees msg
+}
+
+// RTM_GETLINK by name (ifindex 0) or by index.
 VethLinkAnswer veth_query_link(int ifindex, const std::string& name) {
   VethLinkAnswer answer;
-  VethSocket own = veth_netlink_socket();
-  if (!own) return answer;
-  nl_sock* sock = own.get();
-  nl_msg* msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST);
-  if (!msg) return answer;
   ifinfomsg ifi{};
   ifi.ifi_family = AF_UNSPEC;
   ifi.ifi_index = ifindex;
-  if (nlmsg_append(msg, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0 ||
-      (!name.empty() && nla_put_string(msg, IFLA_IFNAME, name.c_str()) < 0)) {
-    nlmsg_free(msg);
-    return answer;
-  }
-  nl_socket_modify_cb(sock, NL_CB_VALID, NL_CB_CUSTOM, veth_parse_link, &answer);
-  if (nl_send_sync(sock, msg) < 0) answer.found = false;  // frees msg
+  const bool ok = veth_request(
+      RTM_GETLINK, &ifi, sizeof ifi,
+      [&name](nl_msg* msg) {
+        return name.empty() ? 0 : nla_put_string(msg, IFLA_IFNAME, name.c_str());
+      },
+      veth_parse_link, &answer);
+  if (!ok) answer.found = false;
   return answer;
 }
 
@@ -98,25 +110,16 @@ int veth_parse_nsid(nl_msg* msg, void* arg) {
   return NL_OK;
 }
 
-// The id this namespace gives the namespace behind `fd`; -1: none assigned (or an error). Its
-// own socket, as veth_query_link.
+// The id this namespace gives the namespace behind `fd`; -1: none assigned (or an error).
 int veth_nsid_of(int fd) {
   int nsid = -1;
-  VethSocket own = veth_netlink_socket();
-  if (!own) return nsid;
-  nl_sock* sock = own.get();
-  nl_msg* msg = nlmsg_alloc_simple(RTM_GETNSID, NLM_F_REQUEST);
-  if (!msg) return nsid;
   rtgenmsg gen{};
   gen.rtgen_family = AF_UNSPEC;
-  if (nlmsg_append(msg, &gen, sizeof gen, NLMSG_ALIGNTO) < 0 ||
-      nla_put_u32(msg, NETNSA_FD, static_cast<uint32_t>(fd)) < 0) {
-    nlmsg_free(msg);
-    return nsid;
-  }
-  nl_socket_modify_cb(sock, NL_CB_VALID, NL_CB_CUSTOM, veth_parse_nsid, &nsid);
-  if (nl_send_sync(sock, msg) < 0) return -1;
-  return nsid;
+  const bool ok = veth_request(
+      RTM_GETNSID, &gen, sizeof gen,
+      [fd](nl_msg* msg) { return nla_put_u32(msg, NETNSA_FD, static_cast<uint32_t>(fd)); },
+      veth_parse_nsid, &nsid);
+  return ok ? nsid : -1;
 }
 
 struct VethNetns {
