@@ -101,7 +101,7 @@ Result<void> InterfaceManager::attach(const std::string& name) {
     }
     std::lock_guard lock(mu_);
     attached_[name] = hook;
-    spdlog::info("managing {} ({})", name, attach_hook_name(hook));
+    spdlog::debug("managing {} ({})", name, attach_hook_name(hook));
   }
   return done;
 }
