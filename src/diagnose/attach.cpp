@@ -16,11 +16,16 @@ std::string hooks_title(const AttachStatus& attach) {
   return title + " (xlbd --attach=" + std::string(attach_request_name(attach.requested)) + ").";
 }
 
-std::string peer_fix(const VethPeerFact& p) {
+// "ip netns exec ns ethtool -K peer <what>", for a fix.
+std::string peer_ethtool(const VethPeerFact& p, const std::string& what) {
   const std::string ns = p.peer_netns.empty() ? "" : "ip netns exec " + p.peer_netns + " ";
-  const std::string peer_if = p.peer_if.empty() ? "<peer>" : p.peer_if;
-  return "turn GRO on on the peer: " + ns + "ethtool -K " + peer_if +
-         " gro on (or give it an XDP program); or run xlbd with --attach=tc.";
+  return ns + "ethtool -K " + (p.peer_if.empty() ? "<peer>" : p.peer_if) + " " + what;
+}
+
+std::string peer_fix(const VethPeerFact& p) {
+  return "on the peer: " + peer_ethtool(p, "gro on tx off") +
+         " (GRO gives it NAPI, or give it an XDP program; TX checksum offload off makes what it "
+         "sends carry full checksums); or run xlbd with --attach=tc.";
 }
 
 }  // namespace
@@ -52,6 +57,19 @@ void check_attach(const Snapshot& s, Report& r) {
                             {},
                             peer_fix(p)});
       continue;
+    }
+    if (p.tx_csum) {
+      r.findings.push_back(
+          {Severity::warning,
+           "veth_peer_tx_csum",
+           "Packets sent into " + p.ifname + " by " + p.peer +
+               " may leave XDP with bad checksums: TX checksum offload is on there, so a local "
+               "sender's checksum is left for hardware to finish, which XDP cannot see.",
+           {p.peer + ": tx-checksumming on.",
+            "the kernel drops a forwarded segment with a bad checksum at the client or "
+            "endpoint (connections hang in syn-sent); traffic from a physical wire carries full "
+            "checksums and is not affected."},
+           "on the peer: " + peer_ethtool(p, "tx off") + "; or run xlbd with --attach=tc."});
     }
     if (p.xdp || p.gro) continue;
     r.findings.push_back(

@@ -127,6 +127,9 @@ struct VethPeerFact {
   std::string error;
   bool xdp = false;  // the peer has an XDP program
   bool gro = false;  // GRO is on on the peer
+  // TX checksum offload on the peer: what a local stack sends through it keeps a checksum for
+  // "hardware" to finish, which XDP cannot see; rewritten, it arrives with a bad checksum.
+  bool tx_csum = false;
 };
 
 struct Snapshot {

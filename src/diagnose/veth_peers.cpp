@@ -149,12 +149,13 @@ std::optional<VethNetns> veth_find_netns(int nsid) {
   return std::nullopt;
 }
 
-// GRO on `ifname`, in the namespace of the calling thread (the ethtool ioctl).
-std::optional<bool> veth_gro_on(const std::string& ifname) {
+// An ethtool on/off value of `ifname` (ETHTOOL_GGRO, ETHTOOL_GTXCSUM), in the namespace of
+// the calling thread.
+std::optional<bool> veth_ethtool_flag(const std::string& ifname, uint32_t cmd) {
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::nullopt;
   ethtool_value value{};
-  value.cmd = ETHTOOL_GGRO;
+  value.cmd = cmd;
   ifreq ifr{};
   std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
   ifr.ifr_data = reinterpret_cast<char*>(&value);
@@ -164,7 +165,8 @@ std::optional<bool> veth_gro_on(const std::string& ifname) {
   return value.data != 0;
 }
 
-// The peer's name, XDP program and GRO, read in the calling thread's namespace.
+// The peer's name, XDP program, GRO and TX checksum offload, read in the calling thread's
+// namespace.
 void veth_inspect_peer(int peer_index, VethPeerFact& fact) {
   const VethLinkAnswer peer = veth_query_link(peer_index, "");
   if (!peer.found) {
@@ -172,13 +174,15 @@ void veth_inspect_peer(int peer_index, VethPeerFact& fact) {
     return;
   }
   fact.peer_if = peer.name;
-  const auto gro = veth_gro_on(peer.name);
-  if (!gro) {
+  const auto gro = veth_ethtool_flag(peer.name, ETHTOOL_GGRO);
+  const auto tx_csum = gro ? veth_ethtool_flag(peer.name, ETHTOOL_GTXCSUM) : std::nullopt;
+  if (!gro || !tx_csum) {
     fact.error = "cannot read the offloads of " + peer.name + ": " + std::strerror(errno);
     return;
   }
   fact.xdp = peer.xdp;
   fact.gro = *gro;
+  fact.tx_csum = *tx_csum;
   fact.checked = true;
 }
 

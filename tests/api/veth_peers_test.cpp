@@ -28,8 +28,8 @@ class VethPeers : public ::testing::Test {
     if (!peer_ns_.empty()) run({"ip", "netns", "delete", peer_ns_});
     netns_.reset();
   }
-  void peer_gro(const char* on_off) {
-    must_run({"ip", "netns", "exec", peer_ns_, "ethtool", "-K", "v1", "gro", on_off});
+  void peer_offloads(const char* gro, const char* tx) {
+    must_run({"ip", "netns", "exec", peer_ns_, "ethtool", "-K", "v1", "gro", gro, "tx", tx});
   }
 
   std::unique_ptr<NetnsGuard> netns_;
@@ -37,7 +37,7 @@ class VethPeers : public ::testing::Test {
 };
 
 TEST_F(VethPeers, ThePeerInANamedNamespaceAndItsGro) {
-  peer_gro("off");
+  peer_offloads("off", "on");
   auto facts = diagnose::gather_veth_peers({"v0", "lo"});
   ASSERT_EQ(facts.size(), 1u) << "lo is no veth";
   const auto& off = facts[0];
@@ -47,13 +47,15 @@ TEST_F(VethPeers, ThePeerInANamedNamespaceAndItsGro) {
   EXPECT_EQ(off.peer_netns, peer_ns_);
   EXPECT_EQ(off.peer, "v1 (netns " + peer_ns_ + ")");
   EXPECT_FALSE(off.gro);
+  EXPECT_TRUE(off.tx_csum);
   EXPECT_FALSE(off.xdp);
 
-  peer_gro("on");
+  peer_offloads("on", "off");
   facts = diagnose::gather_veth_peers({"v0"});
   ASSERT_EQ(facts.size(), 1u);
   ASSERT_TRUE(facts[0].checked) << facts[0].error;
   EXPECT_TRUE(facts[0].gro);
+  EXPECT_FALSE(facts[0].tx_csum);
 }
 
 TEST_F(VethPeers, APeerInTheSameNamespaceIsReadDirectly) {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # xlbd --attach=xdp: one LB serving a NAT rule, a FullNAT rule and an L2-DSR rule in the two-arm
-# layout, with GRO on the peers of the LB's veths (veth_napi_for_xdp: without it the frames XDP
-# redirects into a veth are dropped). Each rule carries real TCP to nginx (a 1 MiB download
+# layout, the peers of the LB's veths readied for XDP (veth_peers_for_xdp: GRO on, or frames XDP
+# redirects into a veth are dropped; TX checksum offload off, or what a local stack sends keeps a
+# partial checksum that XDP's rewrite turns bad). Each rule carries real TCP to nginx (a 1 MiB download
 # checked by sha256 through NAT); `get stats`, /metrics and diagnose say xdp for both
 # interfaces; the LB's own tcpdump on its client side sees almost none of the client's packets
 # to the VIP, because XDP forwarded them before any socket buffer (or packet tap) existed.
-# Turning GRO off on a peer makes diagnose warn that redirected frames will be dropped.
+# GRO off and TX checksum offload on at the client's veth make diagnose warn of both.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
@@ -28,7 +29,7 @@ for b in b1 b2; do
   start_http_backend_with "$b" "$b-dsr" "$VIP2:80" "$b-dsr"
 done
 route_add client "$VIP2/32" via "$LB_CLIENT_IP"
-veth_napi_for_xdp lb
+veth_peers_for_xdp lb
 big=$(e2e_file big.bin 1)
 xlbd_start lb --interfaces=eth0,eth1 --attach=xdp
 xlbctl create lb "$VIP" --tcp=80:8080 --endpoints="$B1_IP:1" --name=nat
@@ -76,11 +77,13 @@ log "the LB's tap on eth0 saw $tapped of the client's packets to the VIPs; the r
 # before any tap. A few may still reach TC (a neighbour not resolved yet is passed to it).
 assert_gt "$tapped" $((forwarded / 10)) "client packets the LB's tap saw (XDP forwards before it)"
 
-step "diagnose: the hook of each interface; GRO off on a peer -> the veth NAPI warning"
+step "diagnose: the hook of each interface; the client's veth unready -> two warnings"
 diagnose_expect 0 "$VIP" --tcp=80
 assert_contains "$DIAG_OUT" "eth0: xdp" "diagnose names the hook of eth0"
-assert_not_contains "$DIAG_OUT" "will be dropped" "no NAPI warning while the peers have GRO"
-nsx client ethtool -K eth0 gro off
+nsx client ethtool -K eth0 gro off tx on >/dev/null
 diagnose_expect 2 "$VIP" --tcp=80
-assert_contains "$DIAG_OUT" "will be dropped" "diagnose warns about eth0's peer without NAPI"
-assert_contains "$DIAG_OUT" "gro on" "diagnose says the fix"
+assert_contains "$DIAG_OUT" "Frames XDP redirects into eth0 will be dropped" \
+  "diagnose warns about eth0's peer without NAPI"
+assert_contains "$DIAG_OUT" "may leave XDP with bad checksums" \
+  "diagnose warns about eth0's peer with TX checksum offload"
+assert_contains "$DIAG_OUT" "ethtool -K eth0 gro on tx off" "diagnose says the fix"

@@ -352,6 +352,12 @@ const Case kCases[] = {
        s.veth_peers[0].gro = false;
      },
      "veth_peer_no_napi", Severity::warning, "ip netns exec sw ethtool -K lb-eth1 gro on"},
+    {"VethPeerWithTxChecksumOffload",
+     [](Snapshot& s) {
+       on_xdp(s);
+       s.veth_peers[0].tx_csum = true;
+     },
+     "veth_peer_tx_csum", Severity::warning, "ip netns exec sw ethtool -K lb-eth1 tx off"},
     {"VethPeerNotChecked",
      [](Snapshot& s) {
        on_xdp(s);

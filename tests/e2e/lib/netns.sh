@@ -280,11 +280,15 @@ pid_gone() {
   [[ -z $state || $state == Z ]]
 }
 
-# veth_napi_for_xdp <ns>: GRO on the peer of every veth in <ns>, wherever that peer lives. A frame
-# XDP redirects (or sends back with XDP_TX) into a veth is dropped unless the veth's peer has
-# NAPI, which it gets from an XDP program of its own or from GRO; tc-redirected frames do not
-# need it. Run it for the namespace xlbd runs in with --attach=xdp (docs/modes.md).
-veth_napi_for_xdp() {
+# veth_peers_for_xdp <ns>: readies the peer of every veth in <ns> (wherever it lives) for xlb's
+# XDP program on that veth (xlbd --attach=xdp, docs/modes.md):
+# - GRO on: a frame XDP redirects (or sends back with XDP_TX) into a veth is dropped unless the
+#   veth's peer has NAPI, which it gets from an XDP program of its own or from GRO;
+# - TX checksum offload off: a frame a local stack sends over a veth keeps its checksum for
+#   "hardware" to finish (CHECKSUM_PARTIAL), which XDP cannot see: rewritten and redirected, it
+#   arrives with a bad checksum. With offload off, the peer's transmit finishes the checksum in
+#   software, as a frame from a wire would carry it (also for frames a bridge forwards).
+veth_peers_for_xdp() {
   local full peer_ns ifname nsid link_index peer_if
   full=$(ns_name "$1")
   while read -r ifname nsid link_index; do
@@ -298,7 +302,7 @@ veth_napi_for_xdp() {
     peer_if=$(ip -n "$peer_ns" -o link show | awk -F': ' -v i="$link_index" \
       '$1 == i { sub(/@.*/, "", $2); print $2 }')
     [[ -n $peer_if ]] || fail "no interface $link_index in $peer_ns (the peer of $ifname)"
-    ip netns exec "$peer_ns" ethtool -K "$peer_if" gro on
+    ip netns exec "$peer_ns" ethtool -K "$peer_if" gro on tx off >/dev/null
   done < <(ip -n "$full" -j link show type veth | python3 -c '
 import json, sys
 for link in json.load(sys.stdin):
