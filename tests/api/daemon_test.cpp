@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "harness.h"
@@ -95,6 +96,38 @@ TEST_F(Daemon, StatsNameTheHookOfEachInterface) {
   EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "tc", "interfaces": [
                                {"name": "v0", "hook": "tc"}, {"name": "v1", "hook": "tc"}]})"))
       << stats.dump();
+}
+
+// The codes of diagnose's findings for a VIP (any: the attach findings are not per rule).
+std::set<std::string> finding_codes(const json& report) {
+  std::set<std::string> codes;
+  for (const auto& f : report["findings"]) codes.insert(f["code"].get<std::string>());
+  return codes;
+}
+
+TEST_F(Daemon, XdpOnAVethIsReportedAndItsPeerDiagnosed) {
+  start({"--interfaces=v0", "--attach=xdp"});
+  auto http = api_client();
+  const json stats = body_json(http.Get("/api/v1/stats"));
+  EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "xdp", "interfaces": [
+                               {"name": "v0", "hook": "xdp"}]})"))
+      << stats.dump();
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find(R"(xlb_interface_hook_info{hook="xdp",interface="v0"} 1)"),
+            std::string::npos)
+      << metrics->body;
+
+  // A fresh veth: its peer v1 has GRO off and TX checksum offload on.
+  auto codes = finding_codes(body_json(http.Get("/api/v1/diagnose?vip=10.0.0.100")));
+  EXPECT_TRUE(codes.contains("attach_hooks"));
+  EXPECT_TRUE(codes.contains("veth_peer_no_napi"));
+  EXPECT_TRUE(codes.contains("veth_peer_tx_csum"));
+  must_run({"ethtool", "-K", "v1", "gro", "on", "tx", "off"});
+  codes = finding_codes(body_json(http.Get("/api/v1/diagnose?vip=10.0.0.100")));
+  EXPECT_TRUE(codes.contains("attach_hooks"));
+  EXPECT_FALSE(codes.contains("veth_peer_no_napi"));
+  EXPECT_FALSE(codes.contains("veth_peer_tx_csum"));
 }
 
 TEST_F(Daemon, DiscoversInterfacesAsTheyAppear) {
