@@ -160,7 +160,9 @@ std::optional<bool> veth_ethtool_flag(const std::string& ifname, uint32_t cmd) {
   std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
   ifr.ifr_data = reinterpret_cast<char*>(&value);
   const int rc = ::ioctl(fd, SIOCETHTOOL, &ifr);
+  const int saved = errno;  // for the caller's message, past close()
   ::close(fd);
+  errno = saved;
   if (rc < 0) return std::nullopt;
   return value.data != 0;
 }
