@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "datapath/tc_attach.h"
+#include "datapath_pool.h"
 #include "fixture.h"
 
 namespace xlbtest {
@@ -55,10 +56,21 @@ class XdpAttachTest : public DatapathTest {
     ASSERT_GT(bridge_, 0);
   }
   void TearDown() override {
-    dp_.reset();
+    for (auto& dp : lent_) return_datapath(std::move(dp));
     run_shell(std::string("ip link del ") + kXdpVeth + "; ip link del " + kNoXdpBridge);
   }
-  std::unique_ptr<xlb::BpfDatapath> open_with(xlb::AttachRequest attach) {
+  // A datapath opened with `attach`, from the process's pool (datapath_pool.h: one load per
+  // request kind, put back as new, nothing attached); owned by the test until TearDown.
+  xlb::BpfDatapath* open_with(xlb::AttachRequest attach) {
+    DatapathShape shape;
+    shape.attach = attach;
+    std::string error;
+    lent_.push_back(borrow_datapath(shape, error));
+    EXPECT_EQ(error, "");
+    return lent_.back().get();
+  }
+  // A datapath of its own, as a restarted xlbd opens (never one the pool lent before).
+  static std::unique_ptr<xlb::BpfDatapath> open_fresh(xlb::AttachRequest attach) {
     xlb::BpfDatapathOptions opts;
     opts.pin_dir = "";
     opts.max_services = 64;
@@ -67,6 +79,7 @@ class XdpAttachTest : public DatapathTest {
     EXPECT_TRUE(dp.ok()) << dp.error().message;
     return dp.ok() ? std::move(*dp) : nullptr;
   }
+  std::vector<std::unique_ptr<xlb::BpfDatapath>> lent_;
   static std::vector<xlb::Attachment> sorted(std::vector<xlb::Attachment> a) {
     std::sort(a.begin(), a.end(), [](auto& x, auto& y) { return x.ifname < y.ifname; });
     return a;
@@ -76,7 +89,7 @@ class XdpAttachTest : public DatapathTest {
 };
 
 TEST_F(XdpAttachTest, XdpRunsInTheDriverWithTcBehindItAndDetachRemovesBoth) {
-  auto dp = open_with(xlb::AttachRequest::xdp);
+  auto* dp = open_with(xlb::AttachRequest::xdp);
   ASSERT_TRUE(dp);
   ASSERT_GE(dp->xdp_program_fd(), 0) << "xdp loads the XDP program";
   auto r = dp->attach(kXdpVeth);
@@ -95,7 +108,7 @@ TEST_F(XdpAttachTest, XdpRunsInTheDriverWithTcBehindItAndDetachRemovesBoth) {
 }
 
 TEST_F(XdpAttachTest, XdpIsRefusedWhereTheDriverHasNoNativeXdpAndNothingIsLeft) {
-  auto dp = open_with(xlb::AttachRequest::xdp);
+  auto* dp = open_with(xlb::AttachRequest::xdp);
   ASSERT_TRUE(dp);
   auto r = dp->attach(kNoXdpBridge);
   ASSERT_FALSE(r.ok()) << "a bridge has no native XDP";
@@ -108,7 +121,7 @@ TEST_F(XdpAttachTest, XdpIsRefusedWhereTheDriverHasNoNativeXdpAndNothingIsLeft) 
 }
 
 TEST_F(XdpAttachTest, AutoTakesXdpWhereTheDriverHasItAndTcElsewhere) {
-  auto dp = open_with(xlb::AttachRequest::automatic);
+  auto* dp = open_with(xlb::AttachRequest::automatic);
   ASSERT_TRUE(dp);
   ASSERT_TRUE(dp->attach(kXdpVeth).ok());
   auto r = dp->attach(kNoXdpBridge);
@@ -126,7 +139,7 @@ TEST_F(XdpAttachTest, AutoTakesXdpWhereTheDriverHasItAndTcElsewhere) {
 }
 
 TEST_F(XdpAttachTest, ARestartedDatapathReplacesItsOwnProgramInPlace) {
-  auto first = open_with(xlb::AttachRequest::xdp);
+  auto first = open_fresh(xlb::AttachRequest::xdp);
   ASSERT_TRUE(first);
   ASSERT_TRUE(first->attach(kXdpVeth).ok());
   const uint32_t before = xdp_prog_id(veth_);
@@ -134,7 +147,7 @@ TEST_F(XdpAttachTest, ARestartedDatapathReplacesItsOwnProgramInPlace) {
   first.reset();  // the programs stay attached while xlbd restarts
   EXPECT_EQ(xdp_prog_id(veth_), before);
 
-  auto second = open_with(xlb::AttachRequest::xdp);
+  auto* second = open_with(xlb::AttachRequest::xdp);
   ASSERT_TRUE(second);
   auto r = second->attach(kXdpVeth);
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -145,11 +158,11 @@ TEST_F(XdpAttachTest, ARestartedDatapathReplacesItsOwnProgramInPlace) {
 }
 
 TEST_F(XdpAttachTest, TcModeRemovesTheXdpProgramOfAnEarlierXdpRun) {
-  auto xdp = open_with(xlb::AttachRequest::xdp);
+  auto xdp = open_fresh(xlb::AttachRequest::xdp);
   ASSERT_TRUE(xdp);
   ASSERT_TRUE(xdp->attach(kXdpVeth).ok());
   xdp.reset();
-  auto tc = open_with(xlb::AttachRequest::tc);
+  auto* tc = open_with(xlb::AttachRequest::tc);
   ASSERT_TRUE(tc);
   EXPECT_LT(tc->xdp_program_fd(), 0) << "tc loads no XDP program";
   ASSERT_TRUE(tc->attach(kXdpVeth).ok());
@@ -168,7 +181,7 @@ TEST_F(XdpAttachTest, AnotherXdpProgramOnTheInterfaceIsRefusedNotReplaced) {
   ASSERT_EQ(bpf_xdp_attach(veth_, foreign, XDP_FLAGS_DRV_MODE, nullptr), 0);
   const uint32_t foreign_id = xdp_prog_id(veth_);
 
-  auto dp = open_with(xlb::AttachRequest::xdp);
+  auto* dp = open_with(xlb::AttachRequest::xdp);
   ASSERT_TRUE(dp);
   auto r = dp->attach(kXdpVeth);
   ASSERT_FALSE(r.ok());
@@ -181,7 +194,7 @@ TEST_F(XdpAttachTest, AnotherXdpProgramOnTheInterfaceIsRefusedNotReplaced) {
 }
 
 TEST_F(XdpAttachTest, CleanupRemovesTheXdpProgramAndTheTcFilter) {
-  auto dp = open_with(xlb::AttachRequest::xdp);
+  auto dp = open_fresh(xlb::AttachRequest::xdp);
   ASSERT_TRUE(dp);
   ASSERT_TRUE(dp->attach(kXdpVeth).ok());
   dp.reset();
