@@ -130,6 +130,21 @@ TEST_F(Daemon, XdpOnAVethIsReportedAndItsPeerDiagnosed) {
   EXPECT_FALSE(codes.contains("veth_peer_tx_csum"));
 }
 
+// A bridge has no native XDP: --attach=xdp refuses the start in one line naming it, auto falls
+// back to tc there and says so in the stats.
+TEST_F(Daemon, XdpRefusedWhereTheDriverLacksItAndAutoFallsBackToTc) {
+  must_run({"ip", "link", "add", "br0", "type", "bridge"});
+  must_run({"ip", "link", "set", "br0", "up"});
+  auto r = xlbd(args({"--interfaces=br0", "--attach=xdp"}));
+  expect_startup_failure(r, {"br0", "native XDP", "--attach=auto"});
+
+  start({"--interfaces=br0,v0", "--attach=auto"});
+  const json stats = body_json(api_client().Get("/api/v1/stats"));
+  EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "auto", "interfaces": [
+                               {"name": "br0", "hook": "tc"}, {"name": "v0", "hook": "xdp"}]})"))
+      << stats.dump();
+}
+
 TEST_F(Daemon, DiscoversInterfacesAsTheyAppear) {
   start({});
   EXPECT_EQ(interfaces(), json::array({"v0", "v1"}));
