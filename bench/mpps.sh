@@ -83,11 +83,24 @@ mpps_xlb_tc_up() {
 }
 mpps_xlb_tc_down() { xlb_down; }
 
-# SLOT(issue 26): xlb's XDP datapath is not landed. When it is, start xlbd with its XDP attach
-# here (and its forwarded counter is fwd_new + fwd_est, as for xlb-tc), then add xlb-xdp to
-# BENCH_MPPS_SYSTEMS' defaults in bench/run.sh.
-mpps_xlb_xdp_up() { fail "xlb-xdp: xlb has no XDP datapath yet (issue 26); the slot is in bench/mpps.sh"; }
-mpps_xlb_xdp_down() { :; }
+# xlb's XDP fast path in front of its TC program (xlbd --attach=xdp). XDP redirects into eth1's
+# peer, which has NAPI because count_drop is attached to it; the sender's frames carry complete
+# checksums, so no TX-offload setting matters here. Its forwarded counter is fwd_new + fwd_est,
+# as for xlb-tc: one set of counters whichever hook forwarded.
+mpps_xlb_xdp_up() {
+  rm -rf "$E2E_RUN_DIR/state"
+  xlbd_start lb --interfaces=eth0,eth1 --attach=xdp >/dev/null
+  nsx lb curl -sf "http://$XLB_API/api/v1/stats" | jq -e '[.attach.interfaces[] | select(.name == "eth0")][0].hook == "xdp"' >/dev/null ||
+    fail "xlb-xdp: xlbd did not attach eth0 with XDP" "$(nsx lb curl -sf "http://$XLB_API/api/v1/stats" | jq -c .attach)"
+  xlbctl create lb "$VIP" --udp="$MPPS_PORT" --endpoints="$B1_IP:1,$B2_IP:1" \
+    --select=rr --name=mpps >/dev/null
+}
+mpps_xlb_xdp_down() {
+  xlb_down
+  if ip -n "$(ns_name lb)" link show dev eth0 | grep -q xdp; then
+    fail "xlbd --cleanup left its XDP program on the LB's eth0"
+  fi
+}
 
 mpps_xdp_redirect_up() {
   mpps_attach lb redirect --dev eth0 --prog redirect_only --to eth1 --to-mac "$(mac_of sw lb-eth1)"

@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/smoke.sh" "the Mpps bench smoke test" xlb-mpps-smoke
 out=$SMOKE_OUT
 
-systems="routing nftables xlb-tc xdp-redirect"
+systems="routing nftables xlb-tc xlb-xdp xdp-redirect"
 BENCH_OUT=$out BENCH_UPDATE_DOCS=0 BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_PARTS=mpps \
   BENCH_MPPS_SYSTEMS="$systems" BENCH_MPPS_FLOWS=16 BENCH_BUDGET=90 bash "$ROOT/bench/run.sh"
 

@@ -4,8 +4,8 @@
 #   BENCH_SYSTEMS="direct nftables haproxy xlb-nat xlb-fullnat xlb-dsr direct6 xlb-nat6"
 #                                      (direct is required; IPv6 rows are compared with direct6)
 #   BENCH_L7_SYSTEMS="direct haproxy-http nginx-proxy xlb-fullproxy haproxy-https nginx-https xlb-https"
-#   BENCH_MPPS_SYSTEMS="routing nftables xlb-tc xdp-redirect"   (part mpps; routing is required;
-#                                      xlb-xdp is a slot until xlb has an XDP datapath, issue 26)
+#   BENCH_MPPS_SYSTEMS="routing nftables xlb-tc xlb-xdp xdp-redirect"   (part mpps; routing is
+#                                      required)
 #   BENCH_MPPS_FLOWS=1024              the many-flows figure of part mpps (the other is 1 flow)
 #   BENCH_PARTS="system l7 mpps datapath control health sync"   which benchmarks run
 #   BENCH_BUILD=build                  build directory holding xlbd, xlbctl and the bench tools
@@ -26,7 +26,7 @@ export BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 export BENCH_SECONDS=${BENCH_SECONDS:-5}
 export BENCH_SYSTEMS=${BENCH_SYSTEMS:-$ALL_SYSTEMS}
 export BENCH_L7_SYSTEMS=${BENCH_L7_SYSTEMS:-$ALL_L7_SYSTEMS}
-export BENCH_MPPS_SYSTEMS=${BENCH_MPPS_SYSTEMS:-routing nftables xlb-tc xdp-redirect}
+export BENCH_MPPS_SYSTEMS=${BENCH_MPPS_SYSTEMS:-routing nftables xlb-tc xlb-xdp xdp-redirect}
 export BENCH_MPPS_FLOWS=${BENCH_MPPS_FLOWS:-1024}
 BENCH_PARTS=${BENCH_PARTS:-$ALL_PARTS}
 BENCH_BUILD=$(cd "$ROOT" && realpath -m "${BENCH_BUILD:-build}")
@@ -63,8 +63,6 @@ validate() {
   for item in $BENCH_MPPS_SYSTEMS; do one_of BENCH_MPPS_SYSTEMS "$item" $ALL_MPPS_SYSTEMS; done
   [[ " $BENCH_MPPS_SYSTEMS " == *" routing "* ]] ||
     die "BENCH_MPPS_SYSTEMS must include 'routing' (every Mpps ratio is relative to it), got '$BENCH_MPPS_SYSTEMS'"
-  [[ " $BENCH_MPPS_SYSTEMS " != *" xlb-xdp "* ]] ||
-    die "BENCH_MPPS_SYSTEMS: xlb-xdp is not available yet (xlb has no XDP datapath: issue 26)"
   [[ $BENCH_MPPS_FLOWS =~ ^[1-9][0-9]{0,3}$|^[1-4][0-9]{4}$|^50000$ ]] ||
     die "BENCH_MPPS_FLOWS must be a whole number from 1 to 50000, got '$BENCH_MPPS_FLOWS'"
   # shellcheck disable=SC2086
