@@ -57,6 +57,8 @@ static __always_inline xlb_verdict decide(struct __sk_buff *skb, struct xlb_pkt 
 		if (icmp_is_error(p) && p->ttl > 1) {
 			v = pkt_is_v6(p) ? translate_icmp6_error(skb, p)
 					 : translate_icmp_error(skb, p);
+			if (v == XLB_NAT64_ICMP_DEFERRED)
+				v = nat64_icmp_error(skb, p);
 			if (v != XLB_NO_VERDICT)
 				return v;
 		}
