@@ -82,11 +82,41 @@ static __always_inline int nat64_l4_rewrite(struct __sk_buff *skb, const struct 
 	return bpf_l4_csum_replace(skb, csum_off, 0, csum_diff_wsum(port_diff), flags);
 }
 
-/* An in-band 802.1Q tag goes first, so the IP header starts right after the MAC header, where
- * bpf_skb_change_proto opens or closes its room (the egress is an L3 route's device anyway). */
-static __always_inline int nat64_untag(struct __sk_buff *skb, const struct xlb_pkt *p)
+/* Before the rewrite: the packet must be translatable, and an in-band 802.1Q tag goes first, so
+ * the IP header starts right after the MAC header, where bpf_skb_change_proto opens or closes
+ * its room (the egress is an L3 route's device anyway). */
+static __always_inline int nat64_begin(struct __sk_buff *skb, const struct xlb_pkt *p,
+				       const struct xlb_tuple *t)
 {
+	if (!p || !t || !nat64_translatable(skb, p))
+		return -1;
 	return p->vlan ? (int)bpf_skb_vlan_pop(skb) : 0;
+}
+
+/* The IP header right after the MAC header, `len` bytes of it in the linear area, or NULL. */
+static __always_inline void *nat64_l3(struct __sk_buff *skb, __u32 len)
+{
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+
+	if (data + ETH_HLEN + len > data_end)
+		return NULL;
+	return data + ETH_HLEN;
+}
+
+/* Makes the frame one of `eth_proto` (20 bytes less or more after the MAC header) and returns
+ * its new IP header, `len` bytes of it, for the caller to fill; NULL on failure. */
+static __always_inline void *nat64_switch_family(struct __sk_buff *skb, __u16 eth_proto, __u32 len)
+{
+	struct ethhdr *eth;
+
+	if (bpf_skb_change_proto(skb, bpf_htons(eth_proto), 0))
+		return NULL;
+	eth = nat64_l3(skb, len);
+	if (!eth)
+		return NULL;
+	eth = (void *)eth - ETH_HLEN;
+	eth->h_proto = bpf_htons(eth_proto);
+	return (void *)(eth + 1);
 }
 
 /* Client -> endpoint: IPv6 becomes IPv4 (RFC 7915 5.1): TOS = traffic class, TTL = hop
@@ -94,36 +124,23 @@ static __always_inline int nat64_untag(struct __sk_buff *skb, const struct xlb_p
 static __noinline int nat64_to_v4(struct __sk_buff *skb, const struct xlb_pkt *p,
 				  const struct xlb_tuple *t)
 {
-	void *data, *data_end;
 	struct ipv6hdr *ip6h;
 	struct iphdr *iph;
-	struct ethhdr *eth;
-	__u32 payload_len, sum;
+	__u32 payload_len, sum = 0;
 	__u8 tclass, hops;
 
-	if (!p || !t || !nat64_translatable(skb, p))
+	if (nat64_begin(skb, p, t))
 		return -1;
-	if (nat64_untag(skb, p))
-		return -1;
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	ip6h = data + ETH_HLEN;
-	if ((void *)(ip6h + 1) > data_end)
+	ip6h = nat64_l3(skb, sizeof(*ip6h));
+	if (!ip6h)
 		return -1;
 	/* Read now: PPv2 may have grown the payload since parsing. */
 	payload_len = bpf_ntohs(ip6h->payload_len);
 	tclass = (ip6h->priority << 4) | (ip6h->flow_lbl[0] >> 4);
 	hops = ip6h->hop_limit;
-	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))
+	iph = nat64_switch_family(skb, ETH_P_IP, sizeof(*iph));
+	if (!iph)
 		return -1;
-
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	eth = data;
-	iph = data + ETH_HLEN;
-	if ((void *)(iph + 1) > data_end)
-		return -1;
-	eth->h_proto = bpf_htons(ETH_P_IP);
 	*(__be16 *)iph = bpf_htons(0x4500 | tclass); /* version 4, IHL 5, TOS */
 	iph->tot_len = bpf_htons(sizeof(*iph) + payload_len);
 	iph->id = 0;
@@ -133,7 +150,6 @@ static __noinline int nat64_to_v4(struct __sk_buff *skb, const struct xlb_pkt *p
 	iph->check = 0;
 	iph->saddr = t->saddr.w[0];
 	iph->daddr = t->daddr.w[0];
-	sum = 0;
 #pragma unroll
 	for (int i = 0; i < 5; i++)
 		sum += ((__u32 *)iph)[i] >> 16, sum += ((__u32 *)iph)[i] & 0xffff;
@@ -146,35 +162,24 @@ static __noinline int nat64_to_v4(struct __sk_buff *skb, const struct xlb_pkt *p
 static __noinline int nat64_to_v6(struct __sk_buff *skb, const struct xlb_pkt *p,
 				  const struct xlb_tuple *t)
 {
-	void *data, *data_end;
 	struct ipv6hdr *ip6h;
 	struct iphdr *iph;
-	struct ethhdr *eth;
 	__u32 tot_len;
 	__u8 tos, ttl;
 
-	if (!p || !t || !nat64_translatable(skb, p))
+	if (nat64_begin(skb, p, t))
 		return -1;
-	if (nat64_untag(skb, p))
-		return -1;
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	iph = data + ETH_HLEN;
-	if ((void *)(iph + 1) > data_end)
+	iph = nat64_l3(skb, sizeof(*iph));
+	if (!iph)
 		return -1;
 	tot_len = bpf_ntohs(iph->tot_len);
 	tos = iph->tos;
 	ttl = iph->ttl;
-	if (tot_len < sizeof(*iph) || bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0))
+	if (tot_len < sizeof(*iph))
 		return -1;
-
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	eth = data;
-	ip6h = data + ETH_HLEN;
-	if ((void *)(ip6h + 1) > data_end)
+	ip6h = nat64_switch_family(skb, ETH_P_IPV6, sizeof(*ip6h));
+	if (!ip6h)
 		return -1;
-	eth->h_proto = bpf_htons(ETH_P_IPV6);
 	*(__be32 *)ip6h = bpf_htonl(0x60000000 | ((__u32)tos << 20)); /* version, class, label 0 */
 	ip6h->payload_len = bpf_htons(tot_len - sizeof(struct iphdr));
 	ip6h->nexthdr = p->proto;

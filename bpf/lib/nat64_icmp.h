@@ -222,7 +222,8 @@ __noinline xlb_verdict nat64_icmp_error(struct __sk_buff *skb, struct xlb_pkt *p
 	b->check = csum_fold32(csum_diff_wsum((__u64)(__u32)sum + quote_diff));
 
 	/* The frame: 20 more bytes at the network header (IPv6's), 20 after it (the quote's). */
-	if (nat64_untag(skb, p) || bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0) ||
+	if ((p->vlan && bpf_skb_vlan_pop(skb)) ||
+	    bpf_skb_change_proto(skb, bpf_htons(ETH_P_IPV6), 0) ||
 	    bpf_skb_adjust_room(skb, XLB_NAT64_ICMP_GROWTH / 2, BPF_ADJ_ROOM_NET, 0))
 		return rewrite_failed();
 	{
