@@ -2,9 +2,10 @@
 # NAT64 (issue 25): an IPv6 client reaches IPv4-only nginx backends through an IPv6 VIP in
 # FullNAT. `get lb -o wide` names it fullnat:nat64; a 3 MiB download arrives intact and the
 # backend saw the LB's IPv4 address; with --ppv2en nginx learns the client's IPv6 address from
-# the Proxy Protocol header; the rule's tcp health check marks the IPv4 backend ok; and an
-# upload through a router whose onward link has a 1400-byte MTU completes: the router's ICMPv4
-# Fragmentation Needed reaches the client as ICMPv6 Packet Too Big (MTU 1420, in its route cache).
+# the Proxy Protocol header; the rule's tcp health check marks the IPv4 backend ok; diagnose
+# finds the rule healthy; and an upload through a router whose onward link has a 1400-byte MTU
+# completes: the router's ICMPv4 Fragmentation Needed reaches the client as ICMPv6 Packet Too
+# Big (MTU 1420, in its route cache).
 #
 #   client 2001:db8:c::10 ── lb eth0 2001:db8:c::1
 #                            lb eth1 10.0.2.1/24 ── b1 10.0.2.10 (nginx :8080, :8081 proxy_protocol)
@@ -90,4 +91,7 @@ stored="$E2E_RUN_DIR/nginx-b2/uploads/up.bin"
 assert_eq "$want" "$(sha256sum <"$stored" | cut -d' ' -f1)" "sha256 of the stored upload"
 route=$(nsx client ip -6 route get "$VIP6")
 assert_contains "$route" "mtu 1420" "the client's route to the VIP learnt MTU 1400 + 20"
+step "diagnose finds the NAT64 rule healthy (its flows folded by their IPv4 endpoints)"
+diagnose_expect 0 "$VIP6" --tcp=80
+assert_contains "$DIAG_OUT" "tracked flows" "diagnose counted the rule's flows"
 log "NAT64: download, PPv2, health and PMTU upload through $VIP6 all as expected"
