@@ -24,6 +24,19 @@ static __always_inline __u8 nat64_endpoint(const struct xlb_pkt *p, const struct
 	return pkt_is_v6(p) && ep->family == XLB_AF_INET;
 }
 
+/* The family a new flow's entry translates to: the reply entry (dir REPLY, keyed IPv4) turns
+ * back into the client's IPv6; 0 for every flow that keeps its family. */
+static __always_inline __u8 nat64_entry_family(const struct xlb_pkt *p, __u8 dir)
+{
+	if (!p->nat64)
+		return 0;
+	return dir == XLB_DIR_ORIG ? pkt_out_family(p) : p->family;
+}
+
+#ifdef XLB_HOOK_XDP
+/* XDP leaves a NAT64 flow's packets to TC: changing the family takes skb helpers. */
+#define NAT64_OR_RETURN(ctx, p) return verdict_to_skb()
+#else
 /* Whether p, a NAT64 flow's packet, can be translated: IPv6 without extension headers, IPv4
  * without options, and over IPv4 no UDP datagram without checksum (IPv6 has none: computing one
  * would take the whole payload). Checked before any write, PPv2's included. Global: verified
@@ -45,14 +58,12 @@ __noinline int nat64_translatable(struct __sk_buff *skb, const struct xlb_pkt *p
 	return (void *)(uh + 1) <= data_end && uh->check != 0;
 }
 
-/* The family a new flow's entry translates to: the reply entry (dir REPLY, keyed IPv4) turns
- * back into the client's IPv6; 0 for every flow that keeps its family. */
-static __always_inline __u8 nat64_entry_family(const struct xlb_pkt *p, __u8 dir)
-{
-	if (!p->nat64)
-		return 0;
-	return dir == XLB_DIR_ORIG ? pkt_out_family(p) : p->family;
-}
+/* For a NAT64 flow's packet: returns from the caller unless it can be translated. */
+#define NAT64_OR_RETURN(ctx, p)                                                                    \
+	do {                                                                                       \
+		if (!nat64_translatable(ctx, p))                                                   \
+			return rewrite_failed();                                                   \
+	} while (0)
 
 /* Ports and L4 checksum of the rebuilt packet, whose L4 header starts at l4_off: the
  * pseudo-header's addresses change from p's to t's (IPv4 addresses are xlb_ips whose other
@@ -204,5 +215,7 @@ __noinline int nat64_translate_and_redirect(struct __sk_buff *skb, const struct 
 		return -1;
 	return redirect_route(skb, p, route, fib);
 }
+
+#endif /* XLB_HOOK_XDP */
 
 #endif

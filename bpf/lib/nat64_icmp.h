@@ -23,6 +23,8 @@
 /* The ICMPv6 error grows by this much: a 40-byte IPv6 header instead of 20, twice. */
 #define XLB_NAT64_ICMP_GROWTH 40
 
+#ifndef XLB_HOOK_XDP /* XDP hands every ICMP error to TC (entry.h) */
+
 /* The ICMPv6 header and quoted IPv6 header follow the pseudo-header in memory, so one
  * bpf_csum_diff sums all three. */
 struct nat64_icmp6_block {
@@ -245,5 +247,7 @@ __noinline xlb_verdict nat64_icmp_error(struct __sk_buff *skb, struct xlb_pkt *p
 	return verdict_sent(redirect_route(skb, p, route, &s->fib),
 			    verdict(TC_ACT_REDIRECT, XLB_STAT_FWD_EST));
 }
+
+#endif /* XLB_HOOK_XDP */
 
 #endif
