@@ -67,6 +67,8 @@ static __always_inline xlb_verdict decide(struct xlb_ctx *ctx, struct xlb_pkt *p
 #else
 			v = pkt_is_v6(p) ? translate_icmp6_error(ctx, p)
 					 : translate_icmp_error(ctx, p);
+			if (v == XLB_NAT64_ICMP_DEFERRED)
+				v = nat64_icmp_error(ctx, p);
 			if (v != XLB_NO_VERDICT)
 				return v;
 #endif

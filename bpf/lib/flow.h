@@ -9,6 +9,7 @@
 #include "lib/conntrack.h"
 #include "lib/dsr.h"
 #include "lib/fwd.h"
+#include "lib/nat64.h"
 #include "lib/ppv2.h"
 #include "lib/route_cache.h"
 #include "lib/scratch.h"
@@ -25,6 +26,13 @@ static __always_inline xlb_verdict translate_and_forward(struct xlb_ctx *ctx,
 							 const struct bpf_fib_lookup *fib,
 							 xlb_verdict sent)
 {
+#ifndef XLB_HOOK_XDP
+	if (p->nat64) {
+		int action = nat64_translate_and_redirect(ctx, p, t, route, fib);
+
+		return action < 0 ? rewrite_failed() : verdict_sent(action, sent);
+	}
+#endif
 	if (rewrite_tuple(ctx, p, t))
 		return rewrite_failed();
 	return verdict_sent(forward(ctx, p, route, fib), sent);
@@ -52,6 +60,9 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 	fib = &scratch->fib;
 	dsr = e->mode == XLB_MODE_DSR;
 	__u64 now = bpf_ktime_get_ns();
+	p->nat64 = e->nat_family && e->nat_family != p->family;
+	if (p->nat64)
+		NAT64_OR_RETURN(ctx, p);
 
 	if (dsr) {
 		/* Only client -> endpoint passes the LB; the endpoint address rides in nat_daddr.
@@ -119,6 +130,7 @@ static __always_inline void ct_entry_init(struct xlb_ct_entry *e, const struct x
 	e->ep_idx = ep_idx;
 	e->created_ns = now;
 	e->last_seen_ns = now;
+	e->nat_family = nat64_entry_family(p, dir);
 	if (dir == XLB_DIR_ORIG) {
 		e->packets = 1;
 		e->bytes = p->len;
@@ -201,6 +213,9 @@ static __noinline xlb_verdict start_fullnat_flow(struct xlb_ctx *ctx, const stru
 	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
 	const struct xlb_ip *snat_ip = snat_rule_address(svc, p);
 	struct xlb_tuple t = {snat_ip ? *snat_ip : p->saddr, ep->addr, 0, ep->port};
+
+	if (p->nat64 && !snat_ip) /* the FIB's IPv4 source: ask with none */
+		__builtin_memset(&t.saddr, 0, sizeof(t.saddr));
 	struct xlb_scratch *scratch = scratch_get();
 	struct bpf_fib_lookup *fib;
 	struct xlb_ct_entry *e;
@@ -361,6 +376,11 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	idx = select_endpoint(svc, p);
 	if (idx < 0)
 		return verdict_drop(XLB_STAT_DROP_NO_ENDPOINT);
+	if (svc->mode == XLB_MODE_FULLNAT) {
+		p->nat64 = nat64_endpoint(p, &svc->eps[idx & (XLB_MAX_ENDPOINTS - 1)]);
+		if (p->nat64)
+			NAT64_OR_RETURN(ctx, p); /* before the flow exists */
+	}
 	if (e)
 		ct_forget_finished(&key, e);
 	flow_started_in_main(p);

@@ -29,8 +29,8 @@ static __always_inline void route_query_init(struct xlb_ctx *ctx, const struct x
 					     __u16 sport, __u16 dport, struct bpf_fib_lookup *fib)
 {
 	__builtin_memset(fib, 0, sizeof(*fib));
-	fib->family = pkt_is_v6(p) ? AF_INET6 : AF_INET;
-	if (!pkt_is_v6(p))
+	fib->family = pkt_out_is_v6(p) ? AF_INET6 : AF_INET; /* NAT64: the translated family */
+	if (!pkt_out_is_v6(p))
 		fib->tos = p->tos; /* IPv6 leaves flowinfo 0: no flow label routing */
 	fib->l4_protocol = p->proto;
 	fib->sport = sport;
@@ -111,7 +111,7 @@ static __always_inline int redirect_route(struct xlb_ctx *ctx, const struct xlb_
 		__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
 		return bpf_redirect(fib->ifindex, 0);
 	}
-	nh.nh_family = pkt_is_v6(p) ? AF_INET6 : AF_INET;
+	nh.nh_family = pkt_out_is_v6(p) ? AF_INET6 : AF_INET;
 	/* The gateway or the destination itself (ipv4_nh is ipv6_nh[0]). */
 	__builtin_memcpy(nh.ipv6_nh, fib->ipv6_dst, sizeof(nh.ipv6_nh));
 	return bpf_redirect_neigh(fib->ifindex, &nh, sizeof(nh), 0);

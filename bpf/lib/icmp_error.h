@@ -10,6 +10,7 @@
 #include "lib/conntrack.h"
 #include "lib/csum.h"
 #include "lib/fwd.h"
+#include "lib/nat64_icmp.h"
 #include "lib/parse.h"
 #include "lib/scratch.h"
 #include "lib/verdict.h"
@@ -71,6 +72,8 @@ static __noinline xlb_verdict translate_icmp_error(struct xlb_ctx *ctx, const st
 	e = ct_lookup(&key, &in_syn);
 	if (!e || e->dir != XLB_DIR_REPLY)
 		return XLB_NO_VERDICT;
+	if (e->nat_family == XLB_AF_INET6) /* NAT64: the client gets an ICMPv6 error */
+		return nat64_icmp_defer(&key);
 	ct_translated(&key, e, &t); /* VIP:vport -> client:cport */
 
 	/* From the endpoint itself it becomes from the VIP; a router on the way keeps its name. */

@@ -90,12 +90,24 @@ struct xlb_pkt {
 			  * xlb_flow_event_kind), written where it happens, reported by the entry
 			  * point (flow_events.h) */
 	__u8 family;	 /* XLB_AF_INET or XLB_AF_INET6 */
-	__u8 pad[3];
+	__u8 nat64;	 /* a NAT64 flow's packet: it leaves in the other family (nat64.h) */
+	__u8 pad[2];
 };
 
 static __always_inline int pkt_is_v6(const struct xlb_pkt *p)
 {
 	return p->family == XLB_AF_INET6;
+}
+
+/* The family the packet leaves in: its own, or the other one for a NAT64 flow's packet. */
+static __always_inline int pkt_out_is_v6(const struct xlb_pkt *p)
+{
+	return pkt_is_v6(p) != (p->nat64 != 0);
+}
+
+static __always_inline __u8 pkt_out_family(const struct xlb_pkt *p)
+{
+	return pkt_out_is_v6(p) ? XLB_AF_INET6 : XLB_AF_INET;
 }
 
 static __always_inline int ip_equal(const struct xlb_ip *a, const struct xlb_ip *b)

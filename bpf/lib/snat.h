@@ -56,7 +56,8 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, const stru
 	for (__u32 i = 0; i < XLB_SNAT_PORT_TRIES; i++) {
 		__u16 port = snat_port_candidate(p, start, i);
 
-		ct_key_init(reply_key, &ep->addr, snat_ip, ep->port, port, p->proto, p->family);
+		ct_key_init(reply_key, &ep->addr, snat_ip, ep->port, port, p->proto,
+			    pkt_out_family(p));
 		if (ct_insert(reply_key, reply, BPF_NOEXIST))
 			continue;
 		/* Free in this flow's map; a flow in the other map may still hold it. */

@@ -152,6 +152,11 @@ std::variant<MappedFlow, SyncRejectReason> map_flow_record(const wire::SyncRecor
   e.svc_id = svc->id;
   e.ep_idx = static_cast<uint16_t>(ep_idx);
   e.nat_daddr = r.endpoint;
+  // NAT64: the record's addresses are all in IPv6 slots; this node's rule knows the endpoint is
+  // IPv4 (its own endpoint and SNAT addresses), so the flow translates to IPv4 here too.
+  const uint8_t ep_family = svc->eps[ep_idx].family;
+  if (ep_family != r.family && (ep_family == XLB_AF_INET || ep_family == XLB_AF_INET6))
+    e.nat_family = ep_family;
   if (r.flags & XLB_CT_F_DNAT) e.nat_dport = htons(r.endpoint_port);
   if (r.flags & XLB_CT_F_SNAT) {
     e.nat_saddr = r.snat;

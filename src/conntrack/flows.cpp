@@ -40,16 +40,16 @@ namespace {
 std::string action(const xlb_ct_key& key, const xlb_ct_entry& e) {
   bool dnat = e.flags & XLB_CT_F_DNAT;
   bool snat = e.flags & XLB_CT_F_SNAT;
-  const uint8_t af = key.family;
-  std::string ep = format_ip_port(e.nat_daddr, af, ntohs(e.nat_dport));
+  const uint8_t af = key.family, nat_af = xlb_ct_nat_family(&key, &e);  // differ: NAT64
+  std::string ep = format_ip_port(e.nat_daddr, nat_af, ntohs(e.nat_dport));
   if (dnat && snat) {
     return "fnat-" + format_ip(key.saddr, af) + "->" +
-           format_ip_port(e.nat_saddr, af, ntohs(e.nat_sport)) + " -> " + ep;
+           format_ip_port(e.nat_saddr, nat_af, ntohs(e.nat_sport)) + " -> " + ep;
   }
   if (dnat) return "dnat-" + ep;
   if (e.mode == XLB_MODE_DSR)
     return std::string(e.flags & XLB_CT_F_IPIP ? "dsr:ipip-" : "dsr:l2-") +
-           format_ip(e.nat_daddr, af);
+           format_ip(e.nat_daddr, nat_af);
   return "none";
 }
 

@@ -52,6 +52,10 @@ inline Result<void> check_synced_flow(const xlb_ct_key& key, const xlb_ct_entry&
       (e.mode == XLB_MODE_DSR && translation == 0);
   if (!mode_ok)
     return bad("translated as its mode translates (NAT: DNAT, FullNAT: both, DSR: none)");
+  // NAT64 (FullNAT from IPv6 to IPv4) is the one translation that changes family.
+  if (e.nat_family != 0 &&
+      !(e.mode == XLB_MODE_FULLNAT && key.family == XLB_AF_INET6 && e.nat_family == XLB_AF_INET))
+    return bad("of its key's family, or FullNAT from IPv6 to IPv4 (NAT64)");
   if (e.svc_id >= max_services || e.ep_idx >= XLB_MAX_ENDPOINTS)
     return bad("of a rule id below --max-services and an endpoint index below 32");
   return Ok{};
@@ -84,6 +88,7 @@ inline std::optional<xlb_ct_entry> synced_reply_entry(const xlb_ct_key& key,
     r.nat_daddr = key.saddr;
     r.nat_dport = key.sport;
   }
+  if (e.nat_family) r.nat_family = key.family;  // NAT64: the reply turns back into the client's
   return r;
 }
 
@@ -119,8 +124,8 @@ inline xlb_ct_entry synced_refreshed_entry(const xlb_ct_entry& local, const xlb_
 // one flow, whichever node wrote each.
 inline bool same_translation(const xlb_ct_entry& a, const xlb_ct_entry& b) {
   const uint8_t t = XLB_CT_F_DNAT | XLB_CT_F_SNAT;
-  return a.mode == b.mode && (a.flags & t) == (b.flags & t) && a.nat_dport == b.nat_dport &&
-         a.nat_sport == b.nat_sport &&
+  return a.mode == b.mode && (a.flags & t) == (b.flags & t) && a.nat_family == b.nat_family &&
+         a.nat_dport == b.nat_dport && a.nat_sport == b.nat_sport &&
          std::memcmp(&a.nat_daddr, &b.nat_daddr, sizeof a.nat_daddr) == 0 &&
          std::memcmp(&a.nat_saddr, &b.nat_saddr, sizeof a.nat_saddr) == 0;
 }

@@ -40,7 +40,7 @@ void fold(const ConntrackReader& conntrack, const CtFlow& f, uint64_t now_ns,
           std::map<std::pair<std::string, uint16_t>, EndpointFlows>& out) {
   const xlb_ct_entry& e = f.entry;
   const bool dsr = e.mode == XLB_MODE_DSR;
-  const std::string ep = format_ip(e.nat_daddr, f.key.family);
+  const std::string ep = format_ip(e.nat_daddr, xlb_ct_nat_family(&f.key, &e));
   const uint16_t port = ntohs(dsr ? f.key.dport : e.nat_dport);
   EndpointFlows& ef = out[{ep, port}];
   ef.endpoint = ep;

@@ -16,6 +16,7 @@ std::optional<DsrPath> predict_dsr_path(const model::Service& svc, const NetFact
 }
 
 std::string effective_mode(const model::Service& svc, const NetFacts& net) {
+  if (model::is_nat64(svc)) return "fullnat:nat64";  // validation admits it in fullnat only
   if (svc.mode != model::Mode::dsr) return model::to_string(svc.mode);
   bool l2 = false, ipip = false, unknown = false;
   for (const auto& ep : svc.endpoints) {

@@ -39,6 +39,16 @@ std::string display_name(const Service& svc) {
   return svc.name.empty() ? to_string(svc.key) : svc.name;
 }
 
+bool is_nat64(const Service& svc) {
+  if (family_of(svc.key.vip) != XLB_AF_INET6 || svc.endpoints.empty()) return false;
+  const auto first = parse_ip(svc.endpoints.front().ip);
+  return first && !first->v6();
+}
+
+uint8_t endpoint_family(const Service& svc) {
+  return is_nat64(svc) ? XLB_AF_INET : family_of(svc.key.vip);
+}
+
 Select default_select(Mode mode) { return mode == Mode::dsr ? Select::hash : Select::rr; }
 
 std::optional<Protocol> parse_protocol(std::string_view text) {

@@ -127,6 +127,11 @@ std::optional<Select> parse_select(std::string_view text);
 std::optional<EndpointState> parse_endpoint_state(std::string_view text);
 std::optional<OnDown> parse_on_down(std::string_view text);
 
+// NAT64: an IPv6 VIP whose endpoints are IPv4 (FullNAT semantics; validation refuses every
+// other mixing of families). Decided by the first endpoint: validation holds the rest to it.
+bool is_nat64(const Service& svc);
+// The family the rule's endpoints and SNAT addresses must have: the VIP's, or IPv4 for NAT64.
+uint8_t endpoint_family(const Service& svc);
 // The L7 proxy serves the rule (its VIP:port is steered to xlb-proxy, not balanced per packet).
 inline bool is_l7(const Service& svc) { return svc.mode == Mode::fullproxy; }
 // A Host header or --host value as rules compare it: lower case, without a ":port" suffix or

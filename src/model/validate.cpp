@@ -42,16 +42,30 @@ Result<void> check_ip(const std::string& field, const std::string& text) {
 
 const char* ip_family_name(uint8_t family) { return family == XLB_AF_INET6 ? "IPv6" : "IPv4"; }
 
-// One rule translates within one family: its VIP, endpoints and SNAT addresses are all IPv4 or
-// all IPv6 (translating between them is NAT64, not built yet).
-Result<void> check_same_family(const Service& svc, const std::string& field,
-                               const std::string& text) {
-  const uint8_t want = family_of(svc.key.vip), got = family_of(text);
+// A rule translates within one family, or from an IPv6 VIP to IPv4 endpoints (NAT64): its
+// endpoints share one family, the first endpoint's, and its SNAT addresses (the source toward
+// them) are of that family too. IPv4 clients to IPv6 endpoints (NAT46) is not built.
+Result<void> check_endpoint_family(const Service& svc, const std::string& field,
+                                   const std::string& text) {
+  const uint8_t want = endpoint_family(svc), got = family_of(text);
   if (want == got) return Ok{};
-  return invalid(field, field + " " + text + " is " + ip_family_name(got) + " but the vip " +
-                            svc.key.vip + " is " + ip_family_name(want) +
-                            ": a rule's vip, endpoints and snat share one family (translating "
-                            "between IPv4 and IPv6, NAT64, is not supported yet)");
+  const std::string is = field + " " + text + " is " + ip_family_name(got);
+  if (family_of(svc.key.vip) == XLB_AF_INET)
+    return invalid(field, is + " but the vip " + svc.key.vip +
+                              " is IPv4: an IPv4 vip's endpoints and snat are IPv4 (IPv4 "
+                              "clients to IPv6 endpoints, NAT46, is not supported)");
+  return invalid(field, is + " but endpoints[0] " + svc.endpoints.front().ip + " is " +
+                            ip_family_name(want) +
+                            ": a rule's endpoints and snat share one family (an IPv6 vip's are "
+                            "all IPv6, or all IPv4 for NAT64)");
+}
+
+// NAT64 is FullNAT: the endpoints answer an LB IPv4 address, never the IPv6 client.
+Result<void> check_nat64_mode(const Service& svc, const std::string& prefix) {
+  if (!is_nat64(svc) || svc.mode == Mode::fullnat) return Ok{};
+  return invalid(prefix + "mode", prefix + "mode " + to_string(svc.mode) +
+                                      " cannot serve an IPv6 vip from IPv4 endpoints: that is "
+                                      "NAT64, which needs --mode=fullnat");
 }
 
 Result<void> check_name(const std::string& field, const std::string& name) {
@@ -78,7 +92,7 @@ Result<void> validate_endpoints(const Service& svc, const std::string& prefix) {
     const Endpoint& ep = svc.endpoints[i];
     const std::string at = field + "[" + std::to_string(i) + "]";
     XLB_TRY(check_ip(at + ".ip", ep.ip));
-    XLB_TRY(check_same_family(svc, at + ".ip", ep.ip));
+    XLB_TRY(check_endpoint_family(svc, at + ".ip", ep.ip));
     XLB_TRY(int_field(ep.port, at + ".port", kPortRange));
     XLB_TRY(int_field(ep.weight, at + ".weight", kWeightRange));
     auto [it, fresh] = seen.emplace(std::pair{ep.ip, ep.port}, i);
@@ -107,7 +121,7 @@ Result<void> validate_mode_options(const Service& svc, const std::string& prefix
   for (size_t i = 0; i < svc.snat.size(); ++i) {
     const std::string at = prefix + "snat[" + std::to_string(i) + "]";
     XLB_TRY(check_ip(at, svc.snat[i]));
-    XLB_TRY(check_same_family(svc, at, svc.snat[i]));
+    XLB_TRY(check_endpoint_family(svc, at, svc.snat[i]));
   }
   if (svc.dsr_ipip && svc.mode != Mode::dsr)
     return invalid(prefix + "dsr_ipip", prefix + "dsr_ipip applies to --mode=dsr only");
@@ -254,6 +268,7 @@ Result<void> validate_at(const Service& svc, const std::string& prefix) {
   XLB_TRY(check_name(prefix + "name", svc.name));
   XLB_TRY(int_field(svc.inactive_timeout_s, prefix + "inactive_timeout", kInactiveTimeoutRange));
   XLB_TRY(int_field(svc.persist_timeout_s, prefix + "persist_timeout", kPersistTimeoutRange));
+  XLB_TRY(check_nat64_mode(svc, prefix));
   XLB_TRY(validate_mode_options(svc, prefix));
   XLB_TRY(validate_l7_options(svc, prefix));
   if (svc.ppv2 && svc.key.protocol != Protocol::tcp) {

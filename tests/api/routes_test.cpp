@@ -108,9 +108,28 @@ TEST_F(Routes, Ipv6RuleRoundTripsInItsCanonicalForm) {
 
   json mixed = rule;
   mixed["port"] = 81;
-  mixed["endpoints"][0]["ip"] = "10.0.1.2";
-  expect_error(post(mixed), 400, "endpoints[0].ip", "NAT64, is not supported yet");
+  mixed["endpoints"][1]["ip"] = "10.0.1.3";
+  expect_error(post(mixed), 400, "endpoints[1].ip", "share one family");
   EXPECT_EQ(config()["services"].size(), 1u) << "nothing changed";
+
+  // NAT64: IPv4 endpoints and snat behind the IPv6 VIP, in fullnat only.
+  json nat64 = mixed;
+  nat64["endpoints"][0]["ip"] = "10.0.1.2";
+  nat64["mode"] = "default";
+  nat64.erase("snat");
+  expect_error(post(nat64), 400, "mode", "needs --mode=fullnat");
+  EXPECT_EQ(config()["services"].size(), 1u) << "nothing changed";
+  nat64["mode"] = "fullnat";
+  nat64["snat"] = {"10.0.1.1"};
+  auto made = post(nat64);
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->status, 201) << made->body;
+  auto listed = http.Get("/api/v1/loadbalancers/2001:db8::100/tcp/81");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(body_json(listed)["effective_mode"], "fullnat:nat64") << listed->body;
+  auto gone = http.Delete("/api/v1/loadbalancers/2001:db8::100/tcp/81");
+  ASSERT_TRUE(gone);
+  EXPECT_LT(gone->status, 300) << gone->body;
 
   auto deleted = http.Delete("/api/v1/loadbalancers/2001:db8::100/tcp/80");
   ASSERT_TRUE(deleted);

@@ -294,6 +294,35 @@ TEST_P(DatapathContract, SyncInstallsAndRemovesAnIpv6FullNatFlow) {
   EXPECT_EQ(sync_active(dp()), 0u);
 }
 
+// NAT64: an IPv6 client tuple translated to IPv4 (nat_family). The reply entry is keyed by the
+// IPv4 tuple and translates back to IPv6; a translation to another family is FullNAT's alone.
+TEST_P(DatapathContract, SyncInstallsANat64FlowWithAnIpv4ReplyEntry) {
+  xlb_ct_key key = sync_key("10.9.2.1", 40000);
+  inet_pton(AF_INET6, "2001:db8:9:2::1", key.saddr.w);
+  inet_pton(AF_INET6, "2001:db8:9::1", key.daddr.w);
+  key.family = XLB_AF_INET6;
+  xlb_ct_entry e = sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST);
+  e.nat_family = XLB_AF_INET;  // nat_daddr, nat_saddr: sync_entry's IPv4 endpoint and SNAT
+  ASSERT_TRUE(dp().install_synced_flow(key, e).ok());
+  const xlb_ct_key reply = sync_reply_key(key, e);
+  EXPECT_EQ(reply.family, XLB_AF_INET);
+  EXPECT_EQ(std::memcmp(&reply.saddr, &e.nat_daddr, sizeof e.nat_daddr), 0);
+  auto r = sync_find(dp(), reply);
+  ASSERT_TRUE(r) << "the reply entry, keyed IPv4 endpoint -> SNAT address";
+  EXPECT_EQ(r->entry.nat_family, XLB_AF_INET6);
+  EXPECT_EQ(std::memcmp(&r->entry.nat_daddr, &key.saddr, sizeof key.saddr), 0);
+  EXPECT_EQ(sync_active(dp()), 1u);
+  ASSERT_TRUE(dp().remove_synced_flow(key).ok());
+  EXPECT_TRUE(sync_all(dp()).empty()) << "both entries, found through the family change";
+
+  xlb_ct_entry nat = sync_entry(XLB_MODE_NAT, XLB_CT_EST);
+  nat.nat_family = XLB_AF_INET;
+  EXPECT_FALSE(dp().install_synced_flow(key, nat).ok()) << "NAT never changes family";
+  EXPECT_FALSE(dp().install_synced_flow(sync_key("10.9.2.1", 40000), e).ok())
+      << "no NAT46: an IPv4 key translated to IPv4 says nat_family 0";
+  EXPECT_TRUE(sync_all(dp()).empty());
+}
+
 TEST_P(DatapathContract, SyncRemovalDeletesBothEntriesAndTheCountOnce) {
   const xlb_ct_key key = sync_key("10.9.2.1", 40000), other = sync_key("10.9.2.2", 40000);
   ASSERT_TRUE(dp().install_synced_flow(key, sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST)).ok());

@@ -53,7 +53,8 @@ struct FuzzRuleSpec {
   uint8_t mode;
 };
 
-// One rule of each mode, TCP and UDP, on two VIPs of each family.
+// One rule of each mode, TCP and UDP, on two VIPs of each family; NAT64 (IPv6 VIPs, IPv4
+// endpoints) in TCP and UDP.
 const std::vector<FuzzRuleSpec> kRules = {
     {{kVip, 80, IPPROTO_TCP}, XLB_MODE_NAT},       {{kVip, 81, IPPROTO_TCP}, XLB_MODE_FULLNAT},
     {{kVip, 82, IPPROTO_TCP}, XLB_MODE_DSR},       {{kVip, 83, IPPROTO_TCP}, XLB_MODE_DSR},
@@ -61,7 +62,8 @@ const std::vector<FuzzRuleSpec> kRules = {
     {{kVip2, 80, IPPROTO_TCP}, XLB_MODE_NAT},      {{kVip6, 80, IPPROTO_TCP}, XLB_MODE_NAT},
     {{kVip6, 81, IPPROTO_TCP}, XLB_MODE_FULLNAT},  {{kVip6, 82, IPPROTO_TCP}, XLB_MODE_DSR},
     {{kVip6, 83, IPPROTO_TCP}, XLB_MODE_DSR},      {{kVip6, 53, IPPROTO_UDP}, XLB_MODE_NAT},
-    {{kVip6b, 54, IPPROTO_UDP}, XLB_MODE_FULLNAT},
+    {{kVip6b, 54, IPPROTO_UDP}, XLB_MODE_FULLNAT}, {{kVip6, 84, IPPROTO_TCP}, XLB_MODE_FULLNAT},
+    {{kVip6b, 55, IPPROTO_UDP}, XLB_MODE_FULLNAT},
 };
 
 std::string hex(const Bytes& f) {
@@ -94,7 +96,8 @@ std::string describe_key(const xlb_ct_key& k) {
 
 // The client's tuple a reply entry translates back to (docs/architecture.md, Conntrack): its
 // packets leave from the VIP (nat_saddr:nat_sport) to the client, which is nat_daddr:nat_dport
-// in FullNAT (DNAT flag) and the reply's own destination in NAT.
+// in FullNAT (DNAT flag) and the reply's own destination in NAT. A NAT64 reply entry names an
+// IPv6 client (its nat_family).
 xlb_ct_key orig_key_of_reply(const xlb_ct_key& reply, const xlb_ct_entry& e) {
   const bool full = e.flags & XLB_CT_F_DNAT;
   xlb_ct_key k{};
@@ -103,7 +106,7 @@ xlb_ct_key orig_key_of_reply(const xlb_ct_key& reply, const xlb_ct_entry& e) {
   k.daddr = e.nat_saddr;
   k.dport = e.nat_sport;
   k.proto = reply.proto;
-  k.family = reply.family;
+  k.family = e.nat_family ? e.nat_family : reply.family;
   return k;
 }
 
@@ -193,6 +196,8 @@ class FuzzTest : public DatapathTest {
     install(rule(11), make_svc(12, XLB_SEL_MAGLEV, two6(0, 5353)));
     install_maglev_table(12, two6(0, 5353));
     install(rule(12), fullnat(make_svc(13, XLB_SEL_PERSIST, two6(2, 5454))));
+    install(rule(13), fullnat(make_svc(14, XLB_SEL_HASH, two(0, 8084))));  // NAT64
+    install(rule(14), fullnat(make_svc(15, XLB_SEL_RR, two(2, 5555)), {"10.0.2.6"}));
     ct_fds_ = {map_fd(XLB_MAP_CT), map_fd(XLB_MAP_CT_SYN)};
     ASSERT_GE(ct_fds_[0], 0);
     ASSERT_GE(ct_fds_[1], 0);
@@ -322,6 +327,7 @@ class FuzzTest : public DatapathTest {
     if (!changed) return true;
     ++rewritten_;
     if (is_v6_frame(f.bytes)) ++rewritten6_;
+    if (is_v6_frame(f.bytes) != is_v6_frame(v.frame)) ++translated64_;  // NAT64, either way
     if (!may_rewrite(r)) {
       fail(index, f,
            "changed (verdict " + std::to_string(v.action) +
@@ -410,7 +416,7 @@ class FuzzTest : public DatapathTest {
   std::unique_ptr<fuzz::FrameGen> gen_;
   std::vector<OpenFlow> flows_;
   uint64_t sent_ = 0, ran_ = 0, rewritten_ = 0, rewritten6_ = 0, new_flows_ = 0, failures_ = 0;
-  uint64_t new_flows6_ = 0;
+  uint64_t new_flows6_ = 0, translated64_ = 0;
 };
 
 TEST_F(FuzzTest, MillionFramesKeepTheInvariants) {
@@ -442,12 +448,12 @@ TEST_F(FuzzTest, MillionFramesKeepTheInvariants) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
       "fuzz: seed %#llx, %llu frames (%llu run, %llu refused by the kernel), %llu changed (%llu "
-      "IPv6), %llu flows started (%llu IPv6), %.1f s\n",
+      "IPv6, %llu NAT64), %llu flows started (%llu IPv6), %.1f s\n",
       static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(sent_),
       static_cast<unsigned long long>(ran_), static_cast<unsigned long long>(sent_ - ran_),
       static_cast<unsigned long long>(rewritten_), static_cast<unsigned long long>(rewritten6_),
-      static_cast<unsigned long long>(new_flows_), static_cast<unsigned long long>(new_flows6_),
-      secs);
+      static_cast<unsigned long long>(translated64_), static_cast<unsigned long long>(new_flows_),
+      static_cast<unsigned long long>(new_flows6_), secs);
   EXPECT_GE(sent_, total);
   EXPECT_EQ(failures_, 0u);
   // The generator must reach the interesting paths, or the invariants prove nothing.
@@ -456,6 +462,8 @@ TEST_F(FuzzTest, MillionFramesKeepTheInvariants) {
   // IPv6 too: its share of rewrites and new flows.
   EXPECT_GT(rewritten6_, sent_ / 40);
   EXPECT_GT(new_flows6_, 50u);
+  // NAT64 too: frames that changed family on the way through (both directions, ICMP errors).
+  EXPECT_GT(translated64_, sent_ / 200);
 }
 
 }  // namespace

@@ -100,6 +100,39 @@ TEST(AbiConntrack, FullNatPeerKeyUsesBothTranslations) {
   EXPECT_TRUE(same_ct_key_bytes(peer_key(orig, o), abi_key("10.1.0.2", 8080, "10.1.0.254", 1024)));
 }
 
+// NAT64: the client's IPv6 orig entry translates to an IPv4 tuple (its nat_family), so its peer
+// is the endpoint's IPv4 reply tuple, whose entry translates back to IPv6: both keys carry the
+// family of their own addresses, which is what pairs them.
+TEST(AbiConntrack, Nat64PeerKeysChangeFamilyBothWays) {
+  xlb_ct_key orig{};
+  inet_pton(AF_INET6, "2001:db8::1", &orig.saddr);
+  inet_pton(AF_INET6, "2001:db8::200", &orig.daddr);
+  orig.sport = htons(40000);
+  orig.dport = htons(80);
+  orig.proto = IPPROTO_TCP;
+  orig.family = XLB_AF_INET6;
+  xlb_ct_entry o{};
+  o.flags = XLB_CT_F_DNAT | XLB_CT_F_SNAT;
+  o.nat_family = XLB_AF_INET;
+  o.nat_saddr = abi_ip("10.1.0.254");
+  o.nat_sport = htons(1024);
+  o.nat_daddr = abi_ip("10.1.0.2");
+  o.nat_dport = htons(8080);
+  const xlb_ct_key reply = peer_key(orig, o);
+  EXPECT_TRUE(same_ct_key_bytes(reply, abi_key("10.1.0.2", 8080, "10.1.0.254", 1024)));
+
+  xlb_ct_entry r{};
+  r.flags = XLB_CT_F_DNAT | XLB_CT_F_SNAT;
+  r.nat_family = XLB_AF_INET6;
+  r.nat_saddr = orig.daddr;
+  r.nat_sport = orig.dport;
+  r.nat_daddr = orig.saddr;
+  r.nat_dport = orig.sport;
+  EXPECT_TRUE(same_ct_key_bytes(peer_key(reply, r), orig));
+  o.nat_family = 0;  // without it the peer would be an IPv6 key spelling IPv4 addresses
+  EXPECT_EQ(peer_key(orig, o).family, XLB_AF_INET6);
+}
+
 xlb_endpoint abi_endpoint(const char* addr, uint8_t weight, uint8_t state) {
   xlb_endpoint e{};
   e.addr = abi_ip(addr);

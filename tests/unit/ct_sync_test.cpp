@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <functional>
 #include <thread>
 
@@ -155,6 +156,41 @@ TEST_F(CtSyncTest, AFullDumpArrivesMappedToTheReceiversIdsIndexesAndClock) {
   EXPECT_EQ(st.flows_received, 3u);
   EXPECT_EQ(st.rejects.total(), 0u);
   EXPECT_EQ(a.sync->status(0).flows_sent, 3u);
+}
+
+// NAT64: the record is IPv6 (the client's key), its endpoint and SNAT address IPv4 in IPv6-sized
+// slots; the receiver's own rule says they are IPv4, so its entries translate between families
+// as the sender's did, and the reply entry is keyed by the IPv4 tuple.
+TEST_F(CtSyncTest, ANat64FlowArrivesTranslatingToIpv4WithItsIpv4ReplyEntry) {
+  xlb_svc_key vip6 = sync_svc_key("20.20.20.1", 82);
+  inet_pton(AF_INET6, "2001:db8:20::1", vip6.vip.w);
+  vip6.family = XLB_AF_INET6;
+  ASSERT_TRUE(
+      a.dp.upsert_service(vip6, sync_svc(6, XLB_MODE_FULLNAT, {kEp1, kEp2}, {"10.1.2.1"})).ok());
+  ASSERT_TRUE(
+      b.dp.upsert_service(vip6, sync_svc(7, XLB_MODE_FULLNAT, {kEp2, kEp1}, {"10.1.2.1"})).ok());
+  xlb_ct_key key = ct_key("10.0.0.9", 40004, "20.20.20.1", 82);
+  inet_pton(AF_INET6, "2001:db8:c::9", key.saddr.w);
+  key.daddr = vip6.vip;
+  key.family = XLB_AF_INET6;
+  xlb_ct_entry orig = sync_orig_entry(6, 1, XLB_MODE_FULLNAT, kEp2, a.now_ns, "10.1.2.1", 17004);
+  orig.nat_family = XLB_AF_INET;
+  a.dp.add_flow(key, orig);
+
+  auto sent = a.sync->walk_flows(0, true, pipe.sink());
+  ASSERT_TRUE(sent.ok()) << sent.error().message;
+  EXPECT_EQ(*sent, 1u);
+  auto got = on_b(key);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->svc_id, 7u);
+  EXPECT_EQ(got->ep_idx, 0u);
+  EXPECT_EQ(got->nat_family, XLB_AF_INET);
+  EXPECT_EQ(got->nat_daddr.w[0], sync_ip("10.1.2.11").w[0]);
+  auto reply = on_b(ct_key("10.1.2.11", 8080, "10.1.2.1", 17004));
+  ASSERT_TRUE(reply) << "the reply entry, keyed by the IPv4 tuple";
+  EXPECT_EQ(reply->nat_family, XLB_AF_INET6);
+  EXPECT_EQ(std::memcmp(&reply->nat_daddr, &key.saddr, sizeof key.saddr), 0);
+  EXPECT_EQ(b.sync->status(0).rejects.total(), 0u);
 }
 
 TEST_F(CtSyncTest, TheDumpSkipsReplyEntriesHandshakesAndFinishedFlows) {

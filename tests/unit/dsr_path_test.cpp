@@ -73,5 +73,14 @@ TEST(DsrPath, EffectiveModeNamesEveryKindOfEndpoint) {
   EXPECT_EQ(effective_mode(nat, dsr_test_routes()), "fullnat");
 }
 
+// `get lb -o wide` names NAT64 (an IPv6 vip over IPv4 endpoints) in the mode column.
+TEST(DsrPath, EffectiveModeOfANat64RuleIsFullnatNat64) {
+  auto svc = dsr_rule_to({"10.0.1.2"});
+  svc.mode = model::Mode::fullnat;
+  EXPECT_EQ(effective_mode_here(svc), "fullnat");
+  svc.key.vip = "2001:db8::200";
+  EXPECT_EQ(effective_mode_here(svc), "fullnat:nat64");
+}
+
 }  // namespace
 }  // namespace xlb::diagnose

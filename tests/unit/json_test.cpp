@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/validate.h"
+
 namespace xlb::model {
 namespace {
 
@@ -71,6 +73,27 @@ TEST(Json, Ipv6AddressesAreHeldInRfc5952Form) {
   EXPECT_EQ(r->snat, std::vector<std::string>{"2001:db8:1::1"});
   EXPECT_EQ(r->endpoints[0].ip, "2001:db8:1::10");
   EXPECT_EQ(to_json(*r)["vip"], "2001:db8::100");
+}
+
+// NAT64 needs no field of its own: save (to_json) and apply (from_json, validate) give the same
+// rule back, still NAT64.
+TEST(Json, Nat64RuleRoundTripsThroughSaveAndApply) {
+  json j = {{"vip", "2001:db8::200"},
+            {"protocol", "tcp"},
+            {"port", 80},
+            {"mode", "fullnat"},
+            {"snat", {"10.1.2.1"}},
+            {"ppv2", true},
+            {"endpoints", {{{"ip", "10.1.2.10"}, {"port", 8080}}, {{"ip", "10.1.2.11"}}}}};
+  auto r = service_from_json(j);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(is_nat64(*r));
+  Config saved{{*r}};
+  auto applied = config_from_json(to_json(saved));
+  ASSERT_TRUE(applied) << applied.error().message;
+  EXPECT_EQ(*applied, saved);
+  EXPECT_TRUE(validate(*applied).ok());
+  EXPECT_TRUE(is_nat64(applied->services.at(0)));
 }
 
 TEST(Json, NatIsAnAliasOfDefault) {

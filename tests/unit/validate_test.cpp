@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/ip.h"
+
 namespace xlb::model {
 namespace {
 
@@ -62,6 +64,15 @@ Service valid_v6_rule() {
   return s;
 }
 
+Service nat64_rule() {
+  Service s;
+  s.key = {"2001:db8::200", Protocol::tcp, 80};
+  s.mode = Mode::fullnat;
+  s.endpoints = {{"10.0.1.2", 8080, 1, EndpointState::up},
+                 {"10.0.1.3", 8080, 1, EndpointState::up}};
+  return s;
+}
+
 TEST(Validate, AcceptsIpv6RulesInEveryL4Mode) {
   Service s = valid_v6_rule();
   EXPECT_TRUE(validate(s).ok());
@@ -74,17 +85,25 @@ TEST(Validate, AcceptsIpv6RulesInEveryL4Mode) {
   EXPECT_TRUE(validate(s).ok());
 }
 
-// One family per rule; the refusal names the field and says NAT64 is not supported yet.
+// Families: an IPv4 vip's endpoints and snat are IPv4; an IPv6 vip's endpoints share one family
+// (IPv6, or IPv4 for NAT64) and its snat addresses are theirs. Refusals name the field.
 TEST(Validate, MixedFamiliesAreRefusedNamingTheField) {
   Service s = valid_v6_rule();
+  s.mode = Mode::fullnat;
   s.endpoints[1].ip = "10.0.1.3";
   expect_invalid(s, "endpoints[1].ip",
-                 "endpoints[1].ip 10.0.1.3 is IPv4 but the vip 2001:db8::100 is IPv6: a rule's "
-                 "vip, endpoints and snat share one family (translating between IPv4 and IPv6, "
-                 "NAT64, is not supported yet)");
+                 "endpoints[1].ip 10.0.1.3 is IPv4 but endpoints[0] 2001:db8:1::10 is IPv6: a "
+                 "rule's endpoints and snat share one family (an IPv6 vip's are all IPv6, or all "
+                 "IPv4 for NAT64)");
+  s = nat64_rule();
+  s.endpoints[1].ip = "2001:db8:1::11";
+  expect_invalid(s, "endpoints[1].ip");
   s = valid_rule();
   s.endpoints[0].ip = "2001:db8:1::10";
-  expect_invalid(s, "endpoints[0].ip");
+  expect_invalid(s, "endpoints[0].ip",
+                 "endpoints[0].ip 2001:db8:1::10 is IPv6 but the vip 10.0.0.100 is IPv4: an IPv4 "
+                 "vip's endpoints and snat are IPv4 (IPv4 clients to IPv6 endpoints, NAT46, is not "
+                 "supported)");
   s = valid_v6_rule();
   s.mode = Mode::fullnat;
   s.snat = {"2001:db8:1::1", "10.0.0.250"};
@@ -93,6 +112,35 @@ TEST(Validate, MixedFamiliesAreRefusedNamingTheField) {
   s.mode = Mode::fullnat;
   s.snat = {"2001:db8:1::1"};
   expect_invalid(s, "snat[0]");
+}
+
+// NAT64: an IPv6 vip with IPv4 endpoints is FullNAT, its --snat IPv4; every other mode is
+// refused on the mode field.
+TEST(Validate, Nat64IsFullnatWithIpv4Snat) {
+  Service s = nat64_rule();
+  EXPECT_TRUE(is_nat64(s));
+  EXPECT_EQ(endpoint_family(s), XLB_AF_INET);
+  EXPECT_TRUE(validate(s).ok());
+  s.snat = {"10.0.1.1"};
+  s.ppv2 = true;
+  EXPECT_TRUE(validate(s).ok());
+  s.snat = {"2001:db8:1::1"};
+  expect_invalid(s, "snat[0]",
+                 "snat[0] 2001:db8:1::1 is IPv6 but endpoints[0] 10.0.1.2 is IPv4: a rule's "
+                 "endpoints and snat share one family (an IPv6 vip's are all IPv6, or all IPv4 for "
+                 "NAT64)");
+  s.snat.clear();
+  s.mode = Mode::nat;
+  expect_invalid(s, "mode",
+                 "mode default cannot serve an IPv6 vip from IPv4 endpoints: that is NAT64, which "
+                 "needs --mode=fullnat");
+  s.mode = Mode::dsr;
+  for (auto& ep : s.endpoints) ep.port = 80;
+  expect_invalid(s, "mode");
+  s.mode = Mode::fullproxy;
+  expect_invalid(s, "mode");
+  EXPECT_FALSE(is_nat64(valid_rule()));
+  EXPECT_FALSE(is_nat64(valid_v6_rule()));
 }
 
 // The VIP table has no family: an IPv6 VIP spelling an IPv4 one in its first word is refused.

@@ -82,7 +82,9 @@ struct xlb_ct_entry {
 	__u32 seq_next;		 /* 88: TCP: this direction's next sequence number (host order;
 				  * valid with XLB_CT_SEEN_SEQ), so an expired flow can be reset */
 	__u8 seen;		 /* 92: XLB_CT_SEEN_*: what this direction has sent */
-	__u8 pad2[3];		 /* 93: must be zero */
+	__u8 nat_family; /* 93: NAT64: the family of the translated tuple (nat_saddr, nat_daddr),
+			  * the other one than the key's; 0 = the key's (every other flow) */
+	__u8 pad2[2];	 /* 94: must be zero */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_ct_entry) == 96, "ct entry size");
 XLB_ASSERT_OFFSET(struct xlb_ct_entry, dir, 36);
@@ -91,6 +93,14 @@ XLB_ASSERT_OFFSET(struct xlb_ct_entry, created_ns, 48);
 XLB_ASSERT_OFFSET(struct xlb_ct_entry, ppv2_seq, 80);
 XLB_ASSERT_OFFSET(struct xlb_ct_entry, seq_next, 88);
 XLB_ASSERT_OFFSET(struct xlb_ct_entry, seen, 92);
+XLB_ASSERT_OFFSET(struct xlb_ct_entry, nat_family, 93);
+
+/* The family of the tuple a packet matching `key` carries once `e` is applied: the key's, or
+ * for a NAT64 flow the other one (the orig entry turns IPv6 into IPv4, the reply entry back). */
+static inline __u8 xlb_ct_nat_family(const struct xlb_ct_key *key, const struct xlb_ct_entry *e)
+{
+	return e->nat_family ? e->nat_family : key->family;
+}
 
 /* The key a packet matching `key` carries once `e` is applied: SNAT replaces the source,
  * DNAT the destination. (Field by field, with no temporary: every stack byte counts in BPF.) */
@@ -104,7 +114,7 @@ static inline void xlb_ct_translated(const struct xlb_ct_key *key, const struct 
 	out->sport = snat ? e->nat_sport : key->sport;
 	out->dport = dnat ? e->nat_dport : key->dport;
 	out->proto = key->proto;
-	out->family = key->family;
+	out->family = xlb_ct_nat_family(key, e);
 	out->pad = 0;
 }
 
