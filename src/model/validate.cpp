@@ -208,11 +208,6 @@ Result<void> validate_l7_options(const Service& svc, const std::string& prefix) 
     if (svc.insecure_backend) return only_l7("insecure_backend");
     return Ok{};
   }
-  if (family_of(svc.key.vip) == XLB_AF_INET6)
-    return invalid(prefix + "vip", prefix +
-                                       "vip: --mode=fullproxy over IPv6 is not supported yet "
-                                       "(xlb-proxy listens on IPv4 VIPs); use an IPv4 VIP, or "
-                                       "an L4 mode for this IPv6 VIP");
   if (svc.key.protocol != Protocol::tcp)
     return invalid(prefix + "protocol", prefix +
                                             "protocol must be tcp for --mode=fullproxy "

@@ -8,7 +8,9 @@
 # smuggling and bad framing refused with a 4xx, a closed connection and nothing at the backend;
 # a backend answering with both Content-Length and Transfer-Encoding gets the client a 502. The
 # VIP is on no interface: the LB's kernel never answers ARP for it, xlb's datapath does, and not
-# while the node is an HA BACKUP.
+# while the node is an HA BACKUP. IPv6 beside it (issue 24, addresses nodad): an IPv6 client
+# through an IPv6 fullproxy VIP to nginx over IPv6, its address in X-Forwarded-For, balanced per
+# request on one connection, a trusted IPv6 network keeping its chain.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
@@ -18,6 +20,16 @@ e2e_init "e2e fullproxy" 90
 
 step "topology: client | lb | b1, b2 (nginx :8080 :8081 :8084, a CL+TE answerer on b1:9000)"
 topo_two_arm
+CLIENT6=2001:db8:c::10
+B1_6=2001:db8:b::10
+B2_6=2001:db8:b::11
+VIP6=2001:db8:f::100
+addr6_add client eth0 "$CLIENT6/64"
+addr6_add lb eth0 2001:db8:c::1/64
+addr6_add lb eth1 2001:db8:b::1/64
+addr6_add b1 eth0 "$B1_6/64"
+addr6_add b2 eth0 "$B2_6/64"
+ip -n "$(ns_name client)" -6 route add default via 2001:db8:c::1
 start_l7_backend b1 b1 8080 8081
 start_l7_backend b2 b2 8080 8081 8084 8085
 start_bad_response_backend b1 9000
@@ -40,6 +52,10 @@ xlbctl create lb "$VIP" --tcp=87:8085 --endpoints="$B2_IP:1" --mode=fullproxy --
   --name=always
 xlbctl create lb "$VIP" --tcp=88:8080 --endpoints="$B1_IP:1" --mode=fullproxy --host=only.a.com \
   --name=only-a
+eps6="[$B1_6]:1,[$B2_6]:1"
+xlbctl create lb "$VIP6" --tcp=80:8080 --endpoints="$eps6" --mode=fullproxy --name=web6
+xlbctl create lb "$VIP6" --tcp=82:8080 --endpoints="$eps6" --mode=fullproxy --xff=replace \
+  --xff-trusted=2001:db8:c::/64 --name=trusted6
 wide=$(xlbctl get lb -o wide)
 log "$wide"
 assert_contains "$wide" "host=www.b.com xff=append reuse=safe" "get lb -o wide: host, xff, reuse"
@@ -73,6 +89,23 @@ answer=$(nsx client curl -sS --max-time 3 "${forged[@]}" -H "X-Forwarded-Proto: 
 assert_contains "$answer" "xff=6.6.6.6, $CLIENT_IP xfp=https" "a trusted client keeps its chain"
 answer=$(nsx client curl -sS --max-time 3 "${forged[@]}" "http://$VIP:83/")
 assert_contains "$answer" "xff=6.6.6.6 xfp=http" "off leaves the client's header alone"
+
+step "IPv6: client $CLIENT6 through fullproxy VIP [$VIP6] to nginx on [$B1_6] and [$B2_6]"
+assert_eq 2 "$(grep -c "| $VIP6 .* fullproxy .*trusted=2001:db8:c::/64\|| $VIP6 .* web6 .* fullproxy" <<<"$wide")" \
+  "get lb -o wide: the IPv6 fullproxy rules (and the trusted IPv6 network)"
+answer=$(nsx client curl -sS --max-time 3 "${forged[@]}" "http://[$VIP6]/")
+assert_contains "$answer" "xff=6.6.6.6, $CLIENT6 xfp=http xfport=80" "append: the client's IPv6 address"
+answer=$(nsx client curl -sS --max-time 3 "${forged[@]}" "http://[$VIP6]:82/")
+assert_contains "$answer" "xff=6.6.6.6, $CLIENT6 xfp=http xfport=82" "a trusted IPv6 client keeps its chain"
+get_a='GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+out=$(http_raw client "$VIP6" 80 "$get_a" "$get_a" "$get_a" "$get_a" \
+  'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+log "$out"
+assert_eq "closed" "$(tail -n1 <<<"$out")" "the connection, after Connection: close"
+assert_eq 5 "$(grep -c "xff=$CLIENT6 " <<<"$out")" "answers naming the client's IPv6 address"
+assert_eq "b1 b2" "$(head -n5 <<<"$out" | awk '{print $2}' | sort -u | paste -sd' ')" \
+  "endpoints that answered one connection's requests (balanced per request)"
+assert_gt 0 "$(l7_metric xlb_l7_requests_total web6)" "requests of the IPv6 rule in /metrics"
 
 step "PPv2: its source is the client from a trusted peer (:82), refused from others (:81)"
 ppv2='\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c\xc0\x00\x02\x07\x14\x14\x14\x01\x30\x39\x00\x52'
