@@ -115,24 +115,29 @@ out=$(http_raw client "$VIP" 81 "${ppv2}GET / HTTP/1.1\r\nHost: a\r\n\r\n")
 assert_eq "400 closed" "$(head -n1 <<<"$out" | awk '{print $1}') $(tail -n1 <<<"$out")" \
   "PPv2 from an untrusted peer"
 
-step "two keep-alive requests on one connection, different Hosts, reach the two hosts' rules"
-out=$(http_raw client "$VIP" 80 --wait=1 'GET / HTTP/1.1\r\nHost: www.a.com\r\n\r\n' \
-  'GET / HTTP/1.1\r\nHost: WWW.B.COM:80\r\n\r\n' 'GET / HTTP/1.1\r\nHost: other\r\n\r\n')
+step "keep-alive requests on one connection, different Hosts, reach the hosts' rules"
+# The connection stays open across them (each is answered on it) until the client's
+# Connection: close, which the proxy honours at once (no wait for a timeout to tell).
+out=$(http_raw client "$VIP" 80 'GET / HTTP/1.1\r\nHost: www.a.com\r\n\r\n' \
+  'GET / HTTP/1.1\r\nHost: WWW.B.COM:80\r\n\r\n' 'GET / HTTP/1.1\r\nHost: other\r\n\r\n' \
+  'GET / HTTP/1.1\r\nHost: www.a.com\r\nConnection: close\r\n\r\n')
 log "$out"
 assert_eq "b1 host=www.a.com" "$(sed -n 1p <<<"$out" | awk '{print $2, $3}')" "request 1: site-a"
 assert_eq "b2 host=www.b.com" "$(sed -n 2p <<<"$out" | awk '{print $2, $3}')" "request 2: site-b"
 assert_contains "$(sed -n 3p <<<"$out")" "host=other" "request 3: the default rule"
-assert_eq open "$(tail -n1 <<<"$out")" "the client connection stays open"
+assert_eq "b1 host=www.a.com" "$(sed -n 4p <<<"$out" | awk '{print $2, $3}')" "request 4: site-a"
+assert_eq closed "$(tail -n1 <<<"$out")" "the client connection after Connection: close"
 
 step "no rule for the Host and no default rule on the port: 404 from the proxy"
-out=$(http_raw client "$VIP" 88 --wait=0.5 'GET / HTTP/1.1\r\nHost: www.b.com\r\n\r\n')
-assert_eq "404 closed" "$(head -n1 <<<"$out" | awk '{print $1}') $(tail -n1 <<<"$out")" "unknown host"
-out=$(http_raw client "$VIP" 88 --wait=0.5 'GET / HTTP/1.1\r\nHost: Only.A.com:88\r\n\r\n')
-assert_contains "$(head -n1 <<<"$out")" "200 b1 host=only.a.com" "the host's own rule"
+out=$(http_raw client "$VIP" 88 --each 'GET / HTTP/1.1\r\nHost: www.b.com\r\n\r\n' \
+  'GET / HTTP/1.1\r\nHost: Only.A.com:88\r\nConnection: close\r\n\r\n')
+assert_eq "404 closed" "$(head -n1 <<<"$out" | awk '{print $1, $NF}')" "unknown host"
+assert_contains "$(sed -n 2p <<<"$out")" "200 b1 host=only.a.com" "the host's own rule"
 
 step "pipelined requests, sent in one write, are answered in order, each by its host's rule"
-out=$(http_raw client "$VIP" 80 --pipeline --wait=1 'GET / HTTP/1.1\r\nHost: www.b.com\r\n\r\n' \
-  'GET / HTTP/1.1\r\nHost: www.a.com\r\n\r\n' 'GET / HTTP/1.1\r\nHost: www.b.com\r\n\r\n')
+out=$(http_raw client "$VIP" 80 --pipeline 'GET / HTTP/1.1\r\nHost: www.b.com\r\n\r\n' \
+  'GET / HTTP/1.1\r\nHost: www.a.com\r\n\r\n' \
+  'GET / HTTP/1.1\r\nHost: www.b.com\r\nConnection: close\r\n\r\n')
 log "$out"
 assert_eq "b2 host=www.b.com|b1 host=www.a.com|b2 host=www.b.com" \
   "$(head -n3 <<<"$out" | awk '{print $2, $3}' | paste -sd'|')" "pipelined answers, in order"
@@ -163,18 +168,20 @@ done
 
 step "--reuse=always: clients in turn share the pooled connections, but not one with a cut body"
 reuse_log="$E2E_RUN_DIR/nginx-b2/access-8085.log"
-get11='GET / HTTP/1.1\r\nHost: a\r\n\r\n'
-for _ in 1 2 3 4 5 6; do http_raw client "$VIP" 87 --wait=0.2 "$get11" >/dev/null; done
+# Each client closes after its answer (Connection: close is hop-by-hop: the backend connection
+# stays open for the pool). One process plays the six clients, one connection each, in turn.
+get_close='GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+http_raw client "$VIP" 87 --each "$get_close" "$get_close" "$get_close" "$get_close" \
+  "$get_close" "$get_close" >/dev/null
 # One connection per event loop at most (--l7-workers=2), against six without reuse.
 assert_eq 6 "$(log_lines "$reuse_log")" "requests of six clients in turn"
 assert_at_most_n 2 "$(distinct_connections "$reuse_log")" "backend connections for six clients"
 # nginx answers before reading the body: that request was not sent whole, so its connection
 # must not be pooled (the next request would be read as the rest of the body).
 http_raw client "$VIP" 87 --wait=0.2 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc' >/dev/null
-for _ in 1 2 3 4; do
-  assert_contains "$(http_raw client "$VIP" 87 --wait=0.2 "$get11" | head -n1)" "200 b2" \
-    "a request after the cut body"
-done
+out=$(http_raw client "$VIP" 87 --each "$get_close" "$get_close" "$get_close" "$get_close")
+assert_eq 4 "$(grep -c '^200 b2 .* closed$' <<<"$out")" "requests after the cut body answered:
+$out"
 # (Earlier requests may have used it: --reuse=always lets the POST take a pooled connection.)
 shared=$(awk '/"POST / { post[$1] = 1; next } post[$1] { n++ } END { print n + 0 }' "$reuse_log")
 assert_eq 0 "$shared" "requests after it on the cut body's backend connection"
@@ -182,12 +189,9 @@ assert_eq 0 "$shared" "requests after it on the cut body's backend connection"
 step "smuggling and bad framing: 4xx, connection closed, nothing reaches the backend"
 strict_log="$E2E_RUN_DIR/nginx-b2/access-8084.log"
 long=$(head -c 20000 /dev/zero | tr '\0' a)
+whats=() requests=()
 while IFS='|' read -r what request; do
-  out=$(http_raw client "$VIP" 84 "$request")
-  status=$(head -n1 <<<"$out" | awk '{print $1}')
-  log "$what: $(tr '\n' ' ' <<<"$out")"
-  assert_one_of "$status" "status for $what" 400 405 414 431
-  assert_eq closed "$(tail -n1 <<<"$out")" "connection after $what"
+  whats+=("$what") requests+=("$request")
 done <<REQUESTS
 CL+TE|POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n
 TE+CL|POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 6\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n
@@ -202,6 +206,15 @@ bare CR|GET / HTTP/1.1\r\nHost: a\rX: y\r\n\r\n
 long chunk extension|POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;$(head -c 300 /dev/zero | tr '\0' x)=y\r\na\r\n0\r\n\r\n
 oversized header|GET / HTTP/1.1\r\nHost: a\r\nX-Big: $long\r\n\r\n
 REQUESTS
+# One client process, one connection per request.
+mapfile -t answers < <(http_raw client "$VIP" 84 --each "${requests[@]}")
+assert_eq "${#requests[@]}" "${#answers[@]}" "answers to the refused requests"
+for i in "${!whats[@]}"; do
+  what=${whats[$i]} out=${answers[$i]}
+  log "$what: $out"
+  assert_one_of "${out%% *}" "status for $what" 400 405 414 431
+  assert_eq closed "${out##* }" "connection after $what"
+done
 assert_eq 0 "$(log_lines "$strict_log")" "requests that reached the backend of :84"
 refused=$(nsx "$XLB_NS" curl -sS "http://$XLB_API/metrics" | grep -c '^xlb_l7_refused_total')
 assert_gt 0 "$refused" "xlb_l7_refused_total series"
