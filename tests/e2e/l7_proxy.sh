@@ -106,6 +106,10 @@ assert_eq 5 "$(grep -c "xff=$CLIENT6 " <<<"$out")" "answers naming the client's 
 assert_eq "b1 b2" "$(head -n5 <<<"$out" | awk '{print $2}' | sort -u | paste -sd' ')" \
   "endpoints that answered one connection's requests (balanced per request)"
 assert_gt 0 "$(l7_metric xlb_l7_requests_total web6)" "requests of the IPv6 rule in /metrics"
+diag=$(xlbctl diagnose lb "$VIP6" --tcp=80 2>&1 || true)
+log "$diag"
+assert_contains "$diag" "diagnose [$VIP6]:80/tcp" "diagnose names the IPv6 fullproxy rule"
+assert_not_contains "$diag" "No packet for" "diagnose after the IPv6 fullproxy rule's traffic"
 
 step "PPv2: its source is the client from a trusted peer (:82), refused from others (:81)"
 ppv2='\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c\xc0\x00\x02\x07\x14\x14\x14\x01\x30\x39\x00\x52'
