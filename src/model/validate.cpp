@@ -19,17 +19,6 @@ extern "C" {
 namespace xlb::model {
 namespace {
 
-// A rule or endpoint address must be one host. IPv4: not 0.0.0.0, multicast or limited
-// broadcast. IPv6: not ::, multicast (ff00::/8), link-local (fe80::/10: it needs a zone, which a
-// rule cannot name) or IPv4-mapped (::ffff:0:0/96: that is an IPv4 host, written as one).
-bool is_host_address(const IpAddress& ip) {
-  const uint32_t h = ntohl(ip.addr.w[0]);
-  if (!ip.v6()) return h != 0 && (h >> 28) != 0xE && h != 0xFFFFFFFFu;
-  const bool unspecified = !ip.addr.w[0] && !ip.addr.w[1] && !ip.addr.w[2] && !ip.addr.w[3];
-  const bool mapped = !ip.addr.w[0] && !ip.addr.w[1] && ntohl(ip.addr.w[2]) == 0xFFFFu;
-  return !unspecified && !mapped && (h >> 24) != 0xFF && (h >> 22) != (0xFE80u >> 6);
-}
-
 Result<void> check_ip(const std::string& field, const std::string& text) {
   auto ip = parse_ip(text);
   if (ip && is_host_address(*ip)) return Ok{};
