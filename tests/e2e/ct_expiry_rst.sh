@@ -13,16 +13,7 @@ e2e_init "e2e conntrack expiry RST" 55
 
 step "topology: two-arm NAT, IPv6 beside IPv4 (nodad); a socat echo server on b1:8080 (both)"
 topo_two_arm
-CLIENT6=2001:db8:c::10
-B1_6=2001:db8:b::10
-VIP6=2001:db8:f::100
-addr6_add client eth0 "$CLIENT6/64"
-addr6_add lb eth0 2001:db8:c::1/64
-addr6_add lb eth1 2001:db8:b::1/64
-addr6_add b1 eth0 "$B1_6/64"
-ip -n "$(ns_name client)" -6 route add default via 2001:db8:c::1
-ip -n "$(ns_name b1)" -6 route add default via 2001:db8:b::1
-sysctl_set lb net.ipv6.conf.all.forwarding=1
+topo_two_arm_ipv6
 bg_run b1 echo-b1 socat TCP6-LISTEN:8080,ipv6only=0,reuseaddr,fork EXEC:cat
 wait_listening b1 tcp 8080 || fail "socat echo server did not listen on b1:8080"
 xlbd_start lb --ct-expiry-rst --ct-gc-interval=1

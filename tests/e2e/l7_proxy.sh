@@ -20,16 +20,7 @@ e2e_init "e2e fullproxy" 90
 
 step "topology: client | lb | b1, b2 (nginx :8080 :8081 :8084, a CL+TE answerer on b1:9000)"
 topo_two_arm
-CLIENT6=2001:db8:c::10
-B1_6=2001:db8:b::10
-B2_6=2001:db8:b::11
-VIP6=2001:db8:f::100
-addr6_add client eth0 "$CLIENT6/64"
-addr6_add lb eth0 2001:db8:c::1/64
-addr6_add lb eth1 2001:db8:b::1/64
-addr6_add b1 eth0 "$B1_6/64"
-addr6_add b2 eth0 "$B2_6/64"
-ip -n "$(ns_name client)" -6 route add default via 2001:db8:c::1
+topo_two_arm_ipv6
 start_l7_backend b1 b1 8080 8081
 start_l7_backend b2 b2 8080 8081 8084 8085
 start_bad_response_backend b1 9000

@@ -9,14 +9,11 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "proxy/config_applier.h"
@@ -30,7 +27,6 @@ namespace {
 using testing_pki::PemFiles;
 using testing_pki::TestCert;
 using testing_proxy::ProxyUnderTest;
-using testing_proxy::set_io_timeout;
 using testing_proxy::TlsTestClient;
 
 // An HTTPS endpoint: answers every request of a keep-alive connection with 200 "from the
@@ -40,37 +36,17 @@ class TlsTestEndpoint {
   explicit TlsTestEndpoint(const PemFiles& pem) : ctx_(SSL_CTX_new(TLS_server_method())) {
     SSL_CTX_use_certificate_file(ctx_, pem.cert.c_str(), SSL_FILETYPE_PEM);
     SSL_CTX_use_PrivateKey_file(ctx_, pem.key.c_str(), SSL_FILETYPE_PEM);
-    listen_fd_ = testing_proxy::listen_on("127.0.0.1", port_, false);
-    accept_thread_ = std::thread([this] { accept_loop(); });
+    server_ = std::make_unique<testing_proxy::ThreadedTestServer>("127.0.0.1",
+                                                                  [this](int fd) { serve(fd); });
   }
   ~TlsTestEndpoint() {
-    stop_ = true;
-    accept_thread_.join();
-    {
-      std::lock_guard lock(mu_);
-      for (int fd : fds_) shutdown(fd, SHUT_RDWR);
-    }
-    for (auto& t : connections_) t.join();
-    close(listen_fd_);
+    server_.reset();  // its connections end before the context they use
     SSL_CTX_free(ctx_);
   }
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return server_->port(); }
   int handshakes() const { return handshakes_.load(); }
 
  private:
-  void accept_loop() {
-    while (!stop_) {
-      pollfd p{listen_fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) continue;
-      set_io_timeout(fd, 5);
-      std::lock_guard lock(mu_);
-      fds_.push_back(fd);
-      connections_.emplace_back([this, fd] { serve(fd); });
-    }
-  }
-
   void serve(int fd) {
     SSL* ssl = SSL_new(ctx_);
     SSL_set_fd(ssl, fd);
@@ -90,18 +66,11 @@ class TlsTestEndpoint {
     }
     SSL_free(ssl);
     ERR_clear_error();
-    close(fd);
   }
 
   SSL_CTX* ctx_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
   std::atomic<int> handshakes_{0};
-  std::mutex mu_;
-  std::vector<int> fds_;
-  std::vector<std::thread> connections_;
-  std::thread accept_thread_;
+  std::unique_ptr<testing_proxy::ThreadedTestServer> server_;
 };
 
 class ProxyE2eHttps : public ::testing::Test {

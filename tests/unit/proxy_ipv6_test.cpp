@@ -5,17 +5,13 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstring>
-#include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "proxy/forward.h"
@@ -30,7 +26,7 @@ namespace xlb::proxy {
 namespace {
 
 using testing_proxy::connect_to;
-using testing_proxy::listen_on;
+using testing_proxy::parsed_request;
 using testing_proxy::ProxyUnderTest;
 using testing_proxy::TlsTestClient;
 
@@ -83,19 +79,11 @@ TEST(ProxySocketAddress, ListenAddressesBracketIpv6) {
     EXPECT_FALSE(parse_socket_address(bad)) << bad;
 }
 
-MessageHead parsed_head(const std::string& text) {
-  HttpParser p(HttpParser::Kind::request, Limits{});
-  std::string body;
-  p.feed(text, body);
-  EXPECT_NE(p.state(), HttpParser::State::failed) << p.fault().reason;
-  return p.head();
-}
-
 // X-Forwarded-For carries the bare RFC 5952 address (what nginx's $remote_addr and HAProxy's
 // forwardfor write; brackets are Forwarded's syntax, RFC 7239, which xlb-proxy passes on or
 // drops but never writes).
 TEST(ProxyForward, Ipv6ClientsInXForwardedFor) {
-  const MessageHead forged = parsed_head(
+  const MessageHead forged = parsed_request(
       "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 2001:db8:6::6\r\n"
       "Forwarded: for=\"[2001:db8:6::6]:4711\"\r\n\r\n");
   ForwardContext ctx{.client = "2001:db8:c::10", .listen_port = 80};
@@ -167,22 +155,10 @@ TEST(ProxyRouting, Ipv6VipsAreListenersOfTheirOwn) {
 // "<name> xff=<X-Forwarded-For> xfp=<X-Forwarded-Proto>".
 class EchoEndpoint {
  public:
-  EchoEndpoint(std::string name, const std::string& ip) : name_(std::move(name)) {
-    listen_fd_ = listen_on(ip, port_, false);
-    accept_thread_ = std::thread([this] { accept_loop(); });
-  }
-  ~EchoEndpoint() {
-    stop_ = true;
-    accept_thread_.join();
-    {
-      std::lock_guard lock(mu_);
-      for (int fd : fds_) shutdown(fd, SHUT_RDWR);
-    }
-    for (auto& t : connections_) t.join();
-    close(listen_fd_);
-  }
-  uint16_t port() const { return port_; }
-  bool listening() const { return listen_fd_ >= 0; }
+  EchoEndpoint(std::string name, const std::string& ip)
+      : name_(std::move(name)), server_(ip, [this](int fd) { serve(fd); }) {}
+  uint16_t port() const { return server_.port(); }
+  bool listening() const { return server_.listening(); }
 
  private:
   static std::string field(const std::string& head, const std::string& name) {
@@ -192,20 +168,7 @@ class EchoEndpoint {
     return head.substr(from, head.find("\r\n", from) - from);
   }
 
-  void accept_loop() {
-    while (!stop_) {
-      pollfd p{listen_fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) continue;
-      testing_proxy::set_io_timeout(fd, 5);
-      std::lock_guard lock(mu_);
-      fds_.push_back(fd);
-      connections_.emplace_back([this, fd] { serve(fd); });
-    }
-  }
-
-  void serve(int fd) {
+  void serve(int fd) const {
     std::string in;
     char buf[4096];
     for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
@@ -220,17 +183,10 @@ class EchoEndpoint {
         if (write(fd, answer.data(), answer.size()) < 0) return;
       }
     }
-    close(fd);
   }
 
-  std::string name_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::vector<int> fds_;
-  std::vector<std::thread> connections_;
-  std::thread accept_thread_;
+  const std::string name_;
+  testing_proxy::ThreadedTestServer server_;  // last: its threads use name_
 };
 
 // `count` GETs on one connection to ip:port; the body of each answer.

@@ -1,9 +1,12 @@
 #include "proxy_test_harness.h"
 
+#include <gtest/gtest.h>
 #include <openssl/x509.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "proxy/http_parser.h"
 #include "proxy/socket_address.h"
 #include "tls_test_pki.h"
 
@@ -45,6 +48,49 @@ int connect_to(const std::string& ip, uint16_t port) {
     return -1;
   }
   return fd;
+}
+
+MessageHead parsed_request(const std::string& text) {
+  static const Limits limits;
+  HttpParser p(HttpParser::Kind::request, limits);
+  std::string body;
+  p.feed(text, body);
+  EXPECT_NE(p.state(), HttpParser::State::failed) << p.fault().reason;
+  return p.head();
+}
+
+ThreadedTestServer::ThreadedTestServer(const std::string& ip, std::function<void(int fd)> serve)
+    : serve_(std::move(serve)) {
+  listen_fd_ = listen_on(ip, port_, false);
+  if (listen_fd_ >= 0) accept_thread_ = std::thread([this] { accept_loop(); });
+}
+
+ThreadedTestServer::~ThreadedTestServer() {
+  stop_ = true;
+  if (accept_thread_.joinable()) accept_thread_.join();
+  {
+    std::lock_guard lock(mu_);
+    for (int fd : fds_) shutdown(fd, SHUT_RDWR);
+  }
+  for (auto& t : connections_) t.join();
+  for (int fd : fds_) close(fd);
+  if (listen_fd_ >= 0) close(listen_fd_);
+}
+
+void ThreadedTestServer::accept_loop() {
+  while (!stop_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    set_io_timeout(fd, 5);
+    std::lock_guard lock(mu_);
+    fds_.push_back(fd);
+    connections_.emplace_back([this, fd] {
+      serve_(fd);
+      shutdown(fd, SHUT_RDWR);  // closed by the destructor, which may still shut it down
+    });
+  }
 }
 
 TlsTestClient::TlsTestClient(uint16_t port, const std::string& ip)

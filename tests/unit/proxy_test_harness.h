@@ -6,12 +6,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "proxy/config_applier.h"
+#include "proxy/http_message.h"
 #include "proxy/worker.h"
 
 namespace xlb::proxy::testing_proxy {
@@ -22,6 +26,34 @@ void set_io_timeout(int fd, int seconds);
 int listen_on(const std::string& ip, uint16_t& port, bool nonblocking);
 // A blocking connection to ip:port with 5 s I/O timeouts; -1 on failure.
 int connect_to(const std::string& ip, uint16_t port);
+
+// A request head as the proxy's parser delivers it (the test fails if it does not parse).
+MessageHead parsed_request(const std::string& text);
+
+// A test endpoint on `ip` and an ephemeral port: one thread per connection runs `serve(fd)`
+// (with 5 s I/O timeouts); the server closes the fd after it returns, and shuts every connection
+// down and joins their threads when destroyed.
+class ThreadedTestServer {
+ public:
+  ThreadedTestServer(const std::string& ip, std::function<void(int fd)> serve);
+  ~ThreadedTestServer();
+  ThreadedTestServer(const ThreadedTestServer&) = delete;
+  ThreadedTestServer& operator=(const ThreadedTestServer&) = delete;
+  uint16_t port() const { return port_; }
+  bool listening() const { return listen_fd_ >= 0; }
+
+ private:
+  void accept_loop();
+
+  std::function<void(int)> serve_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<int> fds_;
+  std::vector<std::thread> connections_;
+  std::thread accept_thread_;
+};
 
 // A client's TLS connection to the proxy (it trusts any certificate: what is checked is which
 // one the proxy serves and what it forwards).

@@ -41,6 +41,17 @@ uint16_t ones_sum(const uint8_t* p, size_t len, uint32_t sum = 0) {
   return static_cast<uint16_t>(sum);
 }
 
+// The TCP header of a RST for `seg`: its ports and sequence numbers, RST|ACK and nothing else.
+void expect_rst_header(const tcphdr& th, const RstSegment& seg) {
+  EXPECT_EQ(ntohs(th.source), seg.sport);
+  EXPECT_EQ(ntohs(th.dest), seg.dport);
+  EXPECT_EQ(ntohl(th.seq), seg.seq);
+  EXPECT_EQ(ntohl(th.ack_seq), seg.ack);
+  EXPECT_TRUE(th.rst);
+  EXPECT_TRUE(th.ack);
+  EXPECT_FALSE(th.syn || th.fin || th.psh);
+}
+
 TEST(RstSegments, NatResetsTheClientFromTheVipAndTheEndpointFromTheClient) {
   auto [client, endpoint] = rst_segments(nat_flow());
   EXPECT_EQ(format_ip(client.saddr), "10.0.0.100");
@@ -87,13 +98,7 @@ TEST(RstPacket, HeadersAndChecksums) {
   EXPECT_EQ(iph.saddr, seg.saddr.w[0]);
   EXPECT_EQ(iph.daddr, seg.daddr.w[0]);
   EXPECT_EQ(ones_sum(packet.data(), sizeof iph), 0xffff) << "IP header checksum";
-  EXPECT_EQ(ntohs(th.source), 80);
-  EXPECT_EQ(ntohs(th.dest), 40000);
-  EXPECT_EQ(ntohl(th.seq), 5000u);
-  EXPECT_EQ(ntohl(th.ack_seq), 1000u);
-  EXPECT_TRUE(th.rst);
-  EXPECT_TRUE(th.ack);
-  EXPECT_FALSE(th.syn || th.fin || th.psh);
+  expect_rst_header(th, seg);
   // TCP checksum over the pseudo-header (addresses, protocol, length) and the segment.
   uint32_t pseudo = ones_sum(packet.data() + 12, 8) + IPPROTO_TCP + sizeof th;
   EXPECT_EQ(ones_sum(packet.data() + sizeof iph, sizeof th, pseudo), 0xffff) << "TCP checksum";
@@ -137,11 +142,7 @@ TEST(RstPacket, Ipv6HeaderAndThePseudoHeaderChecksum) {
   EXPECT_EQ(ip6.ip6_hlim, 64);
   EXPECT_EQ(std::memcmp(&ip6.ip6_src, seg.saddr.w, 16), 0);
   EXPECT_EQ(std::memcmp(&ip6.ip6_dst, seg.daddr.w, 16), 0);
-  EXPECT_EQ(ntohs(th.source), 80);
-  EXPECT_EQ(ntohs(th.dest), 40000);
-  EXPECT_EQ(ntohl(th.seq), 5000u);
-  EXPECT_EQ(ntohl(th.ack_seq), 1000u);
-  EXPECT_TRUE(th.rst && th.ack);
+  expect_rst_header(th, seg);
   // RFC 8200 8.1: source, destination, 32-bit upper-layer length, 24 zero bits, next header.
   uint8_t pseudo[40] = {};
   std::memcpy(pseudo, &ip6.ip6_src, 32);
