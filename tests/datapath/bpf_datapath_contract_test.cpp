@@ -18,8 +18,8 @@ class BpfSubject final : public ContractSubject {
  public:
   explicit BpfSubject(std::unique_ptr<xlb::BpfDatapath> dp) : dp_(std::move(dp)) {}
   ~BpfSubject() override {
-    (void)dp_->detach(kCliIf);  // the filter outlives the datapath object otherwise
     for (auto& [name, fd] : fds_) close(fd);
+    return_datapath(std::move(dp_));  // detached and reset for the next test
   }
 
   xlb::Datapath& dp() override { return *dp_; }
@@ -90,15 +90,13 @@ std::unique_ptr<ContractSubject> open_bpf_subject(const ContractSizes& sizes, st
   }
   EXPECT_TRUE(env().ready) << env().error;
   if (!env().ready) return nullptr;
-  xlb::BpfDatapathOptions opts;
-  opts.pin_dir = "";
-  opts.ct_size = sizes.ct_size;
-  opts.ct_syn_size = sizes.ct_syn_size;
-  opts.max_services = sizes.max_services;
-  auto dp = xlb::BpfDatapath::open(opts);
-  EXPECT_TRUE(dp.ok()) << "BpfDatapath::open: " << dp.error().message;
-  if (!dp.ok()) return nullptr;
-  return std::make_unique<BpfSubject>(std::move(*dp));
+  // A datapath as a fresh open leaves it, from the process's pool (no interface registered).
+  DatapathShape shape{sizes.ct_size, sizes.ct_syn_size, sizes.max_services, false};
+  std::string error;
+  auto dp = borrow_datapath(shape, error);
+  EXPECT_EQ(error, "");
+  if (!dp) return nullptr;
+  return std::make_unique<BpfSubject>(std::move(dp));
 }
 
 INSTANTIATE_TEST_SUITE_P(Bpf, DatapathContract,

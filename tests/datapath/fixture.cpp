@@ -137,24 +137,28 @@ void DatapathTest::SetUp() {
 void DatapathTest::open_datapath(uint32_t ct_size, uint32_t ct_syn_size) {
   for (auto& [name, fd] : map_fds_) close(fd);
   map_fds_.clear();
-  dp_.reset();
-  xlb::BpfDatapathOptions opts;
-  opts.pin_dir = "";
-  opts.ct_size = ct_size;
-  opts.ct_syn_size = ct_syn_size;
-  opts.max_services = 64;
-  auto dp = xlb::BpfDatapath::open(opts);
-  ASSERT_TRUE(dp.ok()) << "BpfDatapath::open: " << dp.error().message;
-  dp_ = std::move(*dp);
-  ASSERT_TRUE(dp_->register_interface(env().cli_ifindex, kLbCliMac.data()).ok());
-  ASSERT_TRUE(dp_->register_interface(env().be_ifindex, kLbBeMac.data()).ok());
+  return_datapath(std::move(dp_));
+  DatapathShape shape;
+  shape.ct_size = ct_size;
+  shape.ct_syn_size = ct_syn_size;
+  std::string error;
+  dp_ = borrow_datapath(shape, error);
+  ASSERT_EQ(error, "");
 }
 
 void DatapathTest::TearDown() {
   for (auto& [name, fd] : map_fds_) close(fd);
   map_fds_.clear();
-  dp_.reset();
+  return_datapath(std::move(dp_));
   if (fresh_bpffs_) umount2(kDefaultBpffs, 0);
+  // Reported once, by the test that changed it (the next ones compare with the change).
+  static std::string expected = env().fingerprint;
+  if (env().ready) {
+    std::string now = namespace_fingerprint();
+    EXPECT_EQ(now, expected)
+        << "the test left the namespace's routes or neighbours changed: restore them";
+    expected = now;
+  }
 }
 
 void DatapathTest::install(const Rule& rule, const xlb_svc& svc) {

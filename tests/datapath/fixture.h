@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "datapath/bpf_datapath.h"
+#include "datapath_pool.h"
 #include "flow.h"
 #include "frame.h"
 #include "topology.h"
@@ -52,9 +53,12 @@ class DatapathTest : public ::testing::Test {
  protected:
   // Each test gets a fresh bpffs on /sys/fs/bpf (stacked, popped in TearDown), so even a
   // datapath that pins by default cannot carry state from one test to the next.
+  // The datapath comes from the process's pool (datapath_pool.h): loaded once per shape, and
+  // handed to each test as a fresh open would leave it. TearDown fails a test that left the
+  // namespace's routes or neighbours changed (the process's next tests share the namespace).
   void SetUp() override;
   void TearDown() override;
-  // (Re)opens the datapath with these conntrack sizes (ct_syn_size 0: the default share);
+  // (Re)opens the datapath with these conntrack sizes (ct_syn_size 0: the default share), fresh;
   // SetUp opens it with 65536 entries.
   void open_datapath(uint32_t ct_size, uint32_t ct_syn_size);
 

@@ -72,6 +72,8 @@ TEST_F(Icmp6ErrorTest, ARoutersErrorKeepsTheRoutersAddressAndACutQuoteIsTranslat
   Verdict v = from_backend(error_from(flow_, router, kIcmp6TimeExceeded, 0, quote));
   EXPECT_TRUE(
       Forwarded(v, error_to_client(flow_, router.ip, kIcmp6TimeExceeded, 0, expected_quote)));
+  // The namespace is shared with the process's next tests.
+  EXPECT_EQ(run_shell(std::string("ip -6 neigh del ") + router.ip + " dev " + kBeIf), "");
 }
 
 TEST_F(Icmp6ErrorTest, FullNatErrorToTheSnatAddressIsTranslatedBackToTheClient) {

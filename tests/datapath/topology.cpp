@@ -21,16 +21,36 @@ std::string mac_text(const Mac& m) {
   return buf;
 }
 
-// Runs a shell command; returns an error sentence (with its output) when it fails.
-std::string run_shell(const std::string& cmd) {
+namespace {
+// Runs a shell command: its exit status and output (stderr included).
+int shell_run(const std::string& cmd, std::string& out) {
   FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return "cannot run `" + cmd + "`";
-  std::string out;
+  if (!p) return -1;
   char buf[256];
   while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
+  return pclose(p);
+}
+}  // namespace
+
+// Runs a shell command; returns an error sentence (with its output) when it fails.
+std::string run_shell(const std::string& cmd) {
+  std::string out;
+  int status = shell_run(cmd, out);
+  if (status == -1) return "cannot run `" + cmd + "`";
   if (status != 0) return "`" + cmd + "` failed: " + out;
   return "";
+}
+
+std::string shell_output(const std::string& cmd) {
+  std::string out;
+  return shell_run(cmd, out) == 0 ? out : "";
+}
+
+// The kernel's own link-local and multicast routes are left out: they come with the links.
+std::string namespace_fingerprint() {
+  return shell_output(
+      "ip route show; ip -6 route show | grep -v '^fe80::\\|^multicast\\|^ff00::'; "
+      "ip -4 neigh show nud permanent; ip -6 neigh show nud permanent");
 }
 
 namespace {
@@ -124,6 +144,7 @@ void setup_namespace() {
   g_env.gw_ifindex = static_cast<int>(if_nametoindex(kGwIf));
   g_env.ready = g_env.cli_ifindex && g_env.cli_peer_ifindex && g_env.be_ifindex && g_env.gw_ifindex;
   if (!g_env.ready) g_env.error = "test network namespace: veth interfaces not found";
+  g_env.fingerprint = namespace_fingerprint();
 }
 
 const Env& env() { return g_env; }

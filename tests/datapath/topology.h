@@ -1,5 +1,6 @@
 // The test network namespace: three veth pairs with fixed MACs, addresses, routes and permanent
-// neighbours, so bpf_fib_lookup gives deterministic answers. Built once per process in main().
+// neighbours, so bpf_fib_lookup gives deterministic answers. Built once per process in main(),
+// shared by the process's tests.
 #pragma once
 
 #include <array>
@@ -91,6 +92,7 @@ struct Env {
   int cli_peer_ifindex = 0;
   int be_ifindex = 0;
   int gw_ifindex = 0;
+  std::string fingerprint;  // namespace_fingerprint() once built
 };
 
 // Enters a fresh network + mount namespace and builds the topology. Call before any thread.
@@ -105,5 +107,10 @@ const Env& env();
 // error sentence with its output. For tests that change the topology (and restore it).
 std::string run_shell(const std::string& cmd);
 std::string mac_text(const Mac& m);
+// A command's output (its stderr too); "" when it fails.
+std::string shell_output(const std::string& cmd);
+// The namespace's routes and permanent neighbours, as text: a test must leave them as it found
+// them, since the next test of the process shares the namespace.
+std::string namespace_fingerprint();
 
 }  // namespace xlbtest

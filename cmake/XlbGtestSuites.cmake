@@ -1,0 +1,23 @@
+# xlb_add_gtest_suites(TARGET LABELS label...): one ctest test per GoogleTest suite of TARGET,
+# named "Suite.*" and running `TARGET --gtest_filter=Suite.*`. Where gtest_discover_tests starts
+# one process per case, a process here runs a whole suite, so a costly per-process set-up (the
+# datapath tests load the BPF object once per process) is paid once per suite; gtest's output
+# still names every failing case. The suites are listed from the binary after each build.
+set(XLB_GTEST_SUITES_LISTER ${CMAKE_CURRENT_LIST_DIR}/XlbGtestSuitesList.cmake)
+
+function(xlb_add_gtest_suites target)
+  cmake_parse_arguments(ARG "" "" "LABELS" ${ARGN})
+  set(listed "${CMAKE_CURRENT_BINARY_DIR}/${target}_suites.cmake")
+  set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${target}_suites_include.cmake")
+  string(REPLACE ";" "," labels "${ARG_LABELS}")
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND ${CMAKE_COMMAND} -D "BINARY=$<TARGET_FILE:${target}>" -D "OUT=${listed}"
+            -D "LABELS=${labels}" -P ${XLB_GTEST_SUITES_LISTER}
+    BYPRODUCTS ${listed}
+    VERBATIM)
+  # Until the first build there is nothing to list: one test says so instead of none.
+  file(WRITE ${include_file}
+       "if(EXISTS \"${listed}\")\n  include(\"${listed}\")\nelse()\n"
+       "  add_test(${target}_NOT_BUILT ${target}_NOT_BUILT)\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${include_file})
+endfunction()

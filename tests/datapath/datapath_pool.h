@@ -1,0 +1,28 @@
+// The process's loaded datapaths, reused from test to test: loading one (the verifier) is most
+// of a datapath test's cost. A datapath is lent as a fresh open would leave it: every map as
+// right after open (MapState), the flow-event ring drained, nothing attached.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "datapath/bpf_datapath.h"
+
+namespace xlbtest {
+
+// What a lent datapath is opened with (unpinned).
+struct DatapathShape {
+  uint32_t ct_size = 65536;
+  uint32_t ct_syn_size = 0;  // 0: the default share
+  uint32_t max_services = 64;
+  bool interfaces = true;  // the namespace's client and backend interfaces registered
+  auto operator<=>(const DatapathShape&) const = default;
+};
+
+// Lends a datapath of `shape` (loading one when none is idle); null with `error` set when it
+// cannot.
+std::unique_ptr<xlb::BpfDatapath> borrow_datapath(const DatapathShape& shape, std::string& error);
+// Takes a lent datapath back for the next borrower (one not from the pool is destroyed).
+void return_datapath(std::unique_ptr<xlb::BpfDatapath> dp);
+
+}  // namespace xlbtest
