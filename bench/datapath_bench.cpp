@@ -1,7 +1,8 @@
 // datapath_bench: ns/packet of the real xlb_tc program under BPF_PROG_TEST_RUN, beside baseline
 // programs built from its own library steps (bpf/bench/parse_only.bpf.c: empty, parse_only,
 // parse_route, stateless_nat), all in one run, inside the datapath tests' private network
-// namespace (tests/datapath/topology.h).
+// namespace (tests/datapath/topology.h). The same cases again on the XDP program (xlb_xdp, rows
+// "xdp_<case>"), net of an empty XDP program: what XDP costs for the packets it takes itself.
 //
 // Two methods, because the kernel runs a repeated test on the same skb without restoring it:
 //   repeat    one frame, `--repeat` runs in one call; only for frames the program leaves as they
@@ -43,11 +44,12 @@ using namespace xlbtest;
 }
 
 // Where a frame runs: the program, the interface it arrives on, and cb[0..1] for programs that
-// take arguments there (stateless_nat).
+// take arguments there (stateless_nat); xdp: an XDP program (no skb, no cb).
 struct Target {
   int prog_fd;
   int ifindex;
   uint32_t cb0 = 0, cb1 = 0;
+  bool xdp = false;
 };
 
 struct Run {
@@ -60,9 +62,14 @@ Run run_frame(const Target& t, const Bytes& frame, uint32_t repeat) {
   ctx.ifindex = static_cast<__u32>(t.ifindex);
   ctx.cb[0] = t.cb0;
   ctx.cb[1] = t.cb1;
+  xdp_md xctx{};
+  xctx.data_end = static_cast<__u32>(frame.size());
+  xctx.ingress_ifindex = static_cast<__u32>(t.ifindex);
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
-              .data_size_in = static_cast<__u32>(frame.size()), .ctx_in = &ctx,
-              .ctx_size_in = sizeof ctx, .repeat = static_cast<int>(repeat));
+              .data_size_in = static_cast<__u32>(frame.size()),
+              .ctx_in = t.xdp ? static_cast<void*>(&xctx) : &ctx,
+              .ctx_size_in = static_cast<__u32>(t.xdp ? sizeof xctx : sizeof ctx),
+              .repeat = static_cast<int>(repeat));
   if (bpf_prog_test_run_opts(t.prog_fd, &opts) != 0) die("BPF_PROG_TEST_RUN refused a frame");
   return {static_cast<int>(opts.retval), opts.duration};
 }
@@ -106,11 +113,24 @@ Flow nth_flow(uint32_t n) {
   return f;
 }
 
-std::unique_ptr<xlb::BpfDatapath> open_datapath(uint32_t ct_size) {
+// The hook a figure is measured on: its row prefix, its actions, and its empty program's cost.
+struct Hook {
+  const char* prefix;  // "" (TC) or "xdp_"
+  bool xdp;
+  int pass, redirect;  // the hook's actions
+  double base_repeat, base_per_call;
+  std::string row(const char* name) const { return std::string(prefix) + name; }
+  Target on(const xlb::BpfDatapath& dp, int ifindex) const {
+    return {xdp ? dp.xdp_program_fd() : dp.program_fd(), ifindex, 0, 0, xdp};
+  }
+};
+
+std::unique_ptr<xlb::BpfDatapath> open_datapath(uint32_t ct_size, bool xdp = false) {
   xlb::BpfDatapathOptions opts;
   opts.pin_dir = "";
   opts.ct_size = ct_size;
   opts.max_services = 64;
+  opts.attach = xdp ? xlb::AttachRequest::xdp : xlb::AttachRequest::tc;
   auto dp = xlb::BpfDatapath::open(opts);
   if (!dp.ok()) die("BpfDatapath::open: " + dp.error().message);
   auto& d = **dp;
@@ -127,7 +147,8 @@ void install(xlb::BpfDatapath& dp, const Rule& rule, const xlb_svc& svc) {
 }
 
 struct Baseline {
-  double repeat = 0, per_call = 0;  // the empty program's ns/packet by each method
+  double repeat = 0, per_call = 0;          // the empty program's ns/packet by each method
+  double xdp_repeat = 0, xdp_per_call = 0;  // the empty XDP program's
 };
 
 // The baseline programs on a client's ACK to the VIP: empty and parse_only by both methods,
@@ -150,6 +171,11 @@ Baseline baselines(uint32_t repeat) {
   b.per_call = per_call(empty, frame, repeat, TC_ACT_OK);
   print("empty", "repeat", b.repeat, b.repeat);
   print("empty", "per-call", b.per_call, b.per_call);
+  const Target empty_xdp{bpf_program__fd(skel->progs.empty_xdp), cli, 0, 0, true};
+  b.xdp_repeat = repeated(empty_xdp, frame, repeat, XDP_PASS);
+  b.xdp_per_call = per_call(empty_xdp, frame, repeat, XDP_PASS);
+  print("xdp_empty", "repeat", b.xdp_repeat, b.xdp_repeat);
+  print("xdp_empty", "per-call", b.xdp_per_call, b.xdp_per_call);
 
   const Target parse{bpf_program__fd(skel->progs.parse_only), cli};
   print("parse_only", "repeat", repeated(parse, frame, repeat, TC_ACT_OK), b.repeat);
@@ -181,51 +207,56 @@ Baseline baselines(uint32_t repeat) {
   return b;
 }
 
-// Non-VIP pass-through, and both directions of an established NAT flow.
-void pass_and_established(const Baseline& b, uint32_t repeat) {
-  auto dp = open_datapath(65536);
+// Non-VIP pass-through, and both directions of an established NAT flow. On XDP the pass is
+// XDP's cost alone (the packet then goes on to TC).
+void pass_and_established(const Hook& h, uint32_t repeat) {
+  auto dp = open_datapath(65536, h.xdp);
   const auto eps = endpoints(1);
   install(*dp, Rule{}, make_svc(1, XLB_SEL_RR, eps));
-  const Target cli{dp->program_fd(), env().cli_ifindex}, be{dp->program_fd(), env().be_ifindex};
+  const Target cli = h.on(*dp, env().cli_ifindex), be = h.on(*dp, env().be_ifindex);
 
   Flow other;
   other.rule.vip = "10.0.9.9";  // routed nowhere, in no rule
   const Bytes pass = other.client_tcp(tcpf::ACK);
-  print("pass_not_vip", "repeat", repeated(cli, pass, repeat, TC_ACT_OK), b.repeat);
-  print("pass_not_vip", "per-call", per_call(cli, pass, repeat, TC_ACT_OK), b.per_call);
+  print(h.row("pass_not_vip").c_str(), "repeat", repeated(cli, pass, repeat, h.pass),
+        h.base_repeat);
+  print(h.row("pass_not_vip").c_str(), "per-call", per_call(cli, pass, repeat, h.pass),
+        h.base_per_call);
 
   Flow f;
-  repeated(cli, f.client_tcp(tcpf::SYN), 1, TC_ACT_REDIRECT);
-  repeated(be, f.endpoint_tcp(eps[0], tcpf::SYN | tcpf::ACK), 1, TC_ACT_REDIRECT);
+  repeated(cli, f.client_tcp(tcpf::SYN), 1, h.redirect);
+  repeated(be, f.endpoint_tcp(eps[0], tcpf::SYN | tcpf::ACK), 1, h.redirect);
   const Bytes ack = f.client_tcp(tcpf::ACK);
   const Bytes reply = f.endpoint_tcp(eps[0], tcpf::ACK);
-  print("established_nat", "per-call", per_call(cli, ack, repeat, TC_ACT_REDIRECT), b.per_call);
-  print("established_nat_reply", "per-call", per_call(be, reply, repeat, TC_ACT_REDIRECT),
-        b.per_call);
+  print(h.row("established_nat").c_str(), "per-call", per_call(cli, ack, repeat, h.redirect),
+        h.base_per_call);
+  print(h.row("established_nat_reply").c_str(), "per-call", per_call(be, reply, repeat, h.redirect),
+        h.base_per_call);
   auto ct = dp->lookup_flow(f.orig_key());
   if (!ct.ok() || !*ct || (*ct)->state != XLB_CT_EST) die("the measured flow is not established");
 }
 
 // The same established NAT flow over IPv6 (NAT66): one packet path, 16-byte keys.
-void established_v6(const Baseline& b, uint32_t repeat) {
-  auto dp = open_datapath(65536);
+void established_v6(const Hook& h, uint32_t repeat) {
+  auto dp = open_datapath(65536, h.xdp);
   const std::vector<EpSpec> eps = {{kEndpoints6[0], 8080}};
   Flow f;
   f.client = kClient6;
   f.rule.vip = kVip6;
   install(*dp, f.rule, make_svc(1, XLB_SEL_RR, eps));
-  const Target cli{dp->program_fd(), env().cli_ifindex}, be{dp->program_fd(), env().be_ifindex};
-  repeated(cli, f.client_tcp(tcpf::SYN), 1, TC_ACT_REDIRECT);
-  repeated(be, f.endpoint_tcp(eps[0], tcpf::SYN | tcpf::ACK), 1, TC_ACT_REDIRECT);
+  const Target cli = h.on(*dp, env().cli_ifindex), be = h.on(*dp, env().be_ifindex);
+  repeated(cli, f.client_tcp(tcpf::SYN), 1, h.redirect);
+  repeated(be, f.endpoint_tcp(eps[0], tcpf::SYN | tcpf::ACK), 1, h.redirect);
   const Bytes ack = f.client_tcp(tcpf::ACK);
-  print("established_nat6", "per-call", per_call(cli, ack, repeat, TC_ACT_REDIRECT), b.per_call);
+  print(h.row("established_nat6").c_str(), "per-call", per_call(cli, ack, repeat, h.redirect),
+        h.base_per_call);
   auto ct = dp->lookup_flow(f.orig_key());
   if (!ct.ok() || !*ct || (*ct)->state != XLB_CT_EST)
     die("the measured v6 flow is not established");
 }
 
 // A new flow per call (distinct SYNs), in a fresh datapath per selection algorithm.
-void new_flows(const Baseline& b, uint32_t flows) {
+void new_flows(const Hook& h, uint32_t flows) {
   const struct {
     const char* name;
     uint8_t select;
@@ -236,7 +267,7 @@ void new_flows(const Baseline& b, uint32_t flows) {
   const auto eps = endpoints(4);
   for (const auto& algo : algorithms) {
     // Two entries per flow, and room to spare: the figure must not include LRU eviction.
-    auto dp = open_datapath(flows * 2 + flows / 2 + 1024);
+    auto dp = open_datapath(flows * 2 + flows / 2 + 1024, h.xdp);
     xlb_svc svc = make_svc(1, algo.select, eps);
     if (algo.select == XLB_SEL_MAGLEV) svc.maglev_size = kMaglevSize;
     if (algo.select == XLB_SEL_PERSIST) svc.persist_timeout_s = 300;
@@ -249,10 +280,10 @@ void new_flows(const Baseline& b, uint32_t flows) {
       if (!dp->set_maglev_table(1, 0, xlb::select::build_maglev(backends, kMaglevSize)).ok())
         die("set_maglev_table failed");
     }
-    const Target cli{dp->program_fd(), env().cli_ifindex};
+    const Target cli = h.on(*dp, env().cli_ifindex);
     const double ns = per_call(
-        cli, [](uint32_t n) { return nth_flow(n).client_tcp(tcpf::SYN); }, flows, TC_ACT_REDIRECT);
-    print(algo.name, "per-call", ns, b.per_call);
+        cli, [](uint32_t n) { return nth_flow(n).client_tcp(tcpf::SYN); }, flows, h.redirect);
+    print(h.row(algo.name).c_str(), "per-call", ns, h.base_per_call);
   }
 }
 
@@ -352,9 +383,13 @@ int main(int argc, char** argv) {
   std::printf("# datapath_bench: %u runs per figure; ns/packet, net = gross - empty program\n",
               repeat);
   const Baseline b = baselines(repeat);
-  pass_and_established(b, repeat);
-  established_v6(b, repeat);
-  new_flows(b, repeat);
+  const Hook tc{"", false, TC_ACT_OK, TC_ACT_REDIRECT, b.repeat, b.per_call};
+  const Hook xdp{"xdp_", true, XDP_PASS, XDP_REDIRECT, b.xdp_repeat, b.xdp_per_call};
+  for (const Hook* h : {&tc, &xdp}) {
+    pass_and_established(*h, repeat);
+    established_v6(*h, repeat);
+    new_flows(*h, repeat);
+  }
   sync_on_off(b, repeat);
   return 0;
 }

@@ -7,10 +7,10 @@
 #   1. the release build (RelWithDebInfo, line tables only) with every core;
 #   2. its tests: unit, datapath, api and lint in parallel (each test builds its own network
 #      namespace), then the e2e scenarios one at a time (they measure wall-clock behaviour);
-#   3. meanwhile, at the lowest CPU priority (nice 19 has 1/70 of a normal task's weight), the
-#      sanitizer build and its tests (scripts/sanitizer-tests.sh: unit, api and the config
-#      fuzzer under ASan + UBSan). It takes the CPU the e2e scenarios leave idle and yields
-#      whenever they need it.
+#   3. meanwhile, from the start of the release build, at the lowest CPU priority (nice 19 has
+#      1/70 of a normal task's weight), the sanitizer build and its tests
+#      (scripts/sanitizer-tests.sh: unit, api and the fuzzers under ASan + UBSan). It takes the
+#      CPU the release build and the e2e scenarios leave idle and yields whenever they need it.
 # At the end: a table of each phase's and each label's time, and the totals.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,16 +37,18 @@ phase "install-deps" bash scripts/install-deps.sh
 # Line tables only (-g1): a crash still names file:line, and the build is a quarter cheaper.
 phase "configure" cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
-phase "build" cmake --build "$BUILD" -j"$JOBS"
-
 # The sanitizer build and its tests (scripts/sanitizer-tests.sh), in the background at nice 19,
-# in their own process group so that an interrupted run stops all of it.
+# in their own process group so that an interrupted run stops all of it. Started before the
+# release build, whose serial stretches (configure, the precompiled header, links) leave a core
+# idle for it; nice 19 takes next to nothing from the release build otherwise.
 san_log="$BUILD/sanitizer.log"
 san_times="$BUILD/sanitizer.times"
 : >"$san_times"
 setsid nice -n 19 bash scripts/sanitizer-tests.sh "$SAN_BUILD" "$san_times" >"$san_log" 2>&1 &
 san_pid=$!
 trap 'kill -TERM -- -"$san_pid" 2>/dev/null || true' EXIT
+
+phase "build" cmake --build "$BUILD" -j"$JOBS"
 
 # Release tests. Not e2e first, in parallel; then e2e alone (RUN_SERIAL keeps them one at a
 # time even under -j).

@@ -18,6 +18,13 @@ int empty(struct __sk_buff *skb)
 	return TC_ACT_OK;
 }
 
+/* The XDP rows' baseline (datapath_bench): the hook's own cost, subtracted from xlb_xdp's. */
+SEC("xdp")
+int empty_xdp(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
 SEC("tc")
 int parse_only(struct __sk_buff *skb)
 {

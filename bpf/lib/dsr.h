@@ -32,6 +32,7 @@ static __always_inline int dsr_needs_tunnel(const struct xlb_svc *svc, const str
 	return (svc->flags & XLB_SVC_F_DSR_IPIP) || !ip_equal(fib_dst(fib), ep_addr);
 }
 
+#ifndef XLB_HOOK_XDP /* answering "too big" rebuilds the frame: TC only */
 struct xlb_icmp_frag_reply {
 	struct iphdr ip;
 	struct icmphdr icmp;		      /* id/sequence hold "unused" and the next-hop MTU */
@@ -40,7 +41,7 @@ struct xlb_icmp_frag_reply {
 
 /* Rewrites the packet into ICMP "fragmentation needed" from the VIP to the client and sends it
  * back out of the interface it came in on. Only option-less IPv4 headers are quoted. */
-static __always_inline xlb_verdict send_frag_needed(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __always_inline xlb_verdict send_frag_needed(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 						    __u32 mtu)
 {
 	struct xlb_icmp_frag_reply r = {};
@@ -50,10 +51,10 @@ static __always_inline xlb_verdict send_frag_needed(struct __sk_buff *skb, const
 	/* The quote below has no room for IP options: such a packet is dropped, and counted. */
 	if (p->l4_off - p->l3_off != sizeof(struct iphdr))
 		return rewrite_failed();
-	if (bpf_skb_load_bytes(skb, l3, r.quote, sizeof(r.quote)) ||
-	    bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)))
+	if (bpf_skb_load_bytes(ctx, l3, r.quote, sizeof(r.quote)) ||
+	    bpf_skb_load_bytes(ctx, 0, macs, sizeof(macs)))
 		return rewrite_failed();
-	if (bpf_skb_change_tail(skb, l3 + sizeof(r), 0))
+	if (bpf_skb_change_tail(ctx, l3 + sizeof(r), 0))
 		return rewrite_failed();
 
 	r.ip.version = 4;
@@ -71,11 +72,11 @@ static __always_inline xlb_verdict send_frag_needed(struct __sk_buff *skb, const
 
 	__builtin_memcpy(swapped, macs + ETH_ALEN, ETH_ALEN);
 	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
-	if (bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0) ||
-	    bpf_skb_store_bytes(skb, l3, &r, sizeof(r), 0))
+	if (bpf_skb_store_bytes(ctx, 0, swapped, sizeof(swapped), 0) ||
+	    bpf_skb_store_bytes(ctx, l3, &r, sizeof(r), 0))
 		return rewrite_failed();
-	return verdict_sent(bpf_redirect(skb->ifindex, 0),
-			    verdict(TC_ACT_REDIRECT, XLB_STAT_ICMP_FRAG_NEEDED));
+	return verdict_sent(ctx_redirect(ctx, ctx_ifindex(ctx)),
+			    verdict(XLB_ACT_REDIRECT, XLB_STAT_ICMP_FRAG_NEEDED));
 }
 
 /* RFC 4443 2.4(c): an ICMPv6 error quotes as much of the packet as fits in the minimum IPv6
@@ -83,9 +84,9 @@ static __always_inline xlb_verdict send_frag_needed(struct __sk_buff *skb, const
 #define XLB_PTB6_QUOTE (1280 - 40 - 8)
 
 /* Sums the quote (XLB_PTB6_QUOTE bytes at off) into csum: bpf_csum_diff takes at most 512. */
-static __always_inline __s64 ptb6_quote_sum(struct __sk_buff *skb, __u32 off)
+static __always_inline __s64 ptb6_quote_sum(struct xlb_ctx *ctx, __u32 off)
 {
-	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);
 	__u8 *q = data + off;
 	__s64 sum;
 
@@ -104,7 +105,7 @@ static __always_inline __s64 ptb6_quote_sum(struct __sk_buff *skb, __u32 off)
  * the client (RFC 4443 3.2), quoting its first XLB_PTB6_QUOTE bytes, and sends it back out of
  * the interface it came in on (VLAN already stripped by the caller). A packet too big for a
  * 1280-byte link is always longer than the quote. */
-static __noinline xlb_verdict send_pkt_too_big6(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __noinline xlb_verdict send_pkt_too_big6(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 						__u32 mtu)
 {
 	struct xlb_scratch *scratch = scratch_get();
@@ -123,14 +124,14 @@ static __noinline xlb_verdict send_pkt_too_big6(struct __sk_buff *skb, const str
 	swapped = scratch->ptb6.swapped;
 	__builtin_memset(h, 0, sizeof(*h));
 	__builtin_memset(ip6, 0, sizeof(*ip6));
-	if (bpf_skb_load_bytes(skb, 0, macs, 2 * ETH_ALEN))
+	if (bpf_skb_load_bytes(ctx, 0, macs, 2 * ETH_ALEN))
 		return rewrite_failed();
 	/* Cut the packet to the quote, open room for the new headers in front of it. */
-	if (bpf_skb_change_tail(skb, l3 + XLB_PTB6_QUOTE, 0) ||
-	    bpf_skb_adjust_room(skb, sizeof(*ip6) + 8, BPF_ADJ_ROOM_MAC, 0) ||
-	    bpf_skb_pull_data(skb, l3 + sizeof(*ip6) + 8 + XLB_PTB6_QUOTE))
+	if (bpf_skb_change_tail(ctx, l3 + XLB_PTB6_QUOTE, 0) ||
+	    bpf_skb_adjust_room(ctx, sizeof(*ip6) + 8, BPF_ADJ_ROOM_MAC, 0) ||
+	    bpf_skb_pull_data(ctx, l3 + sizeof(*ip6) + 8 + XLB_PTB6_QUOTE))
 		return rewrite_failed();
-	sum = ptb6_quote_sum(skb, l3 + sizeof(*ip6) + 8);
+	sum = ptb6_quote_sum(ctx, l3 + sizeof(*ip6) + 8);
 	if (sum < 0)
 		return rewrite_failed();
 
@@ -150,17 +151,19 @@ static __noinline xlb_verdict send_pkt_too_big6(struct __sk_buff *skb, const str
 	__builtin_memcpy(&ip6->daddr, &p->saddr, sizeof(p->saddr));
 	__builtin_memcpy(swapped, macs + ETH_ALEN, ETH_ALEN);
 	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
-	if (bpf_skb_store_bytes(skb, 0, swapped, 2 * ETH_ALEN, 0) ||
-	    bpf_skb_store_bytes(skb, l3, ip6, sizeof(*ip6), 0) ||
-	    bpf_skb_store_bytes(skb, l3 + sizeof(*ip6), &h->type, 8, 0))
+	if (bpf_skb_store_bytes(ctx, 0, swapped, 2 * ETH_ALEN, 0) ||
+	    bpf_skb_store_bytes(ctx, l3, ip6, sizeof(*ip6), 0) ||
+	    bpf_skb_store_bytes(ctx, l3 + sizeof(*ip6), &h->type, 8, 0))
 		return rewrite_failed();
-	return verdict_sent(bpf_redirect(skb->ifindex, 0),
-			    verdict(TC_ACT_REDIRECT, XLB_STAT_ICMP_FRAG_NEEDED));
+	return verdict_sent(ctx_redirect(ctx, ctx_ifindex(ctx)),
+			    verdict(XLB_ACT_REDIRECT, XLB_STAT_ICMP_FRAG_NEEDED));
 }
+
+#endif
 
 /* Prepends an outer IPv6 header (outer_src -> ep, next header 41: IPv6-in-IPv6, RFC 2473) in
  * front of the packet's IPv6 header. */
-static __always_inline int ip6ip6_encap(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __always_inline int ip6ip6_encap(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 					const struct xlb_ip *outer_src,
 					const struct xlb_ip *outer_dst)
 {
@@ -175,21 +178,19 @@ static __always_inline int ip6ip6_encap(struct __sk_buff *skb, const struct xlb_
 	__builtin_memcpy(&outer.saddr, outer_src, sizeof(outer.saddr));
 	__builtin_memcpy(&outer.daddr, outer_dst, sizeof(outer.daddr));
 
-	if (bpf_skb_adjust_room(skb, XLB_IP6IP6_HLEN, BPF_ADJ_ROOM_MAC,
-				BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
+	if (ctx_open_after_eth(ctx, XLB_IP6IP6_HLEN, BPF_F_ADJ_ROOM_ENCAP_L3_IPV6))
 		return -1;
-	return bpf_skb_store_bytes(skb, ETH_HLEN, &outer, sizeof(outer), 0);
+	return ctx_store_bytes(ctx, ETH_HLEN, &outer, sizeof(outer));
 }
 
 /* Prepends an outer IPv4 header (outer_src -> ep) in front of the packet's IPv4 header. */
-static __always_inline int ipip_encap(struct __sk_buff *skb, const struct xlb_pkt *p,
-				      __u32 outer_src, __u32 outer_dst)
+static __always_inline int ipip_encap(struct xlb_ctx *ctx, const struct xlb_pkt *p, __u32 outer_src,
+				      __u32 outer_dst)
 {
 	struct iphdr outer = {};
 	__u16 inner_frag_off;
 
-	if (bpf_skb_load_bytes(skb, ETH_HLEN + offsetof(struct iphdr, frag_off), &inner_frag_off,
-			       2))
+	if (ctx_load_bytes(ctx, ETH_HLEN + offsetof(struct iphdr, frag_off), &inner_frag_off, 2))
 		return -1;
 	outer.version = 4;
 	outer.ihl = 5;
@@ -202,9 +203,9 @@ static __always_inline int ipip_encap(struct __sk_buff *skb, const struct xlb_pk
 	outer.daddr = outer_dst;
 	outer.check = csum_buffer(&outer, sizeof(outer));
 
-	if (bpf_skb_adjust_room(skb, XLB_IPIP_HLEN, BPF_ADJ_ROOM_MAC, BPF_F_ADJ_ROOM_ENCAP_L3_IPV4))
+	if (ctx_open_after_eth(ctx, XLB_IPIP_HLEN, BPF_F_ADJ_ROOM_ENCAP_L3_IPV4))
 		return -1;
-	return bpf_skb_store_bytes(skb, ETH_HLEN, &outer, sizeof(outer), 0);
+	return ctx_store_bytes(ctx, ETH_HLEN, &outer, sizeof(outer));
 }
 
 /* A tunnelled DSR packet must fit the egress MTU with the outer header added. Strips an in-band
@@ -212,37 +213,43 @@ static __always_inline int ipip_encap(struct __sk_buff *skb, const struct xlb_pk
  * fits; else the packet has been answered with ICMP "fragmentation needed" (or dropped) and its
  * verdict is returned. Called before its flow is created or advanced: an answered packet never
  * reached the endpoint and counts once, as icmp_frag_needed. */
-static __always_inline xlb_verdict dsr_refuse_too_big(struct __sk_buff *skb,
-						      const struct xlb_pkt *p,
+static __always_inline xlb_verdict dsr_refuse_too_big(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 						      const struct bpf_fib_lookup *fib)
 {
 	__u32 mtu = 0, hlen = pkt_is_v6(p) ? XLB_IP6IP6_HLEN : XLB_IPIP_HLEN;
 
-	if (p->vlan || skb->vlan_present) {
-		if (bpf_skb_vlan_pop(skb))
+#ifdef XLB_HOOK_XDP
+	/* No GSO before XDP; a frame too big is answered by TC (VLAN frames never get here). */
+	if (bpf_check_mtu(ctx, fib->ifindex, &mtu, hlen, 0) != BPF_MTU_CHK_RET_SUCCESS)
+		return verdict_to_skb();
+	return XLB_NO_VERDICT;
+#else
+	if (p->vlan || ctx_vlan_accel(ctx)) {
+		if (bpf_skb_vlan_pop(ctx))
 			return rewrite_failed();
 	}
-	if (bpf_check_mtu(skb, fib->ifindex, &mtu, hlen, 0) != BPF_MTU_CHK_RET_SUCCESS ||
+	if (bpf_check_mtu(ctx, fib->ifindex, &mtu, hlen, 0) != BPF_MTU_CHK_RET_SUCCESS ||
 	    /* A GSO super-packet passes the check above; its segments must fit once tunnelled
 	     * too. */
-	    (skb->gso_size && skb->gso_size + (p->l4_off - p->l3_off) + p->l4_hlen + hlen > mtu))
-		return pkt_is_v6(p) ? send_pkt_too_big6(skb, p, mtu)
-				    : send_frag_needed(skb, p, mtu);
+	    (ctx->gso_size && ctx->gso_size + (p->l4_off - p->l3_off) + p->l4_hlen + hlen > mtu))
+		return pkt_is_v6(p) ? send_pkt_too_big6(ctx, p, mtu)
+				    : send_frag_needed(ctx, p, mtu);
 	return XLB_NO_VERDICT;
+#endif
 }
 
 /* Sends a DSR packet toward its endpoint along `fib` (looked up with BPF_FIB_LOOKUP_SRC); `sent`
  * is its verdict if it leaves, marked with the path taken (the per-endpoint L2/IPIP counters).
  * A tunnelled packet has passed dsr_refuse_too_big. */
-static __always_inline xlb_verdict dsr_forward(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __always_inline xlb_verdict dsr_forward(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 					       int tunnel, const struct xlb_ip *ep_addr, int route,
 					       const struct bpf_fib_lookup *fib, xlb_verdict sent)
 {
 	/* L2: IP and L4 untouched; IPIP: an outer header first. */
-	if (tunnel && (pkt_is_v6(p) ? ip6ip6_encap(skb, p, fib_src(fib), ep_addr)
-				    : ipip_encap(skb, p, fib->ipv4_src, ep_addr->w[0])))
+	if (tunnel && (pkt_is_v6(p) ? ip6ip6_encap(ctx, p, fib_src(fib), ep_addr)
+				    : ipip_encap(ctx, p, fib->ipv4_src, ep_addr->w[0])))
 		return rewrite_failed();
-	return verdict_sent(redirect_route(skb, p, route, fib),
+	return verdict_sent(redirect_route(ctx, p, route, fib),
 			    verdict_with(sent, tunnel ? XLB_VF_DSR_IPIP : XLB_VF_DSR_L2));
 }
 

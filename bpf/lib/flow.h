@@ -19,22 +19,22 @@
 
 /* Rewrites to tuple t and forwards along an already looked-up route; `sent` is the verdict if
  * the frame leaves. */
-static __always_inline xlb_verdict translate_and_forward(struct __sk_buff *skb,
+static __always_inline xlb_verdict translate_and_forward(struct xlb_ctx *ctx,
 							 const struct xlb_pkt *p,
 							 const struct xlb_tuple *t, int route,
 							 const struct bpf_fib_lookup *fib,
 							 xlb_verdict sent)
 {
-	if (rewrite_tuple(skb, p, t))
+	if (rewrite_tuple(ctx, p, t))
 		return rewrite_failed();
-	return verdict_sent(forward(skb, p, route, fib), sent);
+	return verdict_sent(forward(ctx, p, route, fib), sent);
 }
 
 /* A packet of a tracked flow: apply the stored translation. `in_syn`: e is in the syn map.
  * Global, not static: the verifier checks it once for any entry pointer rather than once per
  * CT map the entry may come from (that doubled the program's verification cost); the price
  * is that it must check its pointer arguments for NULL itself. */
-__noinline xlb_verdict follow_flow(struct __sk_buff *skb, struct xlb_pkt *p,
+__noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 				   const struct xlb_ct_key *key, struct xlb_ct_entry *e, int in_syn)
 {
 	struct xlb_scratch *scratch = scratch_get();
@@ -56,17 +56,17 @@ __noinline xlb_verdict follow_flow(struct __sk_buff *skb, struct xlb_pkt *p,
 	if (dsr) {
 		/* Only client -> endpoint passes the LB; the endpoint address rides in nat_daddr.
 		 */
-		route = route_lookup_cached(skb, p, &p->saddr, &e->nat_daddr, p->sport, p->dport,
+		route = route_lookup_cached(ctx, p, &p->saddr, &e->nat_daddr, p->sport, p->dport,
 					    BPF_FIB_LOOKUP_SRC, fib, now);
 	} else {
 		ct_translated(key, e, &t);
 		route =
-		    route_lookup_cached(skb, p, &t.saddr, &t.daddr, t.sport, t.dport, 0, fib, now);
+		    route_lookup_cached(ctx, p, &t.saddr, &t.daddr, t.sport, t.dport, 0, fib, now);
 	}
 	if (route == ROUTE_NONE)
 		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 	if (dsr && (e->flags & XLB_CT_F_IPIP)) {
-		xlb_verdict refused = dsr_refuse_too_big(skb, p, fib);
+		xlb_verdict refused = dsr_refuse_too_big(ctx, p, fib);
 
 		if (refused != XLB_NO_VERDICT)
 			return refused;
@@ -76,14 +76,21 @@ __noinline xlb_verdict follow_flow(struct __sk_buff *skb, struct xlb_pkt *p,
 		orig = ct_lookup(&peer, &orig_in_syn);
 		orig_key = &peer;
 	}
+#ifdef XLB_HOOK_XDP
+	/* The PPv2 header's insertion and sequence shift are TC's (skb helpers). */
+	if (orig && p->proto == IPPROTO_TCP && (orig->ppv2_flags & XLB_PPV2_F_ON))
+		return verdict_to_skb();
+#endif
 	if (orig)
 		ct_advance(orig, p, e->dir);
+#ifndef XLB_HOOK_XDP
 	if (orig && p->proto == IPPROTO_TCP && (orig->ppv2_flags & XLB_PPV2_F_ON)) {
-		int err = e->dir == XLB_DIR_ORIG ? ppv2_from_client(skb, p, orig)
-						 : ppv2_from_endpoint(skb, p, orig);
+		int err = e->dir == XLB_DIR_ORIG ? ppv2_from_client(ctx, p, orig)
+						 : ppv2_from_endpoint(ctx, p, orig);
 		if (err)
 			return rewrite_failed();
 	}
+#endif
 	ct_touch(e, p->len, now);
 	ct_record_tcp(e, p);
 	/* After every update above, so the main map gets the entries as this packet left them. */
@@ -93,9 +100,9 @@ __noinline xlb_verdict follow_flow(struct __sk_buff *skb, struct xlb_pkt *p,
 		persist_touch(e->svc_id, &p->saddr, e->last_seen_ns);
 	sent = verdict_flow(XLB_STAT_FWD_EST, e->svc_id, e->ep_idx, 0);
 	if (dsr)
-		return dsr_forward(skb, p, e->flags & XLB_CT_F_IPIP, &e->nat_daddr, route, fib,
+		return dsr_forward(ctx, p, e->flags & XLB_CT_F_IPIP, &e->nat_daddr, route, fib,
 				   sent);
-	return translate_and_forward(skb, p, &t, route, fib, sent);
+	return translate_and_forward(ctx, p, &t, route, fib, sent);
 }
 
 /* The fields every new entry shares. */
@@ -136,7 +143,7 @@ static __always_inline xlb_verdict flow_started(const struct xlb_svc *svc, __u32
 /* Last step of a NAT/FullNAT start, the reply entry already in place: the orig entry (its
  * destination = the endpoint in tuple t), then rewrite and forward. */
 static __always_inline xlb_verdict finish_translated_flow(
-    struct __sk_buff *skb, const struct xlb_pkt *p, const struct xlb_svc *svc, __u32 ep_idx,
+    struct xlb_ctx *ctx, const struct xlb_pkt *p, const struct xlb_svc *svc, __u32 ep_idx,
     const struct xlb_ct_key *orig_key, struct xlb_ct_entry *e, const struct xlb_ct_key *reply_key,
     const struct xlb_tuple *t, int route, const struct bpf_fib_lookup *fib)
 {
@@ -146,11 +153,11 @@ static __always_inline xlb_verdict finish_translated_flow(
 		ct_uninsert(reply_key, e); /* same state, same map as the reply entry */
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 	}
-	return translate_and_forward(skb, p, t, route, fib, flow_started(svc, ep_idx));
+	return translate_and_forward(ctx, p, t, route, fib, flow_started(svc, ep_idx));
 }
 
 /* NAT: destination becomes the endpoint, the client address is kept. */
-static __noinline xlb_verdict start_nat_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 					     const struct xlb_svc *svc, __u32 ep_idx,
 					     const struct xlb_ct_key *orig_key)
 {
@@ -167,7 +174,7 @@ static __noinline xlb_verdict start_nat_flow(struct __sk_buff *skb, const struct
 	fib = &scratch->fib;
 	e = &scratch->e;
 
-	route = route_lookup(skb, p, &t.saddr, &t.daddr, t.sport, t.dport, 0, fib);
+	route = route_lookup(ctx, p, &t.saddr, &t.daddr, t.sport, t.dport, 0, fib);
 	if (route == ROUTE_NONE)
 		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 
@@ -182,12 +189,12 @@ static __noinline xlb_verdict start_nat_flow(struct __sk_buff *skb, const struct
 
 	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_ORIG);
 	e->flags |= XLB_CT_F_DNAT;
-	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
+	return finish_translated_flow(ctx, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
 }
 
 /* FullNAT: destination becomes the endpoint and source an LB address with a port allocated
  * so that no two live flows share (SNAT address, port, endpoint, endpoint port). */
-static __noinline xlb_verdict start_fullnat_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __noinline xlb_verdict start_fullnat_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 						 const struct xlb_svc *svc, __u32 ep_idx,
 						 const struct xlb_ct_key *orig_key)
 {
@@ -205,7 +212,7 @@ static __noinline xlb_verdict start_fullnat_flow(struct __sk_buff *skb, const st
 	fib = &scratch->fib;
 	e = &scratch->e;
 
-	route = route_lookup(skb, p, &t.saddr, &t.daddr, p->sport, t.dport,
+	route = route_lookup(ctx, p, &t.saddr, &t.daddr, p->sport, t.dport,
 			     snat_ip ? 0 : BPF_FIB_LOOKUP_SRC, fib);
 	if (route == ROUTE_NONE)
 		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
@@ -229,11 +236,11 @@ static __noinline xlb_verdict start_fullnat_flow(struct __sk_buff *skb, const st
 	e->flags |= XLB_CT_F_SNAT | XLB_CT_F_DNAT;
 	e->nat_saddr = t.saddr;
 	e->nat_sport = t.sport;
-	return finish_translated_flow(skb, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
+	return finish_translated_flow(ctx, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
 }
 
 /* DSR: one entry (the reply never passes here); IP and ports untouched. */
-static __noinline xlb_verdict start_dsr_flow(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __noinline xlb_verdict start_dsr_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 					     const struct xlb_svc *svc, __u32 ep_idx,
 					     const struct xlb_ct_key *orig_key)
 {
@@ -249,12 +256,12 @@ static __noinline xlb_verdict start_dsr_flow(struct __sk_buff *skb, const struct
 	e = &scratch->e;
 
 	route =
-	    route_lookup(skb, p, &p->saddr, &ep->addr, p->sport, p->dport, BPF_FIB_LOOKUP_SRC, fib);
+	    route_lookup(ctx, p, &p->saddr, &ep->addr, p->sport, p->dport, BPF_FIB_LOOKUP_SRC, fib);
 	if (route == ROUTE_NONE)
 		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 	tunnel = dsr_needs_tunnel(svc, &ep->addr, fib);
 	if (tunnel) {
-		xlb_verdict refused = dsr_refuse_too_big(skb, p, fib);
+		xlb_verdict refused = dsr_refuse_too_big(ctx, p, fib);
 
 		if (refused != XLB_NO_VERDICT)
 			return refused; /* no flow: the client retries with a smaller packet */
@@ -265,7 +272,7 @@ static __noinline xlb_verdict start_dsr_flow(struct __sk_buff *skb, const struct
 	e->flags |= tunnel ? XLB_CT_F_IPIP : 0;
 	if (ct_insert(orig_key, e, BPF_ANY))
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
-	return dsr_forward(skb, p, tunnel, &ep->addr, route, fib, flow_started(svc, ep_idx));
+	return dsr_forward(ctx, p, tunnel, &ep->addr, route, fib, flow_started(svc, ep_idx));
 }
 
 /* A tracked flow's packet that found no route onward goes to the kernel, as a new flow's would
@@ -277,7 +284,8 @@ static __noinline xlb_verdict start_dsr_flow(struct __sk_buff *skb, const struct
  * peer was taking over.) */
 static __always_inline xlb_verdict tracked_flow_verdict(const struct xlb_ct_entry *e, xlb_verdict v)
 {
-	if (v == verdict_pass(XLB_STAT_PASS_NO_ROUTE) && e->dir == XLB_DIR_REPLY &&
+	/* XDP hands it to TC, which decides (and may not find the route missing). */
+	if (!XLB_IS_XDP && v == verdict_pass(XLB_STAT_PASS_NO_ROUTE) && e->dir == XLB_DIR_REPLY &&
 	    (e->flags & XLB_CT_F_DNAT))
 		return verdict_drop(XLB_STAT_DROP_NO_ROUTE);
 	return v;
@@ -306,7 +314,7 @@ static __noinline void ct_forget_finished(const struct xlb_ct_key *key,
 }
 
 /* TCP or UDP, fully parsed, TTL checked. */
-static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt *p)
+static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *p)
 {
 	struct xlb_ct_key key;
 	struct xlb_ct_entry *e;
@@ -323,7 +331,7 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt
 	e = ct_lookup(&key, &in_syn);
 	/* A fresh SYN on a finished flow's tuple (port reuse) starts over instead of stalling. */
 	if (e && !(new_syn && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state)))
-		return tracked_flow_verdict(e, follow_flow(skb, p, &key, e, in_syn));
+		return tracked_flow_verdict(e, follow_flow(ctx, p, &key, e, in_syn));
 
 	skey.vip = p->daddr;
 	skey.port = p->dport;
@@ -335,12 +343,21 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt
 	/* fullproxy: the kernel delivers it locally (policy route on the mark) and xlb_steer
 	 * gives it to xlb-proxy; RSTs too, they belong to the proxy's connections. */
 	if (svc->mode == XLB_MODE_PROXY) {
-		skb->mark = XLB_PROXY_MARK;
+#ifdef XLB_HOOK_XDP
+		return verdict_to_skb(); /* the mark lives in the skb */
+#else
+		ctx->mark = XLB_PROXY_MARK;
 		return verdict_pass(XLB_STAT_PASS_PROXY);
+#endif
 	}
 	/* A RST for a flow we do not know has nothing to reset: let the kernel have it. */
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & XLB_TCP_RST))
 		return verdict_pass(XLB_STAT_PASS_NO_RULE);
+	/* A flow that will carry a PPv2 header starts in TC (ct_entry_init arms it, TC inserts it),
+	 * before its endpoint is chosen: choosing moves round-robin. */
+	if (XLB_IS_XDP && (svc->flags & XLB_SVC_F_PPV2) && p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & XLB_TCP_SYN) && svc->mode != XLB_MODE_DSR)
+		return verdict_to_skb();
 	idx = select_endpoint(svc, p);
 	if (idx < 0)
 		return verdict_drop(XLB_STAT_DROP_NO_ENDPOINT);
@@ -351,10 +368,10 @@ static __always_inline xlb_verdict balance(struct __sk_buff *skb, struct xlb_pkt
 	 * exists. (Its client's packets are for the VIP, which the control plane marked.) */
 	addr_filter_mark(&svc->eps[idx & (XLB_MAX_ENDPOINTS - 1)].addr);
 	if (svc->mode == XLB_MODE_FULLNAT)
-		return start_fullnat_flow(skb, p, svc, idx, &key);
+		return start_fullnat_flow(ctx, p, svc, idx, &key);
 	if (svc->mode == XLB_MODE_DSR)
-		return start_dsr_flow(skb, p, svc, idx, &key);
-	return start_nat_flow(skb, p, svc, idx, &key);
+		return start_dsr_flow(ctx, p, svc, idx, &key);
+	return start_nat_flow(ctx, p, svc, idx, &key);
 }
 
 #endif

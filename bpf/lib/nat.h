@@ -22,9 +22,9 @@ static __always_inline __u32 l4_csum_off(const struct xlb_pkt *p)
 /* The packet's IPv4 header for direct access (parse_packet pulled the headers into the linear
  * area), or NULL. Direct writes instead of bpf_skb_store_bytes: a helper call per field was
  * most of a rewrite's cost (docs/benchmarks.md). */
-static __always_inline struct iphdr *pkt_iph(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __always_inline struct iphdr *pkt_iph(struct xlb_ctx *ctx, const struct xlb_pkt *p)
 {
-	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);
 	__u32 off = p->l3_off;
 	struct iphdr *iph;
 
@@ -37,9 +37,9 @@ static __always_inline struct iphdr *pkt_iph(struct __sk_buff *skb, const struct
 }
 
 /* The same for an IPv6 header. */
-static __always_inline struct ipv6hdr *pkt_ip6h(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __always_inline struct ipv6hdr *pkt_ip6h(struct xlb_ctx *ctx, const struct xlb_pkt *p)
 {
-	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);
 	__u32 off = p->l3_off;
 	struct ipv6hdr *ip6h;
 
@@ -52,9 +52,9 @@ static __always_inline struct ipv6hdr *pkt_ip6h(struct __sk_buff *skb, const str
 }
 
 /* The L4 source and destination ports (same offsets in TCP and UDP), or NULL. */
-static __always_inline __be16 *pkt_ports(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __always_inline __be16 *pkt_ports(struct xlb_ctx *ctx, const struct xlb_pkt *p)
 {
-	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(ctx), *data_end = ctx_data_end(ctx);
 	__u32 off = p->l4_off;
 	__be16 *ports;
 
@@ -66,13 +66,12 @@ static __always_inline __be16 *pkt_ports(struct __sk_buff *skb, const struct xlb
 	return ports;
 }
 
-/* Folds a change of the L4 header's inputs into its checksum. Only the kernel knows whether
- * that field holds a full checksum or a CHECKSUM_PARTIAL pseudo-header sum, hence the helper;
- * pseudo-header changes (addresses) and payload changes (ports) need one call each, since a
- * partial sum takes the former and ignores the latter. A UDP checksum of 0 ("none") stays 0
- * (BPF_F_MARK_MANGLED_0), and a computed 0 is sent as 0xffff. */
-static __always_inline int l4_csum_update(struct __sk_buff *skb, const struct xlb_pkt *p,
-					  __u64 diff, __u64 flags)
+/* Folds a change of the L4 header's inputs into its checksum (ctx_l4_csum_diff). Pseudo-header
+ * changes (addresses) and payload changes (ports) need one call each, since a TC packet's
+ * CHECKSUM_PARTIAL sum takes the former and ignores the latter. A UDP checksum of 0 ("none")
+ * stays 0 (BPF_F_MARK_MANGLED_0), and a computed 0 is sent as 0xffff. */
+static __always_inline int l4_csum_update(struct xlb_ctx *ctx, const struct xlb_pkt *p, __u64 diff,
+					  __u64 flags)
 {
 	__u32 off = l4_csum_off(p);
 
@@ -80,16 +79,15 @@ static __always_inline int l4_csum_update(struct __sk_buff *skb, const struct xl
 		return 0;
 	if (p->proto == IPPROTO_UDP)
 		flags |= BPF_F_MARK_MANGLED_0;
-	/* from = 0 and no field size: `to` is a checksum diff. */
-	return bpf_l4_csum_replace(skb, off, 0, csum_diff_wsum(diff), flags);
+	return ctx_l4_csum_diff(ctx, off, diff, flags);
 }
 
 /* Writes the addresses into the IP header; IPv4's header checksum follows (addr_diff). */
-static __always_inline int store_addrs(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __always_inline int store_addrs(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 				       const struct xlb_tuple *t, __u64 addr_diff)
 {
 	if (pkt_is_v6(p)) {
-		struct ipv6hdr *ip6h = pkt_ip6h(skb, p);
+		struct ipv6hdr *ip6h = pkt_ip6h(ctx, p);
 
 		if (!ip6h)
 			return -1;
@@ -97,7 +95,7 @@ static __always_inline int store_addrs(struct __sk_buff *skb, const struct xlb_p
 		__builtin_memcpy(&ip6h->daddr, &t->daddr, sizeof(t->daddr));
 		return 0;
 	}
-	struct iphdr *iph = pkt_iph(skb, p);
+	struct iphdr *iph = pkt_iph(ctx, p);
 
 	if (!iph)
 		return -1;
@@ -109,7 +107,7 @@ static __always_inline int store_addrs(struct __sk_buff *skb, const struct xlb_p
 
 /* Rewrites the packet's 4-tuple to t, in place, keeping the IPv4 and L4 checksums valid
  * (incrementally, RFC 1624). Ports are rewritten for TCP and UDP only. */
-static __always_inline int rewrite_tuple(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __always_inline int rewrite_tuple(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 					 const struct xlb_tuple *t)
 {
 	int addrs = !ip_equal(&t->saddr, &p->saddr) || !ip_equal(&t->daddr, &p->daddr);
@@ -120,11 +118,11 @@ static __always_inline int rewrite_tuple(struct __sk_buff *skb, const struct xlb
 	if (addrs) {
 		addr_diff =
 		    csum_diff_ip(csum_diff_ip(0, p->saddr.w, t->saddr.w), p->daddr.w, t->daddr.w);
-		if (store_addrs(skb, p, t, addr_diff))
+		if (store_addrs(ctx, p, t, addr_diff))
 			return -1;
 	}
 	if (ports) {
-		l4 = pkt_ports(skb, p);
+		l4 = pkt_ports(ctx, p);
 		if (!l4)
 			return -1;
 		port_diff = csum_diff16(csum_diff16(0, p->sport, t->sport), p->dport, t->dport);
@@ -132,30 +130,30 @@ static __always_inline int rewrite_tuple(struct __sk_buff *skb, const struct xlb
 		l4[1] = t->dport;
 	}
 	/* The helpers last: they invalidate the packet pointers used above. */
-	if (addrs && l4_csum_update(skb, p, addr_diff, BPF_F_PSEUDO_HDR))
+	if (addrs && l4_csum_update(ctx, p, addr_diff, BPF_F_PSEUDO_HDR))
 		return -1;
-	if (ports && l4_csum_update(skb, p, port_diff, 0))
+	if (ports && l4_csum_update(ctx, p, port_diff, 0))
 		return -1;
 	return 0;
 }
 
 /* Sets the TTL (IPv6: hop limit, no checksum), keeping the IPv4 header checksum valid. TTL
  * shares a 16-bit word with protocol. */
-static __always_inline int set_ttl(struct __sk_buff *skb, const struct xlb_pkt *p, __u8 ttl)
+static __always_inline int set_ttl(struct xlb_ctx *ctx, const struct xlb_pkt *p, __u8 ttl)
 {
 	__u16 old_word = bpf_htons(((__u16)p->ttl << 8) | p->proto);
 	__u16 new_word = bpf_htons(((__u16)ttl << 8) | p->proto);
 	struct iphdr *iph;
 
 	if (pkt_is_v6(p)) {
-		struct ipv6hdr *ip6h = pkt_ip6h(skb, p);
+		struct ipv6hdr *ip6h = pkt_ip6h(ctx, p);
 
 		if (!ip6h)
 			return -1;
 		ip6h->hop_limit = ttl;
 		return 0;
 	}
-	iph = pkt_iph(skb, p);
+	iph = pkt_iph(ctx, p);
 	if (!iph)
 		return -1;
 	iph->ttl = ttl;

@@ -17,6 +17,7 @@
 #include "xlb/abi/common.h"
 
 #include "lib/csum.h"
+#include "lib/ctx.h"
 #include "lib/vlan.h"
 
 /* linux/icmp.h pulls in libc socket headers, which do not build for -target bpf. */
@@ -71,7 +72,7 @@ struct xlb_pkt {
 	struct xlb_ip daddr;
 	__u32 l3_off;
 	__u32 l4_off; /* IPv6: after the extension headers */
-	__u32 len;    /* skb->len, for byte counters */
+	__u32 len;    /* ctx_len(ctx), for byte counters */
 	__u16 sport;
 	__u16 dport;
 	__u16 tot_len;	 /* the IP packet's length: IPv4 total length, IPv6 40 + payload length */
@@ -121,21 +122,16 @@ enum parse_result {
 };
 
 /* Make sure the headers we read are in the linear area (veth/GRO may leave them paged). */
-static __always_inline void pull_headers(struct __sk_buff *skb)
+static __always_inline void pull_headers(struct xlb_ctx *ctx)
 {
 	/* Ethernet + VLAN + the longest IP header we walk + max TCP header. */
-	__u32 want = XLB_L4_OFF_MAX + 60;
-
-	if (want > skb->len)
-		want = skb->len;
-	if ((__u32)((long)skb->data_end - (long)skb->data) < want)
-		bpf_skb_pull_data(skb, want);
+	ctx_pull(ctx, XLB_L4_OFF_MAX + 60);
 }
 
-static __always_inline int parse_eth(struct __sk_buff *skb, struct xlb_pkt *p)
+static __always_inline int parse_eth(struct xlb_ctx *ctx, struct xlb_pkt *p)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(ctx);
+	void *data_end = ctx_data_end(ctx);
 	struct ethhdr *eth = data;
 
 	if ((void *)(eth + 1) > data_end)
@@ -159,13 +155,13 @@ static __always_inline int parse_eth(struct __sk_buff *skb, struct xlb_pkt *p)
 /* RFC 1812 5.2.2: a router verifies the IPv4 header checksum. The kernel would drop a header
  * that fails it; it is garbage, not a packet whose (possibly flipped) addresses may become a flow.
  * A function of its own so the 60-byte copy never adds to a balancing path's stack. */
-static __noinline int ipv4_header_csum_ok(struct __sk_buff *skb, __u32 off, __u32 len)
+static __noinline int ipv4_header_csum_ok(struct xlb_ctx *ctx, __u32 off, __u32 len)
 {
 	__u32 hdr[15] = {}; /* the longest IPv4 header: 60 bytes */
 
 	if (len < sizeof(struct iphdr) || len > sizeof(hdr))
 		return 0;
-	if (bpf_skb_load_bytes(skb, off, hdr, len))
+	if (ctx_load_bytes(ctx, off, hdr, len))
 		return 0;
 	return csum_fold32(bpf_csum_diff(0, 0, hdr, len, 0)) == 0;
 }
@@ -228,10 +224,10 @@ static __always_inline int parse_l4(void *l4, void *data_end, struct xlb_pkt *p)
 }
 
 /* The IPv4 header at l3_off; then the L4 header. */
-static __always_inline int parse_ipv4(struct __sk_buff *skb, struct xlb_pkt *p)
+static __always_inline int parse_ipv4(struct xlb_ctx *ctx, struct xlb_pkt *p)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(ctx);
+	void *data_end = ctx_data_end(ctx);
 	struct iphdr *iph = data + p->l3_off;
 	__u32 ihl_bytes;
 
@@ -242,12 +238,12 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct xlb_pkt *p)
 	ihl_bytes = iph->ihl * 4;
 	p->tot_len = bpf_ntohs(iph->tot_len);
 	/* The IPv4 length must cover its header and fit in the frame. */
-	if (p->tot_len < ihl_bytes || p->l3_off + p->tot_len > skb->len)
+	if (p->tot_len < ihl_bytes || p->l3_off + p->tot_len > ctx_len(ctx))
 		return PARSE_BAD_IP;
 	if ((void *)iph + ihl_bytes > data_end)
 		return PARSE_BAD_IP;
 	if (ihl_bytes == sizeof(*iph) ? !ipv4_plain_header_csum_ok(iph)
-				      : !ipv4_header_csum_ok(skb, p->l3_off, ihl_bytes))
+				      : !ipv4_header_csum_ok(ctx, p->l3_off, ihl_bytes))
 		return PARSE_BAD_IP;
 
 	p->family = XLB_AF_INET;
@@ -273,10 +269,10 @@ struct xlb_ipv6_ext {
 
 /* The IPv6 header at l3_off, its extension headers, then the L4 header. A fragment header
  * makes it a fragment (passed to the kernel, as IPv4 fragments are). */
-static __always_inline int parse_ipv6(struct __sk_buff *skb, struct xlb_pkt *p)
+static __always_inline int parse_ipv6(struct xlb_ctx *ctx, struct xlb_pkt *p)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(ctx);
+	void *data_end = ctx_data_end(ctx);
 	struct ipv6hdr *ip6h = data + p->l3_off;
 	__u32 off, ext_len = 0;
 	__u8 next;
@@ -287,7 +283,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct xlb_pkt *p)
 		return PARSE_BAD_IP;
 	p->tot_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
 	/* The payload must fit in the frame (a jumbogram's 0 leaves no L4 header: never ours). */
-	if (p->l3_off + p->tot_len > skb->len)
+	if (p->l3_off + p->tot_len > ctx_len(ctx))
 		return PARSE_BAD_IP;
 
 	p->family = XLB_AF_INET6;
@@ -330,17 +326,17 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct xlb_pkt *p)
 }
 
 /* Fills p from the frame. Never writes to the packet. */
-static __always_inline int parse_packet(struct __sk_buff *skb, struct xlb_pkt *p)
+static __always_inline int parse_packet(struct xlb_ctx *ctx, struct xlb_pkt *p)
 {
 	int rc;
 
-	p->len = skb->len;
-	rc = parse_eth(skb, p);
+	p->len = ctx_len(ctx);
+	rc = parse_eth(ctx, p);
 	if (rc != PARSE_OK)
 		return rc;
 	if (p->eth_proto == bpf_htons(ETH_P_IPV6))
-		return parse_ipv6(skb, p);
-	return parse_ipv4(skb, p);
+		return parse_ipv6(ctx, p);
+	return parse_ipv4(ctx, p);
 }
 
 #endif

@@ -41,6 +41,15 @@ struct xlb_ppv2_hdr {
 	};
 } __attribute__((packed));
 
+/* Enables the header on a new flow's orig entry: payload starts right after the SYN. */
+static __always_inline void ppv2_arm(struct xlb_ct_entry *orig, const struct xlb_pkt *p)
+{
+	orig->ppv2_seq = p->tcp_seq + 1;
+	orig->ppv2_len = pkt_is_v6(p) ? XLB_PPV2_LEN6 : XLB_PPV2_LEN;
+	orig->ppv2_flags = XLB_PPV2_F_ON;
+}
+
+#ifndef XLB_HOOK_XDP /* inserting the header needs an skb: XDP hands such flows to TC */
 /* Per-CPU scratch for the insertion, which runs three calls deep: off the 512-byte stack. */
 struct xlb_ppv2_scratch {
 	__u8 tcph[60];
@@ -54,31 +63,23 @@ struct {
 	__uint(max_entries, 1);
 } xlb_ppv2_scratch SEC(".maps");
 
-/* Enables the header on a new flow's orig entry: payload starts right after the SYN. */
-static __always_inline void ppv2_arm(struct xlb_ct_entry *orig, const struct xlb_pkt *p)
-{
-	orig->ppv2_seq = p->tcp_seq + 1;
-	orig->ppv2_len = pkt_is_v6(p) ? XLB_PPV2_LEN6 : XLB_PPV2_LEN;
-	orig->ppv2_flags = XLB_PPV2_F_ON;
-}
-
 /* Rewrites one 32-bit TCP field (seq at 4, ack at 8, or a SACK edge) with checksum upkeep. */
-static __always_inline int tcp_set_u32(struct __sk_buff *skb, const struct xlb_pkt *p, __u32 off,
+static __always_inline int tcp_set_u32(struct xlb_ctx *ctx, const struct xlb_pkt *p, __u32 off,
 				       __u32 old_host, __u32 new_host)
 {
 	__be32 old_val = bpf_htonl(old_host), new_val = bpf_htonl(new_host);
 
 	if (old_host == new_host)
 		return 0;
-	if (bpf_l4_csum_replace(skb, p->l4_off + offsetof(struct tcphdr, check), old_val, new_val,
+	if (bpf_l4_csum_replace(ctx, p->l4_off + offsetof(struct tcphdr, check), old_val, new_val,
 				sizeof(new_val)))
 		return -1;
-	return bpf_skb_store_bytes(skb, p->l4_off + off, &new_val, sizeof(new_val), 0);
+	return bpf_skb_store_bytes(ctx, p->l4_off + off, &new_val, sizeof(new_val), 0);
 }
 
 /* Inserts the header between the TCP header and the payload. The addresses are the packet's
  * own (client -> VIP), so this runs before any NAT rewrite. */
-static __noinline int ppv2_insert(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __noinline int ppv2_insert(struct xlb_ctx *ctx, const struct xlb_pkt *p)
 {
 	static const __u8 signature[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
 					   0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
@@ -112,14 +113,14 @@ static __noinline int ppv2_insert(struct __sk_buff *skb, const struct xlb_pkt *p
 		s->hdr.v4.src_port = p->sport;
 		s->hdr.v4.dst_port = p->dport;
 	}
-	if (bpf_skb_load_bytes(skb, p->l4_off, s->tcph, thl))
+	if (bpf_skb_load_bytes(ctx, p->l4_off, s->tcph, thl))
 		return -1;
 	/* Room opens between the IP and TCP headers; the TCP header then moves back in front of
 	 * it. */
-	if (bpf_skb_adjust_room(skb, hlen, BPF_ADJ_ROOM_NET, 0))
+	if (bpf_skb_adjust_room(ctx, hlen, BPF_ADJ_ROOM_NET, 0))
 		return -1;
-	if (bpf_skb_store_bytes(skb, p->l4_off, s->tcph, thl, 0) ||
-	    bpf_skb_store_bytes(skb, p->l4_off + thl, &s->hdr, v6 ? XLB_PPV2_LEN6 : XLB_PPV2_LEN,
+	if (bpf_skb_store_bytes(ctx, p->l4_off, s->tcph, thl, 0) ||
+	    bpf_skb_store_bytes(ctx, p->l4_off + thl, &s->hdr, v6 ? XLB_PPV2_LEN6 : XLB_PPV2_LEN,
 				0))
 		return -1;
 	/* IP length (IPv4: and its checksum; IPv6: the payload length, no checksum); TCP
@@ -127,25 +128,25 @@ static __noinline int ppv2_insert(struct __sk_buff *skb, const struct xlb_pkt *p
 	if (v6) {
 		__be16 payload_len = bpf_htons(p->tot_len - 40 + hlen);
 
-		if (bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct ipv6hdr, payload_len),
+		if (bpf_skb_store_bytes(ctx, p->l3_off + offsetof(struct ipv6hdr, payload_len),
 					&payload_len, sizeof(payload_len), 0))
 			return -1;
-	} else if (bpf_l3_csum_replace(skb, p->l3_off + offsetof(struct iphdr, check), old_tot,
+	} else if (bpf_l3_csum_replace(ctx, p->l3_off + offsetof(struct iphdr, check), old_tot,
 				       new_tot, sizeof(new_tot)) ||
-		   bpf_skb_store_bytes(skb, p->l3_off + offsetof(struct iphdr, tot_len), &new_tot,
+		   bpf_skb_store_bytes(ctx, p->l3_off + offsetof(struct iphdr, tot_len), &new_tot,
 				       sizeof(new_tot), 0)) {
 		return -1;
 	}
-	if (bpf_l4_csum_replace(skb, check_off, old_l4, new_l4, BPF_F_PSEUDO_HDR | sizeof(new_l4)))
+	if (bpf_l4_csum_replace(ctx, check_off, old_l4, new_l4, BPF_F_PSEUDO_HDR | sizeof(new_l4)))
 		return -1;
 	payload_sum = bpf_csum_diff(0, 0, (__be32 *)&s->hdr, v6 ? XLB_PPV2_LEN6 : XLB_PPV2_LEN, 0);
-	if (payload_sum < 0 || bpf_l4_csum_replace(skb, check_off, 0, payload_sum, 0))
+	if (payload_sum < 0 || bpf_l4_csum_replace(ctx, check_off, 0, payload_sum, 0))
 		return -1;
 	return 0;
 }
 
 /* Client -> endpoint: insert the header, or shift the sequence number past it. */
-static __always_inline int ppv2_from_client(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __always_inline int ppv2_from_client(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 					    struct xlb_ct_entry *orig)
 {
 	__u32 base = orig->ppv2_seq;
@@ -153,9 +154,9 @@ static __always_inline int ppv2_from_client(struct __sk_buff *skb, const struct 
 	if (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_RST))
 		return 0;
 	if (p->tcp_seq == base && !(orig->ppv2_flags & XLB_PPV2_F_ACKED))
-		return ppv2_insert(skb, p);
+		return ppv2_insert(ctx, p);
 	if ((__s32)(p->tcp_seq - base) >= 0)
-		return tcp_set_u32(skb, p, offsetof(struct tcphdr, seq), p->tcp_seq,
+		return tcp_set_u32(ctx, p, offsetof(struct tcphdr, seq), p->tcp_seq,
 				   p->tcp_seq + orig->ppv2_len);
 	return 0;
 }
@@ -171,7 +172,7 @@ static __always_inline __u32 ppv2_unshift(__u32 value, __u32 base, __u32 len)
 }
 
 struct sack_walk {
-	struct __sk_buff *skb;
+	struct xlb_ctx *ctx;
 	const struct xlb_pkt *p;
 	__u32 base;
 	__u32 len;
@@ -188,7 +189,7 @@ static long sack_step(__u32 i, void *data)
 
 	if (w->pos + 2 > w->p->l4_hlen || w->pos >= 60)
 		return 1;
-	if (bpf_skb_load_bytes(w->skb, w->p->l4_off + w->pos, kind_len, 1))
+	if (bpf_skb_load_bytes(w->ctx, w->p->l4_off + w->pos, kind_len, 1))
 		return 1;
 	if (kind_len[0] == 0) /* end of options */
 		return 1;
@@ -196,7 +197,7 @@ static long sack_step(__u32 i, void *data)
 		w->pos += 1;
 		return 0;
 	}
-	if (bpf_skb_load_bytes(w->skb, w->p->l4_off + w->pos, kind_len, 2) || kind_len[1] < 2)
+	if (bpf_skb_load_bytes(w->ctx, w->p->l4_off + w->pos, kind_len, 2) || kind_len[1] < 2)
 		return 1;
 	if (kind_len[0] == XLB_TCP_OPT_SACK) {
 		for (__u32 b = 0; b < 8; b++) { /* up to 4 blocks of (left, right) */
@@ -204,11 +205,11 @@ static long sack_step(__u32 i, void *data)
 
 			if (off + 4 > w->pos + kind_len[1] || off + 4 > w->p->l4_hlen)
 				break;
-			if (bpf_skb_load_bytes(w->skb, w->p->l4_off + (off & 63), &edge, 4))
+			if (bpf_skb_load_bytes(w->ctx, w->p->l4_off + (off & 63), &edge, 4))
 				break;
 			edge = bpf_ntohl(edge);
 			fixed = ppv2_unshift(edge, w->base, w->len);
-			if (tcp_set_u32(w->skb, w->p, off & 63, edge, fixed))
+			if (tcp_set_u32(w->ctx, w->p, off & 63, edge, fixed))
 				w->err = 1;
 		}
 	}
@@ -217,22 +218,24 @@ static long sack_step(__u32 i, void *data)
 }
 
 /* Endpoint -> client: acknowledgements and SACK blocks lose the header's length. */
-static __always_inline int ppv2_from_endpoint(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __always_inline int ppv2_from_endpoint(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 					      struct xlb_ct_entry *orig)
 {
 	__u32 base = orig->ppv2_seq, len = orig->ppv2_len;
-	struct sack_walk walk = {.skb = skb, .p = p, .base = base, .len = len, .pos = 20};
+	struct sack_walk walk = {.ctx = ctx, .p = p, .base = base, .len = len, .pos = 20};
 
 	if (!(p->tcp_flags & XLB_TCP_ACK))
 		return 0;
 	if ((__s32)(p->tcp_ack - (base + len)) >= 0)
 		orig->ppv2_flags |= XLB_PPV2_F_ACKED;
-	if (tcp_set_u32(skb, p, offsetof(struct tcphdr, ack_seq), p->tcp_ack,
+	if (tcp_set_u32(ctx, p, offsetof(struct tcphdr, ack_seq), p->tcp_ack,
 			ppv2_unshift(p->tcp_ack, base, len)))
 		return -1;
 	if (p->l4_hlen > 20)
 		bpf_loop(20, sack_step, &walk, 0);
 	return walk.err ? -1 : 0;
 }
+
+#endif /* XLB_HOOK_XDP */
 
 #endif

@@ -4,7 +4,7 @@
 #ifndef XLB_BPF_RESPONDER_H
 #define XLB_BPF_RESPONDER_H
 
-#include <linux/pkt_cls.h>
+#include "lib/ctx.h"
 #include "lib/ha.h"
 #include "lib/maps.h"
 #include "lib/nat.h"
@@ -31,13 +31,13 @@ struct xlb_arp_ipv4 {
 
 /* Returns the verdict if the frame was an ARP request for a VIP this node answers for (HA: MASTER
  * or no state), or XLB_NO_VERDICT. */
-static __always_inline xlb_verdict answer_arp(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __always_inline xlb_verdict answer_arp(struct xlb_ctx *ctx, const struct xlb_pkt *p)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
+	void *data = ctx_data(ctx);
+	void *data_end = ctx_data_end(ctx);
 	struct ethhdr *eth = data;
 	struct xlb_arp_ipv4 *arp = data + p->l3_off;
-	__u32 ifindex = skb->ifindex;
+	__u32 ifindex = ctx_ifindex(ctx);
 	struct xlb_iface *iface;
 	__be32 requester_ip, vip;
 	struct xlb_ip vip_key;
@@ -63,12 +63,13 @@ static __always_inline xlb_verdict answer_arp(struct __sk_buff *skb, const struc
 	arp->tpa = requester_ip;
 	__builtin_memcpy(arp->sha, iface->mac, ETH_ALEN);
 	arp->spa = vip;
-	return verdict_sent(bpf_redirect(ifindex, 0), verdict(TC_ACT_REDIRECT, XLB_STAT_ARP_REPLY));
+	return verdict_sent(ctx_redirect(ctx, ifindex),
+			    verdict(XLB_ACT_REDIRECT, XLB_STAT_ARP_REPLY));
 }
 
 /* Turns an ICMP or ICMPv6 echo request to a VIP into the reply, in place. A function of its own:
  * its MAC buffers never add to the entry program's frame. */
-static __noinline xlb_verdict answer_echo(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __noinline xlb_verdict answer_echo(struct xlb_ctx *ctx, const struct xlb_pkt *p)
 {
 	__u8 macs[2 * ETH_ALEN], swapped[2 * ETH_ALEN];
 	int v6 = pkt_is_v6(p);
@@ -83,21 +84,21 @@ static __noinline xlb_verdict answer_echo(struct __sk_buff *skb, const struct xl
 	    p->l3_off + (v6 ? offsetof(struct ipv6hdr, daddr) : offsetof(struct iphdr, daddr));
 	__u32 addr_len = v6 ? sizeof(struct xlb_ip) : 4;
 
-	if (bpf_skb_load_bytes(skb, 0, macs, sizeof(macs)))
+	if (ctx_load_bytes(ctx, 0, macs, sizeof(macs)))
 		return rewrite_failed();
 	__builtin_memcpy(swapped, macs + ETH_ALEN, ETH_ALEN);
 	__builtin_memcpy(swapped + ETH_ALEN, macs, ETH_ALEN);
 	/* Swapping addresses leaves the IPv4 checksum and ICMPv6's pseudo-header sum as they are
 	 * (a sum does not care for order); ICMP has no pseudo-header: only the type change
 	 * touches the checksum. */
-	if (bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0) ||
-	    bpf_skb_store_bytes(skb, p->l4_off, &reply_type, 1, 0) ||
-	    bpf_l4_csum_replace(skb, icmp_csum_off, old_type, new_type, sizeof(new_type)) ||
-	    bpf_skb_store_bytes(skb, saddr_off, &p->daddr, addr_len, 0) ||
-	    bpf_skb_store_bytes(skb, daddr_off, &p->saddr, addr_len, 0) || set_ttl(skb, p, 64))
+	if (ctx_store_bytes(ctx, 0, swapped, sizeof(swapped)) ||
+	    ctx_store_bytes(ctx, p->l4_off, &reply_type, 1) ||
+	    ctx_l4_csum_diff(ctx, icmp_csum_off, csum_diff16(0, old_type, new_type), 0) ||
+	    ctx_store_bytes(ctx, saddr_off, &p->daddr, addr_len) ||
+	    ctx_store_bytes(ctx, daddr_off, &p->saddr, addr_len) || set_ttl(ctx, p, 64))
 		return rewrite_failed();
-	return verdict_sent(bpf_redirect(skb->ifindex, 0),
-			    verdict(TC_ACT_REDIRECT, XLB_STAT_ICMP_ECHO_REPLY));
+	return verdict_sent(ctx_redirect(ctx, ctx_ifindex(ctx)),
+			    verdict(XLB_ACT_REDIRECT, XLB_STAT_ICMP_ECHO_REPLY));
 }
 
 /* A Neighbor Advertisement (RFC 4861 4.4) with the target link-layer address option, and the
@@ -126,7 +127,7 @@ struct xlb_na_reply {
  * 0, at least 24 bytes, options in 8-byte units, checksum verifies over the pseudo-header) from
  * an address that can be answered (not the unspecified one: duplicate address detection is not a
  * question xlb answers). */
-static __always_inline int ns_target(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __always_inline int ns_target(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 				     struct xlb_ip *target)
 {
 	__u32 msg[XLB_NS_MAX_LEN / 4] = {};
@@ -137,7 +138,7 @@ static __always_inline int ns_target(struct __sk_buff *skb, const struct xlb_pkt
 		return -1;
 	if (!(p->saddr.w[0] | p->saddr.w[1] | p->saddr.w[2] | p->saddr.w[3]))
 		return -1;
-	if (bpf_skb_load_bytes(skb, p->l4_off, msg, len))
+	if (ctx_load_bytes(ctx, p->l4_off, msg, len))
 		return -1;
 	/* The message (zero-padded to 64 bytes: zeros add nothing), then the pseudo-header. */
 	sum = bpf_csum_diff(0, 0, msg, sizeof(msg), 0);
@@ -157,17 +158,17 @@ static __always_inline int ns_target(struct __sk_buff *skb, const struct xlb_pkt
  * (HA: MASTER or no state, as for ARP), answered with a solicited Neighbor Advertisement from
  * the VIP to the soliciting address with the interface's MAC; else XLB_NO_VERDICT. The
  * frame is rebuilt in place (Ethernet, IPv6, NA), an in-band VLAN tag kept. */
-static __noinline xlb_verdict answer_ns(struct __sk_buff *skb, const struct xlb_pkt *p)
+static __noinline xlb_verdict answer_ns(struct xlb_ctx *ctx, const struct xlb_pkt *p)
 {
 	struct xlb_na_reply na = {};
 	struct ipv6hdr ip6 = {};
 	__u8 macs[2 * ETH_ALEN];
-	__u32 ifindex = skb->ifindex;
+	__u32 ifindex = ctx_ifindex(ctx);
 	struct xlb_iface *iface;
 
 	if (!p || p->l3_off > XLB_L3_OFF_MAX)
 		return XLB_NO_VERDICT;
-	if (ns_target(skb, p, &na.target) || !is_vip(&na.target) || !ha_answers_for_vips())
+	if (ns_target(ctx, p, &na.target) || !is_vip(&na.target) || !ha_answers_for_vips())
 		return XLB_NO_VERDICT;
 	iface = bpf_map_lookup_elem(&XLB_MAP_IFACE_ID, &ifindex);
 	if (!iface)
@@ -192,15 +193,16 @@ static __noinline xlb_verdict answer_ns(struct __sk_buff *skb, const struct xlb_
 	__builtin_memcpy(&ip6.daddr, &p->saddr, sizeof(p->saddr));
 
 	/* To the solicitor's MAC (the frame's source), from the interface's. */
-	if (bpf_skb_load_bytes(skb, ETH_ALEN, macs, ETH_ALEN))
+	if (ctx_load_bytes(ctx, ETH_ALEN, macs, ETH_ALEN))
 		return rewrite_failed();
 	__builtin_memcpy(macs + ETH_ALEN, iface->mac, ETH_ALEN);
-	if (bpf_skb_change_tail(skb, p->l3_off + sizeof(ip6) + XLB_NA_LEN, 0) ||
-	    bpf_skb_store_bytes(skb, 0, macs, sizeof(macs), 0) ||
-	    bpf_skb_store_bytes(skb, p->l3_off, &ip6, sizeof(ip6), 0) ||
-	    bpf_skb_store_bytes(skb, p->l3_off + sizeof(ip6), &na.type, XLB_NA_LEN, 0))
+	if (ctx_set_len(ctx, p->l3_off + sizeof(ip6) + XLB_NA_LEN) ||
+	    ctx_store_bytes(ctx, 0, macs, sizeof(macs)) ||
+	    ctx_store_bytes(ctx, p->l3_off, &ip6, sizeof(ip6)) ||
+	    ctx_store_bytes(ctx, p->l3_off + sizeof(ip6), &na.type, XLB_NA_LEN))
 		return rewrite_failed();
-	return verdict_sent(bpf_redirect(ifindex, 0), verdict(TC_ACT_REDIRECT, XLB_STAT_ARP_REPLY));
+	return verdict_sent(ctx_redirect(ctx, ifindex),
+			    verdict(XLB_ACT_REDIRECT, XLB_STAT_ARP_REPLY));
 }
 
 #endif

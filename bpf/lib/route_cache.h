@@ -62,7 +62,7 @@ static __always_inline int route_slot_answers(const struct xlb_route_slot *s,
 }
 
 /* route_lookup() for a tracked flow's packet, answered from the cache while it is fresh. */
-static __always_inline int route_lookup_cached(struct __sk_buff *skb, const struct xlb_pkt *p,
+static __always_inline int route_lookup_cached(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 					       const struct xlb_ip *saddr,
 					       const struct xlb_ip *daddr, __u16 sport, __u16 dport,
 					       __u32 flags, struct bpf_fib_lookup *fib, __u64 now)
@@ -73,7 +73,7 @@ static __always_inline int route_lookup_cached(struct __sk_buff *skb, const stru
 	int route;
 	__u8 tos;
 
-	route_query_init(skb, p, saddr, daddr, sport, dport, fib);
+	route_query_init(ctx, p, saddr, daddr, sport, dport, fib);
 	tos = fib->tos; /* the lookup may overwrite the question */
 	if (s && route_slot_answers(s, fib, flags, now)) {
 		fib->ifindex = s->oif;
@@ -83,14 +83,14 @@ static __always_inline int route_lookup_cached(struct __sk_buff *skb, const stru
 		__builtin_memcpy(fib->dmac, s->dmac, ETH_ALEN);
 		return ROUTE_OK;
 	}
-	route = route_query(skb, fib, flags);
+	route = route_query(ctx, fib, flags);
 	if (!s || route != ROUTE_OK)
 		return route;
 	s->saddr = *saddr;
 	s->daddr = *daddr;
 	s->sport = sport;
 	s->dport = dport;
-	s->iif = skb->ifindex;
+	s->iif = ctx_ifindex(ctx);
 	s->proto = p->proto;
 	s->tos = tos;
 	s->flags = flags;

@@ -1,18 +1,20 @@
-/* A packet's verdict: the TC action and the reason it is counted under (enum xlb_dp_stat),
+/* A packet's verdict: the hook's action and the reason it is counted under (enum xlb_dp_stat),
  * decided along the packet path and counted exactly once, by the entry point (xlb_tc.bpf.c).
  * Leaves return a verdict instead of counting, so no frame is counted twice and none is
  * counted as forwarded unless the redirect took it (verdict_sent). A forwarded frame of a
  * balanced flow also carries its rule and endpoint, for the per-rule counters.
  *
  * One scalar, so that global and static BPF functions can return it (r0):
- * bits 0-7 TC action, 8-15 reason, 16-23 XLB_VF_*, 24-31 endpoint index, 32-63 rule id. */
+ * bits 0-7 the hook's action (ctx.h), 8-15 reason, 16-23 XLB_VF_*, 24-31 endpoint index, 32-63 rule
+ * id. */
 #ifndef XLB_BPF_VERDICT_H
 #define XLB_BPF_VERDICT_H
 
-#include <linux/pkt_cls.h>
 #include <linux/types.h>
 
 #include "xlb/abi/stats.h"
+
+#include "lib/ctx.h"
 
 typedef __u64 xlb_verdict;
 
@@ -32,12 +34,12 @@ static __always_inline xlb_verdict verdict(int action, enum xlb_dp_stat reason)
 
 static __always_inline xlb_verdict verdict_pass(enum xlb_dp_stat reason)
 {
-	return verdict(TC_ACT_OK, reason);
+	return verdict(XLB_ACT_PASS, reason);
 }
 
 static __always_inline xlb_verdict verdict_drop(enum xlb_dp_stat reason)
 {
-	return verdict(TC_ACT_SHOT, reason);
+	return verdict(XLB_ACT_DROP, reason);
 }
 
 /* A frame the datapath began to rewrite or answer and could not finish (a helper failed, or the
@@ -52,7 +54,7 @@ static __always_inline xlb_verdict verdict_flow(enum xlb_dp_stat reason, __u32 s
 						__u32 flags)
 {
 	return ((xlb_verdict)svc_id << 32) | ((xlb_verdict)(__u8)ep_idx << 24) |
-	       ((xlb_verdict)(__u8)(flags | XLB_VF_RULE) << 16) | verdict(TC_ACT_REDIRECT, reason);
+	       ((xlb_verdict)(__u8)(flags | XLB_VF_RULE) << 16) | verdict(XLB_ACT_REDIRECT, reason);
 }
 
 /* A flow verdict with more XLB_VF_* flags. */
@@ -61,11 +63,23 @@ static __always_inline xlb_verdict verdict_with(xlb_verdict v, __u32 flags)
 	return v | ((xlb_verdict)(__u8)flags << 16);
 }
 
-/* `action` is what sending the frame returned (bpf_redirect*, or TC_ACT_SHOT from a step before
- * it): the frame is forwarded as `sent` only if the redirect took it, else it is a drop. */
+/* `action` is what sending the frame returned (ctx_redirect, bpf_redirect*, or XLB_ACT_DROP from
+ * a step before it): the frame is forwarded as `sent` only if the redirect took it, else it is
+ * a drop. XDP sends a frame back out of its own device with XDP_TX, which the verdict carries. */
 static __always_inline xlb_verdict verdict_sent(long action, xlb_verdict sent)
 {
-	return action == TC_ACT_REDIRECT ? sent : rewrite_failed();
+	if (XLB_IS_XDP && action == XLB_ACT_TX)
+		return (sent & ~(xlb_verdict)0xff) | XLB_ACT_TX;
+	return action == XLB_ACT_REDIRECT ? sent : rewrite_failed();
+}
+
+/* XDP only: the packet needs what only an skb offers (PPv2 insertion, the L7 hand-off, a VLAN
+ * tag, an unresolved neighbour, an ICMP error to translate or send): XDP_PASS, decided before
+ * the packet or any flow state was touched. The TC program behind it takes the same decision
+ * path and counts the packet, once; the XDP entry point counts no pass (xlb_xdp.bpf.c). */
+static __always_inline xlb_verdict verdict_to_skb(void)
+{
+	return verdict(XLB_ACT_PASS, XLB_STAT_PASS_NOT_VIP);
 }
 
 static __always_inline int verdict_action(xlb_verdict v)

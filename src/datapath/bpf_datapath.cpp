@@ -18,7 +18,9 @@
 #include "datapath/map.h"
 #include "datapath/netdev.h"
 #include "datapath/tc_attach.h"
+#include "datapath/xdp_attach.h"
 #include "xlb_tc.skel.h"
+#include "xlb_xdp.skel.h"
 
 namespace xlb {
 namespace {
@@ -101,6 +103,7 @@ BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(option
 BpfDatapath::~BpfDatapath() {
   // The filters stay attached and the maps pinned: traffic keeps flowing while xlbd restarts.
   ring_buffer__free(flow_events_);
+  xlb_xdp__destroy(xdp_skel_);
   xlb_tc__destroy(skel_);
 }
 
@@ -114,9 +117,6 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
                                       ") entries, or 0 for a quarter of it");
   if (options.max_services < 1 || options.max_services > (1u << 20))
     return invalid("max-services", "--max-services must be from 1 to 1048576");
-  if (options.attach != AttachRequest::tc)
-    return invalid("attach", "--attach=" + std::string(attach_request_name(options.attach)) +
-                                 " is not available yet: only tc is");
   if (!options.pin_dir.empty()) {
     auto r = ensure_bpffs_dir(options.pin_dir);
     if (!r) return r.error();
@@ -156,7 +156,38 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   if (!filter) return filter.error();
   dp->addr_filter_.emplace(std::move(*filter));
   if (filter_behind_flows) dp->addr_filter_->mark_all();
+  if (options.attach != AttachRequest::tc) XLB_TRY(dp->load_xdp());
   return dp;
+}
+
+// One set of maps: every map of xlb_xdp is xlb_tc's of the same name (conntrack, rules,
+// counters, the flow-event ring, the per-CPU scratch and route cache), and its .data (xlb_node,
+// written through xlb_tc's skeleton) is xlb_tc's .data. The TC object alone pins them.
+Result<void> BpfDatapath::load_xdp() {
+  xdp_skel_ = xlb_xdp__open();
+  if (!xdp_skel_) return load_error(errno, options_);
+  bpf_map* map;
+  bpf_object__for_each_map(map, xdp_skel_->obj) {
+    bpf_map__set_pin_path(map, nullptr);
+    const bpf_map* shared = map == xdp_skel_->maps.data ? skel_->maps.data
+                            : bpf_map__is_internal(map)
+                                ? nullptr
+                                : bpf_object__find_map_by_name(skel_->obj, bpf_map__name(map));
+    if (!shared)
+      return Error{ErrorCode::internal,
+                   std::string("the XDP program's map ") + bpf_map__name(map) +
+                       " has no TC counterpart to share",
+                   ""};
+    if (bpf_map__value_size(map) != bpf_map__value_size(shared) ||
+        bpf_map__key_size(map) != bpf_map__key_size(shared))
+      return Error{ErrorCode::internal,
+                   std::string("the XDP and TC programs disagree on map ") + bpf_map__name(map),
+                   ""};
+    if (int rc = bpf_map__reuse_fd(map, bpf_map__fd(shared)); rc != 0)
+      return load_error(-rc, options_);
+  }
+  if (int rc = xlb_xdp__load(xdp_skel_); rc != 0) return load_error(-rc, options_);
+  return Ok{};
 }
 
 Result<void> BpfDatapath::cleanup(const std::string& pin_dir,
@@ -175,13 +206,17 @@ Result<void> BpfDatapath::cleanup(const std::string& pin_dir,
       if (int idx = static_cast<int>(if_nametoindex(name.c_str()))) targets.emplace_back(idx, name);
   }
   for (const auto& [idx, name] : targets) {
-    auto r = tc_detach_ingress(idx, name, kTcHandleLb);
-    if (!r) return r;
+    XLB_TRY(xdp_detach_own(idx, name));
+    XLB_TRY(tc_detach_ingress(idx, name, kTcHandleLb));
   }
   return pin_dir.empty() ? Result<void>(Ok{}) : remove_pins(pin_dir);
 }
 
 int BpfDatapath::program_fd() const { return bpf_program__fd(skel_->progs.xlb_ingress); }
+
+int BpfDatapath::xdp_program_fd() const {
+  return xdp_skel_ ? bpf_program__fd(xdp_skel_->progs.xlb_xdp_ingress) : -1;
+}
 
 int BpfDatapath::rule_map_fd() const { return bpf_map__fd(skel_->maps.XLB_MAP_SVC_ID); }
 
@@ -416,11 +451,36 @@ Result<void> BpfDatapath::attach(const std::string& ifname) {
   if (!dev) return dev.error();
   if (auto r = register_interface(dev->ifindex, dev->mac.data()); !r) return r;
 
-  // Fixed handle: a restarted daemon replaces its own filter in place, with no gap.
+  // Fixed handle: a restarted daemon replaces its own filter in place, with no gap. TC first:
+  // what XDP passes must find it there.
+  const bool tc_was_attached = attached_.contains(ifname);
   if (auto r = tc_attach_ingress(dev->ifindex, ifname, program_fd(), kTcHandleLb); !r) return r;
-  attached_.insert(ifname);
-  spdlog::info("datapath attached to {} (ifindex {})", ifname, dev->ifindex);
+  auto hook = attach_xdp(dev->ifindex, ifname);
+  if (!hook) {
+    if (!tc_was_attached) (void)tc_detach_ingress(dev->ifindex, ifname, kTcHandleLb);
+    return hook.error();
+  }
+  attached_[ifname] = *hook;
+  spdlog::info("datapath attached to {} (ifindex {}, {})", ifname, dev->ifindex,
+               attach_hook_name(*hook));
   return Ok{};
+}
+
+Result<AttachHook> BpfDatapath::attach_xdp(int ifindex, const std::string& ifname) {
+  // tc: an XDP program a previous xlbd (--attach=xdp) left must not keep running.
+  if (options_.attach == AttachRequest::tc) {
+    XLB_TRY(xdp_detach_own(ifindex, ifname));
+    return AttachHook::tc;
+  }
+  auto outcome = xdp_attach_native(ifindex, ifname, xdp_program_fd());
+  if (!outcome) return outcome.error();
+  if (*outcome == XdpAttachOutcome::attached) return AttachHook::xdp;
+  if (options_.attach == AttachRequest::xdp)
+    return invalid("attach", ifname +
+                                 "'s driver has no native XDP, which --attach=xdp requires: use "
+                                 "--attach=auto (XDP where possible, else tc) or --attach=tc");
+  spdlog::info("{}: the driver has no native XDP, attaching with tc (--attach=auto)", ifname);
+  return AttachHook::tc;
 }
 
 Result<void> BpfDatapath::detach(const std::string& ifname) {
@@ -429,12 +489,13 @@ Result<void> BpfDatapath::detach(const std::string& ifname) {
   if (ifindex == 0) return Ok{};  // the interface is gone, and its filter with it
   Map<uint32_t, xlb_iface> m(bpf_map__fd(skel_->maps.XLB_MAP_IFACE_ID), XLB_MAP_IFACE);
   if (auto r = m.erase(static_cast<uint32_t>(ifindex)); !r) return r;
+  XLB_TRY(xdp_detach_own(ifindex, ifname));
   return tc_detach_ingress(ifindex, ifname, kTcHandleLb);
 }
 
 std::vector<Attachment> BpfDatapath::attachments() const {
   std::vector<Attachment> out;
-  for (const auto& ifname : attached_) out.push_back({ifname, AttachHook::tc});
+  for (const auto& [ifname, hook] : attached_) out.push_back({ifname, hook});
   return out;
 }
 

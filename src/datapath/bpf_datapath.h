@@ -1,16 +1,18 @@
-// BpfDatapath: the real Datapath. Owns the xlb_tc skeleton (RAII), pins maps by name under a
-// bpffs directory so a restarted daemon re-adopts them, attaches via clsact ingress.
+// BpfDatapath: the real Datapath. Owns the xlb_tc skeleton (RAII), and with --attach=xdp|auto
+// the xlb_xdp one, which shares xlb_tc's maps; pins maps by name under a bpffs directory so a
+// restarted daemon re-adopts them; attaches via clsact ingress, and native XDP in front of it.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "datapath/addr_filter.h"
 #include "datapath/datapath.h"
 
-struct xlb_tc;       // generated skeleton
+struct xlb_tc;  // generated skeletons
+struct xlb_xdp;
 struct ring_buffer;  // libbpf's ring-buffer consumer
 
 namespace xlb {
@@ -22,8 +24,10 @@ struct BpfDatapathOptions {
   // Embryonic-flow (SYN) map entries; 0: ct_size / 4, at least 1024 (ct_syn_size_for).
   uint32_t ct_syn_size = 0;
   uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;
-  // The hook attach() uses (xlbd --attach). Only tc is implemented so far: open() refuses the
-  // others in one line until the XDP program lands (issue 26).
+  // The hook attach() uses (xlbd --attach): tc; xdp (native XDP required, refused per
+  // interface without it); automatic (native XDP where the driver has it, else tc). With XDP
+  // the TC program stays attached behind it, for what XDP passes. Only xdp and automatic load
+  // the XDP program.
   AttachRequest attach = AttachRequest::tc;
 };
 
@@ -34,7 +38,7 @@ class BpfDatapath final : public Datapath {
  public:
   // Loads the datapath, creating or re-adopting pinned maps. Errors are one sentence.
   static Result<std::unique_ptr<BpfDatapath>> open(const BpfDatapathOptions& options);
-  // Detaches from every interface that carries xlb's filter and removes the pins.
+  // Detaches from every interface that carries xlb's filter or XDP program, removes the pins.
   static Result<void> cleanup(const std::string& pin_dir, const std::vector<std::string>& ifnames);
   ~BpfDatapath() override;
 
@@ -75,6 +79,8 @@ class BpfDatapath final : public Datapath {
   Result<void> register_interface(int ifindex, const uint8_t mac[6]);
   // The TC ingress program, for BPF_PROG_TEST_RUN.
   int program_fd() const;
+  // The XDP program (sharing the TC program's maps); -1 unless opened for xdp or automatic.
+  int xdp_program_fd() const;
   // The rule map, shared with xlb_steer (proxy_steering.h).
   int rule_map_fd() const;
   // Whether the pre-filter sends packets from or to `addr` down the full path (tests).
@@ -87,8 +93,14 @@ class BpfDatapath final : public Datapath {
   static int on_flow_event(void* self, void* data, size_t size);
 
   BpfDatapathOptions options_;
+  // Loads xlb_xdp over skel_'s maps (open(), for xdp and automatic).
+  Result<void> load_xdp();
+  // Attaches the XDP program in front of the TC one, as options_.attach asks; the hook used.
+  Result<AttachHook> attach_xdp(int ifindex, const std::string& ifname);
+
   xlb_tc* skel_ = nullptr;
-  std::set<std::string> attached_;
+  xlb_xdp* xdp_skel_ = nullptr;
+  std::map<std::string, AttachHook> attached_;
   ring_buffer* flow_events_ = nullptr;
   std::optional<AddrFilterMapping> addr_filter_;                          // set by open()
   const std::function<void(const FlowEvent&)>* flow_event_fn_ = nullptr;  // during a poll

@@ -16,6 +16,8 @@ struct DatapathShape {
   uint32_t ct_syn_size = 0;  // 0: the default share
   uint32_t max_services = 64;
   bool interfaces = true;  // the namespace's client and backend interfaces registered
+  // tc, or xdp/automatic: the XDP program loaded too, over the same maps (xlbd --attach).
+  xlb::AttachRequest attach = xlb::AttachRequest::tc;
   auto operator<=>(const DatapathShape&) const = default;
 };
 

@@ -154,6 +154,7 @@ TEST_F(DsrTest, IpipForcedByTheRuleWrapsTheUntouchedPacketInAnOuterHeader) {
   install(flow_.rule, dsr(make_svc(kSvcId, XLB_SEL_HASH, {ep_}), /*ipip=*/true));
   Bytes syn = flow_.client_tcp(tcpf::SYN);
   Verdict v = from_client(syn);
+  EXPECT_TRUE(XdpTook(XDP_REDIRECT)) << "tunnelled in XDP (head adjusted)";
   EXPECT_TRUE(
       Forwarded(v, tunnelled(syn, {kLbBeMac, ep_.host.mac, std::nullopt}, kLbBeIp, ep_.host.ip)));
   EXPECT_TRUE(DsrTracked(dp(), flow_, ep_, kSvcId, XLB_CT_SYN_SENT, true));
@@ -217,6 +218,7 @@ TEST_F(DsrTest, PacketTooBigOnceTunnelledIsAnsweredWithFragmentationNeeded) {
     Bytes big = data_of_ip_len(flow_, ip_len);
     auto before = stats();
     Verdict v = from_client(big);
+    EXPECT_TRUE(XdpTook(XDP_PASS)) << "TC answers \"too big\"";
     // Forwarded: a redirect back out of the interface it came in on (TC_ACT_REDIRECT).
     EXPECT_TRUE(Forwarded(v, frag_needed(big, flow_, kGwMtu))) << ip_len << "-byte packet";
     EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_ICMP_FRAG_NEEDED, 1}}))

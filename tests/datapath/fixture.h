@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 
 #include <map>
@@ -48,6 +49,15 @@ int open_program_map(int prog_fd, const char* name);
 // Runs `frame` through the TC program `prog_fd` as if received on `ifindex`; a non-zero
 // `gso_size` makes it a GSO packet of that segment size (of no GSO type, as test runs allow).
 Verdict test_run(int prog_fd, const Bytes& frame, int ifindex, uint32_t gso_size = 0);
+// The same through the XDP program `prog_fd` (native XDP's view: no skb); action is the XDP one.
+Verdict test_run_xdp(int prog_fd, const Bytes& frame, int ifindex);
+
+// The hook the packet tests run against, for the whole process: tc (TC program alone), or
+// xdp (XLB_DP_HOOK=xdp: XDP first, then TC on what XDP passes, as attached with
+// --attach=xdp). Every packet test passes on both, unchanged (tests/datapath/CMakeLists.txt
+// registers them twice).
+enum class TestHook { tc, xdp };
+TestHook test_hook();
 
 class DatapathTest : public ::testing::Test {
  protected:
@@ -63,6 +73,8 @@ class DatapathTest : public ::testing::Test {
   void open_datapath(uint32_t ct_size, uint32_t ct_syn_size);
 
   xlb::BpfDatapath& dp() { return *dp_; }
+  // The hook this test runs on: the process's (test_hook()), or a fixture's own.
+  virtual TestHook hook() const { return test_hook(); }
   void install(const Rule& rule, const xlb_svc& svc);
   Verdict run(const Bytes& frame, int ifindex);      // the kernel must accept the frame
   Verdict try_run(const Bytes& frame, int ifindex);  // it may refuse it (Verdict::err)
@@ -96,7 +108,15 @@ class DatapathTest : public ::testing::Test {
   // Inserts a conntrack entry directly, as if the datapath had.
   void put_ct(const xlb_ct_key& key, const xlb_ct_entry& entry);
 
+  // XDP mode: the action XDP itself took on the last frame run (XDP_PASS: TC decided); -1 in
+  // TC mode or when XDP never saw the frame (a GSO packet, a frame larger than a page).
+  int last_xdp_action() const { return last_xdp_action_; }
+  // On the XDP hook: XDP itself took `xdp_action` on the last frame (XDP_PASS: it handed the
+  // frame to TC). On the TC hook: always true. Says where the packet path ran.
+  ::testing::AssertionResult XdpTook(int xdp_action) const;
+
   std::unique_ptr<xlb::BpfDatapath> dp_;
+  int last_xdp_action_ = -1;
   std::map<std::string, int> map_fds_;
   bool fresh_bpffs_ = false;
 };

@@ -22,6 +22,7 @@ TEST_F(NatTest, NewTcpFlowIsDnatedWithPortTranslation) {
   Bytes syn = flow_.client_tcp(tcpf::SYN);
   auto before = stats();
   Verdict v = from_client(syn);
+  EXPECT_TRUE(XdpTook(XDP_REDIRECT)) << "the common path runs in XDP";
   EXPECT_TRUE(Forwarded(v, flow_.to_endpoint(syn, ep_)));
   EXPECT_TRUE(FlowTracked(dp(), flow_, ep_, kSvcId, 0, XLB_CT_SYN_SENT));
   EXPECT_EQ(flows().size(), 2u) << "one orig and one reply entry";
@@ -33,6 +34,7 @@ TEST_F(NatTest, ReplyIsReverseTranslatedToVip) {
   Bytes synack = flow_.endpoint_tcp(ep_, tcpf::SYN | tcpf::ACK);
   auto before = stats();
   Verdict v = from_backend(synack);
+  EXPECT_TRUE(XdpTook(XDP_REDIRECT));
   EXPECT_TRUE(Forwarded(v, flow_.to_client(synack)));
   EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_FWD_EST, 1}}));
 }
@@ -103,6 +105,7 @@ TEST_F(NatTest, VlanTaggedSynIsForwardedUntagged) {
   // The egress is a routed device: the datapath pops the tag (documented in bpf/lib/fwd.h).
   Bytes untagged = flow_.client_tcp(tcpf::SYN);
   Verdict v = from_client(syn);
+  EXPECT_TRUE(XdpTook(XDP_PASS)) << "a tagged frame is TC's";
   EXPECT_TRUE(Forwarded(v, flow_.to_endpoint(untagged, ep_)));
   EXPECT_TRUE(FlowTracked(dp(), flow_, ep_, kSvcId, 0, XLB_CT_SYN_SENT));
 }
@@ -123,6 +126,7 @@ TEST_F(NatTest, UnresolvedNeighbourIsRedirectedThroughTheKernelNeighbour) {
   install(f.rule, make_svc(5, XLB_SEL_RR, {ep}));
   Bytes syn = f.client_tcp(tcpf::SYN);
   Verdict v = from_client(syn);
+  EXPECT_TRUE(XdpTook(XDP_PASS)) << "only TC can resolve a neighbour";
   Bytes expected = Rewrite(syn).daddr(ep.host.ip).dport(ep.port).dec_ttl().build();
   // bpf_redirect_neigh fills in the MACs later: they are not meaningful here.
   ASSERT_GE(v.frame.size(), 12u);

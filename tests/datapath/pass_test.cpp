@@ -15,6 +15,7 @@ class PassTest : public DatapathTest {
   void expect_passed(const Bytes& in, int reason) {
     auto before = stats();
     EXPECT_TRUE(PassedUntouched(from_client(in), in));
+    EXPECT_TRUE(XdpTook(XDP_PASS)) << "XDP passes, TC counts";
     EXPECT_TRUE(StatsMoved(before, stats(), {{reason, 1}}));
     EXPECT_TRUE(flows().empty());
   }
@@ -83,6 +84,7 @@ TEST_F(PassTest, FullproxyPortIsMarkedForTheProxy) {
     const Bytes in = tcp_frame(flow_.client_l2(), flow_.client_ip(), flow_.cport, 80, flags, 1, 0);
     auto before = stats();
     const Verdict v = from_client(in);
+    EXPECT_TRUE(XdpTook(XDP_PASS)) << "the mark lives in the skb";
     EXPECT_TRUE(PassedUntouched(v, in));
     EXPECT_EQ(v.mark, XLB_PROXY_MARK) << "flags " << int(flags);
     EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_PROXY, 1}}));

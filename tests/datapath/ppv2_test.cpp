@@ -58,8 +58,10 @@ class Ppv2Test : public DatapathTest, public ::testing::WithParamInterface<Mode>
   }
   void handshake() {
     client_sends({tcpf::SYN, kClientIsn, 0}, {tcpf::SYN, kClientIsn, 0});
+    EXPECT_TRUE(XdpTook(XDP_PASS)) << "a PPv2 flow starts in TC";
     endpoint_sends({tcpf::SYN | tcpf::ACK, kEpIsn, kFirst},
                    {tcpf::SYN | tcpf::ACK, kEpIsn, kFirst});
+    EXPECT_TRUE(XdpTook(XDP_PASS)) << "and stays there";
     client_sends({tcpf::ACK, kFirst, kEpIsn + 1}, {tcpf::ACK, kFirst, kEpIsn + 1, header_});
   }
   void endpoint_acks_header() {

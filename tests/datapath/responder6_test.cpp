@@ -61,6 +61,7 @@ TEST_F(Responder6Test, NeighborSolicitationForTheVipIsAnsweredWithAnAdvertisemen
   auto before = stats();
   Verdict v = from_client(ns);
   EXPECT_TRUE(Forwarded(v, advert(kLbCliMac)));
+  EXPECT_TRUE(XdpTook(XDP_TX)) << "the frame rebuilt (tail adjusted) in XDP";
   EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_ARP_REPLY, 1}}));
 }
 

@@ -28,6 +28,7 @@ TEST_F(ResponderTest, IcmpEchoToVipIsAnsweredInPlace) {
   Bytes reply = Rewrite(req).swap_macs().swap_addrs().icmp_type(0, 0).ttl(64).build();
   auto before = stats();
   EXPECT_TRUE(Forwarded(from_client(req), reply));
+  EXPECT_TRUE(XdpTook(XDP_TX));
   EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_ICMP_ECHO_REPLY, 1}}));
   EXPECT_TRUE(flows().empty());
 }
@@ -45,6 +46,7 @@ TEST_F(ResponderTest, ArpRequestForVipIsAnswered) {
                           kClient.ip);
   auto before = stats();
   Verdict v = from_client(req);
+  EXPECT_TRUE(XdpTook(XDP_TX)) << "answered out of the ingress device";
   EXPECT_EQ(v.action, TC_ACT_REDIRECT);
   EXPECT_TRUE(FramesEqual(reply, v.frame));
   EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_ARP_REPLY, 1}}));
