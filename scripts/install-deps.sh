@@ -18,7 +18,8 @@ PACKAGES=(
   # e2e, demo and benchmarks: real servers and clients
   iproute2 iputils-ping nginx-light curl socat netcat-openbsd tcpdump nftables openssl
   python3 procps psmisc shellcheck haproxy wrk iperf3 gnuplot-nox
-  # the Mpps benchmark sets offloads (TSO off, GRO on) on its veths
+  # offloads on veths: the Mpps benchmark's (TSO off, GRO on), the XDP e2e's peers (GRO on, TX
+  # checksum off: tests/e2e/lib/netns.sh veth_peers_for_xdp)
   ethtool
   # metrics: promtool checks the /metrics exposition
   prometheus

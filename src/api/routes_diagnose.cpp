@@ -6,6 +6,7 @@
 #include "diagnose/collect.h"
 #include "diagnose/findings.h"
 #include "diagnose/net_facts.h"
+#include "diagnose/veth_peers.h"
 
 namespace xlb::api {
 
@@ -14,7 +15,8 @@ void add_diagnose_routes(httplib::Server& server, const ApiContext& ctx) {
     auto query = diagnose::parse_query(req.get_param_value("vip"), req.get_param_value("port"),
                                        req.get_param_value("proto"));
     if (!query) return reply_error(res, query.error());
-    diagnose::Sources sources{ctx.status, diagnose::gather_net_facts, ctx.ha.status()};
+    diagnose::Sources sources{ctx.status, diagnose::gather_net_facts, ctx.ha.status(),
+                              diagnose::gather_veth_peers};
     auto snapshot = diagnose::collect(sources, *query, CtAger::monotonic_now_ns());
     if (!snapshot) return reply_error(res, snapshot.error());
     if (ctx.store_status) snapshot->store = ctx.store_status->store_status(/*with_nodes=*/false);

@@ -37,6 +37,7 @@ void add_metrics_routes(httplib::Server& server, const ApiContext& ctx) {
     input.ct_capacity = status.conntrack().ct_capacity();
     input.ct_syn_capacity = status.conntrack().ct_syn_capacity();
     input.ha = ctx.ha.status();
+    input.attach = status.attach_status();
     if (ctx.store_status) input.store = ctx.store_status->store_status(/*with_nodes=*/false);
     if (ctx.live_metrics) {
       ctx.live_metrics->retain_probes(health_check_ids(input.rules));

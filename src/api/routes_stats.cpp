@@ -1,6 +1,7 @@
-// /api/v1/stats: datapath verdict counters by name.
+// /api/v1/stats: datapath verdict counters by name, and the hook each interface uses.
 #include "api/http_errors.h"
 #include "api/routes.h"
+#include "api/status_json.h"
 
 extern "C" {
 #include "xlb/abi/stats.h"
@@ -17,7 +18,9 @@ void add_stats_routes(httplib::Server& server, const ApiContext& ctx) {
     for (size_t i = 0; i < XLB_STAT_MAX && i < values->size(); ++i) {
       counters[xlb_dp_stat_names[i]] = (*values)[i];
     }
-    reply_json(res, 200, {{"datapath", std::move(counters)}});
+    reply_json(
+        res, 200,
+        {{"datapath", std::move(counters)}, {"attach", attach_json(status.attach_status())}});
   });
 }
 

@@ -102,4 +102,12 @@ nlohmann::json endpoints_json(const std::vector<ServiceStatus>& statuses,
   return {{"endpoints", std::move(rows)}, {"probes", std::move(probe_rows)}};
 }
 
+nlohmann::json attach_json(const AttachStatus& attach) {
+  nlohmann::json interfaces = nlohmann::json::array();
+  for (const auto& a : attach.interfaces) {
+    interfaces.push_back({{"name", a.ifname}, {"hook", attach_hook_name(a.hook)}});
+  }
+  return {{"requested", attach_request_name(attach.requested)}, {"interfaces", interfaces}};
+}
+
 }  // namespace xlb::api

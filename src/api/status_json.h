@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "status/source.h"
 #include "status/status.h"
 
 namespace xlb::api {
@@ -27,5 +28,9 @@ nlohmann::json probe_status_json(const ProbeStatus& probe);
 // {"endpoints":[{rule identity, endpoint fields, counters, health}], "probes":[...]}.
 nlohmann::json endpoints_json(const std::vector<ServiceStatus>& statuses,
                               const std::vector<ProbeStatus>& probes);
+
+// {"requested": "tc|xdp|auto", "interfaces": [{"name", "hook": "tc|xdp"}]}: xlbd --attach and
+// the hook each managed interface got (GET /api/v1/stats).
+nlohmann::json attach_json(const AttachStatus& attach);
 
 }  // namespace xlb::api

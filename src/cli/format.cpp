@@ -283,10 +283,20 @@ std::string format_ha(const json& answer, Output output) {
 
 std::string format_stats(const json& answer, Output output) {
   if (output == Output::json) return format_json(answer);
+  std::string out;
+  // An xlbd from before --attach sends no "attach": only the counters then.
+  if (const json attach = answer.value("attach", json::object()); !attach.empty()) {
+    out += "attach: " + field_text(attach, "requested") + " (xlbd --attach)\n";
+    Table hooks({"INTERFACE", "HOOK"});
+    for (const auto& i : attach.value("interfaces", json::array())) {
+      hooks.add_row({field_text(i, "name"), field_text(i, "hook")});
+    }
+    out += hooks.render() + "\n";
+  }
   Table t({"COUNTER", "VALUE"});
   const json counters = answer.value("datapath", json::object());
   for (const auto& [name, value] : counters.items()) t.add_row({name, value.dump()});
-  return t.render();
+  return out + t.render();
 }
 
 }  // namespace xlb::cli

@@ -73,7 +73,9 @@ void add_get_verb(CLI::App& app, Invocation& run) {
   add_get_listing(get, run, "lb", "List load-balancer rules", {"wide", "json"}, get_lb);
   add_get_listing(get, run, "ep", "List endpoints of every rule", {"wide", "json"}, get_ep);
   add_get_ct(get, run);
-  add_get_listing(get, run, "stats", "Datapath verdict counters", {"json"}, get_stats);
+  add_get_listing(get, run, "stats",
+                  "Datapath verdict counters, and the hook (tc, xdp) of each interface", {"json"},
+                  get_stats);
   add_get_ha(get, run);
   add_get_listing(get, run, "cluster",
                   "Where the rules live (file or etcd), revision applied, live nodes", {"json"},

@@ -94,9 +94,14 @@ bool InterfaceManager::wanted(const LinkInfo& link) const {
 Result<void> InterfaceManager::attach(const std::string& name) {
   auto done = datapath_.attach(name);
   if (done) {
+    // Asked here, on the thread that attaches: the datapath's list has no lock of its own.
+    AttachHook hook = AttachHook::tc;
+    for (const auto& a : datapath_.attachments()) {
+      if (a.ifname == name) hook = a.hook;
+    }
     std::lock_guard lock(mu_);
-    attached_.insert(name);
-    spdlog::debug("managing {}", name);
+    attached_[name] = hook;
+    spdlog::debug("managing {} ({})", name, attach_hook_name(hook));
   }
   return done;
 }
@@ -195,7 +200,16 @@ void InterfaceManager::stop() {
 
 std::vector<std::string> InterfaceManager::managed() const {
   std::lock_guard lock(mu_);
-  return {attached_.begin(), attached_.end()};
+  std::vector<std::string> names;
+  for (const auto& [name, hook] : attached_) names.push_back(name);
+  return names;
+}
+
+std::vector<Attachment> InterfaceManager::attachments() const {
+  std::lock_guard lock(mu_);
+  std::vector<Attachment> out;
+  for (const auto& [name, hook] : attached_) out.push_back({name, hook});
+  return out;
 }
 
 }  // namespace xlb::daemon

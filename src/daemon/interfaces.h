@@ -44,6 +44,8 @@ class InterfaceManager {
   // Stops following events; the datapath stays attached.
   void stop();
   std::vector<std::string> managed() const;
+  // The managed interfaces with the hook each was attached with.
+  std::vector<Attachment> attachments() const;
 
  private:
   static void on_change(nl_cache* cache, nl_object* obj, int action, void* self);
@@ -60,7 +62,7 @@ class InterfaceManager {
   std::thread thread_;
 
   mutable std::mutex mu_;
-  std::set<std::string> attached_;
+  std::map<std::string, AttachHook> attached_;  // name -> the hook the datapath chose
   std::map<std::string, bool> was_up_;  // last seen IFF_UP, to retry attach when a link comes up
 };
 

@@ -110,7 +110,8 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   auto datapath = BpfDatapath::open({.pin_dir = o.bpffs,
                                      .ct_size = o.ct_size,
                                      .ct_syn_size = o.ct_syn_size,
-                                     .max_services = o.max_services});
+                                     .max_services = o.max_services,
+                                     .attach = o.attach});
   if (!datapath) return fail(datapath.error());
   Datapath& dp = **datapath;
   FileStore file_store(o.state_dir);
@@ -156,7 +157,9 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
   CtSummaryCache ct_summaries;
 
   InterfaceManager interfaces(dp, o.interfaces);
-  LiveStatus status(reconciler, dp, ct_summaries, [&interfaces] { return interfaces.managed(); });
+  LiveStatus status(
+      reconciler, dp, ct_summaries, [&interfaces] { return interfaces.managed(); }, o.attach,
+      [&interfaces] { return interfaces.attachments(); });
   // Before the API (which drives it); gratuitous ARPs go out where the datapath answers ARP.
   auto ha = HaWiring::start(o, dp, reconciler, [&interfaces] { return interfaces.managed(); });
   if (!ha) return fail(ha.error());

@@ -74,6 +74,20 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
   app.add_option("--max-services", o.max_services, "Maximum number of rules")
       ->capture_default_str()
       ->check(CLI::Range(uint32_t{1}, uint32_t{1u << 20}));
+  std::string attach(attach_request_name(o.attach));
+  app.add_option("--attach", attach,
+                 "Where the packet path runs on each interface: tc (clsact ingress), xdp "
+                 "(native XDP in the driver, TC behind it for what needs a socket buffer; "
+                 "refused on a driver without it) or auto (xdp where the driver has it, else tc)")
+      ->capture_default_str()
+      // Described as {tc,xdp,auto}: the man page and the completion list the values.
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return parse_attach_request(v)
+                       ? std::string()
+                       : "--attach must be tc, xdp or auto, got " + xlb::quoted(v);
+          },
+          "{tc,xdp,auto}", "attach"));
   app.add_option("--log-level", o.log_level, "Log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
@@ -138,6 +152,7 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
     return app.exit(e);
   }
   split_api_address(api, &o.api_host, &o.api_port);
+  o.attach = *parse_attach_request(attach);
   if (!bgp_api.empty()) {
     split_api_address(bgp_api, &o.bgp_api_host, &o.bgp_api_port);
     if (o.bgp) {

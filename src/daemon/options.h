@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/options_l7.h"
+#include "datapath/attach_hook.h"
 
 extern "C" {
 #include "xlb/abi/xlb.h"
@@ -27,6 +28,8 @@ struct DaemonOptions {
   unsigned ct_gc_interval_s = 5;  // seconds between conntrack aging passes
   bool ct_expiry_rst = false;     // reset both ends of established TCP flows that expire
   uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;
+  // The packet path's hook on each interface (docs/modes.md#attach-hooks-tc-xdp-auto).
+  AttachRequest attach = AttachRequest::tc;
   std::string log_level = "info";
   std::string log_format = "text";  // "text" | "json" (one object per line)
   bool cleanup = false;

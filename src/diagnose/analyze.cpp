@@ -186,6 +186,7 @@ Report analyze(const Snapshot& s) {
   check_ha(s, r);
   check_ct_sync(s, r);
   check_store(s, r);
+  check_attach(s, r);
   if (r.healthy()) {
     uint64_t est = 0, flows = 0;
     for (const auto& ef : s.flows) {

@@ -28,6 +28,9 @@ void check_drops(const Snapshot& s, Report& r);
 void check_ha(const Snapshot& s, Report& r);
 // Conntrack sync with the --cluster peers: not connected, lagging, records rejected.
 void check_ct_sync(const Snapshot& s, Report& r);
+// The hook each interface runs the packet path on (with --attach=xdp|auto), and veths on xdp
+// whose peer would drop what XDP redirects into them.
+void check_attach(const Snapshot& s, Report& r);
 // This node does not answer for the VIPs now (BACKUP or FAULT): silence is expected.
 bool ha_standby(const Snapshot& s);
 // The shared configuration store: unreachable (stale configuration), a revision refused here.

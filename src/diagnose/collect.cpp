@@ -148,6 +148,12 @@ Result<Snapshot> collect(const Sources& src, const Query& query, uint64_t now_ns
   }
   if (src.net_facts) s.net = src.net_facts(src.status.interfaces(), route_to, neighbours_of);
   s.ha = src.ha;
+  s.attach = src.status.attach_status();
+  std::vector<std::string> on_xdp;
+  for (const auto& a : s.attach.interfaces) {
+    if (a.hook == AttachHook::xdp) on_xdp.push_back(a.ifname);
+  }
+  if (src.veth_peers && !on_xdp.empty()) s.veth_peers = src.veth_peers(on_xdp);
   return s;
 }
 

@@ -21,6 +21,9 @@ struct Sources {
                          const std::vector<std::string>& neighbours_of)>
       net_facts;
   cluster::HaStatus ha{};  // HA states and peers, as the HA controller reports them
+  // The veth peers of these interfaces (those on xdp); null: not gathered.
+  std::function<std::vector<VethPeerFact>(const std::vector<std::string>& xdp_interfaces)>
+      veth_peers{};
 };
 
 // One walk of conntrack (the VIP's flows only are folded; the summary too when the aging pass

@@ -15,6 +15,7 @@
 #include "common/ip.h"
 #include "conntrack/summary.h"
 #include "model/service.h"
+#include "status/source.h"
 #include "status/status.h"
 #include "status/store_status.h"
 
@@ -114,6 +115,23 @@ struct NetFacts {
   const NeighbourFact* neighbour_of(const std::string& ip) const;
 };
 
+// The peer of a veth the datapath runs XDP on. A frame XDP redirects (or sends back with
+// XDP_TX) into a veth is dropped unless the veth's peer has NAPI, which the peer gets from an
+// XDP program of its own or from GRO.
+struct VethPeerFact {
+  std::string ifname;      // the managed veth
+  std::string peer;        // the peer's name, "eth0 (netns client)" when it lives elsewhere
+  std::string peer_if;     // the peer's bare name, for the fix's ethtool command
+  std::string peer_netns;  // the peer's named namespace (/run/netns), empty: this one or unnamed
+  bool checked = false;    // false: the peer could not be inspected; error says why
+  std::string error;
+  bool xdp = false;  // the peer has an XDP program
+  bool gro = false;  // GRO is on on the peer
+  // TX checksum offload on the peer: what a local stack sends through it keeps a checksum for
+  // "hardware" to finish, which XDP cannot see; rewritten, it arrives with a bad checksum.
+  bool tx_csum = false;
+};
+
 struct Snapshot {
   Query query;
   std::vector<ServiceStatus> rules_on_vip;  // every rule on the VIP (not only the queried one)
@@ -124,6 +142,8 @@ struct Snapshot {
   NetFacts net;
   cluster::HaStatus ha;              // this node's HA states and what its --cluster peers report
   std::optional<StoreStatus> store;  // where the configuration lives; nullopt: not reported
+  AttachStatus attach;               // xlbd --attach and each interface's hook
+  std::vector<VethPeerFact> veth_peers;  // of the veths on xdp; empty: none, or not gathered
 };
 
 }  // namespace xlb::diagnose

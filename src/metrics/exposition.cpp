@@ -280,6 +280,20 @@ void add_daemon(Registry& r, uint64_t errors) {
       .Set(1);
 }
 
+// xlbd --attach, and the hook each managed interface runs the packet path on (with auto they
+// may differ, and an xdp interface counts its packets in the same verdicts as a tc one).
+void add_attach(Registry& r, const AttachStatus& attach) {
+  gauge(r, "xlb_attach_requested_info", "Always 1; the label is xlbd --attach (tc, xdp or auto)")
+      .Add({{"requested", std::string(attach_request_name(attach.requested))}})
+      .Set(1);
+  auto& hooks = gauge(r, "xlb_interface_hook_info",
+                      "Always 1 per managed interface; hook: where its packet path runs (tc, or "
+                      "xdp with tc behind it)");
+  for (const auto& a : attach.interfaces) {
+    hooks.Add({{"interface", a.ifname}, {"hook", std::string(attach_hook_name(a.hook))}}).Set(1);
+  }
+}
+
 // The store the configuration lives in (file or etcd): connected, revisions, refusals.
 void add_store(Registry& r, const std::optional<StoreStatus>& store) {
   if (!store) return;
@@ -313,6 +327,7 @@ std::string render(const ScrapeInput& input, const LiveMetrics* live) {
   add_daemon(registry, input.control_plane_errors);
   if (input.l7) add_l7(registry, *input.l7, input.rules);
   add_store(registry, input.store);
+  add_attach(registry, input.attach);
 
   std::vector<prometheus::MetricFamily> families = registry.Collect();
   if (live) {

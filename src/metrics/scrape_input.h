@@ -10,6 +10,7 @@
 #include "cluster/ha_status.h"
 #include "conntrack/summary.h"
 #include "proxy/stats.h"
+#include "status/source.h"
 #include "status/status.h"
 #include "status/store_status.h"
 
@@ -25,6 +26,7 @@ struct ScrapeInput {
   cluster::HaStatus ha;                  // HA states and the --cluster peers
   std::optional<proxy::ProxyStatus> l7;  // xlb-proxy, when xlbd supervises one
   std::optional<StoreStatus> store;      // where the configuration lives; nullopt: not reported
+  AttachStatus attach;                   // xlbd --attach and each interface's hook
 };
 
 }  // namespace xlb::metrics

@@ -1,5 +1,7 @@
 #include "status/live_status.h"
 
+#include <algorithm>
+
 namespace xlb {
 
 std::vector<ServiceStatus> LiveStatus::rules() const { return reconciler_.status(); }
@@ -20,6 +22,15 @@ std::optional<CtSummary> LiveStatus::latest_ct_summary() const { return summarie
 
 std::vector<std::string> LiveStatus::interfaces() const {
   return interfaces_ ? interfaces_() : std::vector<std::string>{};
+}
+
+AttachStatus LiveStatus::attach_status() const {
+  AttachStatus out{.requested = requested_, .interfaces = {}};
+  // Without a function (tests, single-threaded): the datapath's own list.
+  out.interfaces = attachments_ ? attachments_() : datapath_.attachments();
+  std::sort(out.interfaces.begin(), out.interfaces.end(),
+            [](const Attachment& a, const Attachment& b) { return a.ifname < b.ifname; });
+  return out;
 }
 
 }  // namespace xlb

@@ -16,13 +16,19 @@ namespace xlb {
 class LiveStatus final : public StatusSource {
  public:
   using Interfaces = std::function<std::vector<std::string>()>;
+  using Attachments = std::function<std::vector<Attachment>()>;
 
+  // `attachments`: the hook of each managed interface, from whoever attaches them (the
+  // datapath's own list is not safe to read from the API's threads); none: the datapath's.
   LiveStatus(const Reconciler& reconciler, const Datapath& datapath,
-             const CtSummaryCache& summaries, Interfaces interfaces)
+             const CtSummaryCache& summaries, Interfaces interfaces,
+             AttachRequest requested = AttachRequest::tc, Attachments attachments = {})
       : reconciler_(reconciler),
         datapath_(datapath),
         summaries_(summaries),
-        interfaces_(std::move(interfaces)) {}
+        interfaces_(std::move(interfaces)),
+        requested_(requested),
+        attachments_(std::move(attachments)) {}
 
   std::vector<ServiceStatus> rules() const override;
   std::optional<ServiceStatus> rule(const model::ServiceKey& key) const override;
@@ -32,12 +38,15 @@ class LiveStatus final : public StatusSource {
   const ConntrackReader& conntrack() const override { return datapath_; }
   std::optional<CtSummary> latest_ct_summary() const override;
   std::vector<std::string> interfaces() const override;
+  AttachStatus attach_status() const override;
 
  private:
   const Reconciler& reconciler_;
   const Datapath& datapath_;
   const CtSummaryCache& summaries_;
   Interfaces interfaces_;
+  AttachRequest requested_;
+  Attachments attachments_;
 };
 
 }  // namespace xlb

@@ -17,6 +17,13 @@
 
 namespace xlb {
 
+// xlbd --attach and its outcome: with auto (or a later change of driver) the hooks differ per
+// interface, so both are reported.
+struct AttachStatus {
+  AttachRequest requested = AttachRequest::tc;
+  std::vector<Attachment> interfaces;  // sorted by name
+};
+
 class StatusSource {
  public:
   virtual ~StatusSource() = default;
@@ -38,6 +45,8 @@ class StatusSource {
 
   // Interfaces the daemon manages.
   virtual std::vector<std::string> interfaces() const = 0;
+  // The hook asked for (xlbd --attach) and the one each managed interface got.
+  virtual AttachStatus attach_status() const = 0;
 };
 
 // The latest aging pass's summary, or one walk of conntrack when no pass has run yet.

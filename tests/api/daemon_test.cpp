@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "harness.h"
@@ -80,6 +81,68 @@ TEST_F(Daemon, BadOptionsAreRefused) {
   auto level = xlbd(args({"--log-level=loud"}));
   EXPECT_NE(level.exit_code, 0);
   EXPECT_NE(level.err.find("--log-level"), std::string::npos) << level.err;
+}
+
+TEST_F(Daemon, BadAttachIsOneLineNamingTheChoices) {
+  auto r = xlbd(args({"--interfaces=v0", "--attach=fast"}));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--attach must be tc, xdp or auto"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST_F(Daemon, StatsNameTheHookOfEachInterface) {
+  start({"--interfaces=v0,v1"});  // the default: --attach=tc
+  const json stats = body_json(api_client().Get("/api/v1/stats"));
+  EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "tc", "interfaces": [
+                               {"name": "v0", "hook": "tc"}, {"name": "v1", "hook": "tc"}]})"))
+      << stats.dump();
+}
+
+// The codes of diagnose's findings for a VIP (any: the attach findings are not per rule).
+std::set<std::string> finding_codes(const json& report) {
+  std::set<std::string> codes;
+  for (const auto& f : report["findings"]) codes.insert(f["code"].get<std::string>());
+  return codes;
+}
+
+TEST_F(Daemon, XdpOnAVethIsReportedAndItsPeerDiagnosed) {
+  start({"--interfaces=v0", "--attach=xdp"});
+  auto http = api_client();
+  const json stats = body_json(http.Get("/api/v1/stats"));
+  EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "xdp", "interfaces": [
+                               {"name": "v0", "hook": "xdp"}]})"))
+      << stats.dump();
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find(R"(xlb_interface_hook_info{hook="xdp",interface="v0"} 1)"),
+            std::string::npos)
+      << metrics->body;
+
+  // A fresh veth: its peer v1 has GRO off and TX checksum offload on.
+  auto codes = finding_codes(body_json(http.Get("/api/v1/diagnose?vip=10.0.0.100")));
+  EXPECT_TRUE(codes.contains("attach_hooks"));
+  EXPECT_TRUE(codes.contains("veth_peer_no_napi"));
+  EXPECT_TRUE(codes.contains("veth_peer_tx_csum"));
+  must_run({"ethtool", "-K", "v1", "gro", "on", "tx", "off"});
+  codes = finding_codes(body_json(http.Get("/api/v1/diagnose?vip=10.0.0.100")));
+  EXPECT_TRUE(codes.contains("attach_hooks"));
+  EXPECT_FALSE(codes.contains("veth_peer_no_napi"));
+  EXPECT_FALSE(codes.contains("veth_peer_tx_csum"));
+}
+
+// A bridge has no native XDP: --attach=xdp refuses the start in one line naming it, auto falls
+// back to tc there and says so in the stats.
+TEST_F(Daemon, XdpRefusedWhereTheDriverLacksItAndAutoFallsBackToTc) {
+  must_run({"ip", "link", "add", "br0", "type", "bridge"});
+  must_run({"ip", "link", "set", "br0", "up"});
+  auto r = xlbd(args({"--interfaces=br0", "--attach=xdp"}));
+  expect_startup_failure(r, {"br0", "native XDP", "--attach=auto"});
+
+  start({"--interfaces=br0,v0", "--attach=auto"});
+  const json stats = body_json(api_client().Get("/api/v1/stats"));
+  EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "auto", "interfaces": [
+                               {"name": "br0", "hook": "tc"}, {"name": "v0", "hook": "xdp"}]})"))
+      << stats.dump();
 }
 
 TEST_F(Daemon, DiscoversInterfacesAsTheyAppear) {

@@ -62,5 +62,14 @@ TEST(FormatEmpty, TablesWithNoRowsShowOnlyTheHeader) {
   EXPECT_EQ(format_endpoints(empty, Output::table).find("| HOST |"), 0u);
 }
 
+TEST(FormatStats, AnAnswerWithoutAttachShowsTheCountersAlone) {
+  // An xlbd from before --attach: no "attach" member, no attach lines.
+  const auto old = nlohmann::json{{"datapath", {{"fwd_new", 4}}}};
+  EXPECT_EQ(format_stats(old, Output::table),
+            "| COUNTER | VALUE |\n"
+            "|---------|-------|\n"
+            "| fwd_new | 4     |\n");
+}
+
 }  // namespace
 }  // namespace xlb::cli

@@ -245,6 +245,18 @@ TEST(Exposition, DaemonSeries) {
   EXPECT_TRUE(has_line(text, R"(xlb_build_info{version=")" XLB_TEST_VERSION R"("} 1)")) << text;
 }
 
+TEST(Exposition, AttachModeAndTheHookOfEachInterface) {
+  ScrapeInput in;
+  in.attach = {AttachRequest::automatic,
+               {{"veth-lb0", AttachHook::xdp}, {"veth-lb1", AttachHook::tc}}};
+  const std::string text = render(in, nullptr);
+  EXPECT_TRUE(has_line(text, R"(xlb_attach_requested_info{requested="auto"} 1)")) << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_interface_hook_info{hook="xdp",interface="veth-lb0"} 1)"))
+      << text;
+  EXPECT_TRUE(has_line(text, R"(xlb_interface_hook_info{hook="tc",interface="veth-lb1"} 1)"))
+      << text;
+}
+
 TEST(Exposition, LargeCountersKeepEveryDigit) {
   ScrapeInput in;
   ServiceStatus st = web_rule();
@@ -347,6 +359,7 @@ TEST(Exposition, EveryMetricIsDocumented) {
   in.ha = ha_pair();
   add_l7_input(in);
   in.store = StoreStatus{.kind = "etcd", .refused_revision = 7, .refused_total = 1};
+  in.attach = {AttachRequest::xdp, {{"veth-lb0", AttachHook::xdp}}};
   LiveMetrics live;
   live.observe_probe("10.1.2.11:8080", true, 0.001);
   std::istringstream text(render(in, &live));
@@ -375,6 +388,8 @@ TEST(Exposition, PassesPromtool) {
   in.conntrack = summary;
   in.ha = ha_pair();
   add_l7_input(in);
+  in.attach = {AttachRequest::automatic,
+               {{"veth-lb0", AttachHook::xdp}, {"veth-lb1", AttachHook::tc}}};
   LiveMetrics live;
   live.observe_probe("10.1.2.11:8080", true, 0.002);
   const std::string path = ::testing::TempDir() + "xlb_metrics_promtool.txt";

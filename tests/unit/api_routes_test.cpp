@@ -207,6 +207,25 @@ TEST_F(ApiRoutesTest, VerdictCountersByName) {
   EXPECT_EQ(body["datapath"]["fwd_new"], 0);
 }
 
+TEST_F(ApiRoutesTest, StatsNameTheAttachModeAndEachInterfacesHook) {
+  status_.attach = {AttachRequest::automatic,
+                    {{"veth-a", AttachHook::xdp}, {"veth-b", AttachHook::tc}}};
+  auto [code, body] = get("/api/v1/stats");
+  ASSERT_EQ(code, 200) << body;
+  EXPECT_EQ(body["attach"], json::parse(R"({"requested": "auto", "interfaces": [
+                              {"name": "veth-a", "hook": "xdp"},
+                              {"name": "veth-b", "hook": "tc"}]})"));
+
+  httplib::Client client("127.0.0.1", port_);
+  auto res = client.Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_NE(res->body.find(R"(xlb_interface_hook_info{hook="xdp",interface="veth-a"} 1)"),
+            std::string::npos)
+      << res->body;
+  EXPECT_NE(res->body.find(R"(xlb_attach_requested_info{requested="auto"} 1)"), std::string::npos)
+      << res->body;
+}
+
 TEST_F(ApiRoutesTest, AFailedReadAnswersWithItsCodesStatus) {
   status_.verdict_error = Error{ErrorCode::unavailable, "the datapath is being replaced", ""};
   auto [code, body] = get("/api/v1/stats");

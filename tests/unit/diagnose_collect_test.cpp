@@ -106,6 +106,34 @@ TEST_F(CollectTest, FoldsTheVipsFlowsPerEndpoint) {
   EXPECT_EQ(neighbours_asked_, std::vector<std::string>{"10.0.1.2"});
 }
 
+// The hooks come from the status (here LiveStatus over the fake datapath); only the interfaces
+// on xdp have their veth peers looked at.
+TEST_F(CollectTest, AttachHooksAndTheVethPeersOfXdpInterfaces) {
+  dp_.add_interface("eth0", AttachHook::xdp);
+  dp_.add_interface("eth1", AttachHook::tc);
+  ASSERT_TRUE(dp_.attach("eth0").ok());
+  ASSERT_TRUE(dp_.attach("eth1").ok());
+  LiveStatus status(rec_, dp_, summaries_, {}, AttachRequest::automatic);
+  std::vector<std::string> asked;
+  Sources src{status, {}, {}, [&asked](const std::vector<std::string>& xdp) {
+                asked = xdp;
+                VethPeerFact f;
+                f.ifname = xdp.at(0);
+                f.checked = true;
+                return std::vector<VethPeerFact>{f};
+              }};
+  auto s = collect(src, *parse_query("10.0.0.100", "80", "tcp"), kNow);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->attach.requested, AttachRequest::automatic);
+  ASSERT_EQ(s->attach.interfaces.size(), 2u);
+  EXPECT_EQ(s->attach.interfaces[0].ifname, "eth0");
+  EXPECT_EQ(s->attach.interfaces[0].hook, AttachHook::xdp);
+  EXPECT_EQ(s->attach.interfaces[1].hook, AttachHook::tc);
+  EXPECT_EQ(asked, std::vector<std::string>{"eth0"});
+  ASSERT_EQ(s->veth_peers.size(), 1u);
+  EXPECT_EQ(s->veth_peers[0].ifname, "eth0");
+}
+
 // Counters land at their enumerator's index; a datapath counting fewer verdicts than this build
 // knows leaves the rest at 0.
 TEST_F(CollectTest, CountersAreIndexedByVerdict) {

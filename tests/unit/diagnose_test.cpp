@@ -82,6 +82,19 @@ void one_arm(Snapshot& s) {
   s.net.neighbours = {{"10.9.16.20", "eth0", NeighbourState::reachable}};
 }
 
+// --attach=xdp on both interfaces; eth1's peer (in netns sw) has GRO on.
+void on_xdp(Snapshot& s) {
+  s.attach = {AttachRequest::xdp, {{"eth0", AttachHook::xdp}, {"eth1", AttachHook::xdp}}};
+  VethPeerFact peer;
+  peer.ifname = "eth1";
+  peer.peer = "lb-eth1 (netns sw)";
+  peer.peer_if = "lb-eth1";
+  peer.peer_netns = "sw";
+  peer.checked = true;
+  peer.gro = true;
+  s.veth_peers = {peer};
+}
+
 void dsr(Snapshot& s) {
   rule(s).service.mode = model::Mode::dsr;
   for (auto& ep : rule(s).endpoints) ep.endpoint.port = 80;
@@ -320,6 +333,38 @@ const Case kCases[] = {
        s.ha.peers[0].sync.rejects.unknown_rule = 3;
      },
      "ha_sync_rejected", Severity::warning, "unknown rule: 3"},
+    {"HooksOfEachInterface", on_xdp, "attach_hooks", Severity::info,
+     "The packet path runs in XDP on eth0, eth1 (xlbd --attach=xdp)."},
+    {"AutoWithSomeTc",
+     [](Snapshot& s) {
+       s.attach = {AttachRequest::automatic, {{"eth0", AttachHook::xdp}, {"eth1", AttachHook::tc}}};
+     },
+     "attach_hooks", Severity::info,
+     "in XDP on eth0 and at TC ingress on eth1 (xlbd --attach=auto)"},
+    {"AutoFoundNoXdpDriver",
+     [](Snapshot& s) {
+       s.attach = {AttachRequest::automatic, {{"eth0", AttachHook::tc}, {"eth1", AttachHook::tc}}};
+     },
+     "attach_hooks", Severity::info, "found no driver with native XDP"},
+    {"VethPeerWithoutNapi",
+     [](Snapshot& s) {
+       on_xdp(s);
+       s.veth_peers[0].gro = false;
+     },
+     "veth_peer_no_napi", Severity::warning, "ip netns exec sw ethtool -K lb-eth1 gro on"},
+    {"VethPeerWithTxChecksumOffload",
+     [](Snapshot& s) {
+       on_xdp(s);
+       s.veth_peers[0].tx_csum = true;
+     },
+     "veth_peer_tx_csum", Severity::warning, "ip netns exec sw ethtool -K lb-eth1 tx off"},
+    {"VethPeerNotChecked",
+     [](Snapshot& s) {
+       on_xdp(s);
+       s.veth_peers[0].checked = false;
+       s.veth_peers[0].error = "cannot enter its peer's network namespace: Operation not permitted";
+     },
+     "veth_peer_unchecked", Severity::info, "Operation not permitted"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Findings, AnalyzeCase, ::testing::ValuesIn(kCases),
@@ -332,6 +377,21 @@ TEST(Analyze, HealthySetupSaysSo) {
   EXPECT_EQ(r.findings.front().code, "healthy");
   EXPECT_EQ(r.findings.front().title, "10.0.0.100:80/tcp looks healthy.");
   EXPECT_EQ(r.target, "10.0.0.100:80/tcp");
+}
+
+TEST(Analyze, APeerWithAnXdpProgramOrGroNeedsNoWarning) {
+  Snapshot s = healthy();
+  on_xdp(s);
+  EXPECT_TRUE(analyze(s).healthy());
+  s.veth_peers[0].gro = false;
+  s.veth_peers[0].xdp = true;
+  EXPECT_TRUE(analyze(s).healthy()) << to_json(analyze(s)).dump(2);
+}
+
+TEST(Analyze, TcEverywhereSaysNothingAboutHooks) {
+  Snapshot s = healthy();
+  s.attach = {AttachRequest::tc, {{"eth0", AttachHook::tc}, {"eth1", AttachHook::tc}}};
+  EXPECT_EQ(find(analyze(s), "attach_hooks"), nullptr);
 }
 
 TEST(Analyze, AFreshHandshakeIsNotStuck) {

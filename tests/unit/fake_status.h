@@ -33,6 +33,7 @@ class FakeStatus final : public StatusSource {
   const ConntrackReader& conntrack() const override { return flows; }
   std::optional<CtSummary> latest_ct_summary() const override { return summary; }
   std::vector<std::string> interfaces() const override { return managed; }
+  AttachStatus attach_status() const override { return attach; }
 
   std::vector<ServiceStatus> rule_rows;
   std::vector<ProbeStatus> probe_rows;
@@ -42,6 +43,7 @@ class FakeStatus final : public StatusSource {
   FakeDatapath flows;
   std::optional<CtSummary> summary;
   std::vector<std::string> managed;
+  AttachStatus attach;
 };
 
 }  // namespace xlb

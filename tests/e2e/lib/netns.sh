@@ -279,3 +279,32 @@ pid_gone() {
   state=$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null)
   [[ -z $state || $state == Z ]]
 }
+
+# veth_peers_for_xdp <ns>: readies the peer of every veth in <ns> (wherever it lives) for xlb's
+# XDP program on that veth (xlbd --attach=xdp, docs/modes.md):
+# - GRO on: a frame XDP redirects (or sends back with XDP_TX) into a veth is dropped unless the
+#   veth's peer has NAPI, which it gets from an XDP program of its own or from GRO;
+# - TX checksum offload off: a frame a local stack sends over a veth keeps its checksum for
+#   "hardware" to finish (CHECKSUM_PARTIAL), which XDP cannot see: rewritten and redirected, it
+#   arrives with a bad checksum. With offload off, the peer's transmit finishes the checksum in
+#   software, as a frame from a wire would carry it (also for frames a bridge forwards).
+veth_peers_for_xdp() {
+  local full peer_ns ifname nsid link_index peer_if
+  full=$(ns_name "$1")
+  while read -r ifname nsid link_index; do
+    if [[ $nsid == - ]]; then
+      peer_ns=$full
+    else
+      peer_ns=$(ip -n "$full" netns list-id | awk -v id="$nsid" \
+        '$1 == "nsid" && $2 == id { sub(/\)$/, "", $NF); print $NF }')
+    fi
+    [[ -n $peer_ns ]] || fail "the peer of $ifname in $full is in no named namespace"
+    peer_if=$(ip -n "$peer_ns" -o link show | awk -F': ' -v i="$link_index" \
+      '$1 == i { sub(/@.*/, "", $2); print $2 }')
+    [[ -n $peer_if ]] || fail "no interface $link_index in $peer_ns (the peer of $ifname)"
+    ip netns exec "$peer_ns" ethtool -K "$peer_if" gro on tx off >/dev/null
+  done < <(ip -n "$full" -j link show type veth | python3 -c '
+import json, sys
+for link in json.load(sys.stdin):
+    print(link["ifname"], link.get("link_netnsid", "-"), link["link_index"])')
+}
