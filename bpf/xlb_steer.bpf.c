@@ -4,7 +4,9 @@
  * the proxy's per-core listeners. Everything else takes the kernel's ordinary lookup.
  * It runs only for packets the kernel delivers locally: the TC program marks the VIP:port's
  * packets and xlbd's policy route on that mark makes them local, without the VIP being an
- * address of the host (so the kernel never answers ARP for it). */
+ * address of the host (so the kernel never answers ARP or Neighbor Solicitations for it).
+ * IPv4 and IPv6 VIPs alike: the listener is a dual-stack IPv6 socket, which the kernel accepts
+ * for both families' lookups (an IPv4 connection arrives at the proxy IPv4-mapped). */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_endian.h>
@@ -14,7 +16,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define XLB_AF_INET_SOCK 2 /* AF_INET: not in the uapi headers the BPF side includes */
+#define XLB_AF_INET_SOCK 2   /* AF_INET: not in the uapi headers the BPF side includes */
+#define XLB_AF_INET6_SOCK 10 /* AF_INET6 */
 
 /* Slot 0: the listener xlbd created for xlb-proxy (one of its reuseport group). Not pinned:
  * it lives as long as the xlbd that owns the listener. */
@@ -34,18 +37,30 @@ int xlb_steer(struct bpf_sk_lookup *ctx)
 	__u32 zero = 0;
 	long err;
 
-	if (ctx->family != XLB_AF_INET_SOCK || ctx->protocol != IPPROTO_TCP)
+	if (ctx->protocol != IPPROTO_TCP)
 		return SK_PASS;
-	key.vip.w[0] = ctx->local_ip4;
+	if (ctx->family == XLB_AF_INET_SOCK) {
+		key.vip.w[0] = ctx->local_ip4;
+		key.family = XLB_AF_INET;
+	} else if (ctx->family == XLB_AF_INET6_SOCK) {
+		/* Network order, like the rule map's 16-byte addresses. */
+		key.vip.w[0] = ctx->local_ip6[0];
+		key.vip.w[1] = ctx->local_ip6[1];
+		key.vip.w[2] = ctx->local_ip6[2];
+		key.vip.w[3] = ctx->local_ip6[3];
+		key.family = XLB_AF_INET6;
+	} else {
+		return SK_PASS;
+	}
 	key.port = bpf_htons((__u16)ctx->local_port); /* local_port is in host order */
 	key.proto = IPPROTO_TCP;
-	key.family = XLB_AF_INET;
 	svc = bpf_map_lookup_elem(&XLB_MAP_SVC_ID, &key);
 	if (!svc || svc->mode != XLB_MODE_PROXY)
 		return SK_PASS;
 	sk = bpf_map_lookup_elem(&xlb_proxy_sock, &zero);
 	if (!sk)
 		return SK_PASS; /* no listener yet: the kernel finds none and resets */
+	/* Refused (-EAFNOSUPPORT) only if the listener were IPv6-only or IPv4 for an IPv6 VIP. */
 	err = bpf_sk_assign(ctx, sk, 0);
 	bpf_sk_release(sk);
 	return err ? SK_DROP : SK_PASS;

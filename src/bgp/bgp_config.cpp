@@ -43,6 +43,20 @@ Result<std::string> bgp_ipv4(const json& j, const std::string& field) {
   return v.get<std::string>();
 }
 
+// A neighbour: one IPv4 or IPv6 host, kept in its one canonical form (RFC 5952 for IPv6) so
+// that deleting it by any spelling finds it and gobgpd's peer list matches it.
+Result<std::string> bgp_neighbor_address(const json& j, const std::string& field) {
+  const json& v = j.at(field);
+  const auto ip = v.is_string() ? parse_ip(v.get<std::string>()) : std::nullopt;
+  if (!ip || !is_host_address(*ip)) {
+    return invalid(field, field +
+                              " must be an IPv4 or IPv6 address such as 10.0.1.1 or 2001:db8::1 "
+                              "(not link-local: a session needs a global address), got " +
+                              v.dump());
+  }
+  return format_ip(*ip);
+}
+
 constexpr uint64_t kMaxAs = 4294967295ull;
 
 }  // namespace
@@ -73,7 +87,7 @@ Result<BgpNeighbor> bgp_neighbor_from_json(const json& j) {
   for (const char* f : {"address", "remote_as"})
     if (!j.contains(f)) return invalid(f, std::string(f) + " is required");
   BgpNeighbor n;
-  auto address = bgp_ipv4(j, "address");
+  auto address = bgp_neighbor_address(j, "address");
   if (!address) return address.error();
   n.address = *address;
   auto as = bgp_number(j, "remote_as", 1, kMaxAs);

@@ -22,7 +22,7 @@ struct BgpGlobal {
 inline constexpr uint32_t kDefaultHoldTimeS = 9;  // keepalives every third of it
 
 struct BgpNeighbor {
-  std::string address;  // the router's IPv4 address
+  std::string address;  // the router's IPv4 or IPv6 address (canonical text)
   uint32_t remote_as = 0;
   uint16_t remote_port = 179;
   uint32_t hold_time_s = kDefaultHoldTimeS;  // 3..65535: how soon a lost node is noticed

@@ -131,7 +131,9 @@ Result<void> BgpController::add_neighbor(const BgpNeighbor& n) {
   });
 }
 
-Result<void> BgpController::delete_neighbor(const std::string& address) {
+Result<void> BgpController::delete_neighbor(const std::string& spelled) {
+  // Stored canonical: 2001:DB8::0:1 deletes 2001:db8::1.
+  const std::string address = canonical_ip(spelled);
   return change([&address](BgpConfig& cfg) -> Result<void> {
     auto it = std::find_if(cfg.neighbors.begin(), cfg.neighbors.end(),
                            [&](const BgpNeighbor& n) { return n.address == address; });

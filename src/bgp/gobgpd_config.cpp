@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
+
+#include "common/ip.h"
 
 namespace xlb::bgp {
 
@@ -41,8 +44,13 @@ std::string gobgpd_config_text(const BgpConfig& cfg) {
         "\n    connect-retry = 1\n    idle-hold-time-after-reset = 1\n";
     out += "  [neighbors.transport.config]\n    remote-port = " + std::to_string(n.remote_port) +
            "\n    passive-mode = false\n";
-    // Both unicast families on every session: IPv6 VIPs travel as /128 over it (MP-BGP).
+    // An IPv4 session carries both unicast families: IPv6 VIPs travel as /128 over it (MP-BGP,
+    // with an IPv4-mapped next hop). An IPv6 session carries IPv6 VIPs only: an IPv4 route
+    // needs an IPv4 next hop, which an IPv6 session has not got (RFC 8950's extended next hop
+    // is not something every router takes); peer over IPv4 too for IPv4 VIPs.
+    const bool v6_session = family_of(n.address) == XLB_AF_INET6;
     for (const char* afi : {"ipv4-unicast", "ipv6-unicast"}) {
+      if (v6_session && std::string_view(afi) == "ipv4-unicast") continue;
       out += std::string("  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n") +
              "      afi-safi-name = \"" + afi + "\"\n";
     }

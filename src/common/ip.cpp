@@ -115,4 +115,12 @@ bool IpCidr::contains(const IpAddress& ip) const {
   return ip.family == network.family && masked_ip(ip.addr, prefix) == network.addr;
 }
 
+bool is_host_address(const IpAddress& ip) {
+  const uint32_t h = ntohl(ip.addr.w[0]);
+  if (!ip.v6()) return h != 0 && (h >> 28) != 0xE && h != 0xFFFFFFFFu;
+  const bool unspecified = !ip.addr.w[0] && !ip.addr.w[1] && !ip.addr.w[2] && !ip.addr.w[3];
+  const bool mapped = !ip.addr.w[0] && !ip.addr.w[1] && ntohl(ip.addr.w[2]) == 0xFFFFu;
+  return !unspecified && !mapped && (h >> 24) != 0xFF && (h >> 22) != (0xFE80u >> 6);
+}
+
 }  // namespace xlb

@@ -38,6 +38,10 @@ using IpSortKey = std::array<uint8_t, 17>;
 IpSortKey ip_sort_key(const std::string& ip_text);
 // The family of the address text: XLB_AF_INET6 when it holds a ':', else XLB_AF_INET.
 uint8_t family_of(const std::string& ip_text);
+// One host a rule, endpoint or BGP neighbour can name. IPv4: not 0.0.0.0, multicast or limited
+// broadcast. IPv6: not ::, multicast (ff00::/8), link-local (fe80::/10: it needs a zone, which
+// the configuration cannot name) or IPv4-mapped (::ffff:0:0/96: an IPv4 host, written as one).
+bool is_host_address(const IpAddress& ip);
 
 // A network of either family ("10.0.0.0/8", "2001:db8::/32"; a bare address is a /32 or /128).
 struct IpCidr {

@@ -46,9 +46,12 @@ std::unique_ptr<nl_sock, NlSockFree> route_socket() {
   return sk;
 }
 
-std::unique_ptr<rtnl_rule, RuleFree> proxy_rule() {
+// Both families: IPv4 and IPv6 fullproxy VIPs take the same mark and table number.
+constexpr int kProxyRouteFamilies[] = {AF_INET, AF_INET6};
+
+std::unique_ptr<rtnl_rule, RuleFree> proxy_rule(int family) {
   std::unique_ptr<rtnl_rule, RuleFree> rule(rtnl_rule_alloc());
-  rtnl_rule_set_family(rule.get(), AF_INET);
+  rtnl_rule_set_family(rule.get(), family);
   rtnl_rule_set_prio(rule.get(), kProxyRulePriority);
   rtnl_rule_set_mark(rule.get(), XLB_PROXY_MARK);
   rtnl_rule_set_mask(rule.get(), 0xffffffffu);
@@ -57,12 +60,12 @@ std::unique_ptr<rtnl_rule, RuleFree> proxy_rule() {
   return rule;
 }
 
-std::unique_ptr<rtnl_route, RouteFree> proxy_local_route() {
+std::unique_ptr<rtnl_route, RouteFree> proxy_local_route(int family) {
   std::unique_ptr<rtnl_route, RouteFree> route(rtnl_route_alloc());
   nl_addr* any = nullptr;
-  nl_addr_parse("0.0.0.0/0", AF_INET, &any);
+  nl_addr_parse(family == AF_INET6 ? "::/0" : "0.0.0.0/0", family, &any);
   std::unique_ptr<nl_addr, AddrFree> dst(any);
-  rtnl_route_set_family(route.get(), AF_INET);
+  rtnl_route_set_family(route.get(), family);
   rtnl_route_set_table(route.get(), XLB_PROXY_TABLE);
   rtnl_route_set_type(route.get(), RTN_LOCAL);
   rtnl_route_set_scope(route.get(), RT_SCOPE_HOST);
@@ -78,19 +81,28 @@ std::unique_ptr<rtnl_route, RouteFree> proxy_local_route() {
 Result<void> install_proxy_route() {
   auto sk = route_socket();
   if (!sk) return route_error("open a netlink socket", -NLE_NOMEM);
-  int rc = rtnl_route_add(sk.get(), proxy_local_route().get(), NLM_F_CREATE | NLM_F_REPLACE);
-  if (rc < 0)
-    return route_error("add the local route of table " + std::to_string(XLB_PROXY_TABLE), rc);
-  rc = rtnl_rule_add(sk.get(), proxy_rule().get(), NLM_F_CREATE | NLM_F_EXCL);
-  if (rc < 0 && rc != -NLE_EXIST) return route_error("add the fwmark rule", rc);
+  for (int family : kProxyRouteFamilies) {
+    const std::string ip = family == AF_INET6 ? "IPv6 " : "IPv4 ";
+    int rc =
+        rtnl_route_add(sk.get(), proxy_local_route(family).get(), NLM_F_CREATE | NLM_F_REPLACE);
+    // A kernel booted without IPv6 has no IPv6 VIPs to serve: IPv4 alone is enough there.
+    if (rc == -NLE_AF_NOSUPPORT && family == AF_INET6) continue;
+    if (rc < 0)
+      return route_error(
+          "add the " + ip + "local route of table " + std::to_string(XLB_PROXY_TABLE), rc);
+    rc = rtnl_rule_add(sk.get(), proxy_rule(family).get(), NLM_F_CREATE | NLM_F_EXCL);
+    if (rc < 0 && rc != -NLE_EXIST) return route_error("add the " + ip + "fwmark rule", rc);
+  }
   return Ok{};
 }
 
 void remove_proxy_route() {
   auto sk = route_socket();
   if (!sk) return;
-  rtnl_rule_delete(sk.get(), proxy_rule().get(), 0);
-  rtnl_route_delete(sk.get(), proxy_local_route().get(), 0);
+  for (int family : kProxyRouteFamilies) {
+    rtnl_rule_delete(sk.get(), proxy_rule(family).get(), 0);
+    rtnl_route_delete(sk.get(), proxy_local_route(family).get(), 0);
+  }
 }
 
 }  // namespace xlb::daemon

@@ -51,31 +51,63 @@ std::string default_proxy_binary() {
 #endif
 }
 
-// One listener of the reuseport group: 127.0.0.1:port (0: any), IP_TRANSPARENT so the
-// connections xlb_steer hands it may carry the VIP as their local address.
+// One listener of the reuseport group: a dual-stack IPv6 socket bound to 127.0.0.1:port as
+// ::ffff:127.0.0.1 (0: any port), so xlb_steer may hand it connections to IPv4 and IPv6 VIPs
+// alike (the kernel refuses an IPv4 socket for an IPv6 lookup) while the only address it answers
+// on its own is IPv4 loopback (binding ::1 would make it IPv6-only; :: would open it on every
+// address of the host). A kernel booted without IPv6 gets an IPv4 socket on 127.0.0.1 (it has
+// no IPv6 VIPs to serve). IP(V6)_TRANSPARENT so the connections may carry the VIP as their local
+// address.
 Result<int> open_proxy_listener(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const bool dual_stack = fd >= 0;
+  if (!dual_stack && errno == EAFNOSUPPORT)
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return system_error("cannot create the proxy's listener");
-  const int one = 1;
+  const int one = 1, zero = 0;
+  if (dual_stack && setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &zero, sizeof zero) != 0) {
+    close(fd);
+    return system_error("cannot make the proxy's listener dual-stack (IPV6_V6ONLY off)");
+  }
   setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   // Inherited by the accepted connections, whose local address is the VIP:port: once closed
   // (TIME_WAIT, FIN_WAIT) they must not keep another program's SO_REUSEADDR listener off that
   // port (nginx or HAProxy on the VIP after xlb stopped; the kernel files each connection under
   // its own port, not the listener's).
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one) != 0) {
+  const int transparent = dual_stack ? setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof one)
+                                     : setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one);
+  if (transparent != 0) {
     close(fd);
-    return system_error("cannot set IP_TRANSPARENT on the proxy's listener (needs CAP_NET_ADMIN)");
+    return system_error("cannot make the proxy's listener transparent (needs CAP_NET_ADMIN)");
   }
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  sa.sin_port = htons(port);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd, 4096) != 0) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(sockaddr_in);
+  if (dual_stack) {
+    auto& sa = reinterpret_cast<sockaddr_in6&>(ss);
+    sa.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, "::ffff:127.0.0.1", &sa.sin6_addr);
+    sa.sin6_port = htons(port);
+    len = sizeof sa;
+  } else {
+    auto& sa = reinterpret_cast<sockaddr_in&>(ss);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(port);
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, 4096) != 0) {
     close(fd);
     return system_error("cannot bind the proxy's listener on 127.0.0.1");
   }
   return fd;
+}
+
+// The port a listener was given (sin_port and sin6_port share their place).
+uint16_t listener_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  return ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
 }
 
 }  // namespace
@@ -116,12 +148,7 @@ Result<void> ProxySupervisor::prepare() {
       for (int f : fds) close(f);
       return fd.error();
     }
-    if (port == 0) {
-      sockaddr_in sa{};
-      socklen_t len = sizeof sa;
-      getsockname(*fd, reinterpret_cast<sockaddr*>(&sa), &len);
-      port = ntohs(sa.sin_port);
-    }
+    if (port == 0) port = listener_port(*fd);
     fds.push_back(*fd);
   }
   auto steering = ProxySteering::attach(datapath_);

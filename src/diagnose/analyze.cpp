@@ -91,18 +91,26 @@ void check_reachability(const Snapshot& s, const std::vector<const ServiceStatus
   }
   uint64_t packets = 0;
   bool endpoint_unroutable = false;  // its packets arrive but pass uncounted: no_route_endpoint
+  // fullproxy rules: the datapath hands their packets to xlb-proxy without a per-rule count
+  // (pass_proxy, all fullproxy VIPs; per rule: xlb_l7_requests_total).
+  bool all_proxied = !rules.empty();
   for (const auto* st : rules) {
+    all_proxied &= model::is_l7(st->service);
     packets += st->counter.packets;
     for (const auto& ep : st->endpoints) {
       const RouteFact* route = net.route_to(ep.endpoint.ip);
       endpoint_unroutable |= route && !route->found;
     }
   }
+  const uint64_t proxied = counter(s, XLB_STAT_PASS_PROXY);
+  if (all_proxied) packets = proxied;
   if (packets == 0 && s.flows.empty() && !endpoint_unroutable && !ha_standby(s)) {
     Finding f{Severity::warning,
               "no_traffic",
               "No packet for " + s.query.describe() + " has reached xlb yet.",
-              {"the rule's packet counter is 0 and no flow is tracked."},
+              {all_proxied ? "pass_proxy = 0: no packet was handed to xlb-proxy (all fullproxy "
+                             "VIPs)."
+                           : "the rule's packet counter is 0 and no flow is tracked."},
               "send traffic from a client; if it still does not arrive, check the client's route "
               "to " +
                   s.query.vip + " (on-link: " + neighbour_protocol(s.query.vip) +

@@ -19,17 +19,6 @@ extern "C" {
 namespace xlb::model {
 namespace {
 
-// A rule or endpoint address must be one host. IPv4: not 0.0.0.0, multicast or limited
-// broadcast. IPv6: not ::, multicast (ff00::/8), link-local (fe80::/10: it needs a zone, which a
-// rule cannot name) or IPv4-mapped (::ffff:0:0/96: that is an IPv4 host, written as one).
-bool is_host_address(const IpAddress& ip) {
-  const uint32_t h = ntohl(ip.addr.w[0]);
-  if (!ip.v6()) return h != 0 && (h >> 28) != 0xE && h != 0xFFFFFFFFu;
-  const bool unspecified = !ip.addr.w[0] && !ip.addr.w[1] && !ip.addr.w[2] && !ip.addr.w[3];
-  const bool mapped = !ip.addr.w[0] && !ip.addr.w[1] && ntohl(ip.addr.w[2]) == 0xFFFFu;
-  return !unspecified && !mapped && (h >> 24) != 0xFF && (h >> 22) != (0xFE80u >> 6);
-}
-
 Result<void> check_ip(const std::string& field, const std::string& text) {
   auto ip = parse_ip(text);
   if (ip && is_host_address(*ip)) return Ok{};
@@ -222,11 +211,6 @@ Result<void> validate_l7_options(const Service& svc, const std::string& prefix) 
     if (svc.insecure_backend) return only_l7("insecure_backend");
     return Ok{};
   }
-  if (family_of(svc.key.vip) == XLB_AF_INET6)
-    return invalid(prefix + "vip", prefix +
-                                       "vip: --mode=fullproxy over IPv6 is not supported yet "
-                                       "(xlb-proxy listens on IPv4 VIPs); use an IPv4 VIP, or "
-                                       "an L4 mode for this IPv6 VIP");
   if (svc.key.protocol != Protocol::tcp)
     return invalid(prefix + "protocol", prefix +
                                             "protocol must be tcp for --mode=fullproxy "

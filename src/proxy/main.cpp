@@ -4,9 +4,8 @@
 // channel. One event loop per core; a crash here never touches xlbd or the L4 datapath.
 //
 //   xlb-proxy --control-fd=3 --listen-fd=4 --listen-fd=5        (as xlbd starts it)
-//   xlb-proxy --config=FILE --listen=127.0.0.1:8080 [--workers=2]  (standalone, for tests)
-#include <arpa/inet.h>
-#include <netinet/in.h>
+//   xlb-proxy --config=FILE --listen=127.0.0.1:8080 [--workers=2]  (standalone, for tests;
+//                                                   or --listen=[::1]:8080)
 #include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +24,7 @@
 #include "proxy/config_applier.h"
 #include "proxy/control.h"
 #include "proxy/runtime.h"
+#include "proxy/socket_address.h"
 #include "proxy/worker.h"
 
 namespace {
@@ -46,22 +46,20 @@ struct ProxyOptions {
   unsigned workers = 0;
 };
 
-// Standalone mode's listeners: `workers` sockets of one reuseport group on ip:port.
+// Standalone mode's listeners: `workers` sockets of one reuseport group on ip:port
+// ("10.0.0.1:8080" or "[2001:db8::1]:8080").
 std::vector<int> open_listeners(const std::string& ip_port, unsigned workers) {
   std::vector<int> fds;
-  const size_t colon = ip_port.rfind(':');
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  if (colon == std::string::npos ||
-      inet_pton(AF_INET, ip_port.substr(0, colon).c_str(), &sa.sin_addr) != 1)
-    return fds;
-  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(ip_port.substr(colon + 1))));
+  const auto address = parse_socket_address(ip_port);
+  if (!address) return fds;
+  sockaddr_storage sa{};
+  const socklen_t sa_len = to_sockaddr(*address, sa);
   for (unsigned i = 0; i < workers; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd, 4096) != 0) {
+    if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sa_len) != 0 || listen(fd, 4096) != 0) {
       close(fd);
       break;
     }
@@ -163,7 +161,7 @@ int main(int argc, char** argv) {
   app.add_option("--control-fd", o.control_fd, "Control channel from xlbd (inherited)");
   app.add_option("--listen-fd", o.listen_fds, "Listening socket of one worker (inherited)");
   app.add_option("--config", o.config_file, "Standalone: a config message in a file");
-  app.add_option("--listen", o.listen, "Standalone: IP:PORT to listen on");
+  app.add_option("--listen", o.listen, "Standalone: IP:PORT or [IPv6]:PORT to listen on");
   app.add_option("--workers", o.workers, "Standalone: event loops (default: one per core)");
   if (auto documented = xlb::clidoc::answer_clidoc_request(app, argc, argv)) return *documented;
   CLI11_PARSE(app, argc, argv);

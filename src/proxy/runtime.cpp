@@ -1,6 +1,5 @@
 #include "proxy/runtime.h"
 
-#include <arpa/inet.h>
 #include <sys/stat.h>
 
 namespace xlb::proxy {
@@ -12,8 +11,8 @@ bool RuntimeRule::trusts(const IpAddress& client) const {
   return false;
 }
 
-const RuntimeRule* RuntimeConfig::route(uint32_t vip, uint16_t port, std::string_view host) const {
-  auto it = by_listener.find({vip, port});
+const RuntimeRule* RuntimeConfig::route(const IpPortKey& listener, std::string_view host) const {
+  auto it = by_listener.find(listener);
   if (it == by_listener.end()) return nullptr;
   const RuntimeRule* fallback = nullptr;
   for (size_t i : it->second) {
@@ -24,25 +23,23 @@ const RuntimeRule* RuntimeConfig::route(uint32_t vip, uint16_t port, std::string
   return fallback;
 }
 
-bool RuntimeConfig::trusts_on_listener(uint32_t vip, uint16_t port, uint32_t peer) const {
-  auto it = by_listener.find({vip, port});
+bool RuntimeConfig::trusts_on_listener(const IpPortKey& listener, const IpAddress& peer) const {
+  auto it = by_listener.find(listener);
   if (it == by_listener.end()) return false;
-  IpAddress peer_ip;  // the listener is IPv4, so is its TCP peer
-  peer_ip.addr.w[0] = htonl(peer);
   for (size_t i : it->second) {
-    if (rules[i].trusts(peer_ip)) return true;
+    if (rules[i].trusts(peer)) return true;
   }
   return false;
 }
 
-bool RuntimeConfig::is_tls(uint32_t vip, uint16_t port) const {
-  auto it = by_listener.find({vip, port});
+bool RuntimeConfig::is_tls(const IpPortKey& listener) const {
+  auto it = by_listener.find(listener);
   return it != by_listener.end() && !it->second.empty() &&
          rules[it->second.front()].service.security != model::Security::none;
 }
 
-std::shared_ptr<const TlsListener> RuntimeConfig::tls_for(uint32_t vip, uint16_t port) const {
-  auto it = tls.find({vip, port});
+std::shared_ptr<const TlsListener> RuntimeConfig::tls_for(const IpPortKey& listener) const {
+  auto it = tls.find(listener);
   return it == tls.end() ? nullptr : it->second;
 }
 
@@ -129,7 +126,7 @@ std::shared_ptr<const RuntimeConfig> build_runtime(const ProxyConfig& config,
   if (previous) {
     for (const auto& r : previous->rules) before[r.key] = &r;
   }
-  std::map<std::pair<uint32_t, uint16_t>, std::shared_ptr<TlsListener>> tls;
+  std::map<IpPortKey, std::shared_ptr<TlsListener>> tls;
   for (const auto& svc : config.rules) {
     RuntimeRule r;
     r.service = svc;
@@ -138,8 +135,9 @@ std::shared_ptr<const RuntimeConfig> build_runtime(const ProxyConfig& config,
       if (auto cidr = parse_ip_cidr(text)) r.trusted.push_back(*cidr);
     }
     r.stats = registry.rule(r.key);
-    const auto vip = parse_ipv4(svc.key.vip);
-    const std::pair<uint32_t, uint16_t> listener{vip ? ntohl(vip->w[0]) : 0, svc.key.port};
+    // A VIP that does not parse (validation refuses it before) is a listener no client reaches.
+    const IpPortKey listener =
+        ip_port_key(parse_ip(svc.key.vip).value_or(IpAddress{{}, 0}), svc.key.port);
     if (svc.security != model::Security::none) {
       auto old = before.find(r.key);
       load_rule_tls(r, old == before.end() ? nullptr : old->second, reload_tls, *rt);

@@ -16,6 +16,7 @@
 
 #include "common/ip.h"
 #include "proxy/control.h"
+#include "proxy/ip_port_key.h"
 #include "proxy/stats.h"
 #include "proxy/tls_context.h"
 
@@ -37,10 +38,10 @@ struct RuntimeRule {
 struct RuntimeConfig {
   Limits limits;
   std::vector<RuntimeRule> rules;
-  // (VIP, port), host order -> indexes in rules.
-  std::map<std::pair<uint32_t, uint16_t>, std::vector<size_t>> by_listener;
-  // (VIP, port) of https rules -> their certificates; a port absent here is plain HTTP.
-  std::map<std::pair<uint32_t, uint16_t>, std::shared_ptr<const TlsListener>> tls;
+  // VIP:port (IPv4 or IPv6) -> indexes in rules.
+  std::map<IpPortKey, std::vector<size_t>> by_listener;
+  // VIP:port of https rules -> their certificates; a port absent here is plain HTTP.
+  std::map<IpPortKey, std::shared_ptr<const TlsListener>> tls;
   // TLS rules whose files did not load (logged by the caller): the rule keeps the contexts it
   // had before if it had some, else its port stays TLS with the other rules' certificates (or
   // refuses handshakes when none loaded) and an e2ehttps rule answers 502.
@@ -52,14 +53,14 @@ struct RuntimeConfig {
   // The certificates served now, with their days to expiry (for /metrics).
   std::vector<TlsCertificateExpiry> certificates() const;
 
-  // The rule for a request to vip:port with Host `host` (normalized): that host's rule, else
-  // the listener's default (no --host) rule, else none (404).
-  const RuntimeRule* route(uint32_t vip, uint16_t port, std::string_view host) const;
-  // A PPv2 header on vip:port is accepted from `peer` when a rule there trusts it.
-  bool trusts_on_listener(uint32_t vip, uint16_t port, uint32_t peer) const;
-  // Whether vip:port is an https port (true even when no certificate loaded).
-  bool is_tls(uint32_t vip, uint16_t port) const;
-  std::shared_ptr<const TlsListener> tls_for(uint32_t vip, uint16_t port) const;
+  // The rule for a request to `listener` (VIP:port) with Host `host` (normalized): that host's
+  // rule, else the listener's default (no --host) rule, else none (404).
+  const RuntimeRule* route(const IpPortKey& listener, std::string_view host) const;
+  // A PPv2 header on `listener` is accepted from the TCP peer `peer` when a rule there trusts it.
+  bool trusts_on_listener(const IpPortKey& listener, const IpAddress& peer) const;
+  // Whether `listener` is an https port (true even when no certificate loaded).
+  bool is_tls(const IpPortKey& listener) const;
+  std::shared_ptr<const TlsListener> tls_for(const IpPortKey& listener) const;
 };
 
 // The identity of a rule's TLS files (inode, size, modification time of each): a change means

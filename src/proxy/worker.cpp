@@ -22,6 +22,7 @@
 #include "proxy/forward.h"
 #include "proxy/http_parser.h"
 #include "proxy/ppv2.h"
+#include "proxy/socket_address.h"
 
 namespace xlb::proxy {
 // Named, not anonymous: Worker::Loop (external linkage) holds these.
@@ -55,10 +56,10 @@ struct TlsChannel {
   }
 };
 
-// Idle backend connections are pooled by endpoint ((IPv4 << 16) | port, host order) and by the
+// Idle backend connections are pooled by endpoint (address of either family and port) and by the
 // TLS context they were verified with (null: plain): a connection verified for one rule's
 // name and CA never carries another rule's request.
-using PoolKey = std::pair<uint64_t, const SSL_CTX*>;
+using PoolKey = std::pair<IpPortKey, const SSL_CTX*>;
 
 struct ProxyBackend {
   FdTag tag{FdKind::backend, this};
@@ -84,11 +85,11 @@ enum class Phase : uint8_t {
 struct ProxySession {
   FdTag tag{FdKind::client, this};
   int fd = -1;
-  uint32_t vip = 0;  // host order: the listener (VIP:port) the client connected to
-  uint16_t port = 0;
-  uint32_t peer_ip = 0;  // host order: the TCP peer (PPv2 trust is decided on it)
-  std::string client;    // the client's address: the peer, or a trusted PPv2 source
-  IpAddress client_ip;   // `client` parsed (XFF trust); a PPv2 source may be IPv6
+  IpPortKey listener;   // the VIP:port the client connected to (IPv4 or IPv6)
+  uint16_t port = 0;    // its port (X-Forwarded-Port)
+  IpAddress peer;       // the TCP peer (PPv2 trust is decided on it)
+  std::string client;   // the client's address (RFC 5952 for IPv6): the peer, or a PPv2 source
+  IpAddress client_ip;  // `client` parsed (XFF trust); the family is the client's, not the VIP's
   bool ppv2_checked = false;
   bool readable = false, writable = false, eof = false;
   std::string in, out;
@@ -199,34 +200,34 @@ struct Worker::Loop {
         set_accepting(false);  // the rest wait in the backlog
         return;
       }
-      sockaddr_in peer{};
-      socklen_t len = sizeof peer;
-      const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len,
+      sockaddr_storage peer_sa{};
+      socklen_t len = sizeof peer_sa;
+      const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer_sa), &len,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) return;
-      sockaddr_in local{};
-      socklen_t local_len = sizeof local;
-      if (peer.sin_family != AF_INET ||
-          getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) {
+      sockaddr_storage local_sa{};
+      socklen_t local_len = sizeof local_sa;
+      const auto peer = from_sockaddr(peer_sa);
+      const auto local = getsockname(fd, reinterpret_cast<sockaddr*>(&local_sa), &local_len) == 0
+                             ? from_sockaddr(local_sa)
+                             : std::nullopt;
+      if (!peer || !local) {
         close(fd);
         continue;
       }
       auto s = std::make_unique<ProxySession>(limits);
       s->fd = fd;
-      s->vip = ntohl(local.sin_addr.s_addr);
-      s->port = ntohs(local.sin_port);
-      if (config->is_tls(s->vip, s->port) && !start_tls(*s)) {
+      s->listener = ip_port_key(local->ip, local->port);
+      s->port = local->port;
+      if (config->is_tls(s->listener) && !start_tls(*s)) {
         close(fd);  // an https port none of whose certificates loaded
         continue;
       }
       connections.fetch_add(1, std::memory_order_relaxed);
       set_nodelay(fd);
-      s->peer_ip = ntohl(peer.sin_addr.s_addr);
-      s->client_ip = IpAddress{};
-      s->client_ip.addr.w[0] = peer.sin_addr.s_addr;
-      char text[INET_ADDRSTRLEN] = {};
-      inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
-      s->client = text;
+      s->peer = peer->ip;
+      s->client_ip = peer->ip;
+      s->client = format_ip(peer->ip);
       s->deadline = now + std::chrono::milliseconds(limits.header_timeout_ms);
       ProxySession* raw = s.get();
       sessions.emplace(raw, std::move(s));
@@ -235,7 +236,7 @@ struct Worker::Loop {
   }
 
   bool start_tls(ProxySession& s) {
-    s.tls = config->tls_for(s.vip, s.port);
+    s.tls = config->tls_for(s.listener);
     if (!s.tls) return false;
     s.tls_io.ssl = s.tls->accept_session(s.fd);
     return s.tls_io.ssl != nullptr;
@@ -420,8 +421,7 @@ struct Worker::Loop {
       return true;
     }
     if (h.status == Ppv2Header::Status::need_more && !s.eof) return false;
-    if (!config->trusts_on_listener(s.vip, s.port, s.peer_ip) ||
-        h.status != Ppv2Header::Status::ok) {
+    if (!config->trusts_on_listener(s.listener, s.peer) || h.status != Ppv2Header::Status::ok) {
       answer_and_close(s, 400, "Proxy Protocol header not accepted from this peer");
       return false;
     }
@@ -490,7 +490,7 @@ struct Worker::Loop {
     s.config = config;
     s.generation = generation;
     const std::string host = model::normalize_host(req.one("Host").value_or(""));
-    s.rule = config->route(s.vip, s.port, host);
+    s.rule = config->route(s.listener, host);
     s.head_answered = false;
     s.retried = false;
     s.retry_head.clear();
@@ -543,12 +543,13 @@ struct Worker::Loop {
   // A pooled connection to the endpoint (as the rule's --reuse allows), else a new one.
   bool attach_backend(ProxySession& s, bool fresh_only = false) {
     const model::Endpoint& ep = endpoint_of(s);
-    in_addr addr{};
-    if (inet_pton(AF_INET, ep.ip.c_str(), &addr) != 1) return false;
+    const auto ip = parse_ip(ep.ip);
+    if (!ip) return false;
+    const SocketAddress endpoint{*ip, ep.port};
     // e2ehttps: TLS to the endpoint under the rule's context (none when its CA did not load).
     const bool e2e = s.rule->service.security == model::Security::e2ehttps;
     if (e2e && !s.rule->backend_tls) return false;
-    const PoolKey key{(uint64_t{ntohl(addr.s_addr)} << 16) | ep.port,
+    const PoolKey key{ip_port_key(endpoint.ip, endpoint.port),
                       e2e ? s.rule->backend_tls.get() : nullptr};
     const model::Reuse reuse = s.rule->service.reuse;
     // safe: a client's first request never rides a reused connection (HAProxy's meaning), so
@@ -571,14 +572,12 @@ struct Worker::Loop {
         return true;
       }
     }
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_storage sa{};
+    const socklen_t sa_len = to_sockaddr(endpoint, sa);
+    const int fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     set_nodelay(fd);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr = addr;
-    sa.sin_port = htons(ep.port);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 && errno != EINPROGRESS) {
+    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sa_len) != 0 && errno != EINPROGRESS) {
       close(fd);
       return false;
     }

@@ -9,7 +9,9 @@
 # node). A clean stop withdraws; --bgp-keep-on-exit keeps the route and the next xlbd adopts
 # gobgpd; a killed gobgpd is restarted. An HA BACKUP node's worse MED takes it out of the
 # multipath. The control: with rr the same cut breaks some transfers. Every endpoint down on a
-# node, then every rule deleted: its next hop, then the route, are gone within 2 s.
+# node, then every rule deleted: its next hop, then the route, are gone within 2 s. BGP over
+# IPv6 (issue 24): lb1 also peers with the router over IPv6 and its IPv6 VIP reaches the
+# router as a /128 with lb1's IPv6 address as next hop, and goes when the rule does.
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
@@ -51,6 +53,11 @@ for lb in "${LBS[@]}"; do
   addr_add "$lb" eth0 "${LB_IP[$lb]}/24"
   sysctl_set "$lb" net.ipv4.ip_forward=1  # the datapath's FIB lookups need forwarding on
 done
+ROUTER_FAB_IP6=2001:db8:3::1
+LB1_IP6=2001:db8:3::11
+VIP6=2001:db8:f::100
+addr6_add router eth1 "$ROUTER_FAB_IP6/64"
+addr6_add lb1 eth0 "$LB1_IP6/64"
 topo_backends fab "$ROUTER_FAB_IP"
 for b in b1 b2; do
   addr_add "$b" lo "$VIP/32"
@@ -79,6 +86,14 @@ template bgp lbs {
 }
 CONF
   for lb in "${LBS[@]}"; do echo "protocol bgp $lb from lbs { neighbor ${LB_IP[$lb]} as 65001; }"; done
+  cat <<CONF
+# lb1 over IPv6: IPv6 unicast only, no password.
+protocol bgp lb1v6 {
+  local $ROUTER_FAB_IP6 as 65000; neighbor $LB1_IP6 as 65001;
+  hold time 3; keepalive time 1; connect delay time 1; connect retry time 1; error wait time 1, 2;
+  ipv6 { import all; export none; };
+}
+CONF
 } >"$bird_conf"
 bg_run router bird bird -f -c "$bird_conf" -s "$E2E_RUN_DIR/bird.ctl"
 birdc_() { nsx router birdc -s "$E2E_RUN_DIR/bird.ctl" "$@"; }
@@ -100,6 +115,21 @@ done
 xlbctl_in lb1 get bgpneighbor
 assert_not_contains "$(nsx lb1 gobgp global rib -a ipv4)" "198.51.100.0/24" \
   "lb1's gobgpd RIB (import policy: accept nothing from peers)"
+
+step "BGP over IPv6: lb1's IPv6 VIP reaches the router as a /128 via lb1's IPv6 address"
+xlbctl_in lb1 create bgpneighbor "$ROUTER_FAB_IP6" 65000 --holdTime=3 >/dev/null
+established6() { [[ $(xlbctl_in lb1 get bgpneighbor) == *"| $ROUTER_FAB_IP6 "*"| Established |"* ]]; }
+wait_until 15 established6 || fail "lb1's IPv6 session to the router is not Established" \
+  "$(xlbctl_in lb1 get bgpneighbor 2>&1; birdc_ show protocols all lb1v6)"
+xlbctl_in lb1 create lb "$VIP6" --tcp=80 --endpoints="[2001:db8:3::21]:1" --mode=dsr \
+  --name=web6 >/dev/null
+vip6_route() { birdc_ show route "$VIP6/128" all; }
+vip6_via_lb1() { [[ $(vip6_route) == *"via $LB1_IP6 "* ]]; }
+wait_until 5 vip6_via_lb1 || fail "the router has no route to $VIP6/128 via $LB1_IP6" "$(vip6_route)"
+log "$(vip6_route)"
+xlbctl_in lb1 delete lb "$VIP6" --tcp=80 >/dev/null
+vip6_gone() { [[ $(vip6_route) != *"$VIP6/128"* ]]; }
+wait_until 2 vip6_gone || fail "the router still has $VIP6/128 after the rule went" "$(vip6_route)"
 
 # next_hops: how many next hops the router's kernel route to the VIP has (0: no route).
 next_hops() {

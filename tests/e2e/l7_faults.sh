@@ -45,9 +45,9 @@ wait_until 10 vip_answers "$VIP" || fail "no answer from http://$VIP/" "$(xlbd_l
 step "slowloris: 200 connections, a byte every 2 s, cut at 3 s; wrk keeps >= 90% of its rate"
 base=$(wrk_rate 1)
 bg_run client slowloris python3 "$E2E_TOOLS/slowloris.py" "$VIP" 80 --connections=200 \
-  --interval=2 --duration=8
+  --interval=2 --duration=8 --ready-file="$E2E_RUN_DIR/slowloris.ready"
 loris=$BG_PID
-sleep 0.3
+wait_until 5 test -e "$E2E_RUN_DIR/slowloris.ready" || fail "slowloris did not open its connections"
 loaded=$(wrk_rate 1)
 log "wrk: $base req/s alone, $loaded req/s beside slowloris"
 assert_ge "$((base * 9 / 10))" "$loaded" "wrk's rate beside slowloris (90% of $base)"
@@ -69,30 +69,42 @@ timed_raw() {
   out=$(http_raw client "$VIP" "$port" "$@" "$request")
   echo "$(head -n1 <<<"$out" | awk '{print $1}') $(tail -n1 <<<"$out") $(seconds_between "$t0" "$EPOCHREALTIME")"
 }
-# assert_answer <want-status> <max-seconds> <what> <port> <request>: answered <want-status> and
-# closed within <max-seconds> (each timeout is well under the next thing that could answer).
+# assert_answer <want-status> <max-seconds> <what> <timed_raw-output-file>: answered
+# <want-status> and closed within <max-seconds> (each timeout is well under the next thing that
+# could answer).
 assert_answer() {
   local want=$1 max=$2 what=$3 status state took
-  shift 3
-  read -r status state took <<<"$(timed_raw "$@")"
+  read -r status state took <"$4"
   log "$what: $status $state after ${took}s"
   assert_eq "$want $state" "$status closed" "$what"
   awk -v t="$took" -v m="$max" 'BEGIN { exit !(t < m) }' || fail "$what took ${took}s (bound ${max}s)"
 }
 
 step "limits: a hung endpoint 504 at 1 s, an unreachable one 502 at 0.5 s, a stalled body 408 at 1 s"
-assert_answer 504 2.5 "hung endpoint" 91 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
-assert_answer 502 2 "unreachable endpoint" 92 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+# The three clients at once (each on its own connection): the step takes the longest deadline,
+# not their sum.
+timed_raw 91 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >"$E2E_RUN_DIR/limit-hung" &
+hung=$!
+timed_raw 92 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >"$E2E_RUN_DIR/limit-unreachable" &
+unreachable=$!
 # To the silent endpoint: nginx would answer before the body is whole.
-assert_answer 408 2.5 "request body stalled" 91 \
-  'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc'
+timed_raw 91 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc' \
+  >"$E2E_RUN_DIR/limit-stalled" &
+stalled=$!
+wait "$hung" "$unreachable" "$stalled"
+assert_answer 504 2.5 "hung endpoint" "$E2E_RUN_DIR/limit-hung"
+assert_answer 502 2 "unreachable endpoint" "$E2E_RUN_DIR/limit-unreachable"
+assert_answer 408 2.5 "request body stalled" "$E2E_RUN_DIR/limit-stalled"
 
 step "--l7-max-connections=300: with 300 clients held, the next one waits; then it is served"
 bg_run client holders python3 "$E2E_TOOLS/slowloris.py" "$VIP" 80 --connections=300 \
-  --interval=60 --duration=2.5
+  --interval=60 --duration=10 --ready-file="$E2E_RUN_DIR/holders.ready" \
+  --release-file="$E2E_RUN_DIR/holders.release"
 holders=$BG_PID
-sleep 0.5
-vip_answers "$VIP" && fail "a client past --l7-max-connections was served at once"
+wait_until 5 test -e "$E2E_RUN_DIR/holders.ready" || fail "the 300 holders did not connect"
+nsx client curl -sf --max-time 0.5 "http://$VIP/" >/dev/null &&
+  fail "a client past --l7-max-connections was served at once"
+touch "$E2E_RUN_DIR/holders.release"
 wait "$holders" || true
 wait_until 5 vip_answers "$VIP" || fail "no answer once the 300 held connections closed"
 
@@ -114,7 +126,9 @@ assert_at_most_n $((16 << 10)) $((rss_paused - rss_before)) "KiB xlb-proxy grew 
 step "kill -9 xlb-proxy: xlbd restarts it; the L4 rule forwards throughout"
 request_loop_start client l4 "http://$VIP:90/"
 loop=$BG_PID
-sleep 0.5
+# l4_attempts_since <epoch>: the L4 loop finished an attempt (ok or not) after that moment.
+l4_attempts_since() { [[ $(request_loop_counts l4 "$1") != "0 0" ]]; }
+wait_until 5 l4_attempts_since 0 || fail "the L4 request loop did not start"
 old=$(proxy_pid)
 killed_at=$EPOCHREALTIME
 kill -KILL "$old"
@@ -123,7 +137,8 @@ wait_until 10 new_proxy || fail "xlb-proxy not restarted" "$(xlbd_log_tail)"
 wait_until 10 vip_answers "$VIP" || fail "fullproxy does not answer after the restart"
 back_at=$EPOCHREALTIME
 log "xlb-proxy $old killed, $(proxy_pid) serving after $(seconds_between "$killed_at" "$back_at")s"
-sleep 0.5
+# Every attempt that overlapped the restart has ended once one ends after it.
+wait_until 5 l4_attempts_since "$back_at" || fail "no L4 attempt ended after the restart"
 stop_pid "$loop"
 read -r ok bad <<<"$(request_loop_counts l4 "$killed_at" "$EPOCHREALTIME")"
 log "L4 rule during the restart: $ok ok, $bad failed"

@@ -43,6 +43,19 @@ TEST(BgpConfig, NeighbourDefaultsAndRefusalsNameTheField) {
             "router_id");
 }
 
+// BGP sessions over IPv6: a global IPv6 neighbour, kept in RFC 5952 form; a link-local one (it
+// would need an interface), an IPv4-mapped or multicast one is refused naming the field.
+TEST(BgpConfig, Ipv6NeighboursAreGlobalAndCanonical) {
+  auto n = bgp_neighbor_from_json(json{{"address", "2001:DB8:0:0::1"}, {"remote_as", 65000}});
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->address, "2001:db8::1");
+  for (const char* bad : {"fe80::1", "::ffff:10.0.1.1", "ff02::1", "::", "2001:db8::1/64"}) {
+    auto r = bgp_neighbor_from_json(json{{"address", bad}, {"remote_as", 65000}});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().field, "address") << r.error().message;
+  }
+}
+
 TEST(BgpConfig, PasswordsAreKeptInTheStateFileButNeverShown) {
   BgpConfig cfg;
   cfg.global = BgpGlobal{65001, "10.0.1.11"};
@@ -81,6 +94,30 @@ TEST(GobgpdConfig, AcceptNothingAndEachNeighboursTimersAndKey) {
         "afi-safi-name = \"ipv6-unicast\""}) {
     EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
   }
+}
+
+// gobgpd's neighbour for an IPv6 session: its address as written, IPv6 unicast only (an IPv4
+// route has no IPv4 next hop to carry there); an IPv4 session beside it keeps both families.
+TEST(GobgpdConfig, AnIpv6SessionCarriesIpv6RoutesOnly) {
+  BgpConfig cfg;
+  cfg.global = BgpGlobal{65001, "10.0.1.11"};
+  BgpNeighbor v4, v6;
+  v4.address = "10.0.1.1";
+  v4.remote_as = 65000;
+  v6.address = "2001:db8:1::1";
+  v6.remote_as = 65000;
+  cfg.neighbors = {v4, v6};
+  const std::string text = gobgpd_config_text(cfg);
+  const size_t v6_block = text.find("neighbor-address = \"2001:db8:1::1\"");
+  ASSERT_NE(v6_block, std::string::npos) << text;
+  const size_t v4_block = text.find("neighbor-address = \"10.0.1.1\"");
+  ASSERT_LT(v4_block, v6_block) << text;
+  const std::string v4_text = text.substr(v4_block, v6_block - v4_block);
+  const std::string v6_text = text.substr(v6_block);
+  EXPECT_NE(v4_text.find("afi-safi-name = \"ipv4-unicast\""), std::string::npos) << v4_text;
+  EXPECT_NE(v4_text.find("afi-safi-name = \"ipv6-unicast\""), std::string::npos) << v4_text;
+  EXPECT_NE(v6_text.find("afi-safi-name = \"ipv6-unicast\""), std::string::npos) << v6_text;
+  EXPECT_EQ(v6_text.find("ipv4-unicast"), std::string::npos) << v6_text;
 }
 
 // The gobgp CLI's address family follows the prefix: IPv6 /128 routes go in ipv6 unicast.

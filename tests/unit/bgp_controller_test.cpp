@@ -105,6 +105,10 @@ TEST_F(BgpControllerTest, RefusedChangesChangeNothing) {
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.error().code, ErrorCode::conflict);
   EXPECT_EQ(c.delete_neighbor("10.0.1.2").error().code, ErrorCode::not_found);
+  // An IPv6 neighbour is found by any spelling of its address (it is kept canonical).
+  ASSERT_TRUE(c.add_neighbor(neighbor("2001:db8::1")).ok());
+  EXPECT_TRUE(c.delete_neighbor("2001:DB8:0::1").ok());
+  EXPECT_EQ(c.delete_neighbor("2001:db8::1").error().code, ErrorCode::not_found);
   EXPECT_EQ(c.delete_global().error().code, ErrorCode::not_found);
 
   const BgpConfig before = speaker.config;

@@ -434,6 +434,27 @@ TEST(Analyze, NoPacketAtAllIsNoTraffic) {
   EXPECT_NE(find(analyze(s), "no_traffic"), nullptr);
 }
 
+// fullproxy rules (IPv4 or IPv6 VIPs): the datapath counts their packets in pass_proxy only, so
+// an idle rule counter is no evidence of no traffic while packets were handed to xlb-proxy.
+TEST(Analyze, FullproxyTrafficIsJudgedByPassProxy) {
+  for (const char* vip : {"10.0.0.100", "2001:db8:f::100"}) {
+    Snapshot s = healthy();
+    s.query.vip = vip;
+    rule(s).service.key.vip = vip;
+    rule(s).service.mode = model::Mode::fullproxy;
+    rule(s).counter.packets = 0;
+    s.flows.clear();
+    s.net.checked = false;
+    s.counters[XLB_STAT_PASS_PROXY] = 12;
+    EXPECT_EQ(find(analyze(s), "no_traffic"), nullptr) << vip;
+    s.counters[XLB_STAT_PASS_PROXY] = 0;
+    const Report r = analyze(s);
+    const Finding* f = find(r, "no_traffic");
+    ASSERT_NE(f, nullptr) << vip;
+    EXPECT_NE(f->evidence[0].find("pass_proxy = 0"), std::string::npos) << f->evidence[0];
+  }
+}
+
 TEST(Analyze, DsrRepliesOfAnotherRuleAreNotBlamedOnANatRule) {
   Snapshot s = healthy();
   s.counters[XLB_STAT_PASS_DSR_REPLY] = 7;  // global: some DSR rule elsewhere

@@ -68,14 +68,15 @@ TEST(ProxyRouting, HostThenDefaultThenNothing) {
   config.rules.back().key.port = 81;
   config.rules.back().xff_trusted = {"10.1.1.0/24"};
   auto rt = build_runtime(config, registry);
-  const uint32_t vip = 0x14141401;  // 20.20.20.1
-  EXPECT_EQ(rt->route(vip, 80, "www.a.com")->service.key.host, "www.a.com");
-  EXPECT_EQ(rt->route(vip, 80, "other")->service.key.host, "");
-  EXPECT_EQ(rt->route(vip, 81, "other"), nullptr) << "no default on :81: 404";
-  EXPECT_EQ(rt->route(vip, 82, "www.a.com"), nullptr);
-  EXPECT_TRUE(rt->trusts_on_listener(vip, 81, 0x0a01010a));
-  EXPECT_FALSE(rt->trusts_on_listener(vip, 80, 0x0a01010a));
-  EXPECT_FALSE(rt->trusts_on_listener(vip, 81, 0x0a01020a));
+  const IpAddress vip = parse_ip("20.20.20.1").value();
+  const auto on = [&vip](uint16_t port) { return ip_port_key(vip, port); };
+  EXPECT_EQ(rt->route(on(80), "www.a.com")->service.key.host, "www.a.com");
+  EXPECT_EQ(rt->route(on(80), "other")->service.key.host, "");
+  EXPECT_EQ(rt->route(on(81), "other"), nullptr) << "no default on :81: 404";
+  EXPECT_EQ(rt->route(on(82), "www.a.com"), nullptr);
+  EXPECT_TRUE(rt->trusts_on_listener(on(81), parse_ip("10.1.1.10").value()));
+  EXPECT_FALSE(rt->trusts_on_listener(on(80), parse_ip("10.1.1.10").value()));
+  EXPECT_FALSE(rt->trusts_on_listener(on(81), parse_ip("10.1.2.10").value()));
   // A rule's counters outlive a new configuration with the same rule.
   rt->rules[0].stats->requests += 3;
   auto again = build_runtime(config, registry);

@@ -9,18 +9,16 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "proxy/config_applier.h"
 #include "proxy/worker.h"
+#include "proxy_test_harness.h"
 #include "tls_test_pki.h"
 
 namespace xlb::proxy {
@@ -28,28 +26,8 @@ namespace {
 
 using testing_pki::PemFiles;
 using testing_pki::TestCert;
-
-// A loopback listener on an ephemeral port (blocking unless asked).
-int listen_loopback(uint16_t& port, bool nonblocking) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd, 64) != 0) {
-    close(fd);
-    return -1;
-  }
-  socklen_t len = sizeof sa;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  port = ntohs(sa.sin_port);
-  return fd;
-}
-
-void set_io_timeout(int fd, int seconds) {
-  timeval tv{seconds, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
+using testing_proxy::ProxyUnderTest;
+using testing_proxy::TlsTestClient;
 
 // An HTTPS endpoint: answers every request of a keep-alive connection with 200 "from the
 // endpoint", one thread per connection.
@@ -58,37 +36,17 @@ class TlsTestEndpoint {
   explicit TlsTestEndpoint(const PemFiles& pem) : ctx_(SSL_CTX_new(TLS_server_method())) {
     SSL_CTX_use_certificate_file(ctx_, pem.cert.c_str(), SSL_FILETYPE_PEM);
     SSL_CTX_use_PrivateKey_file(ctx_, pem.key.c_str(), SSL_FILETYPE_PEM);
-    listen_fd_ = listen_loopback(port_, false);
-    accept_thread_ = std::thread([this] { accept_loop(); });
+    server_ = std::make_unique<testing_proxy::ThreadedTestServer>("127.0.0.1",
+                                                                  [this](int fd) { serve(fd); });
   }
   ~TlsTestEndpoint() {
-    stop_ = true;
-    accept_thread_.join();
-    {
-      std::lock_guard lock(mu_);
-      for (int fd : fds_) shutdown(fd, SHUT_RDWR);
-    }
-    for (auto& t : connections_) t.join();
-    close(listen_fd_);
+    server_.reset();  // its connections end before the context they use
     SSL_CTX_free(ctx_);
   }
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return server_->port(); }
   int handshakes() const { return handshakes_.load(); }
 
  private:
-  void accept_loop() {
-    while (!stop_) {
-      pollfd p{listen_fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) continue;
-      set_io_timeout(fd, 5);
-      std::lock_guard lock(mu_);
-      fds_.push_back(fd);
-      connections_.emplace_back([this, fd] { serve(fd); });
-    }
-  }
-
   void serve(int fd) {
     SSL* ssl = SSL_new(ctx_);
     SSL_set_fd(ssl, fd);
@@ -108,113 +66,11 @@ class TlsTestEndpoint {
     }
     SSL_free(ssl);
     ERR_clear_error();
-    close(fd);
   }
 
   SSL_CTX* ctx_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
   std::atomic<int> handshakes_{0};
-  std::mutex mu_;
-  std::vector<int> fds_;
-  std::vector<std::thread> connections_;
-  std::thread accept_thread_;
-};
-
-// A client's TLS connection to the proxy (it trusts any certificate: what is checked here is
-// which one the proxy serves, and the endpoint side).
-class TlsTestClient {
- public:
-  explicit TlsTestClient(uint16_t port) : ctx_(SSL_CTX_new(TLS_client_method())) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    set_io_timeout(fd_, 5);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(port);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
-    ssl_ = SSL_new(ctx_);
-    SSL_set_fd(ssl_, fd_);
-    connected_ = connected_ && SSL_connect(ssl_) == 1;
-  }
-  ~TlsTestClient() {
-    SSL_free(ssl_);
-    SSL_CTX_free(ctx_);
-    close(fd_);
-  }
-  bool connected() const { return connected_; }
-  std::string served_cn() const {
-    X509* peer = SSL_get1_peer_certificate(ssl_);
-    std::string cn = testing_pki::subject_cn(peer);
-    X509_free(peer);
-    return cn;
-  }
-  // "<status> <body>" of GET / for `host`; empty when the connection failed.
-  std::string get(const std::string& host) {
-    const std::string request = "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
-    if (SSL_write(ssl_, request.data(), static_cast<int>(request.size())) <= 0) return "";
-    std::string in;
-    char buf[4096];
-    for (;;) {
-      const size_t head_end = in.find("\r\n\r\n");
-      if (head_end != std::string::npos) {
-        const size_t cl = in.find("Content-Length: ");
-        const size_t length = cl < head_end ? std::stoul(in.substr(cl + 16)) : 0;
-        if (in.size() >= head_end + 4 + length) {
-          const std::string answer = in.substr(9, 3) + " " + in.substr(head_end + 4, length);
-          in.erase(0, head_end + 4 + length);
-          return answer;
-        }
-      }
-      const int n = SSL_read(ssl_, buf, sizeof buf);
-      if (n <= 0) return "";
-      in.append(buf, static_cast<size_t>(n));
-    }
-  }
-
- private:
-  SSL_CTX* ctx_;
-  SSL* ssl_ = nullptr;
-  int fd_ = -1;
-  bool connected_ = false;
-};
-
-// One xlb-proxy event loop on a loopback port, configured like xlbd would.
-class ProxyUnderTest {
- public:
-  ProxyUnderTest() : applier_(store_, registry_) { listen_fd_ = listen_loopback(port_, true); }
-  ~ProxyUnderTest() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    worker_.reset();
-    close(listen_fd_);
-  }
-  uint16_t port() const { return port_; }
-  ConfigApplier& applier() { return applier_; }
-  void start() {
-    worker_ = std::make_unique<Worker>(listen_fd_, store_, registry_, connections_);
-    thread_ = std::thread([this] { worker_->run(stop_); });
-  }
-  nlohmann::json tls_stats() const { return registry_.snapshot({})["tls"]; }
-  uint64_t failures(const std::string& side, const std::string& reason) const {
-    const nlohmann::json stats = tls_stats();
-    for (const auto& f : stats["failures"]) {
-      if (f["side"] == side && f["reason"] == reason) return f["count"].get<uint64_t>();
-    }
-    return 0;
-  }
-
- private:
-  ConfigStore store_;
-  StatsRegistry registry_;
-  ConfigApplier applier_;
-  std::atomic<uint32_t> connections_{0};
-  std::atomic<bool> stop_{false};
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::unique_ptr<Worker> worker_;
-  std::thread thread_;
+  std::unique_ptr<testing_proxy::ThreadedTestServer> server_;
 };
 
 class ProxyE2eHttps : public ::testing::Test {

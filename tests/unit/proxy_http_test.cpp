@@ -6,9 +6,12 @@
 #include "proxy/forward.h"
 #include "proxy/http_parser.h"
 #include "proxy/ppv2.h"
+#include "proxy_test_harness.h"
 
 namespace xlb::proxy {
 namespace {
+
+using testing_proxy::parsed_request;
 
 // Feeds `bytes` in slices of `step` (0: all at once), as a socket might deliver them; returns
 // the body the parser re-framed. Stops at the end of the first message or a failure.
@@ -175,15 +178,6 @@ TEST(ProxyHttpParser, Responses) {
   feed_all(close, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(close.state(), HttpParser::State::done);
   EXPECT_FALSE(close.head().keep_alive);
-}
-
-MessageHead parsed_request(const std::string& text) {
-  static const Limits limits;
-  HttpParser p(HttpParser::Kind::request, limits);
-  std::string body;
-  p.feed(text, body);
-  EXPECT_NE(p.state(), HttpParser::State::failed) << p.fault().reason;
-  return p.head();
 }
 
 TEST(ProxyForward, XffModesAndTrust) {

@@ -91,7 +91,7 @@ model::Service reload_test_rule(const PemFiles& pem) {
 }
 
 std::shared_ptr<const TlsListener> served_listener(const ConfigStore& store) {
-  return store.current()->tls_for(0x14141401, 443);  // 20.20.20.1:443
+  return store.current()->tls_for(ip_port_key(parse_ip("20.20.20.1").value(), 443));
 }
 
 std::string served_cn(const ConfigStore& store) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/tcp.h>
 
 #include <cstring>
@@ -38,6 +39,17 @@ uint16_t ones_sum(const uint8_t* p, size_t len, uint32_t sum = 0) {
   for (size_t i = 0; i + 1 < len; i += 2) sum += (p[i] << 8) | p[i + 1];
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<uint16_t>(sum);
+}
+
+// The TCP header of a RST for `seg`: its ports and sequence numbers, RST|ACK and nothing else.
+void expect_rst_header(const tcphdr& th, const RstSegment& seg) {
+  EXPECT_EQ(ntohs(th.source), seg.sport);
+  EXPECT_EQ(ntohs(th.dest), seg.dport);
+  EXPECT_EQ(ntohl(th.seq), seg.seq);
+  EXPECT_EQ(ntohl(th.ack_seq), seg.ack);
+  EXPECT_TRUE(th.rst);
+  EXPECT_TRUE(th.ack);
+  EXPECT_FALSE(th.syn || th.fin || th.psh);
 }
 
 TEST(RstSegments, NatResetsTheClientFromTheVipAndTheEndpointFromTheClient) {
@@ -86,16 +98,59 @@ TEST(RstPacket, HeadersAndChecksums) {
   EXPECT_EQ(iph.saddr, seg.saddr.w[0]);
   EXPECT_EQ(iph.daddr, seg.daddr.w[0]);
   EXPECT_EQ(ones_sum(packet.data(), sizeof iph), 0xffff) << "IP header checksum";
-  EXPECT_EQ(ntohs(th.source), 80);
-  EXPECT_EQ(ntohs(th.dest), 40000);
-  EXPECT_EQ(ntohl(th.seq), 5000u);
-  EXPECT_EQ(ntohl(th.ack_seq), 1000u);
-  EXPECT_TRUE(th.rst);
-  EXPECT_TRUE(th.ack);
-  EXPECT_FALSE(th.syn || th.fin || th.psh);
+  expect_rst_header(th, seg);
   // TCP checksum over the pseudo-header (addresses, protocol, length) and the segment.
   uint32_t pseudo = ones_sum(packet.data() + 12, 8) + IPPROTO_TCP + sizeof th;
   EXPECT_EQ(ones_sum(packet.data() + sizeof iph, sizeof th, pseudo), 0xffff) << "TCP checksum";
+}
+
+// NAT66: client [2001:db8:c::10]:40000 -> VIP [2001:db8:f::100]:80, endpoint [2001:db8:b::10]:8080.
+TEST(RstSegments, Ipv6FlowsAreResetInIpv6) {
+  ExpiredTcpFlow f = nat_flow();
+  f.orig_key.family = XLB_AF_INET6;
+  f.orig_key.saddr = parse_ip("2001:db8:c::10")->addr;
+  f.orig_key.daddr = parse_ip("2001:db8:f::100")->addr;
+  f.orig.nat_daddr = parse_ip("2001:db8:b::10")->addr;
+  auto [client, endpoint] = rst_segments(f);
+  EXPECT_EQ(client.family, XLB_AF_INET6);
+  EXPECT_EQ(format_ip(client.saddr, client.family), "2001:db8:f::100");
+  EXPECT_EQ(format_ip(client.daddr, client.family), "2001:db8:c::10");
+  EXPECT_EQ(client.seq, 5000u);
+  EXPECT_EQ(endpoint.family, XLB_AF_INET6);
+  EXPECT_EQ(format_ip(endpoint.saddr, endpoint.family), "2001:db8:c::10");
+  EXPECT_EQ(format_ip(endpoint.daddr, endpoint.family), "2001:db8:b::10");
+  EXPECT_EQ(endpoint.dport, 8080);
+}
+
+TEST(RstPacket, Ipv6HeaderAndThePseudoHeaderChecksum) {
+  RstSegment seg{parse_ip("2001:db8:f::100")->addr,
+                 parse_ip("2001:db8:c::10")->addr,
+                 80,
+                 40000,
+                 5000,
+                 1000,
+                 XLB_AF_INET6};
+  auto packet = rst_packet(seg);
+  ASSERT_EQ(packet.size(), sizeof(ip6_hdr) + sizeof(tcphdr));
+  ip6_hdr ip6;
+  tcphdr th;
+  std::memcpy(&ip6, packet.data(), sizeof ip6);
+  std::memcpy(&th, packet.data() + sizeof ip6, sizeof th);
+  EXPECT_EQ(packet[0] >> 4, 6) << "version";
+  EXPECT_EQ(ntohs(ip6.ip6_plen), sizeof th) << "payload length: the TCP header alone";
+  EXPECT_EQ(ip6.ip6_nxt, IPPROTO_TCP);
+  EXPECT_EQ(ip6.ip6_hlim, 64);
+  EXPECT_EQ(std::memcmp(&ip6.ip6_src, seg.saddr.w, 16), 0);
+  EXPECT_EQ(std::memcmp(&ip6.ip6_dst, seg.daddr.w, 16), 0);
+  expect_rst_header(th, seg);
+  // RFC 8200 8.1: source, destination, 32-bit upper-layer length, 24 zero bits, next header.
+  uint8_t pseudo[40] = {};
+  std::memcpy(pseudo, &ip6.ip6_src, 32);
+  pseudo[35] = sizeof th;
+  pseudo[39] = IPPROTO_TCP;
+  const uint16_t pseudo_sum = ones_sum(pseudo, sizeof pseudo);
+  EXPECT_EQ(ones_sum(packet.data() + sizeof ip6, sizeof th, pseudo_sum), 0xffff)
+      << "TCP checksum over the IPv6 pseudo-header";
 }
 
 }  // namespace

@@ -154,12 +154,15 @@ TEST(Validate, Ipv6VipThatWouldShareAnIpv4VipsEntryIsRefused) {
   EXPECT_TRUE(validate(s).ok());
 }
 
-TEST(Validate, FullproxyOverIpv6IsRefusedAsNotSupportedYet) {
+// fullproxy serves IPv6 VIPs (xlb-proxy's listener is dual-stack); the rule's family is still
+// one: an IPv4 endpoint behind an IPv6 fullproxy VIP is refused like any mixed rule.
+TEST(Validate, FullproxyOnIpv6VipsIsAcceptedInOneFamily) {
   Service s = valid_v6_rule();
   s.mode = Mode::fullproxy;
-  expect_invalid(s, "vip",
-                 "vip: --mode=fullproxy over IPv6 is not supported yet (xlb-proxy listens on IPv4 "
-                 "VIPs); use an IPv4 VIP, or an L4 mode for this IPv6 VIP");
+  s.xff_trusted = {"2001:db8:c::/64"};
+  EXPECT_TRUE(validate(s).ok()) << validate(s).error().message;
+  s.endpoints[1].ip = "10.0.1.3";
+  expect_invalid(s, "endpoints[1].ip");
 }
 
 TEST(Validate, DuplicateIpv6EndpointsAreNamedWithBrackets) {

@@ -8,8 +8,9 @@ E2E_TOOLS=$(cd "$E2E_LIB/../tools" && pwd)
 # "<name> host=<Host> xff=<X-Forwarded-For> xfp=<X-Forwarded-Proto> xfport=<X-Forwarded-Port>
 # conn=<nginx connection serial>", logging "<connection> <host> <xff> <request>" per port to
 # $E2E_RUN_DIR/nginx-<name>/access-<port>.log; /files/ serves the run's files (e2e_files_dir).
-# Connections stay up for 100000 requests. A port given as <port>/tls speaks HTTPS with
-# $L7_BACKEND_CERT and $L7_BACKEND_KEY, and its answers end in " tls=<protocol>".
+# Connections stay up for 100000 requests. Each port listens on IPv4 and IPv6. A port given as
+# <port>/tls speaks HTTPS with $L7_BACKEND_CERT and $L7_BACKEND_KEY, and its answers end in
+# " tls=<protocol>".
 start_l7_backend() {
   local ns=$1 name=$2 spec port listen tls_note servers="" files
   shift 2
@@ -17,9 +18,11 @@ start_l7_backend() {
   files=$(e2e_files_dir)
   mkdir -p "$dir"
   for spec in "$@"; do
-    port=${spec%/tls} listen=$port tls_note=""
+    port=${spec%/tls} listen="$port;
+    listen [::]:$port" tls_note=""
     if [[ $spec == */tls ]]; then
       listen="$port ssl;
+    listen [::]:$port ssl;
     ssl_certificate $L7_BACKEND_CERT;
     ssl_certificate_key $L7_BACKEND_KEY"
       tls_note=" tls=\$ssl_protocol"
@@ -112,8 +115,12 @@ proxy_pid() { pgrep -P "$XLBD_PID" -x xlb-proxy || true; }
 
 proxy_running() { [[ -n $(proxy_pid) ]]; }
 
-# vip_answers <vip> [port]: an HTTP GET from the client through the VIP succeeds.
-vip_answers() { nsx client curl -sf --max-time 1 "http://$1:${2:-80}/" >/dev/null; }
+# vip_answers <vip> [port]: an HTTP GET from the client through the VIP (IPv4 or IPv6) succeeds.
+vip_answers() {
+  local host=$1
+  [[ $host == *:* ]] && host="[$host]"
+  nsx client curl -sf --max-time 1 "http://$host:${2:-80}/" >/dev/null
+}
 
 # assert_at_most_n <bound> <actual> <what>: integers.
 assert_at_most_n() {

@@ -28,6 +28,31 @@ topo_two_arm() {
   sysctl_set lb net.ipv4.ip_forward=1
 }
 
+# topo_two_arm_ipv6: IPv6 beside topo_two_arm's IPv4 (after it; every address nodad). The
+# client and the backends route IPv6 through the LB, which forwards IPv6.
+#
+#   client 2001:db8:c::10 ── lb 2001:db8:c::1 | 2001:db8:b::1 ── b1 2001:db8:b::10, b2 ...::11
+#   VIP6 2001:db8:f::100 (on no interface)
+topo_two_arm_ipv6() {
+  CLIENT6=2001:db8:c::10
+  LB_CLIENT6=2001:db8:c::1
+  LB_BACKEND6=2001:db8:b::1
+  B1_6=2001:db8:b::10
+  B2_6=2001:db8:b::11
+  VIP6=2001:db8:f::100
+  addr6_add client eth0 "$CLIENT6/64"
+  addr6_add lb eth0 "$LB_CLIENT6/64"
+  addr6_add lb eth1 "$LB_BACKEND6/64"
+  ip -n "$(ns_name client)" -6 route add default via "$LB_CLIENT6"
+  local b ip
+  for b in b1 b2; do
+    ip=B${b#b}_6
+    addr6_add "$b" eth0 "${!ip}/64"
+    ip -n "$(ns_name "$b")" -6 route add default via "$LB_BACKEND6"
+  done
+  sysctl_set lb net.ipv6.conf.all.forwarding=1
+}
+
 # topo_backends <bridge> <gateway>: b1 and b2 (namespaces already created) on the switch's
 # <bridge> at $B1_IP and $B2_IP (/24), their default route via <gateway>.
 topo_backends() {

@@ -4,7 +4,10 @@
 headers, a Content-Length or chunked body) before the next; with --pipeline, sends them all in
 one write first and then reads the responses in turn. Prints one line per response:
 "<status> <first body line>", then "closed" if the server closed the connection afterwards
-(within --wait seconds) or "open". Test use only, inside the scenario's own client namespace."""
+(within --wait seconds) or "open". With --each, every request goes on a connection of its own,
+one after the other, and each prints one line: "<status> <first body line> <closed|open>" (one
+process for many clients: starting one costs more than the exchange). Test use only, inside
+the scenario's own client namespace."""
 import argparse
 import socket
 import sys
@@ -58,6 +61,28 @@ def read_response(sock, buf, wait):
     return f"{status} {first}", buf
 
 
+def connection_state(sock, wait):
+    try:
+        sock.settimeout(wait)
+        rest = sock.recv(65536)
+        return "closed" if not rest else "open"
+    except socket.timeout:
+        return "open"
+    except ConnectionResetError:
+        return "closed"
+
+
+def one_connection_each(a, requests):
+    for data in requests:
+        with socket.create_connection((a.host, a.port), timeout=a.wait) as sock:
+            try:
+                sock.sendall(data)
+                line, _ = read_response(sock, b"", a.wait)
+            except (ConnectionResetError, BrokenPipeError, socket.timeout):
+                line = None
+            print(f"{line or 'none'} {connection_state(sock, a.wait)}", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("host")
@@ -65,10 +90,13 @@ def main():
     p.add_argument("requests", nargs="+")
     p.add_argument("--wait", type=float, default=3.0)
     p.add_argument("--pipeline", action="store_true")
+    p.add_argument("--each", action="store_true")
     a = p.parse_args()
+    requests = [r.encode().decode("unicode_escape").encode("latin-1") for r in a.requests]
+    if a.each:
+        return one_connection_each(a, requests)
     sock = socket.create_connection((a.host, a.port), timeout=a.wait)
     buf = b""
-    requests = [r.encode().decode("unicode_escape").encode("latin-1") for r in a.requests]
     if a.pipeline:
         sock.sendall(b"".join(requests))
         requests = [b""] * len(requests)
@@ -83,14 +111,7 @@ def main():
             print("none")
             break
         print(line)
-    try:
-        sock.settimeout(a.wait)
-        rest = sock.recv(65536)
-        print("closed" if not rest else "open")
-    except socket.timeout:
-        print("open")
-    except ConnectionResetError:
-        print("closed")
+    print(connection_state(sock, a.wait))
 
 
 if __name__ == "__main__":
