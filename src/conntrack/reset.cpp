@@ -65,7 +65,7 @@ std::array<RstSegment, 2> rst_segments(const ExpiredTcpFlow& flow) {
   RstSegment client{key.daddr,           key.saddr,          ntohs(key.dport), ntohs(key.sport),
                     flow.reply.seq_next, flow.orig.seq_next, key.family};
   RstSegment endpoint{to_ep.saddr,      to_ep.daddr,         ntohs(to_ep.sport), ntohs(to_ep.dport),
-                      client_seq_at_ep, flow.reply.seq_next, key.family};
+                      client_seq_at_ep, flow.reply.seq_next, to_ep.family};
   return {client, endpoint};
 }
 

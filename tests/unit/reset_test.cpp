@@ -122,6 +122,28 @@ TEST(RstSegments, Ipv6FlowsAreResetInIpv6) {
   EXPECT_EQ(endpoint.dport, 8080);
 }
 
+// NAT64: client [2001:db8:c::10]:40000 -> VIP [2001:db8:f::100]:80, toward the IPv4 endpoint
+// 10.0.1.2:8080 from the SNAT address 10.0.0.250:1030. Each end is reset in its own family.
+TEST(RstSegments, Nat64FlowsResetTheClientInIpv6AndTheEndpointInIpv4) {
+  ExpiredTcpFlow f = nat_flow();
+  f.orig_key.family = XLB_AF_INET6;
+  f.orig_key.saddr = parse_ip("2001:db8:c::10")->addr;
+  f.orig_key.daddr = parse_ip("2001:db8:f::100")->addr;
+  f.orig.flags |= XLB_CT_F_SNAT;
+  f.orig.nat_family = XLB_AF_INET;
+  f.orig.nat_saddr = ip("10.0.0.250");
+  f.orig.nat_sport = htons(1030);
+  auto [client, endpoint] = rst_segments(f);
+  EXPECT_EQ(client.family, XLB_AF_INET6);
+  EXPECT_EQ(format_ip(client.saddr, client.family), "2001:db8:f::100");
+  EXPECT_EQ(format_ip(client.daddr, client.family), "2001:db8:c::10");
+  EXPECT_EQ(endpoint.family, XLB_AF_INET);
+  EXPECT_EQ(format_ip(endpoint.saddr, endpoint.family), "10.0.0.250");
+  EXPECT_EQ(endpoint.sport, 1030);
+  EXPECT_EQ(format_ip(endpoint.daddr, endpoint.family), "10.0.1.2");
+  EXPECT_EQ(rst_packet(endpoint).size(), sizeof(iphdr) + sizeof(tcphdr)) << "an IPv4 packet";
+}
+
 TEST(RstPacket, Ipv6HeaderAndThePseudoHeaderChecksum) {
   RstSegment seg{parse_ip("2001:db8:f::100")->addr,
                  parse_ip("2001:db8:c::10")->addr,
