@@ -335,6 +335,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	struct xlb_ct_entry *e;
 	struct xlb_svc_key skey = {};
 	struct xlb_svc *svc;
+	xlb_verdict v;
 	int idx, in_syn,
 	    new_syn = p->proto == IPPROTO_TCP &&
 		      (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == XLB_TCP_SYN;
@@ -378,8 +379,11 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 		return verdict_drop(XLB_STAT_DROP_NO_ENDPOINT);
 	if (svc->mode == XLB_MODE_FULLNAT) {
 		p->nat64 = nat64_endpoint(p, &svc->eps[idx & (XLB_MAX_ENDPOINTS - 1)]);
-		if (p->nat64)
+		if (p->nat64) {
+			if (XLB_IS_XDP)
+				select_give_back(svc);
 			NAT64_OR_RETURN(ctx, p); /* before the flow exists */
+		}
 	}
 	if (e)
 		ct_forget_finished(&key, e);
@@ -388,10 +392,16 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	 * exists. (Its client's packets are for the VIP, which the control plane marked.) */
 	addr_filter_mark(&svc->eps[idx & (XLB_MAX_ENDPOINTS - 1)].addr);
 	if (svc->mode == XLB_MODE_FULLNAT)
-		return start_fullnat_flow(ctx, p, svc, idx, &key);
-	if (svc->mode == XLB_MODE_DSR)
-		return start_dsr_flow(ctx, p, svc, idx, &key);
-	return start_nat_flow(ctx, p, svc, idx, &key);
+		v = start_fullnat_flow(ctx, p, svc, idx, &key);
+	else if (svc->mode == XLB_MODE_DSR)
+		v = start_dsr_flow(ctx, p, svc, idx, &key);
+	else
+		v = start_nat_flow(ctx, p, svc, idx, &key);
+	/* Handed to TC before the flow exists (no route or neighbour yet, a DSR answer): TC
+	 * chooses again, so XDP's choice must not count. */
+	if (XLB_IS_XDP && verdict_action(v) == XLB_ACT_PASS)
+		select_give_back(svc);
+	return v;
 }
 
 #endif

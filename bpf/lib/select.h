@@ -193,6 +193,23 @@ static __always_inline void persist_touch(__u32 svc_id, const struct xlb_ip *cli
 		seen->last_seen_ns = now;
 }
 
+/* Gives back the round-robin step of a choice that did not start a flow: XDP hands a new
+ * flow's first packet to TC when it cannot forward it itself (no neighbour entry yet, NAT64,
+ * ...), and TC chooses again. Without this every such flow would move round-robin twice: with
+ * two endpoints always onto the same one, whose neighbour TC resolves while the other's never
+ * is. (Other algorithms choose the same again: hash and maglev by the tuple, persist by the
+ * affinity the first choice wrote, lc by counts no choice changes.) */
+static __always_inline void select_give_back(const struct xlb_svc *svc)
+{
+	__u32 id = svc->id, *pos;
+
+	if (svc->select != XLB_SEL_RR && svc->select != XLB_SEL_PRIORITY)
+		return;
+	pos = bpf_map_lookup_elem(&XLB_MAP_RR_ID, &id);
+	if (pos)
+		__sync_fetch_and_add(pos, (__u32)-1);
+}
+
 /* Returns the chosen endpoint index, or -1 if the rule cannot take new flows. A function of
  * its own: its frame never stacks on top of the start_*_flow frames. */
 static __noinline int select_endpoint(const struct xlb_svc *svc, const struct xlb_pkt *p)

@@ -135,6 +135,28 @@ TEST_F(NatTest, UnresolvedNeighbourIsRedirectedThroughTheKernelNeighbour) {
   EXPECT_TRUE(FlowTracked(dp(), f, ep, 5, 0, XLB_CT_SYN_SENT));
 }
 
+// Round robin's first pick has no neighbour yet: XDP hands the SYN to TC, which must choose the
+// same endpoint (XDP gives its round-robin step back), and the next flow goes to the other one.
+// Without the give-back every such flow moved round robin twice: always onto the resolved
+// endpoint, whose neighbour TC then never had to resolve for the other.
+TEST_F(NatTest, RoundRobinKeepsItsPickWhenXdpHandsTheFlowToTc) {
+  Flow first;
+  first.rule.port = 83;
+  const EpSpec unresolved{kUnresolvedEndpoint, 8081};
+  install(first.rule, make_svc(6, XLB_SEL_RR, {unresolved, ep_}));
+  Bytes syn = first.client_tcp(tcpf::SYN);
+  Verdict v = from_client(syn);
+  EXPECT_TRUE(XdpTook(XDP_PASS)) << "only TC can resolve a neighbour";
+  EXPECT_TRUE(FlowTracked(dp(), first, unresolved, 6, 0, XLB_CT_SYN_SENT))
+      << "TC kept round robin's first pick";
+
+  Flow second = first;
+  second.cport = first.cport + 1;
+  Bytes syn2 = second.client_tcp(tcpf::SYN);
+  EXPECT_TRUE(Forwarded(from_client(syn2), second.to_endpoint(syn2, ep_)));
+  EXPECT_TRUE(FlowTracked(dp(), second, ep_, 6, 1, XLB_CT_SYN_SENT)) << "then the other one";
+}
+
 TEST_F(NatTest, UnknownRouteToEndpointIsPassedUntouchedWithoutFlow) {
   Flow f;
   f.rule.port = 82;

@@ -33,12 +33,19 @@ xlb_mount_bpffs() {
 }
 
 # xlbd_start <ns> [extra xlbd args...]: runs xlbd in the namespace, waits for its API.
+# With E2E_ATTACH=xdp in the environment (the e2e_xdp_* reruns of tests/e2e/CMakeLists.txt), xlbd
+# runs with --attach=xdp, the namespace's veth peers readied for it, and every interface it
+# manages must report the xdp hook.
 xlbd_start() {
   XLB_NS=$1
   shift
   xlb_require_binaries
   xlb_mount_bpffs
   local args=(--api="$XLB_API" --state-dir="$E2E_RUN_DIR/state" --bpffs="$(xlb_pin_dir)" "$@")
+  if [[ ${E2E_ATTACH:-tc} == xdp ]]; then
+    veth_peers_for_xdp "$XLB_NS"
+    args+=(--attach=xdp)
+  fi
   echo "--- xlbd start $(date +%T.%N)" >>"$E2E_RUN_DIR/logs/xlbd.log"
   log "\$ ip netns exec $(ns_name "$XLB_NS") ${XLBD#"$XLB_ROOT"/} ${args[*]}"
   bg_run "$XLB_NS" xlbd "$XLBD" "${args[@]}"
@@ -49,6 +56,19 @@ xlbd_start() {
     ((SECONDS < deadline)) || fail "xlbd API not ready on $XLB_API after 10 s" "$(xlbd_log_tail)"
     poll_pause $((tries++))
   done
+  [[ ${E2E_ATTACH:-tc} != xdp ]] || xlb_expect_every_hook xdp
+}
+
+# xlb_expect_every_hook <hook>: every interface xlbd manages is attached with <hook> (tc|xdp).
+xlb_expect_every_hook() {
+  local hooks
+  hooks=$(nsx "$XLB_NS" curl -sf "http://$XLB_API/api/v1/stats" |
+    jq -r '.attach.interfaces[] | "\(.name)=\(.hook)"' | paste -sd' ')
+  local pair
+  for pair in $hooks; do
+    [[ ${pair#*=} == "$1" ]] || fail "xlbd attached ${pair%%=*} with ${pair#*=}, not $1" "hooks: $hooks"
+  done
+  [[ -n $hooks ]] || fail "xlbd reports no attached interface"
 }
 
 xlb_api_ready() {
