@@ -168,6 +168,30 @@ static __always_inline xlb_verdict finish_translated_flow(
 	return translate_and_forward(ctx, p, t, route, fib, flow_started(svc, ep_idx));
 }
 
+/* NAT keeps the client's address and port, so two flows from one client port to two rules
+ * (VIP:80 and VIP:81) that choose the same endpoint share one reply key. A finished flow's
+ * reply entry left there would shadow the new flow's (the main map is asked first) and turn
+ * its SYN+ACK into an answer from the old rule's port, which the client resets: the new
+ * connection cannot open until the old flow ages out. The finished flow goes, both entries, as
+ * a finished flow on the same tuple does (ct_forget_finished); a live one is left alone. */
+static __noinline void ct_free_reply_key(const struct xlb_ct_key *reply_key)
+{
+	struct xlb_ct_key owner_key;
+	struct xlb_ct_entry *reply, *owner;
+	int in_syn;
+
+	reply = ct_lookup(reply_key, &in_syn);
+	if (!reply || reply->dir != XLB_DIR_REPLY)
+		return;
+	xlb_ct_peer_key(reply_key, reply, &owner_key);
+	owner = ct_lookup(&owner_key, &in_syn);
+	if (owner && !tcp_flow_closed(owner->state))
+		return; /* a live flow: both ends still use that tuple */
+	ct_delete(reply_key);
+	if (owner)
+		ct_delete(&owner_key);
+}
+
 /* NAT: destination becomes the endpoint, the client address is kept. */
 static __noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
 					     const struct xlb_svc *svc, __u32 ep_idx,
@@ -196,6 +220,7 @@ static __noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct x
 	e->nat_saddr = p->daddr;
 	e->nat_sport = p->dport;
 	ct_key_init(&reply_key, &t.daddr, &t.saddr, t.dport, t.sport, p->proto, p->family);
+	ct_free_reply_key(&reply_key);
 	if (ct_insert(&reply_key, e, BPF_ANY))
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 
