@@ -24,7 +24,8 @@ for system in direct xlb-nat; do
 done
 assert_contains "$report" "| xlb-nat keep-alive req/s ≥ 0.95 × direct | " "targets table"
 assert_contains "$report" "| xlb-fullproxy | " "report row of xlb-fullproxy"
-for figure in ka_rps cc_rps p50_us p99_us cpu_us_per_req backend_conns_per_1k idle_kib_per_10k; do
+for figure in ka_rps cc_rps p50_us p99_us cpu_us_per_req backend_conns_per_1k idle_kib_per_10k \
+  slowloris_ka_ratio; do
   value=$(awk -F'\t' -v f="$figure" '$2 == "xlb-fullproxy" && $3 == f { print $4 }' "$out/l7.tsv")
   awk -v v="$value" 'BEGIN { exit !(v > 0) }' ||
     fail "xlb-fullproxy $figure is not a positive number" "seen: ${value:-<none>}"

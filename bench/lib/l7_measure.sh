@@ -39,6 +39,32 @@ backend_counts() {
 
 idle_clients_ready() { grep -q '^ready' "$E2E_RUN_DIR/logs/idle-clients.log"; }
 
+# Slow-header clients held open beside the keep-alive run of measure_beside_slowloris.
+BENCH_SLOWLORIS_CONNS=${BENCH_SLOWLORIS_CONNS:-200}
+
+# measure_beside_slowloris <results-file> <round> <system> <rate alone>: the keep-alive rate
+# with BENCH_SLOWLORIS_CONNS slowloris connections open (each sends a header byte every 2 s and
+# never ends its head), as a ratio to the same round's rate alone: what a slow-header attack
+# takes from ordinary clients. Reported, never asserted: a timed figure on a shared machine is
+# a benchmark's, and tests/e2e/l7_faults.sh checks the behaviour (requests answered, slowloris
+# cut with 408). Plain HTTP only (the slowloris tool speaks no TLS).
+measure_beside_slowloris() {
+  local out=$1 round=$2 system=$3 alone=$4 ready="$E2E_RUN_DIR/slowloris.ready" rps rest
+  [[ ${SYS_HTTP_SCHEME:-http} == http ]] || return 0
+  rm -f "$ready"
+  bg_run client slowloris python3 "$BENCH_DIR/../tests/e2e/tools/slowloris.py" \
+    "$SYS_HTTP_HOST" 80 --connections="$BENCH_SLOWLORIS_CONNS" --interval=2 \
+    --duration=$((BENCH_SECONDS + 5)) --ready-file="$ready"
+  local loris=$BG_PID
+  wait_until 10 test -e "$ready" || fail "$system: slowloris did not open its connections" \
+    "$(tail -n 5 "$E2E_RUN_DIR/logs/slowloris.log")"
+  read -r rps rest < <(wrk_run "$(sys_url "$SYS_HTTP_HOST")")
+  stop_pid "$loris"
+  log "$system keep-alive beside $BENCH_SLOWLORIS_CONNS slowloris connections: $rps req/s ($alone alone)"
+  record "$out" "$round" "$system" slowloris_ka_ratio \
+    "$(awk -v l="$rps" -v a="$alone" 'BEGIN { printf "%.3f", (a > 0 ? l / a : 0) }')"
+}
+
 # measure_l7_capacity <results-file> <round> <system> <pid>...: saturated keep-alive and new
 # connection rates, and the proxy processes' memory per 10,000 idle clients (not for
 # `direct`, which has no proxy: no pid given).
@@ -49,6 +75,8 @@ measure_l7_capacity() {
   # Saturated latency is kept apart: the table's p50/p99 come from the fixed-rate pass.
   measure_http_rates "$out" "$round" "$system" saturated_
   (($#)) || return 0
+  measure_beside_slowloris "$out" "$round" "$system" "$(awk -v r="$round" -v s="$system" \
+    -F'\t' '$1 == r && $2 == s && $3 == "ka_rps" { v = $4 } END { print v }' "$out")"
   # The proxy's CPU per new connection (what it costs, apart from how the 2 CPUs were shared):
   # a second new-connection run, its ticks over the connections wrk completed.
   local ticks0 ticks1 rps p50 p99 errors requests

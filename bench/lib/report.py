@@ -47,6 +47,7 @@ L7_FIGURES = {
     "cpu_us_per_conn": ("proxy CPU µs/new conn", "{:.0f}", False),
     "backend_conns_per_1k": ("backend conns / 1,000 requests", "{:.1f}", False),
     "idle_kib_per_10k": ("KiB / 10,000 idle clients", "{:,.0f}", False),
+    "slowloris_ka_ratio": ("keep-alive beside slowloris, × alone", "{:.2f}", True),
 }
 L7_BASE = "xlb-fullproxy"
 MPPS_SYSTEMS = ["routing", "nftables", "xlb-tc", "xlb-xdp", "xdp-redirect"]
@@ -289,8 +290,8 @@ def build_report(d):
             systems,
             {f: (t, fmt, None) for f, (t, fmt, _) in L7_FIGURES.items()},
             base,
-            f"in brackets the median of the per-round ratios to `{base}` (req/s, conn/s: "
-            "higher is better; the rest: lower is better). p50/p99 at one fixed offered rate"
+            f"in brackets the median of the per-round ratios to `{base}` (req/s, conn/s, "
+            "the rate kept beside slowloris: higher is better; the rest: lower is better). p50/p99 at one fixed offered rate"
             + (f", {rate:,.0f} req/s (half the group's slowest keep-alive maximum)." if rate else "."),
         )
         lines += [""] + l7_standing(l7, base, rivals) + [""]
