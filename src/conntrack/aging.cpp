@@ -22,6 +22,12 @@ struct KeyLess {
   }
 };
 
+// An entry the pass decided to delete, with the creation time it was judged by.
+struct DoomedEntry {
+  xlb_ct_key key;
+  uint64_t created_ns;
+};
+
 // Only a flow both ends believe established can be reset usefully: each side's next sequence
 // number must be known (RFC 5961 accepts an RST only at exactly that number).
 bool resettable(const xlb_ct_key& key, const xlb_ct_entry& orig, const xlb_ct_entry& reply) {
@@ -46,7 +52,7 @@ uint64_t CtAger::monotonic_now_ns() {
 
 Result<AgingReport> CtAger::run_once(uint64_t now_ns, const std::vector<uint32_t>& services) {
   AgingReport report;
-  std::vector<xlb_ct_key> doomed;
+  std::vector<DoomedEntry> doomed;
   std::vector<CtFlow> replies;
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> active;
   std::set<xlb_ct_key, KeyLess> expired_origs;
@@ -77,8 +83,8 @@ Result<AgingReport> CtAger::run_once(uint64_t now_ns, const std::vector<uint32_t
     uint64_t limit_ns =
         uint64_t{timeouts_.for_state(f.entry.state, rule_timeout_(f.entry.svc_id))} * 1000000000ull;
     if (idle_ns > limit_ns) {
-      doomed.push_back(f.key);
-      if (has_reply && f.entry.mode != XLB_MODE_DSR) doomed.push_back(reply_key);
+      doomed.push_back({f.key, f.entry.created_ns});
+      if (reply_entry) doomed.push_back({reply_key, reply_entry->created_ns});
       expired_origs.insert(f.key);
       if (on_expire_ && reply_entry && resettable(f.key, f.entry, *reply_entry)) {
         to_reset.push_back({f.key, f.entry, *reply_entry});
@@ -98,7 +104,7 @@ Result<AgingReport> CtAger::run_once(uint64_t now_ns, const std::vector<uint32_t
     if (expired_origs.count(orig_key)) continue;  // already doomed with its flow
     auto orig = datapath_.lookup_flow(orig_key);
     if (orig.ok() && !orig->has_value()) {
-      doomed.push_back(r.key);
+      doomed.push_back({r.key, r.entry.created_ns});
       ++report.orphans;
       continue;
     }
@@ -106,7 +112,12 @@ Result<AgingReport> CtAger::run_once(uint64_t now_ns, const std::vector<uint32_t
   }
   // Reset before deleting: a packet racing in meanwhile still finds its translation.
   for (const auto& flow : to_reset) on_expire_(flow);
-  for (const auto& key : doomed) {
+  // The walk took a while: a key may since have been taken by a new flow (a client reusing the
+  // port of a flow that had just expired starts over under the same key). That one stays;
+  // deleting it would make its next packet a mid-stream pickup of a flow the client never opened.
+  for (const auto& [key, created_ns] : doomed) {
+    auto now = datapath_.lookup_flow(key);
+    if (now.ok() && now->has_value() && (*now)->created_ns != created_ns) continue;
     if (auto r = datapath_.delete_flow(key); !r) return r.error();
   }
   for (uint32_t svc : services) {

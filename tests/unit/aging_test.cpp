@@ -170,6 +170,38 @@ TEST_F(AgingTest, IdleNatFlowLosesBothEntries) {
   EXPECT_EQ(entries(), 2u);
 }
 
+// A refused connection (closed, both entries in the syn map) expires; while the pass is still
+// walking, the client reuses its port and the datapath starts a new flow under the same keys.
+// The pass must delete what it judged, not the new flow (e2e fault_flapping: ports of refused
+// connections come back after about 10 s, the closed state's timeout).
+TEST(AgingRaceTest, AKeyTakenByANewFlowDuringThePassIsKept) {
+  FakeDatapath dp;
+  Flow refused = nat_flow({.state = XLB_CT_CLOSED, .idle_s = 11, .reply_idle_s = 11});
+  Flow fresh = nat_flow({.state = XLB_CT_SYN_SENT});
+  ASSERT_NE(refused.orig.created_ns, fresh.orig.created_ns);
+  dp.add_flow(refused.orig_key, refused.orig, true);
+  dp.add_flow(refused.reply->first, refused.reply->second, true);
+  bool replaced = false;
+  // The rule timeout is asked during the walk, once the refused flow's entry has been read.
+  CtAger ager(dp, CtTimeouts{}, [&](uint32_t) {
+    if (!replaced) {
+      dp.add_flow(fresh.orig_key, fresh.orig, true);
+      dp.add_flow(fresh.reply->first, fresh.reply->second, true);
+      replaced = true;
+    }
+    return 0u;
+  });
+  auto r = ager.run_once(kNowS * kSec, {kSvc});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->expired, 1u) << "the refused flow was judged expired";
+  auto orig = dp.lookup_flow(fresh.orig_key);
+  auto reply = dp.lookup_flow(fresh.reply->first);
+  ASSERT_TRUE(orig.ok() && orig->has_value()) << "the new flow's orig entry was deleted";
+  ASSERT_TRUE(reply.ok() && reply->has_value()) << "the new flow's reply entry was deleted";
+  EXPECT_EQ((*orig)->state, XLB_CT_SYN_SENT);
+  EXPECT_EQ((*reply)->created_ns, fresh.reply->second.created_ns);
+}
+
 TEST_F(AgingTest, RecentReplyKeepsAFlowWhoseOrigIsIdle) {
   // A download: the client has been silent for hours, the endpoint still sends.
   Flow f = nat_flow({.idle_s = 7200, .reply_idle_s = 5});
