@@ -1,5 +1,5 @@
-// Where the packet path runs: the hook of each interface, and veths on XDP whose peer has no
-// NAPI (frames XDP redirects into them are dropped by the kernel, counted nowhere xlb sees).
+// Where the packet path runs: the hook of each interface, and veths on XDP whose peer lacks what
+// it needs to receive XDP's frames (the kernel drops them, counted nowhere xlb sees).
 #include "diagnose/checks.h"
 
 namespace xlb::diagnose {
@@ -16,16 +16,53 @@ std::string hooks_title(const AttachStatus& attach) {
   return title + " (xlbd --attach=" + std::string(attach_request_name(attach.requested)) + ").";
 }
 
-// "ip netns exec ns ethtool -K peer <what>", for a fix.
+// "ip netns exec ns <command>" run on the peer, for a fix.
+std::string on_peer(const VethPeerFact& p, const std::string& command) {
+  return (p.peer_netns.empty() ? "" : "ip netns exec " + p.peer_netns + " ") + command;
+}
+
+std::string peer_name(const VethPeerFact& p) { return p.peer_if.empty() ? "<peer>" : p.peer_if; }
+
 std::string peer_ethtool(const VethPeerFact& p, const std::string& what) {
-  const std::string ns = p.peer_netns.empty() ? "" : "ip netns exec " + p.peer_netns + " ";
-  return ns + "ethtool -K " + (p.peer_if.empty() ? "<peer>" : p.peer_if) + " " + what;
+  return on_peer(p, "ethtool -K " + peer_name(p) + " " + what);
+}
+
+// The pass-everything program xlb installs for exactly this (bpf/xlb_xdp_pass.bpf.c).
+std::string peer_xdp_pass(const VethPeerFact& p) {
+  return on_peer(
+      p, "ip link set dev " + peer_name(p) + " xdpdrv obj /usr/lib/xlb/xlb_xdp_pass.bpf.o sec xdp");
 }
 
 std::string peer_fix(const VethPeerFact& p) {
-  return "on the peer: " + peer_ethtool(p, "gro on tx off") +
-         " (GRO gives it NAPI, or give it an XDP program; TX checksum offload off makes what it "
-         "sends carry full checksums); or run xlbd with --attach=tc.";
+  return "on the peer: " + peer_xdp_pass(p) + " and " + peer_ethtool(p, "tx off") +
+         " (an XDP program gives it NAPI for every frame XDP sends; TX checksum offload off makes "
+         "what it sends carry full checksums); or run xlbd with --attach=tc.";
+}
+
+// The peer lacks a native XDP program: with GRO, only what XDP sends back out of the same veth
+// (XDP_TX) is lost; without, everything XDP sends into it.
+Finding peer_napi_finding(const VethPeerFact& p) {
+  if (p.gro) {
+    return {Severity::warning,
+            "veth_peer_no_xdp",
+            "Frames XDP sends back out of " + p.ifname + " will be dropped: its veth peer " +
+                p.peer + " has no XDP program, and GRO alone does not wake it for them.",
+            {p.peer + ": generic-receive-offload on, no XDP program in driver mode.",
+             "lost: what arrives on " + p.ifname +
+                 " and leaves by it again (ARP and ping "
+                 "answers for VIPs, one-arm NAT/FullNAT, L2-DSR on one link); frames forwarded "
+                 "into " +
+                 p.ifname + " from another interface still arrive."},
+            peer_fix(p)};
+  }
+  return {Severity::warning,
+          "veth_peer_no_napi",
+          "Frames XDP sends into " + p.ifname + " will be dropped: its veth peer " + p.peer +
+              " has neither an XDP program nor GRO on, so it has no NAPI to receive them.",
+          {p.peer + ": generic-receive-offload off, no XDP program in driver mode.",
+           p.ifname + " is on xdp: traffic forwarded out of it (or answered back through it) is "
+                      "lost, while the kernel's own traffic still passes."},
+          peer_fix(p)};
 }
 
 }  // namespace
@@ -37,7 +74,7 @@ void check_attach(const Snapshot& s, Report& r) {
   // The default (tc everywhere) needs no word.
   if (attach.requested == AttachRequest::tc && !any_xdp) return;
   r.checked.push_back(
-      "each interface's hook, and whether the veth peers of those on xdp have NAPI");
+      "each interface's hook, and whether the veth peers of those on xdp can receive its frames");
   Finding hooks{Severity::info, "attach_hooks", hooks_title(attach), {}, ""};
   for (const auto& a : attach.interfaces) {
     hooks.evidence.push_back(a.ifname + ": " + std::string(attach_hook_name(a.hook)));
@@ -52,8 +89,8 @@ void check_attach(const Snapshot& s, Report& r) {
       r.findings.push_back({Severity::info,
                             "veth_peer_unchecked",
                             "Could not check the veth peer of " + p.ifname + " (" + p.error +
-                                "): frames XDP redirects into " + p.ifname +
-                                " are dropped unless that peer has GRO on or an XDP program.",
+                                "): frames XDP sends into " + p.ifname +
+                                " are dropped unless that peer has an XDP program.",
                             {},
                             peer_fix(p)});
       continue;
@@ -71,16 +108,7 @@ void check_attach(const Snapshot& s, Report& r) {
             "checksums and is not affected."},
            "on the peer: " + peer_ethtool(p, "tx off") + "; or run xlbd with --attach=tc."});
     }
-    if (p.xdp || p.gro) continue;
-    r.findings.push_back(
-        {Severity::warning,
-         "veth_peer_no_napi",
-         "Frames XDP redirects into " + p.ifname + " will be dropped: its veth peer " + p.peer +
-             " has neither an XDP program nor GRO on, so it has no NAPI to receive them.",
-         {p.peer + ": generic-receive-offload off, no XDP program.",
-          p.ifname + " is on xdp: traffic forwarded out of it (or answered back through it) is "
-                     "lost, while the kernel's own traffic still passes."},
-         peer_fix(p)});
+    if (!p.xdp) r.findings.push_back(peer_napi_finding(p));
   }
 }
 

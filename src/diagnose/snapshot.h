@@ -115,9 +115,10 @@ struct NetFacts {
   const NeighbourFact* neighbour_of(const std::string& ip) const;
 };
 
-// The peer of a veth the datapath runs XDP on. A frame XDP redirects (or sends back with
-// XDP_TX) into a veth is dropped unless the veth's peer has NAPI, which the peer gets from an
-// XDP program of its own or from GRO.
+// The peer of a veth the datapath runs XDP on. A frame XDP redirects into a veth is dropped
+// unless the veth's peer has NAPI, which the peer gets from a native XDP program of its own or
+// from GRO; a frame XDP sends back out of the veth it came in on (XDP_TX) is delivered only when
+// the peer has a native XDP program (GRO does not wake the peer for those).
 struct VethPeerFact {
   std::string ifname;      // the managed veth
   std::string peer;        // the peer's name, "eth0 (netns client)" when it lives elsewhere
@@ -125,7 +126,7 @@ struct VethPeerFact {
   std::string peer_netns;  // the peer's named namespace (/run/netns), empty: this one or unnamed
   bool checked = false;    // false: the peer could not be inspected; error says why
   std::string error;
-  bool xdp = false;  // the peer has an XDP program
+  bool xdp = false;  // the peer has a native (driver-mode) XDP program
   bool gro = false;  // GRO is on on the peer
   // TX checksum offload on the peer: what a local stack sends through it keeps a checksum for
   // "hardware" to finish, which XDP cannot see; rewritten, it arrives with a bad checksum.

@@ -62,7 +62,10 @@ int veth_parse_link(nl_msg* msg, void* arg) {
   if (tb[IFLA_XDP]) {
     nlattr* xdp[IFLA_XDP_MAX + 1] = {};
     if (nla_parse_nested(xdp, IFLA_XDP_MAX, tb[IFLA_XDP], nullptr) == 0 && xdp[IFLA_XDP_ATTACHED]) {
-      out->xdp = nla_get_u8(xdp[IFLA_XDP_ATTACHED]) != XDP_ATTACHED_NONE;
+      // Only a native (driver-mode) program gives a veth NAPI; a generic one runs on skbs.
+      const uint8_t mode = nla_get_u8(xdp[IFLA_XDP_ATTACHED]);
+      out->xdp = mode == XDP_ATTACHED_DRV ||
+                 (mode == XDP_ATTACHED_MULTI && xdp[IFLA_XDP_DRV_PROG_ID] != nullptr);
     }
   }
   return NL_OK;

@@ -123,10 +123,22 @@ TEST_F(Daemon, XdpOnAVethIsReportedAndItsPeerDiagnosed) {
   EXPECT_TRUE(codes.contains("attach_hooks"));
   EXPECT_TRUE(codes.contains("veth_peer_no_napi"));
   EXPECT_TRUE(codes.contains("veth_peer_tx_csum"));
+  // GRO gives the peer NAPI for redirected frames, not for XDP_TX; a generic-mode program
+  // gives it none: only a driver-mode XDP program on the peer settles both.
   must_run({"ethtool", "-K", "v1", "gro", "on", "tx", "off"});
+  must_run(
+      {"ip", "link", "set", "dev", "v1", "xdpgeneric", "obj", XLB_XDP_PASS_OBJECT, "sec", "xdp"});
   codes = finding_codes(body_json(http.Get("/api/v1/diagnose?vip=10.0.0.100")));
   EXPECT_TRUE(codes.contains("attach_hooks"));
   EXPECT_FALSE(codes.contains("veth_peer_no_napi"));
+  EXPECT_TRUE(codes.contains("veth_peer_no_xdp"));
+  EXPECT_FALSE(codes.contains("veth_peer_tx_csum"));
+  must_run({"ip", "link", "set", "dev", "v1", "xdpgeneric", "off"});
+  must_run({"ip", "link", "set", "dev", "v1", "xdpdrv", "obj", XLB_XDP_PASS_OBJECT, "sec", "xdp"});
+  codes = finding_codes(body_json(http.Get("/api/v1/diagnose?vip=10.0.0.100")));
+  EXPECT_TRUE(codes.contains("attach_hooks"));
+  EXPECT_FALSE(codes.contains("veth_peer_no_napi"));
+  EXPECT_FALSE(codes.contains("veth_peer_no_xdp"));
   EXPECT_FALSE(codes.contains("veth_peer_tx_csum"));
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # xlbd --attach=xdp: one LB serving a NAT rule, a FullNAT rule and an L2-DSR rule in the two-arm
-# layout, the peers of the LB's veths readied for XDP (veth_peers_for_xdp: GRO on, or frames XDP
-# redirects into a veth are dropped; TX checksum offload off, or what a local stack sends keeps a
-# partial checksum that XDP's rewrite turns bad). Each rule carries real TCP to nginx (a 1 MiB download
+# layout, the peers of the LB's veths readied for XDP (veth_peers_for_xdp: an XDP pass program,
+# or frames XDP sends into a veth are dropped; TX checksum offload off, or what a local stack sends
+# keeps a partial checksum that XDP's rewrite turns bad). Each rule carries real TCP to nginx (a 1 MiB download
 # checked by sha256 through NAT); `get stats`, /metrics and diagnose say xdp for both
 # interfaces; the LB's own tcpdump on its client side sees almost none of the client's packets
 # to the VIP, because XDP forwarded them before any socket buffer (or packet tap) existed.
-# GRO off and TX checksum offload on at the client's veth make diagnose warn of both.
+# No XDP program and TX checksum offload on at the client's veth make diagnose warn of both;
+# GRO instead of the program still leaves one warning (XDP_TX frames).
 set -euo pipefail
 # shellcheck source=tests/e2e/lib/e2e.sh
 source "$(dirname "$0")/lib/e2e.sh"
@@ -80,10 +81,18 @@ assert_gt "$tapped" $((forwarded / 10)) "client packets the LB's tap saw (XDP fo
 step "diagnose: the hook of each interface; the client's veth unready -> two warnings"
 diagnose_expect 0 "$VIP" --tcp=80
 assert_contains "$DIAG_OUT" "eth0: xdp" "diagnose names the hook of eth0"
+nsx client ip link set dev eth0 xdpdrv off
 nsx client ethtool -K eth0 gro off tx on >/dev/null
 diagnose_expect 2 "$VIP" --tcp=80
-assert_contains "$DIAG_OUT" "Frames XDP redirects into eth0 will be dropped" \
+assert_contains "$DIAG_OUT" "Frames XDP sends into eth0 will be dropped" \
   "diagnose warns about eth0's peer without NAPI"
 assert_contains "$DIAG_OUT" "may leave XDP with bad checksums" \
   "diagnose warns about eth0's peer with TX checksum offload"
-assert_contains "$DIAG_OUT" "ethtool -K eth0 gro on tx off" "diagnose says the fix"
+assert_contains "$DIAG_OUT" "ip netns exec $(ns_name client) ip link set dev eth0 xdpdrv obj" \
+  "diagnose says the fix"
+step "diagnose: GRO alone on the client's veth -> XDP_TX frames still lost"
+nsx client ethtool -K eth0 gro on tx off >/dev/null
+diagnose_expect 2 "$VIP" --tcp=80
+assert_contains "$DIAG_OUT" "Frames XDP sends back out of eth0 will be dropped" \
+  "diagnose warns about eth0's peer with GRO but no XDP program"
+assert_not_contains "$DIAG_OUT" "Frames XDP sends into eth0" "no NAPI warning once GRO is on"

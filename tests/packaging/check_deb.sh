@@ -38,7 +38,7 @@ echo "$deb"
 dpkg-deb -x "$deb" "$WORK/root"
 for f in usr/sbin/xlbd usr/bin/xlbctl usr/sbin/xlb-decap usr/sbin/xlb-proxy \
   usr/lib/xlb/xlb_tc.bpf.o usr/lib/xlb/xlb_xdp.bpf.o usr/lib/xlb/xlb_decap.bpf.o \
-  usr/lib/xlb/xlb_steer.bpf.o \
+  usr/lib/xlb/xlb_steer.bpf.o usr/lib/xlb/xlb_xdp_pass.bpf.o \
   usr/share/man/man8/xlb-proxy.8.gz usr/lib/systemd/system/xlbd.service etc/default/xlbd \
   usr/share/man/man8/xlbd.8.gz usr/share/man/man8/xlbctl.8.gz usr/share/man/man8/xlb-decap.8.gz \
   usr/share/bash-completion/completions/xlbctl usr/share/doc/xlb/README.md \

@@ -91,7 +91,7 @@ void on_xdp(Snapshot& s) {
   peer.peer_if = "lb-eth1";
   peer.peer_netns = "sw";
   peer.checked = true;
-  peer.gro = true;
+  peer.xdp = true;  // readied as docs/modes.md says: a pass program, TX offload off
   s.veth_peers = {peer};
 }
 
@@ -349,9 +349,17 @@ const Case kCases[] = {
     {"VethPeerWithoutNapi",
      [](Snapshot& s) {
        on_xdp(s);
-       s.veth_peers[0].gro = false;
+       s.veth_peers[0].xdp = false;
      },
-     "veth_peer_no_napi", Severity::warning, "ip netns exec sw ethtool -K lb-eth1 gro on"},
+     "veth_peer_no_napi", Severity::warning,
+     "ip netns exec sw ip link set dev lb-eth1 xdpdrv obj /usr/lib/xlb/xlb_xdp_pass.bpf.o sec xdp"},
+    {"VethPeerWithGroButNoXdpProgram",
+     [](Snapshot& s) {
+       on_xdp(s);
+       s.veth_peers[0].xdp = false;
+       s.veth_peers[0].gro = true;
+     },
+     "veth_peer_no_xdp", Severity::warning, "ARP and ping answers for VIPs"},
     {"VethPeerWithTxChecksumOffload",
      [](Snapshot& s) {
        on_xdp(s);

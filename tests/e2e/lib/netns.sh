@@ -281,15 +281,20 @@ pid_gone() {
 }
 
 # veth_peers_for_xdp <ns>: readies the peer of every veth in <ns> (wherever it lives) for xlb's
-# XDP program on that veth (xlbd --attach=xdp, docs/modes.md):
-# - GRO on: a frame XDP redirects (or sends back with XDP_TX) into a veth is dropped unless the
-#   veth's peer has NAPI, which it gets from an XDP program of its own or from GRO;
+# XDP program on that veth (xlbd --attach=xdp, docs/modes.md "veth"):
+# - a native XDP program that passes every frame (bpf/xlb_xdp_pass.bpf.c, unless the peer has
+#   one already): a veth delivers what XDP sends into it only when its peer runs NAPI, and wakes
+#   the peer for frames sent back out of the same veth (XDP_TX: ARP/ping answers for VIPs,
+#   one-arm forwarding) only when the peer has an XDP program; GRO covers redirected frames only;
 # - TX checksum offload off: a frame a local stack sends over a veth keeps its checksum for
 #   "hardware" to finish (CHECKSUM_PARTIAL), which XDP cannot see: rewritten and redirected, it
 #   arrives with a bad checksum. With offload off, the peer's transmit finishes the checksum in
 #   software, as a frame from a wire would carry it (also for frames a bridge forwards).
+# The programs go with the namespaces' interfaces at teardown.
 veth_peers_for_xdp() {
   local full peer_ns ifname nsid link_index peer_if
+  local pass_object=${XLB_XDP_PASS_OBJECT:-$XLB_ROOT/build/bpf/xlb_xdp_pass.bpf.o}
+  [[ -f $pass_object ]] || fail "missing $pass_object" "build first (or set XLB_XDP_PASS_OBJECT)"
   full=$(ns_name "$1")
   while read -r ifname nsid link_index; do
     if [[ $nsid == - ]]; then
@@ -302,7 +307,10 @@ veth_peers_for_xdp() {
     peer_if=$(ip -n "$peer_ns" -o link show | awk -F': ' -v i="$link_index" \
       '$1 == i { sub(/@.*/, "", $2); print $2 }')
     [[ -n $peer_if ]] || fail "no interface $link_index in $peer_ns (the peer of $ifname)"
-    ip netns exec "$peer_ns" ethtool -K "$peer_if" gro on tx off >/dev/null
+    ip netns exec "$peer_ns" ethtool -K "$peer_if" tx off >/dev/null
+    ip -n "$peer_ns" -d link show dev "$peer_if" | grep -q 'prog/xdp' ||
+      ip -n "$peer_ns" link set dev "$peer_if" xdpdrv obj "$pass_object" sec xdp ||
+      fail "cannot attach $pass_object to $peer_if in $peer_ns"
   done < <(ip -n "$full" -j link show type veth | python3 -c '
 import json, sys
 for link in json.load(sys.stdin):
