@@ -83,16 +83,14 @@ int main(int argc, char** argv) {
       orig.flags = XLB_CT_F_DNAT;
       orig.svc_id = svc_id;
       orig.created_ns = orig.last_seen_ns = now_ns;
-      xlb_ct_entry reply = orig;
-      reply.nat_daddr = {};
-      reply.nat_dport = 0;
-      reply.nat_saddr.w[0] = vip;
-      reply.nat_sport = vport;
-      reply.dir = XLB_DIR_REPLY;
-      reply.flags = XLB_CT_F_SNAT;
-      keys.push_back(key(client, vip, cport, vport));
+      const xlb_ct_key orig_key = key(client, vip, cport, vport);
+      xlb_ct_entry reply;
+      xlb_ct_key reply_key;
+      xlb_ct_reply_entry(&orig_key, &orig, &reply);  // as the datapath writes a new flow's
+      xlb_ct_peer_key(&orig_key, &orig, &reply_key);
+      keys.push_back(orig_key);
       values.push_back(orig);
-      keys.push_back(key(ep, client, eport, cport));
+      keys.push_back(reply_key);
       values.push_back(reply);
     }
     uint32_t count = static_cast<uint32_t>(keys.size());

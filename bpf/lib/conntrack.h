@@ -110,7 +110,7 @@ static __noinline int ct_promote(const struct xlb_ct_key *orig_key, struct xlb_c
 	struct xlb_ct_key reply_key;
 	struct xlb_ct_entry *reply = NULL;
 
-	if (orig->mode != XLB_MODE_DSR) { /* DSR has no reply entry: replies bypass the LB */
+	if (xlb_ct_has_reply(orig)) {
 		xlb_ct_peer_key(orig_key, orig, &reply_key);
 		reply = bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, &reply_key);
 		if (reply ? bpf_map_update_elem(&XLB_MAP_CT_ID, &reply_key, reply, BPF_ANY) != 0

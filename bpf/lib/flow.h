@@ -116,32 +116,31 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 	return translate_and_forward(ctx, p, &t, route, fib, sent);
 }
 
-/* The fields every new entry shares. */
-static __always_inline void ct_entry_init(struct xlb_ct_entry *e, const struct xlb_pkt *p,
-					  const struct xlb_svc *svc, __u32 ep_idx, __u8 dir)
+/* A new flow's orig entry (client -> VIP), before its translation; the reply entry, if the mode
+ * has one, is derived from it (xlb_ct_reply_entry). */
+static __always_inline void ct_orig_entry_init(struct xlb_ct_entry *e, const struct xlb_pkt *p,
+					       const struct xlb_svc *svc, __u32 ep_idx)
 {
 	__u64 now = bpf_ktime_get_ns();
 
 	__builtin_memset(e, 0, sizeof(*e));
-	e->dir = dir;
+	e->dir = XLB_DIR_ORIG;
 	e->state = ct_initial_state(p);
 	e->mode = svc->mode;
 	e->svc_id = svc->id;
 	e->ep_idx = ep_idx;
 	e->created_ns = now;
 	e->last_seen_ns = now;
-	e->nat_family = nat64_entry_family(p, dir);
-	if (dir == XLB_DIR_ORIG) {
-		e->packets = 1;
-		e->bytes = p->len;
-		e->flags = XLB_CT_F_COUNTED;
-		ct_record_tcp(e, p);
-		if (svc->select == XLB_SEL_PERSIST)
-			e->flags |= XLB_CT_F_PERSIST;
-		if ((svc->flags & XLB_SVC_F_PPV2) && p->proto == IPPROTO_TCP &&
-		    (p->tcp_flags & XLB_TCP_SYN) && svc->mode != XLB_MODE_DSR)
-			ppv2_arm(e, p);
-	}
+	e->nat_family = nat64_orig_family(p);
+	e->packets = 1;
+	e->bytes = p->len;
+	e->flags = XLB_CT_F_COUNTED;
+	ct_record_tcp(e, p);
+	if (svc->select == XLB_SEL_PERSIST)
+		e->flags |= XLB_CT_F_PERSIST;
+	if ((svc->flags & XLB_SVC_F_PPV2) && p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & XLB_TCP_SYN) && svc->mode != XLB_MODE_DSR)
+		ppv2_arm(e, p);
 }
 
 /* The flow is in conntrack: it counts as active for its endpoint (lc, metrics), and its first
@@ -152,15 +151,13 @@ static __always_inline xlb_verdict flow_started(const struct xlb_svc *svc, __u32
 	return verdict_flow(XLB_STAT_FWD_NEW, svc->id, ep_idx, XLB_VF_NEW_FLOW);
 }
 
-/* Last step of a NAT/FullNAT start, the reply entry already in place: the orig entry (its
- * destination = the endpoint in tuple t), then rewrite and forward. */
+/* Last step of a NAT/FullNAT start, the reply entry already in place: the orig entry, then
+ * rewrite to tuple t and forward. */
 static __always_inline xlb_verdict finish_translated_flow(
     struct xlb_ctx *ctx, const struct xlb_pkt *p, const struct xlb_svc *svc, __u32 ep_idx,
     const struct xlb_ct_key *orig_key, struct xlb_ct_entry *e, const struct xlb_ct_key *reply_key,
     const struct xlb_tuple *t, int route, const struct bpf_fib_lookup *fib)
 {
-	e->nat_daddr = t->daddr;
-	e->nat_dport = t->dport;
 	if (ct_insert(orig_key, e, BPF_ANY)) {
 		ct_uninsert(reply_key, e); /* same state, same map as the reply entry */
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
@@ -177,7 +174,7 @@ static __noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct x
 	struct xlb_tuple t = {p->saddr, ep->addr, p->sport, ep->port};
 	struct xlb_scratch *scratch = scratch_get();
 	struct bpf_fib_lookup *fib;
-	struct xlb_ct_entry *e;
+	struct xlb_ct_entry *e, *reply;
 	struct xlb_ct_key reply_key;
 	int route;
 
@@ -185,22 +182,21 @@ static __noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct x
 		return rewrite_failed();
 	fib = &scratch->fib;
 	e = &scratch->e;
+	reply = &scratch->reply;
 
 	route = route_lookup(ctx, p, &t.saddr, &t.daddr, t.sport, t.dport, 0, fib);
 	if (route == ROUTE_NONE)
 		return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 
-	/* Reply entry first: an orig entry without its reply would forward into a black hole. */
-	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_REPLY);
-	e->flags = XLB_CT_F_SNAT;
-	e->nat_saddr = p->daddr;
-	e->nat_sport = p->dport;
-	ct_key_init(&reply_key, &t.daddr, &t.saddr, t.dport, t.sport, p->proto, p->family);
-	if (ct_insert(&reply_key, e, BPF_ANY))
-		return verdict_drop(XLB_STAT_DROP_CT_FULL);
-
-	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_ORIG);
+	ct_orig_entry_init(e, p, svc, ep_idx);
 	e->flags |= XLB_CT_F_DNAT;
+	e->nat_daddr = t.daddr;
+	e->nat_dport = t.dport;
+	/* Reply entry first: an orig entry without its reply would forward into a black hole. */
+	xlb_ct_reply_entry(orig_key, e, reply);
+	xlb_ct_peer_key(orig_key, e, &reply_key);
+	if (ct_insert(&reply_key, reply, BPF_ANY))
+		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 	return finish_translated_flow(ctx, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
 }
 
@@ -218,7 +214,7 @@ static __noinline xlb_verdict start_fullnat_flow(struct xlb_ctx *ctx, const stru
 		__builtin_memset(&t.saddr, 0, sizeof(t.saddr));
 	struct xlb_scratch *scratch = scratch_get();
 	struct bpf_fib_lookup *fib;
-	struct xlb_ct_entry *e;
+	struct xlb_ct_entry *e, *reply;
 	struct xlb_ct_key reply_key;
 	int route;
 
@@ -226,6 +222,7 @@ static __noinline xlb_verdict start_fullnat_flow(struct xlb_ctx *ctx, const stru
 		return rewrite_failed();
 	fib = &scratch->fib;
 	e = &scratch->e;
+	reply = &scratch->reply;
 
 	route = route_lookup(ctx, p, &t.saddr, &t.daddr, p->sport, t.dport,
 			     snat_ip ? 0 : BPF_FIB_LOOKUP_SRC, fib);
@@ -237,20 +234,16 @@ static __noinline xlb_verdict start_fullnat_flow(struct xlb_ctx *ctx, const stru
 			return verdict_pass(XLB_STAT_PASS_NO_ROUTE);
 	}
 
-	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_REPLY);
-	e->flags = XLB_CT_F_SNAT | XLB_CT_F_DNAT;
-	e->nat_saddr = p->daddr;
-	e->nat_sport = p->dport;
-	e->nat_daddr = p->saddr;
-	e->nat_dport = p->sport;
-	t.sport = snat_claim_port(p, &t.saddr, ep, e, &reply_key);
-	if (!t.sport)
-		return verdict_drop(XLB_STAT_DROP_SNAT_EXHAUSTED);
-
-	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_ORIG);
+	ct_orig_entry_init(e, p, svc, ep_idx);
 	e->flags |= XLB_CT_F_SNAT | XLB_CT_F_DNAT;
 	e->nat_saddr = t.saddr;
-	e->nat_sport = t.sport;
+	e->nat_daddr = t.daddr;
+	e->nat_dport = t.dport;
+	/* The reply entry is inserted first (see start_nat_flow): claiming the port inserts it. */
+	xlb_ct_reply_entry(orig_key, e, reply);
+	t.sport = snat_claim_port(p, orig_key, e, reply, &reply_key);
+	if (!t.sport)
+		return verdict_drop(XLB_STAT_DROP_SNAT_EXHAUSTED);
 	return finish_translated_flow(ctx, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
 }
 
@@ -282,7 +275,7 @@ static __noinline xlb_verdict start_dsr_flow(struct xlb_ctx *ctx, const struct x
 			return refused; /* no flow: the client retries with a smaller packet */
 	}
 
-	ct_entry_init(e, p, svc, ep_idx, XLB_DIR_ORIG);
+	ct_orig_entry_init(e, p, svc, ep_idx);
 	e->nat_daddr = ep->addr;
 	e->flags |= tunnel ? XLB_CT_F_IPIP : 0;
 	if (ct_insert(orig_key, e, BPF_ANY))
@@ -369,8 +362,8 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	/* A RST for a flow we do not know has nothing to reset: let the kernel have it. */
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & XLB_TCP_RST))
 		return verdict_pass(XLB_STAT_PASS_NO_RULE);
-	/* A flow that will carry a PPv2 header starts in TC (ct_entry_init arms it, TC inserts it),
-	 * before its endpoint is chosen: choosing moves round-robin. */
+	/* A flow that will carry a PPv2 header starts in TC (ct_orig_entry_init arms it, TC inserts
+	 * it), before its endpoint is chosen: choosing moves round-robin. */
 	if (XLB_IS_XDP && (svc->flags & XLB_SVC_F_PPV2) && p->proto == IPPROTO_TCP &&
 	    (p->tcp_flags & XLB_TCP_SYN) && svc->mode != XLB_MODE_DSR)
 		return verdict_to_skb();

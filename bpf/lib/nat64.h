@@ -24,13 +24,11 @@ static __always_inline __u8 nat64_endpoint(const struct xlb_pkt *p, const struct
 	return pkt_is_v6(p) && ep->family == XLB_AF_INET;
 }
 
-/* The family a new flow's entry translates to: the reply entry (dir REPLY, keyed IPv4) turns
- * back into the client's IPv6; 0 for every flow that keeps its family. */
-static __always_inline __u8 nat64_entry_family(const struct xlb_pkt *p, __u8 dir)
+/* The family a new flow's orig entry translates to (its reply entry's: xlb_ct_reply_entry); 0 for
+ * every flow that keeps its family. */
+static __always_inline __u8 nat64_orig_family(const struct xlb_pkt *p)
 {
-	if (!p->nat64)
-		return 0;
-	return dir == XLB_DIR_ORIG ? pkt_out_family(p) : p->family;
+	return p->nat64 ? pkt_out_family(p) : 0;
 }
 
 #ifdef XLB_HOOK_XDP

@@ -1,7 +1,7 @@
 /* Per-CPU scratch for the packet path's large locals: the FIB question/answer, a new flow's
- * conntrack entry, the buffers of an ICMPv6 Packet Too Big and of an ICMPv6 error's quote. Each BPF
- * frame of the path (entry, follow_flow or a start_*_flow, then the helpers they call) shares one
- * 512-byte stack; with 16-byte addresses these two no longer fit on it. follow_flow and the
+ * conntrack entries, the buffers of an ICMPv6 Packet Too Big and of an ICMPv6 error's quote. Each
+ * BPF frame of the path (entry, follow_flow or a start_*_flow, then the helpers they call) shares
+ * one 512-byte stack; with 16-byte addresses these two no longer fit on it. follow_flow and the
  * start_*_flow functions never run for the same packet, and a CPU runs one packet at a time (TC
  * runs with preemption off), so one slot per CPU serves them. */
 #ifndef XLB_BPF_SCRATCH_H
@@ -35,7 +35,8 @@ struct quoted_flow6 {
 struct xlb_scratch {
 	struct bpf_fib_lookup fib;
 	struct xlb_ct_entry e;
-	struct { /* send_pkt_too_big6, which runs below follow_flow */
+	struct xlb_ct_entry reply; /* a new flow's reply entry, derived from e */
+	struct {		   /* send_pkt_too_big6, which runs below follow_flow */
 		struct xlb_ptb6 h;
 		struct ipv6hdr ip6;
 		__u8 macs[2 * ETH_ALEN];

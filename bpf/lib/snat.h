@@ -45,19 +45,22 @@ static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 
 			 (start + attempt * 7919) % snat_ports_size(ports));
 }
 
-/* Inserts `reply` under a free source port toward ep; returns the port (network order) or 0. */
-static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p, const struct xlb_ip *snat_ip,
-					     const struct xlb_endpoint *ep,
+/* Inserts `reply` under a free source port of the FullNAT flow `orig` (translated but for that
+ * port), whose client tuple is `orig_key`; returns the port (network order, also set in `orig`
+ * and `reply_key`) or 0. */
+static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p,
+					     const struct xlb_ct_key *orig_key,
+					     struct xlb_ct_entry *orig,
 					     const struct xlb_ct_entry *reply,
 					     struct xlb_ct_key *reply_key)
 {
 	__u32 start = tuple_hash(p) % snat_ports_size(snat_node_ports());
 
+	xlb_ct_peer_key(orig_key, orig, reply_key);
 	for (__u32 i = 0; i < XLB_SNAT_PORT_TRIES; i++) {
 		__u16 port = snat_port_candidate(p, start, i);
 
-		ct_key_init(reply_key, &ep->addr, snat_ip, ep->port, port, p->proto,
-			    pkt_out_family(p));
+		xlb_ct_set_snat_port(orig, reply_key, port);
 		if (ct_insert(reply_key, reply, BPF_NOEXIST))
 			continue;
 		/* Free in this flow's map; a flow in the other map may still hold it. */

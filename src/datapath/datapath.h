@@ -110,7 +110,8 @@ class Datapath : public ConntrackReader {
                                           const std::function<void(const FlowEvent&)>& fn) = 0;
   // Writes a flow learned from a peer, already mapped to this node's ids and clock: the orig
   // entry under `key` (its flags carry XLB_CT_F_SYNCED) and, for the modes that have one, the
-  // reply entry derived from it as the datapath derives it for a new flow (xlb_ct_peer_key).
+  // reply entry derived from it as the datapath derives it for a new flow (xlb_ct_reply_entry,
+  // keyed xlb_ct_peer_key).
   // A flow already present is refreshed in place (state, flags, last_seen, seq), never
   // duplicated. A new flow in a TCP state that counts (established) is counted in its
   // endpoint's active flows (XLB_CT_F_COUNTED), so lc counts stay right and a later close never

@@ -1,7 +1,8 @@
 // Conntrack sync, what every Datapath does alike with a flow learnt from the HA peer: which
-// calls it refuses, the reply entry it derives (as the BPF start_*_flow functions build one for a
-// new flow), which flows count as active, and which port ranges a node may allocate. BpfDatapath
-// and FakeDatapath use these same functions, so the contract tests hold both to them.
+// calls it refuses, the reply entry it derives (xlb_ct_reply_entry, which the BPF start_*_flow
+// functions use for a new flow), which flows count as active, and which port ranges a node may
+// allocate. BpfDatapath and FakeDatapath use these same functions, so the contract tests hold
+// both to them.
 #pragma once
 
 #include <cstdint>
@@ -67,28 +68,14 @@ inline bool synced_flow_counts(uint8_t state) {
   return state != XLB_CT_TIME_WAIT && state != XLB_CT_CLOSED;
 }
 
-// The reply entry (endpoint -> client) of orig entry `e` under client tuple `key`, as the datapath
-// writes it for a new NAT or FullNAT flow; its key is xlb_ct_peer_key(key, e). DSR has none.
+// The reply entry (endpoint -> client) of orig entry `e` under client tuple `key`: the one the
+// datapath writes for a new flow, from the same definition (xlb_ct_reply_entry); its key is
+// xlb_ct_peer_key(key, e). DSR has none.
 inline std::optional<xlb_ct_entry> synced_reply_entry(const xlb_ct_key& key,
                                                       const xlb_ct_entry& e) {
-  if (e.mode == XLB_MODE_DSR) return std::nullopt;
-  xlb_ct_entry r{};
-  r.dir = XLB_DIR_REPLY;
-  r.state = e.state;
-  r.mode = e.mode;
-  r.svc_id = e.svc_id;
-  r.ep_idx = e.ep_idx;
-  r.created_ns = e.created_ns;
-  r.last_seen_ns = e.last_seen_ns;
-  r.flags = XLB_CT_F_SNAT;  // the reply leaves from VIP:port
-  r.nat_saddr = key.daddr;
-  r.nat_sport = key.dport;
-  if (e.flags & XLB_CT_F_SNAT) {  // FullNAT: and goes back to the client's own tuple
-    r.flags |= XLB_CT_F_DNAT;
-    r.nat_daddr = key.saddr;
-    r.nat_dport = key.sport;
-  }
-  if (e.nat_family) r.nat_family = key.family;  // NAT64: the reply turns back into the client's
+  if (!xlb_ct_has_reply(&e)) return std::nullopt;
+  xlb_ct_entry r;
+  xlb_ct_reply_entry(&key, &e, &r);
   return r;
 }
 

@@ -3,6 +3,7 @@
 #define XLB_ABI_CONNTRACK_H
 
 #include "common.h"
+#include "service.h"
 
 #define XLB_DEFAULT_CT_SIZE (256 * 1024)
 /* Embryonic-flow (syn) map: by default a quarter of --ct-size, never below the minimum. */
@@ -140,6 +141,53 @@ static inline void xlb_ct_peer_key(const struct xlb_ct_key *key, const struct xl
 {
 	xlb_ct_translated(key, e, peer);
 	xlb_ct_key_reverse(peer);
+}
+
+/* Whether a flow of orig entry `orig` has a reply entry: DSR's replies bypass the LB. */
+static inline int xlb_ct_has_reply(const struct xlb_ct_entry *orig)
+{
+	return orig->mode != XLB_MODE_DSR;
+}
+
+/* The reply entry (endpoint -> client) of a NAT or FullNAT flow of client tuple `key` and orig
+ * entry `orig`, keyed xlb_ct_peer_key(key, orig). ONE definition for the datapath, which writes it
+ * beside a new flow's orig entry, and for the control plane, which writes it beside a flow learnt
+ * from the HA peer (only the orig entry is synced). It reads no SNAT port, so FullNAT can build it
+ * before its port is claimed (xlb_ct_set_snat_port). The reply leaves from VIP:port (SNAT); under
+ * FullNAT it also goes back to the client's own tuple (DNAT); a NAT64 flow's reply turns back into
+ * the client's family. It shares the flow's state, rule, endpoint and times; the rest is zero. */
+static inline void xlb_ct_reply_entry(const struct xlb_ct_key *key, const struct xlb_ct_entry *orig,
+				      struct xlb_ct_entry *reply)
+{
+	__builtin_memset(reply, 0, sizeof(*reply));
+	reply->dir = XLB_DIR_REPLY;
+	reply->state = orig->state;
+	reply->mode = orig->mode;
+	reply->svc_id = orig->svc_id;
+	reply->ep_idx = orig->ep_idx;
+	reply->created_ns = orig->created_ns;
+	reply->last_seen_ns = orig->last_seen_ns;
+	reply->nat_saddr = key->daddr;
+	reply->nat_sport = key->dport;
+	if (orig->flags & XLB_CT_F_SNAT) {
+		reply->flags = XLB_CT_F_SNAT | XLB_CT_F_DNAT;
+		reply->nat_daddr = key->saddr;
+		reply->nat_dport = key->sport;
+	} else {
+		reply->flags = XLB_CT_F_SNAT;
+	}
+	if (orig->nat_family)
+		reply->nat_family = key->family;
+}
+
+/* A FullNAT flow's SNAT source port, into its orig entry and its reply key, whose destination
+ * port it is (xlb_ct_peer_key): the port probe tries one port after another without rebuilding
+ * the key (a cheaper loop for the verifier). */
+static inline void xlb_ct_set_snat_port(struct xlb_ct_entry *orig, struct xlb_ct_key *reply_key,
+					__u16 port)
+{
+	orig->nat_sport = port;
+	reply_key->dport = port;
 }
 
 #define XLB_CT_SEEN_SEQ (1u << 0) /* seq_next holds a sequence number */
