@@ -15,7 +15,7 @@
 // Every run's verdict is checked, so a figure never measures the wrong path.
 // Output: "dp\t<case>\t<method>\t<gross ns>\t<net ns>" lines, and "sync\t<figure>\t<value>\t<unit>"
 // for conntrack sync's sizes (read by bench/lib/report.py).
-//   datapath_bench [--repeat 1000000]
+//   datapath_bench [--repeat 1000000] [--only established|new_flows|sync]
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -255,6 +255,33 @@ void established_v6(const Hook& h, uint32_t repeat) {
     die("the measured v6 flow is not established");
 }
 
+// Established UDP packets spread over `flows` flows, as the Mpps benchmark sends them (one
+// client address, the source port varies; round robin over two endpoints): call n sends flow
+// n % flows, every flow already in conntrack. With 1 flow its entry, route-cache slot and
+// counters stay in the CPU's cache; with 1,024 each packet touches another flow's.
+void established_udp_flows(const Hook& h, uint32_t repeat, uint32_t flows) {
+  auto dp = open_datapath(65536, h.xdp);
+  const auto eps = endpoints(2);
+  Rule udp;
+  udp.proto = IPPROTO_UDP;
+  udp.port = 9000;
+  install(*dp, udp, make_svc(1, XLB_SEL_RR, eps));
+  const Target cli = h.on(*dp, env().cli_ifindex);
+  auto frame_of = [&](uint32_t n) {
+    Flow f;
+    f.rule = udp;
+    f.cport = static_cast<uint16_t>(1024 + n % flows);
+    return f.client_udp(Bytes(18, 0));  // a 60-byte frame, as the Mpps sender's
+  };
+  per_call(cli, frame_of, flows, h.redirect);  // the flows start (untimed)
+  const std::string name = "established_udp_" + std::to_string(flows) + "_flows";
+  print(h.row(name.c_str()).c_str(), "per-call", per_call(cli, frame_of, repeat, h.redirect),
+        h.base_per_call);
+  auto counters = dp->datapath_counters();
+  if (!counters.ok() || (*counters)[XLB_STAT_FWD_NEW] != flows)
+    die(name + ": not every measured packet was an established flow's");
+}
+
 // A new flow per call (distinct SYNs), in a fresh datapath per selection algorithm.
 void new_flows(const Hook& h, uint32_t flows) {
   const struct {
@@ -367,15 +394,24 @@ void sync_on_off(const Baseline& b, uint32_t repeat) {
 
 int main(int argc, char** argv) {
   uint32_t repeat = 1000000;
+  std::string only;  // empty: every part
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--repeat" && i + 1 < argc) {
       repeat = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (arg == "--only" && i + 1 < argc) {
+      only = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--repeat N]  (N >= 1000, default 1000000)\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--repeat N] [--only established|new_flows|sync]\n"
+                   "  N >= 1000, default 1000000; --only: that part alone, after the baselines\n",
+                   argv[0]);
       return 2;
     }
   }
+  if (!only.empty() && only != "established" && only != "new_flows" && only != "sync")
+    die("--only must be established, new_flows or sync, got " + only);
+  auto part = [&](const char* name) { return only.empty() || only == name; };
   if (repeat < 1000) die("--repeat must be at least 1000, got " + std::to_string(repeat));
   setup_namespace();
   if (!env().skip_reason.empty()) die(env().skip_reason);
@@ -386,10 +422,14 @@ int main(int argc, char** argv) {
   const Hook tc{"", false, TC_ACT_OK, TC_ACT_REDIRECT, b.repeat, b.per_call};
   const Hook xdp{"xdp_", true, XDP_PASS, XDP_REDIRECT, b.xdp_repeat, b.xdp_per_call};
   for (const Hook* h : {&tc, &xdp}) {
-    pass_and_established(*h, repeat);
-    established_v6(*h, repeat);
-    new_flows(*h, repeat);
+    if (part("established")) {
+      pass_and_established(*h, repeat);
+      established_v6(*h, repeat);
+      established_udp_flows(*h, repeat, 1);
+      established_udp_flows(*h, repeat, 1024);
+    }
+    if (part("new_flows")) new_flows(*h, repeat);
   }
-  sync_on_off(b, repeat);
+  if (part("sync")) sync_on_off(b, repeat);
   return 0;
 }

@@ -145,6 +145,13 @@ Result<std::unique_ptr<BpfDatapath>> BpfDatapath::open(const BpfDatapathOptions&
   bpf_map__set_max_entries(maps->XLB_MAP_EP_DSR_ID, options.max_services * XLB_MAX_ENDPOINTS);
   bpf_map__set_max_entries(maps->XLB_MAP_MAGLEV_ID, options.max_services * XLB_MAGLEV_GENERATIONS);
   bpf_map__set_max_entries(maps->XLB_MAP_PERSIST_ID, options.ct_size);
+  // The route cache's tables hold one CPU's part as compiled (bpf/lib/route_cache.h): one part
+  // per possible CPU.
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus < 1) return load_error(-cpus, options);
+  for (bpf_map* per_cpu_parts : {maps->xlb_route_cache, maps->xlb_route_answers})
+    bpf_map__set_max_entries(per_cpu_parts,
+                             bpf_map__max_entries(per_cpu_parts) * static_cast<uint32_t>(cpus));
   // A pre-filter created beside conntrack pinned by an older xlbd knows none of its flows:
   // it lets every packet through to the full path until the maps are next created afresh.
   const bool filter_behind_flows = !options.pin_dir.empty() &&

@@ -1,7 +1,11 @@
 // The per-flow route cache (bpf/lib/route_cache.h): an established flow's packets may reuse the
 // FIB's answer only for its lifetime; after that they follow the kernel's current neighbour
 // entry or route. Each test changes the namespace's topology and restores it in TearDown.
+#include <arpa/inet.h>
+#include <sched.h>
+
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include "fixture.h"
@@ -57,6 +61,63 @@ TEST_F(RouteCacheTest, EstablishedFlowIsHandedToTheKernelOnceItsRouteIsGoneAndTh
   auto before = stats();
   EXPECT_TRUE(PassedUntouched(from_client(ack_), ack_));
   EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_NO_ROUTE, 1}}));
+}
+
+// The index among a CPU's shared answers that route_cache.h files a next hop's answer under:
+// the test's own statement of it, to pick two next hops that share one.
+uint32_t answer_index_of(uint32_t oif, const char* ipv4) {
+  uint32_t h = oif ^ inet_addr(ipv4);  // the address as the datapath loads its first word
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h & (1024 - 1);  // XLB_ROUTE_ANSWERS
+}
+
+// Flows share FIB answers by egress and next hop; two next hops filed under the same index take
+// turns there. A flow whose answer was replaced by another next hop's must ask the FIB again,
+// never take the other's: every packet leaves with its own endpoint's MAC. (Pinned to one CPU:
+// each CPU has its own slots and answers.)
+TEST_F(RouteCacheTest, FlowsWhoseNextHopsShareAnAnswerEachKeepTheirOwnRoute) {
+  cpu_set_t old_cpus, one_cpu;
+  ASSERT_EQ(sched_getaffinity(0, sizeof old_cpus, &old_cpus), 0);
+  CPU_ZERO(&one_cpu);
+  CPU_SET(0, &one_cpu);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one_cpu, &one_cpu), 0);
+  std::string ips[2];
+  uint32_t seen[1024] = {};
+  for (int last = 100; last < 255 && ips[1].empty(); ++last) {
+    const std::string ip = "10.0.2." + std::to_string(last);
+    const uint32_t idx = answer_index_of(static_cast<uint32_t>(env().be_ifindex), ip.c_str());
+    if (seen[idx]) {
+      ips[0] = "10.0.2." + std::to_string(seen[idx]);
+      ips[1] = ip;
+    }
+    seen[idx] = static_cast<uint32_t>(last);
+  }
+  ASSERT_FALSE(ips[1].empty()) << "no two next hops share an answer index";
+  const EpSpec eps[2] = {{{ips[0].c_str(), {0x02, 0, 0, 0, 0x07, 0x01}}, 8080},
+                         {{ips[1].c_str(), {0x02, 0, 0, 0, 0x07, 0x02}}, 8080}};
+  Flow flows[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string neigh = "ip neigh replace " + ips[i] + " dev " + kBeIf +
+                              " nud permanent lladdr " + mac_text(eps[i].host.mac);
+    change_topology(neigh, "ip neigh del " + ips[i] + " dev " + kBeIf);
+    flows[i].rule.proto = IPPROTO_UDP;
+    flows[i].rule.port = static_cast<uint16_t>(7000 + i);
+    flows[i].cport = static_cast<uint16_t>(30000 + i);
+    install(flows[i].rule, make_svc(kSvcId + 1 + i, XLB_SEL_RR, {eps[i]}));
+  }
+  const Bytes payload = {1, 2, 3, 4};
+  // A new flow's packet (the FIB), then established ones: the cache's turn.
+  for (int round = 0; round < 3; ++round)
+    for (int i = 0; i < 2; ++i) {
+      const Bytes in = flows[i].client_udp(payload);
+      EXPECT_TRUE(Forwarded(from_client(in), flows[i].to_endpoint(in, eps[i])))
+          << "flow " << i << ", packet " << round;
+    }
+  EXPECT_EQ(sched_setaffinity(0, sizeof old_cpus, &old_cpus), 0);
 }
 
 // A FullNAT reply is addressed to the LB's own SNAT address: handed to the kernel when the route
