@@ -85,9 +85,17 @@ CONF
 #  - the backends hold TIME_WAIT sockets of `direct` and DSR connections (same tuples, other
 #    client timestamps), where PAWS rejects a new SYN until the client retries.
 # `ss -K` needs a kernel with CONFIG_INET_DIAG_DESTROY; without it the check below says so.
+# A connection still established after the system's teardown is one the system lost mid-way (a
+# request counted as an error, its other end never told): logged with its tuple, then reset too,
+# so it cannot hold a tuple or a worker in the next system's rounds.
 bench_forget_connections() {
-  local ns left
+  local ns left open
   for ns in client lb b1 b2; do
+    open=$(nsx "$ns" ss -H -t -n state established)
+    if [[ -n $open ]]; then
+      log "$ns: $(wc -l <<<"$open") connection(s) left established, reset: $(tr -s ' \n' ' ' <<<"$open")"
+      nsx "$ns" ss -K -H -t state established >/dev/null
+    fi
     nsx "$ns" ss -K -H -t state time-wait >/dev/null
     left=$(nsx "$ns" ss -H -t state time-wait | wc -l)
     ((left == 0)) || fail "$left TIME_WAIT sockets left in $ns after 'ss -K'" \
@@ -97,7 +105,8 @@ bench_forget_connections() {
 
 # bench_state: what a system may change on the hosts (IPv4 addresses and routes, nftables
 # rules, TC qdiscs and filters on the LB, pinned maps, open connections). Each system's teardown
-# must bring it back to what it was before the system's setup. Neighbour entries are left out
+# must bring it back to what it was before the system's setup (after bench_forget_connections).
+# Neighbour entries are left out
 # (they age by themselves and every system resolves the same ones), and so are connections in
 # their closing states (the kernel finishes those within moments).
 bench_state() {
