@@ -94,7 +94,8 @@ static __always_inline int route_slot_answers(const struct xlb_route_slot *s,
 }
 
 /* This CPU's answer `answer`; `key` is the caller's lookup key, reused (stack is scarce in
- * follow_flow). */
+ * follow_flow). It asks for the CPU again rather than taking the caller's: holding that value
+ * across the FIB lookup made xlb_xdp_ingress fail to load (tried, every xdp: suite failed). */
 static __always_inline struct xlb_route_answer *route_answer_at(__u32 *key, __u32 answer)
 {
 	*key = bpf_get_smp_processor_id() * XLB_ROUTE_ANSWERS + (answer & (XLB_ROUTE_ANSWERS - 1));
