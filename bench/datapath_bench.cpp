@@ -282,6 +282,54 @@ void established_udp_flows(const Hook& h, uint32_t repeat, uint32_t flows) {
     die(name + ": not every measured packet was an established flow's");
 }
 
+// Reply packets (endpoint -> client) of `flows` established NAT flows, TCP ACKs or UDP
+// datagrams: call n answers flow n % flows. Every flow's handshake (TCP) or first exchange
+// (UDP) is done untimed first, so each measured packet is an established flow's reply, whose
+// entries are cold with 1,024 flows as they are under real traffic.
+void established_reply_flows(const Hook& h, uint32_t repeat, uint32_t flows, uint8_t proto) {
+  auto dp = open_datapath(65536, h.xdp);
+  const auto eps = endpoints(1);
+  Rule rule;
+  rule.proto = proto;
+  install(*dp, rule, make_svc(1, XLB_SEL_RR, eps));
+  const Target cli = h.on(*dp, env().cli_ifindex), be = h.on(*dp, env().be_ifindex);
+  const bool tcp = proto == IPPROTO_TCP;
+  auto flow_of = [&](uint32_t n) {
+    Flow f;
+    f.rule = rule;
+    f.cport = static_cast<uint16_t>(1024 + n % flows);
+    return f;
+  };
+  for (uint32_t n = 0; n < flows; ++n) {
+    const Flow f = flow_of(n);
+    if (tcp) {
+      repeated(cli, f.client_tcp(tcpf::SYN), 1, h.redirect);
+      repeated(be, f.endpoint_tcp(eps[0], tcpf::SYN | tcpf::ACK), 1, h.redirect);
+      repeated(cli, f.client_tcp(tcpf::ACK), 1, h.redirect);
+    } else {
+      repeated(cli, f.client_udp(Bytes(18, 0)), 1, h.redirect);
+      repeated(be, f.endpoint_udp(eps[0], Bytes(18, 0)), 1, h.redirect);
+    }
+  }
+  auto reply_of = [&](uint32_t n) {
+    const Flow f = flow_of(n);
+    return tcp ? f.endpoint_tcp(eps[0], tcpf::ACK) : f.endpoint_udp(eps[0], Bytes(18, 0));
+  };
+  std::string name = tcp ? "established_nat_reply_" : "established_udp_reply_";
+  name += std::to_string(flows);
+  name += "_flows";
+  print(h.row(name.c_str()).c_str(), "per-call", per_call(be, reply_of, repeat, h.redirect),
+        h.base_per_call);
+  for (uint32_t n : {0u, flows - 1}) {
+    auto ct = dp->lookup_flow(flow_of(n).orig_key());
+    if (!ct.ok() || !*ct || (*ct)->state != (tcp ? XLB_CT_EST : XLB_CT_UDP_EST))
+      die(name + ": a measured flow is not established");
+  }
+  auto counters = dp->datapath_counters();
+  if (!counters.ok() || (*counters)[XLB_STAT_FWD_NEW] != flows)
+    die(name + ": not every measured packet was an established flow's");
+}
+
 // A new flow per call (distinct SYNs), in a fresh datapath per selection algorithm.
 void new_flows(const Hook& h, uint32_t flows) {
   const struct {
@@ -427,6 +475,8 @@ int main(int argc, char** argv) {
       established_v6(*h, repeat);
       established_udp_flows(*h, repeat, 1);
       established_udp_flows(*h, repeat, 1024);
+      established_reply_flows(*h, repeat, 1024, IPPROTO_TCP);
+      established_reply_flows(*h, repeat, 1024, IPPROTO_UDP);
     }
     if (part("new_flows")) new_flows(*h, repeat);
   }
