@@ -113,6 +113,8 @@ static __noinline int ct_promote(const struct xlb_ct_key *orig_key, struct xlb_c
 	if (xlb_ct_has_reply(orig)) {
 		xlb_ct_peer_key(orig_key, orig, &reply_key);
 		reply = bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, &reply_key);
+		if (reply) /* established now: its replies may go alone (ct_reply_alone) */
+			reply->reply_flags |= xlb_ct_reply_flags(orig);
 		if (reply ? bpf_map_update_elem(&XLB_MAP_CT_ID, &reply_key, reply, BPF_ANY) != 0
 			  : bpf_map_lookup_elem(&XLB_MAP_CT_ID, &reply_key) == NULL)
 			return -1;
@@ -191,6 +193,32 @@ static __always_inline void ct_advance(struct xlb_ct_entry *orig, struct xlb_pkt
 	else if (orig->state == XLB_CT_SYN_SENT && orig->mode == XLB_MODE_DSR && from_client &&
 		 (f & XLB_TCP_ACK) && !(f & XLB_TCP_SYN))
 		orig->state = XLB_CT_EST;
+}
+
+/* Whether reply packet p, of reply entry `reply` (found in the syn map: in_syn), can do without
+ * the flow's orig entry: what a reply packet gives the orig entry is a UDP flow's first answer, a
+ * SYN+ACK, FIN or RST (ct_advance), a PPv2 flow's acknowledgement (ppv2_from_endpoint) and a
+ * promotion out of the syn map; an established flow's reply entry, marked XLB_CT_RF_ALONE,
+ * rules out all but the flags. So most reply packets cost one lookup, not two. (The orig entry's
+ * clock is not a reply packet's to move: aging reads both entries' last_seen.) */
+static __always_inline int ct_reply_alone(const struct xlb_ct_entry *reply, const struct xlb_pkt *p,
+					  int in_syn)
+{
+	if (in_syn || !(reply->reply_flags & XLB_CT_RF_ALONE))
+		return 0;
+	return p->proto != IPPROTO_TCP ||
+	       !(p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_FIN | XLB_TCP_RST));
+}
+
+/* A reply packet that read the orig entry leaves in the reply entry what it learnt there: the
+ * first UDP answer, or a flow established elsewhere (an HA peer's), marks it XLB_CT_RF_ALONE. */
+static __always_inline void ct_reply_learn(struct xlb_ct_entry *reply,
+					   const struct xlb_ct_entry *orig)
+{
+	__u8 learnt = xlb_ct_reply_flags(orig);
+
+	if (learnt & ~reply->reply_flags)
+		reply->reply_flags |= learnt;
 }
 
 static __always_inline __u8 ct_initial_state(const struct xlb_pkt *p)

@@ -83,17 +83,23 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 			return refused;
 	}
 	if (e->dir == XLB_DIR_REPLY) {
-		xlb_ct_peer_key(key, e, &peer);
-		orig = ct_lookup(&peer, &orig_in_syn);
-		orig_key = &peer;
+		orig = NULL; /* an established flow's reply: its own entry is all it needs */
+		if (!ct_reply_alone(e, p, in_syn)) {
+			xlb_ct_peer_key(key, e, &peer);
+			orig = ct_lookup(&peer, &orig_in_syn);
+			orig_key = &peer;
+		}
 	}
 #ifdef XLB_HOOK_XDP
 	/* The PPv2 header's insertion and sequence shift are TC's (skb helpers). */
 	if (orig && p->proto == IPPROTO_TCP && (orig->ppv2_flags & XLB_PPV2_F_ON))
 		return verdict_to_skb();
 #endif
-	if (orig)
+	if (orig) {
 		ct_advance(orig, p, e->dir);
+		if (orig != e)
+			ct_reply_learn(e, orig);
+	}
 #ifndef XLB_HOOK_XDP
 	if (orig && p->proto == IPPROTO_TCP && (orig->ppv2_flags & XLB_PPV2_F_ON)) {
 		int err = e->dir == XLB_DIR_ORIG ? ppv2_from_client(ctx, p, orig)

@@ -78,10 +78,7 @@ Result<SyncReplyWrite> sync_write_reply(xlb_tc* s, const xlb_ct_key& key, const 
     const xlb_ct_entry& r = (*held)->entry;
     if (!sync_reply_of(out.key, r, key))
       return sync_held_by_other("reply tuple (FullNAT source port)");
-    xlb_ct_entry refreshed = r;
-    refreshed.state = orig.state;
-    if (orig.last_seen_ns > refreshed.last_seen_ns) refreshed.last_seen_ns = orig.last_seen_ns;
-    XLB_TRY(target.update(out.key, refreshed));
+    XLB_TRY(target.update(out.key, synced_refreshed_reply(r, orig)));
     out.moved = (*held)->syn != syn;
     return out;
   }

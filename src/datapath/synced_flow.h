@@ -107,6 +107,17 @@ inline xlb_ct_entry synced_refreshed_entry(const xlb_ct_entry& local, const xlb_
   return e;
 }
 
+// The reply entry `held` this node already has for a synced flow, refreshed by the flow's new
+// orig entry `orig`: its state and the later of both last packets, and whether its replies may
+// now go alone (xlb_ct_reply_flags: never taken back, as the datapath keeps it).
+inline xlb_ct_entry synced_refreshed_reply(const xlb_ct_entry& held, const xlb_ct_entry& orig) {
+  xlb_ct_entry r = held;
+  r.state = orig.state;
+  if (orig.last_seen_ns > r.last_seen_ns) r.last_seen_ns = orig.last_seen_ns;
+  r.reply_flags = static_cast<uint8_t>(r.reply_flags | xlb_ct_reply_flags(&orig));
+  return r;
+}
+
 // Two orig entries of one client tuple translate it alike (same mode, endpoint and SNAT tuple):
 // one flow, whichever node wrote each.
 inline bool same_translation(const xlb_ct_entry& a, const xlb_ct_entry& b) {

@@ -83,9 +83,10 @@ struct xlb_ct_entry {
 	__u32 seq_next;		 /* 88: TCP: this direction's next sequence number (host order;
 				  * valid with XLB_CT_SEEN_SEQ), so an expired flow can be reset */
 	__u8 seen;		 /* 92: XLB_CT_SEEN_*: what this direction has sent */
-	__u8 nat_family; /* 93: NAT64: the family of the translated tuple (nat_saddr, nat_daddr),
-			  * the other one than the key's; 0 = the key's (every other flow) */
-	__u8 pad2[2];	 /* 94: must be zero */
+	__u8 nat_family;  /* 93: NAT64: the family of the translated tuple (nat_saddr, nat_daddr),
+			   * the other one than the key's; 0 = the key's (every other flow) */
+	__u8 reply_flags; /* 94: reply entry: XLB_CT_RF_* (zero in an orig entry) */
+	__u8 pad2[1];	  /* 95: must be zero */
 };
 XLB_STATIC_ASSERT(sizeof(struct xlb_ct_entry) == 96, "ct entry size");
 XLB_ASSERT_OFFSET(struct xlb_ct_entry, dir, 36);
@@ -95,6 +96,19 @@ XLB_ASSERT_OFFSET(struct xlb_ct_entry, ppv2_seq, 80);
 XLB_ASSERT_OFFSET(struct xlb_ct_entry, seq_next, 88);
 XLB_ASSERT_OFFSET(struct xlb_ct_entry, seen, 92);
 XLB_ASSERT_OFFSET(struct xlb_ct_entry, nat_family, 93);
+XLB_ASSERT_OFFSET(struct xlb_ct_entry, reply_flags, 94);
+
+#define XLB_CT_SEEN_SEQ (1u << 0) /* seq_next holds a sequence number */
+#define XLB_CT_SEEN_RST (1u << 1) /* this direction sent a TCP RST (diagnose: refused) */
+
+#define XLB_PPV2_F_ON (1u << 0)	   /* this flow carries a Proxy Protocol v2 header */
+#define XLB_PPV2_F_ACKED (1u << 1) /* the endpoint has acknowledged the header */
+
+/* Reply entry: its flow is established and carries no PPv2 header, so a reply packet without
+ * SYN, FIN or RST has nothing to tell the orig entry (no state to advance, no sequence shift,
+ * no promotion): the datapath follows the reply entry alone, one lookup per packet. Set with
+ * the flow's establishment, never cleared (bpf/lib/conntrack.h: ct_reply_alone). */
+#define XLB_CT_RF_ALONE (1u << 0)
 
 /* The family of the tuple a packet matching `key` carries once `e` is applied: the key's, or
  * for a NAT64 flow the other one (the orig entry turns IPv6 into IPv4, the reply entry back). */
@@ -149,13 +163,24 @@ static inline int xlb_ct_has_reply(const struct xlb_ct_entry *orig)
 	return orig->mode != XLB_MODE_DSR;
 }
 
+/* The reply_flags the reply entry of a flow whose orig entry is `orig` earns: XLB_CT_RF_ALONE
+ * once the flow is established (TCP est, UDP answered) unless it carries a PPv2 header, whose
+ * acknowledgements every reply packet shifts with the orig entry's numbers. */
+static inline __u8 xlb_ct_reply_flags(const struct xlb_ct_entry *orig)
+{
+	const int est = orig->state == XLB_CT_EST || orig->state == XLB_CT_UDP_EST;
+
+	return est && !(orig->ppv2_flags & XLB_PPV2_F_ON) ? XLB_CT_RF_ALONE : 0;
+}
+
 /* The reply entry (endpoint -> client) of a NAT or FullNAT flow of client tuple `key` and orig
  * entry `orig`, keyed xlb_ct_peer_key(key, orig). ONE definition for the datapath, which writes it
  * beside a new flow's orig entry, and for the control plane, which writes it beside a flow learnt
  * from the HA peer (only the orig entry is synced). It reads no SNAT port, so FullNAT can build it
  * before its port is claimed (xlb_ct_set_snat_port). The reply leaves from VIP:port (SNAT); under
  * FullNAT it also goes back to the client's own tuple (DNAT); a NAT64 flow's reply turns back into
- * the client's family. It shares the flow's state, rule, endpoint and times; the rest is zero. */
+ * the client's family. It shares the flow's state, rule, endpoint and times, and knows whether
+ * it may be followed alone (xlb_ct_reply_flags); the rest is zero. */
 static inline void xlb_ct_reply_entry(const struct xlb_ct_key *key, const struct xlb_ct_entry *orig,
 				      struct xlb_ct_entry *reply)
 {
@@ -178,6 +203,7 @@ static inline void xlb_ct_reply_entry(const struct xlb_ct_key *key, const struct
 	}
 	if (orig->nat_family)
 		reply->nat_family = key->family;
+	reply->reply_flags = xlb_ct_reply_flags(orig);
 }
 
 /* A FullNAT flow's SNAT source port, into its orig entry and its reply key, whose destination
@@ -189,11 +215,5 @@ static inline void xlb_ct_set_snat_port(struct xlb_ct_entry *orig, struct xlb_ct
 	orig->nat_sport = port;
 	reply_key->dport = port;
 }
-
-#define XLB_CT_SEEN_SEQ (1u << 0) /* seq_next holds a sequence number */
-#define XLB_CT_SEEN_RST (1u << 1) /* this direction sent a TCP RST (diagnose: refused) */
-
-#define XLB_PPV2_F_ON (1u << 0)	   /* this flow carries a Proxy Protocol v2 header */
-#define XLB_PPV2_F_ACKED (1u << 1) /* the endpoint has acknowledged the header */
 
 #endif

@@ -87,10 +87,8 @@ Result<void> FakeDatapath::install_synced_flow(const xlb_ct_key& key, const xlb_
       xlb_ct_peer_key(&reply_key, &r, &owner);
       if (r.dir != XLB_DIR_REPLY || std::memcmp(&owner, &key, sizeof key) != 0)
         return fake_sync_held_by_other("reply tuple (FullNAT source port)");
-      r.state = orig.state;
-      r.last_seen_ns = std::max(r.last_seen_ns, orig.last_seen_ns);
       held->erase(reply_key);
-      target[reply_key] = r;
+      target[reply_key] = synced_refreshed_reply(r, orig);
     } else {
       target[reply_key] = *reply;
     }
