@@ -199,12 +199,14 @@ static __always_inline void ct_advance(struct xlb_ct_entry *orig, struct xlb_pkt
  * the flow's orig entry: what a reply packet gives the orig entry is a UDP flow's first answer, a
  * SYN+ACK, FIN or RST (ct_advance), a PPv2 flow's acknowledgement (ppv2_from_endpoint) and a
  * promotion out of the syn map; an established flow's reply entry, marked XLB_CT_RF_ALONE,
- * rules out all but the flags. So most reply packets cost one lookup, not two. (The orig entry's
- * clock is not a reply packet's to move: aging reads both entries' last_seen.) */
+ * rules out all but the flags. Its first reply of an epoch still reads it (XLB_CT_ORIG_REF_SHIFT).
+ * So most reply packets cost one lookup, not two. (The orig entry's clock is not a reply
+ * packet's to move: aging reads both entries' last_seen.) */
 static __always_inline int ct_reply_alone(const struct xlb_ct_entry *reply, const struct xlb_pkt *p,
-					  int in_syn)
+					  int in_syn, __u64 now)
 {
-	if (in_syn || !(reply->reply_flags & XLB_CT_RF_ALONE))
+	if (in_syn || !(reply->reply_flags & XLB_CT_RF_ALONE) ||
+	    (reply->last_seen_ns >> XLB_CT_ORIG_REF_SHIFT) != (now >> XLB_CT_ORIG_REF_SHIFT))
 		return 0;
 	return p->proto != IPPROTO_TCP ||
 	       !(p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_FIN | XLB_TCP_RST));

@@ -84,7 +84,7 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 	}
 	if (e->dir == XLB_DIR_REPLY) {
 		orig = NULL; /* an established flow's reply: its own entry is all it needs */
-		if (!ct_reply_alone(e, p, in_syn)) {
+		if (!ct_reply_alone(e, p, in_syn, now)) {
 			xlb_ct_peer_key(key, e, &peer);
 			orig = ct_lookup(&peer, &orig_in_syn);
 			orig_key = &peer;

@@ -109,6 +109,11 @@ XLB_ASSERT_OFFSET(struct xlb_ct_entry, reply_flags, 94);
  * no promotion): the datapath follows the reply entry alone, one lookup per packet. Set with
  * the flow's establishment, never cleared (bpf/lib/conntrack.h: ct_reply_alone). */
 #define XLB_CT_RF_ALONE (1u << 0)
+/* The main conntrack map is an LRU: a lookup marks its entry used. An orig entry that only
+ * replies keep busy (a download, a UDP stream the client seldom speaks on) must stay marked, or
+ * a full map would evict it under a live flow: a reply whose entry last saw a packet in an
+ * earlier epoch of the datapath's clock (now >> this: ~1.07 s) reads it even when alone. */
+#define XLB_CT_ORIG_REF_SHIFT 30
 
 /* The family of the tuple a packet matching `key` carries once `e` is applied: the key's, or
  * for a NAT64 flow the other one (the orig entry turns IPv6 into IPv4, the reply entry back). */
