@@ -2,9 +2,10 @@
 // reply entry the BPF datapath writes for a flow that packets start is, byte for byte and under the
 // key xlb_ct_peer_key derives, the one conntrack sync's control-plane side derives from the orig
 // entry beside it (synced_reply_entry), and the one BpfDatapath::install_synced_flow writes on a
-// standby given that orig entry: in NAT, FullNAT and NAT64, over IPv4 and IPv6, TCP and UDP. The
-// entries are read back from the maps, so a datapath that built its reply entry its own way, or a
-// sync path that did, fails here even where both still forward alike.
+// standby given that orig entry: in NAT, FullNAT and NAT64, over IPv4 and IPv6, TCP (from a SYN,
+// or picked up mid-stream: established at once, its reply entry marked XLB_CT_RF_ALONE) and UDP.
+// The entries are read back from the maps, so a datapath that built its reply entry its own way,
+// or a sync path that did, fails here even where both still forward alike.
 #include <cstring>
 #include <iomanip>
 #include <ostream>
@@ -25,6 +26,7 @@ struct ReplyEntryCase {
   uint8_t proto;
   uint8_t select = XLB_SEL_RR;
   bool ppv2 = false;
+  bool midstream = false;  // TCP picked up mid-stream (an ACK): established from its first packet
 };
 void PrintTo(const ReplyEntryCase& c, std::ostream* os) { *os << c.name; }
 
@@ -66,9 +68,10 @@ class ReplyEntryTest : public DatapathTest, public ::testing::WithParamInterface
     if (c.mode == XLB_MODE_DSR) svc = dsr(svc);
     install(flow_.rule, svc);
   }
-  // The flow's first packet: a SYN, or a UDP datagram.
+  // The flow's first packet: a SYN (an ACK mid-stream), or a UDP datagram.
   Bytes first_packet() const {
     if (GetParam().proto == IPPROTO_UDP) return flow_.client_udp({'h', 'i'});
+    if (GetParam().midstream) return flow_.client_seg({tcpf::ACK, 1000, 5001});
     return flow_.client_seg({tcpf::SYN, 1000, 0});
   }
 
@@ -104,7 +107,12 @@ TEST_P(ReplyEntryTest, TheDatapathsReplyEntryIsTheOneSyncDerivesFromTheOrigEntry
   EXPECT_TRUE(SameBytes(reply->entry, *derived)) << "reply entry";
   // Not trivially equal: the translation, the family and the flow's state are in it.
   EXPECT_EQ(reply->entry.nat_family, c.v6_client != c.v6_endpoint ? XLB_AF_INET6 : 0);
-  EXPECT_EQ(reply->entry.state, c.proto == IPPROTO_UDP ? XLB_CT_UDP_NEW : XLB_CT_SYN_SENT);
+  const uint8_t state = c.proto == IPPROTO_UDP ? XLB_CT_UDP_NEW
+                        : c.midstream          ? XLB_CT_EST
+                                               : XLB_CT_SYN_SENT;
+  EXPECT_EQ(reply->entry.state, state);
+  // Replies of an established flow without PPv2 need only this entry (XLB_CT_RF_ALONE).
+  EXPECT_EQ(reply->entry.reply_flags, c.midstream ? XLB_CT_RF_ALONE : 0);
 
   // The standby: given the orig entry as sync delivers it, BpfDatapath writes the same reply
   // entry under the same key.
@@ -122,6 +130,10 @@ INSTANTIATE_TEST_SUITE_P(
                       ReplyEntryCase{"NatUdp4", XLB_MODE_NAT, false, false, IPPROTO_UDP},
                       ReplyEntryCase{"NatTcp6", XLB_MODE_NAT, true, true, IPPROTO_TCP},
                       ReplyEntryCase{"NatUdp6", XLB_MODE_NAT, true, true, IPPROTO_UDP},
+                      ReplyEntryCase{"NatMidStreamTcp4", XLB_MODE_NAT, false, false, IPPROTO_TCP,
+                                     XLB_SEL_RR, false, true},
+                      ReplyEntryCase{"FullNatMidStreamTcp6", XLB_MODE_FULLNAT, true, true,
+                                     IPPROTO_TCP, XLB_SEL_RR, false, true},
                       ReplyEntryCase{"NatPersistPpv2", XLB_MODE_NAT, false, false, IPPROTO_TCP,
                                      XLB_SEL_PERSIST, true},
                       ReplyEntryCase{"FullNatTcp4", XLB_MODE_FULLNAT, false, false, IPPROTO_TCP},
