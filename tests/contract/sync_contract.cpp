@@ -165,6 +165,29 @@ TEST_P(DatapathContract, SyncHandshakeFlowsGoToTheSynMapAndMoveWhenRefreshedEsta
   EXPECT_EQ(sync_active(dp()), 1u) << "counted once, from the start";
 }
 
+// A synced flow's reply entry may be followed alone (XLB_CT_RF_ALONE) once the flow is
+// established without PPv2: written so, or refreshed so; an established PPv2 flow's never is.
+TEST_P(DatapathContract, SyncMarksTheReplyEntryAloneOnceTheFlowIsEstablishedWithoutPpv2) {
+  const xlb_ct_key key = sync_key("10.9.2.1", 40000), ppv2 = sync_key("10.9.2.2", 40000);
+  const xlb_ct_entry handshake = sync_entry(XLB_MODE_FULLNAT, XLB_CT_SYN_RECV);
+  ASSERT_TRUE(dp().install_synced_flow(key, handshake).ok());
+  auto reply = sync_find(dp(), sync_reply_key(key, handshake));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->entry.reply_flags, 0);
+  ASSERT_TRUE(dp().install_synced_flow(key, sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST)).ok());
+  reply = sync_find(dp(), sync_reply_key(key, handshake));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->entry.reply_flags, XLB_CT_RF_ALONE) << "refreshed established";
+
+  xlb_ct_entry with_header = sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST, 5001);
+  with_header.ppv2_flags = XLB_PPV2_F_ON;
+  with_header.ppv2_len = 28;
+  ASSERT_TRUE(dp().install_synced_flow(ppv2, with_header).ok());
+  reply = sync_find(dp(), sync_reply_key(ppv2, with_header));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->entry.reply_flags, 0) << "its replies' acknowledgements need the orig entry";
+}
+
 TEST_P(DatapathContract, SyncRefreshUpdatesTheFlowInPlace) {
   const xlb_ct_key key = sync_key("10.9.2.1", 40000);
   ASSERT_TRUE(dp().install_synced_flow(key, sync_entry(XLB_MODE_FULLNAT, XLB_CT_EST)).ok());
