@@ -65,6 +65,24 @@ static __always_inline struct xlb_ct_entry *ct_lookup(const struct xlb_ct_key *k
 	return e;
 }
 
+/* ct_lookup for packet p's own key. A SYN+ACK answers a handshake under way, whose entries are
+ * in the syn map: asked there first, it skips the main map's miss (a SYN+ACK retransmitted
+ * after promotion still finds the main map's entry). Everything else asks the main map first. */
+static __always_inline struct xlb_ct_entry *ct_lookup_pkt(const struct xlb_ct_key *k,
+							  const struct xlb_pkt *p, int *in_syn)
+{
+	struct xlb_ct_entry *e;
+
+	if (p->proto != IPPROTO_TCP ||
+	    (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) != (XLB_TCP_SYN | XLB_TCP_ACK))
+		return ct_lookup(k, in_syn);
+	e = bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, k);
+	*in_syn = e != NULL;
+	if (e)
+		return e;
+	return bpf_map_lookup_elem(&XLB_MAP_CT_ID, k);
+}
+
 /* A new entry goes to the map its state belongs in (a reply entry carries the flow's initial
  * state too, so both entries of a flow land together). */
 static __always_inline long ct_insert(const struct xlb_ct_key *k, const struct xlb_ct_entry *e,
@@ -97,6 +115,16 @@ static __always_inline void ct_delete(const struct xlb_ct_key *k)
 {
 	bpf_map_delete_elem(&XLB_MAP_CT_ID, k);
 	bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k);
+}
+
+/* Deletes k from the map a lookup found its flow in (`in_syn`), and from the other one only if
+ * it was not there: one bucket walk where ct_delete always takes two. */
+static __always_inline void ct_delete_found(const struct xlb_ct_key *k, int in_syn)
+{
+	if (in_syn ? bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k) != 0
+		   : bpf_map_delete_elem(&XLB_MAP_CT_ID, k) != 0)
+		in_syn ? bpf_map_delete_elem(&XLB_MAP_CT_ID, k)
+		       : bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k);
 }
 
 /* The handshake of the syn-map flow `orig` completed: its entries move to the main map, the

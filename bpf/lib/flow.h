@@ -333,17 +333,25 @@ static __always_inline void flow_started_in_main(struct xlb_pkt *p)
 }
 
 /* A finished flow's tuple is reused: its reply entry goes, so its SNAT port or tuple is free
- * again, and its orig entry too: the new one starts in the syn map, where a main-map leftover
- * would shadow it. A function of its own: its key never adds to the entry program's frame. */
+ * again, and its orig entry too if in the main map: the new one starts in the syn map, where a
+ * main-map leftover would shadow it. Both entries of a flow live in one map (ct_promote moves
+ * them together), the one its orig entry was found in (`in_syn`): the other map is asked only if
+ * the reply entry is not there. An orig entry in the syn map (closed during its handshake) stays:
+ * the new flow's orig entry replaces it in place (ct_insert, BPF_ANY). Not so in the main map:
+ * an LRU update takes a free element even to replace a key, which may evict an established flow
+ * there, and the new flow must be found in the syn map. A function of its own: its key never
+ * adds to the entry program's frame. */
 static __noinline void ct_forget_finished(const struct xlb_ct_key *key,
-					  const struct xlb_ct_entry *e)
+					  const struct xlb_ct_entry *e, int in_syn)
 {
 	struct xlb_ct_key stale_reply;
 
-	xlb_ct_peer_key(key, e, &stale_reply);
-	if (e->mode != XLB_MODE_DSR)
-		ct_delete(&stale_reply);
-	ct_delete(key);
+	if (xlb_ct_has_reply(e)) {
+		xlb_ct_peer_key(key, e, &stale_reply);
+		ct_delete_found(&stale_reply, in_syn);
+	}
+	if (!in_syn)
+		bpf_map_delete_elem(&XLB_MAP_CT_ID, key);
 }
 
 /* TCP or UDP, fully parsed, TTL checked. */
@@ -362,7 +370,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	/* Neither for a VIP nor part of a tracked flow: one lookup says so (addr_filter.h). */
 	if (!addr_filter_may_concern(&key.saddr, &key.daddr))
 		return verdict_pass(XLB_STAT_PASS_NOT_VIP);
-	e = ct_lookup(&key, &in_syn);
+	e = ct_lookup_pkt(&key, p, &in_syn);
 	/* A fresh SYN on a finished flow's tuple (port reuse) starts over instead of stalling. */
 	if (e && !(new_syn && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state)))
 		return tracked_flow_verdict(e, follow_flow(ctx, p, &key, e, in_syn));
@@ -404,7 +412,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 		}
 	}
 	if (e)
-		ct_forget_finished(&key, e);
+		ct_forget_finished(&key, e, in_syn);
 	flow_started_in_main(p);
 	/* Its replies come from the endpoint's address: the pre-filter learns it before the flow
 	 * exists. (Its client's packets are for the VIP, which the control plane marked.) */
