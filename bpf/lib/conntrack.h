@@ -65,22 +65,28 @@ static __always_inline struct xlb_ct_entry *ct_lookup(const struct xlb_ct_key *k
 	return e;
 }
 
-/* ct_lookup for packet p's own key. A SYN+ACK answers a handshake under way, whose entries are
- * in the syn map: asked there first, it skips the main map's miss (a SYN+ACK retransmitted
- * after promotion still finds the main map's entry). Everything else asks the main map first. */
-static __always_inline struct xlb_ct_entry *ct_lookup_pkt(const struct xlb_ct_key *k,
-							  const struct xlb_pkt *p, int *in_syn)
+/* ct_lookup asking the syn map first, where the entry most likely is (`syn_first`): it skips
+ * the main map's miss, and still finds an entry that has moved on to the main map. */
+static __always_inline struct xlb_ct_entry *ct_lookup_in(const struct xlb_ct_key *k, int syn_first,
+							 int *in_syn)
 {
 	struct xlb_ct_entry *e;
 
-	if (p->proto != IPPROTO_TCP ||
-	    (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) != (XLB_TCP_SYN | XLB_TCP_ACK))
+	if (!syn_first)
 		return ct_lookup(k, in_syn);
 	e = bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, k);
 	*in_syn = e != NULL;
 	if (e)
 		return e;
 	return bpf_map_lookup_elem(&XLB_MAP_CT_ID, k);
+}
+
+/* A SYN+ACK answers a handshake under way: its flow is in the syn map (unless retransmitted
+ * after the handshake completed). */
+static __always_inline int ct_pkt_in_handshake(const struct xlb_pkt *p)
+{
+	return p->proto == IPPROTO_TCP &&
+	       (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == (XLB_TCP_SYN | XLB_TCP_ACK);
 }
 
 /* A new entry goes to the map its state belongs in (a reply entry carries the flow's initial
@@ -111,14 +117,8 @@ static __always_inline int ct_held_elsewhere(const struct xlb_ct_key *k,
 	return bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, k) != NULL;
 }
 
-static __always_inline void ct_delete(const struct xlb_ct_key *k)
-{
-	bpf_map_delete_elem(&XLB_MAP_CT_ID, k);
-	bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k);
-}
-
 /* Deletes k from the map a lookup found its flow in (`in_syn`), and from the other one only if
- * it was not there: one bucket walk where ct_delete always takes two. */
+ * it was not there: one bucket lock and walk where deleting from both always takes two. */
 static __always_inline void ct_delete_found(const struct xlb_ct_key *k, int in_syn)
 {
 	if (in_syn ? bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k) != 0

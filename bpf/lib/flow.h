@@ -167,26 +167,28 @@ static __always_inline xlb_verdict finish_translated_flow(
 
 /* NAT keeps the client's address and port, so two flows from one client port to two rules
  * (VIP:80 and VIP:81) that choose the same endpoint share one reply key. A finished flow's
- * reply entry left there would shadow the new flow's (the main map is asked first) and turn
- * its SYN+ACK into an answer from the old rule's port, which the client resets: the new
- * connection cannot open until the old flow ages out. The finished flow goes, both entries, as
- * a finished flow on the same tuple does (ct_forget_finished); a live one is left alone. */
+ * reply entry left in the main map would shadow the new flow's for the endpoint's packets that
+ * ask the main map first (a SYN+ACK asks the syn map first, but not a reset or a retransmission
+ * after promotion) and turn them into answers from the old rule's port, which the client
+ * resets; and its orig entry, left closed, would delete the new flow's reply entry when its own
+ * tuple is reused (ct_forget_finished). The finished flow goes, both entries, from the map each
+ * was found in; a live one is left alone. */
 static __noinline void ct_free_reply_key(const struct xlb_ct_key *reply_key)
 {
 	struct xlb_ct_key owner_key;
 	struct xlb_ct_entry *reply, *owner;
-	int in_syn;
+	int reply_in_syn, owner_in_syn;
 
-	reply = ct_lookup(reply_key, &in_syn);
+	reply = ct_lookup(reply_key, &reply_in_syn);
 	if (!reply || reply->dir != XLB_DIR_REPLY)
 		return;
 	xlb_ct_peer_key(reply_key, reply, &owner_key);
-	owner = ct_lookup(&owner_key, &in_syn);
+	owner = ct_lookup(&owner_key, &owner_in_syn);
 	if (owner && !tcp_flow_closed(owner->state))
 		return; /* a live flow: both ends still use that tuple */
-	ct_delete(reply_key);
+	ct_delete_found(reply_key, reply_in_syn);
 	if (owner)
-		ct_delete(&owner_key);
+		ct_delete_found(&owner_key, owner_in_syn);
 }
 
 /* NAT: destination becomes the endpoint, the client address is kept. */
@@ -370,7 +372,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	/* Neither for a VIP nor part of a tracked flow: one lookup says so (addr_filter.h). */
 	if (!addr_filter_may_concern(&key.saddr, &key.daddr))
 		return verdict_pass(XLB_STAT_PASS_NOT_VIP);
-	e = ct_lookup_pkt(&key, p, &in_syn);
+	e = ct_lookup_in(&key, ct_pkt_in_handshake(p), &in_syn);
 	/* A fresh SYN on a finished flow's tuple (port reuse) starts over instead of stalling. */
 	if (e && !(new_syn && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state)))
 		return tracked_flow_verdict(e, follow_flow(ctx, p, &key, e, in_syn));
