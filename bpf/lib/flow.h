@@ -6,6 +6,7 @@
 #define XLB_BPF_FLOW_H
 
 #include "lib/addr_filter.h"
+#include "lib/clock.h"
 #include "lib/conntrack.h"
 #include "lib/dsr.h"
 #include "lib/fwd.h"
@@ -59,7 +60,7 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 		    XLB_STAT_PASS_NOT_VIP); /* never: the caller passes valid ones */
 	fib = &scratch->fib;
 	dsr = e->mode == XLB_MODE_DSR;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = xlb_now_ns();
 	p->nat64 = e->nat_family && e->nat_family != p->family;
 	if (p->nat64)
 		NAT64_OR_RETURN(ctx, p);
@@ -121,7 +122,7 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 static __always_inline void ct_orig_entry_init(struct xlb_ct_entry *e, const struct xlb_pkt *p,
 					       const struct xlb_svc *svc, __u32 ep_idx)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = xlb_now_ns();
 
 	__builtin_memset(e, 0, sizeof(*e));
 	e->dir = XLB_DIR_ORIG;

@@ -4,6 +4,7 @@
 #ifndef XLB_BPF_SELECT_H
 #define XLB_BPF_SELECT_H
 
+#include "lib/clock.h"
 #include "lib/maps.h"
 #include "lib/parse.h"
 
@@ -154,12 +155,13 @@ static __always_inline int select_persistent(const struct xlb_svc *svc, const st
 	struct xlb_persist_key key;
 	struct xlb_persist_entry fresh = {};
 	struct xlb_persist_entry *seen;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = xlb_now_ns();
 	int idx;
 
 	persist_key_init(&key, svc->id, &p->saddr);
 	seen = bpf_map_lookup_elem(&XLB_MAP_PERSIST_ID, &key);
-	if (seen && now - seen->last_seen_ns < (__u64)svc->persist_timeout_s * 1000000000ull) {
+	if (seen &&
+	    xlb_age_ns(now, seen->last_seen_ns) < (__u64)svc->persist_timeout_s * 1000000000ull) {
 		__u32 i = seen->ep_idx;
 
 		if (valid_endpoint(svc, i)) {

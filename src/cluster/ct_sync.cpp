@@ -15,7 +15,7 @@ constexpr uint64_t kNewerByNs = 2000000000ull;
 
 uint64_t sync_clock_monotonic_ns() {
   timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // bpf_ktime_get_ns() counts the same clock
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // the datapath reads the same clock, coarsely (bpf/lib/clock.h)
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 

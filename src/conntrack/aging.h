@@ -39,7 +39,7 @@ class CtAger {
   CtAger(Datapath& datapath, CtTimeouts timeouts, RuleTimeout rule_timeout,
          OnExpire on_expire = nullptr);
 
-  // One pass at monotonic time now_ns (the clock bpf_ktime_get_ns uses). `services` lists
+  // One pass at monotonic time now_ns (the datapath's clock, bpf/lib/clock.h). `services` lists
   // the live rule ids whose active-flow counts are rewritten.
   Result<AgingReport> run_once(uint64_t now_ns, const std::vector<uint32_t>& services);
 

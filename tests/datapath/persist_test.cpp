@@ -1,6 +1,9 @@
 // Session persistence: a client address keeps its endpoint across connections while its
 // affinity (xlb_persist_v1) is younger than the rule's persist_timeout_s; after that, or at once
 // when the endpoint is no longer up, it is re-selected and the affinity replaced.
+#include <bpf/bpf.h>
+#include <time.h>
+
 #include <array>
 #include <chrono>
 #include <thread>
@@ -73,6 +76,25 @@ TEST_F(PersistTest, IdleAffinityExpiresAndIsReplaced) {
   ASSERT_TRUE(fresh);
   EXPECT_GE(fresh->last_seen_ns, old->last_seen_ns + 1'000'000'000ull);
   EXPECT_EQ(open_flow(flow(kClient, 30003), eps_), 1) << "the new affinity holds";
+}
+
+// The datapath reads CLOCK_MONOTONIC coarsely (bpf/lib/clock.h); an affinity refreshed from a
+// flow the control plane wrote (a synced flow's last_seen, from its finer reading) can be a
+// few milliseconds ahead of it. That is a fresh affinity, not one idle for 2^64 ns.
+TEST_F(PersistTest, AnAffinityStampedAheadOfTheDatapathClockHolds) {
+  install_persist(300);
+  ASSERT_EQ(open_flow(flow(kClient, 30000), eps_), 0);
+  auto e = persist(kSvcId, kClient.ip);
+  ASSERT_TRUE(e);
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  e->last_seen_ns = static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + ts.tv_nsec + 50'000'000;
+  xlb_persist_key key{};
+  key.svc_id = kSvcId;
+  key.client = xip(kClient.ip);
+  ASSERT_EQ(bpf_map_update_elem(map_fd(XLB_MAP_PERSIST), &key, &*e, BPF_ANY), 0);
+  EXPECT_EQ(open_flow(flow(kClient, 30001), eps_), 0) << "kept, not re-selected by rr";
+  expect_affinity(kClient, 0);
 }
 
 TEST_F(PersistTest, TrafficOnAnOpenFlowKeepsTheAffinityAlive) {

@@ -73,7 +73,7 @@ struct xlb_ct_entry {
 	__u32 svc_id;		 /* 40 */
 	__u16 ep_idx;		 /* 44 */
 	__u16 pad;		 /* 46 */
-	__u64 created_ns;	 /* 48: bpf_ktime_get_ns() */
+	__u64 created_ns;	 /* 48: CLOCK_MONOTONIC, coarse (bpf/lib/clock.h) */
 	__u64 last_seen_ns;	 /* 56 */
 	__u64 packets;		 /* 64: this direction */
 	__u64 bytes;		 /* 72 */
