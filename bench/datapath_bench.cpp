@@ -15,13 +15,14 @@
 // Every run's verdict is checked, so a figure never measures the wrong path.
 // Output: "dp\t<case>\t<method>\t<gross ns>\t<net ns>" lines, and "sync\t<figure>\t<value>\t<unit>"
 // for conntrack sync's sizes (read by bench/lib/report.py).
-//   datapath_bench [--repeat 1000000] [--only established|new_flows|sync]
+//   datapath_bench [--repeat 1000000] [--only established|new_flows|connections|sync]
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -362,6 +363,83 @@ void new_flows(const Hook& h, uint32_t flows) {
   }
 }
 
+// One whole short NAT TCP connection, as wrk's new-connection run makes them: the handshake, a
+// request and its response, and the close (the endpoint's FIN first, as nginx closes after
+// answering `Connection: close`). Each step is one frame through the LB, on the interface it
+// arrives on.
+struct ConnStep {
+  const char* name;
+  bool from_client;
+  Seg seg;
+};
+
+const std::vector<ConnStep>& nat_connection_steps() {
+  // Sequence numbers as the segments would carry them: client ISN 1000, endpoint ISN 5000.
+  static const Bytes request(80, 'q'), response(240, 'r');
+  static const std::vector<ConnStep> steps = {
+      {"syn", true, {tcpf::SYN, 1000, 0}},
+      {"synack", false, {tcpf::SYN | tcpf::ACK, 5000, 1001}},
+      {"ack", true, {tcpf::ACK, 1001, 5001}},
+      {"request", true, {tcpf::PSH | tcpf::ACK, 1001, 5001, request}},
+      {"response", false, {tcpf::PSH | tcpf::ACK, 5001, 1081, response}},
+      {"ep_fin", false, {tcpf::FIN | tcpf::ACK, 5241, 1081}},
+      {"cli_ack", true, {tcpf::ACK, 1081, 5242}},
+      {"cli_fin", true, {tcpf::FIN | tcpf::ACK, 1081, 5242}},
+      {"ep_ack", false, {tcpf::ACK, 5242, 1082}},
+  };
+  return steps;
+}
+
+// The n-th connection's client tuple: one client address (whose neighbour the LB knows, so XDP
+// forwards the SYN+ACK itself), the port varies.
+Flow nth_conn(uint32_t n) {
+  Flow f;
+  f.cport = static_cast<uint16_t>(1024 + n);
+  return f;
+}
+
+// ns per connection of `conns` (at most 64,000) whole NAT connections, each on its own client tuple
+// (round "conn_nat"), then again on the same tuples once they are finished (round "conn_nat_reuse":
+// a new SYN on a finished flow's tuple, as wrk reuses its ephemeral ports within a second). Rows:
+// each round per connection (net of the empty program once per packet), and each step's
+// ns/packet. Every verdict is checked, and the first and last flows must end in TIME_WAIT.
+void nat_connections(const Hook& h, uint32_t conns) {
+  // Two entries per flow and room to spare: no LRU eviction in the figure.
+  auto dp = open_datapath(conns * 2 + conns / 2 + 1024, h.xdp);
+  const auto eps = endpoints(1);
+  install(*dp, Rule{}, make_svc(1, XLB_SEL_RR, eps));
+  const Target cli = h.on(*dp, env().cli_ifindex), be = h.on(*dp, env().be_ifindex);
+  const auto& steps = nat_connection_steps();
+  for (const char* round : {"conn_nat", "conn_nat_reuse"}) {
+    std::vector<double> step_ns(steps.size(), 0);
+    double total = 0;
+    for (uint32_t n = 0; n < conns; ++n) {
+      const Flow f = nth_conn(n);
+      for (size_t i = 0; i < steps.size(); ++i) {
+        const ConnStep& s = steps[i];
+        const Run r =
+            run_frame(s.from_client ? cli : be,
+                      s.from_client ? f.client_seg(s.seg) : f.endpoint_seg(eps[0], s.seg), 1);
+        if (r.action != h.redirect)
+          die(std::string(round) + ": unexpected verdict " + std::to_string(r.action) + " at " +
+              s.name + " of connection " + std::to_string(n));
+        step_ns[i] += r.duration_ns;
+        total += r.duration_ns;
+      }
+    }
+    print(h.row(round).c_str(), "per-conn", total / conns, h.base_per_call * steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const std::string row = h.row(round) + "." + steps[i].name;
+      print(row.c_str(), "per-call", step_ns[i] / conns, h.base_per_call);
+    }
+    for (uint32_t n : {0u, conns - 1}) {
+      auto ct = dp->lookup_flow(nth_conn(n).orig_key());
+      if (!ct.ok() || !*ct || (*ct)->state != XLB_CT_TIME_WAIT)
+        die(std::string(round) + ": a measured connection did not end in TIME_WAIT");
+    }
+  }
+}
+
 // Conntrack sync's cost (docs/ha.md): the same established packet, and new UDP flows, with flow
 // events off and on, alternated in rounds within one datapath so drift hits both alike; the ring
 // is drained between rounds (untimed), as xlbd drains it. Also what a synced flow occupies.
@@ -451,14 +529,15 @@ int main(int argc, char** argv) {
       only = argv[++i];
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--repeat N] [--only established|new_flows|sync]\n"
+                   "usage: %s [--repeat N] [--only established|new_flows|connections|sync]\n"
                    "  N >= 1000, default 1000000; --only: that part alone, after the baselines\n",
                    argv[0]);
       return 2;
     }
   }
-  if (!only.empty() && only != "established" && only != "new_flows" && only != "sync")
-    die("--only must be established, new_flows or sync, got " + only);
+  if (!only.empty() && only != "established" && only != "new_flows" && only != "connections" &&
+      only != "sync")
+    die("--only must be established, new_flows, connections or sync, got " + only);
   auto part = [&](const char* name) { return only.empty() || only == name; };
   if (repeat < 1000) die("--repeat must be at least 1000, got " + std::to_string(repeat));
   setup_namespace();
@@ -479,6 +558,7 @@ int main(int argc, char** argv) {
       established_reply_flows(*h, repeat, 1024, IPPROTO_UDP);
     }
     if (part("new_flows")) new_flows(*h, repeat);
+    if (part("connections")) nat_connections(*h, std::min(repeat / 10, 64000u));
   }
   if (part("sync")) sync_on_off(b, repeat);
   return 0;

@@ -65,6 +65,30 @@ static __always_inline struct xlb_ct_entry *ct_lookup(const struct xlb_ct_key *k
 	return e;
 }
 
+/* ct_lookup asking the syn map first, where the entry most likely is (`syn_first`): it skips
+ * the main map's miss, and still finds an entry that has moved on to the main map. */
+static __always_inline struct xlb_ct_entry *ct_lookup_in(const struct xlb_ct_key *k, int syn_first,
+							 int *in_syn)
+{
+	struct xlb_ct_entry *e;
+
+	if (!syn_first)
+		return ct_lookup(k, in_syn);
+	e = bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, k);
+	*in_syn = e != NULL;
+	if (e)
+		return e;
+	return bpf_map_lookup_elem(&XLB_MAP_CT_ID, k);
+}
+
+/* A SYN+ACK answers a handshake under way: its flow is in the syn map (unless retransmitted
+ * after the handshake completed). */
+static __always_inline int ct_pkt_in_handshake(const struct xlb_pkt *p)
+{
+	return p->proto == IPPROTO_TCP &&
+	       (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == (XLB_TCP_SYN | XLB_TCP_ACK);
+}
+
 /* A new entry goes to the map its state belongs in (a reply entry carries the flow's initial
  * state too, so both entries of a flow land together). */
 static __always_inline long ct_insert(const struct xlb_ct_key *k, const struct xlb_ct_entry *e,
@@ -93,10 +117,14 @@ static __always_inline int ct_held_elsewhere(const struct xlb_ct_key *k,
 	return bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, k) != NULL;
 }
 
-static __always_inline void ct_delete(const struct xlb_ct_key *k)
+/* Deletes k from the map a lookup found its flow in (`in_syn`), and from the other one only if
+ * it was not there: one bucket lock and walk where deleting from both always takes two. */
+static __always_inline void ct_delete_found(const struct xlb_ct_key *k, int in_syn)
 {
-	bpf_map_delete_elem(&XLB_MAP_CT_ID, k);
-	bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k);
+	if (in_syn ? bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k) != 0
+		   : bpf_map_delete_elem(&XLB_MAP_CT_ID, k) != 0)
+		in_syn ? bpf_map_delete_elem(&XLB_MAP_CT_ID, k)
+		       : bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k);
 }
 
 /* The handshake of the syn-map flow `orig` completed: its entries move to the main map, the

@@ -87,7 +87,8 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 		orig = NULL; /* an established flow's reply: its own entry is all it needs */
 		if (!ct_reply_alone(e, p, in_syn, now)) {
 			xlb_ct_peer_key(key, e, &peer);
-			orig = ct_lookup(&peer, &orig_in_syn);
+			/* Its orig entry is most likely in the map it came from. */
+			orig = ct_lookup_in(&peer, in_syn, &orig_in_syn);
 			orig_key = &peer;
 		}
 	}
@@ -174,26 +175,28 @@ static __always_inline xlb_verdict finish_translated_flow(
 
 /* NAT keeps the client's address and port, so two flows from one client port to two rules
  * (VIP:80 and VIP:81) that choose the same endpoint share one reply key. A finished flow's
- * reply entry left there would shadow the new flow's (the main map is asked first) and turn
- * its SYN+ACK into an answer from the old rule's port, which the client resets: the new
- * connection cannot open until the old flow ages out. The finished flow goes, both entries, as
- * a finished flow on the same tuple does (ct_forget_finished); a live one is left alone. */
+ * reply entry left in the main map would shadow the new flow's for the endpoint's packets that
+ * ask the main map first (a SYN+ACK asks the syn map first, but not a reset or a retransmission
+ * after promotion) and turn them into answers from the old rule's port, which the client
+ * resets; and its orig entry, left closed, would delete the new flow's reply entry when its own
+ * tuple is reused (ct_forget_finished). The finished flow goes, both entries, from the map each
+ * was found in; a live one is left alone. */
 static __noinline void ct_free_reply_key(const struct xlb_ct_key *reply_key)
 {
 	struct xlb_ct_key owner_key;
 	struct xlb_ct_entry *reply, *owner;
-	int in_syn;
+	int reply_in_syn, owner_in_syn;
 
-	reply = ct_lookup(reply_key, &in_syn);
+	reply = ct_lookup(reply_key, &reply_in_syn);
 	if (!reply || reply->dir != XLB_DIR_REPLY)
 		return;
 	xlb_ct_peer_key(reply_key, reply, &owner_key);
-	owner = ct_lookup(&owner_key, &in_syn);
+	owner = ct_lookup(&owner_key, &owner_in_syn);
 	if (owner && !tcp_flow_closed(owner->state))
 		return; /* a live flow: both ends still use that tuple */
-	ct_delete(reply_key);
+	ct_delete_found(reply_key, reply_in_syn);
 	if (owner)
-		ct_delete(&owner_key);
+		ct_delete_found(&owner_key, owner_in_syn);
 }
 
 /* NAT: destination becomes the endpoint, the client address is kept. */
@@ -340,17 +343,25 @@ static __always_inline void flow_started_in_main(struct xlb_pkt *p)
 }
 
 /* A finished flow's tuple is reused: its reply entry goes, so its SNAT port or tuple is free
- * again, and its orig entry too: the new one starts in the syn map, where a main-map leftover
- * would shadow it. A function of its own: its key never adds to the entry program's frame. */
+ * again, and its orig entry too if in the main map: the new one starts in the syn map, where a
+ * main-map leftover would shadow it. Both entries of a flow live in one map (ct_promote moves
+ * them together), the one its orig entry was found in (`in_syn`): the other map is asked only if
+ * the reply entry is not there. An orig entry in the syn map (closed during its handshake) stays:
+ * the new flow's orig entry replaces it in place (ct_insert, BPF_ANY). Not so in the main map:
+ * an LRU update takes a free element even to replace a key, which may evict an established flow
+ * there, and the new flow must be found in the syn map. A function of its own: its key never
+ * adds to the entry program's frame. */
 static __noinline void ct_forget_finished(const struct xlb_ct_key *key,
-					  const struct xlb_ct_entry *e)
+					  const struct xlb_ct_entry *e, int in_syn)
 {
 	struct xlb_ct_key stale_reply;
 
-	xlb_ct_peer_key(key, e, &stale_reply);
-	if (e->mode != XLB_MODE_DSR)
-		ct_delete(&stale_reply);
-	ct_delete(key);
+	if (xlb_ct_has_reply(e)) {
+		xlb_ct_peer_key(key, e, &stale_reply);
+		ct_delete_found(&stale_reply, in_syn);
+	}
+	if (!in_syn)
+		bpf_map_delete_elem(&XLB_MAP_CT_ID, key);
 }
 
 /* TCP or UDP, fully parsed, TTL checked. */
@@ -369,7 +380,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	/* Neither for a VIP nor part of a tracked flow: one lookup says so (addr_filter.h). */
 	if (!addr_filter_may_concern(&key.saddr, &key.daddr))
 		return verdict_pass(XLB_STAT_PASS_NOT_VIP);
-	e = ct_lookup(&key, &in_syn);
+	e = ct_lookup_in(&key, ct_pkt_in_handshake(p), &in_syn);
 	/* A fresh SYN on a finished flow's tuple (port reuse) starts over instead of stalling. */
 	if (e && !(new_syn && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state)))
 		return tracked_flow_verdict(e, follow_flow(ctx, p, &key, e, in_syn));
@@ -411,7 +422,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 		}
 	}
 	if (e)
-		ct_forget_finished(&key, e);
+		ct_forget_finished(&key, e, in_syn);
 	flow_started_in_main(p);
 	/* Its replies come from the endpoint's address: the pre-filter learns it before the flow
 	 * exists. (Its client's packets are for the VIP, which the control plane marked.) */

@@ -109,9 +109,10 @@ TEST_F(ConntrackTest, EstablishedFlowKeepsItsEndpointWhenTheRuleChanges) {
 }
 
 // The client reuses its port for another rule of the VIP (port 81) that picks the same endpoint:
-// NAT gives both flows one reply key. The finished flow's reply entry (in the main map, asked
-// first) must not answer for the new one: its SYN+ACK comes back from VIP:81, not VIP:80
-// (e2e selection.sh saw such connections time out right after the maglev rule was replaced).
+// NAT gives both flows one reply key. The finished flow's reply entry (in the main map, which
+// all but a SYN+ACK ask first) must not answer for the new one: its SYN+ACK comes back from
+// VIP:81, not VIP:80 (e2e selection.sh saw such connections time out right after the maglev
+// rule was replaced).
 class ReplyKeyReuseTest : public ConntrackTest {
  protected:
   void finish_first_flow(uint8_t last_client_flags) {

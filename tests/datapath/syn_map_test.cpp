@@ -139,6 +139,80 @@ TEST_F(SynMapNatTest, SynReusingAClosedFlowsTupleStartsOverInTheSynMap) {
   EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[1], kSvcId, 1, XLB_CT_SYN_SENT));
 }
 
+// A flow reset during its handshake stays in the syn map, closed. A SYN on its tuple starts over
+// there: the new orig entry replaces the old one in place, the old reply entry goes, and nothing
+// reaches the main map before the new handshake completes.
+TEST_F(SynMapNatTest, SynReusingATupleClosedDuringItsHandshakeStartsOverInTheSynMap) {
+  ASSERT_EQ(open_flow(flow_, eps_), 0);
+  Bytes rst = flow_.client_tcp(tcpf::RST);
+  ASSERT_TRUE(Forwarded(from_client(rst), flow_.to_endpoint(rst, eps_[0])));
+  ASSERT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_CLOSED));
+  ASSERT_TRUE(in_syn(flow_.orig_key()));
+
+  ASSERT_EQ(open_flow(flow_, eps_), 1);  // rr: the next endpoint
+  EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[1], kSvcId, 1, XLB_CT_SYN_SENT));
+  EXPECT_EQ(ct(flow_.orig_key())->packets, 1u) << "a new entry, not the closed flow's";
+  EXPECT_FALSE(in_syn(flow_.reply_key(eps_[0]))) << "the closed flow's reply entry is gone";
+  EXPECT_EQ(count(XLB_MAP_CT), 0u);
+  EXPECT_EQ(count(XLB_MAP_CT_SYN), 2u);
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[1]));
+  EXPECT_TRUE(in_main(flow_.orig_key()));
+  EXPECT_TRUE(in_main(flow_.reply_key(eps_[1])));
+  EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
+}
+
+// A finished flow to a rule's only endpoint: the new flow on its tuple has the same reply key.
+// Both old entries leave the main map, so neither shadows the new flow's in the syn map.
+TEST_F(SynMapNatTest, SynReusingAFinishedTupleToTheSameEndpointLeavesNothingInTheMainMap) {
+  install(flow_.rule, make_svc(kSvcId, XLB_SEL_RR, {eps_[0]}));
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
+  Bytes fin = flow_.client_tcp(tcpf::FIN | tcpf::ACK);
+  ASSERT_TRUE(Forwarded(from_client(fin), flow_.to_endpoint(fin, eps_[0])));
+  Bytes ep_fin = flow_.endpoint_tcp(eps_[0], tcpf::FIN | tcpf::ACK);
+  ASSERT_TRUE(Forwarded(from_backend(ep_fin), flow_.to_client(ep_fin)));
+  ASSERT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_TIME_WAIT));
+
+  ASSERT_EQ(open_flow(flow_, {eps_[0]}), 0);
+  EXPECT_EQ(count(XLB_MAP_CT), 0u);
+  EXPECT_TRUE(in_syn(flow_.orig_key()));
+  EXPECT_TRUE(in_syn(flow_.reply_key(eps_[0])));
+  EXPECT_EQ(ct(flow_.reply_key(eps_[0]))->packets, 0u) << "the new reply entry, unused yet";
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
+  EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_EST));
+  EXPECT_EQ(ct(flow_.orig_key())->packets, 3u)
+      << "the SYN twice (open_flow, handshake) and the ACK";
+}
+
+// A finished flow's entries normally share a map; should its reply entry be in the other one
+// (the orig entry was found in the main map), port reuse still removes it.
+TEST_F(SynMapNatTest, SynReusingAFinishedTupleFindsAReplyEntryLeftInTheOtherMap) {
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
+  Bytes rst = flow_.client_tcp(tcpf::RST);
+  ASSERT_TRUE(Forwarded(from_client(rst), flow_.to_endpoint(rst, eps_[0])));
+  const xlb_ct_key reply_key = flow_.reply_key(eps_[0]);
+  xlb_ct_entry reply{};
+  ASSERT_EQ(bpf_map_lookup_elem(map_fd(XLB_MAP_CT), &reply_key, &reply), 0);
+  ASSERT_EQ(bpf_map_update_elem(map_fd(XLB_MAP_CT_SYN), &reply_key, &reply, BPF_ANY), 0);
+  ASSERT_EQ(bpf_map_delete_elem(map_fd(XLB_MAP_CT), &reply_key), 0);
+
+  ASSERT_EQ(open_flow(flow_, eps_), 1);
+  EXPECT_FALSE(in_syn(reply_key)) << "the old flow's reply entry was left in the syn map";
+  EXPECT_FALSE(in_main(flow_.orig_key()));
+  EXPECT_TRUE(in_syn(flow_.reply_key(eps_[1])));
+}
+
+// A SYN+ACK asks the syn map first; one retransmitted after the handshake completed (the
+// client's ACK crossed it) still finds the flow in the main map and leaves it there.
+TEST_F(SynMapNatTest, SynAckAfterPromotionStillFindsTheFlowInTheMainMap) {
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
+  Bytes syn_ack = flow_.endpoint_tcp(eps_[0], tcpf::SYN | tcpf::ACK);
+  EXPECT_TRUE(Forwarded(from_backend(syn_ack), flow_.to_client(syn_ack)));
+  EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_EST));
+  EXPECT_EQ(ct(flow_.reply_key(eps_[0]))->packets, 2u);
+  EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
+  EXPECT_EQ(count(XLB_MAP_CT), 2u);
+}
+
 class SynFloodTest : public SynMapTest {
  protected:
   void SetUp() override {
