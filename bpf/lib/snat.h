@@ -40,9 +40,26 @@ static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 
 	if (attempt == 0 &&
 	    (__u32)bpf_ntohs(p->sport) - XLB_NODE_SNAT_FIRST(ports) < snat_ports_size(ports))
 		return p->sport;
-	/* Then an odd stride from a per-tuple start, so colliding clients fan out. */
+	/* Then an odd stride from the client's start (snat_port_start), past taken ports. */
 	return bpf_htons(XLB_NODE_SNAT_FIRST(ports) +
 			 (start + attempt * 7919) % snat_ports_size(ports));
+}
+
+/* Where a client tuple's port search starts: its own port, shifted by an offset of the client's
+ * address and the rule (VIP, port, protocol) — not a hash of the whole tuple. So one client's
+ * ports map one to one onto the SNAT ports (a client's ephemeral range, at most 28,232 ports on
+ * Linux, fits the 31,744 of XLB_SNAT_PORT_MIN..MAX), and a client that reuses a port gets back
+ * the SNAT port it had. That matters to the endpoint, which keeps the old connection's tuple in
+ * TIME_WAIT for 60 s: the reused client tuple continues its own TCP timestamps and passes, where
+ * another client port's connection on that SNAT port carries an unrelated timestamp clock (this
+ * kernel offsets it per four-tuple) and half of such SYNs fail PAWS (docs/modes.md). Different
+ * clients start at different offsets, so their ports interleave rather than pile up. */
+static __always_inline __u32 snat_port_start(const struct xlb_pkt *p, __u32 size)
+{
+	__u32 client = mix32(ip_hash(&p->saddr) ^ ip_hash(&p->daddr));
+
+	client = mix32(client ^ (((__u32)p->dport << 16) | p->proto));
+	return (bpf_ntohs(p->sport) + client) % size;
 }
 
 /* Inserts `reply` under a free source port of the FullNAT flow `orig` (translated but for that
@@ -54,7 +71,7 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p,
 					     const struct xlb_ct_entry *reply,
 					     struct xlb_ct_key *reply_key)
 {
-	__u32 start = tuple_hash(p) % snat_ports_size(snat_node_ports());
+	__u32 start = snat_port_start(p, snat_ports_size(snat_node_ports()));
 
 	xlb_ct_peer_key(orig_key, orig, reply_key);
 	for (__u32 i = 0; i < XLB_SNAT_PORT_TRIES; i++) {

@@ -139,6 +139,37 @@ TEST_F(FullNatTest, ClientPortOutsideTheRangeGetsAPortFromTheRange) {
   EXPECT_TRUE(Forwarded(from_backend(synack), f.to_client(synack)));
 }
 
+// A client's ports outside the range map one to one onto SNAT ports, all shifted by one offset
+// (the client's and the rule's, snat_port_start): a client that reuses a port gets back the
+// SNAT port it had, so the endpoint, still holding that tuple in TIME_WAIT, sees the same
+// connection's timestamps continue (docs/modes.md). With a start hashed from the whole tuple,
+// the offsets differ from port to port and this fails.
+TEST_F(FullNatTest, OneClientsPortsMapOneToOneOntoSnatPortsByOneOffset) {
+  constexpr uint32_t kRange = kLastPort - kFirstPort + 1;
+  constexpr uint16_t kFirstClientPort = 40000, kPorts = 2000;
+  std::set<uint32_t> offsets;
+  std::vector<Flow> opened;
+  for (uint16_t i = 0; i < kPorts; ++i) {
+    Flow f = client_flow(kClient, static_cast<uint16_t>(kFirstClientPort + i));
+    ASSERT_NO_FATAL_FAILURE(open(f, ep_));
+    offsets.insert((f.snat->port - kFirstPort + kRange - f.cport % kRange) % kRange);
+    opened.push_back(f);
+  }
+  EXPECT_EQ(offsets.size(), 1u) << "every port of one client shifted by the same offset";
+  // Closed and reused: the same SNAT port again, though 1,999 other flows came meanwhile.
+  Flow& first = opened.front();
+  const uint16_t had = first.snat->port;
+  Bytes rst = first.client_tcp(tcpf::RST);
+  EXPECT_TRUE(Forwarded(from_client(rst), first.to_endpoint(rst, ep_)));
+  ASSERT_NO_FATAL_FAILURE(open(first, ep_));
+  EXPECT_EQ(first.snat->port, had);
+  // Another client's offset differs: its ports interleave with the first client's.
+  Flow other = client_flow(kClient2, static_cast<uint16_t>(kFirstClientPort + kPorts));
+  ASSERT_NO_FATAL_FAILURE(open(other, ep_));
+  EXPECT_EQ(offsets.count((other.snat->port - kFirstPort + kRange - other.cport % kRange) % kRange),
+            0u);
+}
+
 TEST_F(FullNatTest, ClientsSharingASourcePortGetDistinctPortsAndReplyEntries) {
   constexpr size_t kClients = 100;
   std::set<uint16_t> ports;
