@@ -58,7 +58,7 @@ assert_contains "$wide" "dsr:ipip" "get lb -o wide MODE of a DSR rule with route
 step "20 sequential requests to http://$VIP/"
 assert_both_backends_answer "http://$VIP/" 20
 ct=$(xlbctl get ct)
-echo "$ct" | head -4
+echo "$ct" | sed -n 1,4p
 assert_contains "$ct" "dsr:ipip-" "get ct Act column of an IPIP DSR flow"
 
 step "a 4 MiB download: the reply goes backend -> router -> client, not through the LB"

@@ -22,7 +22,7 @@ if [[ ${1:-} == one-arm ]]; then
   assert_eq 20 "$(count_lines "$answers" "b1 $LB_IP")" "one-arm FullNAT answers 'b1 $LB_IP' (all:
 $(sort <<<"$answers" | uniq -c))"
   ct=$(xlbctl get ct)
-  echo "$ct" | head -5
+  echo "$ct" | sed -n 1,5p
   assert_contains "$ct" "fnat-$CLIENT_IP->$LB_IP:" "get ct shows the FullNAT translation"
   exit 0
 fi
@@ -55,7 +55,7 @@ log "b1 answered $b1, b2 answered $b2, both saw $LB_BACKEND_IP"
 
 step "get ct shows the FullNAT translations"
 ct=$(xlbctl get ct)
-echo "$ct" | head -6
+echo "$ct" | sed -n 1,6p
 assert_contains "$ct" "fnat-$CLIENT_IP->$LB_BACKEND_IP:" "get ct Act column (fnat-<client>-><snat>:<port>)"
 for ep in "$B1_IP" "$B2_IP"; do
   assert_contains "$ct" "-> $ep:8080" "a FullNAT flow to $ep:8080"

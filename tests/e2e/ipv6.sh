@@ -60,7 +60,7 @@ $(sort <<<"$answers" | uniq -c))"
 assert_gt 0 "$b1" "requests answered by b1"
 assert_gt 0 "$b2" "requests answered by b2"
 ct=$(xlbctl get ct)
-echo "$ct" | head -4
+echo "$ct" | sed -n 1,4p
 assert_contains "$ct" "| web6 " "flows named by their rule"
 assert_contains "$ct" "dnat-[$B1_6]:8080" "get ct prints the endpoint as [v6]:port"
 assert_contains "$(xlbctl get ct --vip=2001:DB8:F:0::100)" "$CLIENT6" \

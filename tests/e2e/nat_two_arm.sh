@@ -19,7 +19,7 @@ answers=$(http_get_n client "http://$VIP/" 100)
 b1=$(count_lines "$answers" b1)
 b2=$(count_lines "$answers" b2)
 assert_eq 100 "$((b1 + b2))" "requests answered by a backend (b1=$b1 b2=$b2; other lines:
-$(grep -vxE 'b1|b2' <<<"$answers" | head -5))"
+$(grep -vxE 'b1|b2' <<<"$answers" | sed -n 1,5p))"
 assert_eq "50 50" "$b1 $b2" "round-robin split between b1 and b2"
 log "b1 answered $b1, b2 answered $b2"
 

@@ -39,7 +39,7 @@ xlbctl create lb "$VIP2" --tcp=80 --endpoints="$B1_IP:1,$B2_IP:1" --mode=dsr --n
 
 step "get stats, /metrics: requested xdp, both interfaces on xdp"
 stats=$(xlbctl get stats)
-echo "$stats" | head -6
+echo "$stats" | sed -n 1,6p
 assert_contains "$stats" "attach: xdp (xlbd --attach)" "get stats: the requested mode"
 for ifname in eth0 eth1; do
   assert_contains "$stats" "| $ifname      | xdp  |" "get stats: the hook of $ifname"

@@ -58,7 +58,7 @@ probe_bound() { awk -v p="$PERIOD" -v n="$1" 'BEGIN { printf "%.2f", p * n * 1.1
 
 # traffic_failures <from> <to>: the failed requests' lines, for messages.
 traffic_failures() {
-  awk -v from="$1" -v to="$2" '$1 >= from && $1 < to && $2 == "fail"' "$TRAFFIC_LOG" | head -5
+  awk -v from="$1" -v to="$2" '$1 >= from && $1 < to && $2 == "fail"' "$TRAFFIC_LOG" | sed -n 1,5p
 }
 
 now() { echo "$EPOCHREALTIME"; }
