@@ -30,13 +30,20 @@ static __always_inline __u32 ip_hash(const struct xlb_ip *ip)
 	return h ^ ip->w[3];
 }
 
-static __always_inline __u32 tuple_hash(const struct xlb_pkt *p)
+/* The hash of p's tuple with `sport` as its source port: p->sport for the flow itself, 0 for
+ * what all of one client's ports toward one rule share (snat.h: snat_port_start). */
+static __always_inline __u32 tuple_hash_sport(const struct xlb_pkt *p, __u16 sport)
 {
 	__u32 h = mix32(ip_hash(&p->saddr));
 
 	h = mix32(h ^ ip_hash(&p->daddr));
-	h = mix32(h ^ (((__u32)p->sport << 16) | p->dport));
+	h = mix32(h ^ (((__u32)sport << 16) | p->dport));
 	return mix32(h ^ p->proto);
+}
+
+static __always_inline __u32 tuple_hash(const struct xlb_pkt *p)
+{
+	return tuple_hash_sport(p, p->sport);
 }
 
 static __always_inline int valid_endpoint(const struct xlb_svc *svc, __u32 idx)

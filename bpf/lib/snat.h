@@ -56,10 +56,7 @@ static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 
  * clients start at different offsets, so their ports interleave rather than pile up. */
 static __always_inline __u32 snat_port_start(const struct xlb_pkt *p, __u32 size)
 {
-	__u32 client = mix32(ip_hash(&p->saddr) ^ ip_hash(&p->daddr));
-
-	client = mix32(client ^ (((__u32)p->dport << 16) | p->proto));
-	return (bpf_ntohs(p->sport) + client) % size;
+	return (bpf_ntohs(p->sport) + tuple_hash_sport(p, 0)) % size;
 }
 
 /* Inserts `reply` under a free source port of the FullNAT flow `orig` (translated but for that

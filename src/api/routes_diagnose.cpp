@@ -2,7 +2,7 @@
 // (xlbctl diagnose lb). Always 200 with the report; "healthy" says whether anything is wrong.
 #include "api/http_errors.h"
 #include "api/routes.h"
-#include "conntrack/aging.h"
+#include "datapath/clock.h"
 #include "diagnose/collect.h"
 #include "diagnose/findings.h"
 #include "diagnose/net_facts.h"
@@ -17,7 +17,7 @@ void add_diagnose_routes(httplib::Server& server, const ApiContext& ctx) {
     if (!query) return reply_error(res, query.error());
     diagnose::Sources sources{ctx.status, diagnose::gather_net_facts, ctx.ha.status(),
                               diagnose::gather_veth_peers};
-    auto snapshot = diagnose::collect(sources, *query, CtAger::monotonic_now_ns());
+    auto snapshot = diagnose::collect(sources, *query, datapath_clock_ns());
     if (!snapshot) return reply_error(res, snapshot.error());
     if (ctx.store_status) snapshot->store = ctx.store_status->store_status(/*with_nodes=*/false);
     reply_json(res, 200, diagnose::to_json(diagnose::analyze(*snapshot)));

@@ -1,7 +1,8 @@
 #include "cluster/ct_sync.h"
 
 #include <spdlog/spdlog.h>
-#include <time.h>
+
+#include "datapath/clock.h"
 
 namespace xlb::cluster {
 namespace {
@@ -13,12 +14,6 @@ constexpr int kPumpWaitMs = 100;  // the pump's longest wait: how soon stop() is
 // entry it came from: a record is news only when its last packet is later than this.
 constexpr uint64_t kNewerByNs = 2000000000ull;
 
-uint64_t sync_clock_monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // the datapath reads the same clock, coarsely (bpf/lib/clock.h)
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 std::vector<uint8_t> batch_frame(std::vector<wire::SyncRecord> records, uint32_t delay_ms) {
   return wire::encode(wire::FlowBatch{delay_ms, std::move(records)});
 }
@@ -27,7 +22,7 @@ std::vector<uint8_t> batch_frame(std::vector<wire::SyncRecord> records, uint32_t
 
 CtSync::CtSync(Datapath& datapath, CtSyncOptions options)
     : datapath_(datapath), options_(std::move(options)), peers_(options_.peers) {
-  if (!options_.monotonic_ns) options_.monotonic_ns = sync_clock_monotonic_ns;
+  if (!options_.monotonic_ns) options_.monotonic_ns = datapath_clock_ns;
   for (auto& p : peers_) {
     p.status.enabled = true;
     p.tokens = options_.max_records_per_second;

@@ -1,7 +1,6 @@
 #include "conntrack/aging.h"
 
 #include <netinet/in.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstring>
@@ -43,12 +42,6 @@ CtAger::CtAger(Datapath& datapath, CtTimeouts timeouts, RuleTimeout rule_timeout
       timeouts_(timeouts),
       rule_timeout_(std::move(rule_timeout)),
       on_expire_(std::move(on_expire)) {}
-
-uint64_t CtAger::monotonic_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
-}
 
 Result<AgingReport> CtAger::run_once(uint64_t now_ns, const std::vector<uint32_t>& services) {
   AgingReport report;

@@ -39,11 +39,9 @@ class CtAger {
   CtAger(Datapath& datapath, CtTimeouts timeouts, RuleTimeout rule_timeout,
          OnExpire on_expire = nullptr);
 
-  // One pass at monotonic time now_ns (the datapath's clock, bpf/lib/clock.h). `services` lists
+  // One pass at monotonic time now_ns (datapath_clock_ns(), datapath/clock.h). `services` lists
   // the live rule ids whose active-flow counts are rewritten.
   Result<AgingReport> run_once(uint64_t now_ns, const std::vector<uint32_t>& services);
-
-  static uint64_t monotonic_now_ns();
 
  private:
   Datapath& datapath_;

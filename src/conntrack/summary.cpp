@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 
 #include "common/ip.h"
-#include "conntrack/aging.h"
 #include "conntrack/flows.h"
+#include "datapath/clock.h"
 
 namespace xlb {
 
@@ -39,7 +39,7 @@ Result<CtSummary> summarize_conntrack(const ConntrackReader& conntrack) {
     builder.add(f);
     return true;
   }));
-  return builder.finish(CtAger::monotonic_now_ns());
+  return builder.finish(datapath_clock_ns());
 }
 
 nlohmann::json to_json(const CtSummary& s) {

@@ -4,6 +4,8 @@
 
 #include <unordered_map>
 
+#include "datapath/clock.h"
+
 namespace xlb::daemon {
 
 AgingLoop::AgingLoop(Datapath& datapath, const Reconciler& reconciler, unsigned interval_s,
@@ -51,7 +53,7 @@ void AgingLoop::run() {
           return it == timeouts.end() ? 0u : it->second;
         },
         on_expire);
-    auto report = ager.run_once(CtAger::monotonic_now_ns(), ids);
+    auto report = ager.run_once(datapath_clock_ns(), ids);
     if (!report) {
       spdlog::warn("conntrack aging failed: {}", report.error().message);
     } else {

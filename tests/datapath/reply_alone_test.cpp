@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "conntrack/aging.h"
+#include "datapath/clock.h"
 #include "fixture.h"
 
 namespace xlbtest {
@@ -39,7 +40,7 @@ class ReplyAloneTest : public DatapathTest {
   // reads the orig entry.
   static void wait_for_epoch_room() {
     constexpr uint64_t kEpoch = 1ull << XLB_CT_ORIG_REF_SHIFT, kRoom = 200000000;
-    const uint64_t left = kEpoch - (xlb::CtAger::monotonic_now_ns() & (kEpoch - 1));
+    const uint64_t left = kEpoch - (xlb::datapath_clock_ns() & (kEpoch - 1));
     if (left < kRoom) std::this_thread::sleep_for(std::chrono::nanoseconds(left + 5000000));
   }
   void handshake() {
@@ -178,7 +179,7 @@ TEST_F(ReplyAloneTest, ASyncedFlowsReplyEntryIsMarkedOnceThePeerReportsItEstabli
 TEST_F(ReplyAloneTest, AFlowWhoseOnlyTrafficIsRepliesIsNotAgedOut) {
   handshake();
   constexpr uint64_t kSec = 1000000000ull;
-  const uint64_t now = xlb::CtAger::monotonic_now_ns();
+  const uint64_t now = xlb::datapath_clock_ns();
   xlb::CtTimeouts timeouts;
   timeouts.idle_s[XLB_CT_EST] = 60;
   auto aged_at = [&](uint64_t at_ns) {
