@@ -23,6 +23,7 @@
 #include "proxy/http_parser.h"
 #include "proxy/ppv2.h"
 #include "proxy/socket_address.h"
+#include "proxy/socket_close.h"
 
 namespace xlb::proxy {
 // Named, not anonymous: Worker::Loop (external linkage) holds these.
@@ -562,7 +563,7 @@ struct Worker::Loop {
         ProxyBackend* b = it->second.back();
         it->second.pop_back();
         if (b->eof) {
-          destroy_backend(*b);
+          retire_backend(*b);
           continue;
         }
         b->owner = &s;
@@ -607,6 +608,13 @@ struct Worker::Loop {
     backends.erase(&b);
   }
 
+  // A backend connection with nothing in flight (its response read whole, or idle in the
+  // pool) closes with a reset: no TIME-WAIT pinning one of the ports to its endpoint.
+  void retire_backend(ProxyBackend& b) {
+    close_without_time_wait(b.fd);
+    backends.erase(&b);
+  }
+
   void drop_backend(ProxyBackend& b) {
     if (b.owner && b.owner->backend == &b) b.owner->backend = nullptr;
     destroy_backend(b);
@@ -614,7 +622,7 @@ struct Worker::Loop {
 
   void release_to_pool(ProxyBackend& b) {
     auto& idle = pool[b.pool_key];
-    if (idle.size() >= limits.pool_max_idle) return destroy_backend(b);
+    if (idle.size() >= limits.pool_max_idle) return retire_backend(b);
     b.owner = nullptr;
     b.in.clear();
     b.deadline = now + std::chrono::milliseconds(limits.pool_idle_timeout_ms);
@@ -624,7 +632,7 @@ struct Worker::Loop {
   void forget_pooled(ProxyBackend& b) {
     auto it = pool.find(b.pool_key);
     if (it != pool.end()) std::erase(it->second, &b);
-    destroy_backend(b);
+    retire_backend(b);
   }
 
   bool finish_connect(ProxyBackend& b) {
@@ -768,7 +776,7 @@ struct Worker::Loop {
     if (reusable) {
       release_to_pool(b);
     } else {
-      destroy_backend(b);
+      retire_backend(b);
     }
     ++s.served;
     if (!request_done) s.keep = false;  // the rest of its body was never read

@@ -2,7 +2,9 @@
 # fullproxy under faults: 200 slowloris connections (a byte every 2 s, never a whole head) are
 # cut at the header deadline with a 408, and ordinary requests through the same VIP while all
 # 200 are held are every one answered 200 by a backend (the rate beside slowloris is a
-# benchmark figure: bench/, docs/benchmarks.md); the limits answer for hung, unreachable and
+# benchmark figure: bench/, docs/benchmarks.md); right after, 1000 new connections all answered
+# with the LB's ports to each endpoint cut to 300 (the backend connections the proxy closes
+# keep no TIME-WAIT); the limits answer for hung, unreachable and
 # stalled peers (504, 502, 408); past --l7-max-connections new clients wait; a client that
 # stops reading a 64 MiB response costs the proxy no more than its bounded buffers; kill -9 of
 # xlb-proxy: xlbd starts it again and an L4 rule keeps forwarding meanwhile.
@@ -66,6 +68,23 @@ awk -v t="$latest" 'BEGIN { exit !(t >= 2.9 && t < 4.5) }' ||
   fail "slowloris cut after ${latest}s (deadline 3 s)"
 assert_gt 0 "$(nsx "$XLB_NS" curl -sS "http://$XLB_API/metrics" |
   awk '/^xlb_l7_refused_total\{status="408"\}/ {print int($2)}')" "408s counted"
+
+step "new connections right after slowloris, with the LB's ports to each endpoint cut to 300: 1000 all answered"
+# Each client connection opens its own backend connection (--reuse=safe); one the pool has no
+# room for is closed by the proxy. Closed with a FIN, it held its port in TIME-WAIT for 60 s and
+# a new-connection run ran the LB out of ports to the endpoints (connect() scanning the range,
+# then failing: 502); closed with a reset (nothing in flight), it holds none. The bench's port
+# range (28,232 ports per endpoint) is cut here so 1000 requests would exhaust it.
+port_range=$(nsx lb sysctl -n net.ipv4.ip_local_port_range)
+nsx lb sysctl -qw net.ipv4.ip_local_port_range="40000 40299"
+answers=$(nsx client python3 "$E2E_TOOLS/many_requests.py" "$VIP" 1000)
+nsx lb sysctl -qw net.ipv4.ip_local_port_range="$port_range"
+backend_time_wait=$(nsx lb ss -Htn state time-wait dport = :8080 | wc -l)
+log "1000 new connections: $(awk '{ print $1 }' <<<"$answers" | sort | uniq -c | paste -sd' ');" \
+  "$backend_time_wait backend connections in TIME-WAIT at the LB"
+assert_eq 1000 "$(grep -cE '^b[12] ' <<<"$answers" || true)" \
+  "new-connection requests answered by b1 or b2 with 300 ports per endpoint"
+assert_at_most_n 10 "$backend_time_wait" "backend connections in TIME-WAIT at the LB"
 
 # timed_raw <port> <request> [--wait=s]: http_raw's first line and last line, then the seconds taken.
 timed_raw() {
