@@ -127,6 +127,10 @@ bg_run client holders python3 "$E2E_TOOLS/slowloris.py" "$VIP" 80 --connections=
   --release-file="$E2E_RUN_DIR/holders.release"
 holders=$BG_PID
 wait_until 5 test -e "$E2E_RUN_DIR/holders.ready" || fail "the 300 holders did not connect"
+# Connected is not yet accepted: on a busy machine a worker may not have taken every holder from
+# its accept queue when the next client arrives, and that client would be accepted before them.
+accept_queues_empty() { [[ $(nsx lb ss -Hltn | awk '{ q += $2 } END { print q + 0 }') == 0 ]]; }
+wait_until 5 accept_queues_empty || fail "xlb-proxy did not accept the 300 holders"
 nsx client curl -sf --max-time 0.5 "http://$VIP/" >/dev/null &&
   fail "a client past --l7-max-connections was served at once"
 touch "$E2E_RUN_DIR/holders.release"
