@@ -219,6 +219,15 @@ static __always_inline void ct_set_state(struct xlb_ct_entry *orig, __u8 state, 
 	}
 }
 
+/* The handshake completed: reported to conntrack sync (flow_events.h) — which reports only a
+ * flow in the main map, so a flow still in the syn map is reported by its promotion instead
+ * (follow_flow), and one whose promotion fails is not reported until one succeeds. */
+static __always_inline void ct_set_established(struct xlb_ct_entry *orig, struct xlb_pkt *p)
+{
+	orig->state = XLB_CT_EST;
+	p->flow_event = XLB_FLOW_EV_ESTABLISHED;
+}
+
 /* Advances the flow's state for a packet seen in direction `dir`. */
 static __always_inline void ct_advance(struct xlb_ct_entry *orig, struct xlb_pkt *p, __u8 dir)
 {
@@ -248,13 +257,11 @@ static __always_inline void ct_advance(struct xlb_ct_entry *orig, struct xlb_pkt
 	if (orig->state == XLB_CT_SYN_SENT && !from_client && (f & XLB_TCP_SYN) &&
 	    (f & XLB_TCP_ACK))
 		orig->state = XLB_CT_SYN_RECV;
-	else if (orig->state == XLB_CT_SYN_RECV && from_client && (f & XLB_TCP_ACK) &&
-		 !(f & XLB_TCP_SYN))
-		orig->state = XLB_CT_EST;
-	/* DSR never sees the SYN+ACK: the client's first ACK is the evidence of a handshake. */
-	else if (orig->state == XLB_CT_SYN_SENT && orig->mode == XLB_MODE_DSR && from_client &&
-		 (f & XLB_TCP_ACK) && !(f & XLB_TCP_SYN))
-		orig->state = XLB_CT_EST;
+	else if (from_client && (f & XLB_TCP_ACK) && !(f & XLB_TCP_SYN) &&
+		 (orig->state == XLB_CT_SYN_RECV ||
+		  /* DSR never sees the SYN+ACK: the client's first ACK is the evidence. */
+		  (orig->state == XLB_CT_SYN_SENT && orig->mode == XLB_MODE_DSR)))
+		ct_set_established(orig, p);
 }
 
 /* Whether reply packet p, of reply entry `reply` (found in the syn map: in_syn), can do without

@@ -53,7 +53,7 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 	struct xlb_ct_key peer;
 	struct xlb_tuple t = {};
 	xlb_verdict sent;
-	int route, dsr, orig_in_syn = in_syn, was_embryonic = 0;
+	int route, dsr, orig_in_syn = in_syn;
 
 	if (!p || !key || !e || !scratch)
 		return verdict_pass(
@@ -98,7 +98,6 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 		return verdict_to_skb();
 #endif
 	if (orig) {
-		was_embryonic = ct_embryonic(orig->state);
 		ct_advance(orig, p, e->dir);
 		if (orig != e)
 			ct_reply_learn(e, orig);
@@ -113,10 +112,10 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 #endif
 	ct_touch(e, p->len, now);
 	ct_record_tcp(e, p);
-	/* After every update above, so the main map gets the entries as this packet left them. A
-	 * handshake that completes in the main map (a recycled tuple) has nothing to move. */
-	if (orig && orig->state == XLB_CT_EST &&
-	    (orig_in_syn ? ct_promote(orig_key, orig) == 0 : was_embryonic))
+	/* After every update above, so the main map gets the entries as this packet left them. (A
+	 * handshake that completes in the main map, a recycled tuple, has nothing to move:
+	 * ct_advance reported it.) */
+	if (orig && orig_in_syn && orig->state == XLB_CT_EST && ct_promote(orig_key, orig) == 0)
 		p->flow_event = XLB_FLOW_EV_ESTABLISHED;
 	if (e->flags & XLB_CT_F_PERSIST)
 		persist_touch(e->svc_id, &p->saddr, e->last_seen_ns);
@@ -383,22 +382,29 @@ static __noinline void ct_forget_finished(struct xlb_pkt *p, const struct xlb_ct
 	p->ct_recycle = in_syn ? XLB_CT_RECYCLE_NONE : XLB_CT_RECYCLE_ORIG;
 }
 
-/* A recycled tuple whose new flow did not start (no route, no free SNAT port, a DSR answer
- * handed to TC...) still has the finished flow's orig entry in the main map: it goes, with the
- * reply entry it kept (XLB_CT_RECYCLE_BOTH), or a later reuse of the tuple would delete that
- * reply key again, which another flow may hold by then. */
-static __noinline void ct_forget_unrecycled(const struct xlb_pkt *p, const struct xlb_ct_key *key)
+/* A recycled tuple whose new flow did not start (verdict v: no route, no free SNAT port, a DSR
+ * answer handed to TC...) still has the finished flow's orig entry in the main map: it goes,
+ * with the reply entry it kept (XLB_CT_RECYCLE_BOTH), or a later reuse of the tuple would delete
+ * that reply key again, which another flow may hold by then. Global, called for every new
+ * flow: the verifier checks it once, where a condition at the call site after the start
+ * functions' many verdicts cost the entry program a fifth more processed instructions. */
+__noinline int ct_forget_unrecycled(const struct xlb_pkt *p, const struct xlb_ct_key *key,
+				    xlb_verdict v)
 {
-	struct xlb_ct_entry *e = bpf_map_lookup_elem(&XLB_MAP_CT_ID, key);
+	struct xlb_ct_entry *e;
 	struct xlb_ct_key stale_reply;
 
+	if (!p || !key || !p->ct_recycle || (verdict_flags(v) & XLB_VF_NEW_FLOW))
+		return 0;
+	e = bpf_map_lookup_elem(&XLB_MAP_CT_ID, key);
 	if (!e || e->dir != XLB_DIR_ORIG || !tcp_flow_closed(e->state))
-		return;
+		return 0;
 	if (p->ct_recycle == XLB_CT_RECYCLE_BOTH) {
 		xlb_ct_peer_key(key, e, &stale_reply);
 		bpf_map_delete_elem(&XLB_MAP_CT_ID, &stale_reply);
 	}
 	bpf_map_delete_elem(&XLB_MAP_CT_ID, key);
+	return 1;
 }
 
 /* TCP or UDP, fully parsed, TTL checked. */
@@ -474,8 +480,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	 * chooses again, so XDP's choice must not count. */
 	if (XLB_IS_XDP && verdict_action(v) == XLB_ACT_PASS)
 		select_give_back(svc);
-	if (p->ct_recycle && !(verdict_flags(v) & XLB_VF_NEW_FLOW))
-		ct_forget_unrecycled(p, &key);
+	ct_forget_unrecycled(p, &key, v);
 	return v;
 }
 
