@@ -92,16 +92,17 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p,
 	return 0;
 }
 
-/* Which of the rule's n >= 2 SNAT addresses a client port gets: chosen together with the port
+/* Which of the rule's n >= 2 SNAT addresses a client port gets, chosen to go with the port
  * snat_claim_port tries first (index k of this node's range: the client's own port when in the
- * range, else its shifted port), so that one client's ports map one to one onto (address, port)
- * pairs and not only onto ports. A port kept as is takes the address (offset + k) % n, which
- * spreads a client's kept ports over all addresses; the shifted ports that land on the same k
- * (ports `size` apart, and the client's kept port FIRST + k) take the other n - 1 addresses in
- * turn, one per `size` block of port + offset. A client thus holds up to n * size ports without
- * two meeting on one tuple while its own port keeps its place (rather than a whole-tuple hash,
- * under which two of its ports meet on one (address, port) once in n); the probe past a taken
- * port stays on the chosen address (start_fullnat_flow routes with it before claiming). */
+ * range, else its shifted one, snat_port_start) so that one client's ports map one to one onto
+ * (address, port) pairs, not just onto ports. Of the client's ports whose first choice is k, the
+ * one kept as is (FIRST + k) takes address (offset + k) % n, which spreads kept ports over all
+ * addresses; the shifted ones (`size` apart) take the other n - 1 addresses in turn, by their
+ * `size` block of port + offset. So a client's kept ports and up to (n - 1) * size consecutive
+ * shifted ones never meet on one (address, port), where a whole-tuple hash met two of them once
+ * in n (a PAWS drop at the endpoint, docs/modes.md). The claim keeps the client's port without
+ * knowing n, hence the address follows the port rather than both following one combined index;
+ * a probe past a taken port stays on this address (start_fullnat_flow routes with it first). */
 static __always_inline __u32 snat_address_index(const struct xlb_pkt *p, __u32 n)
 {
 	__u32 ports = snat_node_ports(), size = snat_ports_size(ports);
