@@ -53,15 +53,17 @@ class FullNatTest : public DatapathTest {
     return f.reply_key(ep);
   }
 
-  // With `pool` as the rule's --snat addresses, opens from one client groups of ports that all
-  // try one SNAT port first (FIRST + k): the port kept as is, 32768 + i and, with three
-  // addresses, 64512 + i (31,744 apart, shifted onto k by the client's offset). Each must get
-  // that port (no probe) on its own address: every (address, port) pair distinct. Under a
-  // whole-tuple hash a group meets on one address once in n, and the later port probes away.
-  // Then a reused client tuple gets its own pair back.
-  void expect_ports_map_one_to_one_onto_address_port_pairs(const std::vector<const char*>& pool) {
-    constexpr uint32_t kRange = kLastPort - kFirstPort + 1;
-    constexpr uint16_t kGroups = 64, kLearn = 40000;
+  // With `pool` as the rule's --snat addresses and first..last this node's ports, opens from one
+  // client groups of ports that all try one SNAT port first (first + k): the port kept as is,
+  // last + 1 + i and, with three addresses, the next port shifted onto k (range size apart).
+  // Each must get that port (no probe) on its own address: every (address, port) pair distinct.
+  // Under a whole-tuple hash a group meets on one address once in n, and the later port probes
+  // away. Then a reused client tuple gets its own pair back.
+  void expect_ports_map_one_to_one_onto_address_port_pairs(const std::vector<const char*>& pool,
+                                                           uint32_t first = kFirstPort,
+                                                           uint32_t last = kLastPort) {
+    const uint32_t range = last - first + 1;
+    constexpr uint32_t kGroups = 64, kLearn = 65535;
     Rule rule{kVip, 83};
     install(rule, fullnat(make_svc(kSvcId, XLB_SEL_RR, {ep_}), pool));
     auto on_rule = [&](uint32_t cport) {
@@ -69,20 +71,20 @@ class FullNatTest : public DatapathTest {
       f.rule = rule;
       return f;
     };
-    // The client's offset, from one shifted port: SNAT port = FIRST + (port + offset) % range.
+    // The client's offset, from one shifted port: SNAT port = first + (port + offset) % range.
     Flow learn = on_rule(kLearn);
     ASSERT_NO_FATAL_FAILURE(open(learn, ep_));
-    const uint32_t offset = (learn.snat->port - kFirstPort + kRange - kLearn % kRange) % kRange;
+    const uint32_t offset = (learn.snat->port - first + range - kLearn % range) % range;
     std::set<std::pair<std::string, uint16_t>> pairs = {{learn.snat->ip, learn.snat->port}};
     std::vector<Flow> opened;
     for (uint32_t i = 0; i < kGroups; ++i) {
-      const uint32_t k = (32768 + i + offset) % kRange;
-      std::vector<uint32_t> group = {kFirstPort + k, 32768 + i};
-      if (pool.size() >= 3) group.push_back(32768 + kRange + i);
+      const uint32_t shifted = last + 1 + i, k = (shifted + offset) % range;
+      std::vector<uint32_t> group = {first + k, shifted};
+      if (pool.size() >= 3) group.push_back(shifted + range);
       for (uint32_t cport : group) {
         Flow f = on_rule(cport);
         ASSERT_NO_FATAL_FAILURE(open(f, ep_));
-        EXPECT_EQ(f.snat->port, kFirstPort + k) << "client port " << cport << " probed";
+        EXPECT_EQ(f.snat->port, first + k) << "client port " << cport << " probed";
         EXPECT_TRUE(pairs.insert({f.snat->ip, f.snat->port}).second)
             << "client port " << cport << " got " << f.snat->ip << ":" << f.snat->port << " twice";
         opened.push_back(f);
@@ -287,6 +289,14 @@ TEST_F(FullNatTest, TwoSnatAddressesMapOneClientsPortsOneToOneOntoAddressPortPai
 
 TEST_F(FullNatTest, ThreeSnatAddressesMapOneClientsPortsOneToOneOntoAddressPortPairs) {
   expect_ports_map_one_to_one_onto_address_port_pairs({"10.0.2.100", "10.0.2.101", "10.0.2.102"});
+}
+
+// An HA node's own share of the ports (xlb_node.snat_ports): the same one to one mapping inside
+// it, the shifted ports a share's size apart.
+TEST_F(FullNatTest, SnatAddressesMapOneToOneInsideTheNodesOwnPortRange) {
+  ASSERT_TRUE(dp().set_snat_port_range(kFirstPort, 16895).ok());
+  expect_ports_map_one_to_one_onto_address_port_pairs({"10.0.2.100", "10.0.2.101", "10.0.2.102"},
+                                                      kFirstPort, 16895);
 }
 
 // Half the range taken (every even port), and every client's own port with it: each flow must
