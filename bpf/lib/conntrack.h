@@ -102,9 +102,17 @@ static __always_inline int ct_new_in_syn(const struct xlb_pkt *p, const struct x
 	return ct_embryonic(e->state) && !p->ct_recycle;
 }
 
-/* A new flow's entry goes to its map (ct_new_in_syn). A recycled flow's orig entry overwrites
- * the finished flow's element in place: an LRU update would take a free element even to
- * replace a key, which in a full map evicts another flow. */
+/* p->ct_recycle: what of the finished flow's main-map entries the new flow takes over. */
+enum xlb_ct_recycle {
+	XLB_CT_RECYCLE_NONE = 0,
+	XLB_CT_RECYCLE_ORIG = 1, /* its orig entry; the reply entry is replaced (a new reply key) */
+	XLB_CT_RECYCLE_BOTH = 2, /* both: a NAT flow to the same endpoint has the same reply key */
+};
+
+/* A new flow's entry goes to its map (ct_new_in_syn). A recycled flow's entries overwrite the
+ * finished flow's elements in place (its orig entry, and its reply entry when the key is kept):
+ * an LRU update would take a free element even to replace a key, which in a full map evicts
+ * another flow. A reply entry is only overwritten if the element still is one. */
 static __always_inline long ct_insert(const struct xlb_pkt *p, const struct xlb_ct_key *k,
 				      const struct xlb_ct_entry *e, __u64 flags)
 {
@@ -112,9 +120,10 @@ static __always_inline long ct_insert(const struct xlb_pkt *p, const struct xlb_
 
 	if (ct_new_in_syn(p, e))
 		return bpf_map_update_elem(&XLB_MAP_CT_SYN_ID, k, e, flags);
-	if (p->ct_recycle && e->dir == XLB_DIR_ORIG && flags == BPF_ANY) {
+	if (flags == BPF_ANY &&
+	    (e->dir == XLB_DIR_ORIG ? p->ct_recycle : p->ct_recycle == XLB_CT_RECYCLE_BOTH)) {
 		old = bpf_map_lookup_elem(&XLB_MAP_CT_ID, k);
-		if (old) {
+		if (old && old->dir == e->dir) {
 			*old = *e;
 			return 0;
 		}

@@ -232,7 +232,8 @@ static __noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct x
 	/* Reply entry first: an orig entry without its reply would forward into a black hole. */
 	xlb_ct_reply_entry(orig_key, e, reply);
 	xlb_ct_peer_key(orig_key, e, &reply_key);
-	ct_free_reply_key(&reply_key);
+	if (p->ct_recycle != XLB_CT_RECYCLE_BOTH) /* else the key's entry is this tuple's own */
+		ct_free_reply_key(&reply_key);
 	if (ct_insert(p, &reply_key, reply, BPF_ANY))
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 	return finish_translated_flow(ctx, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
@@ -345,34 +346,59 @@ static __always_inline void flow_started_in_main(struct xlb_pkt *p)
 		p->flow_event = XLB_FLOW_EV_ESTABLISHED;
 }
 
-/* A finished flow's tuple is reused: its reply entry goes, so its SNAT port or reply tuple is
- * free again, from the map its orig entry was found in (`in_syn`; the other map is asked only
- * if it is not there). The orig entry stays for the new flow to take over in place: in the syn
- * map (closed during its handshake) as any new handshake's entry would, in the main map by
- * recycling it (p->ct_recycle, ct_new_in_syn). A function of its own: its key never adds to
- * the entry program's frame. */
+/* Whether a flow of rule svc to endpoint ep_idx has the reply key of the finished NAT flow e on
+ * the same client tuple: both plain NAT (the client's address and port kept, no NAT64) to the
+ * same endpoint address and port. */
+static __always_inline int ct_reply_key_kept(const struct xlb_svc *svc, __u32 ep_idx,
+					     const struct xlb_ct_entry *e)
+{
+	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
+
+	return svc->mode == XLB_MODE_NAT && e->mode == XLB_MODE_NAT &&
+	       (e->flags & (XLB_CT_F_SNAT | XLB_CT_F_DNAT)) == XLB_CT_F_DNAT && !e->nat_family &&
+	       ip_equal(&e->nat_daddr, &ep->addr) && e->nat_dport == ep->port;
+}
+
+/* A finished flow's tuple is reused by a new flow. Its orig entry stays for the new flow to take
+ * over in place: in the syn map (closed during its handshake) as any new handshake's entry
+ * would, in the main map by recycling it (p->ct_recycle, ct_new_in_syn). Its reply entry goes,
+ * so its SNAT port or reply tuple is free again, from the map the orig entry was found in
+ * (`in_syn`; the other map is asked only if it is not there) — unless the new flow has the same
+ * reply key (`reply_key_kept`: ct_reply_key_kept) and recycles that entry too. A function of
+ * its own: its key never adds to the entry program's frame. */
 static __noinline void ct_forget_finished(struct xlb_pkt *p, const struct xlb_ct_key *key,
-					  const struct xlb_ct_entry *e, int in_syn)
+					  const struct xlb_ct_entry *e, int in_syn,
+					  int reply_key_kept)
 {
 	struct xlb_ct_key stale_reply;
 
+	if (!in_syn && reply_key_kept) {
+		p->ct_recycle = XLB_CT_RECYCLE_BOTH;
+		return;
+	}
 	if (xlb_ct_has_reply(e)) {
 		xlb_ct_peer_key(key, e, &stale_reply);
 		ct_delete_found(&stale_reply, in_syn);
 	}
-	p->ct_recycle = !in_syn;
+	p->ct_recycle = in_syn ? XLB_CT_RECYCLE_NONE : XLB_CT_RECYCLE_ORIG;
 }
 
 /* A recycled tuple whose new flow did not start (no route, no free SNAT port, a DSR answer
- * handed to TC...) still has the finished flow's orig entry in the main map, now without its
- * reply entry: it goes, or a later reuse of the tuple would delete that reply key again, which
- * another flow may hold by then. */
-static __noinline void ct_forget_unrecycled(const struct xlb_ct_key *key)
+ * handed to TC...) still has the finished flow's orig entry in the main map: it goes, with the
+ * reply entry it kept (XLB_CT_RECYCLE_BOTH), or a later reuse of the tuple would delete that
+ * reply key again, which another flow may hold by then. */
+static __noinline void ct_forget_unrecycled(const struct xlb_pkt *p, const struct xlb_ct_key *key)
 {
 	struct xlb_ct_entry *e = bpf_map_lookup_elem(&XLB_MAP_CT_ID, key);
+	struct xlb_ct_key stale_reply;
 
-	if (e && e->dir == XLB_DIR_ORIG && tcp_flow_closed(e->state))
-		bpf_map_delete_elem(&XLB_MAP_CT_ID, key);
+	if (!e || e->dir != XLB_DIR_ORIG || !tcp_flow_closed(e->state))
+		return;
+	if (p->ct_recycle == XLB_CT_RECYCLE_BOTH) {
+		xlb_ct_peer_key(key, e, &stale_reply);
+		bpf_map_delete_elem(&XLB_MAP_CT_ID, &stale_reply);
+	}
+	bpf_map_delete_elem(&XLB_MAP_CT_ID, key);
 }
 
 /* TCP or UDP, fully parsed, TTL checked. */
@@ -433,7 +459,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 		}
 	}
 	if (e)
-		ct_forget_finished(p, &key, e, in_syn);
+		ct_forget_finished(p, &key, e, in_syn, ct_reply_key_kept(svc, idx, e));
 	flow_started_in_main(p);
 	/* Its replies come from the endpoint's address: the pre-filter learns it before the flow
 	 * exists. (Its client's packets are for the VIP, which the control plane marked.) */
@@ -449,7 +475,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	if (XLB_IS_XDP && verdict_action(v) == XLB_ACT_PASS)
 		select_give_back(svc);
 	if (p->ct_recycle && !(verdict_flags(v) & XLB_VF_NEW_FLOW))
-		ct_forget_unrecycled(&key);
+		ct_forget_unrecycled(p, &key);
 	return v;
 }
 
