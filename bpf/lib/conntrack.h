@@ -102,9 +102,17 @@ static __always_inline int ct_new_in_syn(const struct xlb_pkt *p, const struct x
 	return ct_embryonic(e->state) && !p->ct_recycle;
 }
 
-/* A new flow's entry goes to its map (ct_new_in_syn). A recycled flow's orig entry overwrites
- * the finished flow's element in place: an LRU update would take a free element even to
- * replace a key, which in a full map evicts another flow. */
+/* p->ct_recycle: what of the finished flow's main-map entries the new flow takes over. */
+enum xlb_ct_recycle {
+	XLB_CT_RECYCLE_NONE = 0,
+	XLB_CT_RECYCLE_ORIG = 1, /* its orig entry; the reply entry is replaced (a new reply key) */
+	XLB_CT_RECYCLE_BOTH = 2, /* both: a NAT flow to the same endpoint has the same reply key */
+};
+
+/* A new flow's entry goes to its map (ct_new_in_syn). A recycled flow's entries overwrite the
+ * finished flow's elements in place (its orig entry, and its reply entry when the key is kept):
+ * an LRU update would take a free element even to replace a key, which in a full map evicts
+ * another flow. A reply entry is only overwritten if the element still is one. */
 static __always_inline long ct_insert(const struct xlb_pkt *p, const struct xlb_ct_key *k,
 				      const struct xlb_ct_entry *e, __u64 flags)
 {
@@ -112,9 +120,10 @@ static __always_inline long ct_insert(const struct xlb_pkt *p, const struct xlb_
 
 	if (ct_new_in_syn(p, e))
 		return bpf_map_update_elem(&XLB_MAP_CT_SYN_ID, k, e, flags);
-	if (p->ct_recycle && e->dir == XLB_DIR_ORIG && flags == BPF_ANY) {
+	if (flags == BPF_ANY &&
+	    (e->dir == XLB_DIR_ORIG ? p->ct_recycle : p->ct_recycle == XLB_CT_RECYCLE_BOTH)) {
 		old = bpf_map_lookup_elem(&XLB_MAP_CT_ID, k);
-		if (old) {
+		if (old && old->dir == e->dir) {
 			*old = *e;
 			return 0;
 		}
@@ -210,6 +219,15 @@ static __always_inline void ct_set_state(struct xlb_ct_entry *orig, __u8 state, 
 	}
 }
 
+/* The handshake completed: reported to conntrack sync (flow_events.h) — which reports only a
+ * flow in the main map, so a flow still in the syn map is reported by its promotion instead
+ * (follow_flow), and one whose promotion fails is not reported until one succeeds. */
+static __always_inline void ct_set_established(struct xlb_ct_entry *orig, struct xlb_pkt *p)
+{
+	orig->state = XLB_CT_EST;
+	p->flow_event = XLB_FLOW_EV_ESTABLISHED;
+}
+
 /* Advances the flow's state for a packet seen in direction `dir`. */
 static __always_inline void ct_advance(struct xlb_ct_entry *orig, struct xlb_pkt *p, __u8 dir)
 {
@@ -239,13 +257,11 @@ static __always_inline void ct_advance(struct xlb_ct_entry *orig, struct xlb_pkt
 	if (orig->state == XLB_CT_SYN_SENT && !from_client && (f & XLB_TCP_SYN) &&
 	    (f & XLB_TCP_ACK))
 		orig->state = XLB_CT_SYN_RECV;
-	else if (orig->state == XLB_CT_SYN_RECV && from_client && (f & XLB_TCP_ACK) &&
-		 !(f & XLB_TCP_SYN))
-		orig->state = XLB_CT_EST;
-	/* DSR never sees the SYN+ACK: the client's first ACK is the evidence of a handshake. */
-	else if (orig->state == XLB_CT_SYN_SENT && orig->mode == XLB_MODE_DSR && from_client &&
-		 (f & XLB_TCP_ACK) && !(f & XLB_TCP_SYN))
-		orig->state = XLB_CT_EST;
+	else if (from_client && (f & XLB_TCP_ACK) && !(f & XLB_TCP_SYN) &&
+		 (orig->state == XLB_CT_SYN_RECV ||
+		  /* DSR never sees the SYN+ACK: the client's first ACK is the evidence. */
+		  (orig->state == XLB_CT_SYN_SENT && orig->mode == XLB_MODE_DSR)))
+		ct_set_established(orig, p);
 }
 
 /* Whether reply packet p, of reply entry `reply` (found in the syn map: in_syn), can do without

@@ -30,6 +30,13 @@ static __always_inline __u32 snat_ports_size(__u32 ports)
 	return XLB_NODE_SNAT_LAST(ports) - XLB_NODE_SNAT_FIRST(ports) + 1;
 }
 
+/* The offset of a client's address and the rule (VIP, port, protocol), shared by all of that
+ * client's ports: what snat_port_start shifts them by and snat_address_index rotates by. */
+static __always_inline __u32 snat_client_offset(const struct xlb_pkt *p)
+{
+	return tuple_hash_sport(p, 0);
+}
+
 static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 start,
 						 __u32 attempt)
 {
@@ -56,7 +63,7 @@ static __always_inline __u16 snat_port_candidate(const struct xlb_pkt *p, __u32 
  * clients start at different offsets, so their ports interleave rather than pile up. */
 static __always_inline __u32 snat_port_start(const struct xlb_pkt *p, __u32 size)
 {
-	return (bpf_ntohs(p->sport) + tuple_hash_sport(p, 0)) % size;
+	return (bpf_ntohs(p->sport) + snat_client_offset(p)) % size;
 }
 
 /* Inserts `reply` under a free source port of the FullNAT flow `orig` (translated but for that
@@ -85,6 +92,31 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p,
 	return 0;
 }
 
+/* Which of the rule's n >= 2 SNAT addresses a client port gets, chosen to go with the port
+ * snat_claim_port tries first (index k of this node's range: the client's own port when in the
+ * range, else its shifted one, snat_port_start) so that one client's ports map one to one onto
+ * (address, port) pairs, not just onto ports. Of the client's ports whose first choice is k, the
+ * one kept as is (FIRST + k) takes address (offset + k) % n, which spreads kept ports over all
+ * addresses; the shifted ones (`size` apart) take the other n - 1 addresses in turn, by their
+ * `size` block of port + offset. So a client's kept ports and up to (n - 1) * size consecutive
+ * shifted ones never meet on one (address, port), where a whole-tuple hash met two of them once
+ * in n (a PAWS drop at the endpoint, docs/modes.md). The claim keeps the client's port without
+ * knowing n, hence the address follows the port rather than both following one combined index;
+ * a probe past a taken port stays on this address (start_fullnat_flow routes with it first). */
+static __always_inline __u32 snat_address_index(const struct xlb_pkt *p, __u32 n)
+{
+	__u32 ports = snat_node_ports(), size = snat_ports_size(ports);
+	__u32 offset = snat_client_offset(p);
+	__u32 kept = bpf_ntohs(p->sport) - XLB_NODE_SNAT_FIRST(ports);
+	__u32 shifted = bpf_ntohs(p->sport) + offset; /* as snat_port_start: same wrap */
+	__u32 k = kept < size ? kept : shifted % size;
+	__u32 owner = (offset + k) % n;
+
+	if (kept < size)
+		return owner;
+	return (owner + 1 + shifted / size % (n - 1)) % n;
+}
+
 /* The rule's own SNAT address for this flow, or NULL to use the route's source address. */
 static __always_inline const struct xlb_ip *snat_rule_address(const struct xlb_svc *svc,
 							      const struct xlb_pkt *p)
@@ -93,7 +125,7 @@ static __always_inline const struct xlb_ip *snat_rule_address(const struct xlb_s
 
 	if (n == 0 || n > XLB_MAX_SNAT)
 		return NULL;
-	idx = tuple_hash(p) % n;
+	idx = n == 1 ? 0 : snat_address_index(p, n);
 	/* The verifier loses the bound of a modulo; the barrier keeps clang from dropping the mask.
 	 */
 	asm volatile("" : "+r"(idx));

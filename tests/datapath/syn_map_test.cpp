@@ -174,8 +174,8 @@ TEST_F(SynMapNatTest, SynReusingATupleClosedDuringItsHandshakeStartsOverInTheSyn
   EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
 }
 
-// A finished flow to a rule's only endpoint: the new flow on its tuple has the same reply key.
-// The old reply entry goes and the new one takes its key; the orig entry is the new flow's.
+// A finished flow to a rule's only endpoint: the new flow on its tuple has the same reply key,
+// and takes over both entries in the main map (recycled in place), fresh.
 TEST_F(SynMapNatTest, SynReusingAFinishedTupleToTheSameEndpointTakesOverBothKeys) {
   install(flow_.rule, make_svc(kSvcId, XLB_SEL_RR, {eps_[0]}));
   ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
