@@ -89,30 +89,63 @@ static __always_inline int ct_pkt_in_handshake(const struct xlb_pkt *p)
 	       (p->tcp_flags & (XLB_TCP_SYN | XLB_TCP_ACK)) == (XLB_TCP_SYN | XLB_TCP_ACK);
 }
 
-/* A new entry goes to the map its state belongs in (a reply entry carries the flow's initial
- * state too, so both entries of a flow land together). */
-static __always_inline long ct_insert(const struct xlb_ct_key *k, const struct xlb_ct_entry *e,
-				      __u64 flags)
+/* Whether a new entry of packet p's flow goes to the syn map: a TCP handshake's does (a reply
+ * entry carries the flow's initial state too, so both entries of a flow land together), unless
+ * the flow recycles a finished flow's entries in the main map (p->ct_recycle). That is a client
+ * reusing its port, common under heavy connection rates (Linux's tcp_tw_reuse, proxies, NAT
+ * gateways): the old flow's element is written over in place and its reply entry's replaced,
+ * so the main map does not grow by one entry and no established flow can be evicted for it,
+ * which is all the syn map exists to ensure; and the handshake then needs no promotion (two
+ * inserts and two deletes, each a bucket walk) and no syn-map insert. */
+static __always_inline int ct_new_in_syn(const struct xlb_pkt *p, const struct xlb_ct_entry *e)
 {
-	if (ct_embryonic(e->state))
+	return ct_embryonic(e->state) && !p->ct_recycle;
+}
+
+/* p->ct_recycle: what of the finished flow's main-map entries the new flow takes over. */
+enum xlb_ct_recycle {
+	XLB_CT_RECYCLE_NONE = 0,
+	XLB_CT_RECYCLE_ORIG = 1, /* its orig entry; the reply entry is replaced (a new reply key) */
+	XLB_CT_RECYCLE_BOTH = 2, /* both: a NAT flow to the same endpoint has the same reply key */
+};
+
+/* A new flow's entry goes to its map (ct_new_in_syn). A recycled flow's entries overwrite the
+ * finished flow's elements in place (its orig entry, and its reply entry when the key is kept):
+ * an LRU update would take a free element even to replace a key, which in a full map evicts
+ * another flow. A reply entry is only overwritten if the element still is one. */
+static __always_inline long ct_insert(const struct xlb_pkt *p, const struct xlb_ct_key *k,
+				      const struct xlb_ct_entry *e, __u64 flags)
+{
+	struct xlb_ct_entry *old;
+
+	if (ct_new_in_syn(p, e))
 		return bpf_map_update_elem(&XLB_MAP_CT_SYN_ID, k, e, flags);
+	if (flags == BPF_ANY &&
+	    (e->dir == XLB_DIR_ORIG ? p->ct_recycle : p->ct_recycle == XLB_CT_RECYCLE_BOTH)) {
+		old = bpf_map_lookup_elem(&XLB_MAP_CT_ID, k);
+		if (old && old->dir == e->dir) {
+			*old = *e;
+			return 0;
+		}
+	}
 	return bpf_map_update_elem(&XLB_MAP_CT_ID, k, e, flags);
 }
 
-/* Undoes ct_insert of k for an entry in e's state. */
-static __always_inline void ct_uninsert(const struct xlb_ct_key *k, const struct xlb_ct_entry *e)
+/* Undoes ct_insert of k for entry e of packet p's flow. */
+static __always_inline void ct_uninsert(const struct xlb_pkt *p, const struct xlb_ct_key *k,
+					const struct xlb_ct_entry *e)
 {
-	if (ct_embryonic(e->state))
+	if (ct_new_in_syn(p, e))
 		bpf_map_delete_elem(&XLB_MAP_CT_SYN_ID, k);
 	else
 		bpf_map_delete_elem(&XLB_MAP_CT_ID, k);
 }
 
 /* Whether the map ct_insert would NOT use for e holds k: a tuple is free only if free in both. */
-static __always_inline int ct_held_elsewhere(const struct xlb_ct_key *k,
+static __always_inline int ct_held_elsewhere(const struct xlb_pkt *p, const struct xlb_ct_key *k,
 					     const struct xlb_ct_entry *e)
 {
-	if (ct_embryonic(e->state))
+	if (ct_new_in_syn(p, e))
 		return bpf_map_lookup_elem(&XLB_MAP_CT_ID, k) != NULL;
 	return bpf_map_lookup_elem(&XLB_MAP_CT_SYN_ID, k) != NULL;
 }
@@ -173,10 +206,11 @@ static __always_inline void active_flows_add(__u32 svc_id, __u32 ep_idx, int del
 }
 
 /* A flow that finished stops counting as active for its endpoint (lc, metrics), and is
- * reported closed to conntrack sync (flow_events.h; only if it is in the main map). */
+ * reported closed to conntrack sync (flow_events.h; only if it is in the main map) unless it
+ * never was reported established: a handshake that ends unfinished, in either map. */
 static __always_inline void ct_set_state(struct xlb_ct_entry *orig, __u8 state, struct xlb_pkt *p)
 {
-	if (!tcp_flow_closed(orig->state))
+	if (!tcp_flow_closed(orig->state) && !ct_embryonic(orig->state))
 		p->flow_event = XLB_FLOW_EV_CLOSED;
 	orig->state = state;
 	if (tcp_flow_closed(state) && (orig->flags & XLB_CT_F_COUNTED)) {

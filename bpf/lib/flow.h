@@ -53,7 +53,7 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 	struct xlb_ct_key peer;
 	struct xlb_tuple t = {};
 	xlb_verdict sent;
-	int route, dsr, orig_in_syn = in_syn;
+	int route, dsr, orig_in_syn = in_syn, was_embryonic = 0;
 
 	if (!p || !key || !e || !scratch)
 		return verdict_pass(
@@ -98,6 +98,7 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 		return verdict_to_skb();
 #endif
 	if (orig) {
+		was_embryonic = ct_embryonic(orig->state);
 		ct_advance(orig, p, e->dir);
 		if (orig != e)
 			ct_reply_learn(e, orig);
@@ -112,8 +113,10 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 #endif
 	ct_touch(e, p->len, now);
 	ct_record_tcp(e, p);
-	/* After every update above, so the main map gets the entries as this packet left them. */
-	if (orig && orig_in_syn && orig->state == XLB_CT_EST && ct_promote(orig_key, orig) == 0)
+	/* After every update above, so the main map gets the entries as this packet left them. A
+	 * handshake that completes in the main map (a recycled tuple) has nothing to move. */
+	if (orig && orig->state == XLB_CT_EST &&
+	    (orig_in_syn ? ct_promote(orig_key, orig) == 0 : was_embryonic))
 		p->flow_event = XLB_FLOW_EV_ESTABLISHED;
 	if (e->flags & XLB_CT_F_PERSIST)
 		persist_touch(e->svc_id, &p->saddr, e->last_seen_ns);
@@ -166,8 +169,8 @@ static __always_inline xlb_verdict finish_translated_flow(
     const struct xlb_ct_key *orig_key, struct xlb_ct_entry *e, const struct xlb_ct_key *reply_key,
     const struct xlb_tuple *t, int route, const struct bpf_fib_lookup *fib)
 {
-	if (ct_insert(orig_key, e, BPF_ANY)) {
-		ct_uninsert(reply_key, e); /* same state, same map as the reply entry */
+	if (ct_insert(p, orig_key, e, BPF_ANY)) {
+		ct_uninsert(p, reply_key, e); /* same state, same map as the reply entry */
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 	}
 	return translate_and_forward(ctx, p, t, route, fib, flow_started(svc, ep_idx));
@@ -229,8 +232,9 @@ static __noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct x
 	/* Reply entry first: an orig entry without its reply would forward into a black hole. */
 	xlb_ct_reply_entry(orig_key, e, reply);
 	xlb_ct_peer_key(orig_key, e, &reply_key);
-	ct_free_reply_key(&reply_key);
-	if (ct_insert(&reply_key, reply, BPF_ANY))
+	if (p->ct_recycle != XLB_CT_RECYCLE_BOTH) /* else the key's entry is this tuple's own */
+		ct_free_reply_key(&reply_key);
+	if (ct_insert(p, &reply_key, reply, BPF_ANY))
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 	return finish_translated_flow(ctx, p, svc, ep_idx, orig_key, e, &reply_key, &t, route, fib);
 }
@@ -313,7 +317,7 @@ static __noinline xlb_verdict start_dsr_flow(struct xlb_ctx *ctx, const struct x
 	ct_orig_entry_init(e, p, svc, ep_idx);
 	e->nat_daddr = ep->addr;
 	e->flags |= tunnel ? XLB_CT_F_IPIP : 0;
-	if (ct_insert(orig_key, e, BPF_ANY))
+	if (ct_insert(p, orig_key, e, BPF_ANY))
 		return verdict_drop(XLB_STAT_DROP_CT_FULL);
 	return dsr_forward(ctx, p, tunnel, &ep->addr, route, fib, flow_started(svc, ep_idx));
 }
@@ -342,26 +346,59 @@ static __always_inline void flow_started_in_main(struct xlb_pkt *p)
 		p->flow_event = XLB_FLOW_EV_ESTABLISHED;
 }
 
-/* A finished flow's tuple is reused: its reply entry goes, so its SNAT port or tuple is free
- * again, and its orig entry too if in the main map: the new one starts in the syn map, where a
- * main-map leftover would shadow it. Both entries of a flow live in one map (ct_promote moves
- * them together), the one its orig entry was found in (`in_syn`): the other map is asked only if
- * the reply entry is not there. An orig entry in the syn map (closed during its handshake) stays:
- * the new flow's orig entry replaces it in place (ct_insert, BPF_ANY). Not so in the main map:
- * an LRU update takes a free element even to replace a key, which may evict an established flow
- * there, and the new flow must be found in the syn map. A function of its own: its key never
- * adds to the entry program's frame. */
-static __noinline void ct_forget_finished(const struct xlb_ct_key *key,
-					  const struct xlb_ct_entry *e, int in_syn)
+/* Whether a flow of rule svc to endpoint ep_idx has the reply key of the finished NAT flow e on
+ * the same client tuple: both plain NAT (the client's address and port kept, no NAT64) to the
+ * same endpoint address and port. */
+static __always_inline int ct_reply_key_kept(const struct xlb_svc *svc, __u32 ep_idx,
+					     const struct xlb_ct_entry *e)
+{
+	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
+
+	return svc->mode == XLB_MODE_NAT && e->mode == XLB_MODE_NAT &&
+	       (e->flags & (XLB_CT_F_SNAT | XLB_CT_F_DNAT)) == XLB_CT_F_DNAT && !e->nat_family &&
+	       ip_equal(&e->nat_daddr, &ep->addr) && e->nat_dport == ep->port;
+}
+
+/* A finished flow's tuple is reused by a new flow. Its orig entry stays for the new flow to take
+ * over in place: in the syn map (closed during its handshake) as any new handshake's entry
+ * would, in the main map by recycling it (p->ct_recycle, ct_new_in_syn). Its reply entry goes,
+ * so its SNAT port or reply tuple is free again, from the map the orig entry was found in
+ * (`in_syn`; the other map is asked only if it is not there) — unless the new flow has the same
+ * reply key (`reply_key_kept`: ct_reply_key_kept) and recycles that entry too. A function of
+ * its own: its key never adds to the entry program's frame. */
+static __noinline void ct_forget_finished(struct xlb_pkt *p, const struct xlb_ct_key *key,
+					  const struct xlb_ct_entry *e, int in_syn,
+					  int reply_key_kept)
 {
 	struct xlb_ct_key stale_reply;
 
+	if (!in_syn && reply_key_kept) {
+		p->ct_recycle = XLB_CT_RECYCLE_BOTH;
+		return;
+	}
 	if (xlb_ct_has_reply(e)) {
 		xlb_ct_peer_key(key, e, &stale_reply);
 		ct_delete_found(&stale_reply, in_syn);
 	}
-	if (!in_syn)
-		bpf_map_delete_elem(&XLB_MAP_CT_ID, key);
+	p->ct_recycle = in_syn ? XLB_CT_RECYCLE_NONE : XLB_CT_RECYCLE_ORIG;
+}
+
+/* A recycled tuple whose new flow did not start (no route, no free SNAT port, a DSR answer
+ * handed to TC...) still has the finished flow's orig entry in the main map: it goes, with the
+ * reply entry it kept (XLB_CT_RECYCLE_BOTH), or a later reuse of the tuple would delete that
+ * reply key again, which another flow may hold by then. */
+static __noinline void ct_forget_unrecycled(const struct xlb_pkt *p, const struct xlb_ct_key *key)
+{
+	struct xlb_ct_entry *e = bpf_map_lookup_elem(&XLB_MAP_CT_ID, key);
+	struct xlb_ct_key stale_reply;
+
+	if (!e || e->dir != XLB_DIR_ORIG || !tcp_flow_closed(e->state))
+		return;
+	if (p->ct_recycle == XLB_CT_RECYCLE_BOTH) {
+		xlb_ct_peer_key(key, e, &stale_reply);
+		bpf_map_delete_elem(&XLB_MAP_CT_ID, &stale_reply);
+	}
+	bpf_map_delete_elem(&XLB_MAP_CT_ID, key);
 }
 
 /* TCP or UDP, fully parsed, TTL checked. */
@@ -422,7 +459,7 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 		}
 	}
 	if (e)
-		ct_forget_finished(&key, e, in_syn);
+		ct_forget_finished(p, &key, e, in_syn, ct_reply_key_kept(svc, idx, e));
 	flow_started_in_main(p);
 	/* Its replies come from the endpoint's address: the pre-filter learns it before the flow
 	 * exists. (Its client's packets are for the VIP, which the control plane marked.) */
@@ -437,6 +474,8 @@ static __always_inline xlb_verdict balance(struct xlb_ctx *ctx, struct xlb_pkt *
 	 * chooses again, so XDP's choice must not count. */
 	if (XLB_IS_XDP && verdict_action(v) == XLB_ACT_PASS)
 		select_give_back(svc);
+	if (p->ct_recycle && !(verdict_flags(v) & XLB_VF_NEW_FLOW))
+		ct_forget_unrecycled(p, &key);
 	return v;
 }
 

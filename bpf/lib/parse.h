@@ -91,7 +91,9 @@ struct xlb_pkt {
 			  * point (flow_events.h) */
 	__u8 family;	 /* XLB_AF_INET or XLB_AF_INET6 */
 	__u8 nat64;	 /* a NAT64 flow's packet: it leaves in the other family (nat64.h) */
-	__u8 pad[2];
+	__u8 ct_recycle; /* a SYN on a finished flow's tuple found in the main map: the new flow
+			  * takes over the old one's entries there (conntrack.h, ct_new_in_syn) */
+	__u8 pad;
 };
 
 static __always_inline int pkt_is_v6(const struct xlb_pkt *p)

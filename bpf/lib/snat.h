@@ -75,12 +75,12 @@ static __always_inline __u16 snat_claim_port(const struct xlb_pkt *p,
 		__u16 port = snat_port_candidate(p, start, i);
 
 		xlb_ct_set_snat_port(orig, reply_key, port);
-		if (ct_insert(reply_key, reply, BPF_NOEXIST))
+		if (ct_insert(p, reply_key, reply, BPF_NOEXIST))
 			continue;
 		/* Free in this flow's map; a flow in the other map may still hold it. */
-		if (!ct_held_elsewhere(reply_key, reply))
+		if (!ct_held_elsewhere(p, reply_key, reply))
 			return port;
-		ct_uninsert(reply_key, reply);
+		ct_uninsert(p, reply_key, reply);
 	}
 	return 0;
 }

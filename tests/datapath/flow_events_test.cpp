@@ -122,6 +122,30 @@ TEST_F(FlowEventsTest, AHandshakeThatNeverCompletesIsNeverReported) {
   EXPECT_TRUE(flow_events().empty());
 }
 
+// A client reusing its port: the new flow's handshake runs in the finished flow's main-map
+// entries (recycled, conntrack.h) and is still reported only once it completes; one reset before
+// then is never reported at all.
+TEST_F(FlowEventsTest, AHandshakeOnAReusedTupleIsReportedWhenItCompletesOnly) {
+  events_on(true);
+  tcp_lifetime(flow_);
+  ASSERT_EQ(flow_events().size(), 2u) << "established, then closed";
+
+  from_client(flow_.client_tcp(tcpf::SYN));
+  from_backend(flow_.endpoint_tcp(ep_, tcpf::SYN | tcpf::ACK));
+  EXPECT_TRUE(flow_events().empty()) << "a handshake under way is not reported";
+  EXPECT_EQ(ct(flow_.orig_key())->state, XLB_CT_SYN_RECV);
+  from_client(flow_.client_tcp(tcpf::ACK));
+  expect_one_event(Kind::established, flow_);
+  EXPECT_EQ(ct(flow_.orig_key())->packets, 2u) << "the new flow's entry: its SYN and ACK";
+
+  from_client(flow_.client_tcp(tcpf::RST));
+  expect_one_event(Kind::closed, flow_);
+  from_client(flow_.client_tcp(tcpf::SYN));
+  from_backend(flow_.endpoint_tcp(ep_, tcpf::RST));
+  EXPECT_EQ(ct(flow_.orig_key())->state, XLB_CT_CLOSED);
+  EXPECT_TRUE(flow_events().empty()) << "a handshake reset before it completed";
+}
+
 TEST_F(FlowEventsTest, UdpAndPickedUpTcpFlowsAreReportedAsTheyStart) {
   events_on(true);
   const Flow udp = udp_flow(40010);

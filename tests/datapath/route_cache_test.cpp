@@ -63,6 +63,25 @@ TEST_F(RouteCacheTest, EstablishedFlowIsHandedToTheKernelOnceItsRouteIsGoneAndTh
   EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_NO_ROUTE, 1}}));
 }
 
+// A client reusing its port for a new flow to the same endpoint, whose route has gone since: the
+// new flow does not start, and the finished flow's entries — both kept for recycling, its reply
+// key being the new flow's too — go with it (ct_forget_unrecycled), none left to age out.
+TEST_F(RouteCacheTest, AReusedTupleToTheSameEndpointWithoutRouteLeavesNothingBehind) {
+  const EpSpec ep{kRoutedEndpoints[0], 8080};
+  establish(ep, kLbGwMac);
+  ASSERT_EQ(from_client(flow_.client_tcp(tcpf::RST)).action, TC_ACT_REDIRECT);
+  ASSERT_TRUE(FlowTracked(dp(), flow_, ep, kSvcId, 0, XLB_CT_CLOSED));
+
+  const std::string route = std::string(" 10.0.4.0/24 via ") + kGateway.ip + " dev " + kGwIf;
+  change_topology("ip route del" + route, "ip route replace" + route);
+  const Bytes syn = flow_.client_tcp(tcpf::SYN);
+  auto before = stats();
+  EXPECT_TRUE(PassedUntouched(from_client(syn), syn));
+  EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_NO_ROUTE, 1}}));
+  EXPECT_TRUE(flows().empty());
+  EXPECT_FALSE(ct(flow_.reply_key(ep))) << "the finished flow's reply entry was left";
+}
+
 // The index among a CPU's shared answers that route_cache.h files a next hop's answer under:
 // the test's own statement of it, to pick two next hops that share one.
 uint32_t answer_index_of(uint32_t oif, const char* ipv4) {

@@ -1,6 +1,8 @@
 // Two conntrack maps: a new TCP flow's entries start in the syn map (xlb_ct_syn_v1), move to
 // the main map (xlb_ct_v2) when the handshake completes, and a SYN flood far beyond the syn
-// map's size evicts only other half-open flows. FullNAT's port allocator sees both maps.
+// map's size evicts only other half-open flows. A SYN on a finished flow's tuple recycles that
+// flow's main-map entries instead, without growing the main map. FullNAT's port allocator sees
+// both maps.
 #include <bpf/bpf.h>
 #include <unistd.h>
 
@@ -126,17 +128,28 @@ TEST_F(SynMapNatTest, UdpAndMidStreamTcpStartInTheMainMap) {
   EXPECT_FALSE(in_syn(udp.orig_key()));
 }
 
-// A SYN on the tuple of a closed, promoted flow starts over in the syn map: the old main-map
-// entry must go, or it would shadow the new flow (main map is looked up first).
-TEST_F(SynMapNatTest, SynReusingAClosedFlowsTupleStartsOverInTheSynMap) {
+// A SYN on the tuple of a closed, promoted flow (a client reusing its port) recycles the flow's
+// main-map entries: the orig entry is written over in place, the old reply entry makes way for
+// the new one, and the handshake completes in the main map with nothing to promote.
+TEST_F(SynMapNatTest, SynReusingAClosedFlowsTupleRecyclesItsMainMapEntries) {
   ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
   Bytes rst = flow_.client_tcp(tcpf::RST);
   ASSERT_TRUE(Forwarded(from_client(rst), flow_.to_endpoint(rst, eps_[0])));
   ASSERT_EQ(open_flow(flow_, eps_), 1);  // rr: the next endpoint
-  EXPECT_FALSE(in_main(flow_.orig_key()));
-  EXPECT_FALSE(in_main(flow_.reply_key(eps_[0])));
-  EXPECT_TRUE(in_syn(flow_.orig_key()));
   EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[1], kSvcId, 1, XLB_CT_SYN_SENT));
+  EXPECT_EQ(ct(flow_.orig_key())->packets, 1u) << "a new entry, not the closed flow's";
+  EXPECT_TRUE(in_main(flow_.orig_key()));
+  EXPECT_TRUE(in_main(flow_.reply_key(eps_[1])));
+  EXPECT_FALSE(in_main(flow_.reply_key(eps_[0]))) << "the closed flow's reply entry is gone";
+  EXPECT_EQ(count(XLB_MAP_CT), 2u);
+  EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
+
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[1]));
+  EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[1], kSvcId, 1, XLB_CT_EST));
+  EXPECT_EQ(count(XLB_MAP_CT), 2u);
+  EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
+  Bytes data = flow_.endpoint_tcp(eps_[1], tcpf::ACK | tcpf::PSH, Bytes(10, 0x62));
+  EXPECT_TRUE(Forwarded(from_backend(data), flow_.to_client(data)));
 }
 
 // A flow reset during its handshake stays in the syn map, closed. A SYN on its tuple starts over
@@ -161,9 +174,9 @@ TEST_F(SynMapNatTest, SynReusingATupleClosedDuringItsHandshakeStartsOverInTheSyn
   EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
 }
 
-// A finished flow to a rule's only endpoint: the new flow on its tuple has the same reply key.
-// Both old entries leave the main map, so neither shadows the new flow's in the syn map.
-TEST_F(SynMapNatTest, SynReusingAFinishedTupleToTheSameEndpointLeavesNothingInTheMainMap) {
+// A finished flow to a rule's only endpoint: the new flow on its tuple has the same reply key,
+// and takes over both entries in the main map (recycled in place), fresh.
+TEST_F(SynMapNatTest, SynReusingAFinishedTupleToTheSameEndpointTakesOverBothKeys) {
   install(flow_.rule, make_svc(kSvcId, XLB_SEL_RR, {eps_[0]}));
   ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
   Bytes fin = flow_.client_tcp(tcpf::FIN | tcpf::ACK);
@@ -173,9 +186,9 @@ TEST_F(SynMapNatTest, SynReusingAFinishedTupleToTheSameEndpointLeavesNothingInTh
   ASSERT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_TIME_WAIT));
 
   ASSERT_EQ(open_flow(flow_, {eps_[0]}), 0);
-  EXPECT_EQ(count(XLB_MAP_CT), 0u);
-  EXPECT_TRUE(in_syn(flow_.orig_key()));
-  EXPECT_TRUE(in_syn(flow_.reply_key(eps_[0])));
+  EXPECT_EQ(count(XLB_MAP_CT), 2u);
+  EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
+  EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_SYN_SENT));
   EXPECT_EQ(ct(flow_.reply_key(eps_[0]))->packets, 0u) << "the new reply entry, unused yet";
   ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
   EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_EST));
@@ -197,8 +210,24 @@ TEST_F(SynMapNatTest, SynReusingAFinishedTupleFindsAReplyEntryLeftInTheOtherMap)
 
   ASSERT_EQ(open_flow(flow_, eps_), 1);
   EXPECT_FALSE(in_syn(reply_key)) << "the old flow's reply entry was left in the syn map";
-  EXPECT_FALSE(in_main(flow_.orig_key()));
-  EXPECT_TRUE(in_syn(flow_.reply_key(eps_[1])));
+  EXPECT_TRUE(in_main(flow_.orig_key()));
+  EXPECT_TRUE(in_main(flow_.reply_key(eps_[1])));
+}
+
+// A reused tuple whose new flow cannot start (its endpoint has no route) leaves nothing of the
+// finished flow: its orig entry, reply-less by then, would otherwise delete that reply key again
+// at the tuple's next reuse, when another flow may hold it.
+TEST_F(SynMapNatTest, AReusedTupleWhoseNewFlowFindsNoRouteLeavesNothingBehind) {
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
+  Bytes rst = flow_.client_tcp(tcpf::RST);
+  ASSERT_TRUE(Forwarded(from_client(rst), flow_.to_endpoint(rst, eps_[0])));
+  install(flow_.rule, make_svc(kSvcId, XLB_SEL_RR, {{kUnroutableEndpoint, 8082}}));
+  Bytes syn = flow_.client_tcp(tcpf::SYN);
+  auto before = stats();
+  EXPECT_TRUE(PassedUntouched(from_client(syn), syn));
+  EXPECT_TRUE(StatsMoved(before, stats(), {{XLB_STAT_PASS_NO_ROUTE, 1}}));
+  EXPECT_EQ(count(XLB_MAP_CT), 0u);
+  EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
 }
 
 // A SYN+ACK asks the syn map first; one retransmitted after the handshake completed (the
@@ -275,6 +304,42 @@ TEST_F(SynFloodTest, FloodFarBeyondTheSynMapLeavesEstablishedFlowsAlone) {
   EXPECT_TRUE(in_main(fresh.reply_key(eps_[ep])));
 }
 
+// SYNs on finished flows' tuples start their handshakes in the main map (recycling), but only in
+// the elements of those finished flows: the main map holds as many entries after them as
+// before, so none can push an established flow out, however many come.
+TEST_F(SynFloodTest, SynsOnFinishedFlowsTuplesNeverGrowTheMainMap) {
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
+  const xlb_ct_entry est_orig = *ct(flow_.orig_key());
+  constexpr uint16_t kFinished = 256;
+  Flow old = flow_;
+  old.client = kClient2;
+  for (uint16_t i = 0; i < kFinished; ++i) {
+    old.cport = static_cast<uint16_t>(20000 + i);
+    const int ep = open_flow(old, eps_);
+    ASSERT_GE(ep, 0);
+    ASSERT_NO_FATAL_FAILURE(handshake(old, eps_[ep]));
+    from_client(old.client_tcp(tcpf::RST));
+  }
+  const size_t main_before = count(XLB_MAP_CT);
+  ASSERT_EQ(main_before, 2u + 2u * kFinished);
+
+  for (int round = 0; round < 4; ++round) {  // rr: each round moves every reply key
+    for (uint16_t i = 0; i < kFinished; ++i) {
+      old.cport = static_cast<uint16_t>(20000 + i);
+      const int ep = open_flow(old, eps_);
+      ASSERT_GE(ep, 0);
+      from_client(old.client_tcp(tcpf::RST));
+    }
+    EXPECT_EQ(count(XLB_MAP_CT), main_before) << "round " << round;
+    EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u) << "round " << round;
+  }
+  auto orig = ct(flow_.orig_key());
+  ASSERT_TRUE(orig);
+  EXPECT_EQ(orig->created_ns, est_orig.created_ns) << "the established flow's own entry";
+  Bytes answer = flow_.endpoint_tcp(eps_[0], tcpf::ACK | tcpf::PSH, Bytes(10, 0x62));
+  EXPECT_TRUE(Forwarded(from_backend(answer), flow_.to_client(answer)));
+}
+
 class SynMapFullNatTest : public SynMapTest {
  protected:
   void SetUp() override {
@@ -331,6 +396,30 @@ TEST_F(SynMapFullNatTest, PromotionKeepsTheAllocatedReplyEntry) {
   EXPECT_NE(source->port, flow_.snat->port);
 }
 
+// A reused client tuple (recycled in the main map) gets its SNAT port back: the old reply entry
+// freed it, the new one claims it in the main map, checked free in the syn map.
+TEST_F(SynMapFullNatTest, AReusedTupleRecyclesItsFlowWithTheSameSnatPort) {
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
+  ASSERT_TRUE(flow_.snat);
+  const uint16_t port = flow_.snat->port;
+  from_client(flow_.client_tcp(tcpf::RST));
+  ASSERT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_CLOSED));
+
+  Bytes syn = flow_.client_tcp(tcpf::SYN);
+  Verdict v = from_client(syn);
+  auto source = source_of(v);
+  ASSERT_TRUE(source);
+  EXPECT_EQ(source->port, port);
+  EXPECT_TRUE(Forwarded(v, flow_.to_endpoint(syn, eps_[0])));
+  EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_SYN_SENT));
+  EXPECT_EQ(count(XLB_MAP_CT), 2u);
+  EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
+  ASSERT_NO_FATAL_FAILURE(handshake(flow_, eps_[0]));
+  EXPECT_TRUE(FlowTracked(dp(), flow_, eps_[0], kSvcId, 0, XLB_CT_EST));
+  Bytes answer = flow_.endpoint_tcp(eps_[0], tcpf::ACK | tcpf::PSH, Bytes(10, 0x62));
+  EXPECT_TRUE(Forwarded(from_backend(answer), flow_.to_client(answer)));
+}
+
 class SynMapDsrTest : public SynMapTest {
  protected:
   void SetUp() override {
@@ -354,6 +443,25 @@ TEST_F(SynMapDsrTest, ClientsFirstAckPromotesTheOnlyEntry) {
   EXPECT_EQ(orig->state, XLB_CT_EST);
   EXPECT_EQ(orig->packets, 2u);
   EXPECT_EQ(flows().size(), 1u);
+}
+
+// DSR's one entry, recycled: a SYN on the finished flow's tuple starts over in place in the
+// main map, and the client's first ACK establishes it there.
+TEST_F(SynMapDsrTest, AReusedTupleRecyclesTheOnlyEntryInPlace) {
+  ASSERT_EQ(from_client(flow_.client_tcp(tcpf::SYN)).action, TC_ACT_REDIRECT);
+  ASSERT_EQ(from_client(flow_.client_tcp(tcpf::ACK)).action, TC_ACT_REDIRECT);
+  ASSERT_EQ(from_client(flow_.client_tcp(tcpf::RST)).action, TC_ACT_REDIRECT);
+  ASSERT_EQ(ct(flow_.orig_key())->state, XLB_CT_CLOSED);
+
+  ASSERT_EQ(from_client(flow_.client_tcp(tcpf::SYN)).action, TC_ACT_REDIRECT);
+  EXPECT_TRUE(in_main(flow_.orig_key()));
+  EXPECT_FALSE(in_syn(flow_.orig_key()));
+  EXPECT_EQ(ct(flow_.orig_key())->state, XLB_CT_SYN_SENT);
+  EXPECT_EQ(ct(flow_.orig_key())->packets, 1u) << "a new entry, not the closed flow's";
+  ASSERT_EQ(from_client(flow_.client_tcp(tcpf::ACK)).action, TC_ACT_REDIRECT);
+  EXPECT_EQ(ct(flow_.orig_key())->state, XLB_CT_EST);
+  EXPECT_EQ(count(XLB_MAP_CT), 1u);
+  EXPECT_EQ(count(XLB_MAP_CT_SYN), 0u);
 }
 
 }  // namespace
