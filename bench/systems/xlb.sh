@@ -51,10 +51,11 @@ xlb_proxy_pid() { pgrep -P "$XLBD_PID" -x xlb-proxy; }
 xlb_down() {
   xlbd_cleanup
   XLBD_PID=""
-  # `xlbd --cleanup` detaches its programs but keeps the clsact qdisc it added; an empty clsact
-  # still puts every later system's packets through the ingress hook, so it goes too.
+  # `xlbd --cleanup` detaches its programs but keeps the clsact qdisc it added (--tc-attach=clsact,
+  # or a kernel without tcx; on tcx there is none); an empty clsact still puts every later
+  # system's packets through the ingress hook, so it goes too.
   local dev
-  for dev in eth0 eth1; do nsx lb tc qdisc del dev "$dev" clsact; done
+  for dev in eth0 eth1; do nsx lb tc qdisc del dev "$dev" clsact 2>/dev/null || true; done
 }
 
 # xlb-proxy-alone (an ablation, not in the default list): xlb-proxy by itself listening on the

@@ -105,7 +105,9 @@ nlohmann::json endpoints_json(const std::vector<ServiceStatus>& statuses,
 nlohmann::json attach_json(const AttachStatus& attach) {
   nlohmann::json interfaces = nlohmann::json::array();
   for (const auto& a : attach.interfaces) {
-    interfaces.push_back({{"name", a.ifname}, {"hook", attach_hook_name(a.hook)}});
+    interfaces.push_back({{"name", a.ifname},
+                          {"hook", attach_hook_name(a.hook)},
+                          {"tc_attach", tc_link_name(a.tc_link)}});
   }
   return {{"requested", attach_request_name(attach.requested)}, {"interfaces", interfaces}};
 }

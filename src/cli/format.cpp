@@ -287,9 +287,10 @@ std::string format_stats(const json& answer, Output output) {
   // An xlbd from before --attach sends no "attach": only the counters then.
   if (const json attach = answer.value("attach", json::object()); !attach.empty()) {
     out += "attach: " + field_text(attach, "requested") + " (xlbd --attach)\n";
-    Table hooks({"INTERFACE", "HOOK"});
+    // TC ATTACH: how the TC program (alone, or behind XDP) is attached (xlbd --tc-attach).
+    Table hooks({"INTERFACE", "HOOK", "TC ATTACH"});
     for (const auto& i : attach.value("interfaces", json::array())) {
-      hooks.add_row({field_text(i, "name"), field_text(i, "hook")});
+      hooks.add_row({field_text(i, "name"), field_text(i, "hook"), field_text(i, "tc_attach")});
     }
     out += hooks.render() + "\n";
   }

@@ -95,13 +95,14 @@ Result<void> InterfaceManager::attach(const std::string& name) {
   auto done = datapath_.attach(name);
   if (done) {
     // Asked here, on the thread that attaches: the datapath's list has no lock of its own.
-    AttachHook hook = AttachHook::tc;
+    Attachment attachment{name};
     for (const auto& a : datapath_.attachments()) {
-      if (a.ifname == name) hook = a.hook;
+      if (a.ifname == name) attachment = a;
     }
     std::lock_guard lock(mu_);
-    attached_[name] = hook;
-    spdlog::debug("managing {} ({})", name, attach_hook_name(hook));
+    attached_[name] = attachment;
+    spdlog::debug("managing {} ({}, TC program on {})", name, attach_hook_name(attachment.hook),
+                  tc_link_name(attachment.tc_link));
   }
   return done;
 }
@@ -201,14 +202,14 @@ void InterfaceManager::stop() {
 std::vector<std::string> InterfaceManager::managed() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> names;
-  for (const auto& [name, hook] : attached_) names.push_back(name);
+  for (const auto& [name, attachment] : attached_) names.push_back(name);
   return names;
 }
 
 std::vector<Attachment> InterfaceManager::attachments() const {
   std::lock_guard lock(mu_);
   std::vector<Attachment> out;
-  for (const auto& [name, hook] : attached_) out.push_back({name, hook});
+  for (const auto& [name, attachment] : attached_) out.push_back(attachment);
   return out;
 }
 

@@ -62,7 +62,7 @@ class InterfaceManager {
   std::thread thread_;
 
   mutable std::mutex mu_;
-  std::map<std::string, AttachHook> attached_;  // name -> the hook the datapath chose
+  std::map<std::string, Attachment> attached_;  // name -> the hooks the datapath chose
   std::map<std::string, bool> was_up_;  // last seen IFF_UP, to retry attach when a link comes up
 };
 

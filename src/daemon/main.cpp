@@ -111,7 +111,8 @@ int run_daemon(const DaemonOptions& o, metrics::LiveMetrics& live_metrics) {
                                      .ct_size = o.ct_size,
                                      .ct_syn_size = o.ct_syn_size,
                                      .max_services = o.max_services,
-                                     .attach = o.attach});
+                                     .attach = o.attach,
+                                     .tc_link = o.tc_attach});
   if (!datapath) return fail(datapath.error());
   Datapath& dp = **datapath;
   FileStore file_store(o.state_dir);

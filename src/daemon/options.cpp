@@ -75,10 +75,11 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(uint32_t{1}, uint32_t{1u << 20}));
   std::string attach(attach_request_name(o.attach));
-  app.add_option("--attach", attach,
-                 "Where the packet path runs on each interface: tc (clsact ingress), xdp "
-                 "(native XDP in the driver, TC behind it for what needs a socket buffer; "
-                 "refused on a driver without it) or auto (xdp where the driver has it, else tc)")
+  app.add_option(
+         "--attach", attach,
+         "Where the packet path runs on each interface: tc (TC ingress, see --tc-attach), xdp "
+         "(native XDP in the driver, TC behind it for what needs a socket buffer; "
+         "refused on a driver without it) or auto (xdp where the driver has it, else tc)")
       ->capture_default_str()
       // Described as {tc,xdp,auto}: the man page and the completion list the values.
       ->check(CLI::Validator(
@@ -88,6 +89,19 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
                        : "--attach must be tc, xdp or auto, got " + xlb::quoted(v);
           },
           "{tc,xdp,auto}", "attach"));
+  std::string tc_attach(tc_link_request_name(o.tc_attach));
+  app.add_option("--tc-attach", tc_attach,
+                 "How the TC ingress program is attached: tcx (a bpf_link, no qdisc; Linux >= "
+                 "6.6), clsact (a cls_bpf filter on a clsact qdisc) or auto (tcx where the "
+                 "kernel has it, else clsact)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return parse_tc_link_request(v)
+                       ? std::string()
+                       : "--tc-attach must be auto, tcx or clsact, got " + xlb::quoted(v);
+          },
+          "{auto,tcx,clsact}", "tc-attach"));
   app.add_option("--log-level", o.log_level, "Log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
@@ -153,6 +167,7 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
   }
   split_api_address(api, &o.api_host, &o.api_port);
   o.attach = *parse_attach_request(attach);
+  o.tc_attach = *parse_tc_link_request(tc_attach);
   if (!bgp_api.empty()) {
     split_api_address(bgp_api, &o.bgp_api_host, &o.bgp_api_port);
     if (o.bgp) {

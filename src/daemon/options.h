@@ -30,6 +30,8 @@ struct DaemonOptions {
   uint32_t max_services = XLB_DEFAULT_MAX_SERVICES;
   // The packet path's hook on each interface (docs/modes.md#attach-hooks-tc-xdp-auto).
   AttachRequest attach = AttachRequest::tc;
+  // How the TC program is attached: tcx where the kernel has it (auto), tcx, or clsact.
+  TcLinkRequest tc_attach = TcLinkRequest::automatic;
   std::string log_level = "info";
   std::string log_format = "text";  // "text" | "json" (one object per line)
   bool cleanup = false;

@@ -18,6 +18,7 @@
 #include "datapath/map.h"
 #include "datapath/netdev.h"
 #include "datapath/tc_attach.h"
+#include "datapath/tcx_link.h"
 #include "datapath/xdp_attach.h"
 #include "xlb_tc.skel.h"
 #include "xlb_xdp.skel.h"
@@ -101,7 +102,9 @@ uint32_t ct_syn_size_for(const BpfDatapathOptions& options) {
 BpfDatapath::BpfDatapath(BpfDatapathOptions options) : options_(std::move(options)) {}
 
 BpfDatapath::~BpfDatapath() {
-  // The filters stay attached and the maps pinned: traffic keeps flowing while xlbd restarts.
+  // The filters and pinned tcx links stay attached and the maps pinned: traffic keeps flowing
+  // while xlbd restarts. (A tcx link without a pin dir ends with its fd.)
+  for (const auto& [ifname, fd] : tcx_links_) close(fd);
   ring_buffer__free(flow_events_);
   xlb_xdp__destroy(xdp_skel_);
   xlb_tc__destroy(skel_);
@@ -214,6 +217,7 @@ Result<void> BpfDatapath::cleanup(const std::string& pin_dir,
   }
   for (const auto& [idx, name] : targets) {
     XLB_TRY(xdp_detach_own(idx, name));
+    XLB_TRY(tcx_detach(-1, tcx_pin_path(pin_dir, name), name));
     XLB_TRY(tc_detach_ingress(idx, name, kTcHandleLb));
   }
   return pin_dir.empty() ? Result<void>(Ok{}) : remove_pins(pin_dir);
@@ -458,19 +462,64 @@ Result<void> BpfDatapath::attach(const std::string& ifname) {
   if (!dev) return dev.error();
   if (auto r = register_interface(dev->ifindex, dev->mac.data()); !r) return r;
 
-  // Fixed handle: a restarted daemon replaces its own filter in place, with no gap. TC first:
-  // what XDP passes must find it there.
+  // TC first: what XDP passes must find it there.
   const bool tc_was_attached = attached_.contains(ifname);
-  if (auto r = tc_attach_ingress(dev->ifindex, ifname, program_fd(), kTcHandleLb); !r) return r;
+  auto tc_link = attach_tc(dev->ifindex, ifname);
+  if (!tc_link) return tc_link.error();
   auto hook = attach_xdp(dev->ifindex, ifname);
   if (!hook) {
-    if (!tc_was_attached) (void)tc_detach_ingress(dev->ifindex, ifname, kTcHandleLb);
+    if (!tc_was_attached) (void)detach_tc(dev->ifindex, ifname);
     return hook.error();
   }
-  attached_[ifname] = *hook;
-  spdlog::info("datapath attached to {} (ifindex {}, {})", ifname, dev->ifindex,
-               attach_hook_name(*hook));
+  attached_[ifname] = {ifname, *hook, *tc_link};
+  spdlog::info("datapath attached to {} (ifindex {}, {}, TC program on {})", ifname, dev->ifindex,
+               attach_hook_name(*hook), tc_link_name(*tc_link));
   return Ok{};
+}
+
+Result<TcLink> BpfDatapath::attach_tc(int ifindex, const std::string& ifname) {
+  const std::string pin = tcx_pin_path(options_.pin_dir, ifname);
+  if (options_.tc_link != TcLinkRequest::clsact) {
+    auto held = tcx_links_.find(ifname);
+    const int held_fd = held == tcx_links_.end() ? -1 : held->second;
+    int link_fd = held_fd;
+    auto outcome = tcx_attach_ingress(ifindex, ifname, program_fd(), pin, &link_fd);
+    if (!outcome) return outcome.error();
+    if (*outcome == TcxAttachOutcome::attached) {
+      if (held_fd >= 0 && held_fd != link_fd) close(held_fd);  // a defunct link, replaced
+      tcx_links_[ifname] = link_fd;
+      // A clsact filter of an older xlb (or of --tc-attach=clsact) would run after the link
+      // for what it passes on: remove it now that the link carries the path.
+      XLB_TRY(tc_detach_ingress(ifindex, ifname, kTcHandleLb));
+      return TcLink::tcx;
+    }
+    if (options_.tc_link == TcLinkRequest::tcx)
+      return invalid("tc-attach", "the kernel refused a tcx link on " + ifname +
+                                      " (tcx needs Linux >= 6.6), which --tc-attach=tcx "
+                                      "requires: use --tc-attach=auto or --tc-attach=clsact");
+    spdlog::info("{}: the kernel has no tcx, attaching with clsact (--tc-attach=auto)", ifname);
+  }
+  // Fixed handle: a restarted daemon replaces its own filter in place, with no gap. Then the
+  // tcx link of an earlier xlbd goes: it would run in front of the filter.
+  XLB_TRY(tc_attach_ingress(ifindex, ifname, program_fd(), kTcHandleLb));
+  XLB_TRY(drop_tcx_link(ifname));
+  return TcLink::clsact;
+}
+
+Result<void> BpfDatapath::drop_tcx_link(const std::string& ifname) {
+  int fd = -1;
+  if (auto held = tcx_links_.find(ifname); held != tcx_links_.end()) {
+    fd = held->second;
+    tcx_links_.erase(held);
+  }
+  auto detached = tcx_detach(fd, tcx_pin_path(options_.pin_dir, ifname), ifname);
+  if (fd >= 0) close(fd);
+  return detached;
+}
+
+Result<void> BpfDatapath::detach_tc(int ifindex, const std::string& ifname) {
+  XLB_TRY(drop_tcx_link(ifname));
+  return tc_detach_ingress(ifindex, ifname, kTcHandleLb);
 }
 
 Result<AttachHook> BpfDatapath::attach_xdp(int ifindex, const std::string& ifname) {
@@ -493,16 +542,18 @@ Result<AttachHook> BpfDatapath::attach_xdp(int ifindex, const std::string& ifnam
 Result<void> BpfDatapath::detach(const std::string& ifname) {
   int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
   attached_.erase(ifname);
-  if (ifindex == 0) return Ok{};  // the interface is gone, and its filter with it
+  // The interface gone: its filter went with it, and its tcx link is defunct (only the fd and
+  // pin are left to drop).
+  if (ifindex == 0) return drop_tcx_link(ifname);
   Map<uint32_t, xlb_iface> m(bpf_map__fd(skel_->maps.XLB_MAP_IFACE_ID), XLB_MAP_IFACE);
   if (auto r = m.erase(static_cast<uint32_t>(ifindex)); !r) return r;
   XLB_TRY(xdp_detach_own(ifindex, ifname));
-  return tc_detach_ingress(ifindex, ifname, kTcHandleLb);
+  return detach_tc(ifindex, ifname);
 }
 
 std::vector<Attachment> BpfDatapath::attachments() const {
   std::vector<Attachment> out;
-  for (const auto& [ifname, hook] : attached_) out.push_back({ifname, hook});
+  for (const auto& [ifname, attachment] : attached_) out.push_back(attachment);
   return out;
 }
 

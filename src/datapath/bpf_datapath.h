@@ -1,6 +1,7 @@
 // BpfDatapath: the real Datapath. Owns the xlb_tc skeleton (RAII), and with --attach=xdp|auto
 // the xlb_xdp one, which shares xlb_tc's maps; pins maps by name under a bpffs directory so a
-// restarted daemon re-adopts them; attaches via clsact ingress, and native XDP in front of it.
+// restarted daemon re-adopts them; attaches at TC ingress (a tcx link, or a clsact filter),
+// and native XDP in front of it.
 #pragma once
 
 #include <map>
@@ -29,6 +30,10 @@ struct BpfDatapathOptions {
   // the TC program stays attached behind it, for what XDP passes. Only xdp and automatic load
   // the XDP program.
   AttachRequest attach = AttachRequest::tc;
+  // How the TC program is attached (xlbd --tc-attach): tcx links where the kernel has them
+  // (automatic), tcx required, or clsact filters. With a pin_dir the tcx links are pinned
+  // there and outlive xlbd.
+  TcLinkRequest tc_link = TcLinkRequest::automatic;
 };
 
 // The embryonic-flow map's size these options ask for (the default when ct_syn_size is 0).
@@ -97,10 +102,20 @@ class BpfDatapath final : public Datapath {
   Result<void> load_xdp();
   // Attaches the XDP program in front of the TC one, as options_.attach asks; the hook used.
   Result<AttachHook> attach_xdp(int ifindex, const std::string& ifname);
+  // Attaches the TC program as options_.tc_link asks, removing xlb's other kind of attachment
+  // from the interface once this one is in place; the kind used.
+  Result<TcLink> attach_tc(int ifindex, const std::string& ifname);
+  // Removes xlb's TC program from the interface, whichever way it is attached.
+  Result<void> detach_tc(int ifindex, const std::string& ifname);
+  // Detaches xlb's tcx link on ifname (the one held, else the pinned one), closes it, removes
+  // the pin.
+  Result<void> drop_tcx_link(const std::string& ifname);
 
   xlb_tc* skel_ = nullptr;
   xlb_xdp* xdp_skel_ = nullptr;
-  std::map<std::string, AttachHook> attached_;
+  std::map<std::string, Attachment> attached_;
+  // The tcx link of each interface attached that way (pinned too with a pin_dir).
+  std::map<std::string, int> tcx_links_;
   ring_buffer* flow_events_ = nullptr;
   std::optional<AddrFilterMapping> addr_filter_;                          // set by open()
   const std::function<void(const FlowEvent&)>* flow_event_fn_ = nullptr;  // during a poll

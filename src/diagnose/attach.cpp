@@ -6,14 +6,27 @@ namespace xlb::diagnose {
 namespace {
 
 std::string hooks_title(const AttachStatus& attach) {
-  std::vector<std::string> xdp, tc;
-  for (const auto& a : attach.interfaces)
-    (a.hook == AttachHook::xdp ? xdp : tc).push_back(a.ifname);
+  std::vector<std::string> xdp, tcx, clsact;
+  for (const auto& a : attach.interfaces) {
+    if (a.hook == AttachHook::xdp)
+      xdp.push_back(a.ifname);
+    else
+      (a.tc_link == TcLink::tcx ? tcx : clsact).push_back(a.ifname);
+  }
+  std::vector<std::string> parts;
+  if (!xdp.empty()) parts.push_back("in XDP on " + join(xdp));
+  if (!tcx.empty()) parts.push_back("at TC ingress (tcx) on " + join(tcx));
+  if (!clsact.empty()) parts.push_back("at TC ingress (clsact) on " + join(clsact));
   std::string title = "The packet path runs";
-  if (!xdp.empty()) title += " in XDP on " + join(xdp);
-  if (!xdp.empty() && !tc.empty()) title += " and";
-  if (!tc.empty()) title += " at TC ingress on " + join(tc);
+  for (size_t i = 0; i < parts.size(); ++i) title += (i == 0 ? " " : " and ") + parts[i];
   return title + " (xlbd --attach=" + std::string(attach_request_name(attach.requested)) + ").";
+}
+
+// "eth0: xdp, the TC program behind it on tcx", "eth1: tc on clsact".
+std::string hook_evidence(const Attachment& a) {
+  const std::string link(tc_link_name(a.tc_link));
+  return a.ifname + ": " +
+         (a.hook == AttachHook::xdp ? "xdp, the TC program behind it on " + link : "tc on " + link);
 }
 
 // "ip netns exec ns <command>" run on the peer, for a fix.
@@ -77,7 +90,7 @@ void check_attach(const Snapshot& s, Report& r) {
       "each interface's hook, and whether the veth peers of those on xdp can receive its frames");
   Finding hooks{Severity::info, "attach_hooks", hooks_title(attach), {}, ""};
   for (const auto& a : attach.interfaces) {
-    hooks.evidence.push_back(a.ifname + ": " + std::string(attach_hook_name(a.hook)));
+    hooks.evidence.push_back(hook_evidence(a));
   }
   if (attach.requested == AttachRequest::automatic && !attach.interfaces.empty() && !any_xdp) {
     hooks.evidence.push_back("--attach=auto found no driver with native XDP here.");

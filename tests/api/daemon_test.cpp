@@ -90,11 +90,28 @@ TEST_F(Daemon, BadAttachIsOneLineNamingTheChoices) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
+TEST_F(Daemon, BadTcAttachIsOneLineNamingTheChoices) {
+  auto r = xlbd(args({"--interfaces=v0", "--tc-attach=tcp"}));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--tc-attach must be auto, tcx or clsact, got"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// This kernel (>= 6.6) has tcx: the default (--tc-attach=auto) takes it.
 TEST_F(Daemon, StatsNameTheHookOfEachInterface) {
-  start({"--interfaces=v0,v1"});  // the default: --attach=tc
+  start({"--interfaces=v0,v1"});  // the defaults: --attach=tc --tc-attach=auto
   const json stats = body_json(api_client().Get("/api/v1/stats"));
   EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "tc", "interfaces": [
-                               {"name": "v0", "hook": "tc"}, {"name": "v1", "hook": "tc"}]})"))
+                               {"name": "v0", "hook": "tc", "tc_attach": "tcx"},
+                               {"name": "v1", "hook": "tc", "tc_attach": "tcx"}]})"))
+      << stats.dump();
+}
+
+TEST_F(Daemon, TcAttachClsactIsHonouredAndShown) {
+  start({"--interfaces=v0", "--tc-attach=clsact"});
+  const json stats = body_json(api_client().Get("/api/v1/stats"));
+  EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "tc", "interfaces": [
+                               {"name": "v0", "hook": "tc", "tc_attach": "clsact"}]})"))
       << stats.dump();
 }
 
@@ -110,7 +127,7 @@ TEST_F(Daemon, XdpOnAVethIsReportedAndItsPeerDiagnosed) {
   auto http = api_client();
   const json stats = body_json(http.Get("/api/v1/stats"));
   EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "xdp", "interfaces": [
-                               {"name": "v0", "hook": "xdp"}]})"))
+                               {"name": "v0", "hook": "xdp", "tc_attach": "tcx"}]})"))
       << stats.dump();
   auto metrics = http.Get("/metrics");
   ASSERT_TRUE(metrics);
@@ -153,7 +170,8 @@ TEST_F(Daemon, XdpRefusedWhereTheDriverLacksItAndAutoFallsBackToTc) {
   start({"--interfaces=br0,v0", "--attach=auto"});
   const json stats = body_json(api_client().Get("/api/v1/stats"));
   EXPECT_EQ(stats["attach"], json::parse(R"({"requested": "auto", "interfaces": [
-                               {"name": "br0", "hook": "tc"}, {"name": "v0", "hook": "xdp"}]})"))
+                               {"name": "br0", "hook": "tc", "tc_attach": "tcx"},
+                               {"name": "v0", "hook": "xdp", "tc_attach": "tcx"}]})"))
       << stats.dump();
 }
 
@@ -166,14 +184,21 @@ TEST_F(Daemon, DiscoversInterfacesAsTheyAppear) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(interfaces(), json::array({"v0", "v1", "v2", "v3"}));
-  auto filters = run({"tc", "filter", "show", "dev", "v2", "ingress"});
-  EXPECT_NE(filters.out.find("bpf"), std::string::npos) << filters.out << filters.err;
+  // Attached through tcx (this kernel has it): the link is pinned beside the maps. bpftool 7.1
+  // predates tcx and shows it as type 11 with its program.
+  const std::string pin = pins_.path() + "/tcx_ingress_v2";
+  auto link = run({"bpftool", "link", "show", "pinned", pin});
+  EXPECT_NE(link.out.find("type 11"), std::string::npos) << link.out << link.err;
+  EXPECT_NE(link.out.find("prog"), std::string::npos) << link.out << link.err;
 
   must_run({"ip", "link", "del", "v2"});  // takes v3 with it
-  while (interfaces().size() > 2 && std::chrono::steady_clock::now() < deadline) {
+  // The pin goes right after the interface leaves the list (detach follows it).
+  while ((interfaces().size() > 2 || std::filesystem::exists(pin)) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(interfaces(), json::array({"v0", "v1"}));
+  EXPECT_FALSE(std::filesystem::exists(pin)) << "the pin of a link whose interface is gone";
 }
 
 TEST_F(Daemon, SigintStopsCleanly) {
@@ -187,10 +212,15 @@ TEST_F(Daemon, CleanupDetachesAndUnpins) {
   start({"--interfaces=v0"});
   ASSERT_EQ(running_->terminate(), 0) << running_->log();
   ASSERT_TRUE(std::filesystem::exists(pins_.path() + "/xlb_svc_v1"));
+  // "<id>: type 11  prog <id>": the tcx link that outlived xlbd.
+  auto link = run({"bpftool", "link", "show", "pinned", pins_.path() + "/tcx_ingress_v0"});
+  const std::string link_id = link.out.substr(0, link.out.find(':'));
+  ASSERT_NE(link.out.find("type 11"), std::string::npos) << link.out << link.err;
 
   auto r = xlbd(args({"--cleanup"}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(std::filesystem::exists(pins_.path() + "/xlb_svc_v1"));
+  EXPECT_NE(run({"bpftool", "link", "show", "id", link_id}).exit_code, 0) << "the tcx link is gone";
   auto filters = run({"tc", "filter", "show", "dev", "v0", "ingress"});
   EXPECT_EQ(filters.out.find("bpf"), std::string::npos) << filters.out;
 }

@@ -45,8 +45,9 @@ TEST_F(Restart, RulesComeBackAndThePinnedMapsAreNotReset) {
   // While xlbd is down the maps stay pinned and the program attached.
   EXPECT_TRUE(std::filesystem::exists(daemon().pin_dir() + "/xlb_svc_v1"));
   EXPECT_TRUE(std::filesystem::exists(daemon().pin_dir() + "/" XLB_MAP_DP_STATS));
-  auto filters = run({"tc", "filter", "show", "dev", "v0", "ingress"});
-  EXPECT_NE(filters.out.find("bpf"), std::string::npos) << filters.out << filters.err;
+  // The program runs from the pinned tcx link (this kernel has tcx; bpftool 7.1 says type 11).
+  auto link = run({"bpftool", "link", "show", "pinned", daemon().pin_dir() + "/tcx_ingress_v0"});
+  EXPECT_NE(link.out.find("type 11"), std::string::npos) << link.out << link.err;
 
   std::string error;
   ASSERT_TRUE(daemon().restart(&error)) << error;

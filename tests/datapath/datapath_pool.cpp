@@ -27,6 +27,7 @@ std::unique_ptr<xlb::BpfDatapath> open_pooled(const DatapathShape& shape, std::s
   opts.ct_syn_size = shape.ct_syn_size;
   opts.max_services = shape.max_services;
   opts.attach = shape.attach;
+  opts.tc_link = shape.tc_link;
   auto dp = xlb::BpfDatapath::open(opts);
   if (!dp.ok()) {
     error = "BpfDatapath::open: " + dp.error().message;

@@ -18,6 +18,8 @@ struct DatapathShape {
   bool interfaces = true;  // the namespace's client and backend interfaces registered
   // tc, or xdp/automatic: the XDP program loaded too, over the same maps (xlbd --attach).
   xlb::AttachRequest attach = xlb::AttachRequest::tc;
+  // How the TC program is attached (xlbd --tc-attach): tcx on this kernel by default.
+  xlb::TcLinkRequest tc_link = xlb::TcLinkRequest::automatic;
   auto operator<=>(const DatapathShape&) const = default;
 };
 

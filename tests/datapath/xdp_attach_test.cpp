@@ -11,9 +11,9 @@
 #include <net/if.h>
 #include <unistd.h>
 
-#include "datapath/tc_attach.h"
 #include "datapath_pool.h"
 #include "fixture.h"
+#include "tc_hooks.h"
 
 namespace xlbtest {
 namespace {
@@ -21,19 +21,6 @@ namespace {
 constexpr const char* kXdpVeth = "xlbxv0";
 constexpr const char* kXdpVethPeer = "xlbxv1";
 constexpr const char* kNoXdpBridge = "xlbxbr0";
-
-// Whether xlb's TC filter is on the interface's clsact ingress.
-bool tc_filter_present(int ifindex) {
-  bpf_tc_hook hook{};
-  hook.sz = sizeof hook;
-  hook.ifindex = ifindex;
-  hook.attach_point = BPF_TC_INGRESS;
-  bpf_tc_opts opts{};
-  opts.sz = sizeof opts;
-  opts.handle = xlb::kTcHandleLb;
-  opts.priority = 1;
-  return bpf_tc_query(&hook, &opts) == 0;
-}
 
 uint32_t xdp_prog_id(int ifindex) {
   uint32_t id = 0;
@@ -95,7 +82,7 @@ TEST_F(XdpAttachTest, XdpRunsInTheDriverWithTcBehindItAndDetachRemovesBoth) {
   auto r = dp->attach(kXdpVeth);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_TRUE(xlb::xdp_own_attached(veth_));
-  EXPECT_TRUE(tc_filter_present(veth_)) << "TC stays attached for what XDP passes";
+  EXPECT_TRUE(tc_program_present(veth_)) << "TC stays attached for what XDP passes";
   auto a = dp->attachments();
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0].ifname, kXdpVeth);
@@ -103,7 +90,7 @@ TEST_F(XdpAttachTest, XdpRunsInTheDriverWithTcBehindItAndDetachRemovesBoth) {
 
   ASSERT_TRUE(dp->detach(kXdpVeth).ok());
   EXPECT_EQ(xdp_prog_id(veth_), 0u);
-  EXPECT_FALSE(tc_filter_present(veth_));
+  EXPECT_FALSE(tc_program_present(veth_));
   EXPECT_TRUE(dp->attachments().empty());
 }
 
@@ -116,7 +103,7 @@ TEST_F(XdpAttachTest, XdpIsRefusedWhereTheDriverHasNoNativeXdpAndNothingIsLeft) 
   EXPECT_NE(r.error().message.find(kNoXdpBridge), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("native XDP"), std::string::npos) << r.error().message;
   EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << "one line";
-  EXPECT_FALSE(tc_filter_present(bridge_)) << "a refused interface keeps no TC filter";
+  EXPECT_FALSE(tc_program_present(bridge_)) << "a refused interface keeps no TC program";
   EXPECT_TRUE(dp->attachments().empty());
 }
 
@@ -132,10 +119,10 @@ TEST_F(XdpAttachTest, AutoTakesXdpWhereTheDriverHasItAndTcElsewhere) {
   EXPECT_EQ(a[0].hook, xlb::AttachHook::tc);
   EXPECT_EQ(a[1].ifname, kXdpVeth);
   EXPECT_EQ(a[1].hook, xlb::AttachHook::xdp);
-  EXPECT_TRUE(tc_filter_present(bridge_));
+  EXPECT_TRUE(tc_program_present(bridge_));
   EXPECT_EQ(xdp_prog_id(bridge_), 0u);
   EXPECT_TRUE(xlb::xdp_own_attached(veth_));
-  EXPECT_TRUE(tc_filter_present(veth_));
+  EXPECT_TRUE(tc_program_present(veth_));
 }
 
 TEST_F(XdpAttachTest, ARestartedDatapathReplacesItsOwnProgramInPlace) {
@@ -167,7 +154,7 @@ TEST_F(XdpAttachTest, TcModeRemovesTheXdpProgramOfAnEarlierXdpRun) {
   EXPECT_LT(tc->xdp_program_fd(), 0) << "tc loads no XDP program";
   ASSERT_TRUE(tc->attach(kXdpVeth).ok());
   EXPECT_EQ(xdp_prog_id(veth_), 0u) << "a stale XDP program would run beside the new TC one";
-  EXPECT_TRUE(tc_filter_present(veth_));
+  EXPECT_TRUE(tc_program_present(veth_));
   EXPECT_EQ(tc->attachments().at(0).hook, xlb::AttachHook::tc);
 }
 
@@ -201,7 +188,7 @@ TEST_F(XdpAttachTest, CleanupRemovesTheXdpProgramAndTheTcFilter) {
   auto r = xlb::BpfDatapath::cleanup("", {kXdpVeth});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(xdp_prog_id(veth_), 0u);
-  EXPECT_FALSE(tc_filter_present(veth_));
+  EXPECT_FALSE(tc_program_present(veth_));
 }
 
 }  // namespace

@@ -209,12 +209,12 @@ TEST_F(ApiRoutesTest, VerdictCountersByName) {
 
 TEST_F(ApiRoutesTest, StatsNameTheAttachModeAndEachInterfacesHook) {
   status_.attach = {AttachRequest::automatic,
-                    {{"veth-a", AttachHook::xdp}, {"veth-b", AttachHook::tc}}};
+                    {{"veth-a", AttachHook::xdp, TcLink::tcx}, {"veth-b", AttachHook::tc}}};
   auto [code, body] = get("/api/v1/stats");
   ASSERT_EQ(code, 200) << body;
   EXPECT_EQ(body["attach"], json::parse(R"({"requested": "auto", "interfaces": [
-                              {"name": "veth-a", "hook": "xdp"},
-                              {"name": "veth-b", "hook": "tc"}]})"));
+                              {"name": "veth-a", "hook": "xdp", "tc_attach": "tcx"},
+                              {"name": "veth-b", "hook": "tc", "tc_attach": "clsact"}]})"));
 
   httplib::Client client("127.0.0.1", port_);
   auto res = client.Get("/metrics");

@@ -337,10 +337,23 @@ const Case kCases[] = {
      "The packet path runs in XDP on eth0, eth1 (xlbd --attach=xdp)."},
     {"AutoWithSomeTc",
      [](Snapshot& s) {
-       s.attach = {AttachRequest::automatic, {{"eth0", AttachHook::xdp}, {"eth1", AttachHook::tc}}};
+       s.attach = {AttachRequest::automatic,
+                   {{"eth0", AttachHook::xdp}, {"eth1", AttachHook::tc, TcLink::tcx}}};
      },
      "attach_hooks", Severity::info,
-     "in XDP on eth0 and at TC ingress on eth1 (xlbd --attach=auto)"},
+     "in XDP on eth0 and at TC ingress (tcx) on eth1 (xlbd --attach=auto)"},
+    {"TcOnTcxAndOnClsact",
+     [](Snapshot& s) {
+       s.attach = {AttachRequest::automatic,
+                   {{"eth0", AttachHook::tc, TcLink::tcx}, {"eth1", AttachHook::tc}}};
+     },
+     "attach_hooks", Severity::info,
+     "runs at TC ingress (tcx) on eth0 and at TC ingress (clsact) on eth1 (xlbd"},
+    {"XdpSaysHowTheTcProgramBehindItIsAttached",
+     [](Snapshot& s) {
+       s.attach = {AttachRequest::xdp, {{"eth0", AttachHook::xdp, TcLink::tcx}}};
+     },
+     "attach_hooks", Severity::info, "eth0: xdp, the TC program behind it on tcx"},
     {"AutoFoundNoXdpDriver",
      [](Snapshot& s) {
        s.attach = {AttachRequest::automatic, {{"eth0", AttachHook::tc}, {"eth1", AttachHook::tc}}};

@@ -152,7 +152,7 @@ Result<void> FakeDatapath::detach(const std::string& ifname) {
 
 std::vector<Attachment> FakeDatapath::attachments() const {
   std::vector<Attachment> out;
-  for (const auto& ifname : attached_) out.push_back({ifname, interfaces_.at(ifname)});
+  for (const auto& ifname : attached_) out.push_back(interfaces_.at(ifname));
   return out;
 }
 

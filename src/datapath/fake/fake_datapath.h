@@ -73,8 +73,9 @@ class FakeDatapath final : public Datapath {
   std::pair<uint16_t, uint16_t> snat_port_range() const { return snat_range_; }
   // Interfaces that exist for attach() (the kernel's network namespace, for BpfDatapath), and
   // the hook each gets when attached (as BpfDatapath's choice by request and driver).
-  void add_interface(const std::string& ifname, AttachHook hook = AttachHook::tc) {
-    interfaces_[ifname] = hook;
+  void add_interface(const std::string& ifname, AttachHook hook = AttachHook::tc,
+                     TcLink tc_link = TcLink::clsact) {
+    interfaces_[ifname] = {ifname, hook, tc_link};
   }
   void set_ct_capacity(uint32_t main, uint32_t syn) {
     ct_capacity_ = main;
@@ -145,7 +146,7 @@ class FakeDatapath final : public Datapath {
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> active_flows_;
   std::vector<uint64_t> dp_counters_ = std::vector<uint64_t>(XLB_STAT_MAX, 0);
   std::vector<uint32_t> counter_resets_;
-  std::map<std::string, AttachHook> interfaces_;
+  std::map<std::string, Attachment> interfaces_;
   std::set<std::string> attached_;
   std::map<uint32_t, xlb_ha_state> ha_states_;
   size_t writes_ = 0;

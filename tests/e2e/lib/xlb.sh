@@ -35,7 +35,8 @@ xlb_mount_bpffs() {
 # xlbd_start <ns> [extra xlbd args...]: runs xlbd in the namespace, waits for its API.
 # With E2E_ATTACH=xdp in the environment (the e2e_xdp_* reruns of tests/e2e/CMakeLists.txt), xlbd
 # runs with --attach=xdp, the namespace's veth peers readied for it, and every interface it
-# manages must report the xdp hook.
+# manages must report the xdp hook. With E2E_TC_ATTACH=tcx|clsact (the e2e_clsact_* reruns), xlbd
+# runs with --tc-attach=that and every interface must report its TC program attached that way.
 xlbd_start() {
   XLB_NS=$1
   shift
@@ -46,6 +47,7 @@ xlbd_start() {
     veth_peers_for_xdp "$XLB_NS"
     args+=(--attach=xdp)
   fi
+  [[ -z ${E2E_TC_ATTACH:-} ]] || args+=(--tc-attach="$E2E_TC_ATTACH")
   echo "--- xlbd start $(date +%T.%N)" >>"$E2E_RUN_DIR/logs/xlbd.log"
   log "\$ ip netns exec $(ns_name "$XLB_NS") ${XLBD#"$XLB_ROOT"/} ${args[*]}"
   bg_run "$XLB_NS" xlbd "$XLBD" "${args[@]}"
@@ -57,18 +59,30 @@ xlbd_start() {
     poll_pause $((tries++))
   done
   [[ ${E2E_ATTACH:-tc} != xdp ]] || xlb_expect_every_hook xdp
+  [[ -z ${E2E_TC_ATTACH:-} ]] || xlb_expect_every_hook "$E2E_TC_ATTACH" tc_attach
 }
 
-# xlb_expect_every_hook <hook>: every interface xlbd manages is attached with <hook> (tc|xdp).
+# xlb_expect_every_hook <value> [field]: every interface xlbd manages reports <value> in its
+# attach status's [field] (hook, the default: tc|xdp; tc_attach: tcx|clsact).
 xlb_expect_every_hook() {
-  local hooks
+  local field=${2:-hook} hooks
   hooks=$(nsx "$XLB_NS" curl -sf "http://$XLB_API/api/v1/stats" |
-    jq -r '.attach.interfaces[] | "\(.name)=\(.hook)"' | paste -sd' ')
+    jq -r ".attach.interfaces[] | \"\\(.name)=\\(.$field)\"" | paste -sd' ')
   local pair
   for pair in $hooks; do
-    [[ ${pair#*=} == "$1" ]] || fail "xlbd attached ${pair%%=*} with ${pair#*=}, not $1" "hooks: $hooks"
+    [[ ${pair#*=} == "$1" ]] || fail "xlbd attached ${pair%%=*} with $field ${pair#*=}, not $1" "$field: $hooks"
   done
   [[ -n $hooks ]] || fail "xlbd reports no attached interface"
+}
+
+# xlb_tcx_link <dev>: "<link id> <program id>" of the tcx link xlbd pinned for <dev>, empty if
+# there is none. bpftool 7.1 predates tcx: it shows the link as "type 11" (BPF_LINK_TYPE_TCX);
+# the pin (tcx_ingress_<dev> in the pin dir) says whose and which interface's it is.
+xlb_tcx_link() {
+  local shown
+  shown=$(bpftool link show pinned "$(xlb_pin_dir)/tcx_ingress_$1" 2>/dev/null) || return 0
+  [[ $shown =~ ^([0-9]+):\ (type\ 11|tcx)\ +prog\ ([0-9]+) ]] || return 0
+  echo "${BASH_REMATCH[1]} ${BASH_REMATCH[3]}"
 }
 
 xlb_api_ready() {
