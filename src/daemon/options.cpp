@@ -38,6 +38,24 @@ bool is_loopback_ipv4(const std::string& host) {
   return ip && host.rfind("127.", 0) == 0;
 }
 
+// The check of an option taking one word of `words` (attach_hook.h): "{a,b,c}" for the man page
+// and the completion, and "<option> must be a, b or c, got ..." for anything else.
+template <class E, size_t N>
+CLI::Validator attach_words_check(const std::string& option, const AttachWord<E> (&words)[N]) {
+  std::string listed, allowed;
+  for (size_t i = 0; i < N; ++i) {
+    listed += (i ? "," : "") + std::string(words[i].word);
+    allowed += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(words[i].word);
+  }
+  return CLI::Validator(
+      [&words, option, allowed](std::string& v) {
+        return parse_attach_word(words, v)
+                   ? std::string()
+                   : option + " must be " + allowed + ", got " + xlb::quoted(v);
+      },
+      "{" + listed + "}", option.substr(2));
+}
+
 }  // namespace
 
 std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
@@ -82,26 +100,14 @@ std::variant<DaemonOptions, int> parse_options(int argc, char** argv) {
          "refused on a driver without it) or auto (xdp where the driver has it, else tc)")
       ->capture_default_str()
       // Described as {tc,xdp,auto}: the man page and the completion list the values.
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            return parse_attach_request(v)
-                       ? std::string()
-                       : "--attach must be tc, xdp or auto, got " + xlb::quoted(v);
-          },
-          "{tc,xdp,auto}", "attach"));
+      ->check(attach_words_check("--attach", kAttachRequestWords));
   std::string tc_attach(tc_link_request_name(o.tc_attach));
   app.add_option("--tc-attach", tc_attach,
                  "How the TC ingress program is attached: tcx (a bpf_link, no qdisc; Linux >= "
                  "6.6), clsact (a cls_bpf filter on a clsact qdisc) or auto (tcx where the "
                  "kernel has it, else clsact)")
       ->capture_default_str()
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            return parse_tc_link_request(v)
-                       ? std::string()
-                       : "--tc-attach must be auto, tcx or clsact, got " + xlb::quoted(v);
-          },
-          "{auto,tcx,clsact}", "tc-attach"));
+      ->check(attach_words_check("--tc-attach", kTcLinkRequestWords));
   app.add_option("--log-level", o.log_level, "Log level")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))

@@ -4,6 +4,7 @@
 // (docs/architecture.md). Header-only: the Datapath interface library has no sources.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,46 +37,52 @@ inline std::string_view attach_hook_name(AttachHook hook) {
   return hook == AttachHook::xdp ? "xdp" : "tc";
 }
 
+// The operator's words for the requests (xlbd --attach, --tc-attach), in the order the option's
+// help and errors list them: one table each, read by the name, the parse and the option's check.
+template <class E>
+struct AttachWord {
+  E value;
+  std::string_view word;
+};
+inline constexpr AttachWord<AttachRequest> kAttachRequestWords[] = {
+    {AttachRequest::tc, "tc"}, {AttachRequest::xdp, "xdp"}, {AttachRequest::automatic, "auto"}};
+inline constexpr AttachWord<TcLinkRequest> kTcLinkRequestWords[] = {
+    {TcLinkRequest::automatic, "auto"},
+    {TcLinkRequest::tcx, "tcx"},
+    {TcLinkRequest::clsact, "clsact"}};
+
+template <class E, size_t N>
+std::string_view attach_word(const AttachWord<E> (&words)[N], E value) {
+  for (const auto& w : words)
+    if (w.value == value) return w.word;
+  return words[0].word;
+}
+
+template <class E, size_t N>
+std::optional<E> parse_attach_word(const AttachWord<E> (&words)[N], std::string_view text) {
+  for (const auto& w : words)
+    if (w.word == text) return w.value;
+  return std::nullopt;
+}
+
 inline std::string_view attach_request_name(AttachRequest request) {
-  switch (request) {
-    case AttachRequest::xdp:
-      return "xdp";
-    case AttachRequest::automatic:
-      return "auto";
-    case AttachRequest::tc:
-      break;
-  }
-  return "tc";
+  return attach_word(kAttachRequestWords, request);
 }
 
 // "tc", "xdp" or "auto"; nullopt for anything else.
 inline std::optional<AttachRequest> parse_attach_request(std::string_view text) {
-  if (text == "tc") return AttachRequest::tc;
-  if (text == "xdp") return AttachRequest::xdp;
-  if (text == "auto") return AttachRequest::automatic;
-  return std::nullopt;
+  return parse_attach_word(kAttachRequestWords, text);
 }
 
 inline std::string_view tc_link_name(TcLink link) { return link == TcLink::tcx ? "tcx" : "clsact"; }
 
 inline std::string_view tc_link_request_name(TcLinkRequest request) {
-  switch (request) {
-    case TcLinkRequest::tcx:
-      return "tcx";
-    case TcLinkRequest::clsact:
-      return "clsact";
-    case TcLinkRequest::automatic:
-      break;
-  }
-  return "auto";
+  return attach_word(kTcLinkRequestWords, request);
 }
 
 // "auto", "tcx" or "clsact"; nullopt for anything else.
 inline std::optional<TcLinkRequest> parse_tc_link_request(std::string_view text) {
-  if (text == "tcx") return TcLinkRequest::tcx;
-  if (text == "clsact") return TcLinkRequest::clsact;
-  if (text == "auto") return TcLinkRequest::automatic;
-  return std::nullopt;
+  return parse_attach_word(kTcLinkRequestWords, text);
 }
 
 }  // namespace xlb
