@@ -48,9 +48,11 @@ std::string shell_output(const std::string& cmd) {
 
 // The kernel's own link-local and multicast routes are left out: they come with the links.
 std::string namespace_fingerprint() {
+  // Neighbours sorted: the kernel lists them in hash order, which changes when the table grows
+  // (a test that makes many lookups) without any entry changing.
   return shell_output(
       "ip route show; ip -6 route show | grep -v '^fe80::\\|^multicast\\|^ff00::'; "
-      "ip -4 neigh show nud permanent; ip -6 neigh show nud permanent");
+      "{ ip -4 neigh show nud permanent; ip -6 neigh show nud permanent; } | LC_ALL=C sort");
 }
 
 namespace {
