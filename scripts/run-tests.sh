@@ -6,7 +6,8 @@
 # The schedule, for a 2-core machine where compiling is most of the work:
 #   1. the release build (RelWithDebInfo, line tables only) with every core;
 #   2. its tests: unit, datapath, api and lint in parallel (each test builds its own network
-#      namespace), then the e2e scenarios one at a time (they measure wall-clock behaviour);
+#      namespace), then the e2e scenarios, two at a time except those that measure wall-clock
+#      behaviour or touch the whole host, which run alone (tests/e2e/CMakeLists.txt);
 #   3. meanwhile, from the start of the release build, at the lowest CPU priority (nice 19 has
 #      1/70 of a normal task's weight), the sanitizer build and its tests
 #      (scripts/sanitizer-tests.sh: unit, api and the fuzzers under ASan + UBSan). It takes the
@@ -67,8 +68,8 @@ trap 'kill -TERM -- -"$san_pid" 2>/dev/null || true' EXIT
 
 phase "build" cmake --build "$BUILD" -j"$JOBS"
 
-# Release tests. Not e2e first, in parallel; then e2e alone (RUN_SERIAL keeps them one at a
-# time even under -j).
+# Release tests. Not e2e first, in parallel; then e2e (RUN_SERIAL keeps the timing-sensitive
+# ones alone even under -j).
 ctest_log="$BUILD/ctest.log"
 : >"$ctest_log"
 # shellcheck disable=SC2317  # called through phase
@@ -77,7 +78,7 @@ run_ctest() {
 }
 # As many tests as cores, not more: a third slot here cut this layer from 199 to 158 s but took
 # the CPU the sanitizer build (nice 19) lives on, which then finished 70 s later and the whole
-# run 55 s later (2026-12-06). e2e: one at a time anyway (RUN_SERIAL).
+# run 55 s later (2026-12-06).
 phase "ctest unit, datapath, api, lint" run_ctest -j"$JOBS" -LE '^e2e$' || STATUS=1
 phase "ctest e2e" run_ctest -j"$JOBS" -L '^e2e$' || STATUS=1
 
