@@ -202,20 +202,22 @@ static __noinline void ct_free_reply_key(const struct xlb_ct_key *reply_key)
 }
 
 /* NAT: destination becomes the endpoint, the client address is kept. */
-static __noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
-					     const struct xlb_svc *svc, __u32 ep_idx,
-					     const struct xlb_ct_key *orig_key)
+__noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
+				      const struct xlb_svc *svc, __u32 ep_idx,
+				      const struct xlb_ct_key *orig_key)
 {
-	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
-	struct xlb_tuple t = {p->saddr, ep->addr, p->sport, ep->port};
+	const struct xlb_endpoint *ep;
+	struct xlb_tuple t;
 	struct xlb_scratch *scratch = scratch_get();
 	struct bpf_fib_lookup *fib;
 	struct xlb_ct_entry *e, *reply;
 	struct xlb_ct_key reply_key;
 	int route;
 
-	if (!scratch)
-		return rewrite_failed();
+	if (!p || !svc || !orig_key || !scratch)
+		return rewrite_failed(); /* never: the caller passes valid ones */
+	ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
+	t = (struct xlb_tuple){p->saddr, ep->addr, p->sport, ep->port};
 	fib = &scratch->fib;
 	e = &scratch->e;
 	reply = &scratch->reply;
@@ -240,24 +242,26 @@ static __noinline xlb_verdict start_nat_flow(struct xlb_ctx *ctx, const struct x
 
 /* FullNAT: destination becomes the endpoint and source an LB address with a port allocated
  * so that no two live flows share (SNAT address, port, endpoint, endpoint port). */
-static __noinline xlb_verdict start_fullnat_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
-						 const struct xlb_svc *svc, __u32 ep_idx,
-						 const struct xlb_ct_key *orig_key)
+__noinline xlb_verdict start_fullnat_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
+					  const struct xlb_svc *svc, __u32 ep_idx,
+					  const struct xlb_ct_key *orig_key)
 {
-	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
-	const struct xlb_ip *snat_ip = snat_rule_address(svc, p);
-	struct xlb_tuple t = {snat_ip ? *snat_ip : p->saddr, ep->addr, 0, ep->port};
-
-	if (p->nat64 && !snat_ip) /* the FIB's IPv4 source: ask with none */
-		__builtin_memset(&t.saddr, 0, sizeof(t.saddr));
+	const struct xlb_endpoint *ep;
+	const struct xlb_ip *snat_ip;
+	struct xlb_tuple t;
 	struct xlb_scratch *scratch = scratch_get();
 	struct bpf_fib_lookup *fib;
 	struct xlb_ct_entry *e, *reply;
 	struct xlb_ct_key reply_key;
 	int route;
 
-	if (!scratch)
-		return rewrite_failed();
+	if (!p || !svc || !orig_key || !scratch)
+		return rewrite_failed(); /* never: the caller passes valid ones */
+	ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
+	snat_ip = snat_rule_address(svc, p);
+	t = (struct xlb_tuple){snat_ip ? *snat_ip : p->saddr, ep->addr, 0, ep->port};
+	if (p->nat64 && !snat_ip) /* the FIB's IPv4 source: ask with none */
+		__builtin_memset(&t.saddr, 0, sizeof(t.saddr));
 	fib = &scratch->fib;
 	e = &scratch->e;
 	reply = &scratch->reply;
@@ -286,18 +290,19 @@ static __noinline xlb_verdict start_fullnat_flow(struct xlb_ctx *ctx, const stru
 }
 
 /* DSR: one entry (the reply never passes here); IP and ports untouched. */
-static __noinline xlb_verdict start_dsr_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
-					     const struct xlb_svc *svc, __u32 ep_idx,
-					     const struct xlb_ct_key *orig_key)
+__noinline xlb_verdict start_dsr_flow(struct xlb_ctx *ctx, const struct xlb_pkt *p,
+				      const struct xlb_svc *svc, __u32 ep_idx,
+				      const struct xlb_ct_key *orig_key)
 {
-	const struct xlb_endpoint *ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
+	const struct xlb_endpoint *ep;
 	struct xlb_scratch *scratch = scratch_get();
 	struct bpf_fib_lookup *fib;
 	struct xlb_ct_entry *e;
 	int route, tunnel;
 
-	if (!scratch)
-		return rewrite_failed();
+	if (!p || !svc || !orig_key || !scratch)
+		return rewrite_failed(); /* never: the caller passes valid ones */
+	ep = &svc->eps[ep_idx & (XLB_MAX_ENDPOINTS - 1)];
 	fib = &scratch->fib;
 	e = &scratch->e;
 

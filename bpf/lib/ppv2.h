@@ -176,45 +176,77 @@ struct sack_walk {
 	const struct xlb_pkt *p;
 	__u32 base;
 	__u32 len;
-	__u32 pos; /* option offset from the TCP header start */
-	int err;
+	/* Narrow: the walk is on the stack of the deepest call chain (ppv2_unshift_sack). */
+	__u16 pos; /* option offset from the TCP header start (in a SACK option: its next edge) */
+	__u16 sack_end;	 /* in a SACK option: where its edges end (at most 8 of them), else 0 */
+	__u16 sack_next; /* in a SACK option: the next option's offset */
+	__u8 opts;	 /* options stepped over */
+	__u8 err;
 };
 
-/* One TCP option per call; rewrites the edges of a SACK option. */
+/* One step per call: a TCP option (at most 20 of them), or one edge of a SACK option, which it
+ * rewrites. One edge per step, not a loop over a SACK option's edges inside the step: the
+ * verifier walked that inner loop edge by edge for every state it checked the step in, more
+ * than half of the TC program's verification. */
 static long sack_step(__u32 i, void *data)
 {
 	struct sack_walk *w = data;
 	__u8 kind_len[2];
-	__u32 edge, fixed;
+	__u32 edge, fixed, off = w->pos;
 
-	if (w->pos + 2 > w->p->l4_hlen || w->pos >= 60)
+	if (w->sack_end) {
+		if (off + 4 > w->sack_end || off + 4 > w->p->l4_hlen ||
+		    bpf_skb_load_bytes(w->ctx, w->p->l4_off + (off & 63), &edge, 4)) {
+			w->pos = w->sack_next; /* the option's last edge is done */
+			w->sack_end = 0;
+			return 0;
+		}
+		edge = bpf_ntohl(edge);
+		fixed = ppv2_unshift(edge, w->base, w->len);
+		if (tcp_set_u32(w->ctx, w->p, off & 63, edge, fixed))
+			w->err = 1;
+		w->pos = off + 4;
+		return 0;
+	}
+	if (w->opts >= 20)
 		return 1;
-	if (bpf_skb_load_bytes(w->ctx, w->p->l4_off + w->pos, kind_len, 1))
+	w->opts++;
+	if (off + 2 > w->p->l4_hlen || off >= 60)
+		return 1;
+	if (bpf_skb_load_bytes(w->ctx, w->p->l4_off + off, kind_len, 1))
 		return 1;
 	if (kind_len[0] == 0) /* end of options */
 		return 1;
 	if (kind_len[0] == 1) { /* no-op padding */
-		w->pos += 1;
+		w->pos = off + 1;
 		return 0;
 	}
-	if (bpf_skb_load_bytes(w->ctx, w->p->l4_off + w->pos, kind_len, 2) || kind_len[1] < 2)
+	if (bpf_skb_load_bytes(w->ctx, w->p->l4_off + off, kind_len, 2) || kind_len[1] < 2)
 		return 1;
-	if (kind_len[0] == XLB_TCP_OPT_SACK) {
-		for (__u32 b = 0; b < 8; b++) { /* up to 4 blocks of (left, right) */
-			__u32 off = w->pos + 2 + b * 4;
-
-			if (off + 4 > w->pos + kind_len[1] || off + 4 > w->p->l4_hlen)
-				break;
-			if (bpf_skb_load_bytes(w->ctx, w->p->l4_off + (off & 63), &edge, 4))
-				break;
-			edge = bpf_ntohl(edge);
-			fixed = ppv2_unshift(edge, w->base, w->len);
-			if (tcp_set_u32(w->ctx, w->p, off & 63, edge, fixed))
-				w->err = 1;
-		}
+	if (kind_len[0] == XLB_TCP_OPT_SACK) { /* up to 4 blocks of (left, right) */
+		w->sack_end = off + (kind_len[1] < 2 + 8 * 4 ? kind_len[1] : 2 + 8 * 4);
+		w->sack_next = off + kind_len[1];
+		w->pos = off + 2;
+		return 0;
 	}
-	w->pos += kind_len[1];
+	w->pos = off + kind_len[1];
 	return 0;
+}
+
+/* Rewrites the SACK blocks of an endpoint's packet (its TCP header has options). Global: the
+ * verifier checks it, and its bpf_loop's steps, once, not once per state of follow_flow's that
+ * reaches it (a fifth of the TC program's verification). */
+__noinline int ppv2_unshift_sack(struct xlb_ctx *ctx, const struct xlb_pkt *p, __u32 base,
+				 __u32 len)
+{
+	struct sack_walk walk = {.ctx = ctx, .p = p, .base = base, .len = len, .pos = 20};
+
+	if (!p)
+		return -1; /* never: the caller passes a valid one */
+	/* 20 options, and the edges of SACK options (the option area's 40 bytes hold at most 9,
+	 * each followed by one step that leaves its option): fewer than 60 steps. */
+	bpf_loop(60, sack_step, &walk, 0);
+	return walk.err ? -1 : 0;
 }
 
 /* Endpoint -> client: acknowledgements and SACK blocks lose the header's length. */
@@ -222,7 +254,6 @@ static __always_inline int ppv2_from_endpoint(struct xlb_ctx *ctx, const struct 
 					      struct xlb_ct_entry *orig)
 {
 	__u32 base = orig->ppv2_seq, len = orig->ppv2_len;
-	struct sack_walk walk = {.ctx = ctx, .p = p, .base = base, .len = len, .pos = 20};
 
 	if (!(p->tcp_flags & XLB_TCP_ACK))
 		return 0;
@@ -231,9 +262,7 @@ static __always_inline int ppv2_from_endpoint(struct xlb_ctx *ctx, const struct 
 	if (tcp_set_u32(ctx, p, offsetof(struct tcphdr, ack_seq), p->tcp_ack,
 			ppv2_unshift(p->tcp_ack, base, len)))
 		return -1;
-	if (p->l4_hlen > 20)
-		bpf_loop(20, sack_step, &walk, 0);
-	return walk.err ? -1 : 0;
+	return p->l4_hlen > 20 ? ppv2_unshift_sack(ctx, p, base, len) : 0;
 }
 
 #endif /* XLB_HOOK_XDP */

@@ -164,6 +164,20 @@ TEST_P(Ppv2Test, SackBlocksAreShiftedLikeTheAck) {
                   {{kFirst + 200, kFirst + 300}, {kFirst + 400, kFirst + 500}}});
 }
 
+// Four blocks, the most a SACK option holds: each of its eight edges is one step of the walk.
+TEST_P(Ppv2Test, FourSackBlocksAreAllShifted) {
+  handshake();
+  endpoint_acks_header();
+  const uint32_t h = kHdr;
+  std::vector<SackBlock> sent, seen;
+  for (uint32_t b = 0; b < 4; ++b) {
+    sent.push_back({kFirst + 200 + 200 * b + h, kFirst + 300 + 200 * b + h});
+    seen.push_back({kFirst + 200 + 200 * b, kFirst + 300 + 200 * b});
+  }
+  endpoint_sends({tcpf::ACK, kEpIsn + 1, kFirst + 100 + h, {}, sent},
+                 {tcpf::ACK, kEpIsn + 1, kFirst + 100, {}, seen});
+}
+
 TEST_P(Ppv2Test, ServerSpeakingFirstGetsTheHeaderBeforeItsBanner) {
   handshake();
   Bytes banner = text("220 smtp ready\r\n");
