@@ -1,12 +1,13 @@
 # xlb_add_gtest_suites(TARGET LABELS label... [COSTS Suite=cost...] [NAME_PREFIX p]
 # [ENVIRONMENT VAR=value] [EXCLUDE_SUITES Suite...] [GROUPS n NAME name]): one ctest test per
 # GoogleTest suite of TARGET, named "Suite.*" and running `TARGET --gtest_filter=Suite.*`; with
-# GROUPS, n tests named "name[k/n]", each running about an equal share of the suites. Where gtest_discover_tests starts
-# one process per case, a process here runs a whole suite, so a costly per-process set-up (the
-# datapath tests load the BPF object once per process) is paid once per suite; gtest's output
-# still names every failing case. The suites are listed from the binary after each build. A
-# test's COST (ctest starts costly tests first, so that none is left alone at the end) is its
-# number of cases, or the one given in COSTS for suites whose cases are long.
+# GROUPS, n tests named "name[k/n]", each running about an equal share of the suites. Where
+# gtest_discover_tests starts one process per case, a process here runs whole suites, so a
+# costly per-process set-up (the datapath tests load the BPF object once per process) is paid
+# once per process; gtest's output still names every failing case. The suites are listed from
+# the binary after each build. A test's COST (ctest starts costly tests first, so that none is
+# left alone at the end) is its number of cases, or the one given in COSTS for suites whose
+# cases are long (a group's: its suites' sum).
 # NAME_PREFIX, ENVIRONMENT and EXCLUDE_SUITES register the binary again under other names, with
 # an environment (e.g. the datapath tests on another hook), without some suites.
 set(XLB_GTEST_SUITES_LISTER ${CMAKE_CURRENT_LIST_DIR}/XlbGtestSuitesList.cmake)
