@@ -1,5 +1,7 @@
 #include "datapath_pool.h"
 
+#include <gtest/gtest.h>
+
 #include <map>
 
 #include "map_state.h"
@@ -80,6 +82,18 @@ void return_datapath(std::unique_ptr<xlb::BpfDatapath> dp) {
   if (!dp) return;
   auto it = datapath_pool().find(dp.get());
   if (it != datapath_pool().end()) it->second.dp = std::move(dp);
+}
+
+xlb::BpfDatapath* LentDatapaths::borrow(const DatapathShape& shape) {
+  std::string error;
+  lent_.push_back(borrow_datapath(shape, error));
+  EXPECT_EQ(error, "");
+  return lent_.back().get();
+}
+
+void LentDatapaths::return_all() {
+  for (auto& dp : lent_) return_datapath(std::move(dp));
+  lent_.clear();
 }
 
 }  // namespace xlbtest

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "datapath/bpf_datapath.h"
 
@@ -28,5 +29,18 @@ struct DatapathShape {
 std::unique_ptr<xlb::BpfDatapath> borrow_datapath(const DatapathShape& shape, std::string& error);
 // Takes a lent datapath back for the next borrower (one not from the pool is destroyed).
 void return_datapath(std::unique_ptr<xlb::BpfDatapath> dp);
+
+// A test's borrowed datapaths, each of the shape it asked for, owned until return_all() (before
+// the test removes the interfaces they may be attached to).
+class LentDatapaths {
+ public:
+  // Null, with the test failed, when none can be lent.
+  xlb::BpfDatapath* borrow(const DatapathShape& shape);
+  void return_all();
+  ~LentDatapaths() { return_all(); }
+
+ private:
+  std::vector<std::unique_ptr<xlb::BpfDatapath>> lent_;
+};
 
 }  // namespace xlbtest

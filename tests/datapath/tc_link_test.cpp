@@ -43,7 +43,7 @@ class TcLinkTest : public DatapathTest {
     ASSERT_TRUE(made.ok()) << made.error().message;
   }
   void TearDown() override {
-    for (auto& dp : lent_) return_datapath(std::move(dp));
+    lent_.return_all();
     run_shell(std::string("ip link del ") + kTcxVeth);
     (void)xlb::remove_pins(pin_dir_);
   }
@@ -55,12 +55,9 @@ class TcLinkTest : public DatapathTest {
   xlb::BpfDatapath* open_with(xlb::TcLinkRequest tc_link) {
     DatapathShape shape;
     shape.tc_link = tc_link;
-    std::string error;
-    lent_.push_back(borrow_datapath(shape, error));
-    EXPECT_EQ(error, "");
-    return lent_.back().get();
+    return lent_.borrow(shape);
   }
-  std::vector<std::unique_ptr<xlb::BpfDatapath>> lent_;
+  LentDatapaths lent_;
   std::string pin_dir_;
 };
 

@@ -43,7 +43,7 @@ class XdpAttachTest : public DatapathTest {
     ASSERT_GT(bridge_, 0);
   }
   void TearDown() override {
-    for (auto& dp : lent_) return_datapath(std::move(dp));
+    lent_.return_all();
     run_shell(std::string("ip link del ") + kXdpVeth + "; ip link del " + kNoXdpBridge);
   }
   // A datapath opened with `attach`, from the process's pool (datapath_pool.h: one load per
@@ -51,10 +51,7 @@ class XdpAttachTest : public DatapathTest {
   xlb::BpfDatapath* open_with(xlb::AttachRequest attach) {
     DatapathShape shape;
     shape.attach = attach;
-    std::string error;
-    lent_.push_back(borrow_datapath(shape, error));
-    EXPECT_EQ(error, "");
-    return lent_.back().get();
+    return lent_.borrow(shape);
   }
   // A datapath of its own, as a restarted xlbd opens (never one the pool lent before).
   static std::unique_ptr<xlb::BpfDatapath> open_fresh(xlb::AttachRequest attach) {
@@ -66,7 +63,7 @@ class XdpAttachTest : public DatapathTest {
     EXPECT_TRUE(dp.ok()) << dp.error().message;
     return dp.ok() ? std::move(*dp) : nullptr;
   }
-  std::vector<std::unique_ptr<xlb::BpfDatapath>> lent_;
+  LentDatapaths lent_;
   static std::vector<xlb::Attachment> sorted(std::vector<xlb::Attachment> a) {
     std::sort(a.begin(), a.end(), [](auto& x, auto& y) { return x.ifname < y.ifname; });
     return a;
