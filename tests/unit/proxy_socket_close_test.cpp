@@ -20,7 +20,7 @@ namespace {
 
 struct LoopbackPair {
   int listener = -1, client = -1, server = -1;
-  uint16_t client_port = 0;
+  uint16_t client_port = 0, server_port = 0;
 
   LoopbackPair() {
     sockaddr_in sa{};
@@ -31,6 +31,7 @@ struct LoopbackPair {
     EXPECT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&sa), len), 0);
     EXPECT_EQ(listen(listener, 1), 0);
     getsockname(listener, reinterpret_cast<sockaddr*>(&sa), &len);
+    server_port = ntohs(sa.sin_port);
     client = socket(AF_INET, SOCK_STREAM, 0);
     EXPECT_EQ(connect(client, reinterpret_cast<sockaddr*>(&sa), len), 0);
     server = accept(listener, nullptr, nullptr);
@@ -45,18 +46,21 @@ struct LoopbackPair {
   }
 };
 
-// The TCP states (/proc/net/tcp's hex "st" column) of the sockets whose local port is `port`.
-std::string tcp_states_of_local_port(uint16_t port) {
+// The TCP states (/proc/net/tcp's hex "st" column) of the client's sockets of this pair. The
+// whole connection is matched, not the local port alone: tests running beside this one may own
+// sockets (a TIME-WAIT, say) on the same ephemeral port towards another destination.
+std::string tcp_states_of_client_side(const LoopbackPair& pair) {
   std::ifstream in("/proc/net/tcp");
   std::string line, states;
   std::getline(in, line);  // the header
-  char want[8];
-  std::snprintf(want, sizeof want, ":%04X", port);
+  char local_want[16], remote_want[16];
+  std::snprintf(local_want, sizeof local_want, "0100007F:%04X", pair.client_port);
+  std::snprintf(remote_want, sizeof remote_want, "0100007F:%04X", pair.server_port);
   while (std::getline(in, line)) {
     std::istringstream fields(line);
     std::string slot, local, remote, state;
     fields >> slot >> local >> remote >> state;
-    if (local.ends_with(want)) states += state + " ";
+    if (local == local_want && remote == remote_want) states += state + " ";
   }
   return states;
 }
@@ -70,7 +74,7 @@ TEST(ProxySocketClose, PlainCloseOfTheActiveCloserLeavesTimeWait) {
   EXPECT_EQ(read(pair.server, &byte, 1), 0);  // an orderly FIN
   close(pair.server);
   pair.server = -1;
-  EXPECT_NE(tcp_states_of_local_port(pair.client_port).find(kTcpTimeWait), std::string::npos);
+  EXPECT_NE(tcp_states_of_client_side(pair).find(kTcpTimeWait), std::string::npos);
 }
 
 TEST(ProxySocketClose, CloseWithoutTimeWaitResetsAndLeavesNoSocket) {
@@ -82,7 +86,7 @@ TEST(ProxySocketClose, CloseWithoutTimeWaitResetsAndLeavesNoSocket) {
   EXPECT_EQ(errno, ECONNRESET);
   close(pair.server);
   pair.server = -1;
-  EXPECT_EQ(tcp_states_of_local_port(pair.client_port), "");
+  EXPECT_EQ(tcp_states_of_client_side(pair), "");
 }
 
 }  // namespace
