@@ -50,7 +50,7 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 	struct bpf_fib_lookup *fib;
 	struct xlb_ct_entry *orig = e;
 	const struct xlb_ct_key *orig_key = key;
-	struct xlb_ct_key peer;
+	struct xlb_ct_key *peer;
 	struct xlb_tuple t = {};
 	xlb_verdict sent;
 	int route, dsr, orig_in_syn = in_syn;
@@ -60,7 +60,7 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 		    XLB_STAT_PASS_NOT_VIP); /* never: the caller passes valid ones */
 	fib = &scratch->fib;
 	dsr = e->mode == XLB_MODE_DSR;
-	__u64 now = xlb_now_ns();
+	__u64 now = xlb_now_ns_in(scratch);
 	p->nat64 = e->nat_family && e->nat_family != p->family;
 	if (p->nat64)
 		NAT64_OR_RETURN(ctx, p);
@@ -86,10 +86,11 @@ __noinline xlb_verdict follow_flow(struct xlb_ctx *ctx, struct xlb_pkt *p,
 	if (e->dir == XLB_DIR_REPLY) {
 		orig = NULL; /* an established flow's reply: its own entry is all it needs */
 		if (!ct_reply_alone(e, p, in_syn, now)) {
-			xlb_ct_peer_key(key, e, &peer);
+			peer = &scratch->peer;
+			xlb_ct_peer_key(key, e, peer);
 			/* Its orig entry is most likely in the map it came from. */
-			orig = ct_lookup_in(&peer, in_syn, &orig_in_syn);
-			orig_key = &peer;
+			orig = ct_lookup_in(peer, in_syn, &orig_in_syn);
+			orig_key = peer;
 		}
 	}
 #ifdef XLB_HOOK_XDP

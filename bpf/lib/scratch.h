@@ -1,5 +1,6 @@
-/* Per-CPU scratch for the packet path's large locals: the FIB question/answer, a new flow's
- * conntrack entries, the buffers of an ICMPv6 Packet Too Big and of an ICMPv6 error's quote. Each
+/* Per-CPU scratch for the packet path's large locals: the FIB question/answer, a reply's orig
+ * key, a new flow's conntrack entries, the buffers of an ICMPv6 Packet Too Big and of an ICMPv6
+ * error's quote; and the CPU's clock reading (clock.h), the one member kept across packets. Each
  * BPF frame of the path (entry, follow_flow or a start_*_flow, then the helpers they call) shares
  * one 512-byte stack; with 16-byte addresses these two no longer fit on it. follow_flow and the
  * start_*_flow functions never run for the same packet, and a CPU runs one packet at a time (TC
@@ -32,8 +33,16 @@ struct quoted_flow6 {
 	__be16 dport;
 };
 
+/* The CPU's coarse clock reading and the jiffy it was taken in (clock.h). */
+struct xlb_clock_reading {
+	__u64 jiffies;
+	__u64 ns;
+};
+
 struct xlb_scratch {
+	struct xlb_clock_reading clock; /* kept across packets, unlike the rest */
 	struct bpf_fib_lookup fib;
+	struct xlb_ct_key peer; /* follow_flow: a reply's orig key */
 	struct xlb_ct_entry e;
 	struct xlb_ct_entry reply; /* a new flow's reply entry, derived from e */
 	struct {		   /* send_pkt_too_big6, which runs below follow_flow */
