@@ -16,6 +16,9 @@
 // Output: "dp\t<case>\t<method>\t<gross ns>\t<net ns>" lines, and "sync\t<figure>\t<value>\t<unit>"
 // for conntrack sync's sizes (read by bench/lib/report.py).
 //   datapath_bench [--repeat 1000000] [--only established|new_flows|connections|sync]
+//                  [--jit-lines FILE]
+// --jit-lines: every xlb program loaded is added to FILE's JIT line tables (jit_lines.h), for
+// bench/profile.sh to attribute perf's samples to source lines.
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -31,6 +34,7 @@
 
 #include "datapath/bpf_datapath.h"
 #include "flow.h"
+#include "jit_lines.h"
 #include "parse_only.skel.h"
 #include "select/maglev.h"
 #include "topology.h"
@@ -43,6 +47,8 @@ using namespace xlbtest;
   std::fprintf(stderr, "datapath_bench: %s\n", what.c_str());
   std::exit(1);
 }
+
+std::FILE* jit_lines_out = nullptr;  // --jit-lines
 
 // Where a frame runs: the program, the interface it arrives on, and cb[0..1] for programs that
 // take arguments there (stateless_nat); xdp: an XDP program (no skb, no cb).
@@ -138,6 +144,13 @@ std::unique_ptr<xlb::BpfDatapath> open_datapath(uint32_t ct_size, bool xdp = fal
   if (!d.register_interface(env().cli_ifindex, kLbCliMac.data()).ok() ||
       !d.register_interface(env().be_ifindex, kLbBeMac.data()).ok())
     die("register_interface failed");
+  if (jit_lines_out) {
+    for (int fd : {d.program_fd(), xdp ? d.xdp_program_fd() : -1}) {
+      if (fd < 0) continue;
+      if (std::string err = xlbbench::write_jit_lines(fd, jit_lines_out); !err.empty())
+        die("--jit-lines: " + err);
+    }
+  }
   return std::move(*dp);
 }
 
@@ -527,10 +540,16 @@ int main(int argc, char** argv) {
       repeat = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
     } else if (arg == "--only" && i + 1 < argc) {
       only = argv[++i];
+    } else if (arg == "--jit-lines" && i + 1 < argc) {
+      jit_lines_out = std::fopen(argv[++i], "w");
+      if (!jit_lines_out) die(std::string("--jit-lines: cannot write ") + argv[i]);
     } else {
       std::fprintf(stderr,
                    "usage: %s [--repeat N] [--only established|new_flows|connections|sync]\n"
-                   "  N >= 1000, default 1000000; --only: that part alone, after the baselines\n",
+                   "          [--jit-lines FILE]\n"
+                   "  N >= 1000, default 1000000; --only: that part alone, after the baselines;\n"
+                   "  --jit-lines: the loaded programs' JIT line tables into FILE "
+                   "(bench/profile.sh)\n",
                    argv[0]);
       return 2;
     }

@@ -21,6 +21,8 @@ PACKAGES=(
   # offloads on veths: the Mpps benchmark's (TSO off, GRO on), the XDP e2e's peers (GRO on, TX
   # checksum off: tests/e2e/lib/netns.sh veth_peers_for_xdp)
   ethtool
+  # the datapath profiler (bench/profile.sh): CPU-clock samples with call chains
+  linux-perf
   # metrics: promtool checks the /metrics exposition
   prometheus
   # packaging: make package (CPack runs dpkg-shlibdeps), its checks (lintian, systemd-analyze),
