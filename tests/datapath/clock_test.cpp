@@ -1,7 +1,9 @@
 // The datapath's clock (bpf/lib/clock.h): CLOCK_MONOTONIC read coarsely, once per jiffy per CPU.
 // A flow's times are never ahead of CLOCK_MONOTONIC, trail it by little, and move on between
-// packets (a per-CPU reading that were never renewed would keep every flow's last_seen_ns at
+// packets (a per-CPU reading never renewed would keep every flow's last_seen_ns at
 // its first packet's time, and the control plane would age live flows out).
+#include "datapath/clock.h"
+
 #include <time.h>
 
 #include <chrono>
@@ -11,12 +13,6 @@
 
 namespace xlbtest {
 namespace {
-
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // The coarse clock's step: one timer tick (1-10 ms by the kernel's HZ).
 uint64_t tick_ns() {
@@ -45,9 +41,9 @@ class ClockTest : public DatapathTest {
 };
 
 TEST_F(ClockTest, ANewFlowsTimesAreTheMonotonicClockNeverAhead) {
-  const uint64_t before = monotonic_ns();
+  const uint64_t before = xlb::datapath_clock_ns();
   ASSERT_EQ(open_flow(flow_, eps_), 0);
-  const uint64_t after = monotonic_ns();
+  const uint64_t after = xlb::datapath_clock_ns();
   auto e = orig();
   ASSERT_TRUE(e);
   EXPECT_LE(e->created_ns, after) << "never ahead of CLOCK_MONOTONIC";
@@ -62,13 +58,13 @@ TEST_F(ClockTest, EachPacketReadsTheClockAnew) {
   uint64_t seen = orig()->last_seen_ns;
   for (int i = 0; i < 3; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    const uint64_t before = monotonic_ns();
+    const uint64_t before = xlb::datapath_clock_ns();
     Bytes ack = flow_.client_tcp(tcpf::ACK);
     ASSERT_TRUE(Forwarded(from_client(ack), flow_.to_endpoint(ack, eps_[0])));
     auto e = orig();
     ASSERT_TRUE(e);
     EXPECT_GT(e->last_seen_ns, seen) << "packet " << i << ": the flow's time did not move";
-    EXPECT_LE(e->last_seen_ns, monotonic_ns());
+    EXPECT_LE(e->last_seen_ns, xlb::datapath_clock_ns());
     EXPECT_GE(e->last_seen_ns + 2 * tick_ns() + kLateTickRoom, before);
     seen = e->last_seen_ns;
   }
